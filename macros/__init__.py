@@ -1,0 +1,1 @@
+"""VBA sources for the master workbook (shipped as package data)."""

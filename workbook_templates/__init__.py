@@ -1,0 +1,1 @@
+"""Committed workbook templates (rebuilt by `python scripts/build_templates.py`)."""

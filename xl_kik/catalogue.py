@@ -1,0 +1,539 @@
+"""Question catalogues and scales are data.
+
+A catalogue has themes (each on the *indsats* or *resultat* side) and questions. Shipped
+catalogues live in ``xl_kik/data/catalogues/*.json``; a coordinator can bring their own
+as an ``.xlsx`` with one row per question (see :data:`XLSX_COLUMNS`). Every catalogue has
+an id, a version and a content fingerprint; the fingerprint is written into every
+scoring workbook so a returned file from another catalogue version is recognised.
+
+Validation collects every problem before raising :class:`~xl_kik.errors.CatalogueError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ._i18n import Msg, pick
+from .errors import CatalogueError
+from .problems import ERROR, WARNING, Problem, Report, define
+
+SIDES = ("indsats", "resultat")
+BUILTIN_CATALOGUES = ("kik", "caf2020")
+ID_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,15}$")
+MAX_QUESTION_CHARS = 1000
+MAX_EXAMPLE_CHARS = 500
+
+SIDE_NAMES = {
+    "indsats": {"da": "Indsatser", "en": "Enablers"},
+    "resultat": {"da": "Resultater", "en": "Results"},
+}
+
+# ---------------------------------------------------------------- problem types
+C_DUPLICATE_QUESTION = define(
+    "C001", ERROR, ("Spørgsmåls-id findes to gange", "Duplicate question id"),
+    ("Spørgsmåls-id {qid} findes mere end én gang (også i række {first_row}).",
+     "Question id {qid} occurs more than once (also in row {first_row})."))
+C_UNKNOWN_THEME = define(
+    "C002", ERROR, ("Ukendt tema", "Unknown theme"),
+    ("Spørgsmål {qid} hører til tema {theme}, som ikke findes.",
+     "Question {qid} belongs to theme {theme}, which does not exist."))
+C_EMPTY_TEXT = define(
+    "C003", ERROR, ("Tom spørgsmålstekst", "Empty question text"),
+    ("Spørgsmål {qid} har ingen tekst.", "Question {qid} has no text."))
+C_BAD_SIDE = define(
+    "C004", ERROR, ("Ugyldig side", "Invalid side"),
+    ("Tema {theme} har siden {side!r}; skriv 'indsats' eller 'resultat'.",
+     "Theme {theme} has side {side!r}; write 'indsats' or 'resultat'."))
+C_BAD_ID = define(
+    "C005", ERROR, ("Ugyldigt id", "Invalid id"),
+    ("Id'et {value!r} kan ikke bruges; brug tal, bogstaver og punktum (fx 1.2), højst 16 tegn.",
+     "The id {value!r} cannot be used; use digits, letters and dots (e.g. 1.2), at most 16 characters."))
+C_DUPLICATE_THEME = define(
+    "C006", ERROR, ("Tema findes to gange", "Duplicate theme"),
+    ("Tema {theme} er defineret mere end én gang med forskelligt navn eller side.",
+     "Theme {theme} is defined more than once with a different name or side."))
+C_EMPTY_THEME = define(
+    "C007", WARNING, ("Tema uden spørgsmål", "Theme without questions"),
+    ("Tema {theme} har ingen spørgsmål og bliver udeladt.",
+     "Theme {theme} has no questions and is left out."))
+C_NO_QUESTIONS = define(
+    "C008", ERROR, ("Ingen spørgsmål", "No questions"),
+    ("Kataloget indeholder ingen spørgsmål.", "The catalogue contains no questions."))
+C_TOO_LONG = define(
+    "C009", ERROR, ("For lang tekst", "Text too long"),
+    ("Teksten i spørgsmål {qid} er {length} tegn; højst {limit} er tilladt.",
+     "The text of question {qid} is {length} characters; at most {limit} are allowed."))
+C_MISSING_COLUMN = define(
+    "C010", ERROR, ("Kolonne mangler", "Missing column"),
+    ("Kolonnen {column!r} mangler i overskriftsrækken (række 1).",
+     "The column {column!r} is missing from the header row (row 1)."))
+C_BAD_FILE = define(
+    "C011", ERROR, ("Kataloget kan ikke læses", "Catalogue cannot be read"),
+    ("Filen kan ikke læses som et spørgsmålskatalog: {reason}",
+     "The file cannot be read as a question catalogue: {reason}"))
+C_UNKNOWN_THEME_SELECTED = define(
+    "C012", ERROR, ("Ukendt tema valgt", "Unknown theme selected"),
+    ("Temaet {theme} findes ikke i kataloget {catalogue}. Mulige temaer: {known}.",
+     "Theme {theme} is not in catalogue {catalogue}. Known themes: {known}."))
+C_CONTROL_CHARS = define(
+    "C013", WARNING, ("Usynlige tegn fjernet", "Invisible characters removed"),
+    ("Usynlige kontroltegn er fjernet fra teksten i spørgsmål {qid}.",
+     "Invisible control characters were removed from the text of question {qid}."))
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> str:
+    """Text as a str without control characters (tabs/newlines kept), stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _CONTROL_RE.sub("", str(value)).strip()
+
+
+# ---------------------------------------------------------------- model
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    side: str
+    name: dict[str, str]
+    description: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str = "da") -> str:
+        return f"{self.id}. {pick(self.name, lang)}"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    theme: str
+    text: dict[str, str]
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def examples_for(self, lang: str = "da") -> tuple[str, ...]:
+        return self.examples.get(lang) or self.examples.get("da") or ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    id: str
+    version: str
+    name: dict[str, str]
+    themes: tuple[Theme, ...]
+    questions: tuple[Question, ...]
+    description: dict[str, str] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)
+
+    # -- lookups
+    def theme(self, theme_id: str) -> Theme:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(theme_id)
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    @property
+    def question_ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.questions)
+
+    def questions_of(self, theme_id: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.theme == theme_id)
+
+    def side_of(self, qid: str) -> str:
+        return self.theme(self.question(qid).theme).side
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        langs = {"da"}
+        for q in self.questions:
+            langs.update(k for k, v in q.text.items() if v)
+        return tuple(sorted(langs))
+
+    # -- identity
+    def content(self) -> dict[str, Any]:
+        """Canonical plain-data form (also the JSON file format)."""
+        return {
+            "schema": 1,
+            "id": self.id,
+            "version": self.version,
+            "name": dict(self.name),
+            "description": dict(self.description),
+            "source": dict(self.source),
+            "themes": [
+                {"id": t.id, "side": t.side, "name": dict(t.name), "description": dict(t.description)}
+                for t in self.themes
+            ],
+            "questions": [
+                {"id": q.id, "theme": q.theme, "text": dict(q.text),
+                 "examples": {k: list(v) for k, v in q.examples.items()}}
+                for q in self.questions
+            ],
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        """Content fingerprint over what a participant answers: themes and questions.
+
+        Independent of descriptions and of the catalogue's name, so fixing a typo in a
+        description does not invalidate returned files, but changing, adding, removing or
+        moving a question does.
+        """
+        core = [
+            [[t.id, t.side, t.name.get("da", "")] for t in self.themes],
+            [[q.id, q.theme, q.text.get("da", ""), q.text.get("en", "")] for q in self.questions],
+        ]
+        blob = json.dumps(core, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    def subset(self, theme_ids: Iterable[str] | None) -> "Catalogue":
+        """Only the given themes (in catalogue order); ``None`` or empty = all themes."""
+        wanted = [str(t).strip() for t in (theme_ids or []) if str(t).strip()]
+        if not wanted:
+            return self
+        known = [t.id for t in self.themes]
+        report = Report(self.id)
+        for t in wanted:
+            if t not in known:
+                report.add(C_UNKNOWN_THEME_SELECTED(theme=t, catalogue=self.id, known=", ".join(known)))
+        _raise_if_errors(report, self.id)
+        keep = set(wanted)
+        return replace(
+            self,
+            themes=tuple(t for t in self.themes if t.id in keep),
+            questions=tuple(q for q in self.questions if q.theme in keep),
+        )
+
+
+@dataclass(frozen=True)
+class Band:
+    low: int
+    high: int
+    level: int
+    indsats: dict[str, str]
+    resultat: dict[str, str]
+
+    def text(self, side: str, lang: str = "da") -> str:
+        return pick(self.indsats if side == "indsats" else self.resultat, lang)
+
+    @property
+    def label(self) -> str:
+        return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
+
+
+@dataclass(frozen=True)
+class Scale:
+    id: str
+    min: int
+    max: int
+    name: dict[str, str]
+    bands: tuple[Band, ...]
+
+    @property
+    def span(self) -> int:
+        return self.max - self.min
+
+    def band_for(self, value: float) -> Band:
+        for b in self.bands:
+            if b.low <= value <= b.high:
+                return b
+        return self.bands[-1] if value > self.max else self.bands[0]
+
+    def contains(self, value: float) -> bool:
+        return self.min <= value <= self.max
+
+
+# ---------------------------------------------------------------- loading
+def _texts(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): clean_text(v) for k, v in value.items() if clean_text(v)}
+    text = clean_text(value)
+    return {"da": text} if text else {}
+
+
+def from_data(data: dict[str, Any], source: str = "", sheet: str = "") -> Catalogue:
+    """Build and validate a catalogue from its JSON form. Raises CatalogueError."""
+    report = Report(source or str(data.get("id", "")))
+    themes: list[Theme] = []
+    seen_themes: set[str] = set()
+    for t in data.get("themes", []):
+        tid = clean_text(t.get("id"))
+        side = clean_text(t.get("side")).lower()
+        if not ID_RE.match(tid):
+            report.add(C_BAD_ID(file=source, value=tid))
+            continue
+        if side not in SIDES:
+            report.add(C_BAD_SIDE(file=source, theme=tid, side=side))
+        if tid in seen_themes:
+            report.add(C_DUPLICATE_THEME(file=source, theme=tid))
+            continue
+        seen_themes.add(tid)
+        themes.append(Theme(tid, side, _texts(t.get("name")) or {"da": tid}, _texts(t.get("description"))))
+    questions: list[Question] = []
+    first: dict[str, int] = {}
+    for i, q in enumerate(data.get("questions", []), start=1):
+        qid = clean_text(q.get("id"))
+        row = q.get("_row", i)
+        cell = q.get("_cell", "")
+        if not ID_RE.match(qid):
+            report.add(C_BAD_ID(file=source, sheet=sheet, cell=cell, value=qid))
+            continue
+        if qid in first:
+            report.add(C_DUPLICATE_QUESTION(file=source, sheet=sheet, cell=cell, qid=qid, first_row=first[qid]))
+            continue
+        first[qid] = row
+        theme = clean_text(q.get("theme"))
+        if theme not in seen_themes:
+            report.add(C_UNKNOWN_THEME(file=source, sheet=sheet, cell=cell, qid=qid, theme=theme))
+        text = _texts(q.get("text"))
+        if not text.get("da") and not text.get("en"):
+            report.add(C_EMPTY_TEXT(file=source, sheet=sheet, cell=cell, qid=qid))
+        for lang_text in text.values():
+            if len(lang_text) > MAX_QUESTION_CHARS:
+                report.add(C_TOO_LONG(file=source, sheet=sheet, cell=cell, qid=qid, length=len(lang_text), limit=MAX_QUESTION_CHARS))
+        examples_raw = q.get("examples") or {}
+        if not isinstance(examples_raw, dict):
+            examples_raw = {"da": examples_raw}
+        examples = {}
+        for lang, items in examples_raw.items():
+            if isinstance(items, str):
+                items = items.splitlines()
+            cleaned = tuple(e for e in (clean_text(x).lstrip("•-* ").strip() for x in items or []) if e)
+            cleaned = tuple(e[:MAX_EXAMPLE_CHARS] for e in cleaned)
+            if cleaned:
+                examples[str(lang)] = cleaned
+        questions.append(Question(qid, theme, text, examples))
+    if not questions and not report.errors:
+        report.add(C_NO_QUESTIONS(file=source))
+    used = {q.theme for q in questions}
+    for t in themes:
+        if t.id not in used and questions:
+            report.add(C_EMPTY_THEME(file=source, theme=t.id))
+    _raise_if_errors(report, source)
+    themes = [t for t in themes if t.id in used]
+    order = {t.id: i for i, t in enumerate(themes)}
+    questions.sort(key=lambda q: order.get(q.theme, 0))  # stable: keeps order within a theme
+    return Catalogue(
+        id=clean_text(data.get("id")) or "custom",
+        version=clean_text(data.get("version")) or "1",
+        name=_texts(data.get("name")) or {"da": clean_text(data.get("id")) or "Eget katalog"},
+        themes=tuple(themes),
+        questions=tuple(questions),
+        description=_texts(data.get("description")),
+        source=_texts(data.get("source")),
+    )
+
+
+CATALOGUE_INVALID = Msg(
+    "Spørgsmålskataloget {source} har fejl, og intet er lavet:",
+    "The question catalogue {source} has errors; nothing was created:",
+)
+
+
+def _raise_if_errors(report: Report, source: str) -> None:
+    if report.errors:
+        raise CatalogueError(CATALOGUE_INVALID("da", source=source or "?"), report.problems)
+
+
+@lru_cache(maxsize=None)
+def builtin(catalogue_id: str) -> Catalogue:
+    """A shipped catalogue: ``kik`` or ``caf2020``."""
+    if catalogue_id not in BUILTIN_CATALOGUES:
+        raise CatalogueError(
+            Msg("Ukendt katalog {c!r}; vælg {known} eller en .xlsx-fil.",
+                "Unknown catalogue {c!r}; choose {known} or an .xlsx file.")("da", c=catalogue_id,
+                                                                             known=", ".join(BUILTIN_CATALOGUES)))
+    raw = resources.files("xl_kik").joinpath("data", "catalogues", f"{catalogue_id}.json").read_text("utf-8")
+    return from_data(json.loads(raw), source=f"{catalogue_id}.json")
+
+
+def resolve(spec: str | Path) -> Catalogue:
+    """``kik``, ``caf2020``, a ``.json`` or an ``.xlsx`` file."""
+    text = str(spec)
+    if text in BUILTIN_CATALOGUES:
+        return builtin(text)
+    path = Path(text)
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
+                                 [C_BAD_FILE(file=path.name, reason=str(exc))]) from exc
+        return from_data(data, source=path.name)
+    return from_xlsx(path)
+
+
+@lru_cache(maxsize=None)
+def scales() -> dict[str, Scale]:
+    raw = json.loads(resources.files("xl_kik").joinpath("data", "scales.json").read_text("utf-8"))
+    out = {}
+    for s in raw["scales"]:
+        bands = tuple(
+            Band(int(b["low"]), int(b["high"]), int(b["level"]), dict(b["indsats"]), dict(b["resultat"]))
+            for b in s["bands"]
+        )
+        out[s["id"]] = Scale(s["id"], int(s["min"]), int(s["max"]), dict(s["name"]), bands)
+    return out
+
+
+def scale(scale_id: str) -> Scale:
+    try:
+        return scales()[scale_id]
+    except KeyError:
+        raise CatalogueError(
+            Msg("Ukendt skala {s!r}; vælg {known}.", "Unknown scale {s!r}; choose {known}.")(
+                "da", s=scale_id, known=", ".join(scales()))) from None
+
+
+# ---------------------------------------------------------------- xlsx import / export
+#: Columns of a catalogue spreadsheet (header row 1, one row per question). Danish
+#: headers; English aliases accepted. Optional columns may be left out.
+XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "nr", "nummer", "spørgsmål nr", "question id"),
+    "theme": ("tema", "tema nr", "theme", "theme id"),
+    "theme_name": ("temanavn", "tema navn", "theme name"),
+    "side": ("side", "type", "del"),
+    "text": ("spørgsmål", "spørgsmålstekst", "question", "text"),
+    "examples": ("eksempler", "examples"),
+    "text_en": ("spørgsmål (en)", "question (en)", "text (en)", "text_en"),
+    "examples_en": ("eksempler (en)", "examples (en)", "examples_en"),
+    "theme_name_en": ("temanavn (en)", "theme name (en)", "theme_name_en"),
+}
+_REQUIRED = ("id", "theme", "side", "text")
+_META_KEYS = {"katalog": "id", "catalogue": "id", "version": "version", "navn": "name", "name": "name"}
+
+
+def _col_letter(idx: int) -> str:
+    out = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta: dict[str, str] | None = None) -> Catalogue:
+    """Parse tabular catalogue rows (first row = headers)."""
+    report = Report(source)
+    if not rows:
+        report.add(C_NO_QUESTIONS(file=source, sheet=sheet))
+        _raise_if_errors(report, source)
+    header = [clean_text(h).lower() for h in rows[0]]
+    cols: dict[str, int] = {}
+    for key, aliases in XLSX_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in aliases:
+                cols[key] = i
+                break
+    for key in _REQUIRED:
+        if key not in cols:
+            report.add(C_MISSING_COLUMN(file=source, sheet=sheet, cell="1", column=XLSX_COLUMNS[key][0].capitalize()))
+    _raise_if_errors(report, source)
+
+    def get(row: Sequence[Any], key: str) -> Any:
+        i = cols.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+    themes: dict[str, dict[str, Any]] = {}
+    questions = []
+    for r, row in enumerate(rows[1:], start=2):
+        if not any(clean_text(v) for v in row):
+            continue
+        tid = clean_text(get(row, "theme"))
+        side = clean_text(get(row, "side")).lower()
+        name = {"da": clean_text(get(row, "theme_name")) or tid}
+        if clean_text(get(row, "theme_name_en")):
+            name["en"] = clean_text(get(row, "theme_name_en"))
+        theme = themes.setdefault(tid, {"id": tid, "side": side, "name": name, "_row": r})
+        if theme["side"] != side:
+            cell = f"{_col_letter(cols['side'])}{r}"
+            report.add(C_BAD_SIDE(file=source, sheet=sheet, cell=cell, theme=tid, side=side))
+        text = {"da": clean_text(get(row, "text"))}
+        if clean_text(get(row, "text_en")):
+            text["en"] = clean_text(get(row, "text_en"))
+        examples = {"da": clean_text(get(row, "examples")).splitlines()}
+        if clean_text(get(row, "examples_en")):
+            examples["en"] = clean_text(get(row, "examples_en")).splitlines()
+        questions.append({"id": get(row, "id"), "theme": tid, "text": text, "examples": examples,
+                          "_row": r, "_cell": f"{_col_letter(cols['id'])}{r}"})
+    _raise_if_errors(report, source)
+    meta = meta or {}
+    stem = Path(source).stem
+    data = {"id": meta.get("id") or stem, "version": meta.get("version") or "1",
+            "name": {"da": meta.get("name") or stem}, "themes": list(themes.values()), "questions": questions}
+    return from_data(data, source=source, sheet=sheet)
+
+
+def from_xlsx(path: str | Path) -> Catalogue:
+    """Read a coordinator's catalogue workbook (first sheet, or a sheet named 'Spørgsmål')."""
+    path = Path(path)
+    try:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(path))
+        names = wb.sheet_names
+        sheet = next((n for n in names if n.lower() in ("spørgsmål", "questions", "katalog")), names[0])
+        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        meta: dict[str, str] = {}
+        for n in names:
+            if n.lower() in ("om", "about", "info"):
+                for row in wb.get_sheet_by_name(n).to_python():
+                    if len(row) >= 2 and clean_text(row[0]).lower() in _META_KEYS:
+                        meta[_META_KEYS[clean_text(row[0]).lower()]] = clean_text(row[1])
+    except CatalogueError:
+        raise
+    except Exception as exc:  # calamine raises various errors for non-workbooks
+        raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
+                             [C_BAD_FILE(file=path.name, reason=f"{type(exc).__name__}: {exc}")]) from exc
+    return from_rows(rows, source=path.name, sheet=sheet, meta=meta)
+
+
+def to_rows(cat: Catalogue) -> list[list[str]]:
+    """Tabular form (header + one row per question), the inverse of :func:`from_rows`."""
+    header = ["Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler",
+              "Temanavn (en)", "Spørgsmål (en)", "Eksempler (en)"]
+    rows: list[list[str]] = [header]
+    for q in cat.questions:
+        t = cat.theme(q.theme)
+        rows.append([q.id, t.id, t.name.get("da", ""), t.side, q.text.get("da", ""),
+                     "\n".join(q.examples.get("da", ())), t.name.get("en", ""), q.text.get("en", ""),
+                     "\n".join(q.examples.get("en", ()))])
+    return rows
+
+
+def export_xlsx(cat: Catalogue, path: str | Path) -> Path:
+    """Write a catalogue as an editable workbook a coordinator can adapt and bring back."""
+    import xlsxwriter
+
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Spørgsmål")
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    rows = to_rows(cat)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            ws.write_string(r, c, v, wrap)
+    ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1,
+                 {"name": "Katalog", "columns": [{"header": h} for h in rows[0]], "style": "Table Style Light 9"})
+    for c, w in enumerate([7, 6, 22, 10, 60, 60, 22, 60, 60]):
+        ws.set_column(c, c, w, wrap)
+    ws.freeze_panes(1, 0)
+    about = wb.add_worksheet("Om")
+    for r, (k, v) in enumerate([("Katalog", cat.id), ("Version", cat.version), ("Navn", pick(cat.name))]):
+        about.write_string(r, 0, k)
+        about.write_string(r, 1, v)
+    about.set_column(0, 1, 30)
+    wb.close()
+    return path

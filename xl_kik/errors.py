@@ -1,0 +1,67 @@
+"""Exception tree (modelled on XlsxWriter's): input errors a user can fix vs file errors.
+
+``KikError``
+    ``KikInputError`` — the content is wrong: catalogue, participants list, master setup,
+    command-line arguments. Carries the full list of problems when there are several.
+        ``CatalogueError``, ``ParticipantsError``, ``SetupError``
+    ``KikFileError`` — a file cannot be found, read or written (locked by Excel, missing
+    round directory, not a master workbook).
+        ``RoundNotFoundError``, ``MasterLockedError``, ``MasterFormatError``
+
+Each error's ``str()`` is the user-facing message in the language it was raised with.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .problems import Problem
+
+
+class KikError(Exception):
+    """Base class of every error xl_kik raises on purpose."""
+
+    def __init__(self, message: str, problems: "Sequence[Problem]" = (), lang: str = "da"):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+        self.lang = lang
+
+    def details(self) -> str:
+        """The message followed by one line per problem."""
+        lines = [self.message]
+        lines += ["  - " + p.describe(self.lang) for p in self.problems]
+        return "\n".join(lines)
+
+
+class KikInputError(KikError):
+    """Input a person can correct (catalogue, participants, setup, arguments)."""
+
+
+class CatalogueError(KikInputError):
+    """The question catalogue is invalid."""
+
+
+class ParticipantsError(KikInputError):
+    """The participants list is invalid."""
+
+
+class SetupError(KikInputError):
+    """The master workbook's setup or arguments are invalid."""
+
+
+class KikFileError(KikError):
+    """A file or folder cannot be found, read or written."""
+
+
+class RoundNotFoundError(KikFileError):
+    """The folder is not an xl_kik round (no master workbook)."""
+
+
+class MasterLockedError(KikFileError):
+    """The master workbook is open in another program and cannot be replaced."""
+
+
+class MasterFormatError(KikFileError):
+    """The master workbook is not one xl_kik made or it is damaged."""

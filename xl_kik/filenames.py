@@ -1,0 +1,49 @@
+"""File names that are safe on Windows, macOS and Linux for any participant name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable
+
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),
+             *(f"COM{c}" for c in "¹²³"), *(f"LPT{c}" for c in "¹²³")}
+_BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+MAX_STEM = 80
+
+
+def safe_stem(text: str, fallback: str = "fil") -> str:
+    """A file-name stem: keeps æøå and spaces, replaces what Windows forbids.
+
+    Composes Unicode to NFC (macOS hands out NFD names), removes control characters and
+    ``<>:"/\\|?*``, collapses white space, strips trailing dots and spaces, avoids reserved
+    device names (``CON``, ``com1.txt`` ...), and keeps at most 80 characters.
+    """
+    s = unicodedata.normalize("NFC", str(text))
+    s = _BAD_CHARS.sub("_", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"_+", "_", s)
+    s = s[:MAX_STEM].rstrip(" .")
+    s = s.lstrip(" ")
+    if not s.strip("_. "):
+        s = fallback
+    if s.split(".")[0].upper().rstrip(" ") in _RESERVED:
+        s = "_" + s
+    return s
+
+
+def unique_names(stems: Iterable[str], suffix: str) -> list[str]:
+    """File names for ``stems`` that are unique case-insensitively (``Ida.xlsx``, ``Ida (2).xlsx``)."""
+    out: list[str] = []
+    taken: set[str] = set()
+    for stem in stems:
+        base = safe_stem(stem)
+        name = f"{base}{suffix}"
+        n = 2
+        while name.lower() in taken:
+            name = f"{base} ({n}){suffix}"
+            n += 1
+        taken.add(name.lower())
+        out.append(name)
+    return out

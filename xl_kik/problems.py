@@ -1,0 +1,166 @@
+"""Problems and reports: every validation collects *all* problems lazily (pandera style).
+
+A :class:`ProblemType` has a stable code, a severity, a title and a message template in
+Danish and English. Modules define the types they raise next to their code with
+:func:`define`; :func:`all_types` lists every type (used by docs and a test that keeps
+codes unique and stable).
+
+A :class:`Problem` is one occurrence: the type plus where (file, sheet, cell) and the
+template parameters. Messages are written for spreadsheet users (pyxform style): they
+name the file, the sheet and the cell.
+
+Code prefixes: ``C`` catalogue, ``P`` participants, ``S`` setup/master, ``F`` a returned
+file as a file, ``R`` a returned file's content, ``A`` action plan, ``M`` mail.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ._i18n import Msg
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+_REGISTRY: dict[str, "ProblemType"] = {}
+
+# Modules that define problem types; all_types() imports them so the registry is complete.
+_DEFINING_MODULES = (
+    "xl_kik.catalogue",
+    "xl_kik.participants",
+    "xl_kik.round",
+    "xl_kik.master",
+    "xl_kik.intake",
+    "xl_kik.returns",
+    "xl_kik.actionplan",
+    "xl_kik.mail",
+)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    severity: str
+    title: Msg
+    template: Msg
+
+    def __call__(self, file: str = "", sheet: str = "", cell: str = "", **params: Any) -> "Problem":
+        return Problem(self, file=file, sheet=sheet, cell=cell, params=params)
+
+
+def define(code: str, severity: str, title: tuple[str, str], template: tuple[str, str]) -> ProblemType:
+    """Define (register) a problem type. ``title``/``template`` are ``(danish, english)``."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"bad severity {severity!r}")
+    existing = _REGISTRY.get(code)
+    ptype = ProblemType(code, severity, Msg(*title), Msg(*template))
+    if existing is not None and existing != ptype:
+        raise ValueError(f"problem code {code} defined twice with different content")
+    _REGISTRY[code] = ptype
+    return ptype
+
+
+def all_types() -> dict[str, ProblemType]:
+    """Every defined problem type, by code."""
+    for name in _DEFINING_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a module not written yet
+            if exc.name != name:
+                raise
+    return dict(sorted(_REGISTRY.items()))
+
+
+_WHERE = {
+    "da": ("fil", "ark", "celle"),
+    "en": ("file", "sheet", "cell"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    type: ProblemType
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.type.code
+
+    @property
+    def severity(self) -> str:
+        return self.type.severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.type.severity == ERROR
+
+    def title(self, lang: str = "da") -> str:
+        return self.type.title(lang)
+
+    def message(self, lang: str = "da") -> str:
+        params = {"file": self.file, "sheet": self.sheet, "cell": self.cell, **self.params}
+        try:
+            return self.type.template(lang, **params)
+        except (KeyError, IndexError):  # a missing parameter must never crash reporting
+            return self.type.template.text(lang)
+
+    def where(self, lang: str = "da") -> str:
+        names = _WHERE.get(lang, _WHERE["da"])
+        parts = [f"{n} {v}" for n, v in zip(names, (self.file, self.sheet, self.cell)) if v]
+        return ", ".join(parts)
+
+    def describe(self, lang: str = "da") -> str:
+        """One line: ``[R012] message (fil x.xlsx, ark Evaluering, celle E7)``."""
+        where = self.where(lang)
+        return f"[{self.code}] {self.message(lang)}" + (f" ({where})" if where else "")
+
+    def as_dict(self, lang: str = "da") -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title(lang),
+            "message": self.message(lang),
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+        }
+
+
+@dataclass
+class Report:
+    """All problems found in one input (a file, a catalogue, a participants list)."""
+
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> Problem:
+        self.problems.append(problem)
+        return problem
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+    def describe(self, lang: str = "da") -> str:
+        return "\n".join(p.describe(lang) for p in self.problems)

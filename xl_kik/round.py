@@ -1,0 +1,320 @@
+"""An evaluation round: its setup, its participants and its folder.
+
+Plain data only; the master workbook adapter (:mod:`xl_kik.master`) stores and reads it.
+Everything downstream of ``xl-kik init`` reads the round from the master workbook, so a
+coordinator can edit the participants table in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ._i18n import Msg
+from .catalogue import Catalogue, Scale, clean_text
+from .errors import ParticipantsError, SetupError
+from .problems import ERROR, WARNING, Report, define
+
+MASTER_NAME = "kik_master.xlsm"
+OUTGOING_DIR = "udsendt"
+RETURNS_DIR = "retur"
+BACKUP_DIR = "backup"
+LOG_NAME = "xl_kik.log"
+
+DEFAULT_THRESHOLD = 0.35  # share of the scale: flag disagreement when max - min >= this
+
+ROLES = ("leder", "medarbejder", "")
+
+P_NO_NAME = define(
+    "P001", ERROR, ("Navn mangler", "Name missing"),
+    ("Række {row} har ingen navn.", "Row {row} has no name."))
+P_DUPLICATE_EMAIL = define(
+    "P002", ERROR, ("E-mail findes to gange", "Duplicate e-mail"),
+    ("E-mailadressen {email} står både i række {first_row} og række {row}.",
+     "The e-mail address {email} is in both row {first_row} and row {row}."))
+P_BAD_EMAIL = define(
+    "P003", WARNING, ("Mærkelig e-mailadresse", "Odd e-mail address"),
+    ("E-mailadressen {email!r} i række {row} ser forkert ud.",
+     "The e-mail address {email!r} in row {row} looks wrong."))
+P_NO_PARTICIPANTS = define(
+    "P004", ERROR, ("Ingen deltagere", "No participants"),
+    ("Deltagerlisten er tom.", "The participants list is empty."))
+P_MISSING_COLUMN = define(
+    "P005", ERROR, ("Kolonne mangler", "Missing column"),
+    ("Deltagerlisten skal have en kolonne 'Navn' i første række.",
+     "The participants list needs a 'Name' column in its first row."))
+P_BAD_FILE = define(
+    "P006", ERROR, ("Deltagerlisten kan ikke læses", "Participants list cannot be read"),
+    ("Filen kan ikke læses: {reason}", "The file cannot be read: {reason}"))
+P_DUPLICATE_ID = define(
+    "P007", ERROR, ("Deltager-id findes to gange", "Duplicate participant id"),
+    ("Deltager-id {pid} står både i række {first_row} og række {row}.",
+     "Participant id {pid} is in both row {first_row} and row {row}."))
+P_DUPLICATE_NAME = define(
+    "P008", WARNING, ("Samme navn to gange", "Same name twice"),
+    ("Navnet {name!r} står flere gange; filnavnene får et nummer.",
+     "The name {name!r} occurs more than once; the file names get a number."))
+P_SINGLE = define(
+    "P009", WARNING, ("Kun én deltager", "Only one participant"),
+    ("Der er kun én deltager; en selvevaluering giver mest værdi med 5-15 deltagere.",
+     "There is only one participant; a self-evaluation works best with 5-15 participants."))
+
+S_BAD_DATE = define(
+    "S001", ERROR, ("Ugyldig dato", "Invalid date"),
+    ("{value!r} er ikke en dato; skriv ÅÅÅÅ-MM-DD, fx 2026-12-01.",
+     "{value!r} is not a date; write YYYY-MM-DD, e.g. 2026-12-01."))
+S_NO_UNIT = define(
+    "S002", ERROR, ("Enhed mangler", "Unit missing"),
+    ("Skriv enhedens navn (fx 'Børnehuset Solsikken').", "Write the unit's name (e.g. 'Sunflower kindergarten')."))
+S_BAD_THRESHOLD = define(
+    "S003", ERROR, ("Ugyldig grænse for uenighed", "Invalid disagreement threshold"),
+    ("Grænsen for uenighed skal være en andel mellem 0 og 1 (fx 0,35), ikke {value!r}.",
+     "The disagreement threshold must be a share between 0 and 1 (e.g. 0.35), not {value!r}."))
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+PARTICIPANT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "pid": ("id", "deltager-id", "deltagerid", "participant id"),
+    "name": ("navn", "name", "deltager", "participant"),
+    "email": ("e-mail", "email", "mail", "e-mailadresse"),
+    "role": ("rolle", "role", "funktion"),
+    "group": ("gruppe", "group", "team", "afdeling"),
+}
+
+
+@dataclass(frozen=True)
+class Participant:
+    pid: str
+    name: str
+    email: str = ""
+    role: str = ""
+    group: str = ""
+
+    def as_row(self) -> list[str]:
+        return [self.pid, self.name, self.email, self.role, self.group]
+
+
+@dataclass(frozen=True)
+class RoundPaths:
+    root: Path
+
+    @property
+    def master(self) -> Path:
+        return self.root / MASTER_NAME
+
+    @property
+    def outgoing(self) -> Path:
+        return self.root / OUTGOING_DIR
+
+    @property
+    def returns(self) -> Path:
+        return self.root / RETURNS_DIR
+
+    @property
+    def backups(self) -> Path:
+        return self.root / BACKUP_DIR
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG_NAME
+
+    def create(self) -> None:
+        for p in (self.root, self.outgoing, self.returns, self.backups):
+            p.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class RoundSetup:
+    """What the master's setup sheet holds."""
+
+    round_id: str
+    unit: str
+    catalogue: Catalogue  # only the themes of this round
+    scale: Scale
+    lang: str = "da"
+    deadline: dt.date | None = None
+    created: dt.date = field(default_factory=dt.date.today)
+    threshold: float = DEFAULT_THRESHOLD
+    anonymise: bool = True
+    secret: str = ""
+    previous_round: str = ""
+
+    def token(self, pid: str) -> str:
+        """Per-participant integrity token: proves a file was issued for this participant."""
+        return hmac.new(self.secret.encode(), f"{self.round_id}:{pid}".encode(), hashlib.sha256).hexdigest()[:12]
+
+    @property
+    def question_ids(self) -> tuple[str, ...]:
+        return self.catalogue.question_ids
+
+
+def new_round_id(unit: str, today: dt.date | None = None) -> str:
+    today = today or dt.date.today()
+    return f"KIK-{today:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def new_secret() -> str:
+    return secrets.token_hex(16)
+
+
+def parse_date(value: Any, report: Report | None = None, **where: str) -> dt.date | None:
+    """Parse ``YYYY-MM-DD``, ``DD-MM-YYYY``, ``DD.MM.YYYY``, Excel dates; None if blank."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < float(value) < 80000:  # Excel serial
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    text = clean_text(value)
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    if report is not None:
+        report.add(S_BAD_DATE(value=text, **where))
+        return None
+    raise SetupError(S_BAD_DATE.template("da", value=text), [S_BAD_DATE(value=text, **where)])
+
+
+def parse_threshold(value: Any) -> float:
+    text = clean_text(value).replace(",", ".").rstrip("%").strip()
+    try:
+        share = float(text)
+    except ValueError:
+        raise SetupError(S_BAD_THRESHOLD.template("da", value=value), [S_BAD_THRESHOLD(value=value)]) from None
+    if clean_text(value).endswith("%") or share > 1:
+        share /= 100
+    if not 0 < share <= 1:
+        raise SetupError(S_BAD_THRESHOLD.template("da", value=value), [S_BAD_THRESHOLD(value=value)])
+    return share
+
+
+# ---------------------------------------------------------------- participants
+PARTICIPANTS_INVALID = Msg("Deltagerlisten {source} har fejl:", "The participants list {source} has errors:")
+
+
+def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "") -> list[Participant]:
+    """Validate and build participants from tabular rows (first row = headers).
+
+    Rows without an id get the next free id ``D01``, ``D02``, ... Raises ParticipantsError
+    with every problem found.
+    """
+    report = Report(source)
+    if not rows:
+        report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
+        raise ParticipantsError(PARTICIPANTS_INVALID("da", source=source), report.problems)
+    header = [clean_text(h).lower() for h in rows[0]]
+    cols = {}
+    for key, aliases in PARTICIPANT_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in aliases:
+                cols[key] = i
+                break
+    if "name" not in cols:
+        report.add(P_MISSING_COLUMN(file=source, sheet=sheet, cell="A1"))
+        raise ParticipantsError(PARTICIPANTS_INVALID("da", source=source), report.problems)
+
+    def get(row: Sequence[Any], key: str) -> str:
+        i = cols.get(key)
+        return clean_text(row[i]) if i is not None and i < len(row) else ""
+
+    entries = []
+    seen_email: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+    seen_name: dict[str, int] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        if not any(clean_text(v) for v in row):
+            continue
+        name, email, pid = get(row, "name"), get(row, "email"), get(row, "pid")
+        if not name:
+            report.add(P_NO_NAME(file=source, sheet=sheet, cell=f"A{r}", row=r))
+            continue
+        if email:
+            key = email.lower()
+            if key in seen_email:
+                report.add(P_DUPLICATE_EMAIL(file=source, sheet=sheet, row=r, first_row=seen_email[key], email=email))
+            seen_email.setdefault(key, r)
+            if not _EMAIL_RE.match(email):
+                report.add(P_BAD_EMAIL(file=source, sheet=sheet, row=r, email=email))
+        if pid:
+            if pid in seen_id:
+                report.add(P_DUPLICATE_ID(file=source, sheet=sheet, row=r, first_row=seen_id[pid], pid=pid))
+            seen_id.setdefault(pid, r)
+        if name.lower() in seen_name:
+            report.add(P_DUPLICATE_NAME(file=source, sheet=sheet, row=r, name=name))
+        seen_name.setdefault(name.lower(), r)
+        entries.append((pid, name, email, get(row, "role").lower(), get(row, "group")))
+    if not entries and not report.errors:
+        report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
+    if report.errors:
+        raise ParticipantsError(PARTICIPANTS_INVALID("da", source=source), report.problems)
+    if len(entries) == 1:
+        report.add(P_SINGLE(file=source))
+    used = {e[0] for e in entries if e[0]}
+    counter = 1
+    out = []
+    for pid, name, email, role, group in entries:
+        if not pid:
+            while f"D{counter:02d}" in used:
+                counter += 1
+            pid = f"D{counter:02d}"
+            used.add(pid)
+        out.append(Participant(pid, name, email, role, group))
+    participants_from_rows.last_report = report  # type: ignore[attr-defined]
+    return out
+
+
+def read_participants(path: str | Path) -> list[Participant]:
+    """Read a participants list from ``.xlsx`` or ``.csv`` (UTF-8, UTF-8 BOM or cp1252; ``;`` or ``,``)."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            raw = path.read_bytes()
+            for enc in ("utf-8-sig", "cp1252"):
+                try:
+                    text = raw.decode(enc)
+                    break
+                except UnicodeDecodeError:
+                    continue
+            dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
+            rows = list(csv.reader(io.StringIO(text), dialect))
+            sheet = ""
+        else:
+            from python_calamine import CalamineWorkbook
+
+            wb = CalamineWorkbook.from_path(str(path))
+            sheet = wb.sheet_names[0]
+            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except ParticipantsError:
+        raise
+    except Exception as exc:
+        problem = P_BAD_FILE(file=path.name, reason=f"{type(exc).__name__}: {exc}")
+        raise ParticipantsError(PARTICIPANTS_INVALID("da", source=path.name), [problem]) from exc
+    return participants_from_rows(rows, source=path.name, sheet=sheet)
+
+
+def with_ids(participants: Iterable[Participant]) -> list[Participant]:
+    """Give participants without an id the next free ``Dnn`` id (stable for the others)."""
+    plist = list(participants)
+    used = {p.pid for p in plist if p.pid}
+    counter = 1
+    out = []
+    for p in plist:
+        if not p.pid:
+            while f"D{counter:02d}" in used:
+                counter += 1
+            p = replace(p, pid=f"D{counter:02d}")
+            used.add(p.pid)
+        out.append(p)
+    return out
