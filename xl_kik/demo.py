@@ -1,0 +1,139 @@
+"""``xl-kik demo DIR``: a whole round from invitation to action plan, with simulated people.
+
+1. the coordinator's participants list and ``init`` (master workbook with buttons),
+2. ``generate`` (one scoring workbook per participant),
+3. simulated participants fill in and return their files (one does not return, one types
+   ``ca. 60`` into a points cell, one sends a second, newer version),
+4. ``merge`` (status, svarrapport, konsensus),
+5. the consensus seminar: agreed points (the suggested medians), strengths, improvement
+   areas and priorities are typed into the Konsensus sheet,
+6. ``plan`` (the action plan), with owners, deadlines and statuses filled in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ._i18n import Msg
+from .errors import SetupError
+
+DEMO_UNIT = "Børnehuset Solsikken"
+DEMO_PEOPLE = [
+    ("Mette Jørgensen", "leder"), ("Søren Østergaard", "medarbejder"), ("Aisha Khan", "medarbejder"),
+    ("Lars Bæk", "medarbejder"), ("Birgitte Ærø", "medarbejder"), ("Jens Hansen/Holm", "medarbejder"),
+    ("Ida Møller", "medarbejder"), ("Peter Nielsen", "leder"), ("Fatima Ali", "medarbejder"),
+    ("Ole Sørensen", "medarbejder"), ("Karen Dahl", "medarbejder"), ("Mads Winther", "medarbejder"),
+]
+
+STEP = Msg("[{n}/6] {text}", "[{n}/6] {text}")
+NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe til demoen.",
+                "The folder {dir} already contains a round; choose an empty folder for the demo.")
+
+
+def _participants_file(root: Path, count: int) -> Path:
+    import xlsxwriter
+
+    path = root / "deltagere.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Deltagere")
+    ws.write_row(0, 0, ["Navn", "E-mail", "Rolle", "Gruppe"])
+    people = (DEMO_PEOPLE * (count // len(DEMO_PEOPLE) + 1))[:count]
+    for i, (name, role) in enumerate(people, start=1):
+        login = name.split()[0].lower().replace("ø", "oe").replace("æ", "ae").replace("å", "aa")
+        ws.write_row(i, 0, [name if i <= len(DEMO_PEOPLE) else f"{name} {i}", f"{login}{i}@solsikken.example.dk",
+                            role, "Ledelse" if role == "leder" else f"Stue {1 + i % 3}"])
+    ws.set_column(0, 1, 30)
+    wb.close()
+    return path
+
+
+def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> dict[str, int]:
+    from . import simulate
+    from .round import RoundPaths
+
+    rng = random.Random(seed)
+    paths = RoundPaths(root)
+    levels: dict[str, int] = {}
+    counts = {"returned": 0, "not_returned": 0, "with_problem": 0, "resent": 0}
+    for i, (participant, path) in enumerate(files):
+        if i == len(files) - 1 and len(files) > 2:
+            counts["not_returned"] += 1  # one person never answers
+            continue
+        import openpyxl
+
+        layout = simulate.read_layout(openpyxl.load_workbook(path, read_only=False))
+        if not levels:
+            levels = {q: rng.randint(layout.scale_min + 2, layout.scale_max - 2) for q in layout.rows}
+            first = next(iter(layout.rows))
+            # A question the group disagrees on, so the consensus seminar has work to do.
+            levels[first] = (layout.scale_min + layout.scale_max) // 2
+        answers = simulate.random_answers(layout, rng, levels)
+        if i == 0:  # a big disagreement on the first question
+            answers[next(iter(layout.rows))]["points"] = layout.scale_max
+        if i == 1:
+            answers[next(iter(layout.rows))]["points"] = layout.scale_min
+        dest = paths.returns / path.name
+        if i == 2:
+            # An early version sent in a hurry, then a corrected one later.
+            early = dict(answers)
+            simulate.fill_workbook(path, paths.returns / f"{path.stem} (første udgave).xlsx",
+                                   {q: {"points": a["points"]} for q, a in list(early.items())[:5]})
+            old = time.time() - 3600
+            os.utime(paths.returns / f"{path.stem} (første udgave).xlsx", (old, old))
+            counts["resent"] += 1
+        if i == 3:
+            qid = list(layout.rows)[4]
+            answers[qid]["points"] = "ca. 60" if layout.scale_max > 5 else "ca. 3"
+            counts["with_problem"] += 1
+        simulate.fill_workbook(path, dest, answers)
+        counts["returned"] += 1
+    return counts
+
+
+def _seminar(root: Path, seed: int) -> int:
+    """Type what a consensus seminar agrees into the Konsensus sheet."""
+    from . import sheets_konsensus
+
+    rng = random.Random(seed + 1)
+    return sheets_konsensus.demo_seminar(root, rng)
+
+
+def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: int = 2026,
+             say: Callable[[str], None] = print) -> dict[str, Any]:
+    from . import actionplan, catalogue, merge
+    from .round import RoundPaths, read_participants
+    from .workflow import generate_round, init_round
+
+    lang = lang or "da"
+    root = Path(root)
+    if RoundPaths(root).master.exists():
+        raise SetupError(NOT_EMPTY(lang, dir=root))
+    root.mkdir(parents=True, exist_ok=True)
+    people = read_participants(_participants_file(root, max(3, participants)))
+
+    say(STEP(lang, n=1, text=Msg("Opretter runden og masterprojektmappen", "Creating the round and master workbook")(lang)))
+    paths = init_round(root, unit=DEMO_UNIT, participants=people, catalogue=catalogue.builtin("kik"),
+                       scale=catalogue.scale("0-100"), deadline=dt.date.today() + dt.timedelta(days=14), lang=lang)
+    say(STEP(lang, n=2, text=Msg("Laver deltagerfiler", "Generating participant files")(lang)))
+    files = generate_round(root)
+    say(STEP(lang, n=3, text=Msg("Deltagerne udfylder og sender tilbage", "Participants fill in and return")(lang)))
+    counts = _simulate_returns(root, files, seed)
+    say(STEP(lang, n=4, text=Msg("Fletter besvarelserne", "Merging the returns")(lang)))
+    merged = merge.merge_round(root, lang=lang)
+    say("    " + merged.summary(lang).replace("\n", "\n    "))
+    say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
+                                "Consensus seminar: agreed points and improvement areas")(lang)))
+    agreed = _seminar(root, seed)
+    say(STEP(lang, n=6, text=Msg("Bygger handleplanen", "Building the action plan")(lang)))
+    plan = actionplan.build_plan(root, lang=lang)
+    actionplan.demo_fill_plan(root)
+    plan = actionplan.build_plan(root, lang=lang)
+    say("    " + plan.summary(lang).replace("\n", "\n    "))
+    say(Msg("Færdig. Åbn {master}", "Done. Open {master}")(lang, master=paths.master))
+    return {"master": str(paths.master), "participants": len(people), **counts,
+            "agreed_questions": agreed, "actions": plan.as_dict().get("rows", None)}
