@@ -29,6 +29,13 @@ WRITE_FAILED = Msg("Filen {file} kunne ikke gemmes: {reason}. Intet er ændret."
 KEEP_BACKUPS = 30
 
 
+def _umask_mode() -> int:
+    """File mode an ordinary ``open()`` would give (mkstemp creates 0600 files)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def backup(path: Path, backup_dir: Path | None, keep: int = KEEP_BACKUPS) -> Path | None:
     """Copy ``path`` to ``backup_dir/<stem>_<timestamp><suffix>``; prune old copies."""
     if backup_dir is None or not path.exists():
@@ -58,6 +65,10 @@ def atomic_path(path: str | Path, backup_dir: Path | None = None, lang: str = "d
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        try:
+            os.chmod(tmp, _umask_mode())
+        except OSError:
+            pass
         backup(path, backup_dir)
         try:
             os.replace(tmp, path)

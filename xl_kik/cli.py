@@ -89,7 +89,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         scale=cat.scale(args.scale),
         themes=themes,
         deadline=parse_date(args.deadline),
-        lang=args.lang,
+        lang=args.lang or "da",
         threshold=parse_threshold(args.threshold) if args.threshold else None,
         previous_root=Path(args.previous).resolve() if args.previous else None,
     )
