@@ -1,0 +1,1096 @@
+"""The coordinator's master workbook (``kik_master.xlsm``): build, read, verify, refresh.
+
+* :func:`create_round` makes a round folder and writes a new master with XlsxWriter: every
+  sheet of the contract in ``docs/DESIGN.md`` with its codeName, the VBA project (our
+  ``KikButtons`` module + the installed xlwings' standalone module), form-control buttons
+  on ``Start``, the setup rows, the participants and catalogue tables, the very hidden
+  ``_kik`` metadata sheet and xlwings' ``xlwings.conf`` sheet.
+* :func:`read_master` / :func:`load_round` read a master fast with python-calamine (sheets
+  are found by codeName, so a renamed sheet still works); :func:`parse_master` does the
+  same on rows that came from anywhere (the xlwings button adapter reads the *live*
+  workbook and hands its rows here).
+* :func:`verify_master` checks the package statically: bound macros exist, content types,
+  relationships, codeNames vs VBA document modules, xlwings version.
+* :func:`refresh_vba` rebuilds ``xl/vbaProject.bin`` after an xlwings upgrade, replacing
+  only that zip part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+from xml.etree import ElementTree as ET
+
+from . import atomic
+from . import catalogue as catmod
+from ._i18n import Msg, check_lang
+from ._version import __version__
+from .catalogue import Catalogue, CatalogueError, Scale, clean_text
+from .errors import MasterFormatError, RoundNotFoundError, SetupError
+from .problems import ERROR, WARNING, Problem, Report, define
+from .round import (
+    DEFAULT_THRESHOLD,
+    MASTER_NAME,
+    S_BAD_THRESHOLD,
+    S_NO_UNIT,
+    Participant,
+    RoundPaths,
+    RoundSetup,
+    new_round_id,
+    new_secret,
+    parse_date,
+    parse_threshold,
+    participants_from_rows,
+)
+
+FORMAT = "xl_kik.master/1"
+GENERATOR = f"xl_kik {__version__}"
+
+# ---------------------------------------------------------------- the contract
+SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "plan",
+              "conf", "meta")
+SHEET_NAMES: dict[str, dict[str, str]] = {
+    "da": {"start": "Start", "setup": "Opsætning", "participants": "Deltagere", "questions": "Spørgsmål",
+           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "plan": "Handleplan",
+           "conf": "xlwings.conf", "meta": "_kik"},
+    "en": {"start": "Start", "setup": "Setup", "participants": "Participants", "questions": "Questions",
+           "status": "Status", "answers": "Answers", "consensus": "Consensus", "plan": "Action plan",
+           "conf": "xlwings.conf", "meta": "_kik"},
+}
+CODE_NAMES: dict[str, str] = {
+    "start": "shStart", "setup": "shSetup", "participants": "shParticipants", "questions": "shQuestions",
+    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "plan": "shPlan",
+    "conf": "shXlwingsConf", "meta": "shMeta",
+}
+WORKBOOK_CODE_NAME = "ThisWorkbook"
+#: Excel table names (same in both languages, so code never depends on the language).
+TABLE_PARTICIPANTS = "Deltagere"
+TABLE_CATALOGUE = "Katalog"
+TABLE_PLAN = "Handleplan"
+#: Defined name of the "last run" cell on Start (buttons and the CLI write a summary there).
+NAME_LAST_RUN = "KIK_LAST_RUN"
+NAME_SETUP = "KIK_SETUP"
+
+SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
+              "created", "threshold", "anonymise", "previous_round")
+SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
+PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe"],
+                       "en": ["Id", "Name", "E-mail", "Role", "Group"]}
+YES_NO = {"da": ("Ja", "Nej"), "en": ("Yes", "No")}
+_TRUE = {"ja", "j", "yes", "y", "true", "sand", "1", "x"}
+_FALSE = {"nej", "n", "no", "false", "falsk", "0", ""}
+
+SETUP_LABELS: dict[str, Msg] = {
+    "round_id": Msg("Runde-id (må ikke ændres)", "Round id (do not change)"),
+    "unit": Msg("Enhed", "Unit"),
+    "catalogue_id": Msg("Spørgsmålskatalog", "Question catalogue"),
+    "catalogue_version": Msg("Katalogversion", "Catalogue version"),
+    "scale": Msg("Pointskala", "Points scale"),
+    "themes": Msg("Temaer i denne runde", "Themes in this round"),
+    "lang": Msg("Sprog i spørgeskemaerne", "Language of the questionnaires"),
+    "deadline": Msg("Svarfrist", "Deadline"),
+    "created": Msg("Oprettet", "Created"),
+    "threshold": Msg("Grænse for uenighed", "Disagreement threshold"),
+    "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
+    "previous_round": Msg("Forrige runde", "Previous round"),
+}
+SETUP_HELP: dict[str, Msg] = {
+    "round_id": Msg("Skrives af xl_kik. Returnerede filer genkendes på dette id.",
+                    "Written by xl_kik. Returned files are recognised by this id."),
+    "unit": Msg("Enhedens navn, som det skal stå i rapporterne.", "The unit's name as shown in the reports."),
+    "catalogue_id": Msg("Spørgsmålene står på arket Spørgsmål og kan tilpasses, før skemaerne sendes ud.",
+                        "The questions are on the Questions sheet and can be adapted before sending out."),
+    "catalogue_version": Msg("", ""),
+    "scale": Msg("0-100 (CAF's klassiske trin) eller 0-5.", "0-100 (CAF's classical bands) or 0-5."),
+    "themes": Msg("Temanumre adskilt af komma, fx 1,2,3,4. Tom = alle temaer.",
+                  "Theme numbers separated by commas, e.g. 1,2,3,4. Empty = all themes."),
+    "lang": Msg("da = dansk, en = engelsk.", "da = Danish, en = English."),
+    "deadline": Msg("Dato, fx 2026-12-01. Står i spørgeskemaerne.", "A date, e.g. 2026-12-01. Shown in the questionnaires."),
+    "created": Msg("", ""),
+    "threshold": Msg("Et spørgsmål markeres, når højeste minus laveste point er mindst denne andel af skalaen.",
+                     "A question is flagged when the highest minus the lowest score is at least this share of the scale."),
+    "anonymise": Msg("Ja: svarrapporten viser 'Deltager 1, 2, ...' i stedet for navne.",
+                     "Yes: the answers report shows 'Participant 1, 2, ...' instead of names."),
+    "previous_round": Msg("Mappen med forrige runde (til sammenligning og handleplan).",
+                          "The previous round's folder (for comparison and the action plan)."),
+}
+
+BUTTONS: tuple[tuple[str, Msg, Msg], ...] = (
+    ("KikGenerate", Msg("1. Lav spørgeskemaer", "1. Make questionnaires"),
+     Msg("Laver én Excel-fil pr. deltager i mappen 'udsendt'. Send hver fil til sin deltager.",
+         "Makes one Excel file per participant in the folder 'udsendt'. Send each file to its participant.")),
+    ("KikOpenReturns", Msg("2. Åbn returmappen", "2. Open the returns folder"),
+     Msg("Læg de returnerede filer i mappen 'retur'.", "Put the returned files into the folder 'retur'.")),
+    ("KikMerge", Msg("3. Flet besvarelser", "3. Merge answers"),
+     Msg("Læser filerne i 'retur' og skriver Status, Svarrapport og Konsensus.",
+         "Reads the files in 'retur' and writes Status, Answers and Consensus.")),
+    ("KikPlan", Msg("4. Lav handleplan", "4. Build action plan"),
+     Msg("Laver handleplanen ud fra de aftalte forbedringsområder på Konsensus.",
+         "Builds the action plan from the agreed improvement areas on Consensus.")),
+    ("KikDoctor", Msg("Tjek opsætningen", "Check the setup"),
+     Msg("Tjekker Python, xlwings og runden, hvis en knap ikke virker.",
+         "Checks Python, xlwings and the round if a button does not work.")),
+)
+
+PLACEHOLDERS: dict[str, Msg] = {
+    "status": Msg("Her kommer status over besvarelserne. Klik 'Flet besvarelser' på fanen Start, "
+                  "når deltagerne har sendt deres filer retur.",
+                  "The status of the answers appears here. Click 'Merge answers' on the Start sheet "
+                  "when the participants have returned their files."),
+    "answers": Msg("Her kommer svarrapporten (alle besvarelser pr. spørgsmål). Klik 'Flet besvarelser' på fanen Start.",
+                   "The answers report (all answers per question) appears here. Click 'Merge answers' on the Start sheet."),
+    "consensus": Msg("Her kommer konsensusarket til seminaret. Klik 'Flet besvarelser' på fanen Start.",
+                     "The consensus sheet for the seminar appears here. Click 'Merge answers' on the Start sheet."),
+    "plan": Msg("Her kommer handleplanen. Klik 'Lav handleplan' på fanen Start efter konsensusseminaret.",
+                "The action plan appears here. Click 'Build action plan' on the Start sheet after the consensus seminar."),
+}
+
+# ---------------------------------------------------------------- problems
+S_MISSING_SHEET = define(
+    "S101", ERROR, ("Ark mangler", "Sheet missing"),
+    ("Arket {missing} mangler i master-projektmappen {file}. Brug en sikkerhedskopi fra mappen 'backup'.",
+     "The sheet {missing} is missing from the master workbook {file}. Use a copy from the 'backup' folder."))
+S_MISSING_KEY = define(
+    "S102", ERROR, ("Indstilling mangler", "Setting missing"),
+    ("Indstillingen {key!r} mangler i kolonne A på arket {sheet}.",
+     "The setting {key!r} is missing from column A of the sheet {sheet}."))
+S_UNKNOWN_SCALE = define(
+    "S103", ERROR, ("Ukendt pointskala", "Unknown points scale"),
+    ("Pointskalaen {value!r} findes ikke; vælg en af {known}.",
+     "The points scale {value!r} does not exist; choose one of {known}."))
+S_BAD_LANG = define(
+    "S104", ERROR, ("Ukendt sprog", "Unknown language"),
+    ("Sproget {value!r} kendes ikke; skriv da (dansk) eller en (engelsk).",
+     "The language {value!r} is unknown; write da (Danish) or en (English)."))
+S_BAD_YES_NO = define(
+    "S105", ERROR, ("Skriv Ja eller Nej", "Write Yes or No"),
+    ("{value!r} er hverken Ja eller Nej.", "{value!r} is neither Yes nor No."))
+S_UNKNOWN_THEME = define(
+    "S106", ERROR, ("Ukendt tema", "Unknown theme"),
+    ("Temaet {theme!r} findes ikke på arket med spørgsmål. Mulige temaer: {known}.",
+     "The theme {theme!r} is not on the questions sheet. Known themes: {known}."))
+S_NOT_MASTER = define(
+    "S107", ERROR, ("Ikke en xl_kik-master", "Not an xl_kik master"),
+    ("{file} er ikke en master-projektmappe fra xl_kik, eller den er beskadiget ({reason}).",
+     "{file} is not an xl_kik master workbook, or it is damaged ({reason})."))
+S_ROUND_ID_CHANGED = define(
+    "S108", ERROR, ("Runde-id er ændret", "Round id changed"),
+    ("Runde-id'et er ændret til {value!r}; det skal være {expected!r}, ellers genkendes de returnerede filer ikke.",
+     "The round id was changed to {value!r}; it must be {expected!r}, or the returned files are not recognised."))
+S_CATALOGUE_EDITED = define(
+    "S109", WARNING, ("Spørgsmålene er ændret", "Questions changed"),
+    ("Spørgsmålene på arket {sheet} er ændret, siden runden blev oprettet. Det er fint, før skemaerne sendes ud; "
+     "skemaer, der allerede er sendt ud, passer ikke længere.",
+     "The questions on the sheet {sheet} were changed after the round was created. That is fine before sending "
+     "the questionnaires; questionnaires already sent out no longer match."))
+# static verification (verify_master)
+S_MACRO_MISSING = define(
+    "S120", ERROR, ("Knap uden makro", "Button without macro"),
+    ("Knappen {caption!r} på arket {sheet} kalder makroen {macro}, som ikke findes i VBA-projektet.",
+     "The button {caption!r} on the sheet {sheet} calls the macro {macro}, which is not in the VBA project."))
+S_CONTENT_TYPE = define(
+    "S121", ERROR, ("Forkert filtype i pakken", "Wrong content type"),
+    ("{file} mangler indholdstypen {content_type} (filen er ikke en makroaktiveret projektmappe).",
+     "{file} lacks the content type {content_type} (the file is not a macro-enabled workbook)."))
+S_BROKEN_REL = define(
+    "S122", ERROR, ("Brudt henvisning i pakken", "Broken package relationship"),
+    ("Delen {source} henviser til {target}, som ikke findes i {file}.",
+     "The part {source} refers to {target}, which does not exist in {file}."))
+S_CODENAME_NO_MODULE = define(
+    "S123", ERROR, ("Ark uden VBA-modul", "Sheet without VBA module"),
+    ("Arket {sheet} har kodenavnet {codename}, men VBA-projektet har intet dokumentmodul med det navn.",
+     "The sheet {sheet} has the codeName {codename}, but the VBA project has no document module of that name."))
+S_MODULE_NO_SHEET = define(
+    "S124", ERROR, ("VBA-modul uden ark", "VBA module without sheet"),
+    ("VBA-projektet har dokumentmodulet {module}, men intet ark har det som kodenavn.",
+     "The VBA project has the document module {module}, but no sheet has it as its codeName."))
+S_XLWINGS_VERSION = define(
+    "S125", ERROR, ("Forkert xlwings-version", "Wrong xlwings version"),
+    ("Master-projektmappens VBA er lavet til xlwings {vba}, men xlwings {installed} er installeret. "
+     "Kør 'xl-kik refresh-vba' på mappen.",
+     "The master workbook's VBA was made for xlwings {vba}, but xlwings {installed} is installed. "
+     "Run 'xl-kik refresh-vba' on the folder."))
+S_NO_VBA = define(
+    "S126", ERROR, ("Intet VBA-projekt", "No VBA project"),
+    ("{file} har intet læsbart VBA-projekt ({reason}); knapperne virker ikke.",
+     "{file} has no readable VBA project ({reason}); the buttons do not work."))
+S_NO_CODENAME = define(
+    "S127", WARNING, ("Ark uden kodenavn", "Sheet without codeName"),
+    ("Arket {sheet} har intet kodenavn.", "The sheet {sheet} has no codeName."))
+
+ROUND_NOT_FOUND = Msg(
+    "Mappen {dir} er ikke en KIK-runde: der er ingen {master}. Opret runden med 'xl-kik init' først.",
+    "The folder {dir} is not a KIK round: there is no {master}. Create the round with 'xl-kik init' first.")
+MASTER_EXISTS = Msg(
+    "Der findes allerede en runde i mappen {dir} ({master}). Den bliver ikke overskrevet; vælg en ny mappe.",
+    "There already is a round in the folder {dir} ({master}). It is not overwritten; choose a new folder.")
+SETUP_INVALID = Msg("Opsætningen i {file} har fejl:", "The setup in {file} has errors:")
+NOT_MASTER = Msg("{file} er ikke en master-projektmappe fra xl_kik.", "{file} is not an xl_kik master workbook.")
+
+
+# ---------------------------------------------------------------- xlwings.conf
+def interpreter_config(executable: str | None = None, platform: str | None = None) -> list[tuple[str, str]]:
+    """Rows of the ``xlwings.conf`` sheet for the Python running now.
+
+    xlwings' VBA (``GetConfigFromSheet``) reads keys from A1 downwards until the first empty
+    cell, upper-cases them and takes the value from column B; ``RunPython`` asks for
+    ``INTERPRETER_WIN`` / ``INTERPRETER_MAC`` (then the legacy ``INTERPRETER``, default
+    ``python``). Only the current platform's interpreter is written: an empty entry would
+    hide an interpreter configured in the user's own ``xlwings.conf`` file.
+
+    On Windows ``python.exe`` is used even when running under ``pythonw.exe``: RunPython
+    starts it through a hidden ``cmd.exe`` window and shows Python's stderr (redirected to a
+    log) when it fails, which ``pythonw.exe`` has not got.
+    ``ADD_WORKBOOK_TO_PYTHONPATH`` is false: xl_kik is installed, and no file in a round
+    folder should be importable as Python code.
+    """
+    exe = executable or sys.executable
+    plat = platform or sys.platform
+    rows: list[tuple[str, str]] = []
+    if plat.startswith("win"):
+        p = Path(exe)
+        if p.name.lower() == "pythonw.exe" and p.with_name("python.exe").exists():
+            exe = str(p.with_name("python.exe"))
+        rows.append(("Interpreter_Win", exe))
+    elif plat == "darwin":
+        rows.append(("Interpreter_Mac", exe))
+    rows.append(("ADD_WORKBOOK_TO_PYTHONPATH", "false"))
+    return rows
+
+
+# ---------------------------------------------------------------- building
+@dataclass(frozen=True)
+class BuildOptions:
+    """Knobs for :func:`write_master` (templates and tests; defaults are right for ``init``)."""
+
+    vba_modules: Sequence[Any] | None = None  # list[VbaModule]; default: _vba.project_modules(...)
+    conf_rows: Sequence[tuple[str, str]] | None = None  # default: interpreter_config()
+    timestamp: dt.datetime | None = None  # document "created" property; fixed for reproducible templates
+
+
+def document_module_names() -> list[str]:
+    return [WORKBOOK_CODE_NAME] + [CODE_NAMES[k] for k in SHEET_KEYS]
+
+
+def default_vba_modules() -> list[Any]:
+    from ._vba import project_modules
+
+    return project_modules(document_modules=tuple(document_module_names()))
+
+
+def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
+    themes = "" if [t.id for t in setup.catalogue.themes] == [t.id for t in full.themes] else \
+        ",".join(t.id for t in setup.catalogue.themes)
+    return {
+        "round_id": setup.round_id,
+        "unit": setup.unit,
+        "catalogue_id": full.id,
+        "catalogue_version": full.version,
+        "scale": setup.scale.id,
+        "themes": themes,
+        "lang": setup.lang,
+        "deadline": setup.deadline,
+        "created": setup.created,
+        "threshold": setup.threshold,
+        "anonymise": YES_NO[setup.lang][0 if setup.anonymise else 1],
+        "previous_round": setup.previous_round,
+    }
+
+
+def meta_rows(setup: RoundSetup, full: Catalogue, lang: str) -> list[tuple[str, str]]:
+    from ._vba import installed_xlwings_version
+
+    rows = [
+        ("format", FORMAT),
+        ("round_id", setup.round_id),
+        ("secret", setup.secret),
+        ("catalogue_id", full.id),
+        ("catalogue_version", full.version),
+        ("catalogue_fingerprint", full.fingerprint),
+        ("lang", lang),
+        ("generator", GENERATOR),
+        ("xlwings", installed_xlwings_version()),
+        ("created", setup.created.isoformat()),
+    ]
+    rows += [(f"sheet_{k}", SHEET_NAMES[lang][k]) for k in SHEET_KEYS]
+    return rows
+
+
+def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Participant], full_catalogue: Catalogue,
+                 options: BuildOptions | None = None) -> Path:
+    """Write a master workbook to ``path`` (plain write; :func:`create_round` wraps it atomically)."""
+    import xlsxwriter
+
+    opts = options or BuildOptions()
+    lang = check_lang(setup.lang)
+    names = SHEET_NAMES[lang]
+    modules = list(opts.vba_modules) if opts.vba_modules is not None else default_vba_modules()
+    from ._vba import build_vba_project
+
+    vba_blob = build_vba_project(modules)
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    created = opts.timestamp or dt.datetime.combine(setup.created, dt.time(12, 0))
+    wb.set_properties({
+        "title": Msg("KIK-selvevaluering – {unit}", "KIK self-evaluation – {unit}")(lang, unit=setup.unit),
+        "subject": setup.round_id, "author": "xl_kik", "comments": GENERATOR, "created": created,
+    })
+    wb.set_custom_property("xl_kik_format", FORMAT)
+    wb.set_custom_property("xl_kik_round_id", setup.round_id)
+    wb.set_custom_property("xl_kik_generator", GENERATOR)
+    wb.set_vba_name(WORKBOOK_CODE_NAME)
+    wb.add_vba_project(io.BytesIO(vba_blob), is_stream=True)
+
+    f_title = wb.add_format({"bold": True, "font_size": 16})
+    f_sub = wb.add_format({"italic": True, "font_color": "#595959"})
+    f_bold = wb.add_format({"bold": True})
+    f_head = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
+    f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    f_text = wb.add_format({"num_format": "@", "valign": "top"})
+    f_input = wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
+    f_input_date = wb.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
+                                  "border_color": "#BFBFBF", "align": "left"})
+    f_input_pct = wb.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF",
+                                 "align": "left"})
+    f_fixed = wb.add_format({"num_format": "@", "font_color": "#595959", "border": 1, "border_color": "#BFBFBF"})
+    f_fixed_date = wb.add_format({"num_format": "yyyy-mm-dd", "font_color": "#595959", "border": 1,
+                                  "border_color": "#BFBFBF", "align": "left"})
+    f_help = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
+
+    sheets = {}
+    for key in SHEET_KEYS:
+        ws = wb.add_worksheet(names[key])
+        ws.set_vba_name(CODE_NAMES[key])
+        sheets[key] = ws
+
+    # -- Start
+    ws = sheets["start"]
+    ws.hide_gridlines(2)
+    ws.set_column("A:A", 2)
+    ws.set_column("B:B", 32)
+    ws.set_column("C:C", 2)
+    ws.set_column("D:D", 80)
+    ws.write_string("B1", Msg("KIK-selvevaluering", "KIK self-evaluation")(lang), f_title)
+    ws.write_string("B2", setup.unit, f_bold)
+    ws.write_string("D2", Msg("Runde {rid}", "Round {rid}")(lang, rid=setup.round_id), f_sub)
+    row = 3
+    for macro, caption, description in BUTTONS:
+        ws.set_row(row, 30)
+        ws.insert_button(row, 1, {"macro": macro, "caption": caption(lang), "width": 220, "height": 32,
+                                  "x_offset": 2, "y_offset": 4})
+        ws.write_string(row, 3, description(lang), f_wrap)
+        row += 2
+    guide = [
+        Msg("Sådan gør du", "How to"),
+        Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem projektmappen.",
+            "1. Check the sheets Setup, Participants and Questions, and save the workbook."),
+        Msg("2. Klik 'Lav spørgeskemaer' og send hver fil i mappen 'udsendt' til sin deltager.",
+            "2. Click 'Make questionnaires' and send each file in the folder 'udsendt' to its participant."),
+        Msg("3. Læg de returnerede filer i mappen 'retur' (filnavnet er ligegyldigt).",
+            "3. Put the returned files into the folder 'retur' (the file name does not matter)."),
+        Msg("4. Klik 'Flet besvarelser'. Læs Status: den siger, hvis en fil mangler eller har fejl.",
+            "4. Click 'Merge answers'. Read Status: it tells you when a file is missing or has errors."),
+        Msg("5. Brug Svarrapport og Konsensus på seminaret, og skriv de aftalte point og tekster på Konsensus.",
+            "5. Use Answers and Consensus at the seminar, and write the agreed points and texts on Consensus."),
+        Msg("6. Klik 'Lav handleplan'. Det, I skriver i handleplanen, bliver aldrig overskrevet.",
+            "6. Click 'Build action plan'. What you type in the action plan is never overwritten."),
+        Msg("Knapperne kræver, at makroer er slået til for denne fil, og at xl_kik er installeret på computeren.",
+            "The buttons need macros enabled for this file and xl_kik installed on the computer."),
+    ]
+    row += 1
+    for i, m in enumerate(guide):
+        ws.write_string(row + i, 1, m(lang), f_bold if i == 0 else None)
+    row += len(guide) + 1
+    ws.write_string(row, 1, Msg("Seneste kørsel", "Last run")(lang), f_bold)
+    ws.write_string(row, 3, "–", f_sub)
+    wb.define_name(NAME_LAST_RUN, f"='{names['start']}'!$D${row + 1}")
+    ws.activate()
+
+    # -- Opsætning / Setup
+    ws = sheets["setup"]
+    ws.set_column("A:A", 18, None, {"hidden": True})
+    ws.set_column("B:B", 34)
+    ws.set_column("C:C", 40)
+    ws.set_column("D:D", 70)
+    ws.write_string("B1", Msg("Opsætning af runden", "Round setup")(lang), f_title)
+    ws.write_string("B2", Msg("Ret de gule felter. Kolonne A bruges af xl_kik og må ikke ændres.",
+                              "Edit the yellow cells. Column A is used by xl_kik and must not be changed.")(lang), f_sub)
+    ws.write_string("A3", "key", f_head)
+    ws.write_string("B3", Msg("Indstilling", "Setting")(lang), f_head)
+    ws.write_string("C3", Msg("Værdi", "Value")(lang), f_head)
+    ws.write_string("D3", Msg("Forklaring", "Explanation")(lang), f_head)
+    values = _setup_values(setup, full_catalogue)
+    try:
+        scale_ids = list(catmod.scales())
+    except Exception:  # scales.json missing or broken: offer the round's scale only
+        scale_ids = []
+    if setup.scale.id not in scale_ids:
+        scale_ids.append(setup.scale.id)
+    for i, key in enumerate(SETUP_KEYS):
+        r = SETUP_FIRST_ROW - 1 + i
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, SETUP_LABELS[key](lang), f_bold)
+        ws.write_string(r, 3, SETUP_HELP[key](lang), f_help)
+        value = values[key]
+        fixed = key in ("round_id", "catalogue_id", "catalogue_version", "created")
+        if key in ("deadline", "created"):
+            if value is None:
+                ws.write_blank(r, 2, None, f_fixed_date if fixed else f_input_date)
+            else:
+                ws.write_datetime(r, 2, dt.datetime.combine(value, dt.time()), f_fixed_date if fixed else f_input_date)
+        elif key == "threshold":
+            ws.write_number(r, 2, float(value), f_input_pct)
+        else:
+            ws.write_string(r, 2, str(value or ""), f_fixed if fixed else f_input)
+        cell = (r, 2)
+        if key == "scale":
+            ws.data_validation(*cell, *cell, {"validate": "list", "source": scale_ids,
+                                              "error_title": SETUP_LABELS[key](lang)[:32],
+                                              "error_message": SETUP_HELP[key](lang)[:255]})
+        elif key == "lang":
+            ws.data_validation(*cell, *cell, {"validate": "list", "source": ["da", "en"],
+                                              "error_message": SETUP_HELP[key](lang)})
+        elif key == "anonymise":
+            ws.data_validation(*cell, *cell, {"validate": "list", "source": list(YES_NO[lang])})
+        elif key == "threshold":
+            ws.data_validation(*cell, *cell, {
+                "validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 1,
+                "input_title": SETUP_LABELS[key](lang)[:32],
+                "input_message": Msg("Fx 35 %", "E.g. 35 %")(lang),
+                "error_message": Msg("Skriv en procent mellem 1 % og 100 %.",
+                                     "Write a percentage between 1 % and 100 %.")(lang)})
+        elif key == "deadline":
+            ws.data_validation(*cell, *cell, {
+                "validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+                "maximum": dt.date(2100, 12, 31), "ignore_blank": True,
+                "error_message": SETUP_HELP[key](lang)})
+    last = SETUP_FIRST_ROW + len(SETUP_KEYS) - 1
+    wb.define_name(NAME_SETUP, f"='{names['setup']}'!$A${SETUP_FIRST_ROW}:$C${last}")
+    ws.freeze_panes(3, 0)
+
+    # -- Deltagere / Participants
+    ws = sheets["participants"]
+    headers = PARTICIPANT_HEADERS[lang]
+    n = max(len(participants), 1)
+    ws.add_table(0, 0, n, len(headers) - 1, {"name": TABLE_PARTICIPANTS, "style": "Table Style Medium 2",
+                                              "columns": [{"header": h} for h in headers]})
+    for r, p in enumerate(participants, start=1):
+        for c, v in enumerate(p.as_row()):
+            ws.write_string(r, c, v, f_text)
+    for c, w in enumerate([8, 30, 34, 16, 20]):
+        ws.set_column(c, c, w, f_text)
+    ws.data_validation(1, 3, 1000, 3, {"validate": "list", "source": [r for r in ("leder", "medarbejder")],
+                                       "ignore_blank": True, "error_type": "warning"})
+    ws.write_string(0, 6, Msg("Tilføj en deltager i første tomme række under tabellen. Id udfyldes af xl_kik.",
+                              "Add a participant in the first empty row below the table. xl_kik fills in the id.")(lang),
+                    f_sub)
+    ws.freeze_panes(1, 0)
+
+    # -- Spørgsmål / Questions
+    ws = sheets["questions"]
+    rows = catmod.to_rows(full_catalogue)
+    ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
+                                                          "columns": [{"header": h} for h in rows[0]]})
+    for r, values_row in enumerate(rows[1:], start=1):
+        for c, v in enumerate(values_row):
+            ws.write_string(r, c, v, f_wrap)
+    for c, w in enumerate([7, 6, 22, 10, 60, 60, 22, 60, 60]):
+        ws.set_column(c, c, w, f_wrap)
+    ws.freeze_panes(1, 0)
+
+    # -- generated sheets: placeholders
+    for key in ("status", "answers", "consensus", "plan"):
+        ws = sheets[key]
+        ws.set_column("A:A", 100)
+        ws.write_string("A1", PLACEHOLDERS[key](lang), f_sub)
+
+    # -- xlwings.conf (hidden; xlwings reads it with the workbook's VBA)
+    ws = sheets["conf"]
+    conf = list(opts.conf_rows) if opts.conf_rows is not None else interpreter_config()
+    for r, (k, v) in enumerate(conf):
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, v)
+    ws.set_column("A:A", 30)
+    ws.set_column("B:B", 80)
+    ws.hide()
+
+    # -- _kik (very hidden)
+    ws = sheets["meta"]
+    for r, (k, v) in enumerate(meta_rows(setup, full_catalogue, lang)):
+        ws.write_string(r, 0, k)
+        ws.write_string(r, 1, v)
+    ws.very_hidden()
+
+    wb.close()
+    return Path(path)
+
+
+def create_round(root: str | Path, *, unit: str, participants: list[Participant], catalogue: Catalogue,
+                 scale: Scale, themes: Sequence[str] | None = None, deadline: dt.date | None = None,
+                 lang: str = "da", threshold: float = DEFAULT_THRESHOLD, previous_round: str = "",
+                 anonymise: bool = True, options: BuildOptions | None = None) -> RoundPaths:
+    """Create the round folder and its master workbook; refuses to overwrite a master."""
+    check_lang(lang)
+    paths = RoundPaths(Path(root))
+    if paths.master.exists():
+        raise SetupError(MASTER_EXISTS(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
+    unit = clean_text(unit)
+    if not unit:
+        raise SetupError(S_NO_UNIT.template(lang), [S_NO_UNIT()], lang=lang)
+    if not 0 < float(threshold) <= 1:
+        raise SetupError(S_BAD_THRESHOLD.template(lang, value=threshold), [S_BAD_THRESHOLD(value=threshold)], lang=lang)
+    from .round import with_ids
+
+    participants = with_ids(participants)
+    subset = catalogue.subset(themes)
+    today = dt.date.today()
+    setup = RoundSetup(round_id=new_round_id(unit, today), unit=unit, catalogue=subset, scale=scale, lang=lang,
+                       deadline=deadline, created=today, threshold=float(threshold), anonymise=anonymise,
+                       secret=new_secret(), previous_round=previous_round or "")
+    paths.create()
+    if paths.master.exists():  # created meanwhile
+        raise SetupError(MASTER_EXISTS(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
+    atomic.write_with(paths.master, lambda tmp: write_master(tmp, setup, participants, catalogue, options), lang=lang)
+    return paths
+
+
+# ---------------------------------------------------------------- reading
+@dataclass
+class MasterData:
+    """Everything a master holds, as read by :func:`read_master`."""
+
+    path: Path
+    setup: RoundSetup
+    participants: list[Participant]
+    full_catalogue: Catalogue  # the whole Spørgsmål sheet (setup.catalogue is the round's subset)
+    sheet_names: dict[str, str]  # sheet key -> the sheet's current name
+    #: ids xl_kik gave rows the coordinator added without one: (sheet, cell, pid). ``generate``
+    #: writes them back (:func:`participant_id_writes`), so a participant keeps the id.
+    new_ids: list[tuple[str, str, str]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def catalogue_changed(self) -> bool:
+        fp = self.meta.get("catalogue_fingerprint", "")
+        return bool(fp) and fp != self.full_catalogue.fingerprint
+
+
+def _master_path(root_or_master: str | Path) -> Path:
+    p = Path(root_or_master)
+    if p.is_dir():
+        master = p / MASTER_NAME
+        if not master.exists():
+            raise RoundNotFoundError(ROUND_NOT_FOUND("da", dir=p, master=MASTER_NAME))
+        return master
+    if not p.exists():
+        raise RoundNotFoundError(ROUND_NOT_FOUND("da", dir=p.parent, master=p.name))
+    return p
+
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+}
+_R_ID = "{%s}id" % _NS["r"]
+
+
+def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
+    from defusedxml.ElementTree import fromstring
+
+    return fromstring(zf.read(name))
+
+
+def _rels_name(part: str) -> str:
+    d, b = posixpath.split(part)
+    return posixpath.join(d, "_rels", b + ".rels")
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
+    """rId -> (type, resolved target part, target mode) of a part's relationships."""
+    name = _rels_name(part)
+    if name not in zf.namelist():
+        return {}
+    out = {}
+    base = posixpath.dirname(part)
+    for rel in _xml(zf, name).findall("rel:Relationship", _NS):
+        target, mode = rel.get("Target", ""), rel.get("TargetMode", "")
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), resolved, mode)
+    return out
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    part: str  # e.g. xl/worksheets/sheet1.xml
+    codename: str
+    state: str  # visible / hidden / veryHidden
+
+
+def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
+    """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
+    wb = _xml(zf, "xl/workbook.xml")
+    rels = _rels(zf, "xl/workbook.xml")
+    pr = wb.find("m:workbookPr", _NS)
+    wb_code = pr.get("codeName", "") if pr is not None else ""
+    out = []
+    for s in wb.findall("m:sheets/m:sheet", _NS):
+        part = rels.get(s.get(_R_ID, ""), ("", "", ""))[1]
+        code = ""
+        if part in zf.namelist():
+            head = zf.read(part)[:4096].decode("utf-8", "replace")
+            m = re.search(r'<(?:\w+:)?sheetPr\b[^>]*\bcodeName="([^"]*)"', head)
+            code = m.group(1) if m else ""
+        out.append(SheetInfo(s.get("name", ""), part, code, s.get("state", "visible")))
+    return out, wb_code
+
+
+def _cell(col: int, row: int) -> str:
+    return f"{catmod._col_letter(col)}{row}"
+
+
+def read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+    """Rows of the master's sheets by key (calamine) and the sheet key -> name map (by codeName)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos, _ = workbook_sheets(zf)
+    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError) as exc:
+        problem = S_NOT_MASTER(file=path.name, reason=f"{type(exc).__name__}: {exc}")
+        raise MasterFormatError(NOT_MASTER("da", file=path.name), [problem]) from exc
+    by_code = {i.codename: i.name for i in infos if i.codename}
+    names = {key: by_code[code] for key, code in CODE_NAMES.items() if code in by_code}
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        available = set(wb.sheet_names)
+        for lang in ("da", "en"):  # fall back to the contract's names when a codeName is missing
+            for key, name in SHEET_NAMES[lang].items():
+                if key not in names and name in available:
+                    names[key] = name
+        rows = {key: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for key, name in names.items() if key in ("setup", "participants", "questions", "meta")}
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        problem = S_NOT_MASTER(file=path.name, reason=f"{type(exc).__name__}: {exc}")
+        raise MasterFormatError(NOT_MASTER("da", file=path.name), [problem]) from exc
+    return rows, names
+
+
+def read_master(root_or_master: str | Path) -> MasterData:
+    """Read a master workbook from disk (fast, python-calamine)."""
+    path = _master_path(root_or_master)
+    rows, names = read_sheets(path)
+    return parse_master(rows, names, path)
+
+
+def load_round(root_or_master: str | Path) -> tuple[RoundSetup, list[Participant]]:
+    """The round's setup and participants, as the coordinator left them in the master."""
+    data = read_master(root_or_master)
+    return data.setup, data.participants
+
+
+def _kv(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[Any, int]]:
+    out = {}
+    for r, row in enumerate(rows, start=1):
+        if row and isinstance(row[0], str) and row[0].strip():
+            out.setdefault(row[0].strip(), (row[1] if len(row) > 1 else None, r))
+    return out
+
+
+def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mapping[str, str],
+                 path: str | Path) -> MasterData:
+    """Build :class:`MasterData` from the rows of the sheets ``meta``, ``setup``,
+    ``participants`` and ``questions`` (values as calamine or xlwings give them)."""
+    path = Path(path)
+    file = path.name
+    names = dict(sheet_names)
+    for key in ("meta", "setup", "participants", "questions"):
+        if key not in rows:
+            missing = SHEET_NAMES["da"][key]
+            problem = S_MISSING_SHEET(file=file, missing=missing)
+            raise MasterFormatError(problem.message("da"), [problem])
+    meta_raw = {k: clean_text(v) for k, (v, _) in _kv(rows["meta"]).items()}
+    if meta_raw.get("format") != FORMAT:
+        problem = S_NOT_MASTER(file=file, sheet=names.get("meta", "_kik"),
+                               reason=f"format={meta_raw.get('format', '')!r}")
+        raise MasterFormatError(NOT_MASTER("da", file=file), [problem])
+
+    report = Report(file)
+    setup_sheet = names.get("setup", SHEET_NAMES["da"]["setup"])
+    # setup: key in column A, value in column C
+    found: dict[str, tuple[Any, str]] = {}
+    for r, row in enumerate(rows["setup"], start=1):
+        if row and isinstance(row[0], str) and row[0].strip() in SETUP_KEYS:
+            found.setdefault(row[0].strip(), (row[2] if len(row) > 2 else None, f"C{r}"))
+    for key in SETUP_KEYS:
+        if key not in found and key not in ("catalogue_version", "created", "previous_round"):
+            report.add(S_MISSING_KEY(file=file, sheet=setup_sheet, key=key))
+
+    def val(key: str) -> Any:
+        return found.get(key, (None, ""))[0]
+
+    def where(key: str) -> dict[str, str]:
+        return {"file": file, "sheet": setup_sheet, "cell": found.get(key, (None, ""))[1]}
+
+    round_id = meta_raw.get("round_id", "")
+    shown_id = clean_text(val("round_id"))
+    if "round_id" in found and shown_id != round_id:
+        report.add(S_ROUND_ID_CHANGED(**where("round_id"), value=shown_id, expected=round_id))
+    unit = clean_text(val("unit"))
+    if "unit" in found and not unit:
+        report.add(S_NO_UNIT(**where("unit")))
+    lang = clean_text(val("lang")).lower() or meta_raw.get("lang", "da")
+    if lang in ("dansk", "danish"):
+        lang = "da"
+    elif lang in ("engelsk", "english"):
+        lang = "en"
+    if lang not in ("da", "en"):
+        report.add(S_BAD_LANG(**where("lang"), value=clean_text(val("lang"))))
+        lang = "da"
+    scale_obj: Scale | None = None
+    scale_id = clean_text(val("scale")).replace(" ", "")
+    if "scale" in found:
+        try:
+            scale_obj = catmod.scale(scale_id)
+        except CatalogueError:
+            try:
+                known = ", ".join(catmod.scales())
+            except Exception:
+                known = "0-100, 0-5"
+            report.add(S_UNKNOWN_SCALE(**where("scale"), value=scale_id, known=known))
+    deadline = parse_date(val("deadline"), report, **where("deadline"))
+    created = parse_date(val("created"), report, **where("created")) or \
+        parse_date(meta_raw.get("created") or None, report) or dt.date.today()
+    threshold = DEFAULT_THRESHOLD
+    if "threshold" in found:
+        raw = val("threshold")
+        try:
+            threshold = parse_threshold(raw)
+        except SetupError:
+            report.add(S_BAD_THRESHOLD(**where("threshold"), value=clean_text(raw)))
+    anonymise = True
+    if "anonymise" in found:
+        raw_flag = val("anonymise")
+        text = clean_text(raw_flag).lower()
+        if isinstance(raw_flag, bool):
+            anonymise = raw_flag
+        elif text == "" or text in _TRUE:
+            anonymise = True  # blank = the safe default
+        elif text in _FALSE:
+            anonymise = False
+        else:
+            report.add(S_BAD_YES_NO(**where("anonymise"), value=clean_text(val("anonymise"))))
+
+    # catalogue: the Spørgsmål sheet (raises CatalogueError naming sheet and cell)
+    q_sheet = names.get("questions", SHEET_NAMES["da"]["questions"])
+    q_rows = _trim(rows["questions"])
+    full = catmod.from_rows(q_rows, source=file, sheet=q_sheet,
+                            meta={"id": meta_raw.get("catalogue_id", ""),
+                                  "version": meta_raw.get("catalogue_version", "")})
+    theme_text = clean_text(val("themes")).replace(";", ",")
+    wanted = [t.strip() for t in theme_text.split(",") if t.strip()]
+    known_ids = [t.id for t in full.themes]
+    bad = [t for t in wanted if t not in known_ids]
+    for t in bad:
+        report.add(S_UNKNOWN_THEME(**where("themes"), theme=t, known=", ".join(known_ids)))
+    subset = full.subset([t for t in wanted if t in known_ids]) if wanted and not bad else full
+    if report.errors:
+        raise SetupError(SETUP_INVALID("da", file=file), report.problems)
+
+    setup = RoundSetup(round_id=round_id, unit=unit, catalogue=subset, scale=scale_obj,  # type: ignore[arg-type]
+                       lang=lang, deadline=deadline, created=created, threshold=threshold,
+                       anonymise=anonymise, secret=meta_raw.get("secret", ""),
+                       previous_round=clean_text(val("previous_round")))
+
+    # participants: the table on Deltagere (headers in the first row that has a name column)
+    p_sheet = names.get("participants", SHEET_NAMES["da"]["participants"])
+    p_rows = _participant_rows(rows["participants"])
+    participants = participants_from_rows(p_rows, source=file, sheet=p_sheet)
+    warnings = list(getattr(participants_from_rows, "last_report", Report(file)).problems)
+    data = MasterData(path=path, setup=setup, participants=participants, full_catalogue=full, sheet_names=names,
+                      warnings=warnings + [p for p in report.problems if not p.is_error], meta=meta_raw)
+    data.new_ids = _new_ids(p_rows, participants, p_sheet)
+    if data.catalogue_changed:
+        data.warnings.append(S_CATALOGUE_EDITED(file=file, sheet=q_sheet))
+    return data
+
+
+def _trim(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows without trailing empty columns (everything right of the header's last cell)."""
+    rows = [list(r) for r in rows]
+    if not rows:
+        return rows
+    width = max((i + 1 for i, v in enumerate(rows[0]) if clean_text(v)), default=0)
+    return [r[:width] for r in rows]
+
+
+def _participant_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    from .round import PARTICIPANT_COLUMNS
+
+    rows = [list(r) for r in rows]
+    # the table starts at A1; only its header columns count (the hint in column G does not)
+    header = [clean_text(h).lower() for h in rows[0]] if rows else []
+    aliases = {a for al in PARTICIPANT_COLUMNS.values() for a in al}
+    width = max((i + 1 for i, h in enumerate(header) if h in aliases), default=len(header))
+    return [r[:width] + [None] * (width - len(r[:width])) for r in rows]
+
+
+def _new_ids(rows: Sequence[Sequence[Any]], participants: Sequence[Participant], sheet: str) -> list[tuple[str, str, str]]:
+    if not rows:
+        return []
+    header = [clean_text(h).lower() for h in rows[0]]
+    from .round import PARTICIPANT_COLUMNS
+
+    id_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["pid"]), None)
+    name_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["name"]), None)
+    if id_col is None or name_col is None:
+        return []
+    out = []
+    it = iter(participants)
+    for r, row in enumerate(rows[1:], start=2):
+        if not any(clean_text(v) for v in row) or not clean_text(row[name_col]):
+            continue
+        p = next(it, None)
+        if p is None:
+            break
+        if not clean_text(row[id_col]):
+            out.append((sheet, _cell(id_col, r), p.pid))
+    return out
+
+
+# ---------------------------------------------------------------- static verification
+CT_MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+CT_VBA = "application/vnd.ms-office.vbaProject"
+REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+_MACRO_RE = re.compile(r"<x:FmlaMacro>\s*(.*?)\s*</x:FmlaMacro>", re.S | re.I)
+_CAPTION_RE = re.compile(r"<v:textbox\b.*?</v:textbox>", re.S | re.I)
+_SUB_RE = re.compile(r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(", re.M | re.I)
+
+
+def vba_document_modules(vba_bin: bytes) -> set[str]:
+    """Names of the document modules (ThisWorkbook + one per sheet) of a vbaProject.bin."""
+    from ._vba import read_modules
+
+    full = read_modules(vba_bin, strip_attributes=False)
+    out = set()
+    for name, text in full.items():
+        m = re.search(r'Attribute\s+VB_Base\s*=\s*"0\{(0002081[9]|00020820)-', text, re.I)
+        if m:
+            out.add(name)
+    return out
+
+
+def vba_public_subs(vba_bin: bytes) -> dict[str, set[str]]:
+    """Module -> public Subs (callable from a form button) of a vbaProject.bin."""
+    from ._vba import read_modules
+
+    return {name: {m.group(1) for m in _SUB_RE.finditer(src)} for name, src in read_modules(vba_bin).items()}
+
+
+def button_bindings(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(sheet name, caption, macro) of every form-control button bound in a VML part."""
+    infos, _ = workbook_sheets(zf)
+    out = []
+    for info in infos:
+        for _rid, (typ, target, _mode) in _rels(zf, info.part).items():
+            if not typ.endswith("/vmlDrawing") or target not in zf.namelist():
+                continue
+            vml = zf.read(target).decode("utf-8", "replace")
+            for shape in re.findall(r"<v:shape\b.*?</v:shape>", vml, re.S | re.I):
+                m = _MACRO_RE.search(shape)
+                if not m:
+                    continue
+                caption = re.sub(r"<[^>]+>", "", (_CAPTION_RE.search(shape) or re.match("", "")).group(0)).strip()
+                out.append((info.name, caption, m.group(1)))
+    return out
+
+
+def _macro_name(binding: str) -> tuple[str, str]:
+    """``[0]!Module.Sub`` / ``[0]!Sub`` / ``'file.xlsm'!Sub`` -> (module or "", sub)."""
+    ref = binding.split("!", 1)[-1].strip().strip("'")
+    if "." in ref:
+        module, sub = ref.rsplit(".", 1)
+        return module, sub
+    return "", ref
+
+
+def verify_zip(data: bytes, file: str = MASTER_NAME) -> list[Problem]:
+    """:func:`verify_master` on the bytes of a master."""
+    from ._vba import installed_xlwings_version, vba_xlwings_version
+
+    problems: list[Problem] = []
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        names = set(zf.namelist())
+        ct = _xml(zf, "[Content_Types].xml")
+    except Exception as exc:
+        return [S_NOT_MASTER(file=file, reason=f"{type(exc).__name__}: {exc}")]
+    defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in ct.findall("ct:Default", _NS)}
+    overrides = {o.get("PartName", "").lstrip("/"): o.get("ContentType", "") for o in ct.findall("ct:Override", _NS)}
+    if overrides.get("xl/workbook.xml") != CT_MACRO_MAIN:
+        problems.append(S_CONTENT_TYPE(file=file, content_type=CT_MACRO_MAIN))
+    if overrides.get("xl/vbaProject.bin", defaults.get("bin")) != CT_VBA:
+        problems.append(S_CONTENT_TYPE(file=file, content_type=CT_VBA))
+    # relationships resolve
+    for rels_part in sorted(n for n in names if n.endswith(".rels")):
+        d = posixpath.dirname(posixpath.dirname(rels_part))
+        source = posixpath.join(d, posixpath.basename(rels_part)[: -len(".rels")])
+        try:
+            rels = _rels(zf, source) if rels_part != "_rels/.rels" else _rels(zf, "")
+        except Exception as exc:
+            problems.append(S_NOT_MASTER(file=file, reason=f"{rels_part}: {exc}"))
+            continue
+        for _rid, (_typ, target, mode) in rels.items():
+            if mode.lower() == "external":
+                continue
+            if target not in names:
+                problems.append(S_BROKEN_REL(file=file, source=source or "/", target=target))
+    try:
+        wb_rels = _rels(zf, "xl/workbook.xml")
+        vba_part = next((t for typ, t, _m in wb_rels.values() if typ == REL_VBA), None)
+        infos, wb_code = workbook_sheets(zf)
+    except Exception as exc:
+        return problems + [S_NOT_MASTER(file=file, reason=f"{type(exc).__name__}: {exc}")]
+    if vba_part is None or vba_part not in names:
+        return problems + [S_NO_VBA(file=file, reason="xl/vbaProject.bin")]
+    vba = zf.read(vba_part)
+    try:
+        subs = vba_public_subs(vba)
+        documents = vba_document_modules(vba)
+        vba_version = vba_xlwings_version(vba)
+    except Exception as exc:
+        return problems + [S_NO_VBA(file=file, reason=f"{type(exc).__name__}: {exc}")]
+    # every bound macro exists as a Sub
+    for sheet, caption, binding in button_bindings(zf):
+        module, sub = _macro_name(binding)
+        candidates = [subs.get(module, set())] if module else list(subs.values())
+        if not any(sub in s for s in candidates):
+            problems.append(S_MACRO_MISSING(file=file, sheet=sheet, caption=caption, macro=binding))
+    # codeNames vs document modules
+    codes = {}
+    if wb_code:
+        codes[wb_code] = "(workbook)"
+    for info in infos:
+        if info.codename:
+            codes[info.codename] = info.name
+        else:
+            problems.append(S_NO_CODENAME(file=file, sheet=info.name))
+    for code, sheet in codes.items():
+        if code not in documents:
+            problems.append(S_CODENAME_NO_MODULE(file=file, sheet=sheet, codename=code))
+    for module in sorted(documents - set(codes)):
+        problems.append(S_MODULE_NO_SHEET(file=file, module=module))
+    installed = installed_xlwings_version()
+    if vba_version != installed:
+        problems.append(S_XLWINGS_VERSION(file=file, vba=vba_version or "?", installed=installed))
+    return problems
+
+
+def verify_master(path: str | Path) -> list[Problem]:
+    """Static checks of a master's package; an empty list means the buttons are wired right."""
+    path = _master_path(path)
+    return verify_zip(path.read_bytes(), path.name)
+
+
+# ---------------------------------------------------------------- refresh the VBA project
+OUR_STANDARD_MODULES_EXTRA = ("xlwings", "Dictionary")
+
+
+def rebuilt_vba(data: bytes) -> bytes:
+    """A new vbaProject.bin for the master ``data``: our modules and the installed xlwings,
+    a document module for the workbook and every sheet codeName; document-module code and
+    modules the coordinator added themselves are kept."""
+    from ._vba import VbaModule, project_modules, read_modules
+
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    infos, wb_code = workbook_sheets(zf)
+    docs = [wb_code or WORKBOOK_CODE_NAME] + [i.codename for i in infos if i.codename]
+    fresh = project_modules(document_modules=tuple(docs))
+    ours = {m.name.lower() for m in fresh}
+    old: dict[str, str] = {}
+    old_kinds: dict[str, str] = {}
+    try:
+        rels = _rels(zf, "xl/workbook.xml")
+        part = next((t for typ, t, _m in rels.values() if typ == REL_VBA), None)
+        if part and part in zf.namelist():
+            blob = zf.read(part)
+            old = read_modules(blob)
+            documents = vba_document_modules(blob)
+            full = read_modules(blob, strip_attributes=False)
+            for name in old:
+                old_kinds[name] = ("document" if name in documents else
+                                   "class" if re.search(r"Attribute\s+VB_Base", full[name], re.I) else "standard")
+    except Exception:  # an unreadable old project: start from ours only
+        old, old_kinds = {}, {}
+    modules = []
+    for m in fresh:
+        if m.kind == "document" and old.get(m.name, "").strip():
+            m = VbaModule(m.name, "document", old[m.name])
+        modules.append(m)
+    for name, src in old.items():
+        if name.lower() not in ours and old_kinds.get(name) != "document":
+            modules.append(VbaModule(name, old_kinds.get(name, "standard"), src))
+    from ._vba import build_vba_project
+
+    return build_vba_project(modules)
+
+
+def replace_zip_part(data: bytes, part: str, content: bytes) -> bytes:
+    """The zip ``data`` with one part's content replaced; every other entry copied as is
+    (same order, names, dates, compression and content)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, info.date_time)
+            new.compress_type = info.compress_type
+            new.external_attr = info.external_attr
+            new.create_system = info.create_system
+            new.comment = info.comment
+            new.extra = info.extra
+            dst.writestr(new, content if info.filename == part else src.read(info.filename))
+    return out.getvalue()
+
+
+def refresh_vba(root: str | Path, lang: str = "da") -> str:
+    """Rebuild ``xl/vbaProject.bin`` of the round's master for the installed xlwings (after an
+    upgrade); atomic, with a backup. Returns the xlwings version now in the VBA."""
+    from ._vba import installed_xlwings_version
+    from ._workbook import check_not_open
+
+    path = _master_path(root)
+    paths = RoundPaths(path.parent)
+    check_not_open(path, lang)
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            rels = _rels(zf, "xl/workbook.xml")
+    except zipfile.BadZipFile as exc:
+        problem = S_NOT_MASTER(file=path.name, reason=str(exc))
+        raise MasterFormatError(NOT_MASTER(lang, file=path.name), [problem], lang=lang) from exc
+    part = next((t for typ, t, _m in rels.values() if typ == REL_VBA), None)
+    if part is None:
+        problem = S_NO_VBA(file=path.name, reason="xl/vbaProject.bin")
+        raise MasterFormatError(problem.message(lang), [problem], lang=lang)
+    new = replace_zip_part(data, part, rebuilt_vba(data))
+    atomic.write_bytes(path, new, backup_dir=paths.backups, lang=lang)
+    return installed_xlwings_version()
+
+
+__all__ = [
+    "BUTTONS", "BuildOptions", "CODE_NAMES", "FORMAT", "MasterData", "NAME_LAST_RUN", "SETUP_KEYS", "SHEET_KEYS",
+    "SHEET_NAMES", "TABLE_CATALOGUE", "TABLE_PARTICIPANTS", "TABLE_PLAN", "button_bindings", "create_round",
+    "interpreter_config", "load_round", "parse_master", "read_master", "refresh_vba", "verify_master",
+    "write_master",
+]
