@@ -1,0 +1,722 @@
+"""A returned file as an untrusted *file*, before any spreadsheet parser sees it.
+
+:func:`open_workbook` sniffs the file type from its first bytes (never the extension),
+rejects everything that is not an OOXML workbook with a clear message (old ``.xls``,
+``.ods``, CSV/text, PDF, Word, images, password-encrypted files, damaged zips), guards
+against zip bombs (central-directory sizes, compression ratio, member count, nested
+archives, and every member is decompressed with a byte cap because declared sizes can
+lie) and against XML entity bombs (any ``<!DOCTYPE``/``<!ENTITY`` in any XML part is
+rejected before parsing). Only then python-calamine opens the workbook.
+
+The result is a :class:`RawWorkbook` (sheets, visibility, cell grids on demand, custom
+document properties, application name, zip member list, cells holding Excel error values)
+or a list of problems. Nothing here raises: an unexpected exception becomes ``F099``.
+Macros are never run; a workbook with a VBA project gets a warning and its values are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from .problems import ERROR, WARNING, Problem, define
+
+# ---------------------------------------------------------------- limits
+MAX_FILE_BYTES = 20 * 1024 * 1024          # a scoring workbook is ~15 KB
+MAX_TOTAL_UNCOMPRESSED = 50 * 1024 * 1024  # sum of all members, declared and actual
+MAX_RATIO = 100                            # per member, for members above RATIO_MIN_BYTES
+RATIO_MIN_BYTES = 1024 * 1024              # small members cannot be a bomb
+MAX_MEMBERS = 1000
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
+
+# ---------------------------------------------------------------- problem types
+F_EMPTY = define(
+    "F001", ERROR, ("Tom fil", "Empty file"),
+    ("Filen {file} er tom (0 byte). Bed deltageren sende sin udfyldte Excel-fil igen.",
+     "The file {file} is empty (0 bytes). Ask the participant to send the filled-in Excel file again."))
+F_TOO_LARGE = define(
+    "F002", ERROR, ("Filen er for stor", "File too large"),
+    ("Filen {file} fylder {size_mb} MB; en besvarelse fylder normalt under 1 MB (grænse {limit_mb} MB). "
+     "Den er ikke læst.",
+     "The file {file} is {size_mb} MB; a response is normally below 1 MB (limit {limit_mb} MB). "
+     "It was not read."))
+F_XLS = define(
+    "F003", ERROR, ("Gammelt Excel-format (.xls)", "Old Excel format (.xls)"),
+    ("Filen {file} er gemt i det gamle Excel-format (.xls, Excel 97-2003). Bed deltageren åbne den "
+     "udsendte fil igen og gemme som 'Excel-projektmappe (*.xlsx)'.",
+     "The file {file} is saved in the old Excel format (.xls, Excel 97-2003). Ask the participant to "
+     "open the file that was sent out and save it as 'Excel Workbook (*.xlsx)'."))
+F_ODS = define(
+    "F004", ERROR, ("OpenDocument-fil (.ods)", "OpenDocument file (.ods)"),
+    ("Filen {file} er en OpenDocument-fil (fx fra LibreOffice, .ods). Bed deltageren gemme den som "
+     "'Excel 2007-365 (.xlsx)' (Filer > Gem som > Filtype).",
+     "The file {file} is an OpenDocument file (e.g. from LibreOffice, .ods). Ask the participant to "
+     "save it as 'Excel 2007-365 (.xlsx)' (File > Save As > File type)."))
+F_TEXT = define(
+    "F005", ERROR, ("Tekstfil (CSV eller lignende)", "Text file (CSV or similar)"),
+    ("Filen {file} er en tekstfil (fx CSV eller HTML), ikke en Excel-projektmappe. Kommentarer og "
+     "opbygning er gået tabt ved den gemning; bed deltageren sende den udfyldte .xlsx-fil.",
+     "The file {file} is a text file (e.g. CSV or HTML), not an Excel workbook. Comments and layout "
+     "were lost when it was saved that way; ask the participant to send the filled-in .xlsx file."))
+F_PDF = define(
+    "F006", ERROR, ("PDF-fil", "PDF file"),
+    ("Filen {file} er en PDF, ikke en Excel-fil. Besvarelser kan kun læses fra den udsendte "
+     "Excel-fil; bed deltageren sende den udfyldte .xlsx-fil.",
+     "The file {file} is a PDF, not an Excel file. Responses can only be read from the Excel file "
+     "that was sent out; ask the participant to send the filled-in .xlsx file."))
+F_WORD = define(
+    "F007", ERROR, ("Word-dokument", "Word document"),
+    ("Filen {file} er et Word-dokument, ikke en Excel-fil. Bed deltageren skrive i den udsendte "
+     "Excel-fil og sende den.",
+     "The file {file} is a Word document, not an Excel file. Ask the participant to fill in the "
+     "Excel file that was sent out and send it."))
+F_IMAGE = define(
+    "F008", ERROR, ("Billedfil", "Image file"),
+    ("Filen {file} er et billede ({kind}), ikke en Excel-fil. Et skærmbillede kan ikke læses; bed "
+     "deltageren sende den udfyldte .xlsx-fil.",
+     "The file {file} is an image ({kind}), not an Excel file. A screenshot cannot be read; ask the "
+     "participant to send the filled-in .xlsx file."))
+F_ENCRYPTED = define(
+    "F009", ERROR, ("Filen er beskyttet med adgangskode", "File is password-protected"),
+    ("Filen {file} er krypteret med en adgangskode og kan ikke læses. Bed deltageren fjerne "
+     "adgangskoden (Filer > Oplysninger > Beskyt projektmappe > Krypter med adgangskode: slet "
+     "adgangskoden), gemme og sende filen igen.",
+     "The file {file} is encrypted with a password and cannot be read. Ask the participant to remove "
+     "the password (File > Info > Protect Workbook > Encrypt with Password: clear it), save and send "
+     "the file again."))
+F_CORRUPT = define(
+    "F010", ERROR, ("Filen er beskadiget", "File is damaged"),
+    ("Filen {file} er beskadiget eller ufuldstændig ({reason}). Måske blev den ikke gemt helt, "
+     "eller vedhæftningen blev afbrudt. Bed deltageren sende den igen.",
+     "The file {file} is damaged or incomplete ({reason}). Perhaps it was not saved completely or the "
+     "attachment was cut off. Ask the participant to send it again."))
+F_BOMB_SIZE = define(
+    "F011", ERROR, ("Mistænkelig fil: pakker sig ud til for meget", "Suspicious file: unpacks to too much"),
+    ("Filen {file} fylder {size_mb} MB, når den pakkes ud (grænse {limit_mb} MB). Det ligner en "
+     "'zip-bombe', ikke en besvarelse; den er ikke læst.",
+     "The file {file} unpacks to {size_mb} MB (limit {limit_mb} MB). It looks like a 'zip bomb', not "
+     "a response; it was not read."))
+F_BOMB_RATIO = define(
+    "F012", ERROR, ("Mistænkelig fil: unormal komprimering", "Suspicious file: abnormal compression"),
+    ("Delen {member} i filen {file} er pakket {ratio} gange sammen (grænse {limit}). Det ligner en "
+     "'zip-bombe', ikke en besvarelse; filen er ikke læst.",
+     "The part {member} of the file {file} is compressed {ratio} times (limit {limit}). It looks like a "
+     "'zip bomb', not a response; the file was not read."))
+F_BOMB_MEMBERS = define(
+    "F013", ERROR, ("Mistænkelig fil: for mange dele", "Suspicious file: too many parts"),
+    ("Filen {file} består af {count} dele (grænse {limit}); en besvarelse har omkring 15. Den er "
+     "ikke læst.",
+     "The file {file} consists of {count} parts (limit {limit}); a response has about 15. It was not "
+     "read."))
+F_NESTED = define(
+    "F014", ERROR, ("Filen indeholder en anden pakket fil", "File contains another archive"),
+    ("Filen {file} indeholder en indlejret pakket fil ({member}). En besvarelse indeholder ikke "
+     "indlejrede filer; den er ikke læst. Bed deltageren kopiere sine svar ind i den udsendte fil.",
+     "The file {file} contains an embedded archive ({member}). A response contains no embedded files; "
+     "it was not read. Ask the participant to copy the answers into the file that was sent out."))
+F_DTD = define(
+    "F015", ERROR, ("Mistænkelig XML i filen", "Suspicious XML in the file"),
+    ("Delen {member} i filen {file} indeholder en XML-erklæring (<!DOCTYPE eller <!ENTITY), som "
+     "Excel aldrig skriver. Det kan være et angreb ('XML-bombe'); filen er ikke læst.",
+     "The part {member} of the file {file} contains an XML declaration (<!DOCTYPE or <!ENTITY) that "
+     "Excel never writes. It may be an attack ('XML bomb'); the file was not read."))
+F_MACROS = define(
+    "F016", WARNING, ("Filen indeholder makroer", "File contains macros"),
+    ("Filen {file} indeholder makroer (VBA). Kun værdierne i cellerne er læst; makroerne er ikke "
+     "kørt. Åbn ikke filen med makroer slået til, hvis du ikke ved, hvor de kommer fra.",
+     "The file {file} contains macros (VBA). Only the cell values were read; the macros were not run. "
+     "Do not open the file with macros enabled unless you know where they come from."))
+F_NO_WORKBOOK = define(
+    "F017", ERROR, ("Ingen projektmappe i filen", "No workbook in the file"),
+    ("Filen {file} er en pakket fil, men der er ingen Excel-projektmappe i den (xl/workbook.xml "
+     "mangler). Bed deltageren sende den udfyldte .xlsx-fil.",
+     "The file {file} is a zip archive but contains no Excel workbook (xl/workbook.xml is missing). "
+     "Ask the participant to send the filled-in .xlsx file."))
+F_UNKNOWN_TYPE = define(
+    "F018", ERROR, ("Ikke en Excel-fil", "Not an Excel file"),
+    ("Filen {file} er ikke en Excel-projektmappe ({kind}). Bed deltageren sende den udfyldte "
+     ".xlsx-fil, der blev sendt ud.",
+     "The file {file} is not an Excel workbook ({kind}). Ask the participant to send the filled-in "
+     ".xlsx file that was sent out."))
+F_CANNOT_OPEN = define(
+    "F019", ERROR, ("Filen kan ikke åbnes", "File cannot be opened"),
+    ("Filen {file} kan ikke åbnes: {reason}. Er den åben i et andet program, eller mangler du adgang?",
+     "The file {file} cannot be opened: {reason}. Is it open in another program, or do you lack access?"))
+F_EXTENSION = define(
+    "F020", WARNING, ("Forkert filendelse", "Wrong file extension"),
+    ("Filen {file} hedder '{suffix}', men er en Excel-projektmappe (.xlsx). Den er læst; omdøb den "
+     "gerne til .xlsx.",
+     "The file {file} is named '{suffix}' but is an Excel workbook (.xlsx). It was read; consider "
+     "renaming it to .xlsx."))
+F_XLSB = define(
+    "F021", ERROR, ("Excel binær projektmappe (.xlsb)", "Excel binary workbook (.xlsb)"),
+    ("Filen {file} er gemt som 'Excel binær projektmappe' (.xlsb). Bed deltageren gemme den som "
+     "'Excel-projektmappe (*.xlsx)' og sende den igen.",
+     "The file {file} is saved as 'Excel Binary Workbook' (.xlsb). Ask the participant to save it as "
+     "'Excel Workbook (*.xlsx)' and send it again."))
+F_UNEXPECTED = define(
+    "F099", ERROR, ("Filen kunne ikke læses", "The file could not be read"),
+    ("Filen {file} kunne ikke læses ({error}). Bed deltageren gemme den igen som .xlsx i Excel og "
+     "sende den; giv besked til den, der vedligeholder xl_kik, hvis det sker igen.",
+     "The file {file} could not be read ({error}). Ask the participant to save it again as .xlsx in "
+     "Excel and send it; tell whoever maintains xl_kik if it happens again."))
+
+# ---------------------------------------------------------------- magic bytes
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_IMAGE_MAGICS = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"RIFF", "WEBP"),  # also other RIFF media; close enough for a message
+)
+_ARCHIVE_MAGICS = (
+    (b"Rar!\x1a\x07", "RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+_NESTED_MAGICS = ZIP_MAGICS + tuple(m for m, _ in _ARCHIVE_MAGICS if len(m) > 2)
+_NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", ".jar", ".gz", ".7z", ".rar",
+                    ".tar", ".bz2", ".xz")
+_BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                           "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+_DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+_ATTR_R = re.compile(rb'\br="([A-Za-z]{1,3}[0-9]{1,7})"')
+_ATTR_T_ERR = re.compile(rb'\bt="e"')
+_ERR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _ole_streams(data: bytes, names: tuple[str, ...]) -> set[str]:
+    """Which of ``names`` are directory entries of the compound file ``data``.
+
+    A directory entry is 128 bytes aligned to 128 in the file: the UTF-16LE name (NUL
+    padded to 64 bytes) followed by the name length in bytes including the NUL. Scanning
+    for that pattern never fails on a damaged container (unlike following sector chains).
+    """
+    found = set()
+    for name in names:
+        enc = name.encode("utf-16-le") + b"\x00\x00"
+        length = len(enc).to_bytes(2, "little")
+        start = 0
+        while True:
+            pos = data.find(enc, start)
+            if pos < 0:
+                break
+            if pos % 128 == 0 and data[pos + 64: pos + 66] == length:
+                found.add(name)
+                break
+            start = pos + 1
+    return found
+
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+
+
+def _stored_zip(parts: dict[str, bytes], crcs: dict[str, int] | None = None) -> bytes:
+    """A zip of ``parts`` without compression (fast to build and to read).
+
+    ``crcs`` may give already verified CRC-32 values per member."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for member, blob in parts.items():
+        raw_name = member.encode("utf-8")
+        flags = 0 if raw_name.isascii() else 0x800
+        crc = crcs[member] if crcs and member in crcs else zlib.crc32(blob)
+        size = len(blob)
+        header = _LOCAL.pack(b"PK\x03\x04", 20, flags, 0, 0, 0, crc, size, size, len(raw_name), 0)
+        out += (header, raw_name, blob)
+        central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, 0, 0, 0, crc, size, size, len(raw_name),
+                                     0, 0, 0, 0, 0, offset) + raw_name)
+        offset += len(header) + len(raw_name) + size
+    directory = b"".join(central)
+    out.append(directory)
+    out.append(_END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(directory), offset, 0))
+    return b"".join(out)
+
+
+def _has_dtd(blob: bytes) -> bool:
+    """True if an XML part declares a DTD or entities (in UTF-8 or UTF-16)."""
+    if b"!" in blob and _DTD_RE.search(blob):  # memchr for a rare byte first: fast
+        return True
+    if b"\x00" in blob[:200] or blob.startswith((b"\xff\xfe", b"\xfe\xff")):
+        for enc in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+            try:
+                text = blob.decode(enc, "ignore")
+            except Exception:  # noqa: BLE001
+                continue
+            if _DTD_RE.search(text.encode("utf-8", "ignore")):
+                return True
+    return False
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
+    """A member's bytes, decompressed with a byte cap and checked against its CRC.
+
+    Returns the bytes or a short reason why the member is damaged (``"encrypted"`` for
+    zip-level encryption). Faster than ``ZipFile.open`` and never reads past the
+    declared size: a member that inflates to more than it declares is damaged.
+    """
+    if info.flag_bits & 0x1:
+        return "encrypted"
+    off = info.header_offset
+    if off < 0 or off + 30 > len(data):
+        return "lokal header mangler / local header missing"
+    head = _LOCAL_HEADER.unpack_from(data, off)
+    if head[0] != b"PK\x03\x04":
+        return "lokal header mangler / local header missing"
+    start = off + 30 + head[10] + head[11]
+    comp = data[start:start + info.compress_size]
+    if len(comp) < info.compress_size:
+        return "afkortet / truncated"
+    if info.compress_type == zipfile.ZIP_STORED:
+        blob = comp
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            inflater = zlib.decompressobj(-15)
+            blob = inflater.decompress(comp, info.file_size + 1)
+        except zlib.error as exc:
+            return f"zlib: {exc}"[:80]
+    else:
+        return f"komprimering {info.compress_type} / compression {info.compress_type}"
+    if len(blob) != info.file_size:
+        return "størrelsen passer ikke / size mismatch"
+    if zlib.crc32(blob) != info.CRC:
+        return "CRC"
+    return blob
+
+
+# ---------------------------------------------------------------- result
+VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "veryhidden"
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    visibility: str  # "visible" / "hidden" / "veryhidden"
+    index: int
+
+
+@dataclass
+class RawWorkbook:
+    """An opened, checked workbook. Cell grids are read lazily, one sheet at a time."""
+
+    path: Path
+    size: int
+    sha256: str
+    members: list[str]
+    sheets: list[SheetInfo]
+    application: str = ""      # docProps/app.xml <Application>, e.g. "Microsoft Excel"
+    app_version: str = ""
+    modified: str = ""         # docProps/core.xml dcterms:modified (ISO text, as written)
+    created: str = ""
+    last_modified_by: str = ""
+    has_macros: bool = False
+    problems: list[Problem] = field(default_factory=list)  # warnings/infos only (errors -> list)
+    _book: Any = field(default=None, repr=False)
+    _parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _grids: dict[str, list[list[Any]]] = field(default_factory=dict, repr=False)
+    _sheet_parts: dict[str, str] | None = field(default=None, repr=False)
+    _custom: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def custom_properties(self) -> dict[str, str]:
+        """Custom document properties (``docProps/custom.xml``, parsed with defusedxml on first use)."""
+        if self._custom is None:
+            self._custom = _custom_properties(self._parts.get("docProps/custom.xml"))
+        return self._custom
+
+    def custom_property_has(self, value: str) -> bool:
+        """Cheap check that some custom property holds exactly ``value`` (no XML parse).
+
+        Exact for values without XML-special characters; otherwise falls back to parsing.
+        """
+        blob = self._parts.get("docProps/custom.xml")
+        if not blob:
+            return False
+        if value and not any(ch in value for ch in "&<>\"'") and value.isprintable():
+            return (">" + value + "<").encode("utf-8") in blob
+        return value in self.custom_properties.values()
+
+    @property
+    def has_error_cells(self) -> bool:
+        """Whether any worksheet part holds a cell with an Excel error value."""
+        return any(n.startswith("xl/worksheets/") and b't="e"' in b for n, b in self._parts.items())
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
+
+    def find_sheet(self, name: str) -> SheetInfo | None:
+        """Exact name first, then case-insensitively (Excel names are case-insensitive)."""
+        found = self.sheet(name)
+        if found is None:
+            low = name.casefold()
+            found = next((s for s in self.sheets if s.name.casefold() == low), None)
+        return found
+
+    def rows(self, name: str, nrows: int | None = None) -> list[list[Any]]:
+        """The cell grid of a sheet, row 0 = row 1 of the sheet, column 0 = column A.
+
+        Cells with an Excel error value (``#DIV/0!``) come back from calamine as ``""``;
+        see :meth:`error_cells`.
+        """
+        key = name if nrows is None else f"{name}\x00{nrows}"
+        grid = self._grids.get(key)
+        if grid is None:
+            sheet = self._book.get_sheet_by_name(name)
+            grid = sheet.to_python(skip_empty_area=False, nrows=nrows) if nrows else \
+                sheet.to_python(skip_empty_area=False)
+            self._grids[key] = grid
+        return grid
+
+    def part(self, member: str) -> bytes | None:
+        """The (already size-checked) bytes of a zip member."""
+        return self._parts.get(member)
+
+    def _map_sheet_parts(self) -> dict[str, str]:
+        if self._sheet_parts is None:
+            mapping: dict[str, str] = {}
+            try:
+                from defusedxml.ElementTree import fromstring
+
+                wb = fromstring(self._parts.get("xl/workbook.xml", b"<x/>"))
+                rels = fromstring(self._parts.get("xl/_rels/workbook.xml.rels", b"<x/>"))
+                targets = {}
+                for rel in rels.iter():
+                    if rel.tag.endswith("Relationship"):
+                        target = rel.get("Target", "")
+                        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                        targets[rel.get("Id")] = _normpath(target)
+                for el in wb.iter():
+                    if el.tag.endswith("}sheet") or el.tag == "sheet":
+                        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                        if rid in targets:
+                            mapping[el.get("name", "")] = targets[rid]
+            except Exception:  # noqa: BLE001 - a missing map only loses error-cell detail
+                pass
+            self._sheet_parts = mapping
+        return self._sheet_parts
+
+    def error_cells(self, name: str) -> dict[str, str]:
+        """Cells of a sheet that hold an Excel error value: ``{"E12": "#DIV/0!"}``."""
+        member = self._map_sheet_parts().get(name)
+        data = self._parts.get(member or "", b"")
+        if not data or not _ATTR_T_ERR.search(data):
+            return {}
+        out: dict[str, str] = {}
+        for m in _CELL_TAG.finditer(data):
+            attrs = m.group(1)
+            if not _ATTR_T_ERR.search(attrs):
+                continue
+            ref = _ATTR_R.search(attrs)
+            if not ref:
+                continue
+            value = _ERR_VALUE.search(data, m.end(), m.end() + 400)
+            text = value.group(1).decode("utf-8", "replace") if value else "#?"
+            out[ref.group(1).decode().upper()] = text
+        return out
+
+    def close(self) -> None:
+        if self._book is not None:
+            try:
+                self._book.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _normpath(path: str) -> str:
+    parts: list[str] = []
+    for p in path.split("/"):
+        if p == "..":
+            if parts:
+                parts.pop()
+        elif p and p != ".":
+            parts.append(p)
+    return "/".join(parts)
+
+
+def is_excel_error(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS
+
+
+# ---------------------------------------------------------------- entry point
+def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
+                  sha256: str | None = None) -> RawWorkbook | list[Problem]:
+    """Check and open a returned file. Never raises.
+
+    Returns a :class:`RawWorkbook` (whose ``problems`` hold warnings) or the list of
+    problems (at least one error) when the file cannot be read as a workbook. ``data`` may
+    pass the file's bytes when the caller has already read them (and ``sha256`` their hash).
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        return _open(path, name, data, sha256)
+    except MemoryError:
+        return [F_UNEXPECTED(file=name, error="MemoryError")]
+    except Exception as exc:  # noqa: BLE001 - the contract: never crash on a returned file
+        return [F_UNEXPECTED(file=name, error=type(exc).__name__)]
+
+
+def read_bytes(path: Path) -> bytes | Problem:
+    """The file's bytes, or a problem (missing, unreadable, empty, too large)."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return F_TOO_LARGE(file=name, size_mb=_mb(size), limit_mb=_mb(MAX_FILE_BYTES))
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return F_CANNOT_OPEN(file=name, reason=exc.strerror or type(exc).__name__)
+    return data
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".replace(".", ",") if size < 10 * 1024 ** 3 else f"{size // 1024 ** 2}"
+
+
+def _open(path: Path, name: str, data: bytes | None, sha256: str | None = None) -> RawWorkbook | list[Problem]:
+    if data is None:
+        got = read_bytes(path)
+        if isinstance(got, Problem):
+            return [got]
+        data = got
+    if not data:
+        return [F_EMPTY(file=name)]
+    if len(data) > MAX_FILE_BYTES:
+        return [F_TOO_LARGE(file=name, size_mb=_mb(len(data)), limit_mb=_mb(MAX_FILE_BYTES))]
+    head = data[:16]
+    if head.startswith(ZIP_MAGICS):
+        return _open_zip(path, name, data, sha256)
+    if head.startswith(OLE_MAGIC):
+        return [_classify_ole(name, data)]
+    return [_classify_other(name, data)]
+
+
+def _classify_ole(name: str, data: bytes) -> Problem:
+    found = _ole_streams(data, ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book", "WordDocument",
+                                "PowerPoint Document"))
+    if found & {"EncryptionInfo", "EncryptedPackage"}:
+        return F_ENCRYPTED(file=name)
+    if found & {"Workbook", "Book"}:
+        return F_XLS(file=name)
+    if "WordDocument" in found:
+        return F_WORD(file=name)
+    kind = "PowerPoint" if "PowerPoint Document" in found else "Office/OLE"
+    return F_UNKNOWN_TYPE(file=name, kind=kind)
+
+
+def _classify_other(name: str, data: bytes) -> Problem:
+    head = data[:64]
+    if head.startswith(b"%PDF"):
+        return F_PDF(file=name)
+    for magic, kind in _IMAGE_MAGICS:
+        if head.startswith(magic):
+            return F_IMAGE(file=name, kind=kind)
+    for magic, kind in _ARCHIVE_MAGICS:
+        if head.startswith(magic):
+            return F_UNKNOWN_TYPE(file=name, kind=kind)
+    if head.startswith(b"{\\rtf"):
+        return F_WORD(file=name)
+    if _looks_like_text(data[:4096]):
+        return F_TEXT(file=name)
+    return F_UNKNOWN_TYPE(file=name, kind="?")
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    if sample.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in sample:
+        return False
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a cut multi-byte character at the end
+            text = sample.decode("cp1252", "replace")
+        else:
+            text = sample[: exc.start].decode("utf-8")
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return bad <= len(text) // 100
+
+
+def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> RawWorkbook | list[Problem]:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        return [F_CORRUPT(file=name, reason=_reason(exc))]
+    # 1. central directory: counts and declared sizes (nothing decompressed yet)
+    if len(infos) > MAX_MEMBERS:
+        return [F_BOMB_MEMBERS(file=name, count=len(infos), limit=MAX_MEMBERS)]
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_TOTAL_UNCOMPRESSED:
+        return [F_BOMB_SIZE(file=name, size_mb=_mb(declared), limit_mb=_mb(MAX_TOTAL_UNCOMPRESSED))]
+    for info in infos:
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            return [F_BOMB_RATIO(file=name, member=info.filename, ratio=ratio, limit=MAX_RATIO)]
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        return [F_CORRUPT(file=name, reason="dobbelte dele / duplicate parts")]
+    name_set = set(names)
+    # 2. what kind of zip is it (names only, plus the tiny stored 'mimetype' of OpenDocument)
+    if "mimetype" in name_set:
+        info = zf.getinfo("mimetype")
+        if info.file_size < 200:
+            try:
+                mt = zf.read(info)
+            except Exception:  # noqa: BLE001
+                mt = b""
+            if b"opendocument.spreadsheet" in mt:
+                return [F_ODS(file=name)]
+            if b"opendocument.text" in mt:
+                return [F_WORD(file=name)]
+            if b"opendocument" in mt:
+                return [F_UNKNOWN_TYPE(file=name, kind="OpenDocument")]
+    if "xl/workbook.xml" not in name_set:
+        if "xl/workbook.bin" in name_set:
+            return [F_XLSB(file=name)]
+        if "word/document.xml" in name_set or any(n.startswith("word/") for n in names):
+            return [F_WORD(file=name)]
+        if any(n.startswith("ppt/") for n in names):
+            return [F_UNKNOWN_TYPE(file=name, kind="PowerPoint")]
+        nested = next((n for n in names if n.lower().endswith(_NESTED_SUFFIXES)), None)
+        if nested:
+            return [F_NESTED(file=name, member=nested)]
+        return [F_NO_WORKBOOK(file=name)]
+    # 3. decompress every member with a byte cap; look for nested archives and DTDs
+    parts: dict[str, bytes] = {}
+    crcs: dict[str, int] = {}
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        blob = _inflate(data, info)
+        if isinstance(blob, str):
+            if blob == "encrypted":
+                return [F_ENCRYPTED(file=name)]
+            return [F_CORRUPT(file=name, reason=f"{info.filename}: {blob}")]
+        total += len(blob)
+        if total > MAX_TOTAL_UNCOMPRESSED:
+            return [F_BOMB_SIZE(file=name, size_mb=_mb(total), limit_mb=_mb(MAX_TOTAL_UNCOMPRESSED))]
+        low = info.filename.lower()
+        if blob.startswith(_NESTED_MAGICS) or low.endswith(_NESTED_SUFFIXES):
+            return [F_NESTED(file=name, member=info.filename)]
+        if not low.endswith(_BINARY_SUFFIXES) and _has_dtd(blob):
+            return [F_DTD(file=name, member=info.filename)]
+        parts[info.filename] = blob
+        crcs[info.filename] = info.CRC  # verified by _inflate
+    # 4. open with calamine (the parts are now known to be small, intact and DTD-free)
+    try:
+        # calamine reads a stored (uncompressed) copy built from the verified parts: it
+        # parses exactly the bytes checked above and does not inflate them a second time.
+        book = CalamineWorkbook.from_filelike(io.BytesIO(_stored_zip(parts, crcs)))
+        metas = book.sheets_metadata
+    except Exception as exc:  # noqa: BLE001 - calamine raises several error types
+        return [F_CORRUPT(file=name, reason=_reason(exc))]
+    sheets = []
+    for i, m in enumerate(metas):
+        vis = m.visible
+        vis = (VERY_HIDDEN if vis == SheetVisibleEnum.VeryHidden else HIDDEN if vis == SheetVisibleEnum.Hidden
+               else VISIBLE)
+        sheets.append(SheetInfo(m.name, vis, i))
+    raw = RawWorkbook(path=path, size=len(data), sha256=sha256 or hashlib.sha256(data).hexdigest(), members=names,
+                      sheets=sheets,
+                      _book=book, _parts=parts)
+    _app_and_core(raw, parts)
+    if "xl/vbaProject.bin" in name_set or any(n.lower().endswith("vbaproject.bin") for n in names):
+        raw.has_macros = True
+        raw.problems.append(F_MACROS(file=name))
+    suffix = path.suffix.lower()
+    if suffix not in WORKBOOK_EXTENSIONS:
+        raw.problems.append(F_EXTENSION(file=name, suffix=path.suffix or "(ingen)"))
+    return raw
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _custom_properties(blob: bytes | None) -> dict[str, str]:
+    if not blob:
+        return {}
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(blob)
+    except Exception:  # noqa: BLE001 - damaged properties are treated as absent
+        return {}
+    out: dict[str, str] = {}
+    for prop in root:
+        if not prop.tag.endswith("property"):
+            continue
+        key = prop.get("name")
+        if not key:
+            continue
+        value = next(iter(prop), None)
+        out[key] = "" if value is None else (value.text or "").strip()
+    return out
+
+
+_TAG_TEXT = {
+    "application": re.compile(rb"<(?:\w+:)?Application>([^<]{0,200})<"),
+    "app_version": re.compile(rb"<(?:\w+:)?AppVersion>([^<]{0,50})<"),
+    "modified": re.compile(rb"<(?:\w+:)?modified\b[^>]{0,200}>([^<]{0,50})<"),
+    "created": re.compile(rb"<(?:\w+:)?created\b[^>]{0,200}>([^<]{0,50})<"),
+    "last_modified_by": re.compile(rb"<(?:\w+:)?lastModifiedBy>([^<]{0,200})<"),
+}
+
+
+def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
+    """Informational fields of docProps/app.xml and core.xml (DTD-free, checked above).
+
+    A regular expression per field is enough for these flat parts and costs a fraction
+    of an XML parse; a damaged part just leaves the field empty.
+    """
+    import html
+
+    for key, pattern in _TAG_TEXT.items():
+        part = parts.get("docProps/app.xml" if key in ("application", "app_version") else "docProps/core.xml")
+        if not part:
+            continue
+        m = pattern.search(part)
+        if m:
+            setattr(raw, key, html.unescape(m.group(1).decode("utf-8", "replace")).strip())
+
+
+__all__ = [
+    "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "is_excel_error",
+    "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS",
+    "VISIBLE", "HIDDEN", "VERY_HIDDEN",
+]
