@@ -179,7 +179,55 @@ def cmd_catalogue(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _print_result(result: Any, out: Output) -> None:
+    out.say(result.summary(out.lang))
+    out.result(**result.as_dict(out.lang))
+
+
+def cmd_invite(args: argparse.Namespace, out: Output) -> int:
+    from . import mail
+
+    result = mail.write_invitations(_root(args), lang=args.lang, reminder=args.reminder, send=args.send,
+                                    progress=out.progress("E-mails"))
+    _print_result(result, out)
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace, out: Output) -> int:
+    from . import collect
+
+    result = collect.collect_from_mail(_root(args), Path(args.source).expanduser(), lang=args.lang,
+                                       progress=out.progress("E-mails"))
+    _print_result(result, out)
+    return 0
+
+
+def cmd_rollup(args: argparse.Namespace, out: Output) -> int:
+    from . import rollup
+
+    result = rollup.build_rollup([Path(m).expanduser() for m in args.masters], Path(args.output).expanduser(),
+                                 lang=out.lang, progress=out.progress("Masterfiler"))
+    _print_result(result, out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, out: Output) -> int:
+    from . import reports
+
+    which = (args.only,) if args.only else reports.KINDS
+    if args.pdf:
+        result = reports.export_pdf(_root(args), which=which, lang=args.lang, progress=out.progress("PDF"))
+    else:
+        result = reports.export_reports(_root(args), which=which, lang=args.lang)
+    _print_result(result, out)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+    "invite": cmd_invite,
+    "collect": cmd_collect,
+    "rollup": cmd_rollup,
+    "report": cmd_report,
     "init": cmd_init,
     "generate": cmd_generate,
     "merge": cmd_merge,
@@ -230,6 +278,24 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", parents=[common], help="kør en hel demo-runde / run a whole demo round")
     s.add_argument("dir")
     s.add_argument("--participants", type=int, default=8)
+
+    s = sub.add_parser("invite", parents=[common], help="skriv invitationer som e-mails / write invitation e-mails")
+    s.add_argument("dir")
+    s.add_argument("--reminder", action="store_true", help="kun påmindelser til dem, der ikke har svaret")
+    s.add_argument("--send", action="store_true", help="send via SMTP-opsætningen i masterfilen")
+
+    s = sub.add_parser("collect", parents=[common], help="hent vedhæftede filer fra gemte e-mails / collect attachments")
+    s.add_argument("dir")
+    s.add_argument("--from", dest="source", required=True, help="mappe med .eml/.msg-filer")
+
+    s = sub.add_parser("rollup", parents=[common], help="overblik på tværs af enheder / overview across units")
+    s.add_argument("masters", nargs="+", help="masterfiler eller rundemapper")
+    s.add_argument("-o", "--output", required=True, help="overblikkets .xlsx-fil")
+
+    s = sub.add_parser("report", parents=[common], help="svarrapport og konsensusrapport / reports to hand out")
+    s.add_argument("dir")
+    s.add_argument("--pdf", action="store_true", help="også som PDF (kræver LibreOffice)")
+    s.add_argument("--only", choices=("svarrapport", "konsensus"), default=None)
 
     s = sub.add_parser("catalogue", parents=[common], help="vis eller eksporter et katalog / show or export a catalogue")
     s.add_argument("source", nargs="?", default="kik")

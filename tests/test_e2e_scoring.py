@@ -1,0 +1,195 @@
+"""End to end in a real LibreOffice: a participant types into a generated scoring workbook.
+
+Uses the ``libreoffice`` session fixture (tests/lo_harness.py, tests/conftest.py): typing
+goes through Calc's input handler, so data validation and sheet protection are enforced as
+for a person. After saving as .xlsx the file is read back with calamine and openpyxl.
+
+A second test starts its own session with LibreOffice's *default* load setting for .xlsx
+("never recalculate") and a Danish locale, to prove that the progress formula (written
+with an empty cached value) is computed on load anyway.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from scoring_fixtures import kik_setup, make_scoring_workbook
+from xl_kik.round import Participant
+from xl_kik.scoring import (
+    META_SHEET, custom_properties_for, make_layout, metadata_for, parse_custom_properties,
+)
+
+pytestmark = pytest.mark.libreoffice
+
+SHEET = "Evaluering"
+PARTICIPANT = Participant("D03", "Åse Ærø-Ørnbøl", "aase@example.dk")
+STRENGTH = "Vi har en fælles årsplan, og alle kender målene. Særligt godt: møderne om økonomi"
+LONG_TEXT = " ".join(
+    f"Punkt {i}: Medarbejderne oplever, at ændringer bliver forklaret, og at de bliver hørt før "
+    f"beslutninger træffes på plejecentret." for i in range(1, 25))  # about 2,800 characters
+# (no lone "i": LibreOffice's English AutoCorrect would capitalise it, as for a person)
+
+
+@pytest.fixture(scope="module")
+def typing_reaches_second_sheet(libreoffice, tmp_path_factory) -> bool:
+    """Probe the harness: does typing into the 2nd sheet of a workbook land there?
+
+    (lo_harness, Nov 2026: the keys went to the sheet that is tab-selected in the file, not
+    to the sheet asked for; this probe turns the typing tests into an xfail with that reason
+    until the harness is fixed. With the evaluation sheet moved first both tests pass.)
+    """
+    import xlsxwriter
+
+    path = tmp_path_factory.mktemp("probe") / "probe.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("First").write("A1", "first")
+    wb.add_worksheet("Second").write("A1", "second")
+    wb.close()
+    with libreoffice.open(path) as doc:
+        doc.type_cells("Second", [("B2", "7")], timeout_per_entry=10)
+        return doc.value("Second", "B2") in (7, 7.0) and doc.value("First", "B2") is None
+
+
+def _need_typing(ok: bool) -> None:
+    if not ok:
+        pytest.xfail("tests/lo_harness.py types into the sheet that is tab-selected in the file "
+                     "(here the instructions), not into the sheet asked for")
+
+
+def _meta(rows) -> dict:
+    return {r[0]: r[1] for r in rows if r and r[0] not in ("", None)}
+
+
+def test_participant_types_answers(libreoffice, typing_reaches_second_sheet, tmp_path):
+    setup = kik_setup()
+    layout = make_layout(setup)
+    row = layout.rows
+    path = make_scoring_workbook(tmp_path / "udsendt", setup, PARTICIPANT)
+    assert len(LONG_TEXT) > 2000
+
+    with libreoffice.open(path) as doc:
+        # LibreOffice computes the progress line (no stale cached 0)
+        assert doc.value(SHEET, "B4") == "0 af 20 besvaret"
+        _need_typing(typing_reaches_second_sheet)
+        entries = [
+            (f"E{row['1.1']}", "60"),
+            (f"F{row['1.1']}", STRENGTH),
+            (f"G{row['1.1']}", LONG_TEXT),
+            (f"H{row['1.1']}", "Idé: fælles tavlemøde hver mandag"),
+            (f"E{row['1.2']}", "0"),
+            (f"E{row['8.2']}", "100"),
+            (f"E{row['1.3']}", "150"),       # out of range
+            (f"E{row['2.1']}", "ca. 60"),    # text in a points cell
+            (f"E{row['2.2']}", "55,5"),      # decimal (or text, depending on locale)
+            (f"E{row['2.3']}", "-1"),        # below the minimum
+            (f"C{row['1.1']}", "Ændret spørgsmål"),  # locked question text
+            (f"D{row['1.2']}", "x"),         # locked examples
+            ("B1", "Ny titel"),              # locked title
+        ]
+        results = {r.cell: r for r in doc.type_cells(SHEET, entries)}
+        outcome = {cell: results[cell].outcome for cell, _ in entries}
+        assert outcome == {
+            f"E{row['1.1']}": "accepted", f"F{row['1.1']}": "accepted", f"G{row['1.1']}": "accepted",
+            f"H{row['1.1']}": "accepted", f"E{row['1.2']}": "accepted", f"E{row['8.2']}": "accepted",
+            f"E{row['1.3']}": "rejected", f"E{row['2.1']}": "rejected", f"E{row['2.2']}": "rejected",
+            f"E{row['2.3']}": "rejected",
+            f"C{row['1.1']}": "protected", f"D{row['1.2']}": "protected", "B1": "protected",
+        }, {c: (r.outcome, r.dialog_text) for c, r in results.items()}
+        # our Danish error message is what the participant saw
+        rejected = results[f"E{row['2.1']}"]
+        assert "helt tal fra 0 til 100" in rejected.dialog_text, rejected.dialogs
+        for cell in (f"E{row['1.3']}", f"E{row['2.1']}", f"E{row['2.2']}", f"E{row['2.3']}"):
+            assert results[cell].value_after is None, (cell, results[cell].value_after)
+        assert doc.value(SHEET, f"C{row['1.1']}") == setup.catalogue.question("1.1").text["da"]
+        got_long = doc.value(SHEET, f"G{row['1.1']}")
+        assert got_long == LONG_TEXT, [(i, a, b) for i, (a, b) in enumerate(zip(got_long, LONG_TEXT)) if a != b][:3]
+        assert not doc.show_invalid(SHEET)
+        # the progress line counts the three accepted points (0 counts as an answer)
+        assert doc.value(SHEET, "B4") == "3 af 20 besvaret"
+        saved = doc.save_as_xlsx(tmp_path / "retur" / "returned.xlsx")
+
+    # ---- the returned file: identity and answers survive a LibreOffice save
+    expected_meta = metadata_for(setup, PARTICIPANT, layout)
+    cal = CalamineWorkbook.from_path(str(saved))
+    assert META_SHEET in cal.sheet_names
+    assert _meta(cal.get_sheet_by_name(META_SHEET).to_python()) == expected_meta
+    sheet = cal.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+
+    def cell(ref: str):
+        col, r = re.match(r"([A-Z]+)(\d+)", ref).groups()
+        return sheet[int(r) - 1][ord(col) - ord("A")]
+
+    assert cell(f"E{row['1.1']}") == 60
+    assert cell(f"F{row['1.1']}") == STRENGTH
+    assert cell(f"G{row['1.1']}") == LONG_TEXT
+    assert cell(f"H{row['1.1']}") == "Idé: fælles tavlemøde hver mandag"
+    assert cell(f"E{row['1.2']}") == 0 and cell(f"E{row['8.2']}") == 100
+    for q in ("1.3", "2.1", "2.2", "2.3"):
+        assert cell(f"E{row[q]}") in ("", None)
+    for qid, r in row.items():  # the hidden id column still identifies every row
+        assert cell(f"A{r}") == qid
+    assert cell("B4") == "3 af 20 besvaret"  # LibreOffice saved the computed value
+
+    with zipfile.ZipFile(saved) as zf:
+        props = parse_custom_properties(zf.read("docProps/custom.xml"))
+    for key, value in custom_properties_for(setup, PARTICIPANT, layout).items():
+        assert props.get(key) == value, key
+
+    wb = openpyxl.load_workbook(saved)
+    assert wb[META_SHEET].sheet_state in ("hidden", "veryHidden")  # LibreOffice: veryHidden -> hidden
+    ev = wb[SHEET]
+    assert ev.protection.sheet and ev.column_dimensions["A"].hidden
+    assert ev[f"E{row['1.1']}"].protection.locked is False
+    assert ev[f"C{row['1.1']}"].protection.locked is not False
+    kinds = {dv.type for dv in ev.data_validations.dataValidation}
+    assert {"whole", "textLength"} <= kinds
+
+
+def _with_cached_zero(data: bytes) -> bytes:
+    """The same workbook, but the progress formula carries XlsxWriter's default cached 0."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                part, n = re.subn(rb'(<c r="B4"[^>]*>)(<f>[^<]*</f>)<v></v>', rb"\1\2<v>0</v>", part)
+                assert n == 1
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
+def test_progress_is_computed_with_default_load_settings(tmp_path):
+    """LibreOffice's default for .xlsx is 'never recalculate': an empty cached value still
+    gets computed, a cached 0 (the control) would be shown as is."""
+    import lo_harness
+
+    reason = lo_harness.unavailable_reason()
+    if reason:
+        pytest.skip(f"LibreOffice unavailable: {reason}")
+    setup = kik_setup()
+    layout = make_layout(setup)
+    path = make_scoring_workbook(tmp_path, setup, PARTICIPANT)
+    control = tmp_path / "control.xlsx"
+    control.write_bytes(_with_cached_zero(path.read_bytes()))
+    config = [
+        ("/org.openoffice.Office.Calc/Formula/Load", "OOXMLRecalcMode", "int", 1),  # never
+        ("/org.openoffice.Setup/L10N", "ooSetupSystemLocale", "string", "da-DK"),
+    ]
+    with lo_harness.LibreOfficeSession(config=config) as session:
+        with session.open(control) as doc:
+            assert doc.value(SHEET, "B4") in (0, 0.0, "0")  # proves the setting is active
+        with session.open(path) as doc:
+            assert doc.value(SHEET, "B4") == "0 af 20 besvaret"
+            doc.type_cells(SHEET, [(f"E{layout.rows['5.1']}", "1")], timeout_per_entry=10)
+            _need_typing(doc.value(SHEET, f"E{layout.rows['5.1']}") in (1, 1.0))
+            results = doc.type_cells(SHEET, [(f"E{layout.rows['5.1']}", "75"),
+                                             (f"E{layout.rows['5.2']}", "55,5")])
+            assert [r.outcome for r in results] == ["accepted", "rejected"], results
+            assert doc.value(SHEET, "B4") == "1 af 20 besvaret"

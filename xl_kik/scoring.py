@@ -1,0 +1,1027 @@
+"""The participant scoring workbook (``xl-kik generate``).
+
+One workbook per participant: an instructions sheet, an evaluation sheet (one row per
+question, grouped by theme, input cells unlocked, validations, progress line) and a very
+hidden ``_kik`` metadata sheet, plus custom document properties (see "Scoring workbook
+contract" in ``docs/DESIGN.md``).
+
+Speed: :class:`ScoringTemplate` builds the workbook ONCE per round with XlsxWriter, with
+unique placeholder strings where the participant's name, id and token go. Per participant
+:meth:`ScoringTemplate.render` copies the zip and puts the escaped values into the parts
+that hold placeholders. The template's zip parts are split at the placeholders and every
+static segment is deflate-compressed once (each segment ends on a byte boundary with a
+``Z_SYNC_FLUSH`` and starts with a fresh dictionary, so compressed segments can be
+concatenated); per participant only the (tiny) values are added as stored deflate blocks
+and the CRC is computed. Rendering a file costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import itertools
+import os
+import re
+import secrets
+import struct
+import textwrap
+import unicodedata
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ._i18n import Msg, check_lang, pick
+from ._version import GENERATOR
+from .catalogue import SIDE_NAMES
+from .filenames import safe_stem, unique_names
+from .round import Participant, RoundSetup
+
+FORMAT = "xl_kik.scoring/1"
+META_SHEET = "_kik"
+MAX_TEXT_CHARS = 5000
+SUFFIX = ".xlsx"
+
+SHEET_NAMES = {
+    "da": {"instructions": "Vejledning", "evaluation": "Evaluering"},
+    "en": {"instructions": "Instructions", "evaluation": "Evaluation"},
+}
+
+#: Keys of the ``_kik`` sheet, in sheet order (DESIGN.md).
+META_KEYS = (
+    "format", "round_id", "unit", "participant_id", "participant_name", "participant_token",
+    "catalogue_id", "catalogue_version", "catalogue_fingerprint", "scale", "scale_min", "scale_max",
+    "lang", "generator", "created", "sheet", "header_row", "col_qid", "col_points", "col_strengths",
+    "col_improvements", "col_ideas", "questions", "layout_fingerprint",
+)
+#: Keys that are also custom document properties, named ``xl_kik_<key>``.
+CUSTOM_PROPERTY_KEYS = (
+    "format", "round_id", "participant_id", "participant_token", "catalogue_id",
+    "catalogue_version", "catalogue_fingerprint", "scale", "generator",
+)
+CUSTOM_PROPERTY_PREFIX = "xl_kik_"
+
+# Column letters of the evaluation sheet.
+COLUMNS = {
+    "qid": "A", "nr": "B", "question": "C", "examples": "D",
+    "points": "E", "strengths": "F", "improvements": "G", "ideas": "H",
+}
+_WIDTHS = {"qid": 8, "nr": 6, "question": 42, "examples": 44, "points": 11,
+           "strengths": 44, "improvements": 44, "ideas": 36}
+HEADER_ROW = 6  # 1-based row of the column headers on the evaluation sheet
+WRITE_THREADS = 4  # threads writing files in write_scoring_workbooks
+MIN_QUESTION_ROW_HEIGHT = 60  # points: room to write before the row grows
+
+
+# ---------------------------------------------------------------- layout
+def layout_fingerprint(question_ids: Sequence[str], col_qid: str, col_points: str, col_strengths: str,
+                       col_improvements: str, col_ideas: str, fmt: str = FORMAT) -> str:
+    """sha256[:16] of format + question ids (sheet order) + column letters.
+
+    Canonical text: ``format|qid,qid,...|col_qid|col_points|col_strengths|col_improvements|col_ideas``.
+    A reader recomputes it from the ``_kik`` values to detect an edited layout.
+    """
+    blob = "|".join([fmt, ",".join(question_ids), col_qid, col_points, col_strengths,
+                     col_improvements, col_ideas])
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things are on the evaluation sheet (rows are 1-based)."""
+
+    sheet: str
+    header_row: int
+    col_qid: str
+    col_points: str
+    col_strengths: str
+    col_improvements: str
+    col_ideas: str
+    rows: dict[str, int]  # question id -> 1-based row
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return tuple(sorted(self.rows, key=self.rows.__getitem__))
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return (self.col_points, self.col_strengths, self.col_improvements, self.col_ideas)
+
+    @property
+    def fingerprint(self) -> str:
+        return layout_fingerprint(self.questions, self.col_qid, self.col_points, self.col_strengths,
+                                  self.col_improvements, self.col_ideas)
+
+    @property
+    def first_row(self) -> int:
+        return min(self.rows.values())
+
+    @property
+    def last_row(self) -> int:
+        return max(self.rows.values())
+
+
+def make_layout(setup: RoundSetup) -> Layout:
+    """Rows of the evaluation sheet: after the header, per theme one theme row + its questions."""
+    lang = check_lang(setup.lang)
+    rows: dict[str, int] = {}
+    row = HEADER_ROW
+    for theme in setup.catalogue.themes:
+        questions = setup.catalogue.questions_of(theme.id)
+        if not questions:
+            continue
+        row += 1  # theme header row
+        for q in questions:
+            row += 1
+            rows[q.id] = row
+    return Layout(SHEET_NAMES[lang]["evaluation"], HEADER_ROW, COLUMNS["qid"], COLUMNS["points"],
+                  COLUMNS["strengths"], COLUMNS["improvements"], COLUMNS["ideas"], rows)
+
+
+# ---------------------------------------------------------------- metadata
+def _metadata(setup: RoundSetup, pid: str, name: str, token: str, layout: Layout) -> dict[str, str]:
+    cat = setup.catalogue
+    meta = {
+        "format": FORMAT,
+        "round_id": setup.round_id,
+        "unit": setup.unit,
+        "participant_id": pid,
+        "participant_name": name,
+        "participant_token": token,
+        "catalogue_id": cat.id,
+        "catalogue_version": cat.version,
+        "catalogue_fingerprint": cat.fingerprint,
+        "scale": setup.scale.id,
+        "scale_min": str(setup.scale.min),
+        "scale_max": str(setup.scale.max),
+        "lang": setup.lang,
+        "generator": GENERATOR,
+        "created": setup.created.isoformat(),
+        "sheet": layout.sheet,
+        "header_row": str(layout.header_row),
+        "col_qid": layout.col_qid,
+        "col_points": layout.col_points,
+        "col_strengths": layout.col_strengths,
+        "col_improvements": layout.col_improvements,
+        "col_ideas": layout.col_ideas,
+        "questions": ",".join(layout.questions),
+        "layout_fingerprint": layout.fingerprint,
+    }
+    assert tuple(meta) == META_KEYS
+    return meta
+
+
+def metadata_for(setup: RoundSetup, participant: Participant, layout: Layout) -> dict[str, str]:
+    """The ``_kik`` key/values of ``participant``'s workbook (all strings, sheet order)."""
+    return _metadata(setup, participant.pid, display_name(participant), setup.token(participant.pid), layout)
+
+
+def custom_properties_for(setup: RoundSetup, participant: Participant, layout: Layout) -> dict[str, str]:
+    """The custom document properties (``xl_kik_<key>``) of ``participant``'s workbook."""
+    meta = metadata_for(setup, participant, layout)
+    return {CUSTOM_PROPERTY_PREFIX + k: meta[k] for k in CUSTOM_PROPERTY_KEYS}
+
+
+# ---------------------------------------------------------------- text helpers
+_INVALID_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_EXCEL_ESCAPE_RE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_WS_RE = re.compile(r"\s+")
+MAX_HEADER_NAME = 60
+
+
+def display_name(participant: Participant) -> str:
+    """The participant's name as shown in the workbook: one line, no control characters."""
+    name = _INVALID_XML_RE.sub("", unicodedata.normalize("NFC", participant.name or ""))
+    name = _WS_RE.sub(" ", name).strip()
+    return name or participant.pid
+
+
+def _xml_text(value: str) -> str:
+    """Text for an XML text node (shared strings, custom properties): escaped, no control chars."""
+    value = _INVALID_XML_RE.sub("", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _sst_text(value: str) -> str:
+    """Shared-string text: XML-escaped, and a literal ``_xHHHH_`` protected like Excel does."""
+    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", _INVALID_XML_RE.sub("", value)))
+
+
+def _header_text(value: str) -> str:
+    """Text inside a header/footer string (an ST_Xstring like shared strings): ``&`` doubled
+    (Excel header codes), shortened, ``_xHHHH_`` protected, XML-escaped."""
+    value = _INVALID_XML_RE.sub("", value)
+    if len(value) > MAX_HEADER_NAME:
+        value = value[: MAX_HEADER_NAME - 1].rstrip() + "…"
+    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", value.replace("&", "&&")))
+
+
+def format_date(day: dt.date | None, lang: str = "da") -> str:
+    if day is None:
+        return ""
+    if lang == "en":
+        return f"{day.day} {day:%B %Y}"
+    months = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+              "september", "oktober", "november", "december")
+    return f"{day.day}. {months[day.month - 1]} {day.year}"
+
+
+# ---------------------------------------------------------------- user-facing texts
+T = {
+    "title": Msg("Selvevaluering med KIK – {unit}", "Self-evaluation with KIK – {unit}"),
+    "for": Msg("Skemaet er til: {name}", "This form is for: {name}"),
+    "participant": Msg("Deltager: {name}", "Participant: {name}"),
+    "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max}, tomt felt = ved ikke",
+                          "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max}, empty = don't know"),
+    "no_deadline": Msg("se e-mailen fra tovholderen", "see the coordinator's e-mail"),
+    "hint": Msg("Skriv i de hvide felter. Gule pointfelter mangler endnu et tal (tomt = ved ikke). "
+                "Læs fanen '{sheet}' først.",
+                "Write in the white cells. Yellow points cells have no number yet (empty = don't know). "
+                "Read the '{sheet}' tab first."),
+    "progress_of": Msg(" af ", " of "),
+    "progress_answered": Msg(" besvaret", " answered"),
+    "h_qid": Msg("qid", "qid"),
+    "h_nr": Msg("Nr.", "No."),
+    "h_question": Msg("Spørgsmål", "Question"),
+    "h_examples": Msg("Eksempler (til inspiration)", "Examples (for inspiration)"),
+    "h_points": Msg("Point\n{min}-{max}\n(tom = ved ikke)", "Points\n{min}-{max}\n(empty = don't know)"),
+    "h_strengths": Msg("Styrker\n(hvad gør vi godt?)", "Strengths\n(what do we do well?)"),
+    "h_improvements": Msg("Forbedringsområder\n(hvad kan blive bedre?)", "Areas for improvement\n(what could be better?)"),
+    "h_ideas": Msg("Forbedringsidéer\n(valgfrit)", "Improvement ideas\n(optional)"),
+    "theme_row": Msg("Tema {label}   ·   {side}", "Theme {label}   ·   {side}"),
+    "side_indsats": Msg("indsats (det vi gør)", "enabler (what we do)"),
+    "side_resultat": Msg("resultat (det vi opnår)", "result (what we achieve)"),
+    "pts_input_title": Msg("Point {min}-{max}", "Points {min}-{max}"),
+    "pts_input_indsats": Msg(
+        "Skriv et helt tal fra {min} til {max}.\nIndsats: hvor langt er I? Planlagt, gennemført, fulgt op, "
+        "forbedret (se fanen '{sheet}').\nTomt felt = ved ikke.",
+        "Type a whole number from {min} to {max}.\nEnabler: how far are you? Planned, done, checked, "
+        "improved (see the '{sheet}' tab).\nEmpty = don't know."),
+    "pts_input_resultat": Msg(
+        "Skriv et helt tal fra {min} til {max}.\nResultat: måler I, og når I målene? Hvordan er udviklingen? "
+        "(se fanen '{sheet}').\nTomt felt = ved ikke.",
+        "Type a whole number from {min} to {max}.\nResult: do you measure, and do you reach the targets? "
+        "What is the trend? (see the '{sheet}' tab).\nEmpty = don't know."),
+    "pts_error_title": Msg("Ugyldigt pointtal", "Invalid points"),
+    "pts_error": Msg(
+        "Skriv et helt tal fra {min} til {max} – kun cifre, fx {example} (ikke 'ca. {example}' eller "
+        "decimaltal). Ved du det ikke, så lad feltet stå tomt.",
+        "Type a whole number from {min} to {max} – digits only, e.g. {example} (not 'about {example}' "
+        "or decimals). If you don't know, leave the cell empty."),
+    "txt_error_title": Msg("For lang tekst", "Text too long"),
+    "txt_error": Msg(
+        "Der er plads til højst {limit} tegn i ét felt. Forkort teksten, eller skriv det vigtigste.",
+        "A cell can hold at most {limit} characters. Shorten the text or write the most important points."),
+    "doc_title": Msg("KIK-selvevaluering – {unit}", "KIK self-evaluation – {unit}"),
+    "doc_subject": Msg("Skema til individuel selvevaluering", "Individual self-evaluation form"),
+    "footer_page": Msg("Side &P af &N", "Page &P of &N"),
+}
+
+INSTRUCTIONS = {
+    "h_what": Msg("Hvad er KIK?", "What is KIK?"),
+    "what": Msg(
+        "KIK – Den Kommunale Kvalitetsmodel – er en model til selvevaluering, som KL har udviklet sammen med "
+        "en række kommuner. I ser på jeres egen enhed ud fra en række temaer. Nogle temaer handler om "
+        "indsatser (det, vi gør), andre om resultater (det, vi opnår). Først svarer hver deltager alene i sit "
+        "eget skema – det er dette skema. Bagefter mødes I til et konsensusseminar, hvor I sammen bliver enige "
+        "om styrker, forbedringsområder og point. Til sidst beslutter ledelsen, hvilke forbedringer I går i "
+        "gang med.",
+        "KIK – the Danish municipal quality model – is a self-evaluation model developed by KL (Local "
+        "Government Denmark) with a number of municipalities. You look at your own unit through a number of "
+        "themes. Some themes are about enablers (what we do), others about results (what we achieve). First "
+        "each participant answers alone in their own form – this form. Then you meet at a consensus seminar "
+        "and agree on strengths, areas for improvement and points. Finally, management decides which "
+        "improvements to start."),
+    "round": Msg("I denne runde: {themes} temaer og {questions} spørgsmål.",
+                 "In this round: {themes} themes and {questions} questions."),
+    "h_how": Msg("Sådan udfylder du skemaet", "How to fill in the form"),
+    "how": (
+        Msg("Gå til fanen '{sheet}'. Læs hvert spørgsmål og eksemplerne. Eksemplerne er til inspiration – "
+            "de er ikke en tjekliste.",
+            "Go to the '{sheet}' tab. Read each question and its examples. The examples are for "
+            "inspiration – they are not a checklist."),
+        Msg("Skriv styrker (hvad gør vi allerede godt?) og forbedringsområder (hvad kan blive bedre?). "
+            "Har du en idé til en forbedring, så skriv den i den sidste kolonne.",
+            "Write strengths (what do we already do well?) and areas for improvement (what could be "
+            "better?). If you have an idea for an improvement, write it in the last column."),
+        Msg("Giv point som et helt tal fra {min} til {max} (se skalaen nedenfor). Pointene er dit bedste "
+            "bud. Teksten er det vigtigste: den arbejder I videre med på seminaret.",
+            "Give points as a whole number from {min} to {max} (see the scale below). The points are your "
+            "best guess. The text matters most: it is what you work with at the seminar."),
+        Msg("Ved du det ikke, så lad pointfeltet stå tomt. Tomt betyder 'ved ikke' – og det er helt i "
+            "orden. Tomme pointfelter er gule.",
+            "If you don't know, leave the points cell empty. Empty means 'don't know' – and that is fine. "
+            "Empty points cells are yellow."),
+        Msg("Svar ud fra din egen viden og oplevelse. Du skal ikke tale med de andre først.",
+            "Answer from your own knowledge and experience. You don't need to talk to the others first."),
+        Msg("Du kan kun skrive i de hvide felter og pointfelterne. Øverst på fanen '{sheet}' kan du se, "
+            "hvor mange spørgsmål du har givet point.",
+            "You can only type in the white cells and the points cells. At the top of the '{sheet}' tab "
+            "you can see how many questions you have scored."),
+        Msg("Lange tekster er fine (højst {limit} tegn pr. felt). Ny linje i et felt: Alt+Enter i Excel "
+            "(Ctrl+Option+Enter på Mac). Bliver rækken ikke højere af sig selv, så dobbeltklik på "
+            "stregen under rækkenummeret.",
+            "Long texts are fine (at most {limit} characters per cell). New line in a cell: Alt+Enter in "
+            "Excel (Ctrl+Option+Enter on a Mac). If the row does not grow by itself, double-click the "
+            "line below the row number."),
+    ),
+    "h_scale": Msg("Pointskala ({scale})", "Points scale ({scale})"),
+    "scale_intro": Msg(
+        "Indsatser vurderes efter, hvor langt I er: planlagt, gennemført, fulgt op og forbedret. "
+        "Resultater vurderes efter målinger, mål og udvikling.",
+        "Enablers are scored by how far you have come: planned, done, checked and improved. Results are "
+        "scored by measurements, targets and trends."),
+    "band_points": Msg("Point", "Points"),
+    "band_indsats": Msg("Indsatser (det vi gør)", "Enablers (what we do)"),
+    "band_resultat": Msg("Resultater (det vi opnår)", "Results (what we achieve)"),
+    "band_blank": Msg("tomt felt", "empty cell"),
+    "band_blank_text": Msg("ved ikke", "don't know"),
+    "h_deadline": Msg("Svarfrist", "Deadline"),
+    "deadline": Msg("Send skemaet tilbage senest {deadline}.", "Send the form back by {deadline}."),
+    "no_deadline": Msg("Tovholderen fortæller dig, hvornår skemaet skal sendes tilbage.",
+                       "The coordinator will tell you when to send the form back."),
+    "h_return": Msg("Sådan sender du skemaet tilbage", "How to send the form back"),
+    "return": (
+        Msg("Gem filen (Ctrl+S). Behold filtypen .xlsx (Excel-projektmappe) – også i Excel på Mac og "
+            "LibreOffice.",
+            "Save the file (Ctrl+S). Keep the file type .xlsx (Excel workbook) – also in Excel on a Mac "
+            "and LibreOffice."),
+        Msg("Send filen som vedhæftet fil i en e-mail til tovholderen (den person, der sendte dig skemaet).",
+            "Send the file as an attachment in an e-mail to the coordinator (the person who sent you the "
+            "form)."),
+        Msg("Giv ikke filen et nyt navn, og kopier ikke dine svar over i en anden fil. Filen indeholder "
+            "skjulte oplysninger, som viser, at svarene er dine.",
+            "Do not rename the file, and do not copy your answers into another file. The file contains "
+            "hidden information that shows the answers are yours."),
+        Msg("Vil du rette noget, efter du har sendt filen, så ret i den samme fil og send den igen.",
+            "If you want to change something after sending the file, change the same file and send it "
+            "again."),
+    ),
+    "h_privacy": Msg("Hvem ser dine svar?", "Who sees your answers?"),
+    "anonymous": Msg(
+        "Alle deltageres svar samles i en svarrapport, som deltagerne får før seminaret. I svarrapporten "
+        "står der 'Deltager 1', 'Deltager 2' osv. i stedet for navne.",
+        "All participants' answers are collected in an answer report that the participants receive before "
+        "the seminar. The report says 'Participant 1', 'Participant 2' etc. instead of names."),
+    "named": Msg(
+        "Alle deltageres svar samles i en svarrapport, som deltagerne får før seminaret. Dit navn står ved "
+        "dine svar.",
+        "All participants' answers are collected in an answer report that the participants receive before "
+        "the seminar. Your name is shown with your answers."),
+}
+
+_WRAP = 105  # characters per instruction line
+
+
+# ---------------------------------------------------------------- placeholders
+_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME")
+
+
+def _placeholders(setup: RoundSetup) -> dict[str, str]:
+    """Unique ASCII placeholder strings; salted if the round's own text happens to contain one."""
+    texts = [setup.unit, setup.round_id]
+    for q in setup.catalogue.questions:
+        texts += list(q.text.values()) + [e for ex in q.examples.values() for e in ex]
+    for t in setup.catalogue.themes:
+        texts += list(t.name.values())
+    for b in setup.scale.bands:
+        texts += list(b.indsats.values()) + list(b.resultat.values())
+    blob = "\n".join(texts).upper()
+    salt = ""
+    while f"XLKIK{salt}" in blob:
+        salt = hashlib.sha256((salt + "x").encode()).hexdigest()[:6].upper().replace("X", "Y")
+    return {k: f"XLKIK{salt}{k}PH" for k in _PH_KEYS}
+
+
+# ---------------------------------------------------------------- zip writing
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
+_DOS_TIME = 0
+_FINAL_BLOCK = b"\x03\x00"  # empty final deflate block (fixed Huffman)
+
+
+def _deflate_segment(data: bytes, level: int = 6) -> bytes:
+    """Raw deflate of ``data`` ending on a byte boundary, not final: segments can be concatenated."""
+    if not data:
+        return b""
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _stored_blocks(data: bytes) -> bytes:
+    """``data`` as non-final stored deflate blocks (valid after a byte-aligned segment)."""
+    out = []
+    for i in range(0, len(data), 0xFFFF):
+        chunk = data[i:i + 0xFFFF]
+        out.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(out)
+
+
+@dataclass
+class _Part:
+    name: bytes
+    segments: list  # bytes (raw static text) or str (placeholder key)
+    compressed: list  # per segment: compressed static bytes or None for placeholders
+    static_blob: bytes | None = None  # complete local entry for fully static parts (without offset)
+    crc: int = 0
+    usize: int = 0
+    csize: int = 0
+
+
+def _local_header(name: bytes, crc: int, csize: int, usize: int) -> bytes:
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, csize, usize,
+                       len(name), 0) + name
+
+
+def _central_header(name: bytes, crc: int, csize: int, usize: int, offset: int) -> bytes:
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, csize,
+                       usize, len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+class _ZipTemplate:
+    """A zip whose parts contain placeholders; ``fill(values)`` gives a new zip quickly."""
+
+    def __init__(self, raw: bytes, placeholders: dict[str, str]):
+        self.placeholders = placeholders
+        pattern = re.compile("|".join(re.escape(v) for v in placeholders.values()).encode())
+        key_of = {v.encode(): k for k, v in placeholders.items()}
+        self.parts: list[_Part] = []
+        self.found: dict[str, dict[str, int]] = {}  # part name -> placeholder key -> count
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            for info in zf.infolist():
+                data = zf.read(info)
+                name = info.filename.encode("utf-8")
+                segments: list = []
+                pos = 0
+                for m in pattern.finditer(data):
+                    if m.start() > pos:
+                        segments.append(data[pos:m.start()])
+                    key = key_of[m.group()]
+                    segments.append(key)
+                    self.found.setdefault(info.filename, {}).setdefault(key, 0)
+                    self.found[info.filename][key] += 1
+                    pos = m.end()
+                if pos < len(data):
+                    segments.append(data[pos:])
+                part = _Part(name, segments, [])
+                if all(isinstance(s, bytes) for s in segments):
+                    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+                    body = comp.compress(data) + comp.flush()
+                    part.crc, part.usize, part.csize = zlib.crc32(data), len(data), len(body)
+                    part.static_blob = _local_header(name, part.crc, part.csize, part.usize) + body
+                else:
+                    part.compressed = [_deflate_segment(s) if isinstance(s, bytes) else None for s in segments]
+                self.parts.append(part)
+
+    def fill(self, values: dict[str, dict[str, bytes]]) -> bytes:
+        """``values[part_name][key]`` = replacement bytes (already escaped for that part)."""
+        out: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
+        for part in self.parts:
+            if part.static_blob is not None:
+                blob = part.static_blob
+                crc, csize, usize = part.crc, part.csize, part.usize
+            else:
+                vals = values[part.name.decode()]
+                crc = 0
+                usize = 0
+                body: list[bytes] = []
+                for seg, comp in zip(part.segments, part.compressed):
+                    if comp is None:
+                        seg = vals[seg]
+                        body.append(_stored_blocks(seg))
+                    else:
+                        body.append(comp)
+                    crc = zlib.crc32(seg, crc)
+                    usize += len(seg)
+                body.append(_FINAL_BLOCK)
+                data = b"".join(body)
+                csize = len(data)
+                blob = _local_header(part.name, crc, csize, usize) + data
+            out.append(blob)
+            central.append(_central_header(part.name, crc, csize, usize, offset))
+            offset += len(blob)
+        cd = b"".join(central)
+        eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(cd), offset, 0)
+        return b"".join(out) + cd + eocd
+
+
+# ---------------------------------------------------------------- the template
+def _col_index(letter: str) -> int:
+    return ord(letter) - ord("A")
+
+
+class ScoringTemplate:
+    """A round's scoring workbook, built once; :meth:`render` makes one participant's file."""
+
+    def __init__(self, setup: RoundSetup):
+        self.setup = setup
+        self.lang = check_lang(setup.lang)
+        self.layout = make_layout(setup)
+        if not self.layout.rows:
+            raise ValueError("the round's catalogue has no questions")
+        self.placeholders = _placeholders(setup)
+        self.template_bytes = _build_workbook(setup, self.layout, self.placeholders)
+        self._zip = _ZipTemplate(self.template_bytes, self.placeholders)
+        self._check_placeholders()
+
+    def _check_placeholders(self) -> None:
+        found = self._zip.found
+        sst = found.get("xl/sharedStrings.xml", {})
+        custom = found.get("docProps/custom.xml", {})
+        problems = []
+        for key in ("NAME", "PID", "TOKEN"):
+            if not sst.get(key):
+                problems.append(f"{key} missing in sharedStrings")
+        for key in ("PID", "TOKEN"):
+            if custom.get(key) != 1:
+                problems.append(f"{key} not exactly once in custom.xml")
+        for part, keys in found.items():
+            allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN"},
+                       "docProps/custom.xml": {"PID", "TOKEN"}}.get(part)
+            if allowed is None:
+                allowed = {"HNAME"} if part.startswith("xl/worksheets/sheet") else set()
+            if set(keys) - allowed:
+                problems.append(f"unexpected placeholders {sorted(set(keys) - allowed)} in {part}")
+        if problems:  # a programming error: the template would leak placeholders
+            raise RuntimeError("scoring template placeholders: " + "; ".join(problems))
+
+    def values_for(self, participant: Participant) -> dict[str, dict[str, bytes]]:
+        if not participant.pid:
+            raise ValueError("participant without id")
+        name = display_name(participant)
+        text = {"NAME": _sst_text(name), "PID": _sst_text(participant.pid),
+                "TOKEN": _sst_text(self.setup.token(participant.pid))}
+        plain = {"PID": _xml_text(participant.pid), "TOKEN": _xml_text(self.setup.token(participant.pid))}
+        header = {"HNAME": _header_text(name)}
+        out: dict[str, dict[str, bytes]] = {}
+        for part in self._zip.found:
+            if part == "xl/sharedStrings.xml":
+                src = text
+            elif part == "docProps/custom.xml":
+                src = plain
+            else:
+                src = header
+            out[part] = {k: v.encode("utf-8") for k, v in src.items()}
+        return out
+
+    def render(self, participant: Participant) -> bytes:
+        """The participant's workbook as .xlsx bytes."""
+        return self._zip.fill(self.values_for(participant))
+
+    def metadata_for(self, participant: Participant) -> dict[str, str]:
+        return metadata_for(self.setup, participant, self.layout)
+
+
+def _build_workbook(setup: RoundSetup, layout: Layout, ph: dict[str, str]) -> bytes:
+    import xlsxwriter
+
+    lang = setup.lang
+    sheets = SHEET_NAMES[lang]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                                   "strings_to_formulas": False, "strings_to_urls": False})
+    created = dt.datetime.combine(setup.created, dt.time(0, 0))
+    wb.set_properties({
+        "title": T["doc_title"](lang, unit=setup.unit),
+        "subject": T["doc_subject"](lang),
+        "author": GENERATOR,
+        "company": setup.unit,
+        "keywords": "KIK, selvevaluering" if lang == "da" else "KIK, self-evaluation",
+        "comments": setup.round_id,
+        "created": created,
+    })
+    meta = _metadata(setup, ph["PID"], ph["NAME"], ph["TOKEN"], layout)
+    for key in CUSTOM_PROPERTY_KEYS:
+        wb.set_custom_property(CUSTOM_PROPERTY_PREFIX + key, meta[key], "text")
+
+    fmt = _formats(wb)
+    unit_hf = setup.unit.replace("&", "&&")[:80]
+    header = f"&L{unit_hf}&R{ph['HNAME']}"
+    footer = f"&L{setup.round_id.replace('&', '&&')}&R{T['footer_page'](lang)}"
+
+    ins = wb.add_worksheet(sheets["instructions"])
+    ev = wb.add_worksheet(sheets["evaluation"])
+    md = wb.add_worksheet(META_SHEET)
+    ins_auto = _write_instructions(ins, setup, layout, ph, fmt, header, footer)
+    ev_auto = _write_evaluation(ev, setup, layout, ph, fmt, header, footer)
+
+    md.set_column(0, 0, 24)
+    md.set_column(1, 1, 60)
+    for r, (k, v) in enumerate(meta.items()):
+        md.write_string(r, 0, k)
+        md.write_string(r, 1, v)
+    md.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+    md.very_hidden()
+    ins.activate()
+    wb.close()
+    return _patch_parts(buf.getvalue(), {
+        "xl/worksheets/sheet1.xml": lambda x: _auto_heights(x, ins_auto),
+        "xl/worksheets/sheet2.xml": lambda x: _auto_heights(x, ev_auto),
+    })
+
+
+def _patch_parts(raw: bytes, patches: dict) -> bytes:
+    """Rewrite some parts of a zip (used once per template, not per participant)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename in patches:
+                data = patches[info.filename](data)
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+def _auto_heights(xml: bytes, rows: set[int]) -> bytes:
+    """Drop ``customHeight`` from ``rows`` (1-based): the height written is our estimate and
+    Excel/LibreOffice still treat the row as auto-height, so it grows when someone types."""
+    def fix(m: re.Match) -> bytes:
+        tag = m.group(0)
+        r = int(re.search(rb' r="(\d+)"', tag).group(1))
+        return tag.replace(b' customHeight="1"', b"") if r in rows else tag
+
+    return re.sub(rb"<row [^>]*>", fix, xml)
+
+
+def _line_count(text: str, width: float, font_size: float = 11) -> int:
+    """Estimated number of lines of wrapped ``text`` in a column ``width`` characters wide."""
+    per_line = max(4, int(width * 11 / font_size))
+    return sum(max(1, len(textwrap.wrap(par, per_line))) for par in text.split("\n"))
+
+
+def _row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
+    return max(minimum, round(lines * font_size * 15 / 11 + 3, 1))
+
+
+def _formats(wb) -> dict:
+    base = {"font_name": "Calibri", "font_size": 11}
+    border = {"border": 1, "border_color": "#BFBFBF"}
+
+    def f(**kw):
+        return wb.add_format({**base, **kw})
+
+    return {
+        "title": f(bold=True, font_size=16, font_color="#1F4E78"),
+        "subtitle": f(bold=True, font_size=12),
+        "text": f(),
+        "heading": f(bold=True, font_size=13, font_color="#1F4E78"),
+        "progress": f(bold=True, font_size=12, font_color="#375623"),
+        "hint": f(italic=True, font_color="#595959"),
+        "colhead": f(bold=True, text_wrap=True, valign="top", font_color="#FFFFFF", bg_color="#1F4E78",
+                     **border),
+        "theme": f(bold=True, font_size=12, bg_color="#DDEBF7", valign="vcenter", **border),
+        "locked": f(text_wrap=True, valign="top", bg_color="#F2F2F2", **border),
+        "nr": f(bold=True, valign="top", align="left", bg_color="#F2F2F2", **border),
+        "examples": f(text_wrap=True, valign="top", bg_color="#F2F2F2", font_size=10, font_color="#404040",
+                      **border),
+        "points": f(locked=False, bold=True, align="center", valign="top", num_format="0", font_size=12,
+                    **border),
+        "input": f(locked=False, text_wrap=True, valign="top", **border),
+        "blank_cf": wb.add_format({"bg_color": "#FFF2CC"}),
+        "qid": f(font_color="#808080"),
+        "band_head": f(bold=True, text_wrap=True, valign="top", bg_color="#DDEBF7", **border),
+        "band": f(text_wrap=True, valign="top", **border),
+        "band_label": f(bold=True, valign="top", **border),
+        "band_blank": f(text_wrap=True, valign="top", bg_color="#FFF2CC", **border),
+    }
+
+
+def _print_setup(ws, header: str, footer: str, landscape: bool, repeat_row: int | None = None) -> None:
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    ws.set_header(header, {"margin": 0.3})
+    ws.set_footer(footer, {"margin": 0.3})
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+
+
+def _protect(ws) -> None:
+    """Protection without password: guard-rails only (DESIGN: re-validate every returned value)."""
+    ws.protect("", {"format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, footer) -> set[int]:
+    """Write the instructions; returns the 1-based rows whose height is an auto-height estimate."""
+    lang = setup.lang
+    scale = setup.scale
+    sheet = layout.sheet
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 3, 50)
+    ws.hide_gridlines(2)
+    row = 0
+
+    def line(text: str, style: str = "text") -> None:
+        nonlocal row
+        ws.write_string(row, 1, text, fmt[style])
+        row += 1
+
+    def para(text: str, indent: str = "", first: str = "") -> None:
+        for ln in textwrap.wrap(text, _WRAP, initial_indent=first, subsequent_indent=indent) or [""]:
+            line(ln)
+
+    def gap() -> None:
+        nonlocal row
+        row += 1
+
+    line(T["title"](lang, unit=setup.unit), "title")
+    line(T["for"](lang, name=ph["NAME"]), "subtitle")
+    gap()
+    line(INSTRUCTIONS["h_what"](lang), "heading")
+    para(INSTRUCTIONS["what"](lang))
+    para(INSTRUCTIONS["round"](lang, themes=len(setup.catalogue.themes), questions=len(layout.rows)))
+    gap()
+    line(INSTRUCTIONS["h_how"](lang), "heading")
+    params = {"sheet": sheet, "min": scale.min, "max": scale.max, "limit": _thousands(MAX_TEXT_CHARS, lang)}
+    for i, msg in enumerate(INSTRUCTIONS["how"], start=1):
+        para(msg(lang, **params), indent="    ", first=f"{i}.  ")
+    gap()
+    line(INSTRUCTIONS["h_scale"](lang, scale=pick(scale.name, lang) or scale.id), "heading")
+    para(INSTRUCTIONS["scale_intro"](lang))
+    ws.write_string(row, 1, INSTRUCTIONS["band_points"](lang), fmt["band_head"])
+    ws.write_string(row, 2, INSTRUCTIONS["band_indsats"](lang), fmt["band_head"])
+    ws.write_string(row, 3, INSTRUCTIONS["band_resultat"](lang), fmt["band_head"])
+    row += 1
+    auto: set[int] = set()
+    for band in scale.bands:
+        ws.write_string(row, 1, band.label, fmt["band_label"])
+        ws.write_string(row, 2, band.text("indsats", lang), fmt["band"])
+        ws.write_string(row, 3, band.text("resultat", lang), fmt["band"])
+        lines = max(_line_count(band.text(side, lang), 50) for side in ("indsats", "resultat"))
+        ws.set_row(row, _row_height(lines))
+        auto.add(row + 1)
+        row += 1
+    blank = INSTRUCTIONS["band_blank_text"](lang)
+    ws.write_string(row, 1, INSTRUCTIONS["band_blank"](lang), fmt["band_blank"])
+    ws.write_string(row, 2, blank, fmt["band_blank"])
+    ws.write_string(row, 3, blank, fmt["band_blank"])
+    row += 1
+    gap()
+    line(INSTRUCTIONS["h_deadline"](lang), "heading")
+    if setup.deadline:
+        para(INSTRUCTIONS["deadline"](lang, deadline=format_date(setup.deadline, lang)))
+    else:
+        para(INSTRUCTIONS["no_deadline"](lang))
+    gap()
+    line(INSTRUCTIONS["h_return"](lang), "heading")
+    for i, msg in enumerate(INSTRUCTIONS["return"], start=1):
+        para(msg(lang), indent="    ", first=f"{i}.  ")
+    gap()
+    line(INSTRUCTIONS["h_privacy"](lang), "heading")
+    para((INSTRUCTIONS["anonymous"] if setup.anonymise else INSTRUCTIONS["named"])(lang))
+    _print_setup(ws, header, footer, landscape=False)
+    _protect(ws)
+    return auto
+
+
+def _thousands(n: int, lang: str) -> str:
+    return f"{n:,}".replace(",", "." if lang == "da" else ",")
+
+
+def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, footer) -> set[int]:
+    """Write the evaluation sheet; returns the 1-based rows with an auto-height estimate."""
+    lang = setup.lang
+    scale = setup.scale
+    cat = setup.catalogue
+    c = {k: _col_index(v) for k, v in COLUMNS.items()}
+    for key, col in c.items():
+        if key == "qid":
+            ws.set_column(col, col, _WIDTHS[key], fmt["qid"], {"hidden": True})
+        else:
+            ws.set_column(col, col, _WIDTHS[key])
+    params = {"min": scale.min, "max": scale.max, "sheet": SHEET_NAMES[lang]["instructions"]}
+
+    # header block (rows 1-5)
+    ws.write_string(0, c["nr"], T["title"](lang, unit=setup.unit), fmt["title"])
+    ws.write_string(1, c["nr"], T["participant"](lang, name=ph["NAME"]), fmt["subtitle"])
+    deadline = format_date(setup.deadline, lang) if setup.deadline else T["no_deadline"](lang)
+    ws.write_string(2, c["nr"], T["deadline_scale"](lang, deadline=deadline, **params), fmt["text"])
+    pts = layout.col_points
+    n = len(layout.rows)
+    formula = (f'=COUNT({pts}{layout.first_row}:{pts}{layout.last_row})'
+               f'&"{T["progress_of"](lang)}"&{n}&"{T["progress_answered"](lang)}"')
+    # value="" makes LibreOffice compute the formula on load; Excel recalculates anyway.
+    ws.write_formula(3, c["nr"], formula, fmt["progress"], "")
+    ws.write_string(4, c["nr"], T["hint"](lang, **params), fmt["hint"])
+
+    # column headers
+    hr = layout.header_row - 1
+    heads = {
+        "qid": T["h_qid"](lang), "nr": T["h_nr"](lang), "question": T["h_question"](lang),
+        "examples": T["h_examples"](lang), "points": T["h_points"](lang, **params),
+        "strengths": T["h_strengths"](lang), "improvements": T["h_improvements"](lang),
+        "ideas": T["h_ideas"](lang),
+    }
+    for key, text in heads.items():
+        ws.write_string(hr, c[key], text, fmt["colhead"])
+    ws.set_row(hr, 64)
+
+    auto: set[int] = set()
+    ranges: dict[str, list[str]] = {"indsats": [], "resultat": []}
+    all_points: list[str] = []
+    text_ranges: list[str] = []
+    for theme in cat.themes:
+        qs = [q for q in cat.questions_of(theme.id) if q.id in layout.rows]
+        if not qs:
+            continue
+        trow = layout.rows[qs[0].id] - 2  # 0-based index of the theme header row
+        side = T["side_" + theme.side](lang) if theme.side in SIDE_NAMES else theme.side
+        ws.write_string(trow, c["nr"], T["theme_row"](lang, label=theme.label(lang), side=side), fmt["theme"])
+        for key in ("question", "examples", "points", "strengths", "improvements", "ideas"):
+            ws.write_blank(trow, c[key], None, fmt["theme"])
+        ws.set_row(trow, 22)
+        for q in qs:
+            r = layout.rows[q.id] - 1
+            text = pick(q.text, lang)
+            ws.write_string(r, c["qid"], q.id, fmt["qid"])
+            ws.write_string(r, c["nr"], q.id, fmt["nr"])
+            ws.write_string(r, c["question"], text, fmt["locked"])
+            examples = "\n".join(f"• {e}" for e in q.examples_for(lang))
+            height = max(_row_height(_line_count(text, _WIDTHS["question"]), minimum=MIN_QUESTION_ROW_HEIGHT),
+                         _row_height(_line_count(examples, _WIDTHS["examples"], 10), 10) if examples else 0)
+            ws.set_row(r, height)
+            auto.add(r + 1)
+            if examples:
+                ws.write_string(r, c["examples"], examples, fmt["examples"])
+            else:
+                ws.write_blank(r, c["examples"], None, fmt["examples"])
+            ws.write_blank(r, c["points"], None, fmt["points"])
+            for key in ("strengths", "improvements", "ideas"):
+                ws.write_blank(r, c[key], None, fmt["input"])
+        first, last = layout.rows[qs[0].id], layout.rows[qs[-1].id]
+        ranges.setdefault(theme.side, []).append(f"{pts}{first}:{pts}{last}")
+        all_points.append(f"{pts}{first}:{pts}{last}")
+        text_ranges.append(f"{layout.col_strengths}{first}:{layout.col_ideas}{last}")
+
+    example = (scale.min + scale.max + 1) // 2 if scale.max - scale.min > 10 else scale.max - 1
+    error_msg = T["pts_error"](lang, example=example, **params)
+    for side, rngs in ranges.items():
+        if not rngs:
+            continue
+        msg = T["pts_input_" + ("resultat" if side == "resultat" else "indsats")](lang, **params)
+        ws.data_validation(rngs[0], {
+            "validate": "integer", "criteria": "between", "minimum": scale.min, "maximum": scale.max,
+            "ignore_blank": True,
+            "input_title": T["pts_input_title"](lang, **params)[:32], "input_message": msg[:255],
+            "error_type": "stop", "error_title": T["pts_error_title"](lang)[:32], "error_message": error_msg[:255],
+            "multi_range": " ".join(rngs),
+        })
+    ws.data_validation(text_ranges[0], {
+        "validate": "length", "criteria": "<=", "value": MAX_TEXT_CHARS, "ignore_blank": True,
+        "error_type": "stop", "error_title": T["txt_error_title"](lang)[:32],
+        "error_message": T["txt_error"](lang, limit=_thousands(MAX_TEXT_CHARS, lang))[:255],
+        "multi_range": " ".join(text_ranges),
+    })
+    ws.conditional_format(all_points[0], {"type": "blanks", "format": fmt["blank_cf"],
+                                          "multi_range": " ".join(all_points)})
+
+    ws.freeze_panes(layout.header_row, 0)
+    _print_setup(ws, header, footer, landscape=True, repeat_row=hr)
+    ws.print_area(0, c["nr"], layout.last_row - 1, c["ideas"])
+    first_input = f"{pts}{layout.first_row}"
+    ws.set_selection(first_input)
+    _protect(ws)
+    return auto
+
+
+# ---------------------------------------------------------------- files
+def file_stem(setup: RoundSetup, participant: Participant) -> str:
+    """``KIK <unit> - <name>`` (unit shortened so the name survives; the id if the name is unusable)."""
+    unit = _WS_RE.sub(" ", setup.unit).strip()[:30]
+    name = display_name(participant)
+    if not any(ch.isalnum() for ch in safe_stem(name, fallback="")):  # only punctuation
+        name = participant.pid
+    stem = f"KIK {unit} - {name}" if safe_stem(unit, fallback="").strip("_. -") else f"KIK - {name}"
+    return safe_stem(stem, fallback=f"KIK - {participant.pid}")
+
+
+def read_owner(path: Path) -> tuple[str, str] | None:
+    """``(round_id, participant_id)`` of an existing scoring workbook, or None if it is not one."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/custom.xml")
+            if info.file_size > 1_000_000:
+                return None
+            data = zf.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return None
+    props = parse_custom_properties(data)
+    rid = props.get(CUSTOM_PROPERTY_PREFIX + "round_id")
+    pid = props.get(CUSTOM_PROPERTY_PREFIX + "participant_id")
+    if rid is None or pid is None:
+        return None
+    return rid, pid
+
+
+def parse_custom_properties(data: bytes) -> dict[str, str]:
+    """Custom document properties (``docProps/custom.xml``) as name -> text."""
+    from defusedxml import ElementTree as ET
+
+    try:
+        root = ET.fromstring(data)
+    except Exception:  # defusedxml / expat errors
+        return {}
+    out = {}
+    for prop in root:
+        name = prop.get("name")
+        if name is None:
+            continue
+        out[name] = "".join(child.text or "" for child in prop)
+    return out
+
+
+def plan_file_names(setup: RoundSetup, participants: Sequence[Participant], outdir: Path) -> list[str]:
+    """File names in ``outdir`` for ``participants``.
+
+    Starts from :func:`xl_kik.filenames.unique_names`; a name already used on disk by a file
+    that is not this participant's workbook of this round is never taken (the next
+    ``(n)`` is used). A participant's own existing file keeps its name.
+    """
+    stems = [file_stem(setup, p) for p in participants]
+    proposed = unique_names(stems, SUFFIX)
+    on_disk: dict[str, Path] = {}
+    by_base: dict[str, list[str]] = {}  # lower-case base stem -> lower-case names on disk
+    numbered = re.compile(r"^(.*?)(?: \(\d+\))?" + re.escape(SUFFIX) + "$")
+    if outdir.is_dir():
+        for entry in outdir.iterdir():
+            lname = entry.name.lower()
+            on_disk[lname] = entry
+            m = numbered.match(lname)
+            if m and entry.is_file():
+                by_base.setdefault(m.group(1), []).append(lname)
+    owners: dict[str, tuple[str, str] | None] = {}
+
+    def owner(lname: str) -> tuple[str, str] | None:
+        if lname not in owners:
+            owners[lname] = read_owner(on_disk[lname])
+        return owners[lname]
+
+    taken: set[str] = set()
+    out: list[str] = []
+    for p, stem, name in zip(participants, stems, proposed):
+        me = (setup.round_id, p.pid)
+        base = safe_stem(stem)
+        # 1. this participant's existing file with a matching name keeps its name
+        mine = [n for n in by_base.get(base.lower(), ()) if n not in taken and owner(n) == me]
+        if mine:
+            chosen = on_disk[min(mine, key=lambda n: (len(n), n))].name
+        else:
+            candidates = itertools.chain([name], (f"{base} ({i}){SUFFIX}" for i in itertools.count(2)))
+            chosen = next(c for c in candidates
+                          if c.lower() not in taken and (c.lower() not in on_disk or owner(c.lower()) == me))
+        taken.add(chosen.lower())
+        out.append(chosen)
+    return out
+
+
+def write_scoring_workbooks(setup: RoundSetup, participants: Sequence[Participant], outdir: Path,
+                            template: ScoringTemplate | None = None) -> list[tuple[Participant, Path]]:
+    """Write one scoring workbook per participant into ``outdir``.
+
+    Each file is written to a temporary file in ``outdir`` and moved into place with
+    ``os.replace``. A file that belongs to another participant (or is not one of ours) is
+    never overwritten; regenerating for the same participant of the same round replaces it.
+    The files are written by a few threads: on slow (network) folders the time goes to
+    file-system calls, which run in parallel.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    pids = [p.pid for p in participants]
+    if len(set(pids)) != len(pids) or not all(pids):
+        raise ValueError("every participant needs a unique id")
+    template = template or ScoringTemplate(setup)
+    targets = [outdir / name for name in plan_file_names(setup, participants, outdir)]
+
+    def write(index: int) -> Path:
+        target = targets[index]
+        data = template.render(participants[index])
+        tmp = outdir / f".~kik-{os.getpid()}-{index}-{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return target
+
+    workers = max(1, min(WRITE_THREADS, len(participants)))
+    if workers == 1:
+        paths = [write(i) for i in range(len(participants))]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            paths = list(pool.map(write, range(len(participants))))
+    return list(zip(participants, paths))
