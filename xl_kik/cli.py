@@ -114,7 +114,8 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
 def cmd_merge(args: argparse.Namespace, out: Output) -> int:
     from . import merge
 
-    result = merge.merge_round(_root(args), lang=args.lang)
+    previous = Path(args.previous).expanduser().resolve() if getattr(args, "previous", None) else None
+    result = merge.merge_round(_root(args), lang=args.lang, previous=previous)
     out.say(result.summary(out.lang))
     out.result(**result.as_dict(out.lang))
     return 0
@@ -262,8 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", default=None, help="grænse for uenighed, fx 35%% / 0,35")
     s.add_argument("--previous", default=None, help="forrige rundes mappe (handleplan og point føres videre)")
 
+    s = sub.add_parser("merge", parents=[common], help="flet besvarelser / merge returns")
+    s.add_argument("dir")
+    s.add_argument("--previous", default=None, help="forrige rundes mappe: vis de aftalte point ved siden af")
+
     for name, helptext in (("generate", "lav deltagerfiler / make participant files"),
-                           ("merge", "flet besvarelser / merge returns"),
                            ("doctor", "tjek opsætningen / check the set-up"),
                            ("refresh-vba", "genopbyg VBA efter xlwings-opgradering / rebuild VBA")):
         s = sub.add_parser(name, parents=[common], help=helptext)

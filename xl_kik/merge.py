@@ -1,0 +1,297 @@
+"""``xl-kik merge`` and the *Merge* button: returned files -> Status, Svarrapport, Konsensus.
+
+One core, two doors: :func:`merge_round` (CLI; edits the master on disk with openpyxl,
+atomically, with a backup) and :func:`merge_into` (renders into any openpyxl workbook;
+the buttons call it on a scratch copy of the live workbook). Both:
+
+1. read the round (setup + participants) from the master,
+2. read every file in ``retur/`` (:func:`xl_kik.returns.collect_returns`),
+3. compute the statistics (:mod:`xl_kik.stats`, in Python — never cached formula results),
+4. re-render the Status, Svarrapport and Konsensus sheets. Konsensus keeps everything
+   people typed, keyed by question id (:mod:`xl_kik.sheets_konsensus`).
+
+Merging is idempotent: the same files give the same sheet values (no timestamps are
+written into the sheets).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from ._i18n import Msg
+from .problems import Problem
+from .round import RoundPaths
+from .sheets_status import sort_problems
+
+T = {
+    "summary": Msg("{returned} af {total} deltagere har afleveret; {missing} mangler.",
+                   "{returned} of {total} participants have returned; {missing} missing."),
+    "bad": Msg("{n} fil(er) kunne ikke bruges (se arket Status):", "{n} file(s) could not be used (see the Status sheet):"),
+    "warnings": Msg("{n} bemærkning(er) til brugte filer (se arket Status).",
+                    "{n} remark(s) on files used (see the Status sheet)."),
+    "flagged": Msg("Uenighed på {n} spørgsmål: {qids}.", "Disagreement on {n} question(s): {qids}."),
+    "no_flagged": Msg("Ingen spørgsmål med stor uenighed.", "No questions with large disagreement."),
+    "removed": Msg("Input til {n} spørgsmål, der ikke længere er i runden, er bevaret nederst på Konsensus: {qids}.",
+                   "Inputs of {n} question(s) no longer in the round are kept at the bottom of Consensus: {qids}."),
+    "written": Msg("Status, Svarrapport og Konsensus er opdateret i {file}.",
+                   "Status, Answers and Consensus have been updated in {file}."),
+    "missing_names": Msg("Mangler: {names}.", "Missing: {names}."),
+}
+
+
+@dataclass
+class MergeResult:
+    master: Path
+    total: int  # participants
+    returned: int
+    missing: list[Any]  # Participant
+    unusable: list[tuple[str, list[Problem]]]  # (file name, problems, errors first)
+    superseded: list[str]  # older files skipped
+    remarks: list[tuple[str, Problem]]  # warnings/info on files that were used
+    flagged: list[str]  # question ids with disagreement
+    removed_questions: list[str]  # Konsensus rows kept for questions no longer in the round
+    stats: Any = None  # stats.RoundStats
+    collection: Any = None  # returns.Collection
+    notes_kept: int = 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        out = [p for _, probs in self.unusable for p in probs] + [p for _, p in self.remarks]
+        return sort_problems(out)
+
+    def summary(self, lang: str = "da") -> str:
+        lines = [T["summary"](lang, returned=self.returned, total=self.total, missing=len(self.missing))]
+        if self.missing:
+            names = ", ".join(p.name for p in self.missing[:10]) + (" ..." if len(self.missing) > 10 else "")
+            lines.append(T["missing_names"](lang, names=names))
+        if self.unusable:
+            lines.append(T["bad"](lang, n=len(self.unusable)))
+            for name, probs in self.unusable[:20]:
+                first = probs[0].describe(lang) if probs else ""
+                lines.append(f"  - {name}: {first}")
+            if len(self.unusable) > 20:
+                lines.append("  ...")
+        if self.remarks:
+            lines.append(T["warnings"](lang, n=len(self.remarks)))
+        if self.flagged:
+            lines.append(T["flagged"](lang, n=len(self.flagged), qids=", ".join(self.flagged)))
+        elif self.returned:
+            lines.append(T["no_flagged"](lang))
+        if self.removed_questions:
+            lines.append(T["removed"](lang, n=len(self.removed_questions), qids=", ".join(self.removed_questions)))
+        lines.append(T["written"](lang, file=self.master.name))
+        return "\n".join(lines)
+
+    def as_dict(self, lang: str = "da") -> dict[str, Any]:
+        return {
+            "master": str(self.master),
+            "participants": self.total,
+            "returned": self.returned,
+            "missing": [{"id": p.pid, "name": p.name} for p in self.missing],
+            "unusable": [{"file": name, "problems": [p.as_dict(lang) for p in probs]} for name, probs in self.unusable],
+            "superseded": list(self.superseded),
+            "remarks": [{"file": name, **p.as_dict(lang)} for name, p in self.remarks],
+            "flagged": list(self.flagged),
+            "removed_questions": list(self.removed_questions),
+            "questions": {q: {"n": s.n, "N": s.N, "mean": s.mean, "median": s.median, "min": s.min, "max": s.max,
+                              "std": s.std, "spread": s.spread, "disagreement": s.disagreement}
+                          for q, s in (self.stats.questions.items() if self.stats is not None else [])},
+        }
+
+
+# ---------------------------------------------------------------- helpers
+def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
+    """A master sheet by codeName, else by its current name, else by the contract's names."""
+    from .master import CODE_NAMES, SHEET_NAMES
+
+    code = CODE_NAMES[key]
+    for ws in wb.worksheets:
+        if ws.sheet_properties.codeName == code:
+            return ws
+    candidates = [names.get(key)] if names and names.get(key) else []
+    candidates += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
+    for name in candidates:
+        if name in wb.sheetnames:
+            return wb[name]
+    return wb.create_sheet(SHEET_NAMES["da"][key])  # a scratch workbook without it
+
+
+def read_previous(previous: str | Path) -> dict[str, Any]:
+    """Agreed points of a previous round (its folder or master): ``{qid: points}``."""
+    from .master import read_sheets, _master_path
+    from python_calamine import CalamineWorkbook
+
+    from .sheets_konsensus import read_inputs
+
+    path = _master_path(previous)
+    _, names = read_sheets(path)
+    name = names.get("consensus")
+    if not name:
+        return {}
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return {q: v["agreed_points"] for q, v in read_inputs(rows).items() if isinstance(v["agreed_points"], int)}
+
+
+def _workers(n_files: int) -> int | None:
+    """Process pool for reading only with many files *and* at least 4 cores: measured on
+    2 cores, a pool of 2 was not faster than one process (see benchmarks/bench_merge.py).
+    ``XL_KIK_WORKERS`` overrides."""
+    env = os.environ.get("XL_KIK_WORKERS", "").strip()
+    if env.isdigit():
+        return int(env) if int(env) > 1 else None
+    cores = os.cpu_count() or 1
+    if n_files < 200 or cores < 4:
+        return None
+    return min(4, cores)
+
+
+def collect(root: Path, setup: Any, participants: list[Any], lang: str) -> Any:
+    from .returns import collect_returns
+
+    paths = RoundPaths(root)
+    try:
+        n_files = sum(1 for _ in os.scandir(paths.returns))
+    except OSError:
+        n_files = 0
+    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files))
+
+
+# ---------------------------------------------------------------- the two doors
+def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = None,
+               previous: str | Path | Mapping[str, Any] | None = None, collection: Any = None) -> MergeResult:
+    """Render Status, Svarrapport and Konsensus into the openpyxl workbook ``wb``.
+
+    ``data``: :class:`xl_kik.master.MasterData` (read from ``root`` when omitted).
+    ``previous``: a previous round (folder/master) or ``{qid: points}`` for the
+    *Forrige runde* column; ``None`` keeps what the column already holds.
+    """
+    from . import sheets_answers, sheets_konsensus, sheets_status, stats as stats_mod
+    from .master import read_master
+
+    root = Path(root)
+    if data is None:
+        data = read_master(root)
+    setup, participants = data.setup, data.participants
+    lang = lang or (data.meta.get("lang") if getattr(data, "meta", None) else None) or setup.lang or "da"
+    if collection is None:
+        collection = collect(root, setup, participants, lang)
+    points = stats_mod.points_from_responses(collection.responses)
+    rs = stats_mod.compute(setup, points, lang=lang)
+    prev = None
+    if previous is not None:
+        prev = dict(previous) if isinstance(previous, Mapping) else read_previous(previous)
+
+    names = getattr(data, "sheet_names", None)
+    status_data = sheets_status.render_status(_sheet(wb, "status", names), setup, participants, collection, lang)
+    sheets_answers.render_answers(_sheet(wb, "answers", names), setup, participants, collection.responses, rs, lang)
+    info = sheets_konsensus.render_konsensus(_sheet(wb, "consensus", names), setup, rs, prev, lang)
+    try:
+        wb.calculation.fullCalcOnLoad = True  # openpyxl writes no cached formula results
+    except AttributeError:  # pragma: no cover
+        pass
+
+    unusable = []
+    for r in sheets_status.unusable_results(collection):
+        unusable.append((Path(str(r.path)).name, sheets_status.sort_problems(r.report.problems)))
+    remarks = []
+    for resp in collection.responses.values():
+        res = sheets_status.result_of(collection, resp)
+        if res is not None:
+            remarks += [(Path(str(res.path)).name, p) for p in sheets_status.sort_problems(res.report.problems)]
+    master_path = getattr(data, "path", None) or RoundPaths(root).master
+    return MergeResult(
+        master=Path(master_path), total=status_data["total"], returned=status_data["returned"],
+        missing=list(status_data["missing"]), unusable=unusable,
+        superseded=[old for old, _ in status_data["superseded"]], remarks=remarks, flagged=rs.flagged,
+        removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes)
+
+
+def merge_round(root: str | Path, lang: str | None = None,
+                previous: str | Path | Mapping[str, Any] | None = None) -> MergeResult:
+    """Merge the returned files into the round's master on disk (atomic save + backup).
+
+    The returned files are read *before* the master is opened for writing, so a slow
+    folder never holds the master half-edited."""
+    from .master import read_master
+
+    root = Path(root)
+    data = read_master(root)
+    lang = lang or data.meta.get("lang") or data.setup.lang or "da"
+    collection = collect(root, data.setup, data.participants, lang)
+    with edit_master_for_merge(RoundPaths(root), lang) as wb:
+        result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
+    return result
+
+
+_SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)", re.S)
+
+
+def _without_generated_cells(data: bytes) -> bytes:
+    """The master's bytes with the cells of Status and Svarrapport removed.
+
+    Merge re-renders both sheets from scratch, so openpyxl need not parse their (for big
+    rounds: tens of thousands of) cells; everything else is passed through unchanged."""
+    from .master import CODE_NAMES, workbook_sheets
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos, _ = workbook_sheets(zf)
+        blank = {i.part for i in infos if i.codename in (CODE_NAMES["status"], CODE_NAMES["answers"])}
+        if not blank:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
+            for item in zf.infolist():
+                content = zf.read(item.filename)
+                if item.filename in blank:
+                    content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
+                item.compress_type = zipfile.ZIP_STORED
+                zw.writestr(item, content)
+    return out.getvalue()
+
+
+@contextmanager
+def edit_master_for_merge(paths: RoundPaths, lang: str = "da") -> Iterator[Any]:
+    """Like :meth:`xl_kik._workbook.MasterFile.edit` (lock check, openpyxl ``keep_vba``,
+    atomic save with a backup, untouched on an exception), but without parsing the cells of
+    the sheets merge rewrites anyway (see :func:`_without_generated_cells`)."""
+    import defusedxml  # noqa: F401  (openpyxl uses it when installed)
+    from openpyxl import load_workbook
+
+    from . import atomic
+    from ._workbook import check_not_open
+
+    path = paths.master
+    if not path.exists():
+        from .master import read_master
+
+        read_master(paths.root)  # raises the usual RoundNotFoundError
+    check_not_open(path, lang)
+    wb = load_workbook(io.BytesIO(_without_generated_cells(path.read_bytes())), keep_vba=True, keep_links=True)
+    yield wb
+    check_not_open(path, lang)
+    atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
+
+
+def export_answer_report(root: str | Path, path: str | Path, anonymise: bool = True,
+                         lang: str | None = None) -> Path:
+    """Write the standalone svarrapport (.xlsx) to hand to the participants before the seminar."""
+    from . import stats as stats_mod
+    from .atomic import write_with
+    from .master import read_master
+    from .sheets_answers import write_answer_report
+
+    root = Path(root)
+    data = read_master(root)
+    lang = lang or data.meta.get("lang") or data.setup.lang or "da"
+    collection = collect(root, data.setup, data.participants, lang)
+    rs = stats_mod.compute(data.setup, stats_mod.points_from_responses(collection.responses), lang=lang)
+    return write_with(Path(path), lambda tmp: write_answer_report(tmp, data.setup, data.participants,
+                                                                  collection.responses, rs, anonymise, lang),
+                      lang=lang)

@@ -1,0 +1,380 @@
+"""The *Svarrapport* (answers report): every participant's points and texts per question.
+
+Two outputs from the same data:
+
+* :func:`render_answers` writes the master's ``Svarrapport`` sheet (openpyxl). One row per
+  question in catalogue order (grouped by theme, theme in its own column), so the whole
+  table is one AutoFilter range the coordinator can sort by ``Spredning`` (disagreement
+  first). Columns: statistics, then one points column per participant, then one column
+  per text kind (strengths / improvement areas / ideas) listing every participant's
+  statement, labelled ("Deltager 3: ..."). This keeps the master compact — one cell per
+  participant and question for the points, three text cells per question — which matters
+  for big rounds: openpyxl pays per cell when the master is loaded and saved at every
+  merge (see ``benchmarks/bench_merge.py``).
+* :func:`write_answer_report` writes a standalone, print-ready ``.xlsx`` (XlsxWriter) the
+  coordinator hands to the participants before the consensus seminar: a long list per
+  question (one row per participant: points, strengths, improvement areas, ideas) and an
+  overview sheet sorted by disagreement.
+
+Participants are shown as "Deltager 1..n" when ``anonymise`` (the default). The numbers
+follow a keyed hash of the participant id (round secret), not the participants list, so
+the order of the list does not give people away; numbers can change when more files
+arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+from openpyxl.styles import PatternFill, Font
+from openpyxl.utils import get_column_letter
+
+from ._i18n import Msg, pick
+from .sheets_status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
+from .stats import RoundStats, disagreement_rule
+
+T = {
+    "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),
+    "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
+                 "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke. "
+                 "Arket skrives af xl_kik ved hver fletning.",
+                 "One row per question with every participant's points and texts. Sort by spread with the "
+                 "filter button in the header to see the disagreements first. Blank points = don't know. "
+                 "xl_kik writes this sheet at every merge."),
+    "participant": Msg("Deltager {n}", "Participant {n}"),
+    "texts_of": Msg("{label} – tekst", "{label} – text"),
+    "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"), "question": Msg("Spørgsmål", "Question"),
+    "n": Msg("Besvaret (af {N})", "Answered (of {N})"), "mean": Msg("Gns.", "Mean"), "median": Msg("Median", "Median"),
+    "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"), "std": Msg("Std.afv.", "Std. dev."),
+    "spread": Msg("Spredning", "Spread"), "share": Msg("Spredning (% af skala)", "Spread (% of scale)"),
+    "flag": Msg("Uenighed (≥ {pct} %)", "Disagreement (≥ {pct} %)"),
+    "yes": Msg("Ja", "Yes"),
+    "strengths": Msg("Styrker", "Strengths"), "improvements": Msg("Forbedringsområder", "Improvement areas"),
+    "ideas": Msg("Idéer", "Ideas"), "points": Msg("Point", "Points"),
+    "no_returns": Msg("Ingen besvarelser endnu.", "No answers yet."),
+    "stats_line": Msg("Besvaret {n} af {N} · gns. {mean} · median {median} · min {min} · maks {max} · "
+                      "spredning {spread}{flag}",
+                      "Answered {n} of {N} · mean {mean} · median {median} · min {min} · max {max} · "
+                      "spread {spread}{flag}"),
+    "flag_text": Msg(" · UENIGHED", " · DISAGREEMENT"),
+    "overview": Msg("Oversigt", "Overview"), "answers_sheet": Msg("Svar", "Answers"),
+    "overview_intro": Msg("Spørgsmålene med størst spredning står først.", "The questions with the largest spread come first."),
+    "dont_know": Msg("ved ikke", "don't know"),
+    "who": Msg("Deltager", "Participant"),
+    "points_each": Msg("Point pr. deltager", "Points per participant"),
+}
+
+TEXT_KEYS = ("strengths", "improvements", "ideas")
+
+#: Fixed columns of the master's Svarrapport table (1-based), then participants.
+COLS = ("qid", "nr", "theme", "question", "n", "mean", "median", "min", "max", "std", "spread", "share", "flag")
+HEADER_ROW = 5
+FIRST_ROW = HEADER_ROW + 1
+
+
+def participant_labels(setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
+                       anonymise: bool | None = None, lang: str = "da") -> dict[str, str]:
+    """pid -> column label for every participant who returned, in display order."""
+    anonymise = setup.anonymise if anonymise is None else anonymise
+    order = [p.pid for p in participants if p.pid in responses]
+    order += [pid for pid in responses if pid not in order]
+    if not anonymise:
+        names = {p.pid: p.name for p in participants}
+        return {pid: names.get(pid) or str(getattr(responses[pid], "name", "") or pid) for pid in order}
+    key = (getattr(setup, "secret", "") or getattr(setup, "round_id", "")).encode()
+    ranked = sorted(order, key=lambda pid: hmac.new(key, pid.encode(), hashlib.sha256).hexdigest())
+    return {pid: T["participant"](lang, n=i) for i, pid in enumerate(ranked, start=1)}
+
+
+def _answer(resp: Any, qid: str) -> Any:
+    return (getattr(resp, "answers", {}) or {}).get(qid)
+
+
+def _text(answer: Any, key: str) -> str:
+    value = getattr(answer, key, "") if answer is not None else ""
+    return "" if value is None else str(value).strip()
+
+
+def _num(x: float | None, digits: int = 1) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def _fmt(x: float | None, lang: str) -> str:
+    if x is None:
+        return "–"
+    text = f"{x:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "da" else text
+
+
+def _pct(share: float, lang: str) -> str:
+    text = f"{share * 100:g}"
+    return text if lang == "en" else text.replace(".", ",")
+
+
+def question_label(setup: Any, qid: str, lang: str) -> tuple[str, str]:
+    """(theme label, question text) in ``lang``."""
+    cat = setup.catalogue
+    q = cat.question(qid)
+    return cat.theme(q.theme).label(lang), pick(q.text, lang)
+
+
+CHUNK_CHARS = 32000  # below Excel's 32,767 characters per cell
+#: Up to this many participants the points stand side by side (one column each); above it
+#: (big rounds, benchmarks) one "Point pr. deltager" cell per question lists them, so the
+#: master stays small (openpyxl load/save cost is per cell).
+SIDE_BY_SIDE_MAX = 60
+
+
+def text_chunks(lines: Sequence[str], limit: int = CHUNK_CHARS, sep: str = "\n\n") -> list[str]:
+    """Join labelled lines into cells of at most ``limit`` characters (split between lines)."""
+    chunks: list[str] = []
+    cur: list[str] = []
+    size = 0
+    for line in lines:
+        line = line[:limit]
+        if cur and size + len(line) + len(sep) > limit:
+            chunks.append(sep.join(cur))
+            cur, size = [], 0
+        cur.append(line)
+        size += len(line) + len(sep)
+    if cur:
+        chunks.append(sep.join(cur))
+    return chunks
+
+
+def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str, Any], stats: RoundStats,
+                lang: str = "da", anonymise: bool | None = None) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the master's Svarrapport table (plain data, catalogue order).
+
+    Per question: statistics, every participant's points (one column each), then the texts
+    of each kind (strengths, improvement areas, ideas) of all participants in one cell per
+    kind, each statement prefixed with the participant's label ("Deltager 3: ...").
+    Texts longer than one cell can hold continue in extra columns ("Styrker (2)")."""
+    labels = participant_labels(setup, participants, responses, anonymise, lang)
+    side_by_side = len(labels) <= SIDE_BY_SIDE_MAX
+    header = ["qid", T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N),
+              T["mean"](lang), T["median"](lang), T["min"](lang), T["max"](lang), T["std"](lang),
+              T["spread"](lang), T["share"](lang), T["flag"](lang, pct=_pct(setup.threshold, lang))]
+    if side_by_side:
+        header += list(labels.values())
+    rows = []
+    texts: list[dict[str, list[str]]] = []
+    kinds = TEXT_KEYS if side_by_side else ("points",) + TEXT_KEYS
+    for qid, s in stats.questions.items():
+        theme, text = question_label(setup, qid, lang)
+        row: list[Any] = [qid, qid, theme, text, s.n, _num(s.mean), _num(s.median), s.min, s.max, _num(s.std, 2),
+                          s.spread, s.spread_share, T["yes"](lang) if s.disagreement else ""]
+        per_kind: dict[str, list[str]] = {k: [] for k in kinds}
+        for pid, label in labels.items():
+            a = _answer(responses[pid], qid)
+            pts = getattr(a, "points", None) if a is not None else None
+            if side_by_side:
+                row.append(pts)
+            else:
+                per_kind["points"].append(f"{label}: {T['dont_know'](lang) if pts is None else pts}")
+            if a is not None:
+                for k in TEXT_KEYS:
+                    t = _text(a, k)
+                    if t:
+                        per_kind[k].append(f"{label}: {t}")
+        rows.append(row)
+        texts.append({k: text_chunks(v, sep="\n\n" if k != "points" else "; ") for k, v in per_kind.items()})
+    for k in kinds:
+        width = max([len(t[k]) for t in texts] + [1])
+        name = T["points_each"](lang) if k == "points" else T[k](lang)
+        header += [name if i == 0 else f"{name} ({i + 1})" for i in range(width)]
+        for row, t in zip(rows, texts):
+            row += t[k] + [""] * (width - len(t[k]))
+    return header, rows
+
+
+def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
+                   stats: RoundStats, lang: str = "da") -> int:
+    """Write the master's Svarrapport sheet; returns the number of cells written."""
+    header, rows = answer_rows(setup, participants, responses, stats, lang)
+    n_labels = len(participant_labels(setup, participants, responses, None, lang))
+    n_part = n_labels if n_labels <= SIDE_BY_SIDE_MAX else 0
+    reset_sheet(ws)
+    title = Look(ws, bold=True, size=14)
+    note = Look(ws, italic=True, color="595959")
+    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
+    body = Look(ws, wrap=True, border=True)
+    num1 = Look(ws, border=True, number_format="0.0")
+    num2 = Look(ws, border=True, number_format="0.00")
+    intl = Look(ws, border=True, number_format="0")
+    pctf = Look(ws, border=True, number_format="0%")
+    plain = Look(ws, border=True)
+    text = Look(ws, wrap=True, border=True)
+    looks = [plain, plain, body, body, intl, num1, num1, intl, intl, num2, intl, pctf, plain]
+    put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
+    put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang), note)
+    put(ws, 3, 2, T["intro"](lang), note)
+    put_row(ws, HEADER_ROW, header, head)
+    fixed = len(COLS)
+    r = HEADER_ROW
+    cells = 0
+    for row in rows:
+        r += 1
+        for c, v in enumerate(row[:fixed]):
+            put(ws, r, c + 1, v, looks[c])
+        for c in range(fixed, fixed + n_part):  # points: plain numbers, no style (compact)
+            if row[c] is not None:
+                put(ws, r, c + 1, row[c])
+        for c in range(fixed + n_part, len(row)):
+            put(ws, r, c + 1, row[c], text)
+        cells += len(row)
+    last_row = max(r, HEADER_ROW + 1)
+    last_col = get_column_letter(len(header))
+    if not rows or n_labels == 0:
+        put(ws, HEADER_ROW + 1 if not rows else r + 2, 2, T["no_returns"](lang), note)
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
+    ws.column_dimensions["A"].hidden = True
+    set_widths(ws, {1: 6, 2: 6, 3: 20, 4: 50, 5: 11, 6: 8, 7: 8, 8: 7, 9: 7, 10: 8, 11: 10, 12: 11, 13: 12})
+    for i in range(n_part):
+        ws.column_dimensions[get_column_letter(fixed + 1 + i)].width = 11
+    for c in range(fixed + n_part + 1, len(header) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 60
+    if rows:
+        span = setup.scale.span or 1
+        spread_ref = f"K{FIRST_ROW}:K{last_row}"
+        ws.conditional_formatting.add(spread_ref, ColorScaleRule(
+            start_type="num", start_value=0, start_color="C6EFCE",
+            mid_type="num", mid_value=setup.threshold * span / 2, mid_color="FFEB9C",
+            end_type="num", end_value=setup.threshold * span, end_color="F8CBAD"))
+        ws.conditional_formatting.add(f"B{FIRST_ROW}:M{last_row}", FormulaRule(
+            formula=[f'$M{FIRST_ROW}<>""'], fill=PatternFill("solid", start_color="FCE4D6", end_color="FCE4D6"),
+            font=Font(bold=True)))
+    ws.freeze_panes = f"E{FIRST_ROW}"
+    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.print_title_cols = "B:D"
+    return cells
+
+
+# ---------------------------------------------------------------- standalone report (XlsxWriter)
+def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
+                        stats: RoundStats, anonymise: bool = True, lang: str = "da") -> Path:
+    """A print-ready answers report for the participants (every text written as text)."""
+    import xlsxwriter
+
+    path = Path(path)
+    labels = participant_labels(setup, participants, responses, anonymise, lang)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": T["title"](lang, unit=setup.unit), "comments": "xl_kik"})
+    f_title = wb.add_format({"bold": True, "font_size": 14})
+    f_note = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
+    f_theme = wb.add_format({"bold": True, "font_size": 12, "bg_color": "#D9E1F2", "border": 1})
+    f_q = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EDF2F9", "border": 1})
+    f_stats = wb.add_format({"italic": True, "text_wrap": True, "valign": "top", "border": 1})
+    f_stats_flag = wb.add_format({"italic": True, "bold": True, "text_wrap": True, "valign": "top", "border": 1,
+                                  "bg_color": "#FCE4D6"})
+    f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    f_text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    f_int = wb.add_format({"valign": "top", "border": 1, "align": "center"})
+    f_num = wb.add_format({"valign": "top", "border": 1, "num_format": "0.0"})
+    f_pct = wb.add_format({"valign": "top", "border": 1, "num_format": "0%"})
+
+    def text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+        ws.write_string(r, c, clean_cell_text("" if value is None else value), fmt)
+
+    # Sheet 1: every answer per question
+    ws = wb.add_worksheet(T["answers_sheet"](lang)[:31])
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(0.4, 0.4, 0.5, 0.5)
+    ws.set_footer("&C&P / &N")
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 4, 55)
+    text(ws, 0, 0, T["title"](lang, unit=setup.unit), f_title)
+    ws.merge_range(1, 0, 1, 4, "", f_note)
+    text(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang), f_note)
+    ws.set_row(1, 32)
+    r = 3
+    cat = setup.catalogue
+    for t in cat.themes:
+        ws.merge_range(r, 0, r, 4, "", f_theme)
+        text(ws, r, 0, t.label(lang), f_theme)
+        r += 1
+        for q in cat.questions_of(t.id):
+            s = stats.questions[q.id]
+            ws.merge_range(r, 0, r, 4, "", f_q)
+            text(ws, r, 0, f"{q.id}  {pick(q.text, lang)}", f_q)
+            ws.set_row(r, 30)
+            r += 1
+            line = T["stats_line"](lang, n=s.n, N=s.N, mean=_fmt(s.mean, lang), median=_fmt(s.median, lang),
+                                   min=_fmt(s.min, lang), max=_fmt(s.max, lang), spread=_fmt(s.spread, lang),
+                                   flag=T["flag_text"](lang) if s.disagreement else "")
+            ws.merge_range(r, 0, r, 4, "", f_stats_flag if s.disagreement else f_stats)
+            text(ws, r, 0, line, f_stats_flag if s.disagreement else f_stats)
+            r += 1
+            for c, h in enumerate((T["who"](lang), T["points"](lang), T["strengths"](lang),
+                                   T["improvements"](lang), T["ideas"](lang))):
+                text(ws, r, c, h, f_head)
+            r += 1
+            for pid, label in labels.items():
+                a = _answer(responses[pid], q.id)
+                pts = getattr(a, "points", None) if a is not None else None
+                text(ws, r, 0, label, f_text)
+                if pts is None:
+                    text(ws, r, 1, T["dont_know"](lang), f_int)
+                else:
+                    ws.write_number(r, 1, pts, f_int)
+                for c, key in enumerate(TEXT_KEYS, start=2):
+                    text(ws, r, c, _text(a, key), f_text)
+                r += 1
+            if not labels:
+                text(ws, r, 0, T["no_returns"](lang), f_note)
+                r += 1
+            r += 1
+
+    # Sheet 2: overview, largest spread first, with points side by side
+    ov = wb.add_worksheet(T["overview"](lang)[:31])
+    ov.set_landscape()
+    ov.set_paper(9)
+    ov.fit_to_pages(1, 0)
+    ov.repeat_rows(2)
+    text(ov, 0, 0, T["title"](lang, unit=setup.unit), f_title)
+    text(ov, 1, 0, T["overview_intro"](lang), f_note)
+    heads = [T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N), T["mean"](lang),
+             T["median"](lang), T["min"](lang), T["max"](lang), T["spread"](lang), T["share"](lang),
+             T["flag"](lang, pct=_pct(setup.threshold, lang))] + list(labels.values())
+    for c, h in enumerate(heads):
+        text(ov, 2, c, h, f_head)
+    r = 3
+    for s in stats.by_disagreement():
+        theme, qtext = question_label(setup, s.qid, lang)
+        text(ov, r, 0, s.qid, f_text)
+        text(ov, r, 1, theme, f_text)
+        text(ov, r, 2, qtext, f_text)
+        ov.write_number(r, 3, s.n, f_int)
+        for c, v, fmt in ((4, s.mean, f_num), (5, s.median, f_num), (6, s.min, f_int), (7, s.max, f_int),
+                          (8, s.spread, f_int), (9, s.spread_share, f_pct)):
+            if v is None:
+                ov.write_blank(r, c, None, fmt)
+            else:
+                ov.write_number(r, c, v, fmt)
+        text(ov, r, 10, T["yes"](lang) if s.disagreement else "", f_stats_flag if s.disagreement else f_text)
+        for c, pid in enumerate(labels, start=11):
+            a = _answer(responses[pid], s.qid)
+            pts = getattr(a, "points", None) if a is not None else None
+            if pts is None:
+                ov.write_blank(r, c, None, f_int)
+            else:
+                ov.write_number(r, c, pts, f_int)
+        r += 1
+    ov.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
+    ov.freeze_panes(3, 3)
+    ov.set_column(0, 0, 6)
+    ov.set_column(1, 1, 20)
+    ov.set_column(2, 2, 50)
+    ov.set_column(3, 10, 10)
+    ov.set_column(11, 11 + max(len(labels) - 1, 0), 12)
+    wb.close()
+    return path

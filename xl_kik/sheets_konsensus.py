@@ -1,0 +1,642 @@
+"""The master's *Konsensus* sheet: the consensus seminar's worksheet (see docs/DESIGN.md,
+"Konsensus sheet contract").
+
+Merge owns the statistics columns; people own the input columns. Every merge re-renders
+the sheet but first reads back everything people typed, **keyed by the question id in the
+hidden column A, never by row**, and writes it into the question's new row:
+
+* input columns (agreed points, strengths, improvement areas, to-plan, effect,
+  feasibility, decision) and the optional separately agreed theme score;
+* anything typed in columns to the right of the table (kept per question / row key);
+* anything typed in rows xl_kik did not write (kept in a "Noter" section at the end);
+* inputs of questions that are no longer in the round's catalogue: kept in a
+  "removed" section (key ``removed:<qid>``); if the question comes back, so do its inputs.
+
+Column A keys: a question id on question rows; ``qid`` on the (hidden) key row whose
+cells name each column's key; ``#...`` on rows xl_kik generates (title, header, theme
+headings, sections); ``theme:<id>`` on theme-score rows; ``removed:<qid>`` on rows of
+removed questions. :func:`read_inputs` returns only real question rows (ids).
+
+Formulas: quick win per question (``=IF(AND(effect="Høj",feasibility="Let"),"Ja","")``),
+theme score (``AVERAGE`` of the theme's agreed-points cells) and "n af N" (``COUNT``).
+openpyxl cannot store cached results, so merge sets ``fullCalcOnLoad`` and also writes
+the numbers computed in Python at merge time ("Beregnet ved fletning"); readers must
+not rely on cached formula results (:func:`read_inputs` computes quick win itself).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ._i18n import Msg, pick
+from .catalogue import ID_RE
+from .sheets_status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
+from .stats import RoundStats, point_value, theme_stats
+
+# ---------------------------------------------------------------- the contract
+KEYS = ("qid", "nr", "theme", "question", "n", "suggested", "min", "max", "spread", "flag", "distribution",
+        "previous", "agreed_points", "agreed_strengths", "agreed_improvements", "to_plan", "effect",
+        "feasibility", "quick_win", "decision")
+INPUT_KEYS = ("agreed_points", "agreed_strengths", "agreed_improvements", "to_plan", "effect", "feasibility",
+              "decision")
+COL = {k: i + 1 for i, k in enumerate(KEYS)}
+LAST_COL = len(KEYS)
+L = {k: get_column_letter(c) for k, c in COL.items()}
+KEY_ROW = 3
+HEADER_ROW = 4
+FIRST_ROW = 5
+THEME_KEY = "theme:"
+REMOVED_KEY = "removed:"
+THEME_INPUT_KEYS = ("theme_agreed",)  # on theme-score rows, in the agreed_points column
+
+HEADERS: dict[str, Msg] = {
+    "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
+    "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret (n af N)", "Answered (n of N)"),
+    "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
+    "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
+    "distribution": Msg("Fordeling (point: antal)", "Distribution (points: count)"),
+    "previous": Msg("Forrige runde", "Previous round"), "agreed_points": Msg("Aftalt point", "Agreed points"),
+    "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
+    "agreed_improvements": Msg("Aftalte forbedringsområder (ét pr. linje)", "Agreed improvement areas (one per line)"),
+    "to_plan": Msg("Med i handleplan (Ja/Nej)", "In action plan (Yes/No)"),
+    "effect": Msg("Effekt (Høj/Middel/Lav)", "Effect (High/Medium/Low)"),
+    "feasibility": Msg("Gennemførlighed (Let/Middel/Svær)", "Feasibility (Easy/Medium/Hard)"),
+    "quick_win": Msg("Hurtig gevinst", "Quick win"),
+    "decision": Msg("Ledelsens beslutning (Vedtaget/Afventer/Afvist)", "Management decision (Adopted/Pending/Rejected)"),
+}
+
+#: Choice lists by language; index 0..n-1 are the same choice in both languages.
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "to_plan": {"da": ("Ja", "Nej"), "en": ("Yes", "No")},
+    "effect": {"da": ("Høj", "Middel", "Lav"), "en": ("High", "Medium", "Low")},
+    "feasibility": {"da": ("Let", "Middel", "Svær"), "en": ("Easy", "Medium", "Hard")},
+    "decision": {"da": ("Vedtaget", "Afventer", "Afvist"), "en": ("Adopted", "Pending", "Rejected")},
+}
+CHOICE_IDS = {"to_plan": ("yes", "no"), "effect": ("high", "medium", "low"),
+              "feasibility": ("easy", "medium", "hard"), "decision": ("adopted", "pending", "rejected")}
+QUICK_WIN = {"da": "Ja", "en": "Yes"}
+
+T = {
+    "title": Msg("Konsensus – {unit}", "Consensus – {unit}"),
+    "help": Msg("Udfyld de gule felter på konsensusseminaret. Forslag = medianen af deltagernes point; start med "
+                "spørgsmålene markeret med uenighed. Det, I skriver her, bevares, når der flettes igen. "
+                "Skriv ét forbedringsområde pr. linje (Alt+Enter).",
+                "Fill in the yellow cells at the consensus seminar. Suggested = the median of the participants' "
+                "points; start with the questions flagged for disagreement. What you type here is kept when you "
+                "merge again. Write one improvement area per line (Alt+Enter)."),
+    "side": {"indsats": Msg("indsats", "enabler"), "resultat": Msg("resultat", "result")},
+    "themes_title": Msg("Temascorer", "Theme scores"),
+    "th_theme": Msg("Tema", "Theme"), "th_side": Msg("Side", "Side"), "th_formula": Msg("Formel", "Formula"),
+    "th_n": Msg("Aftalt (n af N)", "Agreed (n of N)"), "th_score": Msg("Temascore", "Theme score"),
+    "th_calc": Msg("Beregnet ved fletning", "Computed at merge"),
+    "th_suggested": Msg("Forslag (gns. af medianer)", "Suggested (mean of medians)"),
+    "th_enabler": Msg("Indsatser (diagram)", "Enablers (chart)"), "th_result": Msg("Resultater (diagram)", "Results (chart)"),
+    "th_agreed": Msg("Aftalt temascore (valgfri)", "Agreed theme score (optional)"),
+    "of": Msg(" af ", " of "),
+    "chart_title": Msg("Temaprofil: indsatser og resultater", "Theme profile: enablers and results"),
+    "chart_enablers": Msg("Indsatser", "Enablers"), "chart_results": Msg("Resultater", "Results"),
+    "removed_title": Msg("Spørgsmål, der ikke længere er i runden (det skrevne er bevaret)",
+                         "Questions no longer in the round (what was typed is kept)"),
+    "notes_title": Msg("Noter (skrevet uden for tabellen; bevaret af xl_kik)",
+                       "Notes (typed outside the table; kept by xl_kik)"),
+    "yes": Msg("Ja", "Yes"),
+    "points_error": Msg("Skriv et helt tal fra {lo} til {hi}, eller lad feltet stå tomt.",
+                        "Type a whole number from {lo} to {hi}, or leave the cell empty."),
+    "points_title": Msg("Aftalt point", "Agreed points"),
+    "choice_error": Msg("Vælg en værdi fra listen.", "Choose a value from the list."),
+}
+
+
+# ---------------------------------------------------------------- reading
+def _rows_of(ws_or_rows: Any) -> list[list[Any]]:
+    if hasattr(ws_or_rows, "iter_rows"):
+        return [list(r) for r in ws_or_rows.iter_rows(values_only=True)]
+    return [list(r) for r in ws_or_rows]
+
+
+def _key(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+
+
+def _column_map(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int]]:
+    """(index of the key row, key -> 0-based column) — fixed order when the key row is missing."""
+    for i, row in enumerate(rows):
+        if row and _key(row[0]) == "qid":
+            cols = {}
+            for j, v in enumerate(row):
+                k = _key(v)
+                if k and k not in cols:
+                    cols[k] = j
+            return i, cols
+    return -1, {k: i for i, k in enumerate(KEYS)}
+
+
+def _clean_input(key: str, value: Any) -> Any:
+    if key == "agreed_points":
+        if isinstance(value, str):
+            text = value.strip()
+            if re.fullmatch(r"-?\d+", text):
+                return int(text)
+            return text or None
+        pv = point_value(value)
+        if pv is not None:
+            return pv
+        return value if value not in ("",) else None
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def choice_id(key: str, value: Any) -> str:
+    """Language-neutral id of a choice (``"Høj"``/``"High"`` -> ``"high"``); ``""`` if not a choice."""
+    text = _key(value).lower()
+    for lang_choices in CHOICES.get(key, {}).values():
+        for i, c in enumerate(lang_choices):
+            if text == c.lower():
+                return CHOICE_IDS[key][i]
+    return ""
+
+
+def is_quick_win(effect: Any, feasibility: Any) -> bool:
+    return choice_id("effect", effect) == "high" and choice_id("feasibility", feasibility) == "easy"
+
+
+def read_inputs(ws_or_rows: Any, include_removed: bool = False) -> dict[str, dict[str, Any]]:
+    """What people typed on the Konsensus sheet: ``{qid: {key: value}}`` in sheet order.
+
+    ``ws_or_rows``: an openpyxl worksheet, or rows of values (python-calamine
+    ``to_python()``, xlwings). Keys: :data:`INPUT_KEYS` plus ``quick_win`` (``True`` when
+    effect is high and feasibility easy, computed here — cached formula results are not
+    trusted). ``agreed_points`` is an ``int`` when it is a whole number, else what was
+    typed (a str) or ``None``; other values are stripped strings (``""`` when empty). Use
+    :func:`choice_id` for language-neutral choices. Rows of removed questions are only
+    included with ``include_removed`` (keyed by their question id, with ``removed=True``).
+    """
+    rows = _rows_of(ws_or_rows)
+    key_row, cols = _column_map(rows)
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows[key_row + 1:]:
+        if not row:
+            continue
+        key = _key(row[0])
+        removed = key.startswith(REMOVED_KEY)
+        qid = key[len(REMOVED_KEY):] if removed else key
+        if not qid or not ID_RE.match(qid) or qid == "qid" or (removed and not include_removed):
+            continue
+        values = {}
+        for k in INPUT_KEYS:
+            j = cols.get(k)
+            values[k] = _clean_input(k, row[j] if j is not None and j < len(row) else None)
+        values["quick_win"] = is_quick_win(values["effect"], values["feasibility"])
+        if include_removed:
+            values["removed"] = removed
+        if qid not in out or not removed:
+            out[qid] = values
+    return out
+
+
+def read_theme_inputs(ws_or_rows: Any) -> dict[str, Any]:
+    """Separately agreed theme scores: ``{theme id: int|str}`` (only filled ones)."""
+    rows = _rows_of(ws_or_rows)
+    key_row, cols = _column_map(rows)
+    j = cols.get("agreed_points", COL["agreed_points"] - 1)
+    out = {}
+    for row in rows[key_row + 1:]:
+        key = _key(row[0]) if row else ""
+        if key.startswith(THEME_KEY) and j < len(row):
+            v = _clean_input("agreed_points", row[j])
+            if v is not None:
+                out[key[len(THEME_KEY):]] = v
+    return out
+
+
+# ---------------------------------------------------------------- capture before re-rendering
+@dataclass
+class Captured:
+    """Everything people typed on an existing Konsensus sheet (cell values *as typed*)."""
+
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # row key -> input key -> value
+    extras: dict[str, dict[int, Any]] = field(default_factory=dict)  # row key -> column -> value (right of table)
+    notes: list[dict[int, Any]] = field(default_factory=list)  # rows without a key
+    extra_widths: dict[int, float] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)  # qid -> previous round's points (sticky)
+
+    def has_input(self, key: str) -> bool:
+        return any(not _empty(v) for v in self.inputs.get(key, {}).values())
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _cell_value(cell: Any) -> Any:
+    """A cell's value; a formula somebody typed stays a formula."""
+    if cell.data_type == "f" and isinstance(cell.value, str):
+        return Formula(cell.value)
+    return cell.value
+
+
+def capture(ws: Any) -> Captured:
+    """Read back what people typed (before the sheet is re-rendered)."""
+    cap = Captured()
+    rows: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in ws._cells.items():
+        v = _cell_value(cell)
+        if not _empty(v):
+            rows.setdefault(r, {})[c] = v
+    if not rows:
+        return cap
+    key_r = next((r for r in sorted(rows) if _key(rows[r].get(1)) == "qid"), None)
+    if key_r is None:  # not a sheet xl_kik rendered (e.g. the placeholder): keep any text as notes
+        for r in sorted(rows):
+            if not (r == 1 and len(rows[r]) == 1 and 1 in rows[r] and _is_placeholder(rows[r][1])):
+                cap.notes.append(rows[r])
+        return cap
+    cols = {_key(v): c for c, v in rows[key_r].items() if _key(v)}
+    last = max(cols.values())
+    for r in sorted(rows):
+        if r <= key_r:
+            continue
+        cells = rows[r]
+        key = _key(cells.get(1))
+        if not key:
+            cap.notes.append(cells)
+            continue
+        if key == "#note":
+            cap.notes.append({c: v for c, v in cells.items() if c != 1})
+            continue
+        if key.startswith("#"):
+            extras = {c: v for c, v in cells.items() if c > last}
+            if extras:
+                cap.extras[key] = extras
+            continue
+        if "previous" in cols and ID_RE.match(key) and not _empty(cells.get(cols["previous"])):
+            cap.previous[key] = cells.get(cols["previous"])
+        col_inputs = INPUT_KEYS if not key.startswith(THEME_KEY) else ()
+        inputs = {k: cells.get(cols[k]) for k in col_inputs if k in cols}
+        if key.startswith(THEME_KEY) and "agreed_points" in cols:
+            inputs = {"theme_agreed": cells.get(cols["agreed_points"])}
+        if any(not _empty(v) for v in inputs.values()):
+            target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
+            if target not in cap.inputs or not cap.has_input(target):
+                cap.inputs[target] = inputs
+        extras = {c: v for c, v in cells.items() if c > last}
+        if extras:
+            target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
+            cap.extras.setdefault(target, {}).update(extras)
+    for letter, dim in ws.column_dimensions.items():
+        from openpyxl.utils import column_index_from_string
+
+        try:
+            idx = column_index_from_string(letter)
+        except ValueError:
+            continue
+        if idx > LAST_COL and dim.width:
+            cap.extra_widths[idx] = dim.width
+    return cap
+
+
+def _is_placeholder(value: Any) -> bool:
+    try:
+        from .master import PLACEHOLDERS
+    except Exception:  # pragma: no cover - master always importable in the package
+        return False
+    return any(value in (m.da, m.en) for m in PLACEHOLDERS.values())
+
+
+# ---------------------------------------------------------------- rendering
+@dataclass
+class KonsensusInfo:
+    rows: dict[str, int] = field(default_factory=dict)  # qid -> row
+    removed: list[str] = field(default_factory=list)  # question ids kept in the removed section
+    notes: int = 0
+    theme_rows: dict[str, int] = field(default_factory=dict)
+    chart: bool = False
+
+
+def _side_label(side: str, lang: str) -> str:
+    m = T["side"].get(side)
+    return m(lang) if m else side
+
+
+def _choices(key: str, lang: str) -> tuple[str, ...]:
+    return CHOICES[key]["en" if lang == "en" else "da"]
+
+
+def quick_win_formula(row: int, lang: str = "da") -> Formula:
+    high, easy = _choices("effect", lang)[0], _choices("feasibility", lang)[0]
+    return Formula(f'=IF(AND({L["effect"]}{row}="{high}",{L["feasibility"]}{row}="{easy}"),'
+                   f'"{QUICK_WIN["en" if lang == "en" else "da"]}","")')
+
+
+def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[str, Any] | None = None,
+                     lang: str = "da", captured: Captured | None = None) -> KonsensusInfo:
+    """Re-render the Konsensus sheet, keeping everything people typed (see module doc)."""
+    cap = captured if captured is not None else capture(ws)
+    previous = dict(cap.previous if previous is None else previous)
+    info = KonsensusInfo()
+    reset_sheet(ws, keep_columns_from=LAST_COL + 1)
+    title = Look(ws, bold=True, size=14)
+    note = Look(ws, italic=True, color="595959", wrap=True)
+    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
+    theme_look = Look(ws, bold=True, size=12, fill="D9E1F2", border=True)
+    body = Look(ws, wrap=True, border=True)
+    num = Look(ws, border=True, number_format="0", halign="center")
+    num1 = Look(ws, border=True, number_format="0.0", halign="center")
+    inp = Look(ws, fill="FFF2CC", border=True, unlocked=True, halign="center")
+    inp_text = Look(ws, fill="FFF2CC", border=True, unlocked=True, wrap=True)
+    calc = Look(ws, fill="F2F2F2", border=True, halign="center")
+    key_look = Look(ws, color="808080", size=8)
+    section = Look(ws, bold=True, size=12)
+
+    put(ws, 1, 1, "#title")
+    put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
+    put(ws, 2, 1, "#help")
+    put(ws, 2, 2, T["help"](lang), note)
+    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
+    ws.row_dimensions[2].height = 45
+    put_row(ws, KEY_ROW, list(KEYS), key_look)
+    ws.row_dimensions[KEY_ROW].hidden = True
+    put(ws, HEADER_ROW, 1, "#header", head)
+    put_row(ws, HEADER_ROW, [HEADERS[k](lang) for k in KEYS[1:]], head, first_col=2)
+    ws.row_dimensions[HEADER_ROW].height = 45
+
+    def write_inputs(r: int, values: Mapping[str, Any]) -> None:
+        for k in INPUT_KEYS:
+            v = values.get(k)
+            put(ws, r, COL[k], v, inp if k in ("agreed_points", "to_plan", "effect", "feasibility", "decision")
+                else inp_text)
+        put(ws, r, COL["quick_win"], quick_win_formula(r, lang), calc)
+
+    def write_extras(r: int, key: str) -> None:
+        for c, v in cap.extras.get(key, {}).items():
+            put(ws, r, c, v)
+
+    input_ranges: list[tuple[int, int]] = []
+    r = FIRST_ROW - 1
+    cat = setup.catalogue
+    theme_ranges: dict[str, tuple[int, int]] = {}
+    for t in cat.themes:
+        r += 1
+        put(ws, r, 1, f"#theme:{t.id}")
+        put(ws, r, 2, t.label(lang), theme_look)
+        for c in range(3, LAST_COL + 1):
+            put(ws, r, c, None, theme_look)
+        put(ws, r, COL["theme"], _side_label(t.side, lang), theme_look)
+        write_extras(r, f"#theme:{t.id}")
+        first = r + 1
+        for q in cat.questions_of(t.id):
+            r += 1
+            s = stats.questions[q.id]
+            info.rows[q.id] = r
+            put(ws, r, 1, q.id)
+            put_row(ws, r, [q.id, t.label(lang), pick(q.text, lang)], body, first_col=2)
+            put(ws, r, COL["n"], s.n_of_N(lang), num)
+            for k, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max), ("spread", s.spread)):
+                put(ws, r, COL[k], v, num)
+            put(ws, r, COL["flag"], T["yes"](lang) if s.disagreement else "", num)
+            put(ws, r, COL["distribution"], s.distribution_text(), body)
+            put(ws, r, COL["previous"], point_value(previous.get(q.id)) if previous.get(q.id) is not None else None, num)
+            write_inputs(r, cap.inputs.get(q.id, {}))
+            write_extras(r, q.id)
+        theme_ranges[t.id] = (first, r)
+        input_ranges.append((first, r))
+    last_question_row = r
+
+    # -- theme scores
+    agreed_now = {qid: _clean_input("agreed_points", v.get("agreed_points")) for qid, v in cap.inputs.items()}
+    computed = theme_stats(cat, stats.questions, agreed_now, lang)
+    by_median = theme_stats(cat, stats.questions, None, lang)
+    r += 2
+    put(ws, r, 1, "#themes")
+    put(ws, r, 2, T["themes_title"](lang), section)
+    r += 1
+    put(ws, r, 1, "#themes-header", head)
+    block_cols = {"th_theme": 2, "th_side": 3, "th_formula": 4, "th_n": 5, "th_score": 6, "th_calc": 7,
+                  "th_suggested": 8, "th_enabler": 9, "th_result": 10, "th_agreed": COL["agreed_points"]}
+    for k, c in block_cols.items():
+        put(ws, r, c, T[k](lang), head)
+    ws.row_dimensions[r].height = 45
+    block_first = r + 1
+    for t in cat.themes:
+        r += 1
+        first, last = theme_ranges[t.id]
+        rng = f"{L['agreed_points']}{first}:{L['agreed_points']}{last}"
+        info.theme_rows[t.id] = r
+        put(ws, r, 1, f"{THEME_KEY}{t.id}")
+        put(ws, r, 2, t.label(lang), body)
+        put(ws, r, 3, _side_label(t.side, lang), body)
+        put(ws, r, 4, computed[t.id].formula, body)
+        put(ws, r, 5, Formula(f'=COUNT({rng})&"{T["of"](lang)}{last - first + 1}"'), calc)
+        put(ws, r, 6, Formula(f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'), Look(ws, border=True, number_format="0.0",
+                                                                              halign="center", bold=True))
+        put(ws, r, 7, round(computed[t.id].score, 1) if computed[t.id].score is not None else None, num1)
+        put(ws, r, 8, round(by_median[t.id].score, 1) if by_median[t.id].score is not None else None, num1)
+        agreed_cell = f"{L['agreed_points']}{r}"
+        chart_value = Formula(f'=IF({agreed_cell}<>"",{agreed_cell},IF(COUNT({rng})=0,NA(),F{r}))')
+        put(ws, r, 9 if t.side == "indsats" else 10, chart_value, calc)
+        put(ws, r, 9 if t.side != "indsats" else 10, None, calc)
+        put(ws, r, COL["agreed_points"], cap.inputs.get(f"{THEME_KEY}{t.id}", {}).get("theme_agreed"), inp)
+        write_extras(r, f"{THEME_KEY}{t.id}")
+    block_last = r
+    input_ranges_theme = (block_first, block_last)
+
+    # -- chart: theme profile, enablers vs results
+    if cat.themes:
+        chart = BarChart()
+        chart.type = "col"
+        chart.grouping = "clustered"
+        chart.overlap = 100
+        chart.title = T["chart_title"](lang)
+        chart.y_axis.scaling.min = setup.scale.min
+        chart.y_axis.scaling.max = setup.scale.max
+        chart.y_axis.title = HEADERS["agreed_points"](lang)
+        chart.y_axis.delete = False
+        chart.x_axis.delete = False
+        cats = Reference(ws, min_col=2, min_row=block_first, max_row=block_last)
+        data = Reference(ws, min_col=9, max_col=10, min_row=block_first - 1, max_row=block_last)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.height = 9
+        chart.width = 22
+        ws.add_chart(chart, f"B{block_last + 2}")
+        info.chart = True
+        r = block_last + 2 + 19
+    # -- removed questions (inputs kept, never deleted)
+    current = set(cat.question_ids)
+    removed = [k for k in cap.inputs if not k.startswith(THEME_KEY) and ID_RE.match(k) and k not in current
+               and cap.has_input(k)]
+    removed += [k for k in cap.extras if not k.startswith(("#", THEME_KEY)) and ID_RE.match(k) and k not in current
+                and k not in removed]
+    removed_first = None
+    if removed:
+        r += 2
+        put(ws, r, 1, "#removed")
+        put(ws, r, 2, T["removed_title"](lang), section)
+        removed_first = r + 1
+        for qid in removed:
+            r += 1
+            info.removed.append(qid)
+            put(ws, r, 1, f"{REMOVED_KEY}{qid}")
+            put(ws, r, 2, qid, body)
+            write_inputs(r, cap.inputs.get(qid, {}))
+            write_extras(r, qid)
+        input_ranges.append((removed_first, r))
+    # -- notes typed outside the table
+    if cap.notes:
+        r += 2
+        put(ws, r, 1, "#notes")
+        put(ws, r, 2, T["notes_title"](lang), section)
+        for cells in cap.notes:
+            r += 1
+            info.notes += 1
+            put(ws, r, 1, "#note")
+            for c, v in sorted(cells.items()):
+                if c > 1:
+                    put(ws, r, c, v)
+                elif c == 1:  # a note typed into the hidden key column: move it next door
+                    put(ws, r, 2, v)
+    last_row = r
+
+    # -- validations, conditional formats, layout
+    lo, hi = setup.scale.min, setup.scale.max
+    dv_points = DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True,
+                               showErrorMessage=True, showInputMessage=True,
+                               errorTitle=T["points_title"](lang), error=T["points_error"](lang, lo=lo, hi=hi),
+                               promptTitle=T["points_title"](lang), prompt=T["points_error"](lang, lo=lo, hi=hi))
+    for a, b in input_ranges + [input_ranges_theme]:
+        if b >= a:
+            dv_points.add(f"{L['agreed_points']}{a}:{L['agreed_points']}{b}")
+    ws.add_data_validation(dv_points)
+    for k in ("to_plan", "effect", "feasibility", "decision"):
+        dv = DataValidation(type="list", formula1='"' + ",".join(_choices(k, lang)) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle=HEADERS[k](lang), error=T["choice_error"](lang))
+        for a, b in input_ranges:
+            if b >= a:
+                dv.add(f"{L[k]}{a}:{L[k]}{b}")
+        ws.add_data_validation(dv)
+    if last_question_row >= FIRST_ROW:
+        span = setup.scale.span or 1
+        ws.conditional_formatting.add(
+            f"{L['spread']}{FIRST_ROW}:{L['spread']}{last_question_row}",
+            ColorScaleRule(start_type="num", start_value=0, start_color="C6EFCE",
+                           mid_type="num", mid_value=setup.threshold * span / 2, mid_color="FFEB9C",
+                           end_type="num", end_value=setup.threshold * span, end_color="F8CBAD"))
+        ws.conditional_formatting.add(
+            f"{L['flag']}{FIRST_ROW}:{L['flag']}{last_question_row}",
+            CellIsRule(operator="equal", formula=[f'"{T["yes"](lang)}"'],
+                       fill=PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD"), font=Font(bold=True)))
+        ws.conditional_formatting.add(
+            f"{L['quick_win']}{FIRST_ROW}:{L['quick_win']}{last_row}",
+            CellIsRule(operator="equal", formula=[f'"{QUICK_WIN["en" if lang == "en" else "da"]}"'],
+                       fill=PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE"), font=Font(bold=True)))
+        ws.conditional_formatting.add(
+            f"I{block_first}:J{block_last}",
+            FormulaRule(formula=[f"ISERROR(I{block_first})"], font=Font(color="BFBFBF")))
+    ws.column_dimensions["A"].hidden = True
+    set_widths(ws, {1: 8, 2: 7, 3: 18, 4: 48, 5: 11, 6: 10, 7: 7, 8: 7, 9: 10, 10: 10, 11: 16, 12: 9,
+                    13: 9, 14: 40, 15: 45, 16: 11, 17: 11, 18: 14, 19: 10, 20: 16})
+    for c, w in cap.extra_widths.items():
+        ws.column_dimensions[get_column_letter(c)].width = w
+    ws.freeze_panes = f"E{FIRST_ROW}"
+    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    ws.print_area = f"B1:{get_column_letter(LAST_COL)}{last_row}"
+    return info
+
+
+# ---------------------------------------------------------------- helpers for the demo and the seminar
+def fill_suggested(root: str | Path, lang: str | None = None) -> int:
+    """Copy the suggested score (median) into *Aftalt point* where it is still empty.
+
+    Returns the number of questions filled. Never overwrites what somebody typed."""
+    from ._workbook import MasterFile
+    from .master import CODE_NAMES
+
+    filled = 0
+    with MasterFile.edit(Path(root), lang or "da") as wb:
+        ws = MasterFile.sheet_by_codename(wb, CODE_NAMES["consensus"])
+        for qid, (r, cols) in _question_rows(ws).items():
+            agreed = ws.cell(r, cols["agreed_points"])
+            suggested = ws.cell(r, cols["suggested"]).value
+            if _empty(agreed.value) and isinstance(suggested, (int, float)):
+                agreed.value = int(suggested)
+                filled += 1
+        wb.calculation.fullCalcOnLoad = True
+    return filled
+
+
+def _question_rows(ws: Any) -> dict[str, tuple[int, dict[str, int]]]:
+    rows = _rows_of(ws)
+    key_row, cols0 = _column_map(rows)
+    cols = {k: j + 1 for k, j in cols0.items()}
+    out = {}
+    for i, row in enumerate(rows[key_row + 1:], start=key_row + 2):
+        key = _key(row[0]) if row else ""
+        if key and ID_RE.match(key) and key != "qid":
+            out[key] = (i, cols)
+    return out
+
+
+_DEMO_STRENGTHS = {
+    "da": ["Vi har en fælles retning, som alle kender.", "Vi følger op på vores mål hvert kvartal.",
+           "Samarbejdet med forældrene fungerer godt.", "Nye kolleger får en god introduktion."],
+    "en": ["We share a direction everybody knows.", "We follow up on our goals every quarter.",
+           "The cooperation with parents works well.", "New colleagues get a good introduction."],
+}
+_DEMO_IMPROVEMENTS = {
+    "da": ["Følg systematisk op på mål og resultater", "Fast ramme for kompetenceudvikling",
+           "Undersøg årsagerne til sygefraværet", "Ens dokumentation på tværs af teams",
+           "Lær af andre enheder", "Evaluer nye tiltag efter tre måneder"],
+    "en": ["Follow up systematically on goals and results", "A fixed frame for competence development",
+           "Find the causes of sickness absence", "The same documentation across teams",
+           "Learn from other units", "Evaluate new initiatives after three months"],
+}
+
+
+def demo_seminar(root: str | Path, rng: random.Random | None = None, share: float = 0.6) -> int:
+    """Simulate a consensus seminar on the master's Konsensus sheet (for ``xl-kik demo``).
+
+    Agreed points = the suggested median; strengths and improvement areas for about
+    ``share`` of the questions, with to-plan / effect / feasibility / decision. Only empty
+    input cells are filled. Returns the number of questions with agreed points."""
+    from ._workbook import MasterFile
+    from .master import CODE_NAMES, load_round
+
+    rng = rng or random.Random(0)
+    setup, _ = load_round(root)
+    lang = "en" if setup.lang == "en" else "da"
+    agreed = 0
+    with MasterFile.edit(Path(root), lang) as wb:
+        ws = MasterFile.sheet_by_codename(wb, CODE_NAMES["consensus"])
+        for qid, (r, cols) in _question_rows(ws).items():
+            def fill(key: str, value: Any) -> None:
+                cell = ws.cell(r, cols[key])
+                if _empty(cell.value):
+                    put(ws, r, cols[key], value)
+
+            suggested = ws.cell(r, cols["suggested"]).value
+            if isinstance(suggested, (int, float)):
+                fill("agreed_points", int(suggested))
+            if not _empty(ws.cell(r, cols["agreed_points"]).value):
+                agreed += 1
+            if rng.random() < share:
+                fill("agreed_strengths", rng.choice(_DEMO_STRENGTHS[lang]))
+                fill("agreed_improvements", "\n".join(rng.sample(_DEMO_IMPROVEMENTS[lang], rng.choice((1, 2)))))
+                fill("to_plan", _choices("to_plan", lang)[0 if rng.random() < 0.7 else 1])
+                fill("effect", rng.choice(_choices("effect", lang)))
+                fill("feasibility", rng.choice(_choices("feasibility", lang)))
+                fill("decision", _choices("decision", lang)[0 if rng.random() < 0.8 else 1])
+        wb.calculation.fullCalcOnLoad = True
+    return agreed

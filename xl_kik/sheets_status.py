@@ -1,0 +1,392 @@
+"""The master's *Status* sheet (written by merge) and the cell helpers all ``sheets_*`` share.
+
+Everything written here comes from returned files, i.e. from untrusted people: every
+string goes through :func:`put`, which stores it as a *text* cell (openpyxl data type
+``s``), so ``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``, ``+``, ``-``, ``@`` or ``#N/A``
+payloads stay inert strings. Formulas are only written when the renderer wraps its own
+text in :class:`Formula`.
+
+Layout (one sheet, top to bottom): title, summary line, then the participants table
+(one row per participant: returned or not, file, answered n of N, saved by, problems),
+the list of missing participants, and the files that could not be used (one row per
+problem, errors first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from copy import copy
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidationList
+from openpyxl.formatting.formatting import ConditionalFormattingList
+
+from ._i18n import Msg
+from .problems import ERROR, INFO, WARNING, Problem
+
+MAX_CELL_CHARS = 32767
+TEXT_GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses (ILLEGAL_CHARACTERS_RE)
+
+
+# ---------------------------------------------------------------- cell helpers (shared by sheets_*)
+class Formula(str):
+    """A formula *we* wrote (``"=AVERAGE(M6:M8)"``). Every other str is stored as text."""
+
+
+def clean_cell_text(value: Any) -> str:
+    text = _ILLEGAL.sub("", str(value))
+    return text[:MAX_CELL_CHARS]
+
+
+def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> Cell:
+    """Write one cell: ``Formula`` as formula, other ``str`` ALWAYS as text, numbers as numbers.
+
+    Dates and datetimes are written as ISO text (no locale surprises)."""
+    cell = ws.cell(row=row, column=col)
+    if look is not None:
+        cell._style = copy(look.array)
+    if isinstance(value, Formula):
+        cell.value = str(value)
+    elif isinstance(value, str) and not value:
+        cell.value = None  # what an empty string becomes after a save anyway
+    elif isinstance(value, str):
+        cell.value = clean_cell_text(value)
+        cell.data_type = "s"  # "=..." would otherwise become a formula, "#N/A" an error
+        if value.startswith(TEXT_GUARD_PREFIXES):
+            cell.quotePrefix = True  # editing the cell in Excel keeps it text
+    elif isinstance(value, bool):
+        cell.value = value
+    elif isinstance(value, (int, float)) or value is None:
+        cell.value = value
+    elif isinstance(value, dt.datetime):
+        cell.value = value.strftime("%Y-%m-%d %H:%M")
+        cell.data_type = "s"
+    elif isinstance(value, dt.date):
+        cell.value = value.isoformat()
+        cell.data_type = "s"
+    else:
+        cell.value = clean_cell_text(value)
+        cell.data_type = "s"
+    return cell
+
+
+def put_row(ws: Any, row: int, values: Sequence[Any], look: "Look | None" = None, first_col: int = 1) -> None:
+    for i, v in enumerate(values):
+        put(ws, row, first_col + i, v, look)
+
+
+class Look:
+    """A cell style built once and copied onto many cells (much faster than per-cell styling)."""
+
+    def __init__(self, ws: Any, *, bold: bool = False, italic: bool = False, size: float | None = None,
+                 color: str | None = None, fill: str | None = None, wrap: bool = False,
+                 valign: str = "top", halign: str | None = None, number_format: str | None = None,
+                 border: bool = False, unlocked: bool = False):
+        cell = Cell(ws)
+        if bold or italic or size or color:
+            cell.font = Font(bold=bold, italic=italic, size=size, color=color)
+        if fill:
+            cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        cell.alignment = Alignment(wrap_text=wrap, vertical=valign, horizontal=halign)
+        if number_format:
+            cell.number_format = number_format
+        if border:
+            thin = Side(style="thin", color="BFBFBF")
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        if unlocked:
+            cell.protection = Protection(locked=False)
+        self.array = cell._style
+
+
+def reset_sheet(ws: Any, keep_columns_from: int | None = None) -> None:
+    """Empty a sheet *in place* (the sheet keeps its codeName, VBA module and position).
+
+    Removes cells, merged ranges, validations, conditional formats, charts, images, the
+    autofilter, freeze panes and print titles. Column widths of columns >= ``keep_columns_from``
+    (the coordinator's own extra columns) are kept.
+    """
+    for rng in list(ws.merged_cells.ranges):
+        ws.merged_cells.remove(rng)
+    ws._cells.clear()
+    ws.row_dimensions.clear()
+    for key in list(ws.column_dimensions):
+        idx = _col_index(key)
+        if keep_columns_from is None or idx < keep_columns_from:
+            del ws.column_dimensions[key]
+    ws.conditional_formatting = ConditionalFormattingList()
+    ws.data_validations = DataValidationList()
+    ws._charts = []
+    ws._images = []
+    ws._hyperlinks = []
+    ws.auto_filter.ref = None
+    ws.freeze_panes = None
+    ws.print_title_rows = None
+    ws.print_title_cols = None
+    ws.print_area = None
+    for name in list(getattr(ws, "tables", {}) or {}):
+        del ws.tables[name]
+
+
+def _col_index(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        return column_index_from_string(letter)
+    except ValueError:
+        return 0
+
+
+def set_widths(ws: Any, widths: Mapping[int, float]) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def print_setup(ws: Any, title_rows: str | None = None, landscape: bool = True) -> None:
+    """A4, fit to one page wide (as many pages tall as needed), repeated header rows."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&P / &N"
+
+
+SEVERITY_LABEL = {ERROR: Msg("Fejl", "Error"), WARNING: Msg("Advarsel", "Warning"), INFO: Msg("Info", "Info")}
+_SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Errors first, then warnings, then info (stable within a severity)."""
+    return sorted(problems, key=lambda p: _SEVERITY_ORDER.get(p.severity, 3))
+
+
+# ---------------------------------------------------------------- Status texts
+T = {
+    "title": Msg("Status for besvarelser – {unit}", "Status of the answers – {unit}"),
+    "round": Msg("Runde {round_id}. Dette ark skrives af xl_kik, hver gang der flettes; skriv ikke i det.",
+                 "Round {round_id}. This sheet is written by xl_kik at every merge; do not type in it."),
+    "summary": Msg("{returned} af {total} deltagere har afleveret.", "{returned} of {total} participants have returned."),
+    "summary_missing": Msg(" {n} mangler.", " {n} missing."),
+    "summary_bad": Msg(" {n} fil(er) kunne ikke bruges.", " {n} file(s) could not be used."),
+    "summary_old": Msg(" {n} ældre version(er) eller kopi(er) er sprunget over.",
+                       " {n} older version(s) or copies skipped."),
+    "participants": Msg("Deltagere", "Participants"),
+    "h_id": Msg("Id", "Id"), "h_name": Msg("Navn", "Name"), "h_returned": Msg("Afleveret", "Returned"),
+    "h_file": Msg("Fil", "File"), "h_modified": Msg("Ændret", "Modified"),
+    "h_answered": Msg("Besvaret (point, n af N)", "Answered (points, n of N)"),
+    "h_saved_by": Msg("Gemt af", "Saved by"), "h_problems": Msg("Bemærkninger", "Remarks"),
+    "yes": Msg("Ja", "Yes"), "no": Msg("Nej", "No"),
+    "missing": Msg("Mangler at aflevere", "Not returned yet"),
+    "none_missing": Msg("Alle har afleveret.", "Everybody has returned."),
+    "h_email": Msg("E-mail", "E-mail"),
+    "bad_files": Msg("Filer, der ikke kunne bruges", "Files that could not be used"),
+    "none_bad": Msg("Ingen.", "None."),
+    "h_code": Msg("Kode", "Code"), "h_severity": Msg("Alvor", "Severity"), "h_message": Msg("Besked", "Message"),
+    "h_sheet": Msg("Ark", "Sheet"), "h_cell": Msg("Celle", "Cell"),
+    "superseded": Msg("Ikke brugt: ældre versioner og kopier (der er en nyere eller identisk fil fra samme deltager)",
+                      "Not used: older versions and copies (there is a newer or identical file from the same "
+                      "participant)"),
+    "h_used_instead": Msg("Bruger i stedet", "Using instead"),
+}
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = dt.datetime.fromtimestamp(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _name(path: Any) -> str:
+    if path is None:
+        return ""
+    return Path(str(path)).name
+
+
+def _answered(resp: Any, n_questions: int) -> int:
+    answered = getattr(resp, "answered", None)
+    if isinstance(answered, int) and not isinstance(answered, bool):
+        return answered
+    answers = getattr(resp, "answers", {}) or {}
+    return sum(1 for a in answers.values() if getattr(a, "points", None) is not None)
+
+
+def result_of(collection: Any, resp: Any) -> Any:
+    """The ReturnResult a response came from (by identity, else by file name)."""
+    index = _result_index(collection)
+    return index[0].get(id(resp)) or index[1].get(_name(getattr(resp, "file", "")) or "\0")
+
+
+def _result_index(collection: Any) -> tuple[dict[int, Any], dict[str, Any]]:
+    results = getattr(collection, "results", []) or []
+    cached = getattr(collection, "_xl_kik_result_index", None)
+    if cached is not None and cached[0] == len(results):
+        return cached[1]
+    by_id = {id(r.response): r for r in results if getattr(r, "response", None) is not None}
+    by_name: dict[str, Any] = {}
+    for r in results:
+        by_name.setdefault(_name(getattr(r, "path", "")), r)
+    index = (by_id, by_name)
+    try:
+        collection._xl_kik_result_index = (len(results), index)
+    except AttributeError:  # slotted / frozen: no cache
+        pass
+    return index
+
+
+def unusable_results(collection: Any) -> list[Any]:
+    """Files that gave no usable response (their report has the reason)."""
+    out = []
+    skip = {id(s) for s in getattr(collection, "superseded", []) or []}
+    skip |= {id(s) for s in getattr(collection, "duplicates", []) or []}
+    for r in getattr(collection, "results", []) or []:
+        if getattr(r, "response", None) is None and id(r) not in skip:
+            out.append(r)
+    return out
+
+
+def superseded_items(collection: Any) -> list[tuple[str, str]]:
+    """(older file, file used instead) for every superseded file."""
+    out = []
+    responses = getattr(collection, "responses", {}) or {}
+    for s in getattr(collection, "superseded", []) or []:
+        path = getattr(s, "path", s)
+        resp = getattr(s, "response", None)
+        used = ""
+        if resp is not None and getattr(resp, "pid", None) in responses:
+            used = _name(getattr(responses[resp.pid], "file", ""))
+        out.append((_name(path), used))
+    for d in getattr(collection, "duplicates", []) or []:  # byte-identical copies of another file
+        problems = getattr(getattr(d, "report", None), "problems", []) or []
+        other = next((str(p.params.get("other", "")) for p in problems if "other" in p.params), "")
+        out.append((_name(getattr(d, "path", d)), other))
+    return out
+
+
+def status_rows(setup: Any, participants: Sequence[Any], collection: Any, lang: str = "da") -> dict[str, Any]:
+    """Plain data of the Status sheet (also used by tests and the CLI)."""
+    responses = getattr(collection, "responses", {}) or {}
+    nq = len(setup.catalogue.question_ids)
+    rows = []
+    for p in participants:
+        resp = responses.get(p.pid)
+        if resp is None:
+            rows.append([p.pid, p.name, T["no"](lang), "", "", "", "", ""])
+            continue
+        res = result_of(collection, resp)
+        problems = sort_problems(getattr(getattr(res, "report", None), "problems", []) or [])
+        rows.append([p.pid, p.name, T["yes"](lang), _name(getattr(resp, "file", "")) or _name(getattr(res, "path", "")),
+                     _fmt_time(getattr(resp, "modified", "")), f"{_answered(resp, nq)} / {nq}",
+                     str(getattr(resp, "saved_by", "") or ""), "\n".join(pr.describe(lang) for pr in problems)])
+    known = {p.pid for p in participants}
+    for pid, resp in responses.items():  # a response for someone no longer in the list
+        if pid not in known:
+            rows.append([pid, str(getattr(resp, "name", "")), T["yes"](lang), _name(getattr(resp, "file", "")),
+                         _fmt_time(getattr(resp, "modified", "")), f"{_answered(resp, nq)} / {nq}",
+                         str(getattr(resp, "saved_by", "") or ""), ""])
+    missing = list(getattr(collection, "missing", []) or [p for p in participants if p.pid not in responses])
+    bad = []
+    for r in unusable_results(collection):
+        problems = sort_problems(getattr(getattr(r, "report", None), "problems", []) or [])
+        for pr in problems or [None]:
+            if pr is None:
+                bad.append([_name(r.path), "", "", "", "", ""])
+            else:
+                bad.append([_name(r.path), pr.code, SEVERITY_LABEL.get(pr.severity, T["h_severity"])(lang),
+                            pr.message(lang), pr.sheet, pr.cell])
+    return {"participants": rows, "missing": missing, "bad": bad, "superseded": superseded_items(collection),
+            "returned": sum(1 for p in participants if p.pid in responses), "total": len(participants),
+            "n_bad_files": len(unusable_results(collection))}
+
+
+def summary_line(data: Mapping[str, Any], lang: str = "da") -> str:
+    text = T["summary"](lang, returned=data["returned"], total=data["total"])
+    if data["missing"]:
+        text += T["summary_missing"](lang, n=len(data["missing"]))
+    if data["n_bad_files"]:
+        text += T["summary_bad"](lang, n=data["n_bad_files"])
+    if data["superseded"]:
+        text += T["summary_old"](lang, n=len(data["superseded"]))
+    return text
+
+
+def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: Any, lang: str = "da") -> dict[str, Any]:
+    """Write the Status sheet; returns the plain data written."""
+    data = status_rows(setup, participants, collection, lang)
+    reset_sheet(ws)
+    title = Look(ws, bold=True, size=14)
+    bold = Look(ws, bold=True, size=12)
+    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True)
+    body = Look(ws, wrap=True, border=True)
+    red = Look(ws, wrap=True, border=True, fill="FCE4D6")
+    note = Look(ws, italic=True, color="595959")
+    put(ws, 1, 1, T["title"](lang, unit=setup.unit), title)
+    put(ws, 2, 1, T["round"](lang, round_id=setup.round_id), note)
+    put(ws, 3, 1, summary_line(data, lang), bold)
+    r = 5
+    put(ws, r, 1, T["participants"](lang), bold)
+    r += 1
+    header_row = r
+    put_row(ws, r, [T[k](lang) for k in ("h_id", "h_name", "h_returned", "h_file", "h_modified", "h_answered",
+                                          "h_saved_by", "h_problems")], head)
+    for row in data["participants"]:
+        r += 1
+        look = body if row[2] == T["yes"](lang) else red
+        for c, v in enumerate(row, start=1):
+            if v != "":  # empty cells are not written: a big round has 1,000 rows here
+                put(ws, r, c, v, look)
+    if data["participants"]:
+        ws.auto_filter.ref = f"A{header_row}:H{r}"
+    r += 2
+    put(ws, r, 1, T["missing"](lang), bold)
+    if data["missing"]:
+        r += 1
+        put_row(ws, r, [T["h_id"](lang), T["h_name"](lang), "", T["h_email"](lang)], head)
+        for p in data["missing"]:
+            r += 1
+            put_row(ws, r, [p.pid, p.name, "", getattr(p, "email", "")], body)
+    else:
+        r += 1
+        put(ws, r, 1, T["none_missing"](lang), note)
+    r += 2
+    put(ws, r, 1, T["bad_files"](lang), bold)
+    if data["bad"]:
+        r += 1
+        # aligned with the participants table: the file in the wide "Fil" column, the message in the widest
+        put_row(ws, r, [T[k](lang) for k in ("h_code", "h_severity", "h_sheet", "h_file", "h_cell")]
+                + ["", "", T["h_message"](lang)], head)
+        for file, code, severity, message, sheet, cell in data["bad"]:
+            r += 1
+            put_row(ws, r, [code, severity, sheet, file, cell, "", "", message],
+                    red if severity == SEVERITY_LABEL[ERROR](lang) else body)
+    else:
+        r += 1
+        put(ws, r, 1, T["none_bad"](lang), note)
+    if data["superseded"]:
+        r += 2
+        put(ws, r, 1, T["superseded"](lang), bold)
+        r += 1
+        put_row(ws, r, ["", "", "", T["h_file"](lang), "", "", "", T["h_used_instead"](lang)], head)
+        for old, used in data["superseded"]:
+            r += 1
+            put_row(ws, r, ["", "", "", old, "", "", "", used], body)
+    set_widths(ws, {1: 10, 2: 26, 3: 12, 4: 48, 5: 17, 6: 14, 7: 18, 8: 90})
+    ws.freeze_panes = f"A{header_row + 1}"
+    print_setup(ws, f"{header_row}:{header_row}")
+    return data

@@ -1,0 +1,263 @@
+"""Per-question statistics and disagreement (pure: plain data in, plain data out).
+
+Input is a points table: for every participant who *returned* a usable file, the points
+given per question id (``int`` or ``None`` = blank = "ved ikke"). Blanks are ignored by
+every statistic; ``n`` says how many answered and ``N`` how many returned.
+
+Definitions (also shown to users in the sheets):
+
+* ``mean``, ``median``, ``min``, ``max`` over the answered values; ``None`` when ``n == 0``.
+* ``std``: the *sample* standard deviation (divisor ``n - 1``, like Excel's ``STDEV.S``);
+  ``None`` when ``n < 2`` because one answer has no spread to estimate.
+* ``spread = max - min`` (``None`` when ``n == 0``; ``0`` for one answer) and
+  ``spread_share = spread / (scale.max - scale.min)``.
+* ``disagreement`` is ``True`` when ``spread_share >= threshold`` (the round's setting,
+  e.g. 0.35 = 35 % of the scale).
+* ``distribution``: value -> count, ascending by value.
+* ``suggested``: the median rounded half up to a whole number (points are whole numbers);
+  ``band`` is the scale band of ``suggested``.
+
+Theme scores are the mean of the theme's question values: the agreed points from the
+consensus seminar when given (``source="agreed"``), otherwise the question medians
+(``source="median"``); blanks are ignored and ``n of N`` says how many questions counted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._i18n import Msg
+from .catalogue import Band, Catalogue, Scale
+
+# A tiny tolerance so that e.g. 35 / 100 >= 0.35 regardless of float rounding.
+_EPS = 1e-9
+
+N_OF_N = Msg("{n} af {N}", "{n} of {N}")
+THEME_FORMULA = {
+    "agreed": Msg("Temascore = gennemsnit af aftalte point for spørgsmål {qids} (tomme tæller ikke med)",
+                  "Theme score = mean of the agreed points of questions {qids} (blanks are ignored)"),
+    "median": Msg("Temascore = gennemsnit af medianerne for spørgsmål {qids} (tomme tæller ikke med)",
+                  "Theme score = mean of the medians of questions {qids} (blanks are ignored)"),
+}
+
+
+def _num(x: Any) -> float | None:
+    """float or None for NaN/None."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def round_half_up(x: float | None) -> int | None:
+    """Whole number, halves rounded up (45.5 -> 46); Python's round() would give banker's rounding."""
+    if x is None:
+        return None
+    return int(math.floor(x + 0.5))
+
+
+def point_value(value: Any) -> int | None:
+    """A point value as int, or None for blank / not a whole number (already validated upstream)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return int(value) if math.isfinite(value) and float(value).is_integer() else None
+    return None
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    qid: str
+    theme: str
+    side: str
+    n: int  # answered (not blank)
+    N: int  # participants who returned a usable file
+    mean: float | None
+    median: float | None
+    min: int | None
+    max: int | None
+    std: float | None  # sample standard deviation (n - 1); None when n < 2
+    spread: int | None
+    spread_share: float | None
+    disagreement: bool
+    distribution: dict[int, int] = field(default_factory=dict)
+    suggested: int | None = None  # median rounded half up
+    band: Band | None = None  # band of ``suggested``
+
+    def n_of_N(self, lang: str = "da") -> str:
+        return N_OF_N(lang, n=self.n, N=self.N)
+
+    def distribution_text(self) -> str:
+        """``"40: 2, 60: 1"`` (value: count)."""
+        return ", ".join(f"{v}: {c}" for v, c in self.distribution.items())
+
+
+@dataclass(frozen=True)
+class ThemeStats:
+    theme: str
+    side: str
+    label: str
+    qids: tuple[str, ...]
+    n: int  # questions with a value
+    N: int  # questions in the theme
+    score: float | None
+    source: str  # "agreed" or "median"
+    formula: str
+
+    def n_of_N(self, lang: str = "da") -> str:
+        return N_OF_N(lang, n=self.n, N=self.N)
+
+
+@dataclass(frozen=True)
+class RoundStats:
+    questions: dict[str, QuestionStats]  # catalogue order
+    themes: dict[str, ThemeStats]  # catalogue order
+    N: int
+    threshold: float
+    scale: Scale
+
+    def by_disagreement(self) -> list[QuestionStats]:
+        """Questions with the largest spread first (ties and unanswered keep catalogue order)."""
+        order = {q: i for i, q in enumerate(self.questions)}
+        return sorted(self.questions.values(),
+                      key=lambda s: (-(s.spread_share if s.spread_share is not None else -1), order[s.qid]))
+
+    @property
+    def flagged(self) -> list[str]:
+        return [q for q, s in self.questions.items() if s.disagreement]
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for s in self.questions.values():
+            rows.append({"qid": s.qid, "theme": s.theme, "side": s.side, "n": s.n, "N": s.N, "mean": s.mean,
+                         "median": s.median, "min": s.min, "max": s.max, "std": s.std, "spread": s.spread,
+                         "spread_share": s.spread_share, "disagreement": s.disagreement,
+                         "suggested": s.suggested})
+        return pd.DataFrame(rows).set_index("qid") if rows else pd.DataFrame()
+
+
+# ---------------------------------------------------------------- tables
+def points_matrix(points: Mapping[str, Mapping[str, Any]], qids: Sequence[str]) -> pd.DataFrame:
+    """participants x questions as float with NaN for blanks (and for anything not a whole number)."""
+    data = np.full((len(points), len(qids)), np.nan, dtype=float)
+    col = {q: j for j, q in enumerate(qids)}
+    for i, answers in enumerate(points.values()):
+        for q, v in answers.items():
+            j = col.get(q)
+            if j is not None:
+                pv = point_value(v)
+                if pv is not None:
+                    data[i, j] = pv
+    return pd.DataFrame(data, index=list(points.keys()), columns=list(qids))
+
+
+def points_from_responses(responses: Mapping[str, Any]) -> dict[str, dict[str, int | None]]:
+    """``{pid: {qid: points}}`` from ``returns.Response`` objects (``answers[qid].points``)."""
+    out: dict[str, dict[str, int | None]] = {}
+    for pid, resp in responses.items():
+        answers = getattr(resp, "answers", resp)
+        out[pid] = {q: getattr(a, "points", a) for q, a in answers.items()}
+    return out
+
+
+def band_of(scale: Scale, value: float | None) -> Band | None:
+    if value is None:
+        return None
+    v = round_half_up(value)
+    for b in scale.bands:
+        if b.low <= v <= b.high:
+            return b
+    return scale.bands[-1] if v > scale.max else scale.bands[0]
+
+
+# ---------------------------------------------------------------- statistics
+def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
+                   points: Mapping[str, Mapping[str, Any]]) -> dict[str, QuestionStats]:
+    """Statistics for every question of ``catalogue`` (in catalogue order)."""
+    qids = list(catalogue.question_ids)
+    df = points_matrix(points, qids)
+    N = len(points)
+    n = df.count()
+    mean, median = df.mean(), df.median()
+    mn, mx = df.min(), df.max()
+    std = df.std(ddof=1)
+    span = scale.span or 1
+    side_of = {t.id: t.side for t in catalogue.themes}
+    out: dict[str, QuestionStats] = {}
+    for q in catalogue.questions:
+        col = df[q.id]
+        nq = int(n[q.id])
+        lo, hi = _num(mn[q.id]), _num(mx[q.id])
+        spread = int(hi - lo) if nq else None
+        share = spread / span if spread is not None else None
+        counts = col.dropna().astype(int).value_counts().sort_index()
+        med = _num(median[q.id])
+        sugg = round_half_up(med)
+        out[q.id] = QuestionStats(
+            qid=q.id, theme=q.theme, side=side_of.get(q.theme, ""), n=nq, N=N,
+            mean=_num(mean[q.id]), median=med,
+            min=int(lo) if lo is not None else None, max=int(hi) if hi is not None else None,
+            std=_num(std[q.id]) if nq >= 2 else None,
+            spread=spread, spread_share=share,
+            disagreement=share is not None and share + _EPS >= threshold,
+            distribution={int(v): int(c) for v, c in counts.items()},
+            suggested=sugg, band=band_of(scale, sugg),
+        )
+    return out
+
+
+def theme_formula(qids: Iterable[str], source: str = "agreed", lang: str = "da") -> str:
+    return THEME_FORMULA[source](lang, qids=", ".join(qids))
+
+
+def theme_stats(catalogue: Catalogue, qstats: Mapping[str, QuestionStats],
+                agreed: Mapping[str, Any] | None = None, lang: str = "da") -> dict[str, ThemeStats]:
+    """Theme scores: mean of agreed points when ``agreed`` is given, else of the medians."""
+    source = "agreed" if agreed is not None else "median"
+    out: dict[str, ThemeStats] = {}
+    for t in catalogue.themes:
+        qids = tuple(q.id for q in catalogue.questions_of(t.id))
+        if agreed is not None:
+            vals = [point_value(agreed.get(q)) for q in qids]
+        else:
+            vals = [qstats[q].median if q in qstats else None for q in qids]
+        vals = [float(v) for v in vals if v is not None]
+        score = sum(vals) / len(vals) if vals else None
+        out[t.id] = ThemeStats(theme=t.id, side=t.side, label=t.label(lang), qids=qids, n=len(vals),
+                               N=len(qids), score=score, source=source,
+                               formula=theme_formula(qids, source, lang))
+    return out
+
+
+def compute(setup: Any, points: Mapping[str, Mapping[str, Any]], agreed: Mapping[str, Any] | None = None,
+            lang: str | None = None) -> RoundStats:
+    """All statistics of a round. ``setup`` is a :class:`~xl_kik.round.RoundSetup` (catalogue, scale,
+    threshold, lang); ``points`` is ``{pid: {qid: points|None}}`` of the participants who returned."""
+    lang = lang or getattr(setup, "lang", "da")
+    qs = question_stats(setup.catalogue, setup.scale, setup.threshold, points)
+    ts = theme_stats(setup.catalogue, qs, agreed, lang)
+    return RoundStats(questions=qs, themes=ts, N=len(points), threshold=setup.threshold, scale=setup.scale)
+
+
+def disagreement_rule(scale: Scale, threshold: float, lang: str = "da") -> str:
+    """User-facing description of the disagreement rule with the threshold in points."""
+    pts = threshold * scale.span
+    pts_text = f"{pts:g}" if lang == "en" else f"{pts:g}".replace(".", ",")
+    pct = f"{threshold * 100:g}" if lang == "en" else f"{threshold * 100:g}".replace(".", ",")
+    return Msg("Uenighed markeres, når forskellen mellem højeste og laveste point er mindst {pct} % af "
+               "skalaen ({pts} point på skalaen {lo}-{hi}). Tomme svar (ved ikke) tæller ikke med.",
+               "Disagreement is flagged when the difference between the highest and lowest score is at "
+               "least {pct} % of the scale ({pts} points on the {lo}-{hi} scale). Blank answers (don't "
+               "know) are ignored.")(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max)
+
+
+__all__ = ["QuestionStats", "ThemeStats", "RoundStats", "compute", "question_stats", "theme_stats",
+           "points_matrix", "points_from_responses", "round_half_up", "band_of", "theme_formula",
+           "disagreement_rule", "point_value"]
