@@ -26,8 +26,12 @@ How it works
   ``XL_KIK_KEEP_LO_PROFILE=1`` to keep the temp dir; ``kill -USR1 <driver pid>`` dumps its
   Python stacks there.
 * Typing uses LibreOffice's UI-test service (``org.libreoffice.uitest.UITest``): the
-  document window's ``grid_window`` gets ``SELECT`` (sheet via ``TABLE``, then ``CELL``),
-  ``TYPE TEXT=...`` and ``TYPE KEYCODE=RETURN``. Only this path goes through Calc's input
+  document window's ``grid_window`` gets ``SELECT`` (sheet via ``TABLE``, then ``CELL``
+  with the sheet-qualified address, e.g. ``$Evaluering.$E$8``: a bare ``E8`` means sheet
+  0 to UITest, whose ``MarkRange`` then switches back to the first sheet), the harness
+  checks that the controller's active sheet and the grid cursor are on the target (else
+  ``LibreOfficeError``, nothing typed), then ``TYPE TEXT=...`` and
+  ``TYPE KEYCODE=RETURN``. Only this path goes through Calc's input
   handler, so only this path enforces data validation and sheet protection.
 * Only the **most recently opened** document can be typed into: UITest's
   ``getTopFocusWindow()`` is VCL's newest frame (or the running dialog), not the focused
@@ -965,6 +969,19 @@ class _Driver:  # pragma: no cover - runs in the subprocess
                 f"{doc.getURL()} or open it last")
         return grid
 
+    def check_cursor(self, doc: Any, grid: Any, sheet: str, tab: int, cell: str,
+                     pos: Any) -> None:
+        """Before the first key: the view must show ``sheet`` with the cursor on ``cell``
+        (both as the grid window sees it and as the controller reports it)."""
+        state = self.state(grid)
+        active = doc.getCurrentController().getActiveSheet().getName()
+        got = (state.get("SelectedTable"), state.get("CurrentColumn"), state.get("CurrentRow"))
+        if active != sheet or got != (str(tab), str(pos.Column), str(pos.Row)):
+            raise RuntimeError(
+                f"could not put the cursor on {sheet}.{cell} before typing: active sheet "
+                f"{active!r}, grid at sheet #{got[0]} column {got[1]} row {got[2]} "
+                f"(wanted #{tab}, {pos.Column}, {pos.Row}); nothing was typed")
+
     def cmd_type_cells(self, doc: Any, sheet: str, entries: list, button: str | None,
                        timeout_per_entry: float) -> list:
         sheet_names = list(doc.getSheets().getElementNames())
@@ -977,11 +994,20 @@ class _Driver:  # pragma: no cover - runs in the subprocess
             before = self.read(doc, sheet, cell)
 
             locked = self.cell_protected(doc, sheet, cell)
+            # Sheet-qualified, as LibreOffice spells it ("$Evaluering.$E$8", quoted if
+            # needed): SELECT CELL parses the address with the OOo convention and
+            # MarkRange() switches to the address' sheet, which is sheet 0 for a bare
+            # "E8" -- that would undo SELECT TABLE and type into the first sheet.
+            target = self.sheet(doc, sheet).getCellRangeByName(cell)
+            address = target.AbsoluteName
+            pos = target.getCellAddress()
 
             def keys(seen: threading.Event, grid: Any = grid, cell: str = cell,
-                     text: str = text, locked: bool = locked) -> None:
+                     text: str = text, locked: bool = locked, address: str = address,
+                     pos: Any = pos) -> None:
                 grid.executeAction("SELECT", self.pvs(TABLE=str(tab)))
-                grid.executeAction("SELECT", self.pvs(CELL=cell))
+                grid.executeAction("SELECT", self.pvs(CELL=address))
+                self.check_cursor(doc, grid, sheet, tab, cell, pos)
                 rest = text
                 if locked and text:
                     # Calc answers every key on a protected cell with a message box; a

@@ -113,6 +113,43 @@ def test_locked_cell_is_protected(libreoffice, workbook):
 
 
 @pytest.mark.libreoffice
+def test_typing_reaches_a_sheet_that_is_not_active(libreoffice, tmp_path):
+    """Regression: the keys went to the sheet that is active in the file (UITest's
+    ``SELECT CELL=B2`` means sheet 0 and switched back to it), not the one asked for."""
+    path = tmp_path / "two_sheets.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    first = wb.add_worksheet("Vejledning")
+    first.write("A1", "Læs mig")
+    second = wb.add_worksheet("Mit svar")  # a name that LibreOffice has to quote
+    unlocked = wb.add_format({"locked": False})
+    second.write("A1", "svar")
+    second.write_blank("B2", None, unlocked)
+    second.data_validation("B2", {
+        "validate": "integer", "criteria": "between", "minimum": 0, "maximum": 100,
+        "error_type": "stop", "error_title": ERROR_TITLE, "error_message": ERROR_MESSAGE,
+    })
+    second.protect()
+    first.activate()  # the file opens on the first sheet
+    wb.close()
+
+    with libreoffice.open(path) as doc:
+        results = doc.type_cells("Mit svar", [("B2", "7"), ("B2", "150"), ("A1", "x"),
+                                              ("C3", "tekst")])
+        assert [r.outcome for r in results] == ["accepted", "rejected", "protected",
+                                                "protected"], results
+        assert ERROR_MESSAGE in results[1].dialog_text
+        assert doc.value("Mit svar", "B2") == 7.0
+        assert doc.value("Mit svar", "A1") == "svar"
+        # the first sheet is untouched
+        for cell in ("B2", "A1", "C3"):
+            assert doc.value("Vejledning", cell) == ("Læs mig" if cell == "A1" else None)
+        # and back to the first sheet: also lands where asked
+        [back] = doc.type_cells("Vejledning", [("B2", "5")])
+        assert back.outcome == "accepted"
+        assert doc.value("Vejledning", "B2") == 5.0 and doc.value("Mit svar", "B2") == 7.0
+
+
+@pytest.mark.libreoffice
 def test_text_cell_takes_text_and_formulas(libreoffice, workbook):
     """Record what a person can type into an unlocked, unvalidated text cell.
 
