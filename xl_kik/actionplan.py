@@ -1,0 +1,1146 @@
+"""The action plan (handleplan): rows keyed by stable ids, rebuilt without losing anything.
+
+Phase 4 of KIK: the consensus improvement areas that the leader puts in the plan become one
+row each in the Excel table ``Handleplan`` of the master. People then type actions, owners,
+dates and statuses into that table, add rows and columns, sort and filter it. Rebuilding
+the plan after the Konsensus sheet changed must never lose any of that.
+
+The core is pure Python on plain rows (``dict`` column key -> value):
+
+* :func:`generate_rows` turns the Konsensus inputs into generated rows;
+* :func:`plan_merge` / :func:`merge_plan` merge them with the rows read from the master;
+* :func:`follow_up_items`, :func:`follow_up_summary`, :func:`format_follow_up` are the
+  follow-up view; :func:`priority_matrix` is the effect x feasibility overview.
+
+The workbook side lives in :mod:`xl_kik.sheets_plan`; the entry points that open the master
+are :func:`build_plan`, :func:`follow_up`, :func:`carry_over`, :func:`previous_scores`,
+:func:`previous_scores_from_master` and :func:`demo_fill_plan`.
+
+Behaviour (the contract the tests keep):
+
+* **Source rows.** Every line of ``agreed_improvements`` of a question whose ``to_plan`` is
+  *Ja* and whose ``decision`` is not *Afvist*. *Vedtaget* gives Kilde ``aktiv``; *Afventer*
+  or no decision yet gives Kilde ``afventer beslutning`` (the row is in the plan, marked).
+* **Ids.** ``HP-<qid>-<sha1(normalised line)[:6]>``; normalising = Unicode NFC, leading
+  bullets/dashes removed, white space collapsed, case folded, trailing full stops removed.
+  Rewording an area therefore gives a new row; the old row stays, marked ``kilde fjernet``.
+  Rows a person added without an id get ``M-<n>`` (never reused) and Kilde ``manuel``.
+  A second row with an id already used (a copied row) also gets an ``M-<n>`` id.
+* **Columns.** ``key`` (Id), ``system`` (Tema, Spørgsmål, Forbedringsområde, Hurtig gevinst,
+  Kilde) and ``person`` (all others, plus every extra column a leader added). Person cells are
+  never written after a row was created (Status and Prioritet are only *seeded* when a row is
+  created). System cells are refreshed from the source *unless a person changed them*: the
+  plan remembers a hash of the value it last generated for every system cell (hidden sheet
+  ``_plan``); a cell whose current value differs from that is a person's value and is kept.
+  A system cell a person emptied is filled again, and one where a person typed exactly the
+  value last generated follows the source again (the two cannot be told apart).
+* **Deletion sticks.** A row a person deletes from the table is remembered as deleted (in
+  ``_plan``) and is not generated again; ``build_plan(..., restore_deleted=True)`` brings
+  such rows back. Deleted manual rows are simply gone.
+* **Order.** Existing rows keep their order (a leader's sorting survives); new rows are
+  appended in catalogue order. Completely empty rows are dropped.
+* **Carried-over rows** (Kilde ``overført fra <runde>``) keep that Kilde for good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ._i18n import Msg
+from .catalogue import Catalogue, clean_text
+from .problems import ERROR, INFO, WARNING, Report, define
+
+# ---------------------------------------------------------------- problem types
+A_BAD_STATUS = define(
+    "A001", WARNING, ("Ukendt status", "Unknown status"),
+    ("Status {value!r} i række {row} er ikke en af {known}; handlingen tælles som åben.",
+     "Status {value!r} in row {row} is not one of {known}; the action counts as open."))
+A_BAD_DATE = define(
+    "A002", WARNING, ("Dato kan ikke læses", "Date cannot be read"),
+    ("{column} {value!r} i række {row} er ikke en dato; skriv fx 01-03-2026. "
+     "Handlingen kan ikke vises som overskredet.",
+     "{column} {value!r} in row {row} is not a date; write e.g. 01-03-2026. "
+     "The action cannot be shown as overdue."))
+A_NOTHING_PLANNED = define(
+    "A003", INFO, ("Intet markeret til handleplanen", "Nothing marked for the action plan"),
+    ("Ingen spørgsmål i Konsensus-arket har 'Ja' i 'Med i handleplan' og forbedringsområder. "
+     "Handleplanen har kun de rækker, der allerede stod der.",
+     "No question in the Consensus sheet has 'Yes' in 'In action plan' and improvement areas. "
+     "The action plan only has the rows that were already there."))
+A_DELETED_KEPT_OUT = define(
+    "A004", INFO, ("Slettede rækker ikke genskabt", "Deleted rows not recreated"),
+    ("{count} række(r), som er slettet fra handleplanen, er ikke lavet igen ({ids}). "
+     "Kør 'xl-kik plan' med --restore-deleted for at få dem tilbage.",
+     "{count} row(s) deleted from the action plan were not recreated ({ids}). "
+     "Run 'xl-kik plan' with --restore-deleted to get them back."))
+A_DUPLICATE_ID = define(
+    "A005", WARNING, ("Id findes to gange", "Duplicate id"),
+    ("Id {id} står i både række {first_row} og række {row}; rækken i række {row} har fået id {new_id}.",
+     "Id {id} is in both row {first_row} and row {row}; the row in row {row} got id {new_id}."))
+A_NO_AREAS = define(
+    "A006", WARNING, ("Ingen forbedringsområder", "No improvement areas"),
+    ("Spørgsmål {qid} har 'Ja' i 'Med i handleplan', men ingen aftalte forbedringsområder; "
+     "skriv ét forbedringsområde pr. linje.",
+     "Question {qid} has 'Yes' in 'In action plan' but no agreed improvement areas; "
+     "write one improvement area per line."))
+A_NO_PLAN = define(
+    "A007", ERROR, ("Ingen handleplan", "No action plan"),
+    ("Der er ingen handleplan i {file}; byg den først med knappen 'Byg handleplan'.",
+     "There is no action plan in {file}; build it first with the 'Build action plan' button."))
+A_HEADER_RENAMED = define(
+    "A008", WARNING, ("Kolonne mangler", "Column missing"),
+    ("Kolonnen {column!r} manglede i handleplanen og er sat ind igen (tom).",
+     "The column {column!r} was missing from the action plan and has been added again (empty)."))
+
+# ---------------------------------------------------------------- columns
+KEY, SYSTEM, PERSON = "key", "system", "person"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    da: str
+    en: str
+    kind: str
+    width: float
+    is_date: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def header(self, lang: str = "da") -> str:
+        return self.en if lang == "en" else self.da
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "Id", "Id", KEY, 17, aliases=("action id", "handlings-id", "nr.")),
+    Column("theme", "Tema", "Theme", SYSTEM, 20),
+    Column("question", "Spørgsmål", "Question", SYSTEM, 34),
+    Column("area", "Forbedringsområde", "Improvement area", SYSTEM, 40, aliases=("forbedringsomraade",)),
+    Column("action", "Handling", "Action", PERSON, 40, aliases=("handlinger", "tiltag")),
+    Column("goal", "Mål/indikator", "Goal/indicator", PERSON, 28, aliases=("mål", "indikator", "mål og indikator")),
+    Column("owner", "Ansvarlig", "Owner", PERSON, 18, aliases=("ansvarlige", "responsible")),
+    Column("start", "Start", "Start", PERSON, 12, True, aliases=("startdato", "start date")),
+    Column("deadline", "Deadline", "Deadline", PERSON, 12, True, aliases=("frist", "slutdato", "due date")),
+    Column("resources", "Ressourcer", "Resources", PERSON, 18, aliases=("ressourcer (timer, kr.)",)),
+    Column("priority", "Prioritet", "Priority", PERSON, 13),
+    Column("quick_win", "Hurtig gevinst", "Quick win", SYSTEM, 10, aliases=("quick win",)),
+    Column("status", "Status", "Status", PERSON, 14),
+    Column("last_follow_up", "Seneste opfølgning", "Last follow-up", PERSON, 14, True,
+           aliases=("sidste opfølgning", "opfølgning")),
+    Column("comment", "Kommentar", "Comment", PERSON, 40, aliases=("kommentarer", "bemærkning", "bemærkninger")),
+    Column("source", "Kilde", "Source", SYSTEM, 24),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+PLAN_KEYS = tuple(c.key for c in COLUMNS)
+SYSTEM_KEYS = tuple(c.key for c in COLUMNS if c.kind == SYSTEM)
+PERSON_KEYS = tuple(c.key for c in COLUMNS if c.kind == PERSON)
+DATE_KEYS = tuple(c.key for c in COLUMNS if c.is_date)
+SEED_KEYS = ("status", "priority")  # person columns filled once, when a row is created
+EXTRA_PREFIX = "x:"  # row key of an extra column a leader added: "x:" + its header
+TABLE_NAME = "Handleplan"
+
+
+def extra_key(header: str) -> str:
+    return EXTRA_PREFIX + header
+
+
+def is_extra(key: str) -> bool:
+    return key.startswith(EXTRA_PREFIX)
+
+
+def _norm_header(text: Any) -> str:
+    s = unicodedata.normalize("NFC", clean_text(text)).casefold()
+    s = re.sub(r"\s*/\s*", "/", s)
+    return re.sub(r"\s+", " ", s)
+
+
+_HEADER_LOOKUP: dict[str, str] = {}
+for _c in COLUMNS:
+    for _name in (_c.da, _c.en, *_c.aliases):
+        _HEADER_LOOKUP.setdefault(_norm_header(_name), _c.key)
+
+
+def column_key(header: Any) -> str | None:
+    """The canonical key of a header text (Danish, English or an alias), else None."""
+    return _HEADER_LOOKUP.get(_norm_header(header))
+
+
+# ---------------------------------------------------------------- vocabularies
+STATUS_VALUES = {
+    "da": ("ikke startet", "i gang", "afsluttet", "sat i bero"),
+    "en": ("not started", "in progress", "completed", "on hold"),
+}
+STATUS_KEYS = ("not_started", "in_progress", "done", "on_hold")
+_STATUS_ALIASES = {
+    "not_started": ("ikke startet", "ikke påbegyndt", "not started", "ny", "new", "todo"),
+    "in_progress": ("i gang", "igang", "påbegyndt", "in progress", "started", "ongoing"),
+    "done": ("afsluttet", "færdig", "gennemført", "lukket", "completed", "done", "finished", "closed"),
+    "on_hold": ("sat i bero", "i bero", "pause", "on hold", "paused"),
+}
+PRIORITY_VALUES = {
+    "da": ("1 - høj", "2 - middel", "3 - lav"),
+    "en": ("1 - high", "2 - medium", "3 - low"),
+}
+YES = {"da": "Ja", "en": "Yes"}
+
+SOURCE_ACTIVE = Msg("aktiv", "active")
+SOURCE_PENDING = Msg("afventer beslutning", "awaiting decision")
+SOURCE_REMOVED = Msg("kilde fjernet ({date})", "source removed ({date})")
+SOURCE_MANUAL = Msg("manuel", "manual")
+SOURCE_CARRIED = Msg("overført fra {round}", "carried over from {round}")
+_REMOVED_PREFIXES = ("kilde fjernet", "source removed")
+_CARRIED_PREFIXES = ("overført fra", "carried over from")
+_MANUAL_WORDS = ("manuel", "manual")
+DATE_FORMAT = "%d-%m-%Y"
+DUE_SOON_DAYS = 14
+
+
+def _fold(value: Any) -> str:
+    return re.sub(r"\s+", " ", clean_text(value).casefold())
+
+
+def status_key(value: Any) -> str | None:
+    """``not_started`` / ``in_progress`` / ``done`` / ``on_hold``; ``not_started`` if blank;
+    None if the text is not a known status."""
+    text = _fold(value)
+    if not text:
+        return "not_started"
+    for key, aliases in _STATUS_ALIASES.items():
+        if text in aliases:
+            return key
+    return None
+
+
+def status_text(key: str, lang: str = "da") -> str:
+    return STATUS_VALUES["en" if lang == "en" else "da"][STATUS_KEYS.index(key)]
+
+
+def is_yes(value: Any) -> bool:
+    if value is True:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == 1
+    return _fold(value) in ("ja", "j", "yes", "y", "x", "true", "sand", "1")
+
+
+def _level(value: Any, table: Mapping[str, tuple[str, ...]]) -> str | None:
+    text = _fold(value)
+    for key, words in table.items():
+        if text in words:
+            return key
+    return None
+
+
+_EFFECT = {"high": ("høj", "hoej", "high", "h", "stor"), "medium": ("middel", "medium", "mellem", "m"),
+           "low": ("lav", "low", "l", "lille")}
+_FEASIBILITY = {"easy": ("let", "easy", "nem"), "medium": ("middel", "medium", "mellem", "m"),
+                "hard": ("svær", "svaer", "hard", "difficult", "vanskelig")}
+_DECISION = {"adopted": ("vedtaget", "godkendt", "ja", "adopted", "approved", "yes"),
+             "pending": ("afventer", "pending", "venter", "on hold"),
+             "rejected": ("afvist", "nej", "rejected", "no")}
+EFFECT_LEVELS = ("high", "medium", "low")
+FEASIBILITY_LEVELS = ("easy", "medium", "hard")
+LEVEL_TEXT = {
+    "effect": {"da": ("Høj", "Middel", "Lav"), "en": ("High", "Medium", "Low")},
+    "feasibility": {"da": ("Let", "Middel", "Svær"), "en": ("Easy", "Medium", "Hard")},
+}
+
+
+def effect_level(value: Any) -> str | None:
+    return _level(value, _EFFECT)
+
+
+def feasibility_level(value: Any) -> str | None:
+    return _level(value, _FEASIBILITY)
+
+
+def decision_level(value: Any) -> str | None:
+    return _level(value, _DECISION)
+
+
+def is_quick_win(inputs: Mapping[str, Any]) -> bool:
+    """High effect and easy, or marked as a quick win in the Konsensus sheet."""
+    if effect_level(inputs.get("effect")) == "high" and feasibility_level(inputs.get("feasibility")) == "easy":
+        return True
+    return is_yes(inputs.get("quick_win"))
+
+
+# ---------------------------------------------------------------- values
+class Formula(str):
+    """A cell formula a person typed (``=...``): written back as a formula, never as text."""
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _canon(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Formula):
+        return "=f:" + str(value)
+    return "" if value is None else str(value).strip()
+
+
+def value_hash(value: Any) -> str:
+    return hashlib.sha1(_canon(value).encode("utf-8")).hexdigest()[:10]
+
+
+def to_date(value: Any) -> dt.date | None:
+    """A date from a cell value (date, datetime, Excel serial, or text like 01-03-2026)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool) or is_blank(value):
+        return None
+    if isinstance(value, (int, float)):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value)) if 1 < value < 2958466 else None
+    text = clean_text(value)
+    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y", "%d.%m.%y", "%d/%m/%y",
+                "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def fmt_date(value: Any) -> str:
+    d = to_date(value)
+    return d.strftime(DATE_FORMAT) if d else clean_text(value)
+
+
+# ---------------------------------------------------------------- ids
+_BULLET_RE = re.compile(r"^\s*(?:[-–—•*·▪◦]+|\d{1,2}[.)])\s+")
+
+
+def area_text(line: Any) -> str:
+    """One improvement area as shown: control characters and a leading bullet removed."""
+    text = unicodedata.normalize("NFC", clean_text(line))
+    text = _BULLET_RE.sub("", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def normalise_area(line: Any) -> str:
+    """The text an id is computed from: case, white space, bullets and final dots ignored."""
+    text = area_text(line).casefold()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.rstrip(". ").strip()
+
+
+def action_id(qid: str, line: Any) -> str:
+    digest = hashlib.sha1(normalise_area(line).encode("utf-8")).hexdigest()[:6]
+    return f"HP-{clean_text(qid)}-{digest}"
+
+
+def split_areas(text: Any) -> list[str]:
+    """The improvement areas of an ``agreed_improvements`` cell: one per non-empty line."""
+    out = []
+    for line in clean_text(text).splitlines():
+        shown = area_text(line)
+        if normalise_area(shown):
+            out.append(shown)
+    return out
+
+
+_M_RE = re.compile(r"^M-(\d+)$")
+
+
+# ---------------------------------------------------------------- generated rows
+def _question_labels(catalogue: Catalogue | None, qid: str, lang: str) -> tuple[str, str]:
+    if catalogue is None:
+        return "", qid
+    try:
+        q = catalogue.question(qid)
+    except KeyError:
+        return "", qid
+    try:
+        theme = catalogue.theme(q.theme).label(lang)
+    except KeyError:
+        theme = q.theme
+    text = q.text.get(lang) or q.text.get("da") or ""
+    return theme, f"{qid} {text}".strip()
+
+
+def generate_rows(inputs: Mapping[str, Mapping[str, Any]], catalogue: Catalogue | None = None,
+                  lang: str = "da", report: Report | None = None) -> list[dict[str, Any]]:
+    """Generated plan rows from the Konsensus inputs (``sheets_konsensus.read_inputs``).
+
+    Rows hold the system columns plus the seeds (``status``, ``priority``) used only when a
+    row is created. Order: catalogue order, then the order of the lines.
+    """
+    order = list(catalogue.question_ids) if catalogue is not None else []
+    order += [q for q in inputs if q not in order]
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for qid in order:
+        inp = inputs.get(qid)
+        if not inp or not is_yes(inp.get("to_plan")):
+            continue
+        decision = decision_level(inp.get("decision"))
+        if decision == "rejected":
+            continue
+        areas = split_areas(inp.get("agreed_improvements"))
+        if not areas and report is not None:
+            report.add(A_NO_AREAS(qid=qid))
+        theme, question = _question_labels(catalogue, qid, lang)
+        effect = effect_level(inp.get("effect"))
+        priority = ""
+        if effect is not None:
+            priority = PRIORITY_VALUES["en" if lang == "en" else "da"][EFFECT_LEVELS.index(effect)]
+        source = (SOURCE_ACTIVE if decision == "adopted" else SOURCE_PENDING)(lang)
+        for line in areas:
+            rid = action_id(qid, line)
+            if rid in seen:
+                continue
+            seen.add(rid)
+            rows.append({
+                "id": rid, "theme": theme, "question": question, "area": line,
+                "quick_win": YES["en" if lang == "en" else "da"] if is_quick_win(inp) else "",
+                "source": source, "status": status_text("not_started", lang), "priority": priority,
+            })
+    return rows
+
+
+# ---------------------------------------------------------------- merge
+@dataclass
+class PlanState:
+    """What the plan remembers between builds (hidden sheet ``_plan``).
+
+    ``written``: id -> {system column key: hash of the value last generated for it};
+    ``deleted``: ids of rows a person deleted from the table.
+    """
+
+    written: dict[str, dict[str, str]] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+
+    def copy(self) -> "PlanState":
+        return PlanState({k: dict(v) for k, v in self.written.items()}, set(self.deleted))
+
+    def to_rows(self) -> list[list[str]]:
+        rows = [[rid, "written", json.dumps(h, sort_keys=True)] for rid, h in self.written.items()]
+        rows += [[rid, "deleted", ""] for rid in sorted(self.deleted)]
+        return rows
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> "PlanState":
+        state = cls()
+        for row in rows:
+            row = list(row) + ["", "", ""]
+            rid, kind, blob = clean_text(row[0]), clean_text(row[1]), clean_text(row[2])
+            if not rid or rid == "id":
+                continue
+            if kind == "deleted":
+                state.deleted.add(rid)
+            elif kind == "written":
+                try:
+                    hashes = json.loads(blob) if blob else {}
+                except ValueError:
+                    hashes = {}
+                state.written[rid] = {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {}
+        return state
+
+
+@dataclass
+class PlanMerge:
+    rows: list[dict[str, Any]]
+    state: PlanState
+    added: list[str] = field(default_factory=list)          # new generated rows
+    marked_removed: list[str] = field(default_factory=list)  # newly marked "kilde fjernet"
+    new_manual: list[str] = field(default_factory=list)      # hand-added rows that got an M- id
+    kept_out: list[str] = field(default_factory=list)        # generated, but deleted by a person
+    newly_deleted: list[str] = field(default_factory=list)   # rows that disappeared since last build
+    renumbered: list[tuple[str, str, int, int]] = field(default_factory=list)  # (old id, new id, index, first index)
+
+
+META_PREFIX = "_"  # row keys that are not cells (e.g. ``_fmt``: number formats a person gave cells)
+
+
+def row_is_blank(row: Mapping[str, Any]) -> bool:
+    return all(is_blank(v) for k, v in row.items() if not k.startswith(META_PREFIX))
+
+
+def _starts(value: Any, prefixes: Iterable[str]) -> bool:
+    text = _fold(value)
+    return any(text.startswith(p) for p in prefixes)
+
+
+def is_carried(row: Mapping[str, Any]) -> bool:
+    return _starts(row.get("source"), _CARRIED_PREFIXES)
+
+
+def _refresh(row: dict[str, Any], key: str, new: Any, old_hash: str | None) -> None:
+    """Set a system cell to ``new`` unless a person changed it since it was last generated."""
+    cur = row.get(key)
+    if is_blank(cur) or (old_hash is not None and value_hash(cur) == old_hash) or _canon(cur) == _canon(new):
+        row[key] = new
+
+
+def plan_merge(existing: Sequence[Mapping[str, Any]], generated: Sequence[Mapping[str, Any]],
+               today: dt.date | None = None, state: PlanState | None = None, lang: str = "da",
+               restore_deleted: bool = False) -> PlanMerge:
+    """Merge the rows read from the plan with freshly generated rows. Pure; inputs untouched.
+
+    ``state`` is what the previous build remembered (None: nothing; then deletions cannot be
+    recognised and system cells that differ from the source are kept as they are).
+    """
+    today = today or dt.date.today()
+    old = state.copy() if state is not None else PlanState()
+    new_state = PlanState(deleted=set() if restore_deleted else set(old.deleted))
+    gen = {}
+    for g in generated:
+        gen.setdefault(clean_text(g["id"]), g)
+    out = PlanMerge(rows=[], state=new_state)
+
+    # 1. existing rows: drop empty ones, give ids to rows without one, resolve duplicates
+    rows = [dict(r) for r in existing if not row_is_blank(r)]
+    for r in rows:
+        r["id"] = clean_text(r.get("id"))
+    numbers = [int(m.group(1)) for rid in [*(r["id"] for r in rows), *old.written, *old.deleted]
+               if (m := _M_RE.match(rid))]
+    next_m = max(numbers, default=0) + 1
+    first_index: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        rid = r["id"]
+        if rid and rid not in first_index:
+            first_index[rid] = i
+            continue
+        new_id = f"M-{next_m}"
+        next_m += 1
+        if rid:
+            out.renumbered.append((rid, new_id, i, first_index[rid]))
+        r["id"] = new_id
+        out.new_manual.append(new_id)
+        if is_blank(r.get("source")) or (rid and rid in gen):
+            r["source"] = SOURCE_MANUAL(lang)
+    present = {r["id"] for r in rows}
+
+    # 2. rows that were written before and are gone now: a person deleted them
+    for rid in old.written:
+        if rid not in present:
+            new_state.deleted.add(rid)
+            out.newly_deleted.append(rid)
+    new_state.deleted -= present  # a row pasted back is alive again
+
+    # 3. refresh existing rows
+    for r in rows:
+        rid = r["id"]
+        hashes = dict(old.written.get(rid, {}))
+        g = gen.get(rid)
+        if g is not None:
+            for key in SYSTEM_KEYS:
+                if key == "source" and is_carried(r):
+                    continue
+                _refresh(r, key, g.get(key, ""), hashes.get(key))
+                hashes[key] = value_hash(g.get(key, ""))
+            if is_carried(r):
+                hashes["source"] = value_hash(r.get("source"))
+        elif rid.startswith("HP-") and not is_carried(r) and not _starts(r.get("source"), _MANUAL_WORDS):
+            if not _starts(r.get("source"), _REMOVED_PREFIXES):
+                before = r.get("source")
+                removed = SOURCE_REMOVED(lang, date=today.strftime(DATE_FORMAT))
+                _refresh(r, "source", removed, hashes.get("source"))
+                if r.get("source") != before:
+                    out.marked_removed.append(rid)
+                hashes["source"] = value_hash(removed)
+            else:
+                hashes["source"] = value_hash(r.get("source"))
+        elif is_blank(r.get("source")):
+            r["source"] = SOURCE_MANUAL(lang)
+            hashes["source"] = value_hash(r["source"])
+        new_state.written[rid] = hashes
+        out.rows.append(r)
+
+    # 4. new generated rows
+    for rid, g in gen.items():
+        if rid in present:
+            continue
+        if rid in new_state.deleted:
+            out.kept_out.append(rid)
+            continue
+        row = {k: g.get(k, "") for k in (*PLAN_KEYS,)}
+        row["id"] = rid
+        for key in SEED_KEYS:
+            row[key] = g.get(key, "")
+        out.rows.append(row)
+        out.added.append(rid)
+        new_state.written[rid] = {key: value_hash(g.get(key, "")) for key in SYSTEM_KEYS}
+    return out
+
+
+def merge_plan(existing_rows: list[dict], generated: list[dict], today: dt.date | None = None,
+               state: PlanState | None = None, lang: str = "da") -> list[dict]:
+    """The merged rows (see :func:`plan_merge` for the full result with the new state)."""
+    return plan_merge(existing_rows, generated, today, state, lang).rows
+
+
+# ---------------------------------------------------------------- prioritising overview
+@dataclass
+class MatrixCell:
+    effect: str
+    feasibility: str
+    questions: list[str] = field(default_factory=list)
+    areas: int = 0
+    planned: list[str] = field(default_factory=list)  # question ids with to_plan = Ja
+
+
+@dataclass
+class PriorityMatrix:
+    cells: dict[tuple[str, str], MatrixCell]
+    unrated: list[str]  # questions with improvement areas but no effect/feasibility
+
+    def cell(self, effect: str, feasibility: str) -> MatrixCell:
+        return self.cells[(effect, feasibility)]
+
+
+def priority_matrix(inputs: Mapping[str, Mapping[str, Any]], order: Sequence[str] = ()) -> PriorityMatrix:
+    """Effect x feasibility: which questions (with their improvement areas) fall where."""
+    cells = {(e, f): MatrixCell(e, f) for e in EFFECT_LEVELS for f in FEASIBILITY_LEVELS}
+    unrated = []
+    qids = [q for q in order if q in inputs] + [q for q in inputs if q not in order]
+    for qid in qids:
+        inp = inputs[qid]
+        areas = split_areas(inp.get("agreed_improvements"))
+        e, f = effect_level(inp.get("effect")), feasibility_level(inp.get("feasibility"))
+        if e is None or f is None:
+            if areas or is_yes(inp.get("to_plan")):
+                unrated.append(qid)
+            continue
+        c = cells[(e, f)]
+        c.questions.append(qid)
+        c.areas += len(areas)
+        if is_yes(inp.get("to_plan")) and decision_level(inp.get("decision")) != "rejected":
+            c.planned.append(qid)
+    return PriorityMatrix(cells, unrated)
+
+
+# ---------------------------------------------------------------- follow-up
+@dataclass
+class FollowUpItem:
+    id: str
+    theme: str
+    area: str
+    action: str
+    owner: str
+    deadline: dt.date | None
+    deadline_text: str
+    status: str
+    status_key: str  # not_started / in_progress / done / on_hold / unknown
+    overdue: bool
+    due_soon: bool
+    days_left: int | None
+    last_follow_up: str = ""
+    row: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def open(self) -> bool:
+        return self.status_key != "done"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output (``--json``)."""
+        return {"id": self.id, "theme": self.theme, "area": self.area, "action": self.action,
+                "owner": self.owner, "deadline": self.deadline.isoformat() if self.deadline else self.deadline_text,
+                "status": self.status, "overdue": self.overdue, "due_soon": self.due_soon,
+                "days_left": self.days_left, "last_follow_up": self.last_follow_up}
+
+
+def follow_up_items(rows: Iterable[Mapping[str, Any]], today: dt.date | None = None) -> list[FollowUpItem]:
+    today = today or dt.date.today()
+    items = []
+    for r in rows:
+        if row_is_blank(r):
+            continue
+        key = status_key(r.get("status")) or "unknown"
+        deadline = to_date(r.get("deadline"))
+        open_ = key != "done"
+        days = (deadline - today).days if deadline else None
+        items.append(FollowUpItem(
+            id=clean_text(r.get("id")), theme=clean_text(r.get("theme")), area=clean_text(r.get("area")),
+            action=clean_text(r.get("action")), owner=clean_text(r.get("owner")), deadline=deadline,
+            deadline_text=fmt_date(r.get("deadline")), status=clean_text(r.get("status")), status_key=key,
+            overdue=bool(open_ and deadline and deadline < today),
+            due_soon=bool(open_ and deadline and 0 <= (deadline - today).days <= DUE_SOON_DAYS),
+            days_left=days, last_follow_up=fmt_date(r.get("last_follow_up")), row=dict(r)))
+    return items
+
+
+def owner_matches(owner_cell: str, name: str) -> bool:
+    """Case-insensitive: ``name`` is a word-start match in the owner cell (``ida`` ~ ``Ida Holm / Bo``)."""
+    name = _fold(name)
+    if not name:
+        return True
+    return re.search(r"(?<!\w)" + re.escape(name), _fold(owner_cell)) is not None
+
+
+def filter_items(items: Iterable[FollowUpItem], owner: str | None = None,
+                 overdue_only: bool = False) -> list[FollowUpItem]:
+    out = [i for i in items if (owner is None or owner_matches(i.owner, owner)) and (i.overdue or not overdue_only)]
+    far = dt.date.max
+    out.sort(key=lambda i: (not i.overdue, not i.open, i.deadline or far, i.id))
+    return out
+
+
+NO_OWNER = Msg("(ingen ansvarlig)", "(no owner)")
+
+
+@dataclass
+class OwnerSummary:
+    owner: str
+    open: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    done: int = 0
+    total: int = 0
+
+
+def follow_up_summary(items: Iterable[FollowUpItem], lang: str = "da") -> list[OwnerSummary]:
+    by_owner: dict[str, OwnerSummary] = {}
+    for i in items:
+        name = i.owner or NO_OWNER(lang)
+        s = by_owner.setdefault(name.casefold(), OwnerSummary(name))
+        s.total += 1
+        s.open += i.open
+        s.overdue += i.overdue
+        s.due_soon += i.due_soon
+        s.done += not i.open
+    return sorted(by_owner.values(), key=lambda s: (-s.overdue, -s.open, s.owner.casefold()))
+
+
+FU_TITLE = Msg("Handleplan – opfølgning pr. {date}", "Action plan – follow-up as of {date}")
+FU_FILTER_OWNER = Msg("Ansvarlig: {owner}", "Owner: {owner}")
+FU_FILTER_OVERDUE = Msg("kun overskredne", "overdue only")
+FU_NONE = Msg("Ingen handlinger matcher.", "No actions match.")
+FU_OVERDUE = Msg("OVERSKREDET {days} dage", "OVERDUE {days} days")
+FU_DUE_SOON = Msg("frist om {days} dage", "due in {days} days")
+FU_DUE_TODAY = Msg("frist i dag", "due today")
+FU_NO_DEADLINE = Msg("ingen deadline", "no deadline")
+FU_TOTALS = Msg("{n} handlinger: {open} åbne, {overdue} overskredne, {soon} med frist inden for 14 dage.",
+                "{n} actions: {open} open, {overdue} overdue, {soon} due within 14 days.")
+FU_NO_ACTION = Msg("(ingen handling skrevet)", "(no action written)")
+
+
+def format_follow_up(rows: Sequence[FollowUpItem], lang: str = "da", today: dt.date | None = None,
+                     owner: str | None = None, overdue_only: bool = False) -> str:
+    """Plain text for the terminal: one block per action, overdue first."""
+    today = today or dt.date.today()
+    head = FU_TITLE(lang, date=today.strftime(DATE_FORMAT))
+    filters = ([FU_FILTER_OWNER(lang, owner=owner)] if owner else []) + ([FU_FILTER_OVERDUE(lang)] if overdue_only else [])
+    lines = [head + (f" ({', '.join(filters)})" if filters else ""), ""]
+    if not rows:
+        lines.append(FU_NONE(lang))
+        return "\n".join(lines)
+    for i in rows:
+        if i.overdue:
+            flag = FU_OVERDUE(lang, days=-(i.days_left or 0))
+        elif i.due_soon:
+            flag = FU_DUE_TODAY(lang) if i.days_left == 0 else FU_DUE_SOON(lang, days=i.days_left)
+        elif i.deadline is None and i.open:
+            flag = FU_NO_DEADLINE(lang)
+        else:
+            flag = ""
+        what = i.action or i.area or FU_NO_ACTION(lang)
+        first = f"{'!' if i.overdue else '-'} [{i.id}] {what}"
+        detail = " | ".join(x for x in (
+            i.owner or NO_OWNER(lang), i.deadline_text or "", i.status or status_text("not_started", lang), flag) if x)
+        lines.append(first)
+        if i.action and i.area:
+            lines.append(f"    {i.area}")
+        lines.append(f"    {detail}")
+    n_open = sum(i.open for i in rows)
+    lines += ["", FU_TOTALS(lang, n=len(rows), open=n_open, overdue=sum(i.overdue for i in rows),
+                            soon=sum(i.due_soon for i in rows))]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- previous round
+class PreviousScores(dict):
+    """question id -> agreed points of the previous round; ``.themes``: theme id -> mean."""
+
+    def __init__(self, questions: Mapping[str, float] | None = None, themes: Mapping[str, float] | None = None,
+                 round_id: str = ""):
+        super().__init__(questions or {})
+        self.themes: dict[str, float] = dict(themes or {})
+        self.round_id = round_id
+
+
+def points_value(value: Any) -> float | int | None:
+    if isinstance(value, bool) or is_blank(value):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() else float(value)
+    text = clean_text(value).replace(",", ".")
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    return int(f) if f.is_integer() else f
+
+
+def theme_means(points: Mapping[str, Any], catalogue: Catalogue | None) -> dict[str, float]:
+    if catalogue is None:
+        return {}
+    out = {}
+    for t in catalogue.themes:
+        vals = [points[q.id] for q in catalogue.questions_of(t.id) if points.get(q.id) is not None]
+        if vals:
+            out[t.id] = round(sum(vals) / len(vals), 1)
+    return out
+
+
+# ---------------------------------------------------------------- entry points (master)
+@dataclass
+class PlanResult:
+    path: Path
+    rows: int
+    added: list[str]
+    marked_removed: list[str]
+    new_manual: list[str]
+    kept_out: list[str]
+    open: int
+    overdue: int
+    due_soon: int
+    report: Report
+    lang: str = "da"
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = lang or self.lang
+        text = PLAN_DONE(lang, file=self.path.name, rows=self.rows, added=len(self.added),
+                         removed=len(self.marked_removed), open=self.open, overdue=self.overdue)
+        if self.report.problems:
+            text += "\n" + self.report.describe(lang)
+        return text
+
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        lang = lang or self.lang
+        return {"master": str(self.path), "rows": self.rows, "added": list(self.added),
+                "marked_removed": list(self.marked_removed), "new_manual": list(self.new_manual),
+                "kept_out": list(self.kept_out), "open": self.open, "overdue": self.overdue,
+                "due_soon": self.due_soon, "problems": [p.as_dict(lang) for p in self.report.problems]}
+
+
+PLAN_DONE = Msg(
+    "Handleplanen i {file} er bygget: {rows} rækker ({added} nye, {removed} med 'kilde fjernet'); "
+    "{open} åbne handlinger, {overdue} overskredne.",
+    "The action plan in {file} is built: {rows} rows ({added} new, {removed} marked 'source removed'); "
+    "{open} open actions, {overdue} overdue.")
+
+
+def _paths(root: str | Path):
+    from .round import RoundPaths
+
+    return root if hasattr(root, "master") else RoundPaths(Path(root))
+
+
+def _load_setup(paths):
+    from . import master
+
+    setup, _participants = master.load_round(paths.root)
+    return setup, _participants
+
+
+def build_plan(root: str | Path, lang: str | None = None, today: dt.date | None = None,
+               restore_deleted: bool = False) -> PlanResult:
+    """Build (or rebuild) the action plan in the master from the Konsensus sheet (CLI door).
+
+    Also refreshes the sheets ``Prioritering`` (effect x feasibility) and ``Opfølgning``.
+    Nothing anybody typed in the plan is lost (see the module docstring).
+    """
+    from ._workbook import MasterFile
+
+    paths = _paths(root)
+    setup, _ = _load_setup(paths)
+    lang = lang or getattr(setup, "lang", "da") or "da"
+    with MasterFile.edit(paths, lang) as wb:
+        result = render_plan(wb, setup, lang, today, restore_deleted, file=paths.master.name)
+    result.path = paths.master
+    return result
+
+
+def plan_into(wb: Any, root: str | Path, data: Any = None, lang: str = "da", today: dt.date | None = None,
+              restore_deleted: bool = False) -> PlanResult:
+    """The button door: render the plan into ``wb`` (a scratch copy of the live workbook).
+
+    ``data`` is the button's :class:`xl_kik.master.MasterData` (its ``setup`` is used).
+    """
+    paths = _paths(root)
+    setup = data.setup if data is not None else _load_setup(paths)[0]
+    result = render_plan(wb, setup, lang, today, restore_deleted, file=paths.master.name)
+    result.path = paths.master
+    return result
+
+
+def render_plan(wb: Any, setup: Any, lang: str = "da", today: dt.date | None = None,
+                restore_deleted: bool = False, file: str = "kik_master.xlsm") -> PlanResult:
+    """Read Konsensus and the plan from an openpyxl workbook, merge, and write the plan, the
+    state and the overview sheets back into it. Used by both doors."""
+    from . import sheets_konsensus, sheets_plan
+
+    today = today or dt.date.today()
+    catalogue = getattr(setup, "catalogue", None)
+    report = Report(file)
+    ws_k = sheets_plan.consensus_sheet(wb)
+    inputs = sheets_konsensus.read_inputs(ws_k) if ws_k is not None else {}
+    generated = generate_rows(inputs, catalogue, lang, report)
+    if not generated:
+        report.add(A_NOTHING_PLANNED(file=file, sheet=ws_k.title if ws_k is not None else ""))
+    table = sheets_plan.read_plan(wb, lang)
+    state = sheets_plan.read_state(wb) if table.found else None
+    merged = plan_merge(table.rows, generated, today, state, lang, restore_deleted)
+    _report_merge(report, merged, table, file)
+    layout = sheets_plan.write_plan(wb, merged.rows, table, lang)
+    for header in layout.restored:
+        report.add(A_HEADER_RENAMED(file=file, sheet=table.sheet, column=header))
+    sheets_plan.write_state(wb, merged.state)
+    order = list(catalogue.question_ids) if catalogue is not None else []
+    sheets_plan.write_priority(wb, priority_matrix(inputs, order), lang, today)
+    items = follow_up_items(merged.rows, today)
+    _check_rows(report, merged.rows, layout, file, lang)
+    sheets_plan.write_follow_up(wb, items, lang, today)
+    return PlanResult(Path(file), len(merged.rows), merged.added, merged.marked_removed, merged.new_manual,
+                      merged.kept_out, sum(i.open for i in items), sum(i.overdue for i in items),
+                      sum(i.due_soon for i in items), report, lang)
+
+
+def _report_merge(report: Report, merged: PlanMerge, table, file: str) -> None:
+    if merged.kept_out:
+        ids = ", ".join(merged.kept_out[:5]) + (" ..." if len(merged.kept_out) > 5 else "")
+        report.add(A_DELETED_KEPT_OUT(file=file, sheet=table.sheet, count=len(merged.kept_out), ids=ids))
+    for old_id, new_id, index, first in merged.renumbered:
+        row, first_row = table.sheet_row(index), table.sheet_row(first)
+        report.add(A_DUPLICATE_ID(file=file, sheet=table.sheet, cell=f"{table.id_letter}{row}",
+                                  id=old_id, row=row, first_row=first_row, new_id=new_id))
+
+
+def _check_rows(report: Report, rows, layout, file: str, lang: str) -> None:
+    known = " / ".join(STATUS_VALUES["en" if lang == "en" else "da"])
+    for i, r in enumerate(rows):
+        row = layout.first_data_row + i
+        if status_key(r.get("status")) is None and not isinstance(r.get("status"), Formula):
+            report.add(A_BAD_STATUS(file=file, sheet=layout.sheet, cell=f"{layout.letter('status')}{row}",
+                                    value=clean_text(r.get("status")), row=row, known=known))
+        for key in ("deadline",):
+            v = r.get(key)
+            if not is_blank(v) and not isinstance(v, Formula) and to_date(v) is None:
+                report.add(A_BAD_DATE(file=file, sheet=layout.sheet, cell=f"{layout.letter(key)}{row}",
+                                      value=clean_text(v), row=row,
+                                      column=COLUMN_BY_KEY[key].header(lang)))
+
+
+def read_plan_rows(root: str | Path) -> list[dict[str, Any]]:
+    """The plan's rows as they are saved in the master (read-only; works while Excel has it open)."""
+    from . import sheets_plan
+
+    paths = _paths(root)
+    return sheets_plan.read_plan_values(paths.master).rows
+
+
+def follow_up(root: str | Path, owner: str | None = None, overdue_only: bool = False,
+              today: dt.date | None = None, include_done: bool = False) -> list[FollowUpItem]:
+    """The plan's open actions (``include_done``: also completed ones), overdue first, then
+    by deadline, as saved in the master (read-only: works while Excel has it open).
+
+    ``owner`` matches case-insensitively at a word start (``ida`` finds ``Ida Holm``).
+    """
+    items = follow_up_items(read_plan_rows(root), today)
+    if not include_done:
+        items = [i for i in items if i.open]
+    return filter_items(items, owner, overdue_only)
+
+
+CARRY_COMMENT = Msg("[{date}] Overført fra runde {round} (status: {status}).",
+                    "[{date}] Carried over from round {round} (status: {status}).")
+
+
+@dataclass
+class CarryResult:
+    carried: list[str]
+    skipped_done: int
+    already_there: list[str]
+    previous: PreviousScores
+    old_round_id: str
+
+
+def _round_id_of(paths) -> str:
+    try:
+        setup, _ = _load_setup(paths)
+        return setup.round_id
+    except Exception:  # an old master from another version: the folder name is a fine label
+        return paths.root.name
+
+
+def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None = None,
+               lang: str | None = None) -> CarryResult:
+    """Copy the open actions of the old round's plan into the new round's plan.
+
+    Open = status is not *afsluttet*. Each row keeps its id and every value (extra columns
+    too); Kilde becomes ``overført fra <old round id>`` and a dated line is added to the
+    Kommentar (the earlier comments stay). Rows already in the new plan (same id) are left as
+    they are, so running it twice changes nothing. The old round's agreed scores are stored
+    in the new master (hidden sheet ``Forrige``) for :func:`previous_scores_from_master`.
+    """
+    from . import sheets_plan
+    from ._workbook import MasterFile
+
+    today = today or dt.date.today()
+    old_paths, new_paths = _paths(old_root), _paths(new_root)
+    old_id = _round_id_of(old_paths)
+    new_setup, _ = _load_setup(new_paths)
+    lang = lang or getattr(new_setup, "lang", "da") or "da"
+    old_table = sheets_plan.read_plan_values(old_paths.master)
+    prev = previous_scores(old_paths)
+    carried, already, skipped = [], [], 0
+    with MasterFile.edit(new_paths, lang) as wb:
+        table = sheets_plan.read_plan(wb, lang)
+        state = sheets_plan.read_state(wb) if table.found else PlanState()
+        present = {clean_text(r.get("id")) for r in table.rows}
+        rows = [dict(r) for r in table.rows if not row_is_blank(r)]
+        for r in old_table.rows:
+            if row_is_blank(r):
+                continue
+            if status_key(r.get("status")) == "done":
+                skipped += 1
+                continue
+            rid = clean_text(r.get("id"))
+            if rid in present:
+                already.append(rid)
+                continue
+            row = {k: v for k, v in r.items()}
+            if not rid:
+                rid = f"{old_id}-{len(carried) + 1}"
+            row["id"] = rid
+            note = CARRY_COMMENT(lang, date=today.strftime(DATE_FORMAT), round=old_id,
+                                 status=clean_text(r.get("status")) or status_text("not_started", lang))
+            old_comment = clean_text(r.get("comment"))
+            row["comment"] = f"{old_comment}\n{note}" if old_comment else note
+            row["source"] = SOURCE_CARRIED(lang, round=old_id)
+            rows.append(row)
+            carried.append(rid)
+            state.written[rid] = {"source": value_hash(row["source"])}
+            present.add(rid)
+        layout = table.with_extra_headers(old_table.headers)
+        sheets_plan.write_plan(wb, rows, layout, lang)
+        sheets_plan.write_state(wb, state)
+        sheets_plan.write_previous(wb, prev, lang)
+        sheets_plan.write_follow_up(wb, follow_up_items(rows, today), lang, today)
+    return CarryResult(carried, skipped, already, prev, old_id)
+
+
+def previous_scores(old_root: str | Path) -> PreviousScores:
+    """The old round's agreed points per question (``.themes``: mean per theme)."""
+    from . import sheets_konsensus, sheets_plan
+    import openpyxl
+
+    paths = _paths(old_root)
+    try:
+        setup, _ = _load_setup(paths)
+        catalogue, round_id = setup.catalogue, setup.round_id
+    except Exception:
+        catalogue, round_id = None, paths.root.name
+    wb = openpyxl.load_workbook(paths.master, data_only=True, keep_vba=False)
+    try:
+        ws = sheets_plan.consensus_sheet(wb)
+        inputs = sheets_konsensus.read_inputs(ws) if ws is not None else {}
+    finally:
+        wb.close()
+    points = {qid: p for qid, inp in inputs.items() if (p := points_value(inp.get("agreed_points"))) is not None}
+    return PreviousScores(points, theme_means(points, catalogue), round_id)
+
+
+def previous_scores_from_master(root_or_wb: Any) -> PreviousScores:
+    """Previous agreed scores stored in a master by :func:`carry_over` (empty if none).
+
+    Accepts a round folder / ``RoundPaths`` (read with calamine) or an open openpyxl workbook
+    (e.g. inside ``MasterFile.edit``).
+    """
+    from . import sheets_plan
+
+    if hasattr(root_or_wb, "sheetnames"):
+        return sheets_plan.read_previous(root_or_wb)
+    return sheets_plan.read_previous_values(_paths(root_or_wb).master)
+
+
+# ---------------------------------------------------------------- demo data
+_DEMO_ACTIONS = {
+    "da": ["Afhold temamøde i personalegruppen og aftal næste skridt",
+           "Beskriv arbejdsgangen på én side og del den på intranettet",
+           "Indfør fast punkt på teammødet hver måned",
+           "Lav en kort spørgeskemaundersøgelse blandt brugerne",
+           "Udarbejd plan for kompetenceudvikling med MED-udvalget",
+           "Aftal målepunkter og følg op i ledergruppen hvert kvartal"],
+    "en": ["Hold a theme meeting with staff and agree on next steps",
+           "Describe the workflow on one page and share it on the intranet",
+           "Add a standing item to the monthly team meeting",
+           "Run a short survey among users",
+           "Draft a competence development plan with the works council",
+           "Agree on measures and follow up in the management team each quarter"],
+}
+_DEMO_GOALS = {
+    "da": ["80 % af medarbejderne kender den nye arbejdsgang", "Tilfredshed over 4 af 5 i næste måling",
+           "Plan godkendt i MED", "Sygefravær under 5 %"],
+    "en": ["80% of staff know the new workflow", "Satisfaction above 4 of 5 in the next survey",
+           "Plan approved by the works council", "Absence below 5%"],
+}
+
+
+def demo_fill_plan(root: str | Path, today: dt.date | None = None, seed: int = 7) -> int:
+    """Fill realistic owners, actions, dates and statuses into empty cells (demo only).
+
+    Only empty cells are filled; returns how many rows were touched. Some actions end up
+    overdue, some due soon, some done, so the follow-up sheet has something to show.
+    """
+    from . import sheets_plan
+    from ._workbook import MasterFile
+
+    today = today or dt.date.today()
+    paths = _paths(root)
+    setup, participants = _load_setup(paths)
+    lang = getattr(setup, "lang", "da") or "da"
+    owners = [p.name for p in participants if getattr(p, "role", "") == "leder"] or [p.name for p in participants]
+    owners = owners[:4] or ["Leder"]
+    rnd = random.Random(seed)
+    statuses = STATUS_VALUES["en" if lang == "en" else "da"]
+    plans = [  # (start offset, deadline offset, status index)
+        (-60, -10, 1), (-30, 5, 1), (-20, 40, 0), (-90, -30, 2), (-10, 90, 0), (-45, -3, 0), (0, 12, 1),
+        (-120, -60, 2), (-15, 150, 3),
+    ]
+    touched = 0
+    with MasterFile.edit(paths, lang) as wb:
+        table = sheets_plan.read_plan(wb, lang)
+        rows = [dict(r) for r in table.rows if not row_is_blank(r)]
+        for i, r in enumerate(rows):
+            start, due, st = plans[i % len(plans)]
+            fills = {
+                "action": rnd.choice(_DEMO_ACTIONS[lang if lang == "en" else "da"]),
+                "goal": rnd.choice(_DEMO_GOALS[lang if lang == "en" else "da"]),
+                "owner": owners[i % len(owners)],
+                "start": today + dt.timedelta(days=start),
+                "deadline": today + dt.timedelta(days=due),
+                "resources": f"{rnd.choice([4, 8, 16, 24, 40])} timer" if lang != "en" else f"{rnd.choice([4, 8, 16])} hours",
+                "last_follow_up": today - dt.timedelta(days=rnd.choice([3, 10, 20])) if st else None,
+            }
+            changed = False
+            for key, value in fills.items():
+                if value is not None and is_blank(r.get(key)):
+                    r[key] = value
+                    changed = True
+            if status_key(r.get("status")) == "not_started" and st:
+                r["status"] = statuses[st]
+                changed = True
+            touched += changed
+        sheets_plan.write_plan(wb, rows, table, lang)
+        sheets_plan.write_follow_up(wb, follow_up_items(rows, today), lang, today)
+    return touched
