@@ -126,13 +126,13 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
 
     root = _root(args)
     if not (args.owner or args.overdue or args.list):
-        result = actionplan.build_plan(root, lang=args.lang)
+        result = actionplan.build_plan(root, lang=args.lang, restore_deleted=args.restore_deleted)
         out.say(result.summary(out.lang))
         out.result(**result.as_dict())
         return 0
     rows = actionplan.follow_up(root, owner=args.owner, overdue_only=args.overdue)
-    out.say(actionplan.format_follow_up(rows, out.lang))
-    out.result(actions=rows)
+    out.say(actionplan.format_follow_up(rows, out.lang, owner=args.owner, overdue_only=args.overdue))
+    out.result(actions=[r.as_dict() for r in rows])
     return 0
 
 
@@ -278,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--owner", default=None, help="kun handlinger for denne ansvarlige")
     s.add_argument("--overdue", action="store_true", help="kun overskredne handlinger")
     s.add_argument("--list", action="store_true", help="vis alle åbne handlinger")
+    s.add_argument("--restore-deleted", action="store_true",
+                   help="hent rækker tilbage, som nogen har slettet fra handleplanen")
 
     s = sub.add_parser("demo", parents=[common], help="kør en hel demo-runde / run a whole demo round")
     s.add_argument("dir")
