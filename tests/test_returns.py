@@ -420,3 +420,58 @@ def test_sheet_calamine_cannot_parse_is_a_damaged_file(tmp_path, setup, people, 
     monkeypatch.setattr(intake.RawWorkbook, "rows", broken)
     res = read_return(path, setup, people)
     assert res.report.codes() == ["F010"] and res.response is None
+
+
+def _set_saved_at(data: bytes, stamp: str) -> bytes:
+    """The workbook as if its program had saved it at ``stamp`` (docProps/core.xml modified)."""
+    import io
+    import re
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                part = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", part)
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
+def test_blank_copy_stored_later_never_replaces_real_answers(tmp_path, setup, people):
+    """An untouched copy of the outgoing file (e.g. the invitation's attachment saved into the
+    returns folder afterwards) has the newest file time but must not win over the answers."""
+    folder = tmp_path / "retur"
+    folder.mkdir()
+    template = scoring.ScoringTemplate(setup)
+    answered = folder / "svar.xlsx"
+    answered.write_bytes(filled(template.render(people[0]), standard_answers(setup)))
+    blank = folder / "original.xlsx"
+    blank.write_bytes(template.render(people[0]))
+    _touch(answered, 1_700_000_000)
+    _touch(blank, 1_800_000_000)
+    col = collect_returns(folder, setup, people)
+    assert col.responses["D01"].file == answered
+    assert col.responses["D01"].answered > 0
+    assert [r.path for r in col.superseded] == [blank]
+
+
+def test_workbook_save_time_beats_file_time(tmp_path, setup, people):
+    """The attachment stored last is not necessarily the version saved last by the participant."""
+    folder = tmp_path / "retur"
+    folder.mkdir()
+    template = scoring.ScoringTemplate(setup)
+    q0 = setup.question_ids[0]
+    std = standard_answers(setup)
+    late = folder / "rettet.xlsx"
+    late.write_bytes(_set_saved_at(filled(template.render(people[0]), {**std, q0: {**std[q0], "points": 3}}),
+                                   "2026-11-20T10:00:00Z"))
+    early = folder / "første.xlsx"
+    early.write_bytes(_set_saved_at(filled(template.render(people[0]), {**std, q0: {**std[q0], "points": 1}}),
+                                    "2026-11-19T10:00:00Z"))
+    _touch(late, 1_700_000_000)   # stored first ...
+    _touch(early, 1_800_000_000)  # ... the older version stored afterwards
+    col = collect_returns(folder, setup, people)
+    assert col.responses["D01"].file == late
+    assert col.responses["D01"].answers[q0].points == 3

@@ -301,6 +301,36 @@ class Response:
     saved_at: str = ""       # docProps/core.xml modified (ISO text), "" if absent
     round_id: str = ""
 
+    @property
+    def has_content(self) -> bool:
+        """True when the participant wrote anything: points or text."""
+        return self.answered > 0 or any(a.strengths or a.improvements or a.ideas for a in self.answers.values())
+
+    @property
+    def saved_time(self) -> float:
+        """When the participant's program last saved the workbook (core properties), else the
+        file's mtime. The mtime says when an attachment was stored, not when it was filled in,
+        so it is only the fallback."""
+        text = (self.saved_at or "").strip()
+        if text:
+            try:
+                stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if stamp.tzinfo is None:
+                    stamp = stamp.replace(tzinfo=dt.timezone.utc)
+                return stamp.timestamp()
+            except ValueError:
+                pass
+        return self.modified
+
+
+def _recency(res: "ReturnResult") -> tuple:
+    """Order of returns from one participant: a return with content always beats an empty
+    one (an untouched copy of the outgoing file must never replace real answers), then the
+    workbook's own save time, then the file time, then the name."""
+    r = res.response
+    assert r is not None
+    return (r.has_content, r.saved_time, r.modified, res.path.name)
+
 
 @dataclass
 class ReturnResult:
@@ -871,7 +901,7 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
     responses: dict[str, Response] = {}
     superseded: list[ReturnResult] = []
     for pid, group in by_pid.items():
-        group.sort(key=lambda res: (res.response.modified, res.response.saved_at, res.path.name))
+        group.sort(key=_recency)
         newest = group[-1]
         responses[pid] = newest.response
         older = group[:-1]
