@@ -123,6 +123,19 @@ def test_participant_types_answers(libreoffice, tmp_path):
     kinds = {dv.type for dv in ev.data_validations.dataValidation}
     assert {"whole", "textLength"} <= kinds
 
+    # ---- the merge reader accepts the LibreOffice-saved return with exactly the typed answers
+    from xl_kik.returns import read_return
+
+    result = read_return(saved, setup, [PARTICIPANT])
+    assert result.accepted, result.report.describe()
+    assert not result.report.errors, result.report.describe()
+    got = result.response.answers
+    assert got["1.1"].points == 60 and got["1.2"].points == 0 and got["8.2"].points == 100
+    assert got["1.1"].strengths == STRENGTH and got["1.1"].improvements == LONG_TEXT
+    assert all(got[q].points is None for q in ("1.3", "2.1", "2.2", "2.3"))
+    assert result.response.answered == 3
+    assert "LibreOffice" in result.response.saved_by
+
 
 def _with_cached_zero(data: bytes) -> bytes:
     """The same workbook, but the progress formula carries XlsxWriter's default cached 0."""
