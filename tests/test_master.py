@@ -123,7 +123,7 @@ def test_sheets_content(paths):
     assert questions == [list(r) for r in catalogue.to_rows(catalogue.builtin("kik"))]
     conf = wb.get_sheet_by_name("xlwings.conf").to_python()
     assert [r[0] for r in conf] == [k for k, _ in master.interpreter_config()]
-    for key in ("status", "answers", "consensus", "plan"):
+    for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
         first = wb.get_sheet_by_name(master.SHEET_NAMES["da"][key]).to_python()[0][0]
         assert first.startswith("Her kommer")
     meta = dict((r[0], r[1]) for r in wb.get_sheet_by_name("_kik").to_python())
@@ -162,11 +162,73 @@ def test_refuses_to_overwrite(paths, tmp_path):
     assert paths.master.read_bytes() == before
 
 
+def test_action_plan_sheets_in_the_contract(paths):
+    """The plan's sheets exist from init, with codeNames and VBA document modules, in working order."""
+    with zipfile.ZipFile(paths.master) as zf:
+        infos, _ = master.workbook_sheets(zf)
+    visible = [i.name for i in infos if i.state == "visible"]
+    assert visible[visible.index("Konsensus"):] == ["Konsensus", "Prioritering", "Handleplan", "Opfølgning"]
+    states = {i.name: (i.codename, i.state) for i in infos}
+    assert states["Forrige"] == ("shPrevious", "hidden") and states["_plan"] == ("shPlanState", "veryHidden")
+    from xl_kik import sheets_plan
+
+    wb = openpyxl.load_workbook(paths.master, keep_vba=True)
+    for kind in ("priority", "plan", "follow_up", "previous", "state", "consensus"):
+        ws = sheets_plan.find_sheet(wb, kind)
+        assert ws is not None and ws.sheet_properties.codeName == sheets_plan.CODE_NAMES[kind], kind
+        assert ws.sheet_properties.codeName == master.CODE_NAMES[sheets_plan._MASTER_KEY[kind]]
+
+
+def test_smtp_rows_on_the_setup_sheet(paths):
+    wb = CalamineWorkbook.from_path(str(paths.master))
+    rows = wb.get_sheet_by_name("Opsætning").to_python(skip_empty_area=False)
+    by_key = {r[0]: r for r in rows if r and r[0] in master.SMTP_KEYS}
+    assert list(by_key) == list(master.SMTP_KEYS)
+    assert all(r[2] in ("", None) for r in by_key.values())  # empty: drafts only until filled in
+    assert by_key["smtp_host"][1] == "Mailserver (SMTP)"
+    first = next(i for i, r in enumerate(rows, start=1) if r and r[0] == "smtp_host")
+    assert first == master.smtp_first_row() > master.SETUP_FIRST_ROW + len(master.SETUP_KEYS)
+    note = by_key["smtp_password_env"][3]
+    assert "aldrig" in note and "XL_KIK_SMTP_PASSWORD" in note
+    from xl_kik import mail
+
+    assert master.DEFAULT_PASSWORD_ENV == mail.DEFAULT_PASSWORD_ENV
+    assert mail.smtp_settings(paths.root) is None  # empty rows: not set up
+    dvs = {str(dv.sqref): dv for dv in openpyxl.load_workbook(paths.master)["Opsætning"].data_validations.dataValidation}
+    tls_row = first + master.SMTP_KEYS.index("smtp_tls")
+    assert dvs[f"C{tls_row}"].formula1 == '"starttls,ssl,ingen"'
+    # load_round ignores them, filled in or not; mail reads them
+    for key, value in (("smtp_host", "smtp.kommune.dk"), ("smtp_port", 465), ("smtp_tls", "ssl"),
+                       ("smtp_user", "kik"), ("smtp_sender", "kik@kommune.dk"), ("smtp_password_env", "KIK_PW")):
+        set_setup(paths, key, value)
+    setup, _ = master.load_round(paths.root)
+    assert setup.unit == "Børnehuset Solsikken"
+    s = mail.smtp_settings(paths.root)
+    assert (s.host, s.port, s.tls, s.user, s.sender, s.password_env) == (
+        "smtp.kommune.dk", 465, "ssl", "kik", "kik@kommune.dk", "KIK_PW")
+
+
+def test_demo_round_has_no_sheet_without_codename(tmp_path):
+    """After the whole demo (merge, seminar, plan), verify_master and doctor have no S127."""
+    from xl_kik import doctor
+    from xl_kik.demo import run_demo
+
+    run_demo(tmp_path / "demo", participants=4, say=lambda _text: None)
+    problems = master.verify_master(tmp_path / "demo")
+    assert [p.code for p in problems] == []
+    findings = doctor.check(tmp_path / "demo", platform="linux")
+    assert [f.check for f in findings if f.severity != "ok"] == []
+    assert not any("S127" in f.check for f in findings)
+
+
 def test_english_master(tmp_path):
     paths = make_round(tmp_path, lang="en")
     data = master.read_master(paths.root)
     assert data.sheet_names["setup"] == "Setup" and data.setup.lang == "en"
     assert master.verify_master(paths.master) == []
+    assert data.sheet_names["priority"] == "Priorities" and data.sheet_names["follow_up"] == "Follow-up"
+    rows = CalamineWorkbook.from_path(str(paths.master)).get_sheet_by_name("Setup").to_python(skip_empty_area=False)
+    assert [r[1] for r in rows if r and r[0] == "smtp_tls"] == ["Encryption"]
     wb = CalamineWorkbook.from_path(str(paths.master))
     assert wb.get_sheet_by_name("Participants").to_python()[0][:2] == ["Id", "Name"]
 
@@ -714,11 +776,56 @@ def test_merge_button_bridge_matches_cli(tmp_path):
              if isinstance(c.value, str) and "=HYPERLINK" in c.value]
     assert len(texts) >= 3 and all(c.data_type == "s" for c in texts)
     assert any(c.value == EVIL for c in texts)
-    # the plan button on the same live book: its table and its helper sheets arrive
+    # the plan button on the same live book: its table and its helper sheets (already in the
+    # contract since init, so none is added) end like the CLI's, also after a row was deleted
     pytest.importorskip("xl_kik.actionplan")
+    from xl_kik import actionplan
+
+    seminar = {0: ("Fælles mål for året\nVærdier i hverdagen", "Ja", "Vedtaget", "Høj", "Let"),
+               2: ("Overblik over budgettet", "Ja", "Afventer", "Middel", "Svær")}
+    _type_seminar(live, seminar)
+    with MasterFile.edit(RoundPaths(cli_copy)) as wb:
+        _type_seminar(wb, seminar)
+    actionplan.build_plan(cli_copy)
     assert "Handleplan" in buttons.do_plan(_ctx(live, paths.root))
+    assert set(live.sheetnames) == set(master.SHEET_NAMES["da"].values())
+    plan_sheets = [master.SHEET_NAMES["da"][k] for k in master.PLAN_SHEET_KEYS]
+    _assert_same_sheets(live, openpyxl.load_workbook(cli_copy / MASTER_NAME, keep_vba=True), plan_sheets)
     assert [c.value for c in live["Handleplan"][1]][:3] == ["Id", "Tema", "Spørgsmål"]
-    added = set(live.sheetnames) - set(master.SHEET_NAMES["da"].values())
-    assert added and all(name in live.sheetnames for name in added)
+    assert live["Handleplan"].max_row == 4 and live["_plan"].sheet_state == "veryHidden"
+    # a person deletes the second row in both; the next build keeps it deleted in both
+    deleted = live["Handleplan"]["A3"].value
+    live["Handleplan"].delete_rows(3)
+    with MasterFile.edit(RoundPaths(cli_copy)) as wb:
+        assert wb["Handleplan"]["A3"].value == deleted
+        wb["Handleplan"].delete_rows(3)
+    actionplan.build_plan(cli_copy)
+    buttons.do_plan(_ctx(live, paths.root))
+    cli = openpyxl.load_workbook(cli_copy / MASTER_NAME, keep_vba=True)
+    _assert_same_sheets(live, cli, plan_sheets)
+    ids = [r[0] for r in live["Handleplan"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(ids) == 2 and deleted not in ids
+    assert [deleted, "deleted"] in [list(r[:2]) for r in live["_plan"].iter_rows(values_only=True)]
     # the live book was not saved by the body; the file on disk is unchanged until Excel saves
     assert openpyxl.load_workbook(paths.master)["Konsensus"]["A1"].value.startswith("Her kommer")
+
+
+def _type_seminar(wb, seminar: dict) -> None:
+    """Type consensus-seminar inputs into the n-th question rows of Konsensus."""
+    ws = wb["Konsensus"]
+    key_row = next(r for r in range(1, 20) if ws.cell(r, 1).value == "qid")
+    cols = {ws.cell(key_row, c).value: c for c in range(1, ws.max_column + 1) if ws.cell(key_row, c).value}
+    rows = [r for r in range(key_row + 1, ws.max_row + 1)
+            if isinstance(ws.cell(r, 1).value, str) and re.match(r"^\d+\.\d+$", ws.cell(r, 1).value)]
+    for n, values in seminar.items():
+        for key, value in zip(("agreed_improvements", "to_plan", "decision", "effect", "feasibility"), values):
+            ws.cell(rows[n], cols[key]).value = value
+
+
+def _assert_same_sheets(got_wb, want_wb, names) -> None:
+    for name in names:
+        got, want = _values(got_wb[name]), _values(want_wb[name])
+        width = max([len(r) for r in got + want] or [0])
+        pad = lambda rows: [tuple(r) + (None,) * (width - len(r)) for r in rows]  # noqa: E731
+        strip = lambda rows: [r for r in pad(rows) if any(v is not None for v in r)]  # noqa: E731
+        assert strip(got) == strip(want), name

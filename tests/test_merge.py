@@ -260,6 +260,134 @@ def test_previous_round_column(round3, tmp_path):
     assert ws.cell(rows["2.1"], COL["previous"]).value == prev["2.1"]["agreed_points"]
 
 
+@pytest.fixture
+def next_round(tmp_path):
+    """A demo round (merged, seminar, plan) as OLD, then 'init NEW --previous OLD', generate,
+    returns and merge. OLD's first theme also has a separately agreed theme score."""
+    import random
+
+    from xl_kik import actionplan
+    from xl_kik.demo import run_demo
+    from xl_kik.sheets_konsensus import THEME_KEY
+    from xl_kik.workflow import init_round
+
+    old = tmp_path / "old"
+    run_demo(old, participants=4, say=lambda _text: None)
+    with MasterFile.edit(RoundPaths(old)) as wb:
+        ws = MasterFile.sheet_by_codename(wb, "shConsensus")
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == f"{THEME_KEY}1")
+        ws.cell(row, COL["agreed_points"]).value = 77
+    old_setup, old_people = master.load_round(old)
+    new = tmp_path / "new"
+    init_round(new, unit=old_setup.unit, participants=old_people, catalogue=catalogue.builtin("kik"),
+               scale=catalogue.scale("0-100"), previous_root=old)
+    files = generate_round(new)
+    rng = random.Random(3)
+    for _participant, path in files[:3]:
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        simulate.fill_workbook(path, RoundPaths(new).returns / path.name, simulate.random_answers(layout, rng))
+    return old, new, actionplan.previous_scores(old), old_setup.round_id
+
+
+def _theme_block(ws) -> dict[str, int]:
+    return {ws.cell(r, 1).value[len("theme:"):]: r for r in range(1, ws.max_row + 1)
+            if isinstance(ws.cell(r, 1).value, str) and ws.cell(r, 1).value.startswith("theme:")}
+
+
+def test_next_round_shows_previous_scores_and_open_actions(next_round):
+    old, new, prev, old_id = next_round
+    assert prev and prev.themes["1"] == 77  # the separately agreed theme score wins over the mean
+    # init stored them (hidden sheet Forrige); a merge without --previous shows them
+    result = merge.merge_round(new)
+    assert result.returned == 3
+    wb, ws = konsensus(new)
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    shown = {q: ws.cell(rows[q], COL["previous"]).value for q in prev}
+    assert shown == dict(prev)
+    themes = _theme_block(ws)
+    assert set(themes) == {t.id for t in catalogue.builtin("kik").themes}
+    header = min(themes.values()) - 1
+    assert ws.cell(header, merge.THEME_PREVIOUS_COL).value == "Forrige runde"
+    assert ws.cell(header, merge.THEME_CHANGE_COL).value == "Ændring siden sidst"
+    for tid, r in themes.items():
+        assert ws.cell(r, merge.THEME_PREVIOUS_COL).value == prev.themes.get(tid), tid
+        assert str(ws.cell(r, merge.THEME_CHANGE_COL).value).startswith("=IF(")
+    # the columns people own are untouched by that; merging again keeps the same values
+    merge.merge_round(new)
+    again = konsensus(new)[1]
+    assert {q: again.cell(rows[q], COL["previous"]).value for q in prev} == dict(prev)
+    assert {t: again.cell(r, merge.THEME_PREVIOUS_COL).value for t, r in themes.items()} == \
+        {t: prev.themes.get(t) for t in themes}
+    # the old round's open actions are in the new plan, marked as carried over
+    from xl_kik import actionplan, sheets_plan
+
+    old_rows = sheets_plan.read_plan_values(RoundPaths(old).master).rows
+    open_ids = {r["id"] for r in old_rows if actionplan.status_key(r.get("status")) != "done"}
+    new_rows = sheets_plan.read_plan_values(RoundPaths(new).master).rows
+    assert open_ids and {r["id"] for r in new_rows} == open_ids
+    assert all(r["source"] == f"overført fra {old_id}" for r in new_rows)
+    # the new master is still clean for 'doctor' (no sheet without codeName)
+    assert master.verify_master(new) == []
+
+
+def test_explicit_previous_round_gives_theme_scores(next_round, tmp_path):
+    old, new, prev, _old_id = next_round
+    got = merge.read_previous(old)
+    assert dict(got) == dict(prev) and got.themes == prev.themes
+    # --previous wins over what init stored; a mapping without themes gets the means per theme
+    merge.merge_round(new, previous={"1.1": 10, "1.2": 30})
+    wb, ws = konsensus(new)
+    themes = _theme_block(ws)
+    assert ws.cell(themes["1"], merge.THEME_PREVIOUS_COL).value == 20
+    assert ws.cell(themes["2"], merge.THEME_PREVIOUS_COL).value is None
+    # the button door (scratch copy of the live book, values only) finds the stored scores too
+    from xl_kik import buttons
+    from xl_kik._workbook import OpenpyxlSheetWriter
+
+    fresh = tmp_path / "fresh"
+    import shutil
+
+    shutil.copytree(new, fresh)
+    with MasterFile.edit(RoundPaths(fresh)) as wb:  # as after init: nothing merged yet
+        ws = MasterFile.sheet_by_codename(wb, "shConsensus")
+        ws._cells.clear()
+        ws["A1"] = master.PLACEHOLDERS["consensus"]("da")
+    live = openpyxl.load_workbook(RoundPaths(fresh).master, keep_vba=True)
+    writer = OpenpyxlSheetWriter(live)
+    names = buttons.live_sheet_names(writer)
+    buttons.do_merge(buttons.ButtonContext(root=fresh, writer=writer, lang="da", sheet_names=names))
+    ws = live["Konsensus"]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    assert {q: ws.cell(rows[q], COL["previous"]).value for q in prev} == dict(prev)
+    assert ws.cell(_theme_block(ws)["1"], merge.THEME_PREVIOUS_COL).value == 77
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_change_since_last_time(next_round, tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from xl_kik import _office
+
+    if not _office.find_soffice():
+        pytest.skip("LibreOffice (soffice) not installed")
+    old, new, prev, _old_id = next_round
+    merge.merge_round(new)
+    with MasterFile.edit(RoundPaths(new)) as wb:
+        ws = MasterFile.sheet_by_codename(wb, "shConsensus")
+        themes = _theme_block(ws)
+        rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+        for q in catalogue.builtin("kik").questions_of("1"):
+            ws.cell(rows[q.id], COL["agreed_points"]).value = 80
+        ws.cell(themes["2"], COL["agreed_points"]).value = 50  # a separately agreed theme score
+    out = _office.convert([RoundPaths(new).master], "xlsx", tmp_path / "lo")[0]
+    values = {r[0]: r for r in CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Konsensus").to_python()
+              if r and r[0]}
+    change = merge.THEME_CHANGE_COL - 1
+    assert values["theme:1"][change] == pytest.approx(80 - 77)
+    assert values["theme:2"][change] == pytest.approx(50 - prev.themes["2"])
+    assert values["theme:3"][change] in ("", None)  # nothing agreed yet in this round
+
+
 def test_english_master(tmp_path):
     root = tmp_path / "en"
     files = make_round(root, lang="en", people=NAMES[:2])

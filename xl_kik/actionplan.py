@@ -768,7 +768,8 @@ def format_follow_up(rows: Sequence[FollowUpItem], lang: str = "da", today: dt.d
 
 # ---------------------------------------------------------------- previous round
 class PreviousScores(dict):
-    """question id -> agreed points of the previous round; ``.themes``: theme id -> mean."""
+    """question id -> agreed points of the previous round; ``.themes``: theme id -> theme score
+    (the separately agreed one, else the mean of the agreed points)."""
 
     def __init__(self, questions: Mapping[str, float] | None = None, themes: Mapping[str, float] | None = None,
                  round_id: str = ""):
@@ -1040,7 +1041,8 @@ def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None
 
 
 def previous_scores(old_root: str | Path) -> PreviousScores:
-    """The old round's agreed points per question (``.themes``: mean per theme)."""
+    """The old round's agreed points per question (``.themes``: the separately agreed theme
+    score where one was typed, else the mean of the theme's agreed points)."""
     from . import sheets_konsensus, sheets_plan
     import openpyxl
 
@@ -1054,10 +1056,14 @@ def previous_scores(old_root: str | Path) -> PreviousScores:
     try:
         ws = sheets_plan.consensus_sheet(wb)
         inputs = sheets_konsensus.read_inputs(ws) if ws is not None else {}
+        theme_inputs = sheets_konsensus.read_theme_inputs(ws) if ws is not None else {}
     finally:
         wb.close()
     points = {qid: p for qid, inp in inputs.items() if (p := points_value(inp.get("agreed_points"))) is not None}
-    return PreviousScores(points, theme_means(points, catalogue), round_id)
+    themes = theme_means(points, catalogue)
+    # a separately agreed theme score (theme-score block of Konsensus) is the theme's score
+    themes.update({t: p for t, raw in theme_inputs.items() if (p := points_value(raw)) is not None})
+    return PreviousScores(points, themes, round_id)
 
 
 def previous_scores_from_master(root_or_wb: Any) -> PreviousScores:

@@ -41,7 +41,7 @@ from typing import Any, Callable
 from ._i18n import Msg
 from ._workbook import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
 from .errors import KikError
-from .master import CODE_NAMES, NAME_LAST_RUN, SHEET_NAMES, MasterData, parse_master
+from .master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
 from .round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.buttons")
@@ -145,6 +145,9 @@ def _render_with_core(ctx: ButtonContext, module: str, function: str, keys: tupl
     skip = {ctx.sheet_names.get("conf"), ctx.sheet_names.get("start")}
     wanted = [n for n in ctx.writer.sheet_names() if n not in skip]
     wb = scratch_workbook(ctx.writer, wanted)
+    for key, name in ctx.sheet_names.items():  # the core finds its sheets by codeName (renamed ones too)
+        if key in CODE_NAMES and name in wb.sheetnames:
+            wb[name].sheet_properties.codeName = CODE_NAMES[key]
     before = {ws.title: sheet_values(ws) for ws in wb.worksheets}
     result = fn(wb, ctx.root, data, lang=ctx.lang)
     # the core's own sheets, plus every sheet it added or changed (e.g. the plan's helpers)
@@ -161,7 +164,9 @@ def do_merge(ctx: ButtonContext) -> str:
 
 
 def do_plan(ctx: ButtonContext) -> str:
-    return _render_with_core(ctx, "xl_kik.actionplan", "plan_into", ("plan",))
+    # every sheet the plan renders: the overviews and the hidden state (ids written and
+    # deleted), so a deleted row stays deleted and the live book ends like the CLI's master
+    return _render_with_core(ctx, "xl_kik.actionplan", "plan_into", PLAN_SHEET_KEYS)
 
 
 def open_folder(path: Path) -> None:

@@ -54,21 +54,27 @@ FORMAT = "xl_kik.master/1"
 GENERATOR = f"xl_kik {__version__}"
 
 # ---------------------------------------------------------------- the contract
-SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "plan",
-              "conf", "meta")
+#: Tab order: the visible sheets in working order, then the hidden helpers.
+SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "priority", "plan",
+              "follow_up", "previous", "plan_state", "conf", "meta")
 SHEET_NAMES: dict[str, dict[str, str]] = {
     "da": {"start": "Start", "setup": "Opsætning", "participants": "Deltagere", "questions": "Spørgsmål",
-           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "plan": "Handleplan",
+           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "priority": "Prioritering",
+           "plan": "Handleplan", "follow_up": "Opfølgning", "previous": "Forrige", "plan_state": "_plan",
            "conf": "xlwings.conf", "meta": "_kik"},
     "en": {"start": "Start", "setup": "Setup", "participants": "Participants", "questions": "Questions",
-           "status": "Status", "answers": "Answers", "consensus": "Consensus", "plan": "Action plan",
+           "status": "Status", "answers": "Answers", "consensus": "Consensus", "priority": "Priorities",
+           "plan": "Action plan", "follow_up": "Follow-up", "previous": "Previous", "plan_state": "_plan",
            "conf": "xlwings.conf", "meta": "_kik"},
 }
 CODE_NAMES: dict[str, str] = {
     "start": "shStart", "setup": "shSetup", "participants": "shParticipants", "questions": "shQuestions",
-    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "plan": "shPlan",
+    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "priority": "shPriority",
+    "plan": "shPlan", "follow_up": "shFollowUp", "previous": "shPrevious", "plan_state": "shPlanState",
     "conf": "shXlwingsConf", "meta": "shMeta",
 }
+#: Sheets the action plan renders (``xl_kik.sheets_plan``): the plan, its overviews and its state.
+PLAN_SHEET_KEYS = ("priority", "plan", "follow_up", "plan_state")
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 #: Excel table names (same in both languages, so code never depends on the language).
 TABLE_PARTICIPANTS = "Deltagere"
@@ -81,6 +87,17 @@ NAME_SETUP = "KIK_SETUP"
 SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
               "created", "threshold", "anonymise", "previous_round")
 SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
+#: Optional e-mail settings (read by :mod:`xl_kik.mail`), below the round's settings after one
+#: blank row and a section heading. ``load_round`` does not read them.
+SMTP_KEYS = ("smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_sender", "smtp_password_env")
+SMTP_TLS_VALUES = {"da": ("starttls", "ssl", "ingen"), "en": ("starttls", "ssl", "none")}
+DEFAULT_PASSWORD_ENV = "XL_KIK_SMTP_PASSWORD"  # the same default as xl_kik.mail
+
+
+def smtp_first_row() -> int:
+    """1-based row of the first SMTP key on the setup sheet (after a blank row and a heading)."""
+    return SETUP_FIRST_ROW + len(SETUP_KEYS) + 2
+
 PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe"],
                        "en": ["Id", "Name", "E-mail", "Role", "Group"]}
 YES_NO = {"da": ("Ja", "Nej"), "en": ("Yes", "No")}
@@ -122,6 +139,32 @@ SETUP_HELP: dict[str, Msg] = {
                           "The previous round's folder (for comparison and the action plan)."),
 }
 
+SMTP_TITLE = Msg("E-mail (valgfrit): send invitationer direkte fra xl_kik",
+                 "E-mail (optional): send the invitations directly from xl_kik")
+SMTP_LABELS: dict[str, Msg] = {
+    "smtp_host": Msg("Mailserver (SMTP)", "Mail server (SMTP)"),
+    "smtp_port": Msg("Port", "Port"),
+    "smtp_tls": Msg("Kryptering", "Encryption"),
+    "smtp_user": Msg("Brugernavn", "User name"),
+    "smtp_sender": Msg("Afsender (e-mailadresse)", "Sender (e-mail address)"),
+    "smtp_password_env": Msg("Miljøvariabel med adgangskoden", "Environment variable with the password"),
+}
+SMTP_HELP: dict[str, Msg] = {
+    "smtp_host": Msg("Fx smtp.kommune.dk. Tom = xl_kik laver kun mailkladder (.eml), som du selv sender.",
+                     "E.g. smtp.example.org. Empty = xl_kik only makes e-mail drafts (.eml) that you send yourself."),
+    "smtp_port": Msg("Tom = 587 (starttls), 465 (ssl) eller 25 (ingen).",
+                     "Empty = 587 (starttls), 465 (ssl) or 25 (none)."),
+    "smtp_tls": Msg("starttls, ssl eller ingen. Tom = efter porten.", "starttls, ssl or none. Empty = by the port."),
+    "smtp_user": Msg("Tom = serveren kræver ikke login.", "Empty = the server needs no login."),
+    "smtp_sender": Msg("Adressen, mailene sendes fra, fx kik@kommune.dk.",
+                       "The address the e-mails are sent from, e.g. kik@example.org."),
+    "smtp_password_env": Msg(
+        "Adgangskoden gemmes aldrig i denne fil. xl_kik læser den fra miljøvariablen med dette navn "
+        "(tom = " + DEFAULT_PASSWORD_ENV + ").",
+        "The password is never stored in this file. xl_kik reads it from the environment variable of this name "
+        "(empty = " + DEFAULT_PASSWORD_ENV + ")."),
+}
+
 BUTTONS: tuple[tuple[str, Msg, Msg], ...] = (
     ("KikGenerate", Msg("1. Lav spørgeskemaer", "1. Make questionnaires"),
      Msg("Laver én Excel-fil pr. deltager i mappen 'udsendt'. Send hver fil til sin deltager.",
@@ -150,6 +193,12 @@ PLACEHOLDERS: dict[str, Msg] = {
                      "The consensus sheet for the seminar appears here. Click 'Merge answers' on the Start sheet."),
     "plan": Msg("Her kommer handleplanen. Klik 'Lav handleplan' på fanen Start efter konsensusseminaret.",
                 "The action plan appears here. Click 'Build action plan' on the Start sheet after the consensus seminar."),
+    "priority": Msg("Her kommer overblikket over effekt og gennemførlighed. Klik 'Lav handleplan' på fanen Start.",
+                    "The overview of effect and feasibility appears here. Click 'Build action plan' on the Start sheet."),
+    "follow_up": Msg("Her kommer opfølgningen på handleplanen (pr. ansvarlig, overskredne frister). "
+                     "Klik 'Lav handleplan' på fanen Start.",
+                     "The action plan follow-up (per owner, overdue deadlines) appears here. "
+                     "Click 'Build action plan' on the Start sheet."),
 }
 
 # ---------------------------------------------------------------- problems
@@ -474,6 +523,21 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
                 "error_message": SETUP_HELP[key](lang)})
     last = SETUP_FIRST_ROW + len(SETUP_KEYS) - 1
     wb.define_name(NAME_SETUP, f"='{names['setup']}'!$A${SETUP_FIRST_ROW}:$C${last}")
+    # optional e-mail settings (xl_kik.mail): empty values, never a password
+    r = smtp_first_row() - 2  # 0-based row of the heading
+    ws.write_string(r, 1, SMTP_TITLE(lang), f_bold)
+    for i, key in enumerate(SMTP_KEYS, start=1):
+        ws.write_string(r + i, 0, key)
+        ws.write_string(r + i, 1, SMTP_LABELS[key](lang), f_bold)
+        ws.write_string(r + i, 2, "", f_input)
+        ws.write_string(r + i, 3, SMTP_HELP[key](lang), f_help)
+        if key == "smtp_tls":
+            ws.data_validation(r + i, 2, r + i, 2, {"validate": "list", "source": list(SMTP_TLS_VALUES[lang]),
+                                                    "error_message": SMTP_HELP[key](lang)})
+        elif key == "smtp_port":
+            ws.data_validation(r + i, 2, r + i, 2, {"validate": "integer", "criteria": "between", "minimum": 1,
+                                                    "maximum": 65535, "ignore_blank": True,
+                                                    "error_message": SMTP_HELP[key](lang)})
     ws.freeze_panes(3, 0)
 
     # -- Deltagere / Participants
@@ -507,10 +571,14 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     ws.freeze_panes(1, 0)
 
     # -- generated sheets: placeholders
-    for key in ("status", "answers", "consensus", "plan"):
+    for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
         ws = sheets[key]
         ws.set_column("A:A", 100)
         ws.write_string("A1", PLACEHOLDERS[key](lang), f_sub)
+
+    # -- action-plan helpers (xl_kik.sheets_plan fills them): previous round's scores, plan state
+    sheets["previous"].hide()
+    sheets["plan_state"].very_hidden()
 
     # -- xlwings.conf (hidden; xlwings reads it with the workbook's VBA)
     ws = sheets["conf"]
@@ -1089,7 +1157,8 @@ def refresh_vba(root: str | Path, lang: str = "da") -> str:
 
 
 __all__ = [
-    "BUTTONS", "BuildOptions", "CODE_NAMES", "FORMAT", "MasterData", "NAME_LAST_RUN", "SETUP_KEYS", "SHEET_KEYS",
+    "BUTTONS", "BuildOptions", "CODE_NAMES", "FORMAT", "MasterData", "NAME_LAST_RUN", "PLAN_SHEET_KEYS", "SETUP_KEYS",
+    "SHEET_KEYS", "SMTP_KEYS",
     "SHEET_NAMES", "TABLE_CATALOGUE", "TABLE_PARTICIPANTS", "TABLE_PLAN", "button_bindings", "create_round",
     "interpreter_config", "load_round", "parse_master", "read_master", "refresh_vba", "verify_master",
     "write_master",

@@ -123,20 +123,112 @@ def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     return wb.create_sheet(SHEET_NAMES["da"][key])  # a scratch workbook without it
 
 
-def read_previous(previous: str | Path) -> dict[str, Any]:
-    """Agreed points of a previous round (its folder or master): ``{qid: points}``."""
-    from .master import read_sheets, _master_path
+def read_previous(previous: str | Path) -> Any:
+    """Agreed points of a previous round (its folder or master): ``{qid: points}``, as an
+    :class:`xl_kik.actionplan.PreviousScores` whose ``.themes`` holds the theme scores (the
+    separately agreed theme score where one was typed, else the mean of the agreed points)."""
     from python_calamine import CalamineWorkbook
 
-    from .sheets_konsensus import read_inputs
+    from .actionplan import PreviousScores, points_value, theme_means
+    from .master import _master_path, parse_master, read_sheets
+    from .sheets_konsensus import read_inputs, read_theme_inputs
 
     path = _master_path(previous)
-    _, names = read_sheets(path)
+    sheet_rows, names = read_sheets(path)
     name = names.get("consensus")
     if not name:
-        return {}
+        return PreviousScores()
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return {q: v["agreed_points"] for q, v in read_inputs(rows).items() if isinstance(v["agreed_points"], int)}
+    points = {q: v["agreed_points"] for q, v in read_inputs(rows).items() if isinstance(v["agreed_points"], int)}
+    try:
+        old = parse_master(sheet_rows, names, path).setup
+        catalogue, round_id = old.catalogue, old.round_id
+    except Exception:  # noqa: BLE001 - an old master with setup errors still has its scores
+        catalogue, round_id = None, ""
+    themes = theme_means(points, catalogue)
+    themes.update({t: v for t, raw in read_theme_inputs(rows).items() if (v := points_value(raw)) is not None})
+    return PreviousScores(points, themes, round_id)
+
+
+def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
+    from .actionplan import points_value
+
+    return {k: v for k, raw in values.items() if (v := points_value(raw)) is not None}
+
+
+def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[str, Any] | None,
+                       catalogue: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """What the Konsensus sheet shows of the previous round: (``{qid: points}`` for the
+    *Forrige runde* column, or None to keep what the column holds; ``{theme id: score}``).
+
+    * ``previous`` given (``--previous``): its scores;
+    * else, when the column is empty: the scores ``xl-kik init --previous`` stored in the
+      master (hidden sheet ``Forrige``, :func:`xl_kik.actionplan.previous_scores_from_master`);
+    * else the column is kept; the theme scores are the stored ones when they belong to the
+      same question scores, else the means of the column per theme.
+    """
+    from .actionplan import PreviousScores, previous_scores_from_master, theme_means
+
+    if previous is not None:
+        prev = previous if isinstance(previous, Mapping) else read_previous(previous)
+        questions = _numbers(prev)
+        themes = dict(getattr(prev, "themes", None) or {}) or theme_means(questions, catalogue)
+        return dict(prev), themes
+    try:
+        stored = previous_scores_from_master(wb)
+    except Exception:  # noqa: BLE001 - an unreadable helper sheet must not stop a merge
+        stored = PreviousScores()
+    if not captured.previous:
+        if not stored:
+            return None, {}
+        return dict(stored), dict(stored.themes) or theme_means(_numbers(stored), catalogue)
+    kept = _numbers(captured.previous)
+    same = bool(stored) and all(_numbers(stored).get(q) == v for q, v in kept.items())
+    return None, (dict(stored.themes) if same and stored.themes else theme_means(kept, catalogue))
+
+
+PREVIOUS_THEME = Msg("Forrige runde", "Previous round")
+CHANGE_THEME = Msg("Ændring siden sidst", "Change since last time")
+#: Columns of the theme-score block on Konsensus that show the previous round (the block's
+#: other columns belong to :mod:`xl_kik.sheets_konsensus`; these two are free there).
+THEME_PREVIOUS_COL, THEME_CHANGE_COL = 11, 12
+
+
+def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: str = "da") -> int:
+    """Write the previous round's theme scores and the change beside the new theme scores
+    (theme-score block of Konsensus). Returns the number of themes with a previous score."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from .sheets_konsensus import L
+    from .sheets_status import Formula, Look, put
+
+    rows = getattr(info, "theme_rows", {}) or {}
+    if not rows or not any(themes.get(t) is not None for t in rows):
+        return 0
+    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
+    num1 = Look(ws, border=True, number_format="0.0", halign="center")
+    change = Look(ws, fill="F2F2F2", border=True, number_format="+0.0;-0.0;0.0", halign="center")
+    header_row = min(rows.values()) - 1
+    put(ws, header_row, THEME_PREVIOUS_COL, PREVIOUS_THEME(lang), head)
+    put(ws, header_row, THEME_CHANGE_COL, CHANGE_THEME(lang), head)
+    p, a = get_column_letter(THEME_PREVIOUS_COL), L["agreed_points"]
+    shown = 0
+    for tid, r in rows.items():
+        value = themes.get(tid)
+        put(ws, r, THEME_PREVIOUS_COL, round(float(value), 1) if value is not None else None, num1)
+        shown += value is not None
+        # the theme score now: the separately agreed one, else the mean of the agreed points (column F)
+        put(ws, r, THEME_CHANGE_COL, Formula(f'=IF(OR({p}{r}="",AND({a}{r}="",F{r}="")),"",'
+                                             f'IF({a}{r}<>"",{a}{r},F{r})-{p}{r})'), change)
+    first, last = min(rows.values()), max(rows.values())
+    target = f"{get_column_letter(THEME_CHANGE_COL)}{first}:{get_column_letter(THEME_CHANGE_COL)}{last}"
+    ws.conditional_formatting.add(target, CellIsRule(operator="greaterThan", formula=["0"],
+                                                     font=Font(color="006100", bold=True)))
+    ws.conditional_formatting.add(target, CellIsRule(operator="lessThan", formula=["0"],
+                                                     font=Font(color="9C0006", bold=True)))
+    return shown
 
 
 def _workers(n_files: int) -> int | None:
@@ -170,7 +262,10 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
 
     ``data``: :class:`xl_kik.master.MasterData` (read from ``root`` when omitted).
     ``previous``: a previous round (folder/master) or ``{qid: points}`` for the
-    *Forrige runde* column; ``None`` keeps what the column already holds.
+    *Forrige runde* column; ``None`` keeps what the column already holds, or, when it is
+    empty, uses the scores stored in the master at ``init --previous`` (see
+    :func:`previous_for_merge`). The previous theme scores and the change since then are
+    shown beside the new theme scores.
     """
     from . import sheets_answers, sheets_konsensus, sheets_status, stats as stats_mod
     from .master import read_master
@@ -184,14 +279,15 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
         collection = collect(root, setup, participants, lang)
     points = stats_mod.points_from_responses(collection.responses)
     rs = stats_mod.compute(setup, points, lang=lang)
-    prev = None
-    if previous is not None:
-        prev = dict(previous) if isinstance(previous, Mapping) else read_previous(previous)
-
     names = getattr(data, "sheet_names", None)
+    ws_k = _sheet(wb, "consensus", names)
+    captured = sheets_konsensus.capture(ws_k)
+    prev, prev_themes = previous_for_merge(wb, captured, previous, setup.catalogue)
+
     status_data = sheets_status.render_status(_sheet(wb, "status", names), setup, participants, collection, lang)
     sheets_answers.render_answers(_sheet(wb, "answers", names), setup, participants, collection.responses, rs, lang)
-    info = sheets_konsensus.render_konsensus(_sheet(wb, "consensus", names), setup, rs, prev, lang)
+    info = sheets_konsensus.render_konsensus(ws_k, setup, rs, prev, lang, captured=captured)
+    render_previous_themes(ws_k, info, prev_themes, lang)
     try:
         wb.calculation.fullCalcOnLoad = True  # openpyxl writes no cached formula results
     except AttributeError:  # pragma: no cover

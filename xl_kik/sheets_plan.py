@@ -30,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from . import master as _master
 from ._i18n import Msg
 from ._workbook import FORMULA_PREFIXES
 from .actionplan import (
@@ -39,16 +40,13 @@ from .actionplan import (
 )
 from .catalogue import clean_text
 
-SHEET_NAMES = {
-    "plan": {"da": "Handleplan", "en": "Action plan"},
-    "priority": {"da": "Prioritering", "en": "Priorities"},
-    "follow_up": {"da": "Opfølgning", "en": "Follow-up"},
-    "previous": {"da": "Forrige", "en": "Previous"},
-    "consensus": {"da": "Konsensus", "en": "Consensus"},
-    "state": {"da": "_plan", "en": "_plan"},
-}
-CODE_NAMES = {"plan": "shPlan", "priority": "shPriority", "follow_up": "shFollowUp",
-              "previous": "shPrevious", "consensus": "shConsensus", "state": "shPlanState"}
+# The sheets are part of the master's contract (``xl_kik.master``): 'init' creates them with
+# their codeNames and VBA document modules, so they are found and reused, never added.
+_MASTER_KEY = {"plan": "plan", "priority": "priority", "follow_up": "follow_up", "previous": "previous",
+               "consensus": "consensus", "state": "plan_state"}
+SHEET_NAMES = {kind: {lang: _master.SHEET_NAMES[lang][key] for lang in ("da", "en")}
+               for kind, key in _MASTER_KEY.items()}
+CODE_NAMES = {kind: _master.CODE_NAMES[key] for kind, key in _MASTER_KEY.items()}
 SPARE_ROWS = 300  # validation and highlighting reach this far below the last row
 DATE_NUMBER_FORMAT = "dd-mm-yyyy"
 MAX_CELL = 32767
@@ -99,9 +97,9 @@ def _get_or_create(wb, kind: str, lang: str, after: str | None = None, state: st
             ref = find_sheet(wb, after)
             if ref is not None:
                 index = wb.worksheets.index(ref) + 1
-        # No codeName: a codeName without a VBA document module is an error for 'doctor'
-        # (S123); Excel gives the sheet one when it opens the file. Masters whose contract
-        # includes this sheet have it from 'init', with codeName and module.
+        # Only for workbooks made before the sheet was in the master's contract (and scratch
+        # workbooks). No codeName: a codeName without a VBA document module is an error for
+        # 'doctor' (S123); Excel gives the sheet one when it opens the file.
         ws = wb.create_sheet(SHEET_NAMES[kind]["en" if lang == "en" else "da"], index)
     ws.sheet_state = state
     return ws
@@ -675,8 +673,18 @@ def read_previous_values(path: str | Path) -> PreviousScores:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
+    candidates = []
+    try:  # by codeName first (a renamed sheet still works)
+        import zipfile
+
+        with zipfile.ZipFile(path) as zf:
+            infos, _ = _master.workbook_sheets(zf)
+        candidates += [i.name for i in infos if i.codename == CODE_NAMES["previous"]]
+    except Exception:  # noqa: BLE001 - not a readable package: fall back to the names
+        pass
     names = {n.casefold() for n in SHEET_NAMES["previous"].values()}
-    for name in wb.sheet_names:
-        if name.casefold() in names:
+    candidates += [n for n in wb.sheet_names if n.casefold() in names]
+    for name in candidates:
+        if name in wb.sheet_names:
             return _previous_from_rows(wb.get_sheet_by_name(name).to_python(skip_empty_area=False)[2:])
     return PreviousScores()
