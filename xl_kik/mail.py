@@ -33,6 +33,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from .catalogue import clean_text
 from . import atomic
 from ._i18n import Msg
 from .errors import KikFileError, RoundNotFoundError
@@ -484,25 +485,17 @@ class SmtpSettings:
         return os.environ.get(self.password_env) if self.user else ""
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def settings_from_keys(keys: dict[str, Any], lang: str = "da") -> SmtpSettings | None:
     """SMTP settings from setup keys; ``None`` when ``smtp_host`` is blank. Raises MailError when wrong."""
-    host = _cell_text(keys.get("smtp_host"))
+    host = clean_text(keys.get("smtp_host"))
     if not host:
         return None
     reasons = []
-    sender = _cell_text(keys.get("smtp_sender"))
+    sender = clean_text(keys.get("smtp_sender"))
     if not sender:
         reasons.append(_NO_SENDER(lang))
-    port_text = _cell_text(keys.get("smtp_port"))
-    tls_text = _cell_text(keys.get("smtp_tls")).lower()
+    port_text = clean_text(keys.get("smtp_port"))
+    tls_text = clean_text(keys.get("smtp_tls")).lower()
     tls = _TLS_WORDS.get(tls_text) if tls_text else None
     if tls_text and tls is None:
         reasons.append(_BAD_TLS(lang, value=tls_text))
@@ -517,8 +510,8 @@ def settings_from_keys(keys: dict[str, Any], lang: str = "da") -> SmtpSettings |
     if reasons:
         problem = M_SMTP_SETTINGS(reason=" ".join(reasons), folder=MAILS_DIR, file=MASTER_NAME)
         raise MailError(problem.message(lang), [problem], lang)
-    return SmtpSettings(host=host, sender=sender, port=port, user=_cell_text(keys.get("smtp_user")), tls=tls,
-                        password_env=_cell_text(keys.get("smtp_password_env")) or DEFAULT_PASSWORD_ENV)
+    return SmtpSettings(host=host, sender=sender, port=port, user=clean_text(keys.get("smtp_user")), tls=tls,
+                        password_env=clean_text(keys.get("smtp_password_env")) or DEFAULT_PASSWORD_ENV)
 
 
 def smtp_settings(root: str | Path, lang: str = "da") -> SmtpSettings | None:

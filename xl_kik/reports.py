@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from .catalogue import clean_text
 from ._i18n import Msg, pick
 from .errors import KikFileError
 from .filenames import safe_stem
@@ -91,14 +92,6 @@ class _Question:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
     """The round's setup and the Konsensus sheet's rows (calamine)."""
     import io
@@ -133,11 +126,11 @@ def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> t
     cols: dict[str, int] = {}
     by_qid: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
-        if row and _text(row[0]) == "qid":
-            cols = {_text(v): j for j, v in enumerate(row) if _text(v)}
+        if row and clean_text(row[0]) == "qid":
+            cols = {clean_text(v): j for j, v in enumerate(row) if clean_text(v)}
             for r in rows[i + 1:]:
-                if r and _text(r[0]):
-                    by_qid.setdefault(_text(r[0]), list(r))
+                if r and clean_text(r[0]):
+                    by_qid.setdefault(clean_text(r[0]), list(r))
             break
     inputs = read_inputs(rows) if rows else {}
     questions = []
@@ -160,7 +153,7 @@ def export_consensus_report(root: str | Path, path: str | Path | None = None, la
     setup, rows = _read_consensus(root)
     lang = lang or setup.lang or "da"
     questions, themes = consensus_content(setup, rows, lang)
-    merged = any(_text(q.values.get("n")) for q in questions)
+    merged = any(clean_text(q.values.get("n")) for q in questions)
     if not merged:
         problem = M_NOT_MERGED(file=MASTER_NAME)
         raise ReportError(problem.message(lang), [problem], lang)
@@ -217,14 +210,14 @@ def _write_consensus(path: Path, setup: Any, questions: list[_Question], themes:
             v = q.values
             ws.write_string(r, 0, q.qid, f["text"])
             ws.write_string(r, 1, q.text, f["text"])
-            ws.write_string(r, 2, _text(v.get("n")), f["num"])
+            ws.write_string(r, 2, clean_text(v.get("n")), f["num"])
             _num_or_text(ws, r, 3, v.get("suggested"), f["num"])
             _num_or_text(ws, r, 4, v.get("spread"), f["num"])
             _num_or_text(ws, r, 5, v.get("agreed_points"), f["agreed"])
             for c, key in ((6, "agreed_strengths"), (7, "agreed_improvements"), (8, "to_plan"), (9, "decision")):
-                ws.write_string(r, c, _text(v.get(key)), f["text"])
-            lines = max(_lines(q.text, 42), _lines(_text(v.get("agreed_strengths")), 38),
-                        _lines(_text(v.get("agreed_improvements")), 38))
+                ws.write_string(r, c, clean_text(v.get(key)), f["text"])
+            lines = max(_lines(q.text, 42), _lines(clean_text(v.get("agreed_strengths")), 38),
+                        _lines(clean_text(v.get("agreed_improvements")), 38))
             ws.set_row(r, min(15 * lines + 3, 400))
     r += 2
     ws.write_string(r, 0, T["themes"](lang), f["section"])
@@ -266,7 +259,7 @@ def _num_or_text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
     elif isinstance(value, (int, float)):
         ws.write_number(r, c, value, fmt)
     else:
-        ws.write_string(r, c, _text(value), fmt)
+        ws.write_string(r, c, clean_text(value), fmt)
 
 
 # ---------------------------------------------------------------- svarrapport and PDF

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ._i18n import Msg, pick
-from .catalogue import BUILTIN_CATALOGUES, builtin
+from .catalogue import BUILTIN_CATALOGUES, builtin, clean_text
 from .errors import KikError
 from .mail import M_DUPLICATE_MASTER, M_MASTER_UNREADABLE, M_NO_SCORES
 from .problems import Problem
@@ -218,24 +218,16 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _returned_from_status(rows: Sequence[Sequence[Any]], pids: set[str]) -> int | None:
     """Number of participants marked as returned in the Status sheet's participants table."""
     yes = {"ja", "yes"}
     for i, row in enumerate(rows):
-        if len(row) >= 3 and _text(row[0]).lower() == "id" and _text(row[2]).lower() in ("afleveret", "returned"):
+        if len(row) >= 3 and clean_text(row[0]).lower() == "id" and clean_text(row[2]).lower() in ("afleveret", "returned"):
             count = 0
             for r in rows[i + 1:]:
-                if not r or not _text(r[0]):
+                if not r or not clean_text(r[0]):
                     break
-                if _text(r[0]) in pids and _text(r[2]).lower() in yes:
+                if clean_text(r[0]) in pids and clean_text(r[2]).lower() in yes:
                     count += 1
             return count
     return None
@@ -267,13 +259,13 @@ def _consensus(rows: Sequence[Sequence[Any]], setup: Any) -> tuple[list[ThemeSco
     suggested_col = None
     sugg: dict[str, float] = {}
     for i, row in enumerate(rows):
-        if row and _text(row[0]) == "qid":
-            suggested_col = next((j for j, v in enumerate(row) if _text(v) == "suggested"), None)
+        if row and clean_text(row[0]) == "qid":
+            suggested_col = next((j for j, v in enumerate(row) if clean_text(v) == "suggested"), None)
             for r in rows[i + 1:]:
                 if r and suggested_col is not None and suggested_col < len(r):
                     v = _num(r[suggested_col])
                     if v is not None:
-                        sugg.setdefault(_text(r[0]), v)
+                        sugg.setdefault(clean_text(r[0]), v)
             break
 
     def valid(v: Any) -> float | None:
@@ -573,9 +565,9 @@ def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
                 if d is not None:
                     ws.write_datetime(i, c, dt.datetime.combine(d, dt.time()), f["date"])
                 else:
-                    ws.write_string(i, c, _text(a.get(key)), f["text"])
+                    ws.write_string(i, c, clean_text(a.get(key)), f["text"])
             else:
-                ws.write_string(i, c, _text(a.get(key)), f["wrap"])
+                ws.write_string(i, c, clean_text(a.get(key)), f["wrap"])
     n_rows = max(len(rows), 1)
     ws.add_table(0, 0, n_rows, len(plan_cols) - 1, {
         "name": "Handleplaner", "style": "Table Style Light 9",
