@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = COMMANDS[args.command](args, out)
     except KikError as exc:
-        out.say(exc.details())
+        out.say(exc.details(lang))
         out.result(error=exc.message, problems=[p.as_dict(lang) for p in exc.problems])
         out.finish()
         if args.debug:

@@ -28,10 +28,10 @@ class KikError(Exception):
         self.problems = list(problems)
         self.lang = lang
 
-    def details(self) -> str:
-        """The message followed by one line per problem."""
+    def details(self, lang: str | None = None) -> str:
+        """The message followed by one line per problem (problems in ``lang`` if given)."""
         lines = [self.message]
-        lines += ["  - " + p.describe(self.lang) for p in self.problems]
+        lines += ["  - " + p.describe(lang or self.lang) for p in self.problems]
         return "\n".join(lines)
 
 

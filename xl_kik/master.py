@@ -277,6 +277,9 @@ S_NO_CODENAME = define(
 ROUND_NOT_FOUND = Msg(
     "Mappen {dir} er ikke en KIK-runde: der er ingen {master}. Opret runden med 'xl-kik init' først.",
     "The folder {dir} is not a KIK round: there is no {master}. Create the round with 'xl-kik init' first.")
+ROUND_DIR_MISSING = Msg(
+    "Mappen {dir} findes ikke. Skriv stien til rundens mappe (den med {master}).",
+    "The folder {dir} does not exist. Give the path of the round's folder (the one with {master}).")
 MASTER_EXISTS = Msg(
     "Der findes allerede en runde i mappen {dir} ({master}). Den bliver ikke overskrevet; vælg en ny mappe.",
     "There already is a round in the folder {dir} ({master}). It is not overwritten; choose a new folder.")
@@ -660,6 +663,8 @@ def _master_path(root_or_master: str | Path) -> Path:
             raise RoundNotFoundError(ROUND_NOT_FOUND("da", dir=p, master=MASTER_NAME))
         return master
     if not p.exists():
+        if p.suffix.lower() not in (".xlsm", ".xlsx"):
+            raise RoundNotFoundError(ROUND_DIR_MISSING("da", dir=p, master=MASTER_NAME))
         raise RoundNotFoundError(ROUND_NOT_FOUND("da", dir=p.parent, master=p.name))
     return p
 

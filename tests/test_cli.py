@@ -1,0 +1,125 @@
+"""The command line: one round end to end, exit codes, Danish/English messages, --json."""
+
+import json
+
+import pytest
+
+from xl_kik.cli import main
+
+
+@pytest.fixture()
+def participants_csv(tmp_path):
+    path = tmp_path / "deltagere.csv"
+    path.write_text("Navn;E-mail;Rolle\nÅse Ørn;aase@x.dk;leder\nBo Bæk;bo@x.dk;medarbejder\n"
+                    "Cecilie Ravn;c@x.dk;medarbejder\n", encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr().out
+    return code, out
+
+
+def test_round_end_to_end_with_json(tmp_path, participants_csv, capsys):
+    root = tmp_path / "runde"
+    code, out = run(capsys, "init", root, "--unit", "Vejcenter Nord", "--participants", participants_csv,
+                    "--themes", "indsats", "--scale", "0-5", "--deadline", "2026-12-15", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["participants"] == 3 and data["master"].endswith("kik_master.xlsm")
+
+    code, out = run(capsys, "generate", root, "--json")
+    assert code == 0
+    files = json.loads(out)["files"]
+    assert [f["name"] for f in files] == ["Åse Ørn", "Bo Bæk", "Cecilie Ravn"]
+
+    from pathlib import Path
+    import random
+
+    from xl_kik import simulate
+
+    for f in files[:2]:
+        src = Path(f["file"])
+        import openpyxl
+
+        layout = simulate.read_layout(openpyxl.load_workbook(src))
+        assert set(q.split(".")[0] for q in layout.rows) == {"1", "2", "3", "4"}  # only the indsats half
+        simulate.fill_workbook(src, root / "retur" / src.name, simulate.random_answers(layout, random.Random(1)))
+
+    code, out = run(capsys, "merge", root, "--json")
+    assert code == 0
+    merged = json.loads(out)
+    assert merged["returned"] == 2 and merged["participants"] == 3
+    assert [m["name"] for m in merged["missing"]] == ["Cecilie Ravn"]
+    assert len(merged["questions"]) == 12
+
+    code, out = run(capsys, "merge", root)
+    assert code == 0 and "2 af 3" in out and "Cecilie Ravn" in out
+
+    code, out = run(capsys, "plan", root)
+    assert code == 0
+    code, out = run(capsys, "plan", root, "--list", "--json")
+    assert code == 0 and json.loads(out)["actions"] == []
+
+
+def test_bad_participants_exit_2_and_name_the_file(tmp_path, capsys):
+    bad = tmp_path / "liste.csv"
+    bad.write_text("Navn;E-mail\nIda;ida@x.dk\n;bo@x.dk\nBo;IDA@x.dk\n", encoding="utf-8")
+    code, out = run(capsys, "init", tmp_path / "r", "--unit", "X", "--participants", bad)
+    assert code == 2
+    assert "[P001]" in out and "[P002]" in out and "liste.csv" in out
+    assert not (tmp_path / "r" / "kik_master.xlsm").exists()
+
+
+def test_english_messages(tmp_path, capsys):
+    code, out = run(capsys, "init", tmp_path / "r", "--unit", "X", "--participants", tmp_path / "nope.csv",
+                    "--lang", "en")
+    assert code == 2 and "cannot be read" in out
+
+
+def test_not_a_round_exit_3(tmp_path, capsys):
+    code, out = run(capsys, "merge", tmp_path / "findes-ikke")
+    assert code == 3 and "findes ikke" in out
+    (tmp_path / "tom").mkdir()
+    code, out = run(capsys, "generate", tmp_path / "tom")
+    assert code == 3 and "ikke en KIK-runde" in out
+
+
+def test_init_never_overwrites(tmp_path, participants_csv, capsys):
+    root = tmp_path / "r"
+    assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv)[0] == 0
+    before = (root / "kik_master.xlsm").read_bytes()
+    code, out = run(capsys, "init", root, "--unit", "Y", "--participants", participants_csv)
+    assert code == 2 and "overskrevet" in out
+    assert (root / "kik_master.xlsm").read_bytes() == before
+
+
+def test_bad_catalogue_file_reports_cells(tmp_path, participants_csv, capsys):
+    import xlsxwriter
+
+    path = tmp_path / "eget.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Spørgsmål")
+    for r, row in enumerate([["Id", "Tema", "Side", "Spørgsmål"], ["1.1", "1", "indsats", "A?"],
+                             ["1.1", "1", "indsats", "B?"]]):
+        ws.write_row(r, 0, row)
+    wb.close()
+    code, out = run(capsys, "init", tmp_path / "r", "--unit", "X", "--participants", participants_csv,
+                    "--catalogue", path)
+    assert code == 2 and "[C001]" in out and "celle A3" in out
+
+
+def test_catalogue_export_and_show(tmp_path, capsys):
+    target = tmp_path / "k.xlsx"
+    code, out = run(capsys, "catalogue", "caf2020", "--export", target, "--json")
+    assert code == 0 and target.exists()
+    assert json.loads(out)["questions"] == 28
+    code, out = run(capsys, "catalogue", target)
+    assert code == 0 and "28 spørgsmål" in out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and "xl_kik" in capsys.readouterr().out
