@@ -31,6 +31,7 @@ from xml.etree import ElementTree as ET
 from . import atomic
 from . import catalogue as catmod
 from ._i18n import Msg, check_lang
+from ._layout import line_count, row_height
 from ._version import __version__
 from .catalogue import Catalogue, CatalogueError, Scale, clean_text
 from .errors import MasterFormatError, RoundNotFoundError, SetupError
@@ -80,6 +81,8 @@ WORKBOOK_CODE_NAME = "ThisWorkbook"
 TABLE_PARTICIPANTS = "Deltagere"
 TABLE_CATALOGUE = "Katalog"
 TABLE_PLAN = "Handleplan"
+#: Column widths of the Start sheet (the guide runs across B:D).
+START_WIDTHS = {"B": 32, "D": 80, "B:D": 32 + 2 + 80}
 #: Defined name of the "last run" cell on Start (buttons and the CLI write a summary there).
 NAME_LAST_RUN = "KIK_LAST_RUN"
 NAME_SETUP = "KIK_SETUP"
@@ -427,15 +430,15 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     ws = sheets["start"]
     ws.hide_gridlines(2)
     ws.set_column("A:A", 2)
-    ws.set_column("B:B", 32)
+    ws.set_column("B:B", START_WIDTHS["B"])
     ws.set_column("C:C", 2)
-    ws.set_column("D:D", 80)
+    ws.set_column("D:D", START_WIDTHS["D"])
     ws.write_string("B1", Msg("KIK-selvevaluering", "KIK self-evaluation")(lang), f_title)
     ws.write_string("B2", setup.unit, f_bold)
     ws.write_string("D2", Msg("Runde {rid}", "Round {rid}")(lang, rid=setup.round_id), f_sub)
     row = 3
     for macro, caption, description in BUTTONS:
-        ws.set_row(row, 30)
+        ws.set_row(row, max(30, row_height(line_count(description(lang), START_WIDTHS["D"]))))
         ws.insert_button(row, 1, {"macro": macro, "caption": caption(lang), "width": 220, "height": 32,
                                   "x_offset": 2, "y_offset": 4})
         ws.write_string(row, 3, description(lang), f_wrap)
@@ -458,12 +461,23 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
             "The buttons need macros enabled for this file and xl_kik installed on the computer."),
     ]
     row += 1
+    # each guide line across B:D, wrapped (a line in B alone runs over the empty cells on screen
+    # but is cut at the page edge in print); heights estimated: LibreOffice does not fit them
+    f_guide = wb.add_format({"text_wrap": True, "valign": "top"})
+    f_guide_head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     for i, m in enumerate(guide):
-        ws.write_string(row + i, 1, m(lang), f_bold if i == 0 else None)
+        ws.merge_range(row + i, 1, row + i, 3, m(lang), f_guide_head if i == 0 else f_guide)
+        ws.set_row(row + i, row_height(line_count(m(lang), START_WIDTHS["B:D"] - 2)))
     row += len(guide) + 1
     ws.write_string(row, 1, Msg("Seneste kørsel", "Last run")(lang), f_bold)
-    ws.write_string(row, 3, "–", f_sub)
+    ws.write_string(row, 3, "–", wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
+                                                 "valign": "top"}))
     wb.define_name(NAME_LAST_RUN, f"='{names['start']}'!$D${row + 1}")
+    ws.print_area(0, 0, row, 3)
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.activate()
 
     # -- Opsætning / Setup

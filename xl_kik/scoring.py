@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ._i18n import Msg, check_lang, pick
+from ._layout import line_count as _line_count, row_height as _row_height
 from ._version import GENERATOR
 from .catalogue import SIDE_NAMES
 from .filenames import safe_stem, unique_names
@@ -645,16 +646,6 @@ def _auto_heights(xml: bytes, rows: set[int]) -> bytes:
         return tag.replace(b' customHeight="1"', b"") if r in rows else tag
 
     return re.sub(rb"<row [^>]*>", fix, xml)
-
-
-def _line_count(text: str, width: float, font_size: float = 11) -> int:
-    """Estimated number of lines of wrapped ``text`` in a column ``width`` characters wide."""
-    per_line = max(4, int(width * 11 / font_size))
-    return sum(max(1, len(textwrap.wrap(par, per_line))) for par in text.split("\n"))
-
-
-def _row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
-    return max(minimum, round(lines * font_size * 15 / 11 + 3, 1))
 
 
 def _formats(wb) -> dict:

@@ -34,6 +34,7 @@ from openpyxl.styles import PatternFill, Font
 from openpyxl.utils import get_column_letter
 
 from ._i18n import Msg, pick
+from ._layout import fit_rows
 from .sheets_status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
 from .stats import RoundStats, disagreement_rule
 
@@ -209,6 +210,7 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     pctf = Look(ws, border=True, number_format="0%")
     plain = Look(ws, border=True)
     text = Look(ws, wrap=True, border=True)
+    pts = Look(ws, halign="center")
     looks = [plain, plain, body, body, intl, num1, num1, intl, intl, num2, intl, pctf, plain]
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
     put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang), note)
@@ -221,9 +223,9 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
         r += 1
         for c, v in enumerate(row[:fixed]):
             put(ws, r, c + 1, v, looks[c])
-        for c in range(fixed, fixed + n_part):  # points: plain numbers, no style (compact)
+        for c in range(fixed, fixed + n_part):  # points: top-aligned like the rest of the (tall) row
             if row[c] is not None:
-                put(ws, r, c + 1, row[c])
+                put(ws, r, c + 1, row[c], pts)
         for c in range(fixed + n_part, len(row)):
             put(ws, r, c + 1, row[c], text)
         cells += len(row)
@@ -238,6 +240,7 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
         ws.column_dimensions[get_column_letter(fixed + 1 + i)].width = 11
     for c in range(fixed + n_part + 1, len(header) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 60
+    fit_rows(ws, 1, ws.max_row)
     if rows:
         span = setup.scale.span or 1
         spread_ref = f"K{FIRST_ROW}:K{last_row}"

@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ._i18n import Msg, pick
+from ._layout import fit_rows
 from .catalogue import ID_RE
 from .sheets_status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
 from .stats import RoundStats, point_value, theme_stats
@@ -58,6 +59,11 @@ FIRST_ROW = 5
 THEME_KEY = "theme:"
 REMOVED_KEY = "removed:"
 THEME_INPUT_KEYS = ("theme_agreed",)  # on theme-score rows, in the agreed_points column
+#: Column widths (1-based column -> width): narrow enough that the sheet printed on one A4
+#: landscape page wide stays readable; headers and texts wrap (rows get estimated heights).
+WIDTHS = {1: 8, 2: 5, 3: 16, 4: 32, 5: 9, 6: 10, 7: 9, 8: 9, 9: 10, 10: 11, 11: 13, 12: 9,
+          13: 8, 14: 26, 15: 28, 16: 11, 17: 12, 18: 16, 19: 9, 20: 15}
+TALL_ROWS = {"#help": 45, "#header": 45, "#themes-header": 45}  # row key -> least height
 
 HEADERS: dict[str, Msg] = {
     "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
@@ -96,7 +102,7 @@ T = {
                 "merge again. Write one improvement area per line (Alt+Enter)."),
     "side": {"indsats": Msg("indsats", "enabler"), "resultat": Msg("resultat", "result")},
     "themes_title": Msg("Temascorer", "Theme scores"),
-    "th_theme": Msg("Tema", "Theme"), "th_side": Msg("Side", "Side"), "th_formula": Msg("Formel", "Formula"),
+    "th_theme": Msg("Tema (side)", "Theme (side)"), "th_formula": Msg("Formel", "Formula"),
     "th_n": Msg("Aftalt (n af N)", "Agreed (n of N)"), "th_score": Msg("Temascore", "Theme score"),
     "th_calc": Msg("Beregnet ved fletning", "Computed at merge"),
     "th_suggested": Msg("Forslag (gns. af medianer)", "Suggested (mean of medians)"),
@@ -366,12 +372,10 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     put(ws, 2, 1, "#help")
     put(ws, 2, 2, T["help"](lang), note)
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
-    ws.row_dimensions[2].height = 45
     put_row(ws, KEY_ROW, list(KEYS), key_look)
     ws.row_dimensions[KEY_ROW].hidden = True
     put(ws, HEADER_ROW, 1, "#header", head)
     put_row(ws, HEADER_ROW, [HEADERS[k](lang) for k in KEYS[1:]], head, first_col=2)
-    ws.row_dimensions[HEADER_ROW].height = 45
 
     def write_inputs(r: int, values: Mapping[str, Any]) -> None:
         for k in INPUT_KEYS:
@@ -391,10 +395,11 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     for t in cat.themes:
         r += 1
         put(ws, r, 1, f"#theme:{t.id}")
-        put(ws, r, 2, t.label(lang), theme_look)
+        # one text (label and side) that runs over the empty cells to its right: the Nr
+        # column is too narrow to hold a theme's name
+        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", theme_look)
         for c in range(3, LAST_COL + 1):
             put(ws, r, c, None, theme_look)
-        put(ws, r, COL["theme"], _side_label(t.side, lang), theme_look)
         write_extras(r, f"#theme:{t.id}")
         first = r + 1
         for q in cat.questions_of(t.id):
@@ -424,11 +429,13 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     put(ws, r, 2, T["themes_title"](lang), section)
     r += 1
     put(ws, r, 1, "#themes-header", head)
-    block_cols = {"th_theme": 2, "th_side": 3, "th_formula": 4, "th_n": 5, "th_score": 6, "th_calc": 7,
+    # the theme (with its side) across B:C: the Nr column alone is too narrow for a theme's name
+    block_cols = {"th_theme": 2, "th_formula": 4, "th_n": 5, "th_score": 6, "th_calc": 7,
                   "th_suggested": 8, "th_enabler": 9, "th_result": 10, "th_agreed": COL["agreed_points"]}
     for k, c in block_cols.items():
         put(ws, r, c, T[k](lang), head)
-    ws.row_dimensions[r].height = 45
+    put(ws, r, 3, None, head)
+    ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
     block_first = r + 1
     for t in cat.themes:
         r += 1
@@ -436,8 +443,9 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
         rng = f"{L['agreed_points']}{first}:{L['agreed_points']}{last}"
         info.theme_rows[t.id] = r
         put(ws, r, 1, f"{THEME_KEY}{t.id}")
-        put(ws, r, 2, t.label(lang), body)
-        put(ws, r, 3, _side_label(t.side, lang), body)
+        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", body)
+        put(ws, r, 3, None, body)
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
         put(ws, r, 4, computed[t.id].formula, body)
         put(ws, r, 5, Formula(f'=COUNT({rng})&"{T["of"](lang)}{last - first + 1}"'), calc)
         put(ws, r, 6, Formula(f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'), Look(ws, border=True, number_format="0.0",
@@ -546,14 +554,26 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
             f"I{block_first}:J{block_last}",
             FormulaRule(formula=[f"ISERROR(I{block_first})"], font=Font(color="BFBFBF")))
     ws.column_dimensions["A"].hidden = True
-    set_widths(ws, {1: 8, 2: 7, 3: 18, 4: 48, 5: 11, 6: 10, 7: 7, 8: 7, 9: 10, 10: 10, 11: 16, 12: 9,
-                    13: 9, 14: 40, 15: 45, 16: 11, 17: 11, 18: 14, 19: 10, 20: 16})
+    set_widths(ws, WIDTHS)
     for c, w in cap.extra_widths.items():
         ws.column_dimensions[get_column_letter(c)].width = w
+    fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     ws.print_area = f"B1:{get_column_letter(LAST_COL)}{last_row}"
     return info
+
+
+def fit_konsensus_rows(ws: Any) -> None:
+    """Estimated row heights for the whole sheet (LibreOffice does not fit them when it
+    loads the file): the help and header rows keep at least their fixed height."""
+    last = ws.max_row
+    if last < 1:
+        return
+    fit_rows(ws, 1, last)
+    for r in range(1, last + 1):
+        if _key(ws.cell(r, 1).value) in TALL_ROWS:
+            fit_rows(ws, r, r, minimum=TALL_ROWS[_key(ws.cell(r, 1).value)])
 
 
 # ---------------------------------------------------------------- helpers for the demo and the seminar
@@ -638,5 +658,6 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
                 fill("effect", rng.choice(_choices("effect", lang)))
                 fill("feasibility", rng.choice(_choices("feasibility", lang)))
                 fill("decision", _choices("decision", lang)[0 if rng.random() < 0.8 else 1])
+        fit_konsensus_rows(ws)  # what the "seminar" typed needs taller rows
         wb.calculation.fullCalcOnLoad = True
     return agreed

@@ -32,6 +32,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from . import master as _master
 from ._i18n import Msg
+from ._layout import fit_rows
 from ._workbook import FORMULA_PREFIXES
 from .actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT,
@@ -54,7 +55,16 @@ FORMATS = "_fmt"
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
+#: The plan table: 16 columns on one A4 landscape page wide, so a smaller font and narrower
+#: columns than elsewhere (texts wrap; rows get estimated heights).
+PLAN_FONT_SIZE = 9
+PLAN_FONT = Font(name="Calibri", size=PLAN_FONT_SIZE)
+PLAN_HEADER_FONT = Font(name="Calibri", size=PLAN_FONT_SIZE, bold=True, color="FFFFFF")
+PLAN_WIDTHS = {"id": 17, "theme": 10, "question": 18, "area": 17, "action": 20, "goal": 14, "owner": 10,
+               "start": 9, "deadline": 9, "resources": 10, "priority": 9, "quick_win": 7, "status": 9,
+               "last_follow_up": 9, "comment": 15, "source": 10}
+EXTRA_WIDTH = 14  # a column a person added
 SYSTEM_HEADER_FILL = PatternFill("solid", fgColor="44546A")
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 OVERDUE_DXF = DifferentialStyle(fill=PatternFill(bgColor="F8CBAD", fill_type="solid"), font=Font(color="9C0006"))
@@ -375,7 +385,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
     for i, (key, head) in enumerate(zip(keys, headers)):
         cell = ws.cell(header_row, first_col + i)
         put(cell, head)
-        cell.font = HEADER_FONT
+        cell.font = PLAN_HEADER_FONT
         cell.fill = SYSTEM_HEADER_FILL if key in COLUMN_BY_KEY and COLUMN_BY_KEY[key].kind != "person" else HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for n, row in enumerate(rows):
@@ -384,6 +394,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
             cell = ws.cell(r, first_col + i)
             put(cell, row.get(key))
             cell.alignment = TOP_WRAP
+            cell.font = PLAN_FONT
             fmt = (row.get(FORMATS) or {}).get(key)
             if fmt:
                 cell.number_format = fmt
@@ -392,6 +403,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
     if not rows:  # a table needs one data row
         for i in range(ncols):
             ws.cell(header_row + 1, first_col + i).alignment = TOP_WRAP
+            ws.cell(header_row + 1, first_col + i).font = PLAN_FONT
 
     ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{last_row}"
     tab = Table(displayName=TABLE_NAME, ref=ref)
@@ -405,7 +417,9 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
     for i, key in enumerate(keys):
         letter = get_column_letter(first_col + i)
         if not table.found or letter not in ws.column_dimensions or not ws.column_dimensions[letter].customWidth:
-            ws.column_dimensions[letter].width = COLUMN_BY_KEY[key].width if key in COLUMN_BY_KEY else 18
+            ws.column_dimensions[letter].width = PLAN_WIDTHS.get(key, EXTRA_WIDTH)
+    # heights for the header and every row (rows left below a shorter table go back to default)
+    fit_rows(ws, header_row, max(clear_to_row, last_row))
     _print_setup(ws, header_row)
     return layout
 
@@ -454,13 +468,15 @@ def _highlighting(ws, layout: Layout, last_row: int) -> None:
     cf.add(rng, Rule(type="expression", formula=[soon], dxf=DUE_SOON_DXF, stopIfTrue=True))
 
 
-def _print_setup(ws, header_row: int) -> None:
+def _print_setup(ws, header_row: int | None) -> None:
+    """A4 landscape, one page wide, the header row repeated on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "&P / &N"
@@ -514,13 +530,12 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
     _clear_sheet(ws)
     lk = "en" if lang == "en" else "da"
     put(ws["A1"], PRIO_TITLE(lang))
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = Font(name="Calibri", bold=True, size=14)
     put(ws["A2"], PRIO_INTRO(lang, date=today.strftime("%d-%m-%Y")))
     ws.merge_cells("A2:D2")
     ws["A2"].alignment = TOP_WRAP
-    ws.row_dimensions[2].height = 60
     put(ws["A4"], PRIO_AXES(lang))
-    ws["A4"].font = Font(bold=True)
+    ws["A4"].font = Font(name="Calibri", size=11, bold=True)
     for j, f in enumerate(FEASIBILITY_LEVELS):
         c = ws.cell(4, 2 + j)
         put(c, LEVEL_TEXT["feasibility"][lk][j])
@@ -532,7 +547,6 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
         put(head, LEVEL_TEXT["effect"][lk][i])
         head.font, head.fill, head.border = HEADER_FONT, HEADER_FILL, BOX
         head.alignment = Alignment(vertical="center", horizontal="center")
-        ws.row_dimensions[r].height = 75
         for j, f in enumerate(FEASIBILITY_LEVELS):
             cell = matrix.cell(e, f)
             ids = ", ".join(q + ("✓" if q in cell.planned else "") for q in cell.questions)
@@ -545,9 +559,15 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
     put(ws["A9"], PRIO_QUICK(lang))
     if matrix.unrated:
         put(ws["A10"], PRIO_UNRATED(lang, ids=", ".join(matrix.unrated)))
+        ws.merge_cells("A10:D10")
+        ws["A10"].alignment = TOP_WRAP
     ws.column_dimensions["A"].width = 26
     for letter in "BCD":
         ws.column_dimensions[letter].width = 34
+    fit_rows(ws, 1, ws.max_row)
+    fit_rows(ws, 2, 2, minimum=60)
+    fit_rows(ws, 5, 7, minimum=75)
+    _print_setup(ws, None)
     ws.protection.sheet = True  # a generated sheet: guard against typing that would be lost
 
 
@@ -571,14 +591,14 @@ def write_follow_up(wb, items: Sequence[FollowUpItem], lang: str = "da", today: 
     ws = _get_or_create(wb, "follow_up", lang, after="plan")
     _clear_sheet(ws)
     put(ws["A1"], FU_TITLE(lang))
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = Font(name="Calibri", bold=True, size=14)
     put(ws["A2"], FU_NOTE(lang, date=today.strftime("%d-%m-%Y")))
-    ws["A2"].font = Font(italic=True, color="595959")
+    ws["A2"].font = Font(name="Calibri", size=11, italic=True, color="595959")
     r = 4
     for j, m in enumerate(FU_OWNER_HEAD):
         c = ws.cell(r, 1 + j)
         put(c, m(lang))
-        c.font, c.fill, c.border = HEADER_FONT, HEADER_FILL, BOX
+        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BOX, TOP_WRAP
     summary = follow_up_summary(items, lang)
     for s in summary:
         r += 1
@@ -594,17 +614,17 @@ def write_follow_up(wb, items: Sequence[FollowUpItem], lang: str = "da", today: 
     for j, v in enumerate(totals):
         c = ws.cell(r, 1 + j)
         put(c, v)
-        c.font, c.border = Font(bold=True), BOX
+        c.font, c.border = Font(name="Calibri", size=11, bold=True), BOX
     for title, chosen in ((FU_OVERDUE_TITLE, [i for i in items if i.overdue]),
                           (FU_SOON_TITLE, [i for i in items if i.due_soon])):
         r += 2
         put(ws.cell(r, 1), title(lang))
-        ws.cell(r, 1).font = Font(bold=True, size=12)
+        ws.cell(r, 1).font = Font(name="Calibri", bold=True, size=12)
         r += 1
         for j, m in enumerate(FU_LIST_HEAD):
             c = ws.cell(r, 1 + j)
             put(c, m(lang))
-            c.font, c.fill, c.border = HEADER_FONT, HEADER_FILL, BOX
+            c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BOX, TOP_WRAP
         if not chosen:
             r += 1
             put(ws.cell(r, 1), FU_NONE(lang))
@@ -619,11 +639,9 @@ def write_follow_up(wb, items: Sequence[FollowUpItem], lang: str = "da", today: 
                     c.number_format = DATE_NUMBER_FORMAT
     for letter, width in zip("ABCDEFG", (22, 40, 40, 18, 14, 8, 14)):
         ws.column_dimensions[letter].width = width
+    fit_rows(ws, 1, r)
     ws.freeze_panes = "A5"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_setup(ws, None)
     ws.protection.sheet = True
 
 
@@ -639,7 +657,7 @@ def write_previous(wb, prev: PreviousScores, lang: str = "da") -> None:
     put(ws["A1"], PREV_NOTE(lang))
     for j, m in enumerate(PREV_HEAD):
         put(ws.cell(2, 1 + j), m(lang))
-        ws.cell(2, 1 + j).font = Font(bold=True)
+        ws.cell(2, 1 + j).font = Font(name="Calibri", size=11, bold=True)
     r = 2
     for kind, data in (("question", prev), ("theme", prev.themes)):
         for key, pts in data.items():

@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidationList
 from openpyxl.formatting.formatting import ConditionalFormattingList
 
 from ._i18n import Msg
+from ._layout import fit_rows
 from .problems import ERROR, INFO, WARNING, Problem
 
 MAX_CELL_CHARS = 32767
@@ -90,7 +91,9 @@ class Look:
                  border: bool = False, unlocked: bool = False):
         cell = Cell(ws)
         if bold or italic or size or color:
-            cell.font = Font(bold=bold, italic=italic, size=size, color=color)
+            # name and size always: a font without them is the application's default
+            # (LibreOffice: a serif face), not the workbook's Calibri 11
+            cell.font = Font(name="Calibri", bold=bold, italic=italic, size=size or 11, color=color)
         if fill:
             cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
         cell.alignment = Alignment(wrap_text=wrap, vertical=valign, horizontal=halign)
@@ -387,6 +390,7 @@ def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: 
             r += 1
             put_row(ws, r, ["", "", "", old, "", "", "", used], body)
     set_widths(ws, {1: 10, 2: 26, 3: 12, 4: 48, 5: 17, 6: 14, 7: 18, 8: 90})
+    fit_rows(ws, 1, r)
     ws.freeze_panes = f"A{header_row + 1}"
     print_setup(ws, f"{header_row}:{header_row}")
     return data

@@ -1,0 +1,182 @@
+"""Row heights and print setup of the master's sheets: wrapped text is never clipped.
+
+LibreOffice does not fit row heights when it loads an .xlsx, so the writers store estimated
+heights (``xl_kik._layout``). Checked here on a demo master (with a long improvement area
+typed on Konsensus): every row whose wrapped text is longer than its column is at least as
+tall as the plain estimate, and — with a real LibreOffice — the long text is complete in
+the PDF (LibreOffice clips text that does not fit its row; clipped words are not in the PDF).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xl_kik import _layout
+from xl_kik._layout import fit_rows, line_count, row_height
+
+LONG_AREA = ("Kvartalsvis gennemgang af handleplanen på personalemødet med tydelige ansvarlige "
+             "milepæle og opfølgning hvor lederen samler status fra hvert team og deler resultaterne "
+             "med forældrebestyrelsen inden sommerferien så alle kender fremdriften og de næste skridt "
+             "zebrafinke slutord")
+LONG_QID = "1.3"
+SHEETS = ("Start", "Status", "Svarrapport", "Konsensus", "Prioritering", "Handleplan", "Opfølgning")
+
+
+def _lo_required() -> bool:
+    ci = os.environ.get("CI", "").strip().lower()
+    return ci not in ("", "0", "false", "no") or os.environ.get("XL_KIK_REQUIRE_LO", "").strip() == "1"
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory) -> Path:
+    """A demo round; then a long improvement area typed on Konsensus and merged again."""
+    from xl_kik import demo, merge
+    from xl_kik import sheets_konsensus as K
+    from xl_kik._workbook import MasterFile
+    from xl_kik.master import CODE_NAMES
+
+    root = tmp_path_factory.mktemp("print") / "runde"
+    demo.run_demo(root, participants=8, say=lambda _: None)
+    with MasterFile.edit(root, "da") as wb:
+        ws = MasterFile.sheet_by_codename(wb, CODE_NAMES["consensus"])
+        r, cols = K._question_rows(ws)[LONG_QID]
+        ws.cell(r, cols["agreed_improvements"]).value = LONG_AREA
+    merge.merge_round(root, lang="da")
+    return root / "kik_master.xlsm"
+
+
+def _widths(ws) -> dict[int, float]:
+    return _layout.column_widths(ws)
+
+
+def _too_short_rows(ws) -> list[str]:
+    """Rows with wrapped text longer than its column that are lower than the plain estimate."""
+    widths = _widths(ws)
+    default = ws.sheet_format.defaultColWidth or _layout.DEFAULT_COLUMN_WIDTH
+    merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    bad = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if not isinstance(cell.value, str) or cell.data_type == "f" or not cell.alignment.wrap_text:
+                continue
+            r, c = cell.row, cell.column
+            if ws.row_dimensions[r].hidden:
+                continue
+            m = merged.get((r, c))
+            if m is not None and m.max_row > m.min_row:
+                continue
+            cols = range(c, (m.max_col if m is not None else c) + 1)
+            width = sum(widths.get(i, default) for i in cols)
+            if width <= 0 or len(cell.value) <= width and "\n" not in cell.value:
+                continue
+            size = float(cell.font.sz or 11)
+            want = min(_layout.MAX_ROW_HEIGHT, row_height(line_count(cell.value, width, size), size))
+            got = ws.row_dimensions[r].height or _layout.DEFAULT_ROW_HEIGHT
+            if got < want:
+                bad.append(f"{ws.title}!{cell.coordinate}: height {got} < {want} for {cell.value[:40]!r}")
+    return bad
+
+
+def test_wrapped_rows_are_tall_enough(master):
+    wb = openpyxl.load_workbook(master)
+    checked = 0
+    for name in SHEETS:
+        ws = wb[name]
+        assert _too_short_rows(ws) == [], name
+        checked += sum(1 for d in ws.row_dimensions.values() if d.height)
+    assert checked > 50
+    # the long text made its row taller than the plain estimate for it
+    ws = wb["Konsensus"]
+    r = next(c.row for c in ws["A"] if c.value == LONG_QID)
+    width = ws.column_dimensions["O"].width
+    assert ws.cell(r, 15).value == LONG_AREA
+    assert ws.row_dimensions[r].height >= row_height(line_count(LONG_AREA, width)) > 45
+
+
+def test_print_setup(master):
+    wb = openpyxl.load_workbook(master)
+    for name in ("Status", "Svarrapport", "Konsensus", "Prioritering", "Handleplan", "Opfølgning"):
+        ws = wb[name]
+        ps = ws.page_setup
+        assert (ps.orientation, str(ps.paperSize), ps.fitToWidth, ps.fitToHeight) == ("landscape", "9", 1, 0), name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+    for name, rows in (("Status", "$6:$6"), ("Svarrapport", "$5:$5"), ("Konsensus", "$4:$4"), ("Handleplan", "$1:$1")):
+        assert wb[name].print_title_rows == rows, name
+    plan = wb["Handleplan"]
+    assert sum(d.width for d in plan.column_dimensions.values() if d.width) <= 200  # 16 columns on one page wide
+    assert plan.cell(2, 5).font.sz == 9 and plan.cell(1, 5).alignment.wrap_text
+    start = wb["Start"]
+    assert start.page_setup.fitToWidth in (None, 1) and start.sheet_properties.pageSetUpPr.fitToPage
+    guide = [str(m) for m in start.merged_cells.ranges]
+    assert len(guide) >= 8 and all(re.fullmatch(r"B\d+:D\d+", g) for g in guide)
+
+
+def test_fit_rows_heights_are_estimates(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.column_dimensions["A"].width = 20
+    ws["A1"] = "kort"
+    ws["A2"] = "ord " * 40
+    ws["A2"].alignment = openpyxl.styles.Alignment(wrap_text=True)
+    ws["A3"] = "ord " * 40  # not wrapped: one line
+    ws["A4"] = "ord " * 40
+    ws["A4"].alignment = openpyxl.styles.Alignment(wrap_text=True)
+    ws.row_dimensions[4].hidden = True
+    ws["B5"] = "Titel"
+    ws["B5"].font = openpyxl.styles.Font(size=16)
+    ws.row_dimensions[6].height = 99  # a stale height in the range goes back to default
+    heights = fit_rows(ws, 1, 6)
+    assert heights[1] is None and heights[3] is None and heights[6] is None
+    assert heights[2] >= row_height(line_count("ord " * 40, 20)) > 15
+    assert heights[5] >= row_height(1, 16)
+    assert ws.row_dimensions[4].hidden
+    assert fit_rows(ws, 1, 1, minimum=45)[1] == 45  # a fixed header height is kept as the least
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    row2 = re.search(r'<row r="2"[^>]*>', xml).group(0)
+    assert 'ht="' in row2 and "customHeight" not in row2  # auto-height: grows when someone types
+    assert openpyxl.load_workbook(path).active.row_dimensions[2].height == heights[2]
+
+
+def _in_order(words: list[str], text: str) -> list[str]:
+    """The words not found in order in ``text`` (empty = all there, in order)."""
+    pos, missing = 0, []
+    for w in words:
+        i = text.find(w, pos)
+        if i < 0:
+            missing.append(w)
+        else:
+            pos = i + len(w)
+    return missing
+
+
+@pytest.mark.libreoffice
+def test_long_improvement_area_is_not_clipped_in_pdf(master, tmp_path):
+    from xl_kik import _office
+
+    missing = [n for n, ok in (("soffice", _office.find_soffice()), ("pdftotext", shutil.which("pdftotext")))
+               if not ok]
+    if missing:
+        if _lo_required():
+            pytest.fail(f"required for the PDF test but missing: {missing}", pytrace=False)
+        pytest.skip(f"missing: {missing}")
+    src = tmp_path / master.name
+    shutil.copy(master, src)
+    pdf = _office.convert([src], "pdf", tmp_path / "pdf")[0]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120,
+                          text=True).stdout
+    pages = text.split("\f")
+    konsensus = [p for p in pages if "Aftalte forbedringsområder" in p]
+    assert konsensus, "no Konsensus page in the PDF"
+    body = "\n".join(konsensus)
+    assert _in_order(LONG_AREA.split(), body) == []

@@ -1,0 +1,190 @@
+"""Estimated row heights for wrapped text (shared by the workbook writers).
+
+Neither openpyxl nor XlsxWriter can measure text, and LibreOffice does not fit row heights
+when it loads an ``.xlsx`` (Excel does not either, for rows it did not lay out itself): a
+row without a height shows one line of a wrapped cell, and printed output clips or overlaps
+the rest. So the writers store an *estimated* height: the number of lines the text needs in
+its column (words wrapped like :func:`textwrap.wrap`, at about one character per unit of
+column width for an 11 pt font) times the line height of the font.
+
+* :func:`line_count` / :func:`row_height`: the estimate (``xl_kik.scoring`` uses them for the
+  participant workbook, where column widths and texts are known when it writes).
+* :func:`fit_rows`: the estimate for rows of an openpyxl worksheet (the master's generated
+  sheets), from the cells' text, font size, boldness, wrap setting, merged ranges and the
+  column widths. Heights are written without ``customHeight`` (like the scoring workbook),
+  so Excel and LibreOffice still treat the row as auto-height and grow it when someone
+  types more; an openpyxl round trip of the file marks them custom again, which is why
+  the writers fit their rows again at every rebuild.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Mapping
+
+from functools import lru_cache
+
+DEFAULT_FONT_SIZE = 11.0
+DEFAULT_ROW_HEIGHT = 15.0  # Excel's and LibreOffice's row height for Calibri 11
+DEFAULT_COLUMN_WIDTH = 8.43
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height (points)
+#: Excel's column width unit is the width of a digit; running text averages about 1.2
+#: characters per unit (Calibri in Excel, and DejaVu Sans where LibreOffice replaces Calibri
+#: and sizes columns by its digits). The estimate counts on one character per unit (words
+#: wrap whole, capitals are wide), less the cell margins, less again for bold text: a
+#: little too tall rather than clipped.
+TEXT_FACTOR = 1.0
+BOLD_FACTOR = 0.9
+CELL_PADDING = 0.5  # width units lost to the cell margins
+
+
+def line_count(text: str, width_chars: float, font_size: float = 11) -> int:
+    """Estimated number of lines of wrapped ``text`` in a column ``width_chars`` characters wide."""
+    per_line = max(4, int(width_chars * 11 / font_size))
+    return sum(max(1, len(textwrap.wrap(par, per_line))) for par in text.split("\n"))
+
+
+def row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
+    """Height in points of a row showing ``lines`` lines of ``font_size`` text."""
+    return max(minimum, round(lines * font_size * 15 / 11 + 3, 1))
+
+
+@lru_cache(maxsize=None)
+def _fitted_row_class() -> type:
+    """openpyxl's RowDimension, written without ``customHeight`` (imported lazily: the
+    scoring workbook writer uses this module without openpyxl)."""
+    from openpyxl.worksheet.dimensions import RowDimension
+
+    class FittedRow(RowDimension):
+        """A row whose height is an estimate: Excel and LibreOffice keep it auto-height."""
+
+        @property
+        def customHeight(self) -> bool:  # noqa: N802 - openpyxl's attribute name
+            return False
+
+    return FittedRow
+
+
+def column_widths(ws: Any, widths: Mapping[str, float] | None = None) -> dict[int, float]:
+    """Width of every column with a dimension (1-based index -> width; hidden columns 0),
+    ``widths`` (column letter -> width) overriding the sheet's."""
+    from openpyxl.utils import column_index_from_string
+
+    out: dict[int, float] = {}
+    for key, dim in ws.column_dimensions.items():
+        try:
+            lo = dim.min or column_index_from_string(key)
+        except ValueError:
+            continue
+        hi = max(dim.max or lo, lo)
+        for idx in range(lo, hi + 1):
+            out[idx] = 0.0 if dim.hidden else float(dim.width or _default_width(ws))
+    for letter, width in (widths or {}).items():
+        out[column_index_from_string(letter)] = float(width)
+    return out
+
+
+def _default_width(ws: Any) -> float:
+    fmt = getattr(ws, "sheet_format", None)
+    width = getattr(fmt, "defaultColWidth", None)
+    return float(width) if width else DEFAULT_COLUMN_WIDTH
+
+
+def _text_of(cell: Any) -> tuple[str, bool] | None:
+    """(the text a cell shows, whether it can wrap) as far as it is known; None for a
+    formula (its result is not known here) or an empty cell. Numbers and dates never wrap."""
+    v = cell.value
+    if v is None or cell.data_type == "f":
+        return None
+    if isinstance(v, str):
+        return v, True
+    return str(v), False
+
+
+def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, bold: bool = False,
+                wrap: bool = True) -> float:
+    """Estimated height (points) a cell needs; DEFAULT_ROW_HEIGHT for one line of <= 11 pt."""
+    if not wrap or not text:
+        lines = 1
+    else:
+        chars = max(1.0, (width - CELL_PADDING) * TEXT_FACTOR * (BOLD_FACTOR if bold else 1.0))
+        per_line = max(4, int(chars * 11 / font_size))
+        if row_height(len(text) // (per_line + 1), font_size, 0) >= MAX_ROW_HEIGHT:
+            return MAX_ROW_HEIGHT  # surely taller than a row can be: skip wrapping a long text
+        lines = line_count(text, chars, font_size)
+    if lines == 1 and font_size <= DEFAULT_FONT_SIZE:
+        return DEFAULT_ROW_HEIGHT
+    return row_height(lines, font_size, 0)
+
+
+def estimate_heights(ws: Any, first_row: int, last_row: int,
+                     widths: Mapping[str, float] | None = None) -> dict[int, float]:
+    """Estimated height of every row in ``first_row..last_row`` that has text
+    (DEFAULT_ROW_HEIGHT where one line of normal text is enough)."""
+    cols = column_widths(ws, widths)
+    default = _default_width(ws)
+    merged: dict[tuple[int, int], tuple[int, int]] = {}  # top-left -> (last column, rows spanned)
+    covered: set[tuple[int, int]] = set()
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row < first_row or rng.min_row > last_row:
+            continue
+        merged[(rng.min_row, rng.min_col)] = (rng.max_col, rng.max_row - rng.min_row + 1)
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                if (r, c) != (rng.min_row, rng.min_col):
+                    covered.add((r, c))
+    heights: dict[int, float] = {}
+    for (r, c), cell in ws._cells.items():
+        if r < first_row or r > last_row or (r, c) in covered:
+            continue
+        shown = _text_of(cell)
+        if not shown or not shown[0]:
+            continue
+        text, wrappable = shown
+        width = cols.get(c, default)
+        last_col, span_rows = merged.get((r, c), (c, 1))
+        if last_col > c:
+            width = sum(cols.get(i, default) for i in range(c, last_col + 1))
+        if width <= 0:  # a hidden column
+            continue
+        font = cell.font
+        size = float(font.sz) if font is not None and font.sz else DEFAULT_FONT_SIZE
+        wrap = wrappable and bool(cell.alignment is not None and cell.alignment.wrap_text)
+        h = cell_height(text, width, size, bool(font is not None and font.b), wrap) / span_rows
+        heights[r] = max(heights.get(r, 0.0), h)
+    return heights
+
+
+def fit_rows(ws: Any, first_row: int, last_row: int, widths: Mapping[str, float] | None = None,
+             minimum: float = 15, maximum: float = MAX_ROW_HEIGHT) -> dict[int, float | None]:
+    """Give rows ``first_row..last_row`` of an openpyxl worksheet their estimated heights.
+
+    A row's height is the largest estimate of its cells (wrapped text by the column width —
+    the sum of the widths for a merged range — font size and boldness; other cells one line
+    of their font), at least ``minimum`` and at most ``maximum``. A row where one line of
+    normal text is enough (and ``minimum`` is not above the default) gets no height: it
+    stays at the default. ``widths`` (column letter -> width) override the sheet's column
+    widths (for a writer that sets the widths later). Hidden rows stay hidden. Returns the
+    heights set (None = default)."""
+    est = estimate_heights(ws, first_row, last_row, widths)
+    out: dict[int, float | None] = {}
+    for r in range(first_row, last_row + 1):
+        h = max(est.get(r, DEFAULT_ROW_HEIGHT), minimum)
+        height = None if h <= DEFAULT_ROW_HEIGHT and minimum <= DEFAULT_ROW_HEIGHT else min(maximum, round(h, 1))
+        old = ws.row_dimensions.get(r) if hasattr(ws.row_dimensions, "get") else None
+        if old is None and height is None:
+            out[r] = None
+            continue
+        row = _fitted_row_class()(ws, index=r, ht=height)
+        if old is not None:
+            row.hidden = old.hidden
+            row.outlineLevel = old.outlineLevel
+            row.collapsed = old.collapsed
+            row.thickBot, row.thickTop = old.thickBot, old.thickTop
+            row._style = old._style
+        ws.row_dimensions[r] = row
+        out[r] = height
+    return out
+
+
+__all__ = ["line_count", "row_height", "fit_rows", "estimate_heights", "cell_height", "column_widths"]
