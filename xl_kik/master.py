@@ -505,6 +505,8 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, SETUP_LABELS[key](lang), f_bold)
         ws.write_string(r, 3, SETUP_HELP[key](lang), f_help)
+        ws.set_row(r, max(row_height(line_count(SETUP_HELP[key](lang), 70)),
+                          row_height(line_count(SETUP_LABELS[key](lang), 34))))
         value = values[key]
         fixed = key in ("round_id", "catalogue_id", "catalogue_version", "created")
         if key in ("deadline", "created"):
@@ -548,6 +550,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         ws.write_string(r + i, 1, SMTP_LABELS[key](lang), f_bold)
         ws.write_string(r + i, 2, "", f_input)
         ws.write_string(r + i, 3, SMTP_HELP[key](lang), f_help)
+        ws.set_row(r + i, row_height(line_count(SMTP_HELP[key](lang), 70)))
         if key == "smtp_tls":
             ws.data_validation(r + i, 2, r + i, 2, {"validate": "list", "source": list(SMTP_TLS_VALUES[lang]),
                                                     "error_message": SMTP_HELP[key](lang)})
@@ -580,10 +583,13 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     rows = catmod.to_rows(full_catalogue)
     ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
                                                           "columns": [{"header": h} for h in rows[0]]})
+    question_widths = [7, 6, 22, 10, 60, 60, 22, 60, 60]
     for r, values_row in enumerate(rows[1:], start=1):
         for c, v in enumerate(values_row):
             ws.write_string(r, c, v, f_wrap)
-    for c, w in enumerate([7, 6, 22, 10, 60, 60, 22, 60, 60]):
+        # LibreOffice does not fit row heights on load: give wrapped rows their estimated height
+        ws.set_row(r, max(row_height(line_count(v, w)) for v, w in zip(values_row, question_widths)))
+    for c, w in enumerate(question_widths):
         ws.set_column(c, c, w, f_wrap)
     ws.freeze_panes(1, 0)
 
