@@ -554,8 +554,8 @@ def test_apply_content_openpyxl_roundtrip(paths):
     # and back: the rendered sheet as content again (the buttons' bridge)
     again = content_from_worksheet(ws)
     assert again.cells[(4, 3)] == EVIL and isinstance(again.cells[(3, 6)], Formula)
-    assert ("E4:E5", ("Ja", "Nej")) in again.validations
-    assert ("Testtabel", "A3:D5", ("qid", "Nr", "Tekst", "Point")) in again.tables
+    assert [(r.ranges, r.type, r.list_source) for r in again.data_validations] == [(("E4:E5",), "list", ("Ja", "Nej"))]
+    assert [(t.name, t.ref, t.columns) for t in again.tables] == [("Testtabel", "A3:D5", ("qid", "Nr", "Tekst", "Point"))]
     assert any(ref == "A3:D3" and st.bold for ref, st in again.styles)
     assert master.verify_master(paths.master) == []
 
@@ -569,8 +569,57 @@ def test_excel_literal():
     assert excel_literal(Formula("=A1")) == "=A1"
 
 
-# A fake of the few xlwings objects the adapter touches. Used only because no Excel is
-# available here; the adapter is a line-by-line translation to xlwings' public API.
+# A recording double of the few xlwings objects the adapter touches. Used only because no
+# Excel can run here: it checks which xlwings / COM calls the adapter issues, not what
+# Excel makes of them. The openpyxl writer is the real fidelity test (tests/test_transfer.py);
+# the one-time check in real Excel is in README.md.
+class Rec:
+    """Records every attribute set and call made on it or below it, as
+    ("set", path, value) and ("call", path, args, kwargs), into a shared log."""
+
+    def __init__(self, log, path):
+        object.__setattr__(self, "_log", log)
+        object.__setattr__(self, "_path", path)
+
+    def __getattr__(self, name):
+        return Rec(self._log, f"{self._path}.{name}")
+
+    def __setattr__(self, name, value):
+        self._log.append(("set", f"{self._path}.{name}", value))
+
+    def __call__(self, *args, **kwargs):
+        self._log.append(("call", self._path, args, kwargs))
+        return Rec(self._log, self._path + "()")
+
+    def __getitem__(self, key):
+        return Rec(self._log, f"{self._path}[{key}]")
+
+    def __iter__(self):  # empty collections (no old charts, no tables)
+        return iter(())
+
+    def __bool__(self):  # e.g. AutoFilterMode reads False
+        return False
+
+    def __repr__(self):
+        return f"<{self._path}>"
+
+
+class FakeCellApi:
+    """The COM cell used to translate formulas: an Excel with a Danish user interface."""
+
+    def __init__(self):
+        self.Formula = ""
+
+    @property
+    def FormulaLocal(self):
+        local = self.Formula.replace("ISERROR", "ER.FEJL").replace("ISNUMBER", "ER.TAL").replace("TODAY", "IDAG")
+        local = local.replace("AND(", "OG(").replace("DATE(", "DATO(")
+        return local.replace(",", ";")
+
+    def ClearContents(self):
+        self.Formula = ""
+
+
 class FakeRange:
     def __init__(self, sheet, ref):
         self.sheet, self.ref = sheet, ref
@@ -578,31 +627,35 @@ class FakeRange:
 
     @property
     def value(self):
-        return self.sheet.cells.get(self.ref)
+        return self.sheet.values.get(self.ref)
 
     @value.setter
     def value(self, v):
         self.sheet.book.log.append(("value", self.sheet.name, self.ref, v))
-        self.sheet.cells[self.ref] = v
+        self.sheet.values[self.ref] = v
 
     def __setattr__(self, key, v):
-        if key in ("color", "wrap_text", "number_format", "column_width"):
+        if key in ("color", "wrap_text", "number_format", "column_width", "row_height"):
             self.sheet.book.log.append((key, self.sheet.name, self.ref, v))
         object.__setattr__(self, key, v)
 
     @property
-    def data_validation(self):
-        rng = self
+    def last_cell(self):
+        cell = FakeRange(self.sheet, "XFD1048576")
+        object.__setattr__(cell, "api", self.sheet.book.cell_api)
+        return cell
 
-        class DV:
-            def set_list(self, options):
-                rng.sheet.book.log.append(("validation", rng.sheet.name, rng.ref, options))
-        return DV()
+    def __getattr__(self, name):  # data_validation, conditional_formats, api, merge, select, left, ...
+        return Rec(self.sheet.book.log, f"{self.sheet.name}!{self.ref}.{name}")
+
+    def __repr__(self):
+        return f"<Range {self.sheet.name}!{self.ref}>"
 
 
 class FakeSheet:
     def __init__(self, book, name):
-        self.book, self.name, self.cells, self.tables = book, name, {}, []
+        self.book, self.name, self.values = book, name, {}
+        self.cells = FakeRange(self, "cells")
 
     def range(self, ref, *_):
         return FakeRange(self, ref)
@@ -610,11 +663,35 @@ class FakeSheet:
     def clear(self):
         self.book.log.append(("clear", self.name))
 
+    @property
+    def freeze_panes(self):  # desktop xlwings: only xlwings Server/Lite implement it
+        raise NotImplementedError
+
+    def __getattr__(self, name):  # charts, tables, page_setup, api, activate, ...
+        return Rec(self.book.log, f"{self.name}.{name}")
+
+
+class FakeSheets(dict):
+    def __init__(self, book):
+        super().__init__()
+        self.book = book
+
+    def __missing__(self, name):
+        self[name] = FakeSheet(self.book, name)
+        return self[name]
+
+    @property
+    def active(self):
+        return self["Start"]
+
 
 class FakeBook:
     def __init__(self):
         self.log = []
-        self.sheets = {"Konsensus": FakeSheet(self, "Konsensus")}
+        self.cell_api = FakeCellApi()
+        self.sheets = FakeSheets(self)
+        self.sheets["Konsensus"]
+        self.app = Rec(self.log, "app")
 
 
 def test_xlwings_writer_with_fake_book():
@@ -627,11 +704,15 @@ def test_xlwings_writer_with_fake_book():
     w.hide_columns("Konsensus", ["A"])
     w.add_list_validation("Konsensus", "E2:E9", ["Ja", "Nej"])
     assert book.log[0] == ("clear", "Konsensus")
-    assert book.log[1] == ("value", "Konsensus", "B2", [["'1.2", "'" + EVIL, 3], ["'x", None, None]])
+    # what Cells.Clear leaves behind goes too: merged cells, validations, conditional formats
+    assert ("call", "Konsensus!cells.unmerge", (), {}) in book.log
+    assert ("call", "Konsensus!cells.data_validation.delete", (), {}) in book.log
+    assert ("call", "Konsensus!cells.conditional_formats.clear", (), {}) in book.log
+    assert ("value", "Konsensus", "B2", [["'1.2", "'" + EVIL, 3], ["'x", None, None]]) in book.log
     assert ("color", "Konsensus", "B2:D2", (255, 0, 0)) in book.log
     assert ("column_width", "Konsensus", "C:C", 40) in book.log
     assert ("column_width", "Konsensus", "A:A", 0) in book.log
-    assert ("validation", "Konsensus", "E2:E9", ["Ja", "Nej"]) in book.log
+    assert ("call", "Konsensus!E2:E9.data_validation.set_list", (["Ja", "Nej"],), {}) in book.log
 
 
 # ---------------------------------------------------------------- button bodies (no Excel)

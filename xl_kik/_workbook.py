@@ -23,6 +23,7 @@ from returned files may start with ``=``, ``+``, ``-`` or ``@`` (formula injecti
 
 from __future__ import annotations
 
+import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from . import atomic
 from ._i18n import Msg
 from .errors import MasterLockedError, RoundNotFoundError
 from .round import MASTER_NAME, RoundPaths
+
+log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -240,7 +243,8 @@ class SheetWriter(Protocol):
 
     def add_list_validation(self, sheet: str, ref: str, options: Sequence[str]) -> None: ...
 
-    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str]) -> None: ...
+    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str],
+                  style: str | None = "TableStyleMedium2", header_row: bool = True) -> None: ...
 
     def set_name_value(self, name: str, value: Any) -> None: ...
 
@@ -254,6 +258,17 @@ class SheetWriter(Protocol):
 
     def add_validation(self, sheet: str, validation: "Validation") -> None: ...
 
+    def add_validation_rule(self, sheet: str, rule: "ValidationRule") -> None: ...
+
+    def add_conditional_formats(self, sheet: str, rules: Sequence["ConditionalFormat"]) -> None:
+        """Add ``rules`` (in priority order: the first wins)."""
+
+    def set_autofilter(self, sheet: str, ref: str) -> None: ...
+
+    def set_print_setup(self, sheet: str, setup: "PrintSetup") -> None: ...
+
+    def add_chart(self, sheet: str, chart: "ChartSpec") -> None: ...
+
 
 @dataclass(frozen=True)
 class Validation:
@@ -265,6 +280,120 @@ class Validation:
     options: tuple[str, ...] = ()
     minimum: Any = None
     maximum: Any = None
+
+
+@dataclass(frozen=True)
+class ValidationRule:
+    """Any data validation as openpyxl reads it from a rendered sheet (full fidelity).
+
+    ``type``: ``list``, ``whole``, ``decimal``, ``date``, ``time``, ``textLength`` or
+    ``custom``; ``operator`` uses openpyxl's names (``between``, ``notBetween``, ``equal``,
+    ``notEqual``, ``lessThan``, ``lessThanOrEqual``, ``greaterThan``, ``greaterThanOrEqual``).
+    ``formula1``/``formula2`` are Excel formulas without ``=``. A list with literal options
+    has them in ``list_source`` (``formula1`` then holds the quoted form); a list fed by a
+    range or a name has ``list_source`` None. ``error_style``: ``stop``, ``warning``,
+    ``information``. ``ranges`` are the cell ranges it applies to."""
+
+    ranges: tuple[str, ...]
+    type: str
+    operator: str | None = None
+    formula1: str | None = None
+    formula2: str | None = None
+    allow_blank: bool = True
+    list_source: tuple[str, ...] | None = None
+    in_cell_dropdown: bool = True
+    input_title: str | None = None
+    input_message: str | None = None
+    error_title: str | None = None
+    error_message: str | None = None
+    show_input: bool = False
+    show_error: bool = False
+    error_style: str = "stop"
+
+
+@dataclass(frozen=True)
+class ConditionalFormat:
+    """One conditional-format rule: ``cellIs`` (``operator`` + ``formulas``), ``expression``
+    (``formulas[0]``, relative to the top-left cell of the first range) or ``colorScale``
+    (``color_scale``: (threshold type ``min``/``max``/``num``/``percent``/``percentile``,
+    value or None, ``"#RRGGBB"``) from the lowest to the highest). Colours are ``"#RRGGBB"``.
+    Rules are listed in priority order (the first wins)."""
+
+    ranges: tuple[str, ...]
+    type: str
+    operator: str | None = None
+    formulas: tuple[str, ...] = ()
+    fill: str | None = None
+    font_color: str | None = None
+    bold: bool | None = None
+    italic: bool | None = None
+    stop_if_true: bool = False
+    color_scale: tuple[tuple[str, float | None, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """An Excel table (ListObject). When the target cannot hold a table of that name (table
+    names are workbook-wide), :func:`apply_content` falls back to an AutoFilter on ``ref``."""
+
+    name: str
+    ref: str
+    columns: tuple[str, ...]
+    style: str | None = "TableStyleMedium2"
+    header_row: bool = True
+    show_row_stripes: bool = True
+    show_column_stripes: bool = False
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """Page setup worth carrying: ``orientation`` (``landscape``/``portrait``), Excel's paper
+    size number (9 = A4), fit to ``fit_to_width`` pages wide / ``fit_to_height`` tall (0 =
+    automatic) when ``fit_to_page``, print titles (``"$4:$4"``, ``"$B:$D"``), print area
+    (``"$B$1:$T$64"``, without the sheet name) and whether gridlines are printed."""
+
+    orientation: str | None = None
+    paper_size: int | None = None
+    fit_to_page: bool = False
+    fit_to_width: int | None = None
+    fit_to_height: int | None = None
+    title_rows: str | None = None
+    title_cols: str | None = None
+    print_area: str | None = None
+    grid_lines: bool | None = None
+
+
+@dataclass(frozen=True)
+class ChartSeriesSpec:
+    """One series: its values (``'Sheet'!$I$36:$I$43``) and its title, as the text it had
+    when rendered and, when it came from a cell, that cell's reference."""
+
+    values: str
+    title: str | None = None
+    title_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A bar or column chart (openpyxl ``BarChart``): ``kind`` ``col`` (columns) or ``bar``,
+    ``grouping`` ``clustered``/``stacked``/``percentStacked``, anchored with its top-left
+    corner at the cell ``anchor``, ``width_cm`` x ``height_cm``."""
+
+    kind: str
+    grouping: str
+    series: tuple[ChartSeriesSpec, ...]
+    categories: str | None = None
+    title: str | None = None
+    anchor: str = "A1"
+    width_cm: float = 15.0
+    height_cm: float = 7.5
+    y_title: str | None = None
+    x_title: str | None = None
+    y_min: float | None = None
+    y_max: float | None = None
+    legend: str | None = "r"  # openpyxl position (r, l, t, b, tr); None = no legend
+    overlap: int | None = None
+    gap_width: int | None = None
 
 
 _CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -305,11 +434,17 @@ class SheetContent:
     hidden_columns: list[str] = field(default_factory=list)
     freeze: str | None = None
     validations: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (ref, list options)
-    tables: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    tables: list[TableSpec | tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (name, ref, columns)
     merged: list[str] = field(default_factory=list)
     row_heights: dict[int, float] = field(default_factory=dict)
     hidden_rows: list[int] = field(default_factory=list)
     other_validations: list[Validation] = field(default_factory=list)
+    # full-fidelity descriptions (what content_from_worksheet reads from a rendered sheet)
+    data_validations: list[ValidationRule] = field(default_factory=list)
+    conditional_formats: list[ConditionalFormat] = field(default_factory=list)  # priority order
+    autofilter: str | None = None
+    print_setup: PrintSetup | None = None
+    charts: list[ChartSpec] = field(default_factory=list)
 
     def put(self, cell: str, value: Any, style: Style | None = None) -> None:
         self.cells[split_cell(cell)] = value
@@ -337,7 +472,11 @@ class SheetContent:
 
 
 def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear: bool = True) -> None:
-    """Write ``content`` into ``sheet`` (emptied first unless ``clear`` is False)."""
+    """Write ``content`` into ``sheet`` (emptied first unless ``clear`` is False).
+
+    Order matters for Excel: values first, then formats, merged cells, validations and
+    conditional formats, the table (or its AutoFilter fallback), print setup, charts and
+    the frozen panes last."""
     if clear:
         writer.clear(sheet)
     top_left, block = content.rows()
@@ -359,8 +498,24 @@ def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear:
         writer.add_list_validation(sheet, ref, options)
     for validation in content.other_validations:
         writer.add_validation(sheet, validation)
-    for name, ref, columns in content.tables:
-        writer.set_table(sheet, name, ref, columns)
+    for rule in content.data_validations:
+        writer.add_validation_rule(sheet, rule)
+    if content.conditional_formats:
+        writer.add_conditional_formats(sheet, content.conditional_formats)
+    for table in content.tables:
+        spec = table if isinstance(table, TableSpec) else TableSpec(*table)
+        try:
+            writer.set_table(sheet, spec.name, spec.ref, spec.columns, style=spec.style, header_row=spec.header_row)
+        except Exception as exc:  # e.g. a table of that name elsewhere in the workbook
+            log.warning("sheet %s: table %s over %s could not be created (%s: %s); AutoFilter instead",
+                        sheet, spec.name, spec.ref, type(exc).__name__, exc)
+            writer.set_autofilter(sheet, spec.ref)
+    if content.autofilter:
+        writer.set_autofilter(sheet, content.autofilter)
+    if content.print_setup is not None:
+        writer.set_print_setup(sheet, content.print_setup)
+    for chart in content.charts:
+        writer.add_chart(sheet, chart)
     if content.freeze:
         writer.freeze_panes(sheet, content.freeze)
 
@@ -432,8 +587,107 @@ class OpenpyxlSheetWriter:
         dv.add(ref)
         self.wb[sheet].add_data_validation(dv)
 
-    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str]) -> None:
-        ensure_table(self.wb[sheet], name, ref, columns)
+    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str],
+                  style: str | None = "TableStyleMedium2", header_row: bool = True) -> None:
+        table = ensure_table(self.wb[sheet], name, ref, columns, style=style or "TableStyleMedium2")
+        if style and table.tableStyleInfo is not None:
+            table.tableStyleInfo.name = style
+        if not header_row:
+            table.headerRowCount = 0
+
+    def set_autofilter(self, sheet: str, ref: str) -> None:
+        self.wb[sheet].auto_filter.ref = ref
+
+    def add_validation_rule(self, sheet: str, rule: ValidationRule) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        formula1 = rule.formula1
+        if rule.type == "list" and rule.list_source is not None:
+            formula1 = '"' + ",".join(o.replace('"', '""') for o in rule.list_source) + '"'
+        dv = DataValidation(
+            type=rule.type, operator=rule.operator, formula1=formula1, formula2=rule.formula2,
+            allow_blank=rule.allow_blank, showDropDown=not rule.in_cell_dropdown if rule.type == "list" else None,
+            promptTitle=rule.input_title, prompt=rule.input_message, errorTitle=rule.error_title,
+            error=rule.error_message, showInputMessage=rule.show_input, showErrorMessage=rule.show_error,
+            errorStyle=rule.error_style if rule.error_style != "stop" else None)
+        for ref in rule.ranges:
+            dv.add(ref)
+        self.wb[sheet].add_data_validation(dv)
+
+    def add_conditional_formats(self, sheet: str, rules: Sequence[ConditionalFormat]) -> None:
+        from openpyxl.formatting.rule import ColorScale, FormatObject, Rule
+        from openpyxl.styles import Color, Font, PatternFill
+        from openpyxl.styles.differential import DifferentialStyle
+
+        ws = self.wb[sheet]
+        for cf in rules:  # added in priority order: openpyxl numbers them 1, 2, ...
+            if cf.type == "colorScale":
+                scale = ColorScale(cfvo=[FormatObject(type=t, val=v) for t, v, _c in cf.color_scale],
+                                   color=[Color(rgb=_argb(c)) for _t, _v, c in cf.color_scale])
+                rule = Rule(type="colorScale", colorScale=scale)
+            else:
+                font = None
+                if cf.font_color or cf.bold is not None or cf.italic is not None:
+                    font = Font(color=_argb(cf.font_color) if cf.font_color else None, b=cf.bold, i=cf.italic)
+                fill = PatternFill(fill_type="solid", bgColor=_argb(cf.fill), fgColor=_argb(cf.fill)) if cf.fill else None
+                rule = Rule(type=cf.type, operator=cf.operator if cf.type == "cellIs" else None,
+                            formula=list(cf.formulas), dxf=DifferentialStyle(font=font, fill=fill),
+                            stopIfTrue=cf.stop_if_true or None)
+            ws.conditional_formatting.add(" ".join(cf.ranges), rule)
+
+    def set_print_setup(self, sheet: str, setup: PrintSetup) -> None:
+        ws = self.wb[sheet]
+        if setup.orientation:
+            ws.page_setup.orientation = setup.orientation
+        if setup.paper_size:
+            ws.page_setup.paperSize = setup.paper_size
+        if setup.fit_to_page:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            ws.page_setup.fitToWidth = setup.fit_to_width
+            ws.page_setup.fitToHeight = setup.fit_to_height
+        if setup.title_rows:
+            ws.print_title_rows = setup.title_rows
+        if setup.title_cols:
+            ws.print_title_cols = setup.title_cols
+        if setup.print_area:
+            ws.print_area = setup.print_area
+        if setup.grid_lines is not None:
+            ws.print_options.gridLines = setup.grid_lines
+
+    def add_chart(self, sheet: str, chart: ChartSpec) -> None:
+        from openpyxl.chart import BarChart, Reference, Series
+        from openpyxl.chart.data_source import StrRef
+        from openpyxl.chart.series import SeriesLabel
+
+        bar = BarChart()
+        bar.type, bar.grouping = chart.kind, chart.grouping
+        if chart.overlap is not None:
+            bar.overlap = chart.overlap
+        if chart.gap_width is not None:
+            bar.gapWidth = chart.gap_width
+        for spec in chart.series:
+            series = Series(Reference(range_string=spec.values))
+            if spec.title_ref:
+                series.tx = SeriesLabel(strRef=StrRef(f=spec.title_ref))
+            elif spec.title is not None:
+                series.tx = SeriesLabel(v=spec.title)
+            bar.series.append(series)
+        if chart.categories:
+            bar.set_categories(Reference(range_string=chart.categories))
+        if chart.title:
+            bar.title = chart.title
+        if chart.y_title:
+            bar.y_axis.title = chart.y_title
+        if chart.x_title:
+            bar.x_axis.title = chart.x_title
+        bar.y_axis.scaling.min, bar.y_axis.scaling.max = chart.y_min, chart.y_max
+        bar.x_axis.delete = bar.y_axis.delete = False
+        if chart.legend is None:
+            bar.legend = None
+        else:
+            bar.legend.position = chart.legend
+        bar.width, bar.height = chart.width_cm, chart.height_cm
+        self.wb[sheet].add_chart(bar, chart.anchor)
 
     def ensure_sheet(self, sheet: str, state: str = "visible") -> None:
         if sheet not in self.wb.sheetnames:
@@ -492,6 +746,11 @@ def excel_literal(value: Any) -> Any:
     return value
 
 
+def _argb(hex_color: str) -> str:
+    """``"#RRGGBB"`` -> openpyxl's ``"FFRRGGBB"``."""
+    return "FF" + hex_color.lstrip("#").upper()[-6:]
+
+
 def _rgb(hex_color: str) -> tuple[int, int, int]:
     h = hex_color.lstrip("#")
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
@@ -500,16 +759,52 @@ def _rgb(hex_color: str) -> tuple[int, int, int]:
 class XlwingsSheetWriter:
     """:class:`SheetWriter` over a live ``xlwings.Book`` (the buttons).
 
-    Thin on purpose: it only translates calls into xlwings' public API; everything it is
-    given was computed by tested pure-Python code. It cannot run without Excel, so its
-    tests use a fake xlwings-like object (``tests/test_master.py``). Optional cosmetics
-    (validation, freeze panes) are best-effort: a platform without them still gets the
-    values. :meth:`transaction` restores the sheets' previous contents when a run fails.
+    Thin on purpose: it only translates calls into xlwings' API; everything it is given was
+    computed by tested pure-Python code. It cannot run without Excel, so its tests use a
+    recording double of xlwings (``tests/test_master.py``): they check which calls are
+    issued, not what Excel makes of them (the one-time check in real Excel is in README.md).
+
+    Values, formulas and styles must succeed. Every other feature is best-effort and
+    isolated: validations, conditional formats, charts, tables, merged cells and print
+    area use xlwings' cross-platform API (Windows and Mac); validation messages, print
+    setup, AutoFilter and frozen panes need the Windows COM object model (``.api``). A
+    feature that fails (e.g. on a Mac, where ``.api`` is appscript) is logged to the
+    round's log and listed in :attr:`skipped`; the run goes on.
+    :meth:`transaction` restores the sheets' previous contents when a run fails.
     """
 
     def __init__(self, book: Any):
         self.book = book
         self._snapshots: dict[str, tuple[str, Any]] | None = None
+        self.skipped: list[str] = []
+
+    def _try(self, sheet: str, what: str, fn: Any) -> bool:
+        """Run one cosmetic step; log and remember a failure instead of raising."""
+        try:
+            fn()
+            return True
+        except Exception as exc:  # noqa: BLE001 - any platform gap must not break the run
+            note = f"{sheet}: {what} ({type(exc).__name__}: {exc})"
+            self.skipped.append(note)
+            log.warning("Excel feature skipped on sheet %s", note)
+            return False
+
+    def _local(self, sheet: str, formula: str) -> str:
+        """``formula`` (English, ``=...``) in Excel's UI language. Conditional formats and
+        validations take local formulas through COM (a Danish Excel wants ``ER.FEJL(I36)``
+        and ``;``), unlike ``Range.Formula``: translate through a scratch cell's
+        ``Formula``/``FormulaLocal``. Where that is impossible the formula is used as is."""
+        if re.fullmatch(r"=-?\d+(\.\d+)?", formula):
+            return formula  # a whole number needs no translation
+        try:
+            cell = self._sheet(sheet).cells.last_cell.api
+            try:
+                cell.Formula = formula
+                return str(cell.FormulaLocal)
+            finally:
+                cell.ClearContents()
+        except Exception:  # noqa: BLE001 - not Windows: keep the English formula
+            return formula
 
     # -- helpers
     def _sheet(self, sheet: str) -> Any:
@@ -550,8 +845,25 @@ class XlwingsSheetWriter:
         return [list(r) for r in values or []]
 
     def clear(self, sheet: str) -> None:
+        """Clear values and formats, and what Excel keeps after ``Cells.Clear``: the
+        sheet's charts, AutoFilter, merged cells, validations and conditional formats."""
         self._remember(sheet)
-        self._sheet(sheet).clear()
+        sht = self._sheet(sheet)
+        sht.clear()
+
+        def charts() -> None:
+            for chart in list(sht.charts):
+                chart.delete()
+
+        def autofilter() -> None:
+            if sht.api.AutoFilterMode:
+                sht.api.AutoFilterMode = False
+
+        self._try(sheet, "delete old charts", charts)
+        self._try(sheet, "remove old AutoFilter", autofilter)
+        self._try(sheet, "unmerge old merged cells", lambda: sht.cells.unmerge())
+        self._try(sheet, "delete old validations", lambda: sht.cells.data_validation.delete())
+        self._try(sheet, "delete old conditional formats", lambda: sht.cells.conditional_formats.clear())
 
     def write_rows(self, sheet: str, top_left: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
@@ -587,10 +899,30 @@ class XlwingsSheetWriter:
             sht.range(f"{col}:{col}").column_width = 0
 
     def freeze_panes(self, sheet: str, cell: str) -> None:
+        """Desktop xlwings has no freeze API (``sheet.freeze_panes`` is xlwings Server/Lite
+        only), so Windows uses the window of the workbook (COM) with the sheet activated
+        for a moment; the previously active sheet is activated again."""
+        sht = self._sheet(sheet)
+        row, col = split_cell(cell)
+
+        def windows() -> None:
+            active = self.book.sheets.active
+            sht.activate()
+            try:
+                win = self.book.app.api.ActiveWindow
+                win.FreezePanes = False
+                win.ScrollRow, win.ScrollColumn = 1, 1
+                win.SplitRow, win.SplitColumn = row - 1, col - 1
+                win.FreezePanes = True
+            finally:
+                active.activate()
+
         try:
-            self._sheet(sheet).freeze_panes.freeze_at(cell)
-        except Exception:  # cosmetic; not available on every platform
+            sht.freeze_panes.freeze_at(cell)
+            return
+        except Exception:  # NotImplementedError on desktop Excel: use COM
             pass
+        self._try(sheet, f"freeze panes at {cell}", windows)
 
     def add_list_validation(self, sheet: str, ref: str, options: Sequence[str]) -> None:
         try:
@@ -598,7 +930,8 @@ class XlwingsSheetWriter:
         except Exception:  # cosmetic; Python re-validates every value it reads anyway
             pass
 
-    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str]) -> None:
+    def set_table(self, sheet: str, name: str, ref: str, columns: Sequence[str],
+                  style: str | None = "TableStyleMedium2", header_row: bool = True) -> None:
         sht = self._sheet(sheet)
         r0, c0 = split_cell(ref.split(":")[0])
         sht.range(cell_ref(r0, c0)).value = [[excel_literal(c) for c in columns]]
@@ -606,8 +939,222 @@ class XlwingsSheetWriter:
         for t in sht.tables:
             if t.name == name:
                 t.resize(rng)
+                if style:
+                    self._try(sheet, f"style of table {name}", lambda: setattr(t, "table_style", style))
                 return
-        sht.tables.add(source=rng, name=name)
+        sht.tables.add(source=rng, name=name, table_style_name=style or "TableStyleMedium2",
+                       has_headers=header_row)
+
+    def set_autofilter(self, sheet: str, ref: str) -> None:
+        sht = self._sheet(sheet)
+
+        def windows() -> None:
+            if sht.api.AutoFilterMode:
+                sht.api.AutoFilterMode = False
+            sht.range(ref).api.AutoFilter(1)  # field 1 without criteria: arrows on, nothing hidden
+
+        self._try(sheet, f"AutoFilter on {ref}", windows)
+
+    _DV_METHODS = {"whole": "set_whole_number", "decimal": "set_decimal", "date": "set_date",
+                   "time": "set_time", "textLength": "set_text_length"}
+    _OPERATORS = {"between": "between", "notBetween": "not_between", "equal": "equal_to",
+                  "notEqual": "not_equal_to", "greaterThan": "greater_than", "lessThan": "less_than",
+                  "greaterThanOrEqual": "greater_than_or_equal", "lessThanOrEqual": "less_than_or_equal"}
+
+    def add_validation_rule(self, sheet: str, rule: ValidationRule) -> None:
+        """The rule through xlwings' cross-platform ``Range.data_validation`` (it joins list
+        options with Excel's own list separator, so a Danish Excel gets ``Ja;Nej``), then
+        blank handling, input and error messages through COM (Windows)."""
+        from xlwings.constants import DVAlertStyle
+
+        sht = self._sheet(sheet)
+        alert = {"warning": DVAlertStyle.xlValidAlertWarning,
+                 "information": DVAlertStyle.xlValidAlertInformation}.get(rule.error_style)
+        for ref in rule.ranges:  # one area at a time: COM addresses stop at 255 characters
+            rng = sht.range(ref)
+
+            def set_rule(rng: Any = rng) -> None:
+                dv = rng.data_validation
+                if rule.type == "list":
+                    source: Any = list(rule.list_source) if rule.list_source is not None else self._list_source(
+                        sheet, rule.formula1 or "")
+                    dv.set_list(source, in_cell_dropdown=rule.in_cell_dropdown)
+                elif rule.type == "custom":
+                    dv.set_custom(self._local(sheet, "=" + (rule.formula1 or "").lstrip("=")))
+                else:
+                    op = self._OPERATORS[rule.operator or "between"]
+                    first = self._local(sheet, "=" + (rule.formula1 or "").lstrip("="))
+                    second = (self._local(sheet, "=" + (rule.formula2 or "").lstrip("="))
+                              if op in ("between", "not_between") else None)
+                    getattr(dv, self._DV_METHODS[rule.type])(op, first, second)
+
+            def set_messages(rng: Any = rng) -> None:
+                v = rng.api.Validation
+                v.IgnoreBlank = rule.allow_blank
+                v.InputTitle = rule.input_title or ""
+                v.InputMessage = rule.input_message or ""
+                v.ErrorTitle = rule.error_title or ""
+                v.ErrorMessage = rule.error_message or ""
+                v.ShowInput = rule.show_input
+                v.ShowError = rule.show_error
+                if alert is not None:  # AlertStyle is read-only: only Modify sets it
+                    v.Modify(Type=v.Type, AlertStyle=alert, Operator=v.Operator, Formula1=v.Formula1,
+                             Formula2=v.Formula2)
+
+            if self._try(sheet, f"{rule.type} validation on {ref}", set_rule):
+                self._try(sheet, f"validation messages on {ref}", set_messages)
+
+    def _list_source(self, sheet: str, formula: str) -> Any:
+        """A list validation fed by a range (``$A$1:$A$5``, ``'Ark'!$A$1:$A$5``) or a name."""
+        formula = formula.lstrip("=")
+        if formula in [n.name for n in self.book.names]:
+            return self.book.names[formula]
+        other, address = _split_ref(formula)
+        return self._sheet(other or sheet).range(address)
+
+    def add_conditional_formats(self, sheet: str, rules: Sequence[ConditionalFormat]) -> None:
+        """xlwings' cross-platform ``Range.conditional_formats``. Each ``add_*`` puts its
+        rule first in Excel's order, so the rules are added from the lowest priority up."""
+        sht = self._sheet(sheet)
+        kinds = {"num": "number", "percent": "percent", "percentile": "percentile"}
+        active: list[Any] = []
+
+        def select(cell: str) -> None:
+            # COM reads relative references in a rule's formula from the active cell
+            # (j-walk.com/ss/excel/odd/odd07.htm): make it the rule's top-left cell
+            if not active:
+                active.append(self.book.sheets.active)
+                sht.activate()
+            sht.range(cell).select()
+
+        for cf in reversed(list(rules)):
+            address = ",".join(cf.ranges)
+
+            def add(cf: ConditionalFormat = cf, address: str = address) -> None:
+                if cf.type == "expression":
+                    self._try(sheet, f"select {cf.ranges[0]} for a relative formula",
+                              lambda: select(cf.ranges[0].split(":")[0]))
+                formats = sht.range(address).conditional_formats
+                style = {"fill_color": cf.fill, "font_color": cf.font_color, "font_bold": cf.bold,
+                         "font_italic": cf.italic}
+                if cf.type == "cellIs":
+                    op = self._OPERATORS[cf.operator or "equal"]
+                    second = cf.formulas[1] if op in ("between", "not_between") and len(cf.formulas) > 1 else None
+                    formats.add_cell_value(op, self._local(sheet, "=" + cf.formulas[0].lstrip("=")),
+                                           None if second is None else self._local(sheet, "=" + second.lstrip("=")),
+                                           stop_if_true=cf.stop_if_true, **style)
+                elif cf.type == "expression":
+                    formats.add_custom(self._local(sheet, "=" + cf.formulas[0].lstrip("=")),
+                                       stop_if_true=cf.stop_if_true, **style)
+                elif cf.type == "colorScale":
+                    colors = [c for _t, _v, c in cf.color_scale]
+                    types = [t for t, _v, _c in cf.color_scale]
+                    if types in (["min", "max"], ["min", "percentile", "max"]) and (
+                            len(types) == 2 or cf.color_scale[1][1] == 50):
+                        formats.add_color_scale(colors)  # Excel's defaults: lowest, (50th percentile,) highest
+                    elif len(set(types)) == 1 and types[0] in kinds:
+                        formats.add_color_scale(colors, thresholds=[v for _t, v, _c in cf.color_scale],
+                                                threshold_type=kinds[types[0]])
+                    else:
+                        raise ValueError(f"colour scale thresholds {types} not supported")
+                else:
+                    raise ValueError(f"conditional format type {cf.type!r} not supported")
+
+            self._try(sheet, f"{cf.type} conditional format on {address}", add)
+        if active:
+            self._try(sheet, "activate the previous sheet again", lambda: active[0].activate())
+
+    def set_print_setup(self, sheet: str, setup: PrintSetup) -> None:
+        from xlwings.constants import PageOrientation
+
+        page = self._sheet(sheet).page_setup
+        if setup.print_area:
+            self._try(sheet, "print area", lambda: setattr(page, "print_area", setup.print_area))
+
+        def windows() -> None:
+            api = page.api
+            if setup.orientation:
+                api.Orientation = (PageOrientation.xlLandscape if setup.orientation == "landscape"
+                                   else PageOrientation.xlPortrait)
+            if setup.paper_size:
+                api.PaperSize = setup.paper_size  # openpyxl and Excel share the numbers (9 = xlPaperA4)
+            if setup.fit_to_page:
+                api.Zoom = False
+                api.FitToPagesWide = setup.fit_to_width or False  # 0 / False: as many as needed
+                api.FitToPagesTall = setup.fit_to_height or False
+            if setup.title_rows:
+                api.PrintTitleRows = setup.title_rows
+            if setup.title_cols:
+                api.PrintTitleColumns = setup.title_cols
+            if setup.grid_lines is not None:
+                api.PrintGridlines = setup.grid_lines
+
+        self._try(sheet, "page setup", windows)
+
+    _CHART_TYPES = {("col", "clustered"): "column_clustered", ("col", "stacked"): "column_stacked",
+                    ("col", "percentStacked"): "column_stacked_100", ("bar", "clustered"): "bar_clustered",
+                    ("bar", "stacked"): "bar_stacked", ("bar", "percentStacked"): "bar_stacked_100"}
+    _LEGEND = {"r": "right", "l": "left", "t": "top", "b": "bottom", "tr": "corner"}
+
+    def add_chart(self, sheet: str, chart: ChartSpec) -> None:
+        """xlwings' cross-platform chart API: position from the anchor cell, size in points,
+        source = the series' value ranges (by columns), categories, series names (the text
+        of their title cells), titles, value-axis scale, legend."""
+        sht = self._sheet(sheet)
+        points = 72 / 2.54
+
+        def rng(ref: str) -> Any:
+            other, address = _split_ref(ref)
+            return self._sheet(other or sheet).range(address)
+
+        def create() -> Any:
+            parts = [_split_ref(s.values) for s in chart.series]
+            sheets = {other or sheet for other, _address in parts}
+            if len(sheets) != 1:
+                raise ValueError(f"series on several sheets: {sorted(sheets)}")
+            source = self._sheet(sheets.pop()).range(",".join(address for _other, address in parts))
+            anchor = sht.range(chart.anchor)
+            new = sht.charts.add(anchor.left, anchor.top, chart.width_cm * points, chart.height_cm * points)
+            new.set_source_data(source, plot_by="columns")
+            new.chart_type = self._CHART_TYPES.get((chart.kind, chart.grouping), "column_clustered")
+            return new
+
+        made: list[Any] = []
+        if not self._try(sheet, f"chart at {chart.anchor}", lambda: made.append(create())):
+            return
+        new = made[0]
+        if chart.categories:
+            self._try(sheet, "chart categories", lambda: new.set_x_axis_values(rng(chart.categories)))
+
+        def names() -> None:
+            for i, spec in enumerate(chart.series):
+                if spec.title is not None:
+                    new.series[i].name = spec.title
+
+        self._try(sheet, "chart series names", names)
+        if chart.title:
+            self._try(sheet, "chart title", lambda: setattr(new, "title", chart.title))
+
+        def axis() -> None:
+            value_axis = new.value_axis
+            if chart.y_title:
+                value_axis.title = chart.y_title
+            if chart.y_min is not None:
+                value_axis.minimum_scale = chart.y_min
+            if chart.y_max is not None:
+                value_axis.maximum_scale = chart.y_max
+
+        self._try(sheet, "chart value axis", axis)
+        if chart.x_title:
+            self._try(sheet, "chart category axis", lambda: setattr(new.category_axis, "title", chart.x_title))
+
+        def legend() -> None:
+            if chart.legend is None:
+                new.legend.visible = False
+            else:
+                new.legend.position = self._LEGEND.get(chart.legend, "right")
+
+        self._try(sheet, "chart legend", legend)
 
     def set_name_value(self, name: str, value: Any) -> None:
         self.book.names[name].refers_to_range.value = excel_literal(value)
@@ -620,10 +1167,7 @@ class XlwingsSheetWriter:
             sht.visible = False
 
     def merge_cells(self, sheet: str, ref: str) -> None:
-        try:
-            self._sheet(sheet).range(ref).merge()
-        except Exception:  # cosmetic
-            pass
+        self._try(sheet, f"merge {ref}", lambda: self._sheet(sheet).range(ref).merge())
 
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         sht = self._sheet(sheet)
@@ -691,10 +1235,14 @@ def _style_of(cell: Any) -> Style | None:
 
 
 def content_from_worksheet(ws: Any) -> SheetContent:
-    """A rendered openpyxl worksheet as :class:`SheetContent` (values, own formulas, basic
-    styles grouped into horizontal runs, column widths, hidden columns, freeze panes, list
-    validations with literal options, tables). Not carried over: merged cells, conditional
-    formats, charts, images, comments (renderers meant for the buttons must not rely on them)."""
+    """A rendered openpyxl worksheet as :class:`SheetContent`: values, own formulas, basic
+    styles grouped into horizontal runs, column widths and row heights, hidden columns and
+    rows, merged cells, freeze panes, every data validation (:class:`ValidationRule`),
+    conditional formats of type cellIs / expression / colorScale, tables (name, range,
+    style), the AutoFilter, print setup and bar/column charts (:class:`ChartSpec`).
+
+    Not carried over (logged when met): other chart types, other conditional-format types,
+    images, comments, sheet protection. Renderers meant for the buttons must not rely on them."""
     content = SheetContent()
     for (r, c), cell in sorted(ws._cells.items()):
         v = cell.value
@@ -726,17 +1274,8 @@ def content_from_worksheet(ws: Any) -> SheetContent:
             content.widths[key] = float(dim.width)
     if ws.freeze_panes:
         content.freeze = ws.freeze_panes
-    for dv in ws.data_validations.dataValidation:
-        f = dv.formula1 or ""
-        if dv.type == "list" and f.startswith('"') and f.endswith('"'):
-            options = tuple(o.replace('""', '"') for o in f[1:-1].split(","))
-            for rng in str(dv.sqref).split():
-                content.validations.append((rng, options))
-        elif dv.type in ("whole", "decimal", "date") and (dv.operator in (None, "between")):
-            lo, hi = _bound(dv.type, dv.formula1), _bound(dv.type, dv.formula2)
-            if lo is not None and hi is not None:
-                for rng in str(dv.sqref).split():
-                    content.other_validations.append(Validation(rng, dv.type, (), lo, hi))
+    content.data_validations = [r for r in (_validation_rule(dv) for dv in ws.data_validations.dataValidation) if r]
+    content.conditional_formats = _conditional_formats(ws)
     content.merged = [str(r) for r in ws.merged_cells.ranges]
     for r, dim in ws.row_dimensions.items():
         if dim.hidden:
@@ -751,8 +1290,194 @@ def content_from_worksheet(ws: Any) -> SheetContent:
             c0, r0, c1, _r1 = range_boundaries(table.ref)
             columns = tuple("" if ws.cell(r0, c).value is None else str(ws.cell(r0, c).value)
                             for c in range(c0, c1 + 1))
-        content.tables.append((table.displayName, table.ref, columns))
+        style = table.tableStyleInfo
+        content.tables.append(TableSpec(
+            table.displayName, table.ref, columns, style=style.name if style is not None else None,
+            header_row=table.headerRowCount != 0,
+            show_row_stripes=bool(style is not None and style.showRowStripes),
+            show_column_stripes=bool(style is not None and style.showColumnStripes)))
+    if ws.auto_filter.ref:
+        content.autofilter = str(ws.auto_filter.ref)
+    content.print_setup = _print_setup(ws)
+    for chart in ws._charts:
+        spec = _chart_spec(ws, chart)
+        if spec is not None:
+            content.charts.append(spec)
+        else:
+            log.warning("sheet %s: a %s is not carried over (only bar/column charts are)", ws.title,
+                        type(chart).__name__)
     return content
+
+
+def _hex(color: Any) -> str | None:
+    """An openpyxl colour as ``"#RRGGBB"`` (None for theme/indexed colours and no colour)."""
+    value = getattr(color, "rgb", None)
+    if isinstance(value, str) and len(value) in (6, 8) and getattr(color, "type", "rgb") == "rgb":
+        return "#" + value[-6:].upper()
+    return None
+
+
+def _sorted_ranges(sqref: Any) -> tuple[str, ...]:
+    """The ranges of a MultiCellRange (a set) in a stable order: by column, then row."""
+    from openpyxl.utils.cell import range_boundaries
+
+    def key(ref: str) -> tuple[int, int]:
+        c0, r0, _c1, _r1 = range_boundaries(ref)
+        return (c0 or 0, r0 or 0)
+    return tuple(sorted((str(r) for r in sqref.ranges), key=key))
+
+
+def _validation_rule(dv: Any) -> ValidationRule | None:
+    if dv.type in (None, "none"):
+        log.warning("a data validation without a type (input message only) on %s is not carried over", dv.sqref)
+        return None
+    ranges = _sorted_ranges(dv.sqref)
+    f1 = None if dv.formula1 is None else str(dv.formula1)
+    f2 = None if dv.formula2 is None else str(dv.formula2)
+    options = None
+    if dv.type == "list" and f1 and len(f1) >= 2 and f1.startswith('"') and f1.endswith('"'):
+        options = tuple(o.replace('""', '"') for o in f1[1:-1].split(","))
+    return ValidationRule(
+        ranges=ranges, type=dv.type, operator=dv.operator if dv.type not in ("list", "custom") else None,
+        formula1=f1, formula2=f2, allow_blank=bool(dv.allow_blank), list_source=options,
+        in_cell_dropdown=not dv.showDropDown, input_title=dv.promptTitle, input_message=dv.prompt,
+        error_title=dv.errorTitle, error_message=dv.error, show_input=bool(dv.showInputMessage),
+        show_error=bool(dv.showErrorMessage), error_style=dv.errorStyle or "stop")
+
+
+def _conditional_formats(ws: Any) -> list[ConditionalFormat]:
+    found: list[tuple[int, int, ConditionalFormat]] = []
+    for cf in ws.conditional_formatting:
+        ranges = _sorted_ranges(cf.sqref)
+        for rule in cf.rules:
+            if rule.type == "colorScale" and rule.colorScale is not None:
+                scale = rule.colorScale
+                points = tuple((o.type, None if o.val is None else float(o.val), _hex(c) or "#FFFFFF")
+                               for o, c in zip(scale.cfvo, scale.color))
+                spec = ConditionalFormat(ranges, "colorScale", color_scale=points)
+            elif rule.type in ("cellIs", "expression"):
+                dxf = rule.dxf
+                fill = font_color = None
+                bold = italic = None
+                if dxf is not None and dxf.fill is not None:
+                    # a differential fill keeps its colour in bgColor (Excel); openpyxl's
+                    # PatternFill(start_color=...) puts it in fgColor: take whichever is set
+                    bg, fg = _hex(dxf.fill.bgColor), _hex(dxf.fill.fgColor)
+                    fill = bg if bg not in (None, "#000000") else fg
+                if dxf is not None and dxf.font is not None:
+                    font_color = _hex(dxf.font.color) if dxf.font.color is not None else None
+                    bold, italic = dxf.font.b or None, dxf.font.i or None  # False = not set by the renderer
+                spec = ConditionalFormat(ranges, rule.type, operator=rule.operator if rule.type == "cellIs" else None,
+                                         formulas=tuple(str(f) for f in rule.formula), fill=fill,
+                                         font_color=font_color, bold=bold, italic=italic,
+                                         stop_if_true=bool(rule.stopIfTrue))
+            else:
+                log.warning("sheet %s: a %s conditional format on %s is not carried over", ws.title, rule.type,
+                            " ".join(ranges))
+                continue
+            found.append((rule.priority or 0, len(found), spec))
+    return [spec for _p, _i, spec in sorted(found, key=lambda t: (t[0], t[1]))]
+
+
+def _print_setup(ws: Any) -> PrintSetup | None:
+    ps = ws.page_setup
+    props = ws.sheet_properties.pageSetUpPr
+    area = ws.print_area
+    if area:  # "'Konsensus'!$B$1:$T$64,..." -> "$B$1:$T$64,..."
+        area = ",".join(part.rsplit("!", 1)[-1] for part in str(area).split(","))
+    setup = PrintSetup(
+        orientation=ps.orientation, paper_size=int(ps.paperSize) if ps.paperSize else None,
+        fit_to_page=bool(props is not None and props.fitToPage),
+        fit_to_width=None if ps.fitToWidth is None else int(ps.fitToWidth),
+        fit_to_height=None if ps.fitToHeight is None else int(ps.fitToHeight),
+        title_rows=ws.print_title_rows or None, title_cols=ws.print_title_cols or None,
+        print_area=area or None, grid_lines=ws.print_options.gridLines)
+    return None if setup == PrintSetup() else setup
+
+
+def _split_ref(ref: str) -> tuple[str | None, str]:
+    """``"'My sheet'!$A$1:$B$2"`` -> (``"My sheet"``, ``"$A$1:$B$2"``)."""
+    if "!" not in ref:
+        return None, ref
+    sheet, address = ref.rsplit("!", 1)
+    if sheet.startswith("'") and sheet.endswith("'"):
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, address
+
+
+def _ref_text(ws: Any, ref: str | None) -> str | None:
+    """The value of the first cell of ``ref`` as text (None when it cannot be read)."""
+    if not ref:
+        return None
+    sheet, address = _split_ref(ref)
+    try:
+        target = ws.parent[sheet] if sheet and ws.parent is not None else ws
+        value = target[address.replace("$", "").split(":")[0]].value
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return None if value is None else str(value)
+
+
+def _rich_text(title: Any) -> str | None:
+    """The plain text of an openpyxl chart or axis title."""
+    if title is None:
+        return None
+    if isinstance(title, str):
+        return title
+    tx = getattr(title, "tx", None)
+    rich = getattr(tx, "rich", None)
+    if rich is None:
+        return None
+    lines = ["".join(run.t or "" for run in (para.r or [])) for para in rich.p]
+    return "\n".join(lines) or None
+
+
+def _ref_of(source: Any) -> str | None:
+    for attr in ("numRef", "strRef"):
+        ref = getattr(source, attr, None)
+        if ref is not None and ref.f:
+            return str(ref.f)
+    return None
+
+
+def _chart_spec(ws: Any, chart: Any) -> ChartSpec | None:
+    from openpyxl.chart import BarChart
+
+    if not isinstance(chart, BarChart):
+        return None
+    series = []
+    categories = None
+    for s in chart.series:
+        values = _ref_of(s.val) if s.val is not None else None
+        if not values:
+            continue
+        title = title_ref = None
+        if s.tx is not None:
+            if s.tx.strRef is not None and s.tx.strRef.f:
+                title_ref = str(s.tx.strRef.f)
+                title = _ref_text(ws, title_ref)
+            elif s.tx.v is not None:
+                title = str(s.tx.v)
+        series.append(ChartSeriesSpec(values, title, title_ref))
+        if categories is None and s.cat is not None:
+            categories = _ref_of(s.cat)
+    anchor, width, height = chart.anchor, float(chart.width), float(chart.height)
+    if not isinstance(anchor, str):  # read from a file: a drawing anchor (EMU; 360000 per cm)
+        marker = anchor._from
+        ext = getattr(anchor, "ext", None)
+        if ext is not None and ext.width and ext.height:
+            width, height = ext.width / 360000, ext.height / 360000
+        anchor = cell_ref(marker.row + 1, marker.col + 1)
+    y, x = chart.y_axis, chart.x_axis
+    return ChartSpec(
+        kind=chart.type or "col", grouping=chart.grouping or "clustered", series=tuple(series),
+        categories=categories, title=_rich_text(chart.title), anchor=anchor, width_cm=width, height_cm=height,
+        y_title=_rich_text(y.title), x_title=_rich_text(x.title),
+        y_min=None if y.scaling.min is None else float(y.scaling.min),
+        y_max=None if y.scaling.max is None else float(y.scaling.max),
+        legend=chart.legend.position if chart.legend is not None else None,
+        overlap=None if chart.overlap is None else int(chart.overlap),
+        gap_width=None if chart.gapWidth is None else int(chart.gapWidth))
 
 
 def _bound(kind: str, formula: Any) -> Any:
