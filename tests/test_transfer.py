@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 
 from xl_kik._workbook import (
+    protection_of,
     ChartSpec,
     OpenpyxlSheetWriter,
     SheetContent,
@@ -103,6 +104,7 @@ def features(ws) -> dict:
         "print": (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight, bool(props and props.fitToPage),
                   ws.print_title_rows, ws.print_title_cols, (ws.print_area or "").split("!")[-1] or None),
         "charts": charts,
+        "protection": protection_of(ws),
     }
 
 
@@ -143,6 +145,33 @@ def test_every_generated_sheet_survives_the_transfer(demo_round, tmp_path):
     assert [c[1] for c in plan["conditional_formats"]] == ["expression", "expression"]
     assert {v[1] for v in plan["validations"]} == {"list", "date"}
     assert features(again["Status"])["autofilter"] and features(again["Svarrapport"])["print"][6] == "$B:$D"
+    # the plan's snapshot sheets are protected by the CLI, and stay so after a transfer
+    assert features(again["Prioritering"])["protection"] is not None
+    assert features(again["Opfølgning"])["protection"] is not None
+    assert features(again["Handleplan"])["protection"] is None
+
+
+def test_plan_button_unprotects_then_protects_snapshot_sheets(demo_round, tmp_path):
+    """Recording double of xlwings: a sheet the CLI protected is unprotected before it is
+    cleared (Excel refuses to clear a protected sheet) and protected again at the end."""
+    from tests.test_master import FakeBook
+    from xl_kik import buttons
+
+    root = tmp_path / "r"
+    shutil.copytree(demo_round, root)
+    book = FakeBook()
+    wb = openpyxl.load_workbook(root / MASTER_NAME, keep_vba=True)
+    writer = _LiveBook(wb, book)
+    ctx = buttons.ButtonContext(root=root, writer=writer, lang="da", sheet_names=buttons.live_sheet_names(writer))
+    assert buttons.do_plan(ctx)
+    log = book.log
+    for sheet in ("Prioritering", "Opfølgning"):
+        calls = [e[1] for e in log if e[0] == "call" and e[1].startswith(sheet)]
+        unprotect = calls.index(f"{sheet}.api.Unprotect")
+        clear = next(i for i, c in enumerate(calls) if c.endswith(".clear"))
+        protect = [i for i, c in enumerate(calls) if c == f"{sheet}.api.Protect"]
+        assert unprotect < clear and protect and protect[-1] > clear, calls
+    assert writer.skipped == []
 
 
 def test_merge_button_gives_the_konsensus_of_the_cli(demo_round, tmp_path):

@@ -269,6 +269,8 @@ class SheetWriter(Protocol):
 
     def add_chart(self, sheet: str, chart: "ChartSpec") -> None: ...
 
+    def protect(self, sheet: str, allow: Mapping[str, bool]) -> None: ...
+
 
 @dataclass(frozen=True)
 class Validation:
@@ -445,6 +447,9 @@ class SheetContent:
     autofilter: str | None = None
     print_setup: PrintSetup | None = None
     charts: list[ChartSpec] = field(default_factory=list)
+    #: sheet protection (no password): None = unprotected, else what stays allowed
+    #: (``format_rows``, ``format_columns``, ``auto_filter``, ``sort``, ``select_locked``, ...)
+    protection: dict[str, bool] | None = None
 
     def put(self, cell: str, value: Any, style: Style | None = None) -> None:
         self.cells[split_cell(cell)] = value
@@ -518,6 +523,28 @@ def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear:
         writer.add_chart(sheet, chart)
     if content.freeze:
         writer.freeze_panes(sheet, content.freeze)
+    if content.protection is not None:
+        writer.protect(sheet, content.protection)
+
+
+#: openpyxl SheetProtection flags (True = that action is locked) and Excel's Protect() names
+_PROTECTION_FLAGS = {
+    "format_cells": ("formatCells", "AllowFormattingCells"),
+    "format_columns": ("formatColumns", "AllowFormattingColumns"),
+    "format_rows": ("formatRows", "AllowFormattingRows"),
+    "insert_rows": ("insertRows", "AllowInsertingRows"),
+    "delete_rows": ("deleteRows", "AllowDeletingRows"),
+    "sort": ("sort", "AllowSorting"),
+    "auto_filter": ("autoFilter", "AllowFiltering"),
+}
+
+
+def protection_of(ws: Any) -> dict[str, bool] | None:
+    """What a protected openpyxl sheet still allows, or None when it is not protected."""
+    prot = ws.protection
+    if not prot.sheet:
+        return None
+    return {key: not bool(getattr(prot, attr)) for key, (attr, _) in _PROTECTION_FLAGS.items()}
 
 
 class OpenpyxlSheetWriter:
@@ -534,6 +561,7 @@ class OpenpyxlSheetWriter:
 
     def clear(self, sheet: str) -> None:
         replace_sheet_content(self.wb[sheet])
+        self.wb[sheet].protection.sheet = False
 
     def write_rows(self, sheet: str, top_left: str, rows: Sequence[Sequence[Any]]) -> None:
         ws = self.wb[sheet]
@@ -575,6 +603,12 @@ class OpenpyxlSheetWriter:
         ws = self.wb[sheet]
         for col in columns:
             ws.column_dimensions[col].hidden = True
+
+    def protect(self, sheet: str, allow: Mapping[str, bool]) -> None:
+        prot = self.wb[sheet].protection
+        for key, (attr, _) in _PROTECTION_FLAGS.items():
+            setattr(prot, attr, not allow.get(key, False))
+        prot.sheet = True
 
     def freeze_panes(self, sheet: str, cell: str) -> None:
         self.wb[sheet].freeze_panes = cell
@@ -849,6 +883,8 @@ class XlwingsSheetWriter:
         sheet's charts, AutoFilter, merged cells, validations and conditional formats."""
         self._remember(sheet)
         sht = self._sheet(sheet)
+        # a sheet the CLI protected (Prioritering, Opfølgning) must be unprotected before writing
+        self._try(sheet, "unprotect the sheet", lambda: sht.api.Unprotect())
         sht.clear()
 
         def charts() -> None:
@@ -897,6 +933,12 @@ class XlwingsSheetWriter:
         sht = self._sheet(sheet)
         for col in columns:
             sht.range(f"{col}:{col}").column_width = 0
+
+    def protect(self, sheet: str, allow: Mapping[str, bool]) -> None:
+        """Protect without a password, allowing what the CLI-built sheet allows (Windows COM)."""
+        sht = self._sheet(sheet)
+        kwargs = {excel: bool(allow.get(key, False)) for key, (_, excel) in _PROTECTION_FLAGS.items()}
+        self._try(sheet, "protect the sheet", lambda: sht.api.Protect(DrawingObjects=True, Contents=True, **kwargs))
 
     def freeze_panes(self, sheet: str, cell: str) -> None:
         """Desktop xlwings has no freeze API (``sheet.freeze_panes`` is xlwings Server/Lite
@@ -1306,6 +1348,7 @@ def content_from_worksheet(ws: Any) -> SheetContent:
         else:
             log.warning("sheet %s: a %s is not carried over (only bar/column charts are)", ws.title,
                         type(chart).__name__)
+    content.protection = protection_of(ws)
     return content
 
 
