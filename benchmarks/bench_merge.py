@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from xl_kik import catalogue, merge, simulate  # noqa: E402
+from xl_kik._workbook import MasterFile  # noqa: E402
 from xl_kik.round import Participant, RoundPaths  # noqa: E402
 
 OUT = HERE / "out"
@@ -142,7 +143,7 @@ def run_once(root: Path, reader: str, fresh_master: bool) -> dict[str, float]:
         collection = collect_openpyxl(root, data.setup, data.participants)
     t1 = time.perf_counter()
     times = {}
-    with merge.edit_master_for_merge(RoundPaths(root), "da") as wb:
+    with MasterFile.edit(RoundPaths(root), "da", skip_cells_of=merge.GENERATED_BY_MERGE) as wb:
         t2 = time.perf_counter()
         result = merge.merge_into(wb, root, data, lang="da", collection=collection)
         t3 = time.perf_counter()

@@ -139,3 +139,18 @@ def test_chart_survives_repeated_edits(paths):
     assert b"Konsensus" in chart_xml  # the series still points at the sheet
     assert master.verify_master(paths.master) == []
     assert vml_buttons(p)  # buttons unaffected by the drawing part on another sheet
+
+
+def test_skip_cells_of_leaves_only_those_sheets_unparsed(paths):
+    """Merge rewrites Status from scratch: its cells are not parsed; nothing else changes."""
+    with MasterFile.edit(paths) as wb:
+        wb[master.SHEET_NAMES["da"]["status"]]["B5"] = "gammel status"
+        wb[master.SHEET_NAMES["da"]["consensus"]]["B5"] = "skrevet af en person"
+    with MasterFile.edit(paths, skip_cells_of=(master.CODE_NAMES["status"],)) as wb:
+        status = wb[master.SHEET_NAMES["da"]["status"]]
+        assert status.max_row == 1 and status["B5"].value is None
+        assert wb[master.SHEET_NAMES["da"]["consensus"]]["B5"].value == "skrevet af en person"
+        assert status.sheet_properties.codeName == master.CODE_NAMES["status"]
+    again = openpyxl.load_workbook(paths.master, keep_vba=True)
+    assert again[master.SHEET_NAMES["da"]["consensus"]]["B5"].value == "skrevet af en person"
+    assert again[master.SHEET_NAMES["da"]["status"]]["B5"].value is None

@@ -23,8 +23,10 @@ from returned files may start with ``=``, ``+``, ``-`` or ``@`` (formula injecti
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +166,29 @@ def ensure_table(ws: Any, name: str, ref: str, columns: Sequence[str], style: st
 
 
 # ---------------------------------------------------------------- MasterFile
+_SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)", re.S)
+
+
+def _without_cells(data: bytes, codenames: Sequence[str]) -> bytes:
+    """The workbook's bytes with the cells of the sheets with these codeNames removed."""
+    from .master import workbook_sheets
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos, _ = workbook_sheets(zf)
+        blank = {i.part for i in infos if i.codename in codenames}
+        if not blank:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
+            for item in zf.infolist():
+                content = zf.read(item.filename)
+                if item.filename in blank:
+                    content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
+                item.compress_type = zipfile.ZIP_STORED
+                zw.writestr(item, content)
+    return out.getvalue()
+
+
 @dataclass
 class MasterFile:
     """A master workbook opened for editing with openpyxl. Use :meth:`edit`.
@@ -181,9 +206,13 @@ class MasterFile:
 
     @classmethod
     @contextmanager
-    def edit(cls, paths: RoundPaths | str | Path, lang: str = "da") -> Iterator[Any]:
+    def edit(cls, paths: RoundPaths | str | Path, lang: str = "da",
+             skip_cells_of: Sequence[str] = ()) -> Iterator[Any]:
         """``with MasterFile.edit(paths) as wb:`` — save atomically (with a backup) on a
-        normal exit; leave the file untouched on an exception."""
+        normal exit; leave the file untouched on an exception.
+
+        ``skip_cells_of``: codeNames of sheets the caller rewrites from scratch; their cells
+        are not parsed (for a big round tens of thousands), everything else is unchanged."""
         import defusedxml  # noqa: F401  (openpyxl uses it when installed: no XML bombs)
         from openpyxl import load_workbook
 
@@ -194,7 +223,10 @@ class MasterFile:
         if not path.exists():
             raise RoundNotFoundError(ROUND_MISSING(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
         check_not_open(path, lang)
-        wb = load_workbook(path, keep_vba=True, keep_links=True)
+        source: Any = path
+        if skip_cells_of:
+            source = io.BytesIO(_without_cells(path.read_bytes(), skip_cells_of))
+        wb = load_workbook(source, keep_vba=True, keep_links=True)
         yield wb
         check_not_open(path, lang)
         atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)

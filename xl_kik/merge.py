@@ -16,19 +16,19 @@ written into the sheets).
 
 from __future__ import annotations
 
-import io
 import os
-import re
-import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 from ._i18n import Msg
 from .problems import Problem
+from ._workbook import MasterFile
 from .round import RoundPaths
 from .sheets_status import sort_problems
+
+#: codeNames of the sheets merge renders from scratch: their cells need not be parsed
+GENERATED_BY_MERGE = ("shStatus", "shAnswers")
 
 T = {
     "summary": Msg("{returned} af {total} deltagere har afleveret; {missing} mangler.",
@@ -321,58 +321,9 @@ def merge_round(root: str | Path, lang: str | None = None,
     data = read_master(root)
     lang = lang or data.meta.get("lang") or data.setup.lang or "da"
     collection = collect(root, data.setup, data.participants, lang)
-    with edit_master_for_merge(RoundPaths(root), lang) as wb:
+    with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
         result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
     return result
-
-
-_SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)", re.S)
-
-
-def _without_generated_cells(data: bytes) -> bytes:
-    """The master's bytes with the cells of Status and Svarrapport removed.
-
-    Merge re-renders both sheets from scratch, so openpyxl need not parse their (for big
-    rounds: tens of thousands of) cells; everything else is passed through unchanged."""
-    from .master import CODE_NAMES, workbook_sheets
-
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        infos, _ = workbook_sheets(zf)
-        blank = {i.part for i in infos if i.codename in (CODE_NAMES["status"], CODE_NAMES["answers"])}
-        if not blank:
-            return data
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
-            for item in zf.infolist():
-                content = zf.read(item.filename)
-                if item.filename in blank:
-                    content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
-                item.compress_type = zipfile.ZIP_STORED
-                zw.writestr(item, content)
-    return out.getvalue()
-
-
-@contextmanager
-def edit_master_for_merge(paths: RoundPaths, lang: str = "da") -> Iterator[Any]:
-    """Like :meth:`xl_kik._workbook.MasterFile.edit` (lock check, openpyxl ``keep_vba``,
-    atomic save with a backup, untouched on an exception), but without parsing the cells of
-    the sheets merge rewrites anyway (see :func:`_without_generated_cells`)."""
-    import defusedxml  # noqa: F401  (openpyxl uses it when installed)
-    from openpyxl import load_workbook
-
-    from . import atomic
-    from ._workbook import check_not_open
-
-    path = paths.master
-    if not path.exists():
-        from .master import read_master
-
-        read_master(paths.root)  # raises the usual RoundNotFoundError
-    check_not_open(path, lang)
-    wb = load_workbook(io.BytesIO(_without_generated_cells(path.read_bytes())), keep_vba=True, keep_links=True)
-    yield wb
-    check_not_open(path, lang)
-    atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
 
 
 def export_answer_report(root: str | Path, path: str | Path, anonymise: bool = True,
