@@ -123,3 +123,13 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0 and "xl_kik" in capsys.readouterr().out
+
+
+def test_commands_answer_in_the_rounds_language(tmp_path, participants_csv, capsys):
+    root = tmp_path / "engelsk"
+    assert run(capsys, "init", root, "--unit", "Road depot", "--participants", participants_csv, "--lang", "en")[0] == 0
+    assert run(capsys, "generate", root)[0] == 0
+    code, out = run(capsys, "merge", root)
+    assert code == 0 and "0 of 3 participants have returned" in out
+    code, out = run(capsys, "merge", root, "--lang", "da")
+    assert code == 0 and "0 af 3 deltagere har afleveret" in out

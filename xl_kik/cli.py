@@ -317,10 +317,27 @@ def _log_file(args: argparse.Namespace) -> Path | None:
     return root / "xl_kik.log" if root.is_dir() else None
 
 
+def _round_lang(args: argparse.Namespace) -> str | None:
+    """The language of the round in ``args.dir`` (so an English round answers in English)."""
+    d = getattr(args, "dir", None)
+    if not d or args.command in ("init", "demo"):
+        return None
+    from .round import MASTER_NAME
+
+    if not (Path(d) / MASTER_NAME).is_file():
+        return None
+    try:
+        from .master import load_round
+
+        return load_round(Path(d))[0].lang
+    except Exception:  # a broken master is reported by the command itself
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    lang = args.lang or "da"
+    lang = args.lang or _round_lang(args) or "da"
     out = Output(lang, args.json, args.quiet)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     try:
