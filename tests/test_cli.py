@@ -133,3 +133,23 @@ def test_commands_answer_in_the_rounds_language(tmp_path, participants_csv, caps
     assert code == 0 and "0 of 3 participants have returned" in out
     code, out = run(capsys, "merge", root, "--lang", "da")
     assert code == 0 and "0 af 3 deltagere har afleveret" in out
+
+
+def test_generate_writes_ids_of_added_participants_back(tmp_path, participants_csv, capsys):
+    """A participant the coordinator adds in Excel keeps the id given at the first generate."""
+    import openpyxl
+
+    from xl_kik import master
+
+    root = tmp_path / "r"
+    assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv)[0] == 0
+    wb = openpyxl.load_workbook(root / "kik_master.xlsm", keep_vba=True)
+    ws = wb["Deltagere"]
+    ws.cell(ws.max_row + 1, 2, "Ny Kollega")  # typed in the first empty row, no id
+    wb.save(root / "kik_master.xlsm")
+    assert run(capsys, "generate", root)[0] == 0
+    _, people = master.load_round(root)
+    new = next(p for p in people if p.name == "Ny Kollega")
+    assert new.pid == "D04" and master.read_master(root).new_ids == []  # stored, not recomputed
+    ws_values = [r[0] for r in openpyxl.load_workbook(root / "kik_master.xlsm")["Deltagere"].iter_rows(values_only=True)]
+    assert "D04" in ws_values

@@ -33,9 +33,20 @@ def init_round(root: Path, *, unit: str, participants: Sequence[Participant], ca
 
 
 def generate_round(root: Path, lang: str | None = None) -> list[tuple[Participant, Path]]:
-    """Write one scoring workbook per participant listed in the master."""
-    from . import master, scoring
+    """Write one scoring workbook per participant listed in the master.
 
-    setup, participants = master.load_round(root)
+    Rows the coordinator added to the participants table without an id get one, and it is
+    written back into the master, so the participant keeps it (returned files are matched
+    by id) even if rows are later inserted above.
+    """
+    from . import master, scoring
+    from ._workbook import MasterFile, write_text
+
+    data = master.read_master(root)
     paths = RoundPaths(Path(root))
-    return scoring.write_scoring_workbooks(setup, participants, paths.outgoing)
+    written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
+    if data.new_ids:
+        with MasterFile.edit(paths, lang or data.setup.lang) as wb:
+            for sheet, cell, pid in data.new_ids:
+                write_text(wb[sheet], cell, pid)
+    return written
