@@ -340,6 +340,15 @@ def default_vba_modules() -> list[Any]:
     return project_modules(document_modules=tuple(document_module_names()))
 
 
+def _print_wide(ws: Any, repeat_row: int) -> None:
+    """A4 landscape, one page wide, the header row repeated (XlsxWriter worksheet)."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(repeat_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
 def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
     themes = "" if [t.id for t in setup.catalogue.themes] == [t.id for t in full.themes] else \
         ",".join(t.id for t in setup.catalogue.themes)
@@ -559,6 +568,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
                                                     "maximum": 65535, "ignore_blank": True,
                                                     "error_message": SMTP_HELP[key](lang)})
     ws.freeze_panes(3, 0)
+    _print_wide(ws, repeat_row=2)
 
     # -- Deltagere / Participants
     ws = sheets["participants"]
@@ -577,6 +587,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
                               "Add a participant in the first empty row below the table. xl_kik fills in the id.")(lang),
                     f_sub)
     ws.freeze_panes(1, 0)
+    _print_wide(ws, repeat_row=0)
 
     # -- Spørgsmål / Questions
     ws = sheets["questions"]
@@ -592,6 +603,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     for c, w in enumerate(question_widths):
         ws.set_column(c, c, w, f_wrap)
     ws.freeze_panes(1, 0)
+    _print_wide(ws, repeat_row=0)
 
     # -- generated sheets: placeholders
     for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
