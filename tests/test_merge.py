@@ -459,3 +459,28 @@ def test_libreoffice_recalculates_konsensus_formulas(round3, tmp_path):
     assert values["theme:1"][5] == pytest.approx(50.5)  # AVERAGE(40, 61), 1.3 blank
     assert values["theme:1"][4] == "2 af 3"
     assert values["theme:1"][8] == pytest.approx(50.5)  # chart helper (indsats)
+
+
+def test_invalid_agreed_points_are_reported_with_their_cell(tmp_path):
+    """Pasted past the validation: 'ca. 60' and 250 on a 0-100 scale are named, not silently averaged."""
+    import openpyxl
+
+    from xl_kik.demo import run_demo
+    from xl_kik.sheets_konsensus import COL, FIRST_ROW
+
+    root = tmp_path / "demo"
+    run_demo(root, say=lambda text: None)
+    wb = openpyxl.load_workbook(root / "kik_master.xlsm", keep_vba=True)
+    ws = wb["Konsensus"]
+    rows = {ws.cell(r, 1).value: r for r in range(FIRST_ROW, ws.max_row + 1)}
+    col = openpyxl.utils.get_column_letter(COL["agreed_points"])
+    ws[f"{col}{rows['1.1']}"] = "ca. 60"
+    ws[f"{col}{rows['1.2']}"] = 250
+    ws[f"{col}{rows['1.3']}"] = 70
+    wb.save(root / "kik_master.xlsm")
+    result = merge.merge_round(root)
+    found = {(p.code, p.cell) for p in result.consensus_problems}
+    assert found == {("S130", f"{col}{rows['1.1']}"), ("S130", f"{col}{rows['1.2']}")}
+    assert "1.1" in result.summary("da") and "Konsensus" in result.summary("da")
+    again = openpyxl.load_workbook(root / "kik_master.xlsm")["Konsensus"]
+    assert again[f"{col}{rows['1.1']}"].value == "ca. 60"  # what the person typed is kept, only reported

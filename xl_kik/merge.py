@@ -22,10 +22,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ._i18n import Msg
-from .problems import Problem
+from .problems import WARNING, Problem, define
 from ._workbook import MasterFile
 from .round import RoundPaths
 from .sheets_status import sort_problems
+
+S_BAD_AGREED = define(
+    "S130", WARNING, ("Ugyldigt aftalt point", "Invalid agreed points"),
+    ("Det aftalte point {value!r} for spørgsmål {qid} er ikke et helt tal fra {low} til {high}; "
+     "det tæller ikke med i temaets score. Ret cellen.",
+     "The agreed points {value!r} for question {qid} are not a whole number from {low} to {high}; "
+     "they do not count in the theme score. Correct the cell."))
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
@@ -60,11 +67,12 @@ class MergeResult:
     stats: Any = None  # stats.RoundStats
     collection: Any = None  # returns.Collection
     notes_kept: int = 0
+    consensus_problems: list[Problem] = field(default_factory=list)  # what people typed on Konsensus
 
     @property
     def problems(self) -> list[Problem]:
         out = [p for _, probs in self.unusable for p in probs] + [p for _, p in self.remarks]
-        return sort_problems(out)
+        return sort_problems(out + self.consensus_problems)
 
     def summary(self, lang: str = "da") -> str:
         lines = [T["summary"](lang, returned=self.returned, total=self.total, missing=len(self.missing))]
@@ -86,6 +94,7 @@ class MergeResult:
             lines.append(T["no_flagged"](lang))
         if self.removed_questions:
             lines.append(T["removed"](lang, n=len(self.removed_questions), qids=", ".join(self.removed_questions)))
+        lines += [p.describe(lang) for p in self.consensus_problems]
         lines.append(T["written"](lang, file=self.master.name))
         return "\n".join(lines)
 
@@ -100,6 +109,7 @@ class MergeResult:
             "remarks": [{"file": name, **p.as_dict(lang)} for name, p in self.remarks],
             "flagged": list(self.flagged),
             "removed_questions": list(self.removed_questions),
+            "consensus_problems": [p.as_dict(lang) for p in self.consensus_problems],
             "questions": {q: {"n": s.n, "N": s.N, "mean": s.mean, "median": s.median, "min": s.min, "max": s.max,
                               "std": s.std, "spread": s.spread, "disagreement": s.disagreement}
                           for q, s in (self.stats.questions.items() if self.stats is not None else [])},
@@ -306,7 +316,34 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
         master=Path(master_path), total=status_data["total"], returned=status_data["returned"],
         missing=list(status_data["missing"]), unusable=unusable,
         superseded=[old for old, _ in status_data["superseded"]], remarks=remarks, flagged=rs.flagged,
-        removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes)
+        removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes,
+        consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name))
+
+
+def check_agreed_points(ws: Any, setup: Any, file: str = "") -> list[Problem]:
+    """Agreed points on Konsensus that are not whole numbers on the scale (pasted past the
+    sheet's validation, typed in LibreOffice with validation off, ...), naming the cell."""
+    from openpyxl.utils import get_column_letter
+
+    from .sheets_konsensus import COL, FIRST_ROW
+
+    col = COL["agreed_points"]
+    wanted = set(setup.question_ids)
+    low, high = setup.scale.min, setup.scale.max
+    out = []
+    for r in range(FIRST_ROW, ws.max_row + 1):
+        qid = ws.cell(r, COL["qid"]).value
+        if qid not in wanted:
+            continue
+        value = ws.cell(r, col).value
+        if value is None or value == "":
+            continue
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and float(value).is_integer() and low <= value <= high)
+        if not ok:
+            out.append(S_BAD_AGREED(file=file, sheet=ws.title, cell=f"{get_column_letter(col)}{r}",
+                                    qid=qid, value=value, low=low, high=high))
+    return out
 
 
 def merge_round(root: str | Path, lang: str | None = None,

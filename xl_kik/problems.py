@@ -38,6 +38,7 @@ _DEFINING_MODULES = (
     "xl_kik.returns",
     "xl_kik.actionplan",
     "xl_kik.mail",
+    "xl_kik.merge",
 )
 
 
