@@ -162,19 +162,12 @@ class TypeResult:
 # --------------------------------------------------------------------------- discovery
 
 def find_soffice() -> str | None:
-    """The soffice executable (``XL_KIK_SOFFICE``, PATH, usual install locations)."""
-    env = os.environ.get("XL_KIK_SOFFICE")
-    if env:
-        return env if os.path.exists(env) else None
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    for cand in ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice",
-                 "/Applications/LibreOffice.app/Contents/MacOS/soffice"):
-        if os.path.exists(cand):
-            return cand
-    return None
+    """The soffice executable: the product's own discovery (``XL_KIK_SOFFICE``, PATH, usual
+    install locations). Imported lazily: the driver half of this module runs under Debian's
+    isolated python3, where xl_kik is not importable (and does not need it)."""
+    from xl_kik._office import find_soffice as product_find_soffice
+
+    return product_find_soffice()
 
 
 def find_uno_python() -> str | None:
