@@ -153,3 +153,31 @@ def test_generate_writes_ids_of_added_participants_back(tmp_path, participants_c
     assert new.pid == "D04" and master.read_master(root).new_ids == []  # stored, not recomputed
     ws_values = [r[0] for r in openpyxl.load_workbook(root / "kik_master.xlsm")["Deltagere"].iter_rows(values_only=True)]
     assert "D04" in ws_values
+
+
+def test_status_lists_returned_missing_and_bad_files_without_writing(tmp_path, participants_csv, capsys):
+    import random
+
+    import openpyxl
+
+    from xl_kik import simulate
+
+    root = tmp_path / "r"
+    assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv)[0] == 0
+    assert run(capsys, "generate", root)[0] == 0
+    first = sorted((root / "udsendt").glob("*.xlsx"))[0]
+    layout = simulate.read_layout(openpyxl.load_workbook(first))
+    simulate.fill_workbook(first, root / "retur" / first.name, simulate.random_answers(layout, random.Random(2)))
+    (root / "retur" / "skema.pdf").write_bytes(b"%PDF-1.4 not a workbook")
+    before = (root / "kik_master.xlsm").read_bytes()
+    code, out = run(capsys, "status", root)
+    assert code == 0
+    assert first.name.endswith("Bo Bæk.xlsx")
+    assert "1 af 3 har afleveret; 2 mangler." in out and "Mangler: Åse Ørn, Cecilie Ravn" in out
+    assert "skema.pdf" in out and "[F006]" in out
+    code, out = run(capsys, "status", root, "--json")
+    data = json.loads(out)
+    assert [m["name"] for m in data["missing"]] == ["Åse Ørn", "Cecilie Ravn"]
+    assert [r["name"] for r in data["returned"]] == ["Bo Bæk"]
+    assert data["unusable"][0]["file"] == "skema.pdf"
+    assert (root / "kik_master.xlsm").read_bytes() == before

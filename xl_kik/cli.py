@@ -121,6 +121,38 @@ def cmd_merge(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+STATUS_LINE = Msg("{returned} af {total} har afleveret; {missing} mangler.",
+                  "{returned} of {total} have returned; {missing} missing.")
+STATUS_MISSING = Msg("Mangler: {names}", "Missing: {names}")
+STATUS_PROBLEMS = Msg("Filer med fejl (ikke brugt):", "Files with errors (not used):")
+
+
+def cmd_status(args: argparse.Namespace, out: Output) -> int:
+    """Who has returned, who is missing, which files cannot be used; the master is only read."""
+    from . import master, returns
+    from .round import RoundPaths
+
+    root = _root(args)
+    setup, participants = master.load_round(root)
+    col = returns.collect_returns(RoundPaths(root).returns, setup, participants, lang=out.lang)
+    out.msg(STATUS_LINE, returned=len(col.responses), total=len(participants), missing=len(col.missing))
+    for pid, resp in col.responses.items():
+        out.say(f"  {resp.name}: {resp.file.name} ({resp.answered}/{len(setup.question_ids)})")
+    if col.missing:
+        out.msg(STATUS_MISSING, names=", ".join(p.name for p in col.missing))
+    bad = [r for r in col.results if not r.accepted and r.report.errors]
+    if bad:
+        out.msg(STATUS_PROBLEMS)
+        for r in bad:
+            out.say(f"  {r.path.name}: {r.report.errors[0].describe(out.lang)}")
+    out.result(returned=[{"id": pid, "name": r.name, "file": r.file.name, "answered": r.answered}
+                         for pid, r in col.responses.items()],
+               missing=[{"id": p.pid, "name": p.name, "email": p.email} for p in col.missing],
+               unusable=[{"file": r.path.name, "problems": [p.as_dict(out.lang) for p in r.report.errors]}
+                         for r in bad])
+    return 0
+
+
 def cmd_plan(args: argparse.Namespace, out: Output) -> int:
     from . import actionplan
 
@@ -232,6 +264,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "init": cmd_init,
     "generate": cmd_generate,
     "merge": cmd_merge,
+    "status": cmd_status,
     "plan": cmd_plan,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
@@ -268,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--previous", default=None, help="forrige rundes mappe: vis de aftalte point ved siden af")
 
     for name, helptext in (("generate", "lav deltagerfiler / make participant files"),
+                           ("status", "hvem har afleveret (ændrer intet) / who has returned (changes nothing)"),
                            ("doctor", "tjek opsætningen / check the set-up"),
                            ("refresh-vba", "genopbyg VBA efter xlwings-opgradering / rebuild VBA")):
         s = sub.add_parser(name, parents=[common], help=helptext)
