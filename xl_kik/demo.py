@@ -131,9 +131,11 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     agreed = _seminar(root, seed)
     say(STEP(lang, n=6, text=Msg("Bygger handleplanen", "Building the action plan")(lang)))
     plan = actionplan.build_plan(root, lang=lang)
-    actionplan.demo_fill_plan(root)
-    plan = actionplan.build_plan(root, lang=lang)
     say("    " + plan.summary(lang).replace("\n", "\n    "))
+    actionplan.demo_fill_plan(root)  # the leaders fill in actions, owners, deadlines, statuses ...
+    plan = actionplan.build_plan(root, lang=lang)  # ... and a rebuild keeps all of it
+    say("    " + Msg("Ledelsen har udfyldt handleplanen; genopbygget uden tab: ",
+                    "The leaders filled in the plan; rebuilt without loss: ")(lang) + plan.summary(lang).split("\n")[0])
     say(Msg("Færdig. Åbn {master}", "Done. Open {master}")(lang, master=paths.master))
     return {"master": str(paths.master), "participants": len(people), **counts,
             "agreed_questions": agreed, "actions": plan.as_dict().get("rows", None)}
