@@ -181,3 +181,18 @@ def test_status_lists_returned_missing_and_bad_files_without_writing(tmp_path, p
     assert [r["name"] for r in data["returned"]] == ["Bo Bæk"]
     assert data["unusable"][0]["file"] == "skema.pdf"
     assert (root / "kik_master.xlsm").read_bytes() == before
+
+
+def test_demo_runs_a_whole_round(tmp_path, capsys):
+    root = tmp_path / "demo"
+    code, out = run(capsys, "demo", root, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["participants"] == 8 and data["returned"] == 7 and data["not_returned"] == 1
+    assert data["agreed_questions"] > 0 and data["actions"] > 0
+    assert len(list((root / "udsendt").glob("*.xlsx"))) == 8
+    code, out = run(capsys, "plan", root, "--list", "--json")
+    actions = json.loads(out)["actions"]
+    assert actions and all(a["owner"] and a["deadline"] for a in actions)  # the leaders filled it in
+    code, out = run(capsys, "demo", root)
+    assert code == 2 and "allerede" in out  # never overwrites a round
