@@ -31,7 +31,9 @@ How it works
   0 to UITest, whose ``MarkRange`` then switches back to the first sheet), the harness
   checks that the controller's active sheet and the grid cursor are on the target (else
   ``LibreOfficeError``, nothing typed), then ``TYPE TEXT=...`` and
-  ``TYPE KEYCODE=RETURN``. Only this path goes through Calc's input
+  ``TYPE KEYCODE=RETURN`` (a ``"\n"`` in the text is typed as ``CTRL+RETURN``, Calc's
+  line break inside a cell; Excel's Alt+Enter fills a selection in Calc instead). Only this
+  path goes through Calc's input
   handler, so only this path enforces data validation and sheet protection.
 * Only the **most recently opened** document can be typed into: UITest's
   ``getTopFocusWindow()`` is VCL's newest frame (or the running dialog), not the focused
@@ -268,7 +270,8 @@ class Doc:
     def type_cells(self, sheet: str, entries: list[tuple[str, str]], *,
                    button: str | None = None,
                    timeout_per_entry: float = 20.0) -> list[TypeResult]:
-        """Type each ``(cell, text)`` followed by Enter, through the UI.
+        """Type each ``(cell, text)`` followed by Enter, through the UI. A ``"\n"`` in
+        ``text`` is typed as Ctrl+Enter: a line break inside the cell, as in Calc.
 
         Every modal dialog that appears is recorded and closed. ``button`` chooses the
         button to press (default: ``cancel`` if the dialog has one — a cautious user —
@@ -1010,8 +1013,13 @@ class _Driver:  # pragma: no cover - runs in the subprocess
                     if seen.wait(self.LOCKED_WAIT):
                         return
                     rest = text[1:]
-                if rest:
-                    grid.executeAction("TYPE", self.pvs(TEXT=rest))
+                # "\n" in the text is a line break inside the cell: Calc's Ctrl+Enter
+                # (Enter alone would end the entry).
+                for i, part in enumerate(rest.split("\n")):
+                    if i:
+                        grid.executeAction("TYPE", self.pvs(KEYCODE="CTRL+RETURN"))
+                    if part:
+                        grid.executeAction("TYPE", self.pvs(TEXT=part))
                 grid.executeAction("TYPE", self.pvs(KEYCODE="RETURN"))
 
             dialogs = self.run_watched(keys, timeout=timeout_per_entry, button=button)

@@ -227,6 +227,10 @@ class MasterFile:
         if skip_cells_of:
             source = io.BytesIO(_without_cells(path.read_bytes(), skip_cells_of))
         wb = load_workbook(source, keep_vba=True, keep_links=True)
+        restored = restore_codenames(wb)
+        if restored:
+            log.info("restored the codeNames of %s (lost when the master was saved by another "
+                     "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
         yield wb
         check_not_open(path, lang)
         atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
@@ -238,6 +242,48 @@ class MasterFile:
             if ws.sheet_properties.codeName == codename:
                 return ws
         raise KeyError(codename)
+
+
+def restore_codenames(wb: Any) -> list[str]:
+    """Give the master's sheets back the codeNames of the contract where they have none.
+
+    LibreOffice keeps the VBA project and the buttons of a master saved as .xlsm, but writes
+    no codeNames (neither the workbook's nor the sheets'), so every VBA document module
+    would be orphaned (``xl-kik doctor``: S124/S127). A sheet without a codeName gets the
+    contract's codeName when its name is the one recorded for that key in ``_kik``
+    (``sheet_<key>``) or the contract's name in either language, and no other sheet already
+    has that codeName; the workbook gets ``ThisWorkbook``. Returns the codeNames set."""
+    from .master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME
+
+    restored: list[str] = []
+    if not getattr(wb, "code_name", None):
+        wb.code_name = WORKBOOK_CODE_NAME
+        restored.append(WORKBOOK_CODE_NAME)
+    used = {ws.sheet_properties.codeName for ws in wb.worksheets if ws.sheet_properties.codeName}
+    if all(ws.sheet_properties.codeName for ws in wb.worksheets):
+        return restored
+    names: dict[str, list[str]] = {key: [] for key in SHEET_KEYS}
+    meta = next((ws for ws in wb.worksheets if ws.sheet_properties.codeName == CODE_NAMES["meta"]), None)
+    if meta is None and SHEET_NAMES["da"]["meta"] in wb.sheetnames:
+        meta = wb[SHEET_NAMES["da"]["meta"]]
+    if meta is not None:
+        for row in meta.iter_rows(min_col=1, max_col=2, values_only=True):
+            if isinstance(row[0], str) and row[0].startswith("sheet_") and isinstance(row[1], str):
+                key = row[0][len("sheet_"):]
+                if key in names:
+                    names[key].append(row[1])
+    for key in SHEET_KEYS:
+        names[key] += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
+    for key in SHEET_KEYS:
+        code = CODE_NAMES[key]
+        if code in used:
+            continue
+        ws = next((wb[n] for n in names[key] if n in wb.sheetnames and not wb[n].sheet_properties.codeName), None)
+        if ws is not None:
+            ws.sheet_properties.codeName = code
+            used.add(code)
+            restored.append(code)
+    return restored
 
 
 # ---------------------------------------------------------------- writer protocol

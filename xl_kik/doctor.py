@@ -4,7 +4,9 @@
 each with a Danish and an English text that tells a coordinator what to do:
 
 * the master exists and passes :func:`xl_kik.master.verify_master` (buttons bound to
-  existing macros, macro-enabled content type, codeNames, xlwings version of the VBA);
+  existing macros, macro-enabled content type, codeNames, xlwings version of the VBA); a
+  master saved by LibreOffice has no codeNames at all: one warning says how to restore them
+  (``xl-kik refresh-vba``; merge and plan restore them too);
 * the Python interpreter named on the ``xlwings.conf`` sheet exists and can import
   ``xl_kik`` and the same xlwings version as the VBA;
 * on Windows: the master is not blocked by the Mark of the Web (``Zone.Identifier``);
@@ -68,6 +70,16 @@ T = {
                    "The master workbook is not blocked by Windows (no Mark of the Web)."),
     "motw_na": Msg("Internetmærkning (Mark of the Web) er kun relevant på Windows; ikke tjekket på {platform}.",
                    "The Mark of the Web only matters on Windows; not checked on {platform}."),
+    "codenames_lost": Msg(
+        "Ingen ark i {file} har et kodenavn (codeName). Det sker, når filen er gemt i LibreOffice: knapperne og "
+        "makroerne er der stadig, men VBA-projektets arkmoduler hører ikke længere til noget ark. Kør 'xl-kik "
+        "refresh-vba {dir}' med filen lukket; så får arkene deres kodenavne igen, og VBA-projektet bygges på ny.",
+        "No sheet in {file} has a codeName. That happens when the file was saved in LibreOffice: the buttons and "
+        "macros are still there, but the VBA project's sheet modules no longer belong to any sheet. Run 'xl-kik "
+        "refresh-vba {dir}' with the file closed; that gives the sheets their codeNames back and rebuilds the VBA "
+        "project."),
+    "vba_fix": Msg(" Kør 'xl-kik refresh-vba {dir}' med filen lukket.",
+                   " Run 'xl-kik refresh-vba {dir}' with the file closed."),
     "returns_missing": Msg("Mappen til returnerede filer ({dir}) findes ikke. Klik 'Åbn returmappen', så oprettes den.",
                            "The returned files folder ({dir}) does not exist. Click 'Open the returns folder' to create it."),
     "returns_ok": Msg("Mappen til returnerede filer findes ({n} filer).", "The returned files folder exists ({n} files)."),
@@ -147,6 +159,18 @@ def zone_identifier(path: Path) -> str | None:
     return ""
 
 
+def _all_codenames_lost(master: Path) -> bool:
+    """True when neither the workbook nor any sheet has a codeName (a LibreOffice save)."""
+    from .master import workbook_sheets
+
+    try:
+        with zipfile.ZipFile(master) as zf:
+            infos, wb_code = workbook_sheets(zf)
+    except Exception:
+        return False
+    return bool(infos) and not wb_code and not any(i.codename for i in infos)
+
+
 def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
           probe: bool = True) -> list[DoctorFinding]:
     """Diagnose the round in ``root``. ``platform`` (default ``sys.platform``) selects which
@@ -163,12 +187,23 @@ def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
 
     # 1. the package
     problems = verify_master(paths.master)
+    # LibreOffice saves a master without any codeName: one finding with the cure, instead of
+    # an S124/S127 line per sheet and module (merge and plan restore the codeNames).
+    skip = {"S125"}  # reported below with advice
+    if _all_codenames_lost(paths.master):
+        skip |= {"S124", "S127"}
+        findings.append(DoctorFinding("codenames", WARNING, T["codenames_lost"],
+                                      {"file": paths.master.name, "dir": paths.root}))
+    fix = {lang_: T["vba_fix"](lang_, dir=paths.root) for lang_ in ("da", "en")}
     for p in problems:
-        if p.code == "S125":
-            continue  # reported below with advice
+        if p.code in skip:
+            continue
+        # codeName/document-module mismatches (e.g. a module LibreOffice turned into a document
+        # module): refresh-vba rebuilds the project from the sheets' codeNames
+        extra = fix if p.code in ("S123", "S124") else {"da": "", "en": ""}
         findings.append(DoctorFinding(f"verify:{p.code}", ERROR if p.is_error else WARNING,
-                                      Msg(p.describe("da"), p.describe("en"))))
-    if not [p for p in problems if p.code != "S125"]:
+                                      Msg(p.describe("da") + extra["da"], p.describe("en") + extra["en"])))
+    if not [p for p in problems if p.code not in skip] and "S124" not in skip:
         findings.append(DoctorFinding("verify", OK, T["verify_ok"]))
 
     # 2. xlwings version: VBA vs this Python

@@ -1170,13 +1170,26 @@ def replace_zip_part(data: bytes, part: str, content: bytes) -> bytes:
 
 def refresh_vba(root: str | Path, lang: str = "da") -> str:
     """Rebuild ``xl/vbaProject.bin`` of the round's master for the installed xlwings (after an
-    upgrade); atomic, with a backup. Returns the xlwings version now in the VBA."""
+    upgrade, or after LibreOffice saved the master); atomic, with a backup. Returns the xlwings
+    version now in the VBA.
+
+    A master saved by LibreOffice has no codeNames: they are restored first (an openpyxl
+    round trip through :meth:`MasterFile.edit`), so the new project gets a document module
+    for every sheet again."""
     from ._vba import installed_xlwings_version
-    from ._workbook import check_not_open
+    from ._workbook import MasterFile, check_not_open
 
     path = _master_path(root)
     paths = RoundPaths(path.parent)
     check_not_open(path, lang)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _infos, wb_code = workbook_sheets(zf)
+    except Exception:  # reported below as "not a master"
+        wb_code = WORKBOOK_CODE_NAME
+    if not wb_code:
+        with MasterFile.edit(paths, lang):
+            pass  # edit() restores the codeNames (restore_codenames) and saves
     data = path.read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
