@@ -334,8 +334,6 @@ class SheetWriter(Protocol):
 
     def hide_rows(self, sheet: str, rows: Iterable[int]) -> None: ...
 
-    def add_validation(self, sheet: str, validation: "Validation") -> None: ...
-
     def add_validation_rule(self, sheet: str, rule: "ValidationRule") -> None: ...
 
     def add_conditional_formats(self, sheet: str, rules: Sequence["ConditionalFormat"]) -> None:
@@ -348,18 +346,6 @@ class SheetWriter(Protocol):
     def add_chart(self, sheet: str, chart: "ChartSpec") -> None: ...
 
     def protect(self, sheet: str, allow: Mapping[str, bool]) -> None: ...
-
-
-@dataclass(frozen=True)
-class Validation:
-    """A data validation both writers can set: ``list`` (options), ``whole``/``decimal``
-    (minimum..maximum, ``between``), or ``date`` (ISO dates)."""
-
-    ref: str
-    type: str = "list"
-    options: tuple[str, ...] = ()
-    minimum: Any = None
-    maximum: Any = None
 
 
 @dataclass(frozen=True)
@@ -518,7 +504,6 @@ class SheetContent:
     merged: list[str] = field(default_factory=list)
     row_heights: dict[int, float] = field(default_factory=dict)
     hidden_rows: list[int] = field(default_factory=list)
-    other_validations: list[Validation] = field(default_factory=list)
     # full-fidelity descriptions (what content_from_worksheet reads from a rendered sheet)
     data_validations: list[ValidationRule] = field(default_factory=list)
     conditional_formats: list[ConditionalFormat] = field(default_factory=list)  # priority order
@@ -579,8 +564,6 @@ def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear:
         writer.hide_rows(sheet, content.hidden_rows)
     for ref, options in content.validations:
         writer.add_list_validation(sheet, ref, options)
-    for validation in content.other_validations:
-        writer.add_validation(sheet, validation)
     for rule in content.data_validations:
         writer.add_validation_rule(sheet, rule)
     if content.conditional_formats:
@@ -817,25 +800,6 @@ class OpenpyxlSheetWriter:
         ws = self.wb[sheet]
         for r in rows:
             ws.row_dimensions[r].hidden = True
-
-    def add_validation(self, sheet: str, validation: Validation) -> None:
-        from openpyxl.worksheet.datavalidation import DataValidation
-
-        v = validation
-        if v.type == "list":
-            self.add_list_validation(sheet, v.ref, v.options)
-            return
-        if v.type == "date":
-            def f(d: Any) -> str:
-                d = str(d)[:10]
-                return f"DATE({int(d[:4])},{int(d[5:7])},{int(d[8:10])})"
-        else:
-            def f(x: Any) -> str:
-                return str(x)
-        dv = DataValidation(type=v.type, operator="between", formula1=f(v.minimum), formula2=f(v.maximum),
-                            allow_blank=True)
-        dv.add(v.ref)
-        self.wb[sheet].add_data_validation(dv)
 
     def set_name_value(self, name: str, value: Any) -> None:
         dn = self.wb.defined_names.get(name)
@@ -1298,21 +1262,6 @@ class XlwingsSheetWriter:
         sht = self._sheet(sheet)
         for r in rows:
             sht.range(f"{r}:{r}").row_height = 0
-
-    def add_validation(self, sheet: str, validation: Validation) -> None:
-        v = validation
-        try:
-            dv = self._sheet(sheet).range(v.ref).data_validation
-            if v.type == "list":
-                dv.set_list(list(v.options))
-            elif v.type == "whole":
-                dv.set_whole_number("between", v.minimum, v.maximum)
-            elif v.type == "decimal":
-                dv.set_decimal("between", v.minimum, v.maximum)
-            elif v.type == "date":
-                dv.set_date("between", v.minimum, v.maximum)
-        except Exception:  # cosmetic; Python re-validates every value it reads anyway
-            pass
 
     def codenames(self) -> dict[str, str]:
         """codeName -> sheet name of the live book (Windows COM / macOS AppleScript)."""
