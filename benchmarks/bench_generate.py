@@ -5,7 +5,7 @@
 
 Measures, side by side, for the same workbook content (KIK catalogue, 20 questions):
 
-* ``template + patch``: :func:`xl_kik.scoring.write_scoring_workbooks` (XlsxWriter template
+* ``template + patch``: :func:`xl_kik.excel.scoring.write_scoring_workbooks` (XlsxWriter template
   built once, then per participant: copy the zip, fill the placeholders, write the file
   atomically). Measured on all ``--n`` files.
 * ``XlsxWriter per file``: the same builder run once per participant (no template).
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from xl_kik import scoring  # noqa: E402
-from xl_kik.round import Participant  # noqa: E402
+from xl_kik.excel import scoring
+from xl_kik.core.round import Participant  # noqa: E402
 
 
 def make_setup():
@@ -66,8 +66,8 @@ def openpyxl_per_file(setup, participants, outdir: Path) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from xl_kik._i18n import pick
-    from xl_kik.scoring import INSTRUCTIONS, SHEET_NAMES, T
+    from xl_kik.core.i18n import pick
+    from xl_kik.excel.scoring import INSTRUCTIONS, SHEET_NAMES, T
 
     lang = setup.lang
     scale = setup.scale

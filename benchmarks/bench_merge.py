@@ -6,13 +6,13 @@
 
 Pipelines measured side by side on the same files and the same master:
 
-* ``calamine``: :func:`xl_kik.merge.merge_round` as shipped — intake checks on the raw zip,
+* ``calamine``: :func:`xl_kik.steps.merge.merge_round` as shipped — intake checks on the raw zip,
   python-calamine for the cells, validation, statistics, Status/Svarrapport/Konsensus
   rendered with openpyxl into the master, atomic save with backup.
 * ``openpyxl-ro``: the same pipeline, but every returned file is read with
   ``openpyxl.load_workbook(read_only=True, data_only=True)`` (metadata sheet + answer
   cells, points parsed as whole numbers) instead of the calamine reader; the statistics
-  and the master writing are the same code (:func:`xl_kik.merge.merge_into`).
+  and the master writing are the same code (:func:`xl_kik.steps.merge.merge_into`).
 
 Phases are timed separately (read / stats+render / load+save master). "first merge" starts
 from the pristine master; "re-merge" merges again into the already filled master (the
@@ -34,9 +34,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from xl_kik import catalogue, merge, simulate  # noqa: E402
-from xl_kik._workbook import MasterFile  # noqa: E402
-from xl_kik.round import Participant, RoundPaths  # noqa: E402
+from xl_kik.core import catalogue
+from xl_kik.steps import merge
+from xl_kik.demo import simulate
+from xl_kik.excel.masterfile import MasterFile  # noqa: E402
+from xl_kik.core.round import Participant, RoundPaths  # noqa: E402
 
 OUT = HERE / "out"
 
@@ -53,8 +55,8 @@ def _fill(args: tuple[str, str, int]) -> None:
 
 def build_round(n: int, fresh: bool = False) -> Path:
     """A round with ``n`` participants who all returned (cached)."""
-    from xl_kik import master
-    from xl_kik.workflow import generate_round
+    from xl_kik.excel import master
+    from xl_kik.steps.init import generate_round
 
     root = OUT / f"round_{n}"
     pristine = root / "master_pristine.xlsm"
@@ -81,8 +83,8 @@ def _read_openpyxl(path: Path, setup, people) -> object:
     import hashlib
 
     import openpyxl
-    from xl_kik.problems import Report
-    from xl_kik.returns import Answer, Response, ReturnResult, parse_points
+    from xl_kik.core.problems import Report
+    from xl_kik.core.returns import Answer, Response, ReturnResult, parse_points
 
     data = path.read_bytes()
     report = Report(path.name)
@@ -119,7 +121,7 @@ def _read_openpyxl(path: Path, setup, people) -> object:
 
 
 def collect_openpyxl(root: Path, setup, participants):
-    from xl_kik.returns import Collection
+    from xl_kik.core.returns import Collection
 
     people = {p.pid: p for p in participants}
     results = [_read_openpyxl(p, setup, people) for p in sorted((root / "retur").glob("*.xlsx"))]
@@ -130,8 +132,8 @@ def collect_openpyxl(root: Path, setup, participants):
 
 # ---------------------------------------------------------------- timing
 def run_once(root: Path, reader: str, fresh_master: bool) -> dict[str, float]:
-    from xl_kik._workbook import MasterFile
-    from xl_kik.master import read_master
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel.master import read_master
 
     if fresh_master:
         shutil.copy2(root / "master_pristine.xlsm", RoundPaths(root).master)

@@ -27,8 +27,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from xl_kik import catalogue as cat  # noqa: E402
-from xl_kik import master, rollup  # noqa: E402
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.steps import rollup
 
 OUT = HERE / "out" / "rollup"
 UNITS = OUT / "units"
@@ -39,7 +40,7 @@ CACHE_VERSION = "4"
 
 
 def build_base_kik(root: Path) -> Path:
-    from xl_kik import demo
+    from xl_kik.demo import round as demo
 
     if not (root / master.MASTER_NAME).exists():
         demo.run_demo(root, participants=10, say=lambda _: None)
@@ -49,9 +50,10 @@ def build_base_kik(root: Path) -> Path:
 def build_base_caf(root: Path) -> Path:
     import openpyxl
 
-    from xl_kik import merge, simulate
-    from xl_kik.round import Participant
-    from xl_kik.workflow import generate_round
+    from xl_kik.steps import merge
+    from xl_kik.demo import simulate
+    from xl_kik.core.round import Participant
+    from xl_kik.steps.init import generate_round
 
     if (root / master.MASTER_NAME).exists():
         return root / master.MASTER_NAME

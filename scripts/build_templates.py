@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from xl_kik import catalogue, master  # noqa: E402
-from xl_kik.round import Participant, RoundSetup  # noqa: E402
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.core.round import Participant, RoundSetup  # noqa: E402
 
 OUT_DIR = ROOT / "workbook_templates"
 FIXED_DAY = dt.date(2026, 1, 5)

@@ -8,7 +8,7 @@ Importable by any test::
         result = read_return(case.path, setup, participants)
         assert sorted(result.report.codes()) == sorted(case.expected_codes)
 
-Every case starts from ``xl_kik.scoring.ScoringTemplate(setup).render(participant)`` (the
+Every case starts from ``xl_kik.excel.scoring.ScoringTemplate(setup).render(participant)`` (the
 real generator), filled with :func:`standard_answers` the way a person would (openpyxl
 load + save, like a spreadsheet program rewriting the file), then damaged in one way.
 ``Case.bad_qids`` lists the questions whose answer is expected to differ from the
@@ -31,9 +31,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from xl_kik import catalogue, scoring
-from xl_kik._vba.cfb import write_cfb
-from xl_kik.round import Participant, RoundSetup
+from xl_kik.core import catalogue
+from xl_kik.excel import scoring
+from xl_kik.excel.vba.cfb import write_cfb
+from xl_kik.core.round import Participant, RoundSetup
 
 DDE = "=cmd|' /C calc'!A0"
 

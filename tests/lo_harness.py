@@ -167,7 +167,7 @@ def find_soffice() -> str | None:
     """The soffice executable: the product's own discovery (``XL_KIK_SOFFICE``, PATH, usual
     install locations). Imported lazily: the driver half of this module runs under Debian's
     isolated python3, where xl_kik is not importable (and does not need it)."""
-    from xl_kik._office import find_soffice as product_find_soffice
+    from xl_kik.excel.office import find_soffice as product_find_soffice
 
     return product_find_soffice()
 

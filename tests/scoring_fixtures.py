@@ -16,9 +16,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Sequence
 
-from xl_kik import catalogue
-from xl_kik.catalogue import Band, Scale
-from xl_kik.round import Participant, RoundSetup
+from xl_kik.core import catalogue
+from xl_kik.core.catalogue import Band, Scale
+from xl_kik.core.round import Participant, RoundSetup
 
 FIXED_DATE = dt.date(2026, 3, 2)
 FIXED_DEADLINE = dt.date(2026, 4, 15)
@@ -91,7 +91,7 @@ def participants(n: int = 3) -> list[Participant]:
 def make_scoring_workbook(folder: Path, setup: RoundSetup | None = None,
                           participant: Participant | None = None) -> Path:
     """Write one participant's scoring workbook into ``folder`` and return its path."""
-    from xl_kik.scoring import write_scoring_workbooks
+    from xl_kik.excel.scoring import write_scoring_workbooks
 
     setup = setup or kik_setup()
     participant = participant or Participant("D01", "Ida Ørsted", "ida@example.dk")

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xl_kik import actionplan as ap
-from xl_kik.actionplan import (
+from xl_kik.core import actionplan as ap
+from xl_kik.core.actionplan import (
     PERSON_KEYS, SYSTEM_KEYS, PlanState, action_id, follow_up_items, follow_up_summary, format_follow_up,
     generate_rows, is_blank, merge_plan, normalise_area, plan_merge, priority_matrix,
 )
-from xl_kik.catalogue import builtin
+from xl_kik.core.catalogue import builtin
 
 TODAY = dt.date(2026, 3, 2)
 

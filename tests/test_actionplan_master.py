@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from xl_kik import actionplan as ap
-from xl_kik import sheets_plan
-from xl_kik.actionplan import action_id
-from xl_kik.catalogue import builtin, scale
-from xl_kik.round import Participant, RoundPaths
+from xl_kik.core import actionplan as ap
+from xl_kik.excel.sheets import handleplan as sheets_plan
+from xl_kik.core.actionplan import action_id
+from xl_kik.core.catalogue import builtin, scale
+from xl_kik.core.round import Participant, RoundPaths
 
-master = pytest.importorskip("xl_kik.master")
-sk = pytest.importorskip("xl_kik.sheets_konsensus")
+master = pytest.importorskip("xl_kik.excel.master")
+sk = pytest.importorskip("xl_kik.excel.sheets.konsensus")
 
 TODAY = dt.date(2026, 3, 2)
 PEOPLE = [Participant("", "Ida Holm", "ida@x.dk", "leder"), Participant("", "Bo Berg", "bo@x.dk", "medarbejder"),

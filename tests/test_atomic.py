@@ -2,7 +2,7 @@
 
 import pytest
 
-from xl_kik import atomic
+from xl_kik.excel import atomic
 
 
 def test_write_replaces_and_backs_up(tmp_path):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import pytest
 
-from xl_kik import catalogue, master
-from xl_kik._vba import BUTTON_MACROS, VbaModule
-from xl_kik.round import Participant
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.excel.vba import BUTTON_MACROS, VbaModule
+from xl_kik.core.round import Participant
 
 pytestmark = pytest.mark.libreoffice
 

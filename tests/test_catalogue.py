@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from xl_kik import catalogue as cat
-from xl_kik.errors import CatalogueError
+from xl_kik.core import catalogue as cat
+from xl_kik.core.errors import CatalogueError
 
 
 def test_kik_catalogue_shape():

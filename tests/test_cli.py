@@ -37,7 +37,7 @@ def test_round_end_to_end_with_json(tmp_path, participants_csv, capsys):
     from pathlib import Path
     import random
 
-    from xl_kik import simulate
+    from xl_kik.demo import simulate
 
     for f in files[:2]:
         src = Path(f["file"])
@@ -139,7 +139,7 @@ def test_generate_writes_ids_of_added_participants_back(tmp_path, participants_c
     """A participant the coordinator adds in Excel keeps the id given at the first generate."""
     import openpyxl
 
-    from xl_kik import master
+    from xl_kik.excel import master
 
     root = tmp_path / "r"
     assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv)[0] == 0
@@ -160,7 +160,7 @@ def test_status_lists_returned_missing_and_bad_files_without_writing(tmp_path, p
 
     import openpyxl
 
-    from xl_kik import simulate
+    from xl_kik.demo import simulate
 
     root = tmp_path / "r"
     assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv)[0] == 0

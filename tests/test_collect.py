@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik import collect
-from xl_kik._vba.cfb import write_cfb
+from xl_kik.steps import collect
+from xl_kik.excel.vba.cfb import write_cfb
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -260,13 +260,14 @@ def test_single_file_and_all_spreadsheet_kinds(dirs):
 
 def test_collected_reply_is_accepted_by_the_merge_reader(tmp_path):
     """End to end: the participant's reply mail -> retur/ -> returns.collect_returns."""
-    returns = pytest.importorskip("xl_kik.returns")
+    returns = pytest.importorskip("xl_kik.core.returns")
     import openpyxl
 
-    from xl_kik import catalogue as cat
-    from xl_kik import master, simulate
-    from xl_kik.round import Participant
-    from xl_kik.workflow import generate_round
+    from xl_kik.core import catalogue as cat
+    from xl_kik.excel import master
+    from xl_kik.demo import simulate
+    from xl_kik.core.round import Participant
+    from xl_kik.steps.init import generate_round
 
     root = tmp_path / "runde"
     master.create_round(root, unit="Solsikken", participants=[Participant("", "Åse Ørnø", "aase@x.dk"),

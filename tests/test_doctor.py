@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik import catalogue, doctor, master
-from xl_kik._vba import VbaModule, installed_xlwings_version
-from xl_kik.round import Participant
+from xl_kik.core import catalogue
+from xl_kik.steps import doctor
+from xl_kik.excel import master
+from xl_kik.excel.vba import VbaModule, installed_xlwings_version
+from xl_kik.core.round import Participant
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -51,12 +51,15 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xl_kik import catalogue, master, merge, simulate
-from xl_kik.actionplan import status_key
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.steps import merge
+from xl_kik.demo import simulate
+from xl_kik.core.actionplan import status_key
 from xl_kik.cli import main
-from xl_kik.round import Participant, RoundPaths
-from xl_kik.sheets_konsensus import CHOICES, COL, FIRST_ROW, INPUT_KEYS, L, T
-from xl_kik.workflow import generate_round, init_round
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel.sheets.konsensus import CHOICES, COL, FIRST_ROW, INPUT_KEYS, L, T
+from xl_kik.steps.init import generate_round, init_round
 
 pytestmark = pytest.mark.libreoffice
 
@@ -210,7 +213,7 @@ def test_konsensus_typed_in_libreoffice_then_merge_and_plan(seminar):
     plain_codes = set(p.code for p in master.verify_zip(seminar["plain"].read_bytes(), "plain.xlsx"))
     # the plain .xlsx filter: not macro-enabled, VBA project gone
     assert {master.S_CONTENT_TYPE.code, master.S_NO_VBA.code} <= plain_codes, plain_codes
-    from xl_kik import doctor
+    from xl_kik.steps import doctor
 
     before = doctor.check(root, probe=False)
     lost = [f for f in before if f.check == "codenames"]
@@ -340,7 +343,7 @@ def test_handleplan_typed_in_libreoffice_survives_rebuild(libreoffice, seminar, 
     # LibreOffice's second save of its own re-exported VBA project turns xlwings' Dictionary
     # class module into a document module; doctor says so and names the cure
     assert _codes(path) == ["S124"]
-    from xl_kik import doctor
+    from xl_kik.steps import doctor
 
     [finding] = [f for f in doctor.check(root, probe=False) if f.check.startswith("verify")]
     assert "Dictionary" in finding.message("da") and "xl-kik refresh-vba" in finding.message("da")
@@ -355,8 +358,8 @@ def test_danish_locale_participant(tmp_path):
     number there and is still rejected (whole numbers only)."""
     import lo_harness
     from scoring_fixtures import kik_setup, make_scoring_workbook
-    from xl_kik.returns import read_return
-    from xl_kik.scoring import make_layout
+    from xl_kik.core.returns import read_return
+    from xl_kik.excel.scoring import make_layout
 
     reason = lo_harness.unavailable_reason()
     if reason:

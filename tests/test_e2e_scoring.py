@@ -20,8 +20,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from scoring_fixtures import kik_setup, make_scoring_workbook
-from xl_kik.round import Participant
-from xl_kik.scoring import (
+from xl_kik.core.round import Participant
+from xl_kik.excel.scoring import (
     META_SHEET, custom_properties_for, make_layout, metadata_for, parse_custom_properties,
 )
 
@@ -124,7 +124,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert {"whole", "textLength"} <= kinds
 
     # ---- the merge reader accepts the LibreOffice-saved return with exactly the typed answers
-    from xl_kik.returns import read_return
+    from xl_kik.core.returns import read_return
 
     result = read_return(saved, setup, [PARTICIPANT])
     assert result.accepted, result.report.describe()

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring_fixtures import kik_setup
-from xl_kik.filenames import MAX_STEM, safe_stem, unique_names
-from xl_kik.round import Participant
-from xl_kik.scoring import SUFFIX, file_stem, plan_file_names
+from xl_kik.core.filenames import MAX_STEM, safe_stem, unique_names
+from xl_kik.core.round import Participant
+from xl_kik.excel.scoring import SUFFIX, file_stem, plan_file_names
 
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 
 from scoring_fixtures import fixed_setup
-from xl_kik import scoring
+from xl_kik.excel import scoring
 from xl_kik._version import GENERATOR
-from xl_kik.round import Participant
-from xl_kik.scoring import ScoringTemplate
+from xl_kik.core.round import Participant
+from xl_kik.excel.scoring import ScoringTemplate
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("XL_KIK_UPDATE_GOLDEN", "") not in ("", "0")

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from bad_returns import BILLION_LAUGHS, filled, minimal_encrypted_cfb, rezip, standard_answers
 from scoring_fixtures import kik_setup, participants as make_participants
-from xl_kik import intake, scoring
-from xl_kik._vba.cfb import write_cfb
-from xl_kik.intake import RawWorkbook, open_workbook
-from xl_kik.problems import Problem
+from xl_kik.excel import intake
+from xl_kik.excel import scoring
+from xl_kik.excel.vba.cfb import write_cfb
+from xl_kik.excel.intake import RawWorkbook, open_workbook
+from xl_kik.core.problems import Problem
 
 
 @pytest.fixture(scope="module")

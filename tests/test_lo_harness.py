@@ -1,4 +1,4 @@
-"""Proves tests/lo_harness.py (and xl_kik._office) against a real LibreOffice.
+"""Proves tests/lo_harness.py (and xl_kik.excel.office) against a real LibreOffice.
 
 The workbook under test is built here with XlsxWriter: sheet "Svar" with
 B1 unlocked, whole number 0..100 (error style "stop"), B2 unlocked free text,
@@ -18,7 +18,7 @@ import xlsxwriter
 
 import lo_harness
 from lo_harness import LibreOfficeError, LibreOfficeSession
-from xl_kik import _office
+from xl_kik.excel import office as _office
 
 SHEET = "Svar"
 ERROR_TITLE = "Ugyldigt svar"
@@ -309,7 +309,7 @@ def test_soffice_ends_when_the_test_process_goes_away(libreoffice):
         session.stop()
 
 
-# --------------------------------------------------------------- xl_kik._office
+# --------------------------------------------------------------- xl_kik.excel.office
 
 @pytest.mark.libreoffice
 def test_convert_to_pdf(libreoffice, tmp_path):

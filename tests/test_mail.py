@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik import catalogue as cat
-from xl_kik import mail
-from xl_kik.errors import RoundNotFoundError
-from xl_kik.round import Participant, RoundPaths
+from xl_kik.core import catalogue as cat
+from xl_kik.steps import invite as mail
+from xl_kik.core.errors import RoundNotFoundError
+from xl_kik.core.round import Participant, RoundPaths
 
 PEOPLE = [
     Participant("", "Åse Ørnø", "aase@solsikken.example.dk", "leder"),
@@ -170,8 +170,8 @@ def smtp_server():
 # ---------------------------------------------------------------- a round
 @pytest.fixture
 def round_dir(tmp_path):
-    from xl_kik import master
-    from xl_kik.workflow import generate_round
+    from xl_kik.excel import master
+    from xl_kik.steps.init import generate_round
 
     root = tmp_path / "runde"
     master.create_round(root, unit=UNIT, participants=list(PEOPLE), catalogue=cat.builtin("kik"),
@@ -267,8 +267,8 @@ def test_not_a_round(tmp_path):
 
 
 def test_reminders_only_to_missing(round_dir):
-    pytest.importorskip("xl_kik.returns")
-    from xl_kik import simulate
+    pytest.importorskip("xl_kik.core.returns")
+    from xl_kik.demo import simulate
 
     import openpyxl
 

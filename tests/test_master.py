@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from xl_kik import catalogue, master
-from xl_kik._vba import BUTTON_MACROS, VbaModule, installed_xlwings_version, read_modules, vba_xlwings_version
-from xl_kik._workbook import (
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.excel.vba import BUTTON_MACROS, VbaModule, installed_xlwings_version, read_modules, vba_xlwings_version
+from xl_kik.excel.masterfile import (
     Formula,
     MasterFile,
     OpenpyxlSheetWriter,
@@ -29,8 +30,8 @@ from xl_kik._workbook import (
     replace_sheet_content,
     write_text,
 )
-from xl_kik.errors import MasterFormatError, MasterLockedError, ParticipantsError, RoundNotFoundError, SetupError
-from xl_kik.round import MASTER_NAME, Participant, RoundPaths
+from xl_kik.core.errors import MasterFormatError, MasterLockedError, ParticipantsError, RoundNotFoundError, SetupError
+from xl_kik.core.round import MASTER_NAME, Participant, RoundPaths
 
 EVIL = "=HYPERLINK(\"http://evil\",\"klik\")"
 
@@ -170,7 +171,7 @@ def test_action_plan_sheets_in_the_contract(paths):
     assert visible[visible.index("Konsensus"):] == ["Konsensus", "Prioritering", "Handleplan", "Opfølgning"]
     states = {i.name: (i.codename, i.state) for i in infos}
     assert states["Forrige"] == ("shPrevious", "hidden") and states["_plan"] == ("shPlanState", "veryHidden")
-    from xl_kik import sheets_plan
+    from xl_kik.excel.sheets import handleplan as sheets_plan
 
     wb = openpyxl.load_workbook(paths.master, keep_vba=True)
     for kind in ("priority", "plan", "follow_up", "previous", "state", "consensus"):
@@ -190,7 +191,7 @@ def test_smtp_rows_on_the_setup_sheet(paths):
     assert first == master.smtp_first_row() > master.SETUP_FIRST_ROW + len(master.SETUP_KEYS)
     note = by_key["smtp_password_env"][3]
     assert "aldrig" in note and "XL_KIK_SMTP_PASSWORD" in note
-    from xl_kik import mail
+    from xl_kik.steps import invite as mail
 
     assert master.DEFAULT_PASSWORD_ENV == mail.DEFAULT_PASSWORD_ENV
     assert mail.smtp_settings(paths.root) is None  # empty rows: not set up
@@ -210,8 +211,8 @@ def test_smtp_rows_on_the_setup_sheet(paths):
 
 def test_demo_round_has_no_sheet_without_codename(tmp_path):
     """After the whole demo (merge, seminar, plan), verify_master and doctor have no S127."""
-    from xl_kik import doctor
-    from xl_kik.demo import run_demo
+    from xl_kik.steps import doctor
+    from xl_kik.demo.round import run_demo
 
     run_demo(tmp_path / "demo", participants=4, say=lambda _text: None)
     problems = master.verify_master(tmp_path / "demo")
@@ -741,7 +742,7 @@ def test_live_master_sees_unsaved_rows(paths):
 
 
 def test_do_generate_writes_files_and_ids(paths):
-    pytest.importorskip("xl_kik.scoring")
+    pytest.importorskip("xl_kik.excel.scoring")
     from xl_kik import buttons
 
     with MasterFile.edit(paths) as wb:
@@ -810,8 +811,8 @@ def test_button_entry_points_match_vba():
 def _round_with_returns(tmp_path):
     import random
 
-    simulate = pytest.importorskip("xl_kik.simulate")
-    from xl_kik.scoring import write_scoring_workbooks
+    simulate = pytest.importorskip("xl_kik.demo.simulate")
+    from xl_kik.excel.scoring import write_scoring_workbooks
 
     paths = make_round(tmp_path)
     setup, plist = master.load_round(paths.root)
@@ -833,8 +834,9 @@ def _values(ws):
 def test_merge_button_bridge_matches_cli(tmp_path):
     """The button path (scratch workbook + transfer into the 'live' book) gives the same
     cell values as the CLI path (render straight into the master file)."""
-    pytest.importorskip("xl_kik.merge")
-    from xl_kik import buttons, merge
+    pytest.importorskip("xl_kik.steps.merge")
+    from xl_kik import buttons
+    from xl_kik.steps import merge
 
     paths = _round_with_returns(tmp_path)
     cli_copy = tmp_path / "cli"
@@ -860,8 +862,8 @@ def test_merge_button_bridge_matches_cli(tmp_path):
     assert any(c.value == EVIL for c in texts)
     # the plan button on the same live book: its table and its helper sheets (already in the
     # contract since init, so none is added) end like the CLI's, also after a row was deleted
-    pytest.importorskip("xl_kik.actionplan")
-    from xl_kik import actionplan
+    pytest.importorskip("xl_kik.core.actionplan")
+    from xl_kik.core import actionplan
 
     seminar = {0: ("Fælles mål for året\nVærdier i hverdagen", "Ja", "Vedtaget", "Høj", "Let"),
                2: ("Overblik over budgettet", "Ja", "Afventer", "Middel", "Svær")}

@@ -12,9 +12,10 @@ import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
 
-from xl_kik import catalogue, master
-from xl_kik._workbook import MasterFile, ensure_table, write_text
-from xl_kik.round import Participant
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.excel.masterfile import MasterFile, ensure_table, write_text
+from xl_kik.core.round import Participant
 
 EVIL = "=HYPERLINK(\"http://x\")"
 

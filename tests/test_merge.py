@@ -8,11 +8,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_kik import catalogue, master, merge, simulate
-from xl_kik._workbook import MasterFile
-from xl_kik.round import Participant, RoundPaths
-from xl_kik.sheets_konsensus import COL, demo_seminar, fill_suggested, read_inputs
-from xl_kik.workflow import generate_round
+from xl_kik.core import catalogue
+from xl_kik.excel import master
+from xl_kik.steps import merge
+from xl_kik.demo import simulate
+from xl_kik.excel.masterfile import MasterFile
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel.sheets.konsensus import COL, demo_seminar, fill_suggested, read_inputs
+from xl_kik.steps.init import generate_round
 
 PAYLOADS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","klik")', "+1+1", "-2+3", "@SUM(A1:A9)"]
 NAMES = ["Anna Ærø", "Bo Bøg", "Carl Cé", "Dorthe Dahl", "Eva Ek"]
@@ -266,10 +269,10 @@ def next_round(tmp_path):
     returns and merge. OLD's first theme also has a separately agreed theme score."""
     import random
 
-    from xl_kik import actionplan
-    from xl_kik.demo import run_demo
-    from xl_kik.sheets_konsensus import THEME_KEY
-    from xl_kik.workflow import init_round
+    from xl_kik.core import actionplan
+    from xl_kik.demo.round import run_demo
+    from xl_kik.excel.sheets.konsensus import THEME_KEY
+    from xl_kik.steps.init import init_round
 
     old = tmp_path / "old"
     run_demo(old, participants=4, say=lambda _text: None)
@@ -319,7 +322,8 @@ def test_next_round_shows_previous_scores_and_open_actions(next_round):
     assert {t: again.cell(r, merge.THEME_PREVIOUS_COL).value for t, r in themes.items()} == \
         {t: prev.themes.get(t) for t in themes}
     # the old round's open actions are in the new plan, marked as carried over
-    from xl_kik import actionplan, sheets_plan
+    from xl_kik.core import actionplan
+    from xl_kik.excel.sheets import handleplan as sheets_plan
 
     old_rows = sheets_plan.read_plan_values(RoundPaths(old).master).rows
     open_ids = {r["id"] for r in old_rows if actionplan.status_key(r.get("status")) != "done"}
@@ -342,7 +346,7 @@ def test_explicit_previous_round_gives_theme_scores(next_round, tmp_path):
     assert ws.cell(themes["2"], merge.THEME_PREVIOUS_COL).value is None
     # the button door (scratch copy of the live book, values only) finds the stored scores too
     from xl_kik import buttons
-    from xl_kik._workbook import OpenpyxlSheetWriter
+    from xl_kik.excel.masterfile import OpenpyxlSheetWriter
 
     fresh = tmp_path / "fresh"
     import shutil
@@ -366,7 +370,7 @@ def test_explicit_previous_round_gives_theme_scores(next_round, tmp_path):
 def test_libreoffice_computes_change_since_last_time(next_round, tmp_path):
     from python_calamine import CalamineWorkbook
 
-    from xl_kik import _office
+    from xl_kik.excel import office as _office
 
     if not _office.find_soffice():
         pytest.skip("LibreOffice (soffice) not installed")
@@ -423,7 +427,7 @@ def test_bad_returns_corpus_is_reported_not_fatal(tmp_path):
 
 
 def test_merge_refuses_when_master_is_open(round3):
-    from xl_kik.errors import MasterLockedError
+    from xl_kik.core.errors import MasterLockedError
 
     root, files, given = round3
     lock = RoundPaths(root).master.with_name("~$" + RoundPaths(root).master.name)
@@ -439,7 +443,7 @@ def test_libreoffice_recalculates_konsensus_formulas(round3, tmp_path):
     """openpyxl stores no cached results: a real spreadsheet program must compute them."""
     from python_calamine import CalamineWorkbook
 
-    from xl_kik import _office
+    from xl_kik.excel import office as _office
 
     if not _office.find_soffice():
         pytest.skip("LibreOffice (soffice) not installed")
@@ -465,8 +469,8 @@ def test_invalid_agreed_points_are_reported_with_their_cell(tmp_path):
     """Pasted past the validation: 'ca. 60' and 250 on a 0-100 scale are named, not silently averaged."""
     import openpyxl
 
-    from xl_kik.demo import run_demo
-    from xl_kik.sheets_konsensus import COL, FIRST_ROW
+    from xl_kik.demo.round import run_demo
+    from xl_kik.excel.sheets.konsensus import COL, FIRST_ROW
 
     root = tmp_path / "demo"
     run_demo(root, say=lambda text: None)

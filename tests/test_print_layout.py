@@ -1,7 +1,7 @@
 """Row heights and print setup of the master's sheets: wrapped text is never clipped.
 
 LibreOffice does not fit row heights when it loads an .xlsx, so the writers store estimated
-heights (``xl_kik._layout``). Checked here on a demo master (with a long improvement area
+heights (``xl_kik.excel.layout``). Checked here on a demo master (with a long improvement area
 typed on Konsensus): every row whose wrapped text is longer than its column is at least as
 tall as the plain estimate, and — with a real LibreOffice — the long text is complete in
 the PDF (LibreOffice clips text that does not fit its row; clipped words are not in the PDF).
@@ -19,8 +19,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_kik import _layout
-from xl_kik._layout import fit_rows, line_count, row_height
+from xl_kik.excel import layout as _layout
+from xl_kik.excel.layout import fit_rows, line_count, row_height
 
 LONG_AREA = ("Kvartalsvis gennemgang af handleplanen på personalemødet med tydelige ansvarlige "
              "milepæle og opfølgning hvor lederen samler status fra hvert team og deler resultaterne "
@@ -38,10 +38,11 @@ def _lo_required() -> bool:
 @pytest.fixture(scope="module")
 def master(tmp_path_factory) -> Path:
     """A demo round; then a long improvement area typed on Konsensus and merged again."""
-    from xl_kik import demo, merge
-    from xl_kik import sheets_konsensus as K
-    from xl_kik._workbook import MasterFile
-    from xl_kik.master import CODE_NAMES
+    from xl_kik.demo import round as demo
+    from xl_kik.steps import merge
+    from xl_kik.excel.sheets import konsensus as K
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel.master import CODE_NAMES
 
     root = tmp_path_factory.mktemp("print") / "runde"
     demo.run_demo(root, participants=8, say=lambda _: None)
@@ -162,7 +163,7 @@ def _in_order(words: list[str], text: str) -> list[str]:
 
 @pytest.mark.libreoffice
 def test_long_improvement_area_is_not_clipped_in_pdf(master, tmp_path):
-    from xl_kik import _office
+    from xl_kik.excel import office as _office
 
     missing = [n for n, ok in (("soffice", _office.find_soffice()), ("pdftotext", shutil.which("pdftotext")))
                if not ok]

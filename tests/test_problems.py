@@ -2,7 +2,7 @@
 
 import re
 
-from xl_kik import problems
+from xl_kik.core import problems
 
 
 def test_codes_unique_well_formed_and_bilingual():

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik import reports
-from xl_kik.round import MASTER_NAME
+from xl_kik.excel import reports
+from xl_kik.core.round import MASTER_NAME
 
 
 def _lo_required() -> bool:
@@ -22,7 +22,7 @@ def _lo_required() -> bool:
 
 @pytest.fixture(scope="module")
 def demo_round(tmp_path_factory):
-    from xl_kik import demo
+    from xl_kik.demo import round as demo
 
     root = tmp_path_factory.mktemp("reports") / "runde"
     demo.run_demo(root, participants=8, say=lambda _: None)
@@ -31,7 +31,7 @@ def demo_round(tmp_path_factory):
 
 @pytest.fixture
 def pdf_tools():
-    from xl_kik import _office
+    from xl_kik.excel import office as _office
 
     missing = [n for n, ok in (("soffice", _office.find_soffice()), ("pdftoppm", shutil.which("pdftoppm")),
                                ("pdftotext", shutil.which("pdftotext"))) if not ok]
@@ -106,9 +106,9 @@ def pdf_text(pdf: Path) -> str:
 # ---------------------------------------------------------------- tests
 @pytest.mark.libreoffice
 def test_pdfs_look_right(demo_round, pdf_tools, tmp_path):
-    from xl_kik import catalogue as cat
-    from xl_kik import master
-    from xl_kik.demo import DEMO_PEOPLE
+    from xl_kik.core import catalogue as cat
+    from xl_kik.excel import master
+    from xl_kik.demo.round import DEMO_PEOPLE
 
     progress = []
     result = reports.export_pdf(demo_round, progress=lambda d, t: progress.append((d, t)))
@@ -150,7 +150,7 @@ def test_pdfs_look_right(demo_round, pdf_tools, tmp_path):
 def test_consensus_report_xlsx(demo_round, tmp_path):
     import openpyxl
 
-    from xl_kik.sheets_konsensus import read_inputs
+    from xl_kik.excel.sheets.konsensus import read_inputs
 
     path = reports.export_consensus_report(demo_round, tmp_path / "k.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -173,7 +173,7 @@ def test_english_reports(demo_round):
 
 
 def test_no_libreoffice_is_a_clear_message(demo_round, monkeypatch):
-    from xl_kik import _office
+    from xl_kik.excel import office as _office
 
     monkeypatch.setattr(_office, "find_soffice", lambda: None)
     with pytest.raises(reports.ReportError) as err:
@@ -181,15 +181,15 @@ def test_no_libreoffice_is_a_clear_message(demo_round, monkeypatch):
     assert err.value.problems[0].code == "M301"
     assert "LibreOffice" in str(err.value) and "Gem som > PDF" in str(err.value)
     assert (demo_round / "rapporter" / "Konsensusrapport Børnehuset Solsikken.xlsx").exists()
-    from xl_kik.errors import KikFileError
+    from xl_kik.core.errors import KikFileError
 
     assert isinstance(err.value, KikFileError)
 
 
 def test_not_merged_yet(tmp_path):
-    from xl_kik import catalogue as cat
-    from xl_kik import master
-    from xl_kik.round import Participant
+    from xl_kik.core import catalogue as cat
+    from xl_kik.excel import master
+    from xl_kik.core.round import Participant
 
     master.create_round(tmp_path / "r", unit="Enhed", participants=[Participant("", "Ida", "i@x.dk")],
                         catalogue=cat.builtin("kik"), scale=cat.scale("0-100"))

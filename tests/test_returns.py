@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from bad_returns import DDE, Case, filled, make_corpus, standard_answers
 from scoring_fixtures import kik_setup, participants as make_participants
-from xl_kik import problems, returns, scoring
-from xl_kik.returns import Answer, collect_returns, parse_points, read_return
-from xl_kik.round import Participant
+from xl_kik.core import problems
+from xl_kik.core import returns
+from xl_kik.excel import scoring
+from xl_kik.core.returns import Answer, collect_returns, parse_points, read_return
+from xl_kik.core.round import Participant
 
 CASE_NAMES = [
     "good", "renamed", "wrong_extension", "fresh_from_generator", "meta_hidden_not_very", "meta_visible",
@@ -410,7 +412,7 @@ def test_random_points_cells_in_real_files(values, fresh_blob, setup, people, tm
 def test_sheet_calamine_cannot_parse_is_a_damaged_file(tmp_path, setup, people, monkeypatch):
     import python_calamine
 
-    from xl_kik import intake
+    from xl_kik.excel import intake
 
     path = make_corpus_one(tmp_path, setup, people)
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_kik import catalogue as cat
-from xl_kik import master, rollup
-from xl_kik.round import MASTER_NAME, Participant
+from xl_kik.core import catalogue as cat
+from xl_kik.excel import master
+from xl_kik.steps import rollup
+from xl_kik.core.round import MASTER_NAME, Participant
 
 
 def _vary(src: Path, dest: Path, unit: str, round_id: str, points: int | None) -> None:
@@ -44,8 +45,10 @@ def _vary(src: Path, dest: Path, unit: str, round_id: str, points: int | None) -
 @pytest.fixture(scope="module")
 def units(tmp_path_factory):
     """A demo round (merged, agreed, action plan), two variations, a CAF round (merged, nothing agreed)."""
-    from xl_kik import demo, merge, simulate
-    from xl_kik.workflow import generate_round
+    from xl_kik.demo import round as demo
+    from xl_kik.steps import merge
+    from xl_kik.demo import simulate
+    from xl_kik.steps.init import generate_round
 
     base = tmp_path_factory.mktemp("rollup")
     demo_root = base / "solsikken"
@@ -82,7 +85,7 @@ def test_rollup_overview(units, tmp_path):
     by = {u.unit: u for u in result.units}
     sol = by["Børnehuset Solsikken"]
     # independent check of the theme scores: the agreed points as openpyxl reads them
-    from xl_kik.sheets_konsensus import read_inputs
+    from xl_kik.excel.sheets.konsensus import read_inputs
 
     wb = openpyxl.load_workbook(units / "solsikken" / MASTER_NAME)
     inputs = read_inputs(wb["Konsensus"])
@@ -94,7 +97,7 @@ def test_rollup_overview(units, tmp_path):
             assert t.basis == "agreed" and t.score == pytest.approx(statistics.fmean(agreed))
     assert sol.participants == len(people) == 8 and sol.returned == 7
     assert sol.response_rate == pytest.approx(7 / 8)
-    from xl_kik import actionplan
+    from xl_kik.core import actionplan
 
     items = actionplan.follow_up(units / "solsikken", today=today, include_done=True)
     assert sol.open_actions == sum(1 for i in items if i.open)

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from xl_kik.errors import ParticipantsError, SetupError
-from xl_kik.round import RoundSetup, parse_date, parse_threshold, participants_from_rows, read_participants, with_ids
-from xl_kik import catalogue as cat
+from xl_kik.core.errors import ParticipantsError, SetupError
+from xl_kik.core.round import RoundSetup, parse_date, parse_threshold, participants_from_rows, read_participants, with_ids
+from xl_kik.core import catalogue as cat
 
 
 def test_participants_get_stable_ids_and_keep_given_ones():
@@ -53,7 +53,7 @@ def test_unreadable_participants_file(tmp_path):
 
 
 def test_with_ids_fills_gaps():
-    from xl_kik.round import Participant
+    from xl_kik.core.round import Participant
 
     ps = with_ids([Participant("D02", "A"), Participant("", "B"), Participant("", "C")])
     assert [p.pid for p in ps] == ["D02", "D01", "D03"]

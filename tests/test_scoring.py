@@ -14,11 +14,11 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
 from scoring_fixtures import FIXED_DEADLINE, fixed_setup, kik_setup, participants
-from xl_kik import scoring
+from xl_kik.excel import scoring
 from xl_kik._version import GENERATOR
-from xl_kik.catalogue import from_data
-from xl_kik.round import Participant
-from xl_kik.scoring import (
+from xl_kik.core.catalogue import from_data
+from xl_kik.core.round import Participant
+from xl_kik.excel.scoring import (
     CUSTOM_PROPERTY_KEYS, FORMAT, META_KEYS, META_SHEET, MAX_TEXT_CHARS, Layout, ScoringTemplate,
     custom_properties_for, layout_fingerprint, metadata_for, parse_custom_properties,
     write_scoring_workbooks,

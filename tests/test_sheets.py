@@ -9,13 +9,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_kik import catalogue
-from xl_kik.problems import Report
-from xl_kik.returns import Answer, Collection, Response, ReturnResult
-from xl_kik.round import Participant, RoundSetup
-from xl_kik import sheets_answers, sheets_konsensus, sheets_status
-from xl_kik.sheets_konsensus import COL, read_inputs, render_konsensus
-from xl_kik.stats import compute
+from xl_kik.core import catalogue
+from xl_kik.core.problems import Report
+from xl_kik.core.returns import Answer, Collection, Response, ReturnResult
+from xl_kik.core.round import Participant, RoundSetup
+from xl_kik.excel.sheets import svarrapport as sheets_answers
+from xl_kik.excel.sheets import konsensus as sheets_konsensus
+from xl_kik.excel.sheets import status as sheets_status
+from xl_kik.excel.sheets.konsensus import COL, read_inputs, render_konsensus
+from xl_kik.core.stats import compute
 
 CAT = catalogue.builtin("kik")
 SCALE = catalogue.scale("0-100")
@@ -71,8 +73,8 @@ def values(ws):
 
 # ---------------------------------------------------------------- Status
 def test_status_lists_returned_missing_and_bad_files_errors_first():
-    from xl_kik.intake import F_TEXT
-    from xl_kik.returns import R_DUPLICATE_FILE
+    from xl_kik.excel.intake import F_TEXT
+    from xl_kik.core.returns import R_DUPLICATE_FILE
 
     setup, coll, rs = standard()
     warn = R_DUPLICATE_FILE(file="x.xlsx", other="y.xlsx")
@@ -290,7 +292,7 @@ def test_read_inputs_from_rows_matches_worksheet_and_is_lenient():
 
 
 def test_konsensus_placeholder_is_not_kept_as_note():
-    from xl_kik.master import PLACEHOLDERS
+    from xl_kik.excel.master import PLACEHOLDERS
 
     setup, coll, rs = standard()
     wb = openpyxl.Workbook()

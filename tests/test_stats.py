@@ -9,9 +9,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from xl_kik import catalogue
-from xl_kik.round import RoundSetup
-from xl_kik.stats import (band_of, compute, disagreement_rule, points_from_responses, question_stats,
+from xl_kik.core import catalogue
+from xl_kik.core.round import RoundSetup
+from xl_kik.core.stats import (band_of, compute, disagreement_rule, points_from_responses, question_stats,
                           round_half_up, theme_stats)
 
 CAT = catalogue.builtin("kik")

@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_kik._workbook import (
+from xl_kik.excel.masterfile import (
     protection_of,
     ChartSpec,
     OpenpyxlSheetWriter,
@@ -34,14 +34,14 @@ from xl_kik._workbook import (
     content_from_worksheet,
     write_text,
 )
-from xl_kik.round import MASTER_NAME
+from xl_kik.core.round import MASTER_NAME
 
 GENERATED = ("Status", "Svarrapport", "Konsensus", "Prioritering", "Handleplan", "Opfølgning")
 
 
 @pytest.fixture(scope="module")
 def demo_round(tmp_path_factory) -> Path:
-    from xl_kik import demo
+    from xl_kik.demo import round as demo
 
     root = tmp_path_factory.mktemp("transfer") / "demo"
     demo.run_demo(root, say=lambda _text: None)
@@ -177,7 +177,8 @@ def test_plan_button_unprotects_then_protects_snapshot_sheets(demo_round, tmp_pa
 def test_merge_button_gives_the_konsensus_of_the_cli(demo_round, tmp_path):
     """Flet besvarelser in the open book (scratch render + transfer) ends with the same
     validations, colours, merged cells, print setup and chart as ``xl-kik merge``."""
-    from xl_kik import buttons, merge
+    from xl_kik import buttons
+    from xl_kik.steps import merge
 
     cli_root, live_root = tmp_path / "cli", tmp_path / "live"
     shutil.copytree(demo_round, cli_root)
@@ -332,7 +333,7 @@ def test_xlwings_writer_logs_a_missing_feature_and_goes_on(caplog):
     object.__setattr__(sheet, "page_setup", Broken())
     content = SheetContent()
     content.put("A1", "x")
-    from xl_kik._workbook import PrintSetup
+    from xl_kik.excel.masterfile import PrintSetup
 
     content.print_setup = PrintSetup(orientation="landscape", print_area="$A$1:$B$2")
     content.merged.append("A1:B1")

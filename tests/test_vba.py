@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xl_kik._vba import (
+from xl_kik.excel.vba import (
     BUTTON_MACROS,
     VbaModule,
     build_vba_project,
@@ -35,8 +35,8 @@ from xl_kik._vba import (
     read_modules,
     vba_xlwings_version,
 )
-from xl_kik._vba.cfb import name_key, read_cfb, write_cfb
-from xl_kik._vba.project import encrypt
+from xl_kik.excel.vba.cfb import name_key, read_cfb, write_cfb
+from xl_kik.excel.vba.project import encrypt
 
 import xlwings  # noqa: E402  (only to locate its files)
 

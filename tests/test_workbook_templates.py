@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik import master
+from xl_kik.excel import master
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("build_templates", ROOT / "scripts" / "build_templates.py")

@@ -1,8 +1,8 @@
 """xl_kik: self-evaluation with Den Kommunale Kvalitetsmodel (KIK/CAF) in Excel."""
 
-from ._version import __version__
-from .catalogue import Band, Catalogue, Question, Scale, Theme
-from .errors import (
+from xl_kik._version import __version__
+from xl_kik.core.catalogue import Band, Catalogue, Question, Scale, Theme
+from xl_kik.core.errors import (
     CatalogueError,
     KikError,
     KikFileError,
@@ -13,8 +13,8 @@ from .errors import (
     RoundNotFoundError,
     SetupError,
 )
-from .problems import Problem, ProblemType, Report
-from .round import Participant, RoundPaths, RoundSetup
+from xl_kik.core.problems import Problem, ProblemType, Report
+from xl_kik.core.round import Participant, RoundPaths, RoundSetup
 
 __all__ = [
     "__version__",

@@ -11,10 +11,10 @@ save its own copy over ours. So a button never writes the master file. Instead:
 
 1. read what the core needs from the **live** workbook through xlwings (so unsaved edits
    by the coordinator count), and parse it with the same code as the CLI
-   (:func:`xl_kik.master.parse_master`);
+   (:func:`xl_kik.excel.master.parse_master`);
 2. run the core: it writes files in the round folder (questionnaires) or renders sheets
    into a scratch in-memory openpyxl workbook built from the live values;
-3. write the results into the live workbook (:class:`~xl_kik._workbook.XlwingsSheetWriter`,
+3. write the results into the live workbook (:class:`~xl_kik.excel.masterfile.XlwingsSheetWriter`,
    every text with Excel's text prefix, so nothing becomes a formula), inside a
    transaction that puts the previous contents back if anything fails;
 4. ask Excel to save the workbook (``book.save()``): Excel writes its own file, VBA intact.
@@ -22,8 +22,8 @@ save its own copy over ours. So a button never writes the master file. Instead:
 Errors: a short Danish (or English) message box; the full traceback goes to
 ``<round>/xl_kik.log``. A failed run does not save, and the touched sheets are restored.
 
-Everything below :func:`run_button` takes a :class:`~xl_kik._workbook.SheetWriter`, so it is
-tested with :class:`~xl_kik._workbook.OpenpyxlSheetWriter` on a real master.
+Everything below :func:`run_button` takes a :class:`~xl_kik.excel.masterfile.SheetWriter`, so it is
+tested with :class:`~xl_kik.excel.masterfile.OpenpyxlSheetWriter` on a real master.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ._i18n import Msg
-from ._workbook import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
-from .errors import KikError
-from .master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
-from .round import MASTER_NAME, RoundPaths
+from xl_kik.core.i18n import Msg
+from xl_kik.excel.masterfile import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
+from xl_kik.core.errors import KikError
+from xl_kik.excel.master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
+from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.buttons")
 
@@ -120,7 +120,7 @@ def live_lang(writer: SheetWriter, names: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------- bodies (testable)
 def do_generate(ctx: ButtonContext) -> str:
-    from .scoring import write_scoring_workbooks
+    from xl_kik.excel.scoring import write_scoring_workbooks
 
     data = ctx.master_data()
     written = write_scoring_workbooks(data.setup, data.participants, ctx.paths.outgoing)
@@ -160,13 +160,13 @@ def _render_with_core(ctx: ButtonContext, module: str, function: str, keys: tupl
 
 
 def do_merge(ctx: ButtonContext) -> str:
-    return _render_with_core(ctx, "xl_kik.merge", "merge_into", ("status", "answers", "consensus"))
+    return _render_with_core(ctx, "xl_kik.steps.merge", "merge_into", ("status", "answers", "consensus"))
 
 
 def do_plan(ctx: ButtonContext) -> str:
     # every sheet the plan renders: the overviews and the hidden state (ids written and
     # deleted), so a deleted row stays deleted and the live book ends like the CLI's master
-    return _render_with_core(ctx, "xl_kik.actionplan", "plan_into", PLAN_SHEET_KEYS)
+    return _render_with_core(ctx, "xl_kik.core.actionplan", "plan_into", PLAN_SHEET_KEYS)
 
 
 def open_folder(path: Path) -> None:
@@ -185,7 +185,7 @@ def do_open_returns(ctx: ButtonContext) -> str:
 
 
 def do_doctor(ctx: ButtonContext) -> str:
-    from .doctor import check
+    from xl_kik.steps.doctor import check
 
     findings = check(ctx.root, lang=ctx.lang)
     bad = [f for f in findings if f.severity != "ok"]

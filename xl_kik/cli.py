@@ -15,9 +15,9 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import __version__
-from ._i18n import Msg
-from .errors import KikError, KikFileError, KikInputError
+from xl_kik._version import __version__
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import KikError, KikFileError, KikInputError
 
 log = logging.getLogger("xl_kik")
 
@@ -72,9 +72,9 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from . import catalogue as cat
-    from .round import parse_date, parse_threshold, read_participants
-    from .workflow import init_round
+    from xl_kik.core import catalogue as cat
+    from xl_kik.core.round import parse_date, parse_threshold, read_participants
+    from xl_kik.steps.init import init_round
 
     catalogue = cat.resolve(args.catalogue)
     themes = [t for t in (args.themes or "").replace(";", ",").split(",") if t.strip()] or None
@@ -100,7 +100,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
-    from .workflow import generate_round
+    from xl_kik.steps.init import generate_round
 
     result = generate_round(_root(args), lang=args.lang)
     for participant, path in result:
@@ -112,7 +112,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_merge(args: argparse.Namespace, out: Output) -> int:
-    from . import merge
+    from xl_kik.steps import merge
 
     previous = Path(args.previous).expanduser().resolve() if getattr(args, "previous", None) else None
     result = merge.merge_round(_root(args), lang=args.lang, previous=previous)
@@ -129,8 +129,9 @@ STATUS_PROBLEMS = Msg("Filer med fejl (ikke brugt):", "Files with errors (not us
 
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
     """Who has returned, who is missing, which files cannot be used; the master is only read."""
-    from . import master, returns
-    from .round import RoundPaths
+    from xl_kik.excel import master
+    from xl_kik.core import returns
+    from xl_kik.core.round import RoundPaths
 
     root = _root(args)
     setup, participants = master.load_round(root)
@@ -154,7 +155,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, out: Output) -> int:
-    from . import actionplan
+    from xl_kik.core import actionplan
 
     root = _root(args)
     if not (args.owner or args.overdue or args.list):
@@ -169,7 +170,7 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
-    from . import demo
+    from xl_kik.demo import round as demo
 
     summary = demo.run_demo(_root(args), lang=args.lang, participants=args.participants, say=out.say)
     out.result(**summary)
@@ -177,7 +178,7 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
-    from . import doctor
+    from xl_kik.steps import doctor
 
     findings = doctor.check(_root(args), lang=out.lang)
     worst = 0
@@ -189,7 +190,7 @@ def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
-    from . import master
+    from xl_kik.excel import master
 
     version = master.refresh_vba(_root(args))
     out.msg(Msg("VBA-projektet er genopbygget til xlwings {v}.", "The VBA project was rebuilt for xlwings {v}."),
@@ -199,7 +200,7 @@ def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace, out: Output) -> int:
-    from . import catalogue as cat
+    from xl_kik.core import catalogue as cat
 
     c = cat.resolve(args.source)
     if args.export:
@@ -218,7 +219,7 @@ def _print_result(result: Any, out: Output) -> None:
 
 
 def cmd_invite(args: argparse.Namespace, out: Output) -> int:
-    from . import mail
+    from xl_kik.steps import invite as mail
 
     result = mail.write_invitations(_root(args), lang=args.lang, reminder=args.reminder, send=args.send,
                                     progress=out.progress("E-mails"))
@@ -227,7 +228,7 @@ def cmd_invite(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_collect(args: argparse.Namespace, out: Output) -> int:
-    from . import collect
+    from xl_kik.steps import collect
 
     result = collect.collect_from_mail(_root(args), Path(args.source).expanduser(), lang=args.lang,
                                        progress=out.progress("E-mails"))
@@ -236,7 +237,7 @@ def cmd_collect(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace, out: Output) -> int:
-    from . import rollup
+    from xl_kik.steps import rollup
 
     result = rollup.build_rollup([Path(m).expanduser() for m in args.masters], Path(args.output).expanduser(),
                                  lang=out.lang, progress=out.progress("Masterfiler"))
@@ -245,7 +246,7 @@ def cmd_rollup(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
-    from . import reports
+    from xl_kik.excel import reports
 
     which = (args.only,) if args.only else reports.KINDS
     if args.pdf:
@@ -356,12 +357,12 @@ def _round_lang(args: argparse.Namespace) -> str | None:
     d = getattr(args, "dir", None)
     if not d or args.command in ("init", "demo"):
         return None
-    from .round import MASTER_NAME
+    from xl_kik.core.round import MASTER_NAME
 
     if not (Path(d) / MASTER_NAME).is_file():
         return None
     try:
-        from .master import load_round
+        from xl_kik.excel.master import load_round
 
         return load_round(Path(d))[0].lang
     except Exception:  # a broken master is reported by the command itself

@@ -1,14 +1,14 @@
 """Reports to hand out: the svarrapport and the konsensusrapport, as .xlsx and PDF.
 
 * **Svarrapport** — every individual answer per question, anonymised ("Deltager 1..n")
-  unless the round's setup says otherwise; written by :func:`xl_kik.merge.export_answer_report`.
+  unless the round's setup says otherwise; written by :func:`xl_kik.steps.merge.export_answer_report`.
 * **Konsensusrapport** — what the consensus seminar agreed (points, strengths, improvement
   areas, decisions) and the theme scores, read from the master's Konsensus sheet with
   python-calamine and laid out for printing (A4 landscape, one page wide, header row
   repeated) with XlsxWriter.
 
 Both land in ``ROUND/rapporter/``; :func:`export_pdf` converts them to PDF with LibreOffice
-(:func:`xl_kik._office.convert`). Without LibreOffice the .xlsx files are still written and
+(:func:`xl_kik.excel.office.convert`). Without LibreOffice the .xlsx files are still written and
 the error says how to make the PDF from Excel instead.
 """
 
@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .catalogue import clean_text
-from ._i18n import Msg, pick
-from .errors import KikFileError
-from .filenames import safe_stem
-from .mail import M_CONVERT_FAILED, M_NO_OFFICE, M_NOT_MERGED, format_date
-from .problems import Problem
-from .round import MASTER_NAME
+from xl_kik.core.catalogue import clean_text
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.errors import KikFileError
+from xl_kik.core.filenames import safe_stem
+from xl_kik.steps.invite import M_CONVERT_FAILED, M_NO_OFFICE, M_NOT_MERGED, format_date
+from xl_kik.core.problems import Problem
+from xl_kik.core.round import MASTER_NAME
 
 Progress = Callable[[int, int], None]
 
@@ -99,7 +99,7 @@ def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
 
     from python_calamine import CalamineWorkbook
 
-    from . import master
+    from xl_kik.excel import master
 
     data = master.read_master(root)
     path = data.path
@@ -120,8 +120,8 @@ def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
 
 def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> tuple[list[_Question], list[Any]]:
     """Questions with their merged statistics and agreed inputs, and the theme scores."""
-    from .rollup import _consensus
-    from .sheets_konsensus import read_inputs
+    from xl_kik.steps.rollup import _consensus
+    from xl_kik.excel.sheets.konsensus import read_inputs
 
     cols: dict[str, int] = {}
     by_qid: dict[str, list[Any]] = {}
@@ -147,7 +147,7 @@ def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> t
 
 def export_consensus_report(root: str | Path, path: str | Path | None = None, lang: str | None = None) -> Path:
     """Write the konsensusrapport (.xlsx, print-ready) from the master's Konsensus sheet."""
-    from .atomic import write_with
+    from xl_kik.excel.atomic import write_with
 
     root = Path(root)
     setup, rows = _read_consensus(root)
@@ -266,8 +266,8 @@ def _num_or_text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 def export_answer_report(root: str | Path, path: str | Path | None = None, lang: str | None = None,
                          anonymise: bool | None = None) -> Path:
     """The svarrapport (.xlsx) via merge; anonymised unless the round's setup says otherwise."""
-    from . import merge
-    from .master import load_round
+    from xl_kik.steps import merge
+    from xl_kik.excel.master import load_round
 
     root = Path(root)
     setup, _ = load_round(root)
@@ -304,10 +304,10 @@ def export_pdf(root: str | Path, which: Sequence[str] = KINDS, lang: str | None 
                progress: Progress | None = None) -> ReportResult:
     """The reports as PDF (via .xlsx and LibreOffice) in ``ROUND/rapporter/``; returns the PDF paths.
 
-    Raises :class:`ReportError` (a :class:`~xl_kik.errors.KikFileError`) when LibreOffice is not
+    Raises :class:`ReportError` (a :class:`~xl_kik.core.errors.KikFileError`) when LibreOffice is not
     installed or the conversion fails; the .xlsx files are written in any case.
     """
-    from . import _office
+    from xl_kik.excel import office as _office
 
     root = Path(root)
     steps = len([w for w in KINDS if w in which]) + 1
@@ -320,7 +320,7 @@ def export_pdf(root: str | Path, which: Sequence[str] = KINDS, lang: str | None 
 
     xlsx = export_reports(root, which, lang, anonymise, progress=step)
     if lang is None:
-        from .master import load_round
+        from xl_kik.excel.master import load_round
 
         lang = load_round(root)[0].lang or "da"
     files = ", ".join(p.name for p in xlsx.xlsx)

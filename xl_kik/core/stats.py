@@ -31,8 +31,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._i18n import Msg
-from .catalogue import Band, Catalogue, Scale
+from xl_kik.core.i18n import Msg
+from xl_kik.core.catalogue import Band, Catalogue, Scale
 
 # A tiny tolerance so that e.g. 35 / 100 >= 0.35 regardless of float rounding.
 _EPS = 1e-9
@@ -238,7 +238,7 @@ def theme_stats(catalogue: Catalogue, qstats: Mapping[str, QuestionStats],
 
 def compute(setup: Any, points: Mapping[str, Mapping[str, Any]], agreed: Mapping[str, Any] | None = None,
             lang: str | None = None) -> RoundStats:
-    """All statistics of a round. ``setup`` is a :class:`~xl_kik.round.RoundSetup` (catalogue, scale,
+    """All statistics of a round. ``setup`` is a :class:`~xl_kik.core.round.RoundSetup` (catalogue, scale,
     threshold, lang); ``points`` is ``{pid: {qid: points|None}}`` of the participants who returned."""
     lang = lang or getattr(setup, "lang", "da")
     qs = question_stats(setup.catalogue, setup.scale, setup.threshold, points)

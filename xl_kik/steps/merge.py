@@ -5,10 +5,10 @@ atomically, with a backup) and :func:`merge_into` (renders into any openpyxl wor
 the buttons call it on a scratch copy of the live workbook). Both:
 
 1. read the round (setup + participants) from the master,
-2. read every file in ``retur/`` (:func:`xl_kik.returns.collect_returns`),
-3. compute the statistics (:mod:`xl_kik.stats`, in Python — never cached formula results),
+2. read every file in ``retur/`` (:func:`xl_kik.core.returns.collect_returns`),
+3. compute the statistics (:mod:`xl_kik.core.stats`, in Python — never cached formula results),
 4. re-render the Status, Svarrapport and Konsensus sheets. Konsensus keeps everything
-   people typed, keyed by question id (:mod:`xl_kik.sheets_konsensus`).
+   people typed, keyed by question id (:mod:`xl_kik.excel.sheets.konsensus`).
 
 Merging is idempotent: the same files give the same sheet values (no timestamps are
 written into the sheets).
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ._i18n import Msg
-from .problems import WARNING, Problem, define
-from ._workbook import MasterFile
-from .round import RoundPaths
-from .sheets_status import sort_problems
+from xl_kik.core.i18n import Msg
+from xl_kik.core.problems import WARNING, Problem, define
+from xl_kik.excel.masterfile import MasterFile
+from xl_kik.core.round import RoundPaths
+from xl_kik.excel.sheets.status import sort_problems
 
 S_BAD_AGREED = define(
     "S130", WARNING, ("Ugyldigt aftalt point", "Invalid agreed points"),
@@ -119,7 +119,7 @@ class MergeResult:
 # ---------------------------------------------------------------- helpers
 def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     """A master sheet by codeName, else by its current name, else by the contract's names."""
-    from .master import CODE_NAMES, SHEET_NAMES
+    from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES
 
     code = CODE_NAMES[key]
     for ws in wb.worksheets:
@@ -135,13 +135,13 @@ def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
 
 def read_previous(previous: str | Path) -> Any:
     """Agreed points of a previous round (its folder or master): ``{qid: points}``, as an
-    :class:`xl_kik.actionplan.PreviousScores` whose ``.themes`` holds the theme scores (the
+    :class:`xl_kik.core.actionplan.PreviousScores` whose ``.themes`` holds the theme scores (the
     separately agreed theme score where one was typed, else the mean of the agreed points)."""
     from python_calamine import CalamineWorkbook
 
-    from .actionplan import PreviousScores, points_value, theme_means
-    from .master import _master_path, parse_master, read_sheets
-    from .sheets_konsensus import read_inputs, read_theme_inputs
+    from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
+    from xl_kik.excel.master import _master_path, parse_master, read_sheets
+    from xl_kik.excel.sheets.konsensus import read_inputs, read_theme_inputs
 
     path = _master_path(previous)
     sheet_rows, names = read_sheets(path)
@@ -161,7 +161,7 @@ def read_previous(previous: str | Path) -> Any:
 
 
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
-    from .actionplan import points_value
+    from xl_kik.core.actionplan import points_value
 
     return {k: v for k, raw in values.items() if (v := points_value(raw)) is not None}
 
@@ -173,11 +173,11 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
 
     * ``previous`` given (``--previous``): its scores;
     * else, when the column is empty: the scores ``xl-kik init --previous`` stored in the
-      master (hidden sheet ``Forrige``, :func:`xl_kik.actionplan.previous_scores_from_master`);
+      master (hidden sheet ``Forrige``, :func:`xl_kik.core.actionplan.previous_scores_from_master`);
     * else the column is kept; the theme scores are the stored ones when they belong to the
       same question scores, else the means of the column per theme.
     """
-    from .actionplan import PreviousScores, previous_scores_from_master, theme_means
+    from xl_kik.core.actionplan import PreviousScores, previous_scores_from_master, theme_means
 
     if previous is not None:
         prev = previous if isinstance(previous, Mapping) else read_previous(previous)
@@ -200,7 +200,7 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
 PREVIOUS_THEME = Msg("Forrige runde", "Previous round")
 CHANGE_THEME = Msg("Ændring siden sidst", "Change since last time")
 #: Columns of the theme-score block on Konsensus that show the previous round (the block's
-#: other columns belong to :mod:`xl_kik.sheets_konsensus`; these two are free there).
+#: other columns belong to :mod:`xl_kik.excel.sheets.konsensus`; these two are free there).
 THEME_PREVIOUS_COL, THEME_CHANGE_COL = 11, 12
 
 
@@ -211,8 +211,8 @@ def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: 
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from .sheets_konsensus import L
-    from .sheets_status import Formula, Look, put
+    from xl_kik.excel.sheets.konsensus import L
+    from xl_kik.excel.sheets.status import Formula, Look, put
 
     rows = getattr(info, "theme_rows", {}) or {}
     if not rows or not any(themes.get(t) is not None for t in rows):
@@ -255,7 +255,7 @@ def _workers(n_files: int) -> int | None:
 
 
 def collect(root: Path, setup: Any, participants: list[Any], lang: str) -> Any:
-    from .returns import collect_returns
+    from xl_kik.core.returns import collect_returns
 
     paths = RoundPaths(root)
     try:
@@ -270,15 +270,18 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
                previous: str | Path | Mapping[str, Any] | None = None, collection: Any = None) -> MergeResult:
     """Render Status, Svarrapport and Konsensus into the openpyxl workbook ``wb``.
 
-    ``data``: :class:`xl_kik.master.MasterData` (read from ``root`` when omitted).
+    ``data``: :class:`xl_kik.excel.master.MasterData` (read from ``root`` when omitted).
     ``previous``: a previous round (folder/master) or ``{qid: points}`` for the
     *Forrige runde* column; ``None`` keeps what the column already holds, or, when it is
     empty, uses the scores stored in the master at ``init --previous`` (see
     :func:`previous_for_merge`). The previous theme scores and the change since then are
     shown beside the new theme scores.
     """
-    from . import sheets_answers, sheets_konsensus, sheets_status, stats as stats_mod
-    from .master import read_master
+    from xl_kik.excel.sheets import svarrapport as sheets_answers
+    from xl_kik.excel.sheets import konsensus as sheets_konsensus
+    from xl_kik.excel.sheets import status as sheets_status
+    from xl_kik.core import stats as stats_mod
+    from xl_kik.excel.master import read_master
 
     root = Path(root)
     if data is None:
@@ -325,7 +328,7 @@ def check_agreed_points(ws: Any, setup: Any, file: str = "") -> list[Problem]:
     sheet's validation, typed in LibreOffice with validation off, ...), naming the cell."""
     from openpyxl.utils import get_column_letter
 
-    from .sheets_konsensus import COL, FIRST_ROW
+    from xl_kik.excel.sheets.konsensus import COL, FIRST_ROW
 
     col = COL["agreed_points"]
     wanted = set(setup.question_ids)
@@ -352,7 +355,7 @@ def merge_round(root: str | Path, lang: str | None = None,
 
     The returned files are read *before* the master is opened for writing, so a slow
     folder never holds the master half-edited."""
-    from .master import read_master
+    from xl_kik.excel.master import read_master
 
     root = Path(root)
     data = read_master(root)
@@ -366,10 +369,10 @@ def merge_round(root: str | Path, lang: str | None = None,
 def export_answer_report(root: str | Path, path: str | Path, anonymise: bool = True,
                          lang: str | None = None) -> Path:
     """Write the standalone svarrapport (.xlsx) to hand to the participants before the seminar."""
-    from . import stats as stats_mod
-    from .atomic import write_with
-    from .master import read_master
-    from .sheets_answers import write_answer_report
+    from xl_kik.core import stats as stats_mod
+    from xl_kik.excel.atomic import write_with
+    from xl_kik.excel.master import read_master
+    from xl_kik.excel.sheets.svarrapport import write_answer_report
 
     root = Path(root)
     data = read_master(root)

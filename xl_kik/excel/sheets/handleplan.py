@@ -7,7 +7,7 @@
 * ``Prioritering`` / ``Priorities``: the effect x feasibility overview (generated, protected).
 * ``Opfølgning`` / ``Follow-up``: per owner counts and the overdue / due-soon lists.
 * ``_plan`` (very hidden): ids written at the last build, deleted ids, hashes of the
-  generated system values (see :class:`xl_kik.actionplan.PlanState`).
+  generated system values (see :class:`xl_kik.core.actionplan.PlanState`).
 * ``Forrige`` / ``Previous`` (hidden): the previous round's agreed scores (carry-over).
 
 Every text from people is written as text (never as a formula), except cells that were
@@ -30,18 +30,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from . import master as _master
-from ._i18n import Msg
-from ._layout import fit_rows
-from ._workbook import FORMULA_PREFIXES
-from .actionplan import (
+from xl_kik.excel import master as _master
+from xl_kik.core.i18n import Msg
+from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.masterfile import FORMULA_PREFIXES
+from xl_kik.core.actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
     PriorityMatrix, column_key, extra_key, follow_up_summary, is_blank, is_extra, points_value,
 )
-from .catalogue import clean_text
+from xl_kik.core.catalogue import clean_text
 
-# The sheets are part of the master's contract (``xl_kik.master``): 'init' creates them with
+# The sheets are part of the master's contract (``xl_kik.excel.master``): 'init' creates them with
 # their codeNames and VBA document modules, so they are found and reused, never added.
 _MASTER_KEY = {"plan": "plan", "priority": "priority", "follow_up": "follow_up", "previous": "previous",
                "consensus": "consensus", "state": "plan_state"}

@@ -19,7 +19,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ._i18n import Msg
+from xl_kik.core.i18n import Msg
 
 ERROR = "error"
 WARNING = "warning"
@@ -30,15 +30,15 @@ _REGISTRY: dict[str, "ProblemType"] = {}
 
 # Modules that define problem types; all_types() imports them so the registry is complete.
 _DEFINING_MODULES = (
-    "xl_kik.catalogue",
+    "xl_kik.core.catalogue",
     "xl_kik.participants",
-    "xl_kik.round",
-    "xl_kik.master",
-    "xl_kik.intake",
-    "xl_kik.returns",
-    "xl_kik.actionplan",
-    "xl_kik.mail",
-    "xl_kik.merge",
+    "xl_kik.core.round",
+    "xl_kik.excel.master",
+    "xl_kik.excel.intake",
+    "xl_kik.core.returns",
+    "xl_kik.core.actionplan",
+    "xl_kik.steps.invite",
+    "xl_kik.steps.merge",
 )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .problems import Problem
+    from xl_kik.core.problems import Problem
 
 
 class KikError(Exception):

@@ -28,7 +28,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from .problems import ERROR, WARNING, Problem, define
+from xl_kik.core.problems import ERROR, WARNING, Problem, define
 
 # ---------------------------------------------------------------- limits
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a scoring workbook is ~15 KB

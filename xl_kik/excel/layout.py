@@ -7,7 +7,7 @@ the rest. So the writers store an *estimated* height: the number of lines the te
 its column (words wrapped like :func:`textwrap.wrap`, at about one character per unit of
 column width for an 11 pt font) times the line height of the font.
 
-* :func:`line_count` / :func:`row_height`: the estimate (``xl_kik.scoring`` uses them for the
+* :func:`line_count` / :func:`row_height`: the estimate (``xl_kik.excel.scoring`` uses them for the
   participant workbook, where column widths and texts are known when it writes).
 * :func:`fit_rows`: the estimate for rows of an openpyxl worksheet (the master's generated
   sheets), from the cells' text, font size, boldness, wrap setting, merged ranges and the

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ._i18n import Msg, pick
-from .catalogue import BUILTIN_CATALOGUES, builtin, clean_text
-from .errors import KikError
-from .mail import M_DUPLICATE_MASTER, M_MASTER_UNREADABLE, M_NO_SCORES
-from .problems import Problem
-from .round import MASTER_NAME
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
+from xl_kik.core.errors import KikError
+from xl_kik.steps.invite import M_DUPLICATE_MASTER, M_MASTER_UNREADABLE, M_NO_SCORES
+from xl_kik.core.problems import Problem
+from xl_kik.core.round import MASTER_NAME
 
 Progress = Callable[[int, int], None]
 
@@ -235,7 +235,7 @@ def _returned_from_status(rows: Sequence[Sequence[Any]], pids: set[str]) -> int 
 
 def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Action-plan rows by column key from the Handleplan sheet (header row found by its headers)."""
-    from .actionplan import column_key, row_is_blank
+    from xl_kik.core.actionplan import column_key, row_is_blank
 
     for i, row in enumerate(rows[:50]):
         keys = [column_key(v) if isinstance(v, str) else None for v in row]
@@ -250,7 +250,7 @@ def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def _consensus(rows: Sequence[Sequence[Any]], setup: Any) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
-    from .sheets_konsensus import read_inputs, read_theme_inputs
+    from xl_kik.excel.sheets.konsensus import read_inputs, read_theme_inputs
 
     lang = setup.lang
     lo, hi = setup.scale.min, setup.scale.max
@@ -299,8 +299,8 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     """Read one master (calamine + the zip's workbook part for sheet codeNames)."""
     from python_calamine import CalamineWorkbook
 
-    from . import master
-    from .actionplan import follow_up_items
+    from xl_kik.excel import master
+    from xl_kik.core.actionplan import follow_up_items
 
     path = Path(path)
     data = path.read_bytes()
@@ -433,7 +433,7 @@ def _group_themes(units: Sequence[UnitResult]) -> list[tuple[str, str, str]]:
 
 def write_overview(result: RollupResult, out: Path, lang: str = "da", today: dt.date | None = None) -> Path:
     """Write the overview workbook (XlsxWriter) atomically."""
-    from . import atomic
+    from xl_kik.excel import atomic
 
     return atomic.write_with(out, lambda tmp: _write(result, tmp, lang, today or dt.date.today()), lang=lang)
 
@@ -441,7 +441,7 @@ def write_overview(result: RollupResult, out: Path, lang: str = "da", today: dt.
 def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
     import xlsxwriter
 
-    from .actionplan import COLUMNS as PLAN_COLUMNS
+    from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
@@ -559,7 +559,7 @@ def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
             elif key == "_overdue":
                 ws.write_string(i, c, T["yes"](lang) if a.get("_overdue") else "", f["text"])
             elif key in date_keys:
-                from .actionplan import to_date
+                from xl_kik.core.actionplan import to_date
 
                 d = to_date(a.get(key))
                 if d is not None:

@@ -6,7 +6,7 @@ as an ``.xlsx`` with one row per question (see :data:`XLSX_COLUMNS`). Every cata
 an id, a version and a content fingerprint; the fingerprint is written into every
 scoring workbook so a returned file from another catalogue version is recognised.
 
-Validation collects every problem before raising :class:`~xl_kik.errors.CatalogueError`.
+Validation collects every problem before raising :class:`~xl_kik.core.errors.CatalogueError`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ._i18n import Msg, pick
-from .errors import CatalogueError
-from .problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.errors import CatalogueError
+from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
 
 SIDES = ("indsats", "resultat")
 BUILTIN_CATALOGUES = ("kik", "caf2020")

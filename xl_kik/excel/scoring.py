@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ._i18n import Msg, check_lang, pick
-from ._layout import line_count as _line_count, row_height as _row_height
-from ._version import GENERATOR
-from .catalogue import SIDE_NAMES
-from .filenames import safe_stem, unique_names
-from .round import Participant, RoundSetup
+from xl_kik.core.i18n import Msg, check_lang, pick
+from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
+from xl_kik._version import GENERATOR
+from xl_kik.core.catalogue import SIDE_NAMES
+from xl_kik.core.filenames import safe_stem, unique_names
+from xl_kik.core.round import Participant, RoundSetup
 
 FORMAT = "xl_kik.scoring/1"
 META_SHEET = "_kik"
@@ -933,7 +933,7 @@ def parse_custom_properties(data: bytes) -> dict[str, str]:
 def plan_file_names(setup: RoundSetup, participants: Sequence[Participant], outdir: Path) -> list[str]:
     """File names in ``outdir`` for ``participants``.
 
-    Starts from :func:`xl_kik.filenames.unique_names`; a name already used on disk by a file
+    Starts from :func:`xl_kik.core.filenames.unique_names`; a name already used on disk by a file
     that is not this participant's workbook of this round is never taken (the next
     ``(n)`` is used). A participant's own existing file keeps its name.
     """

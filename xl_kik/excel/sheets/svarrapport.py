@@ -33,10 +33,10 @@ from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import PatternFill, Font
 from openpyxl.utils import get_column_letter
 
-from ._i18n import Msg, pick
-from ._layout import fit_rows
-from .sheets_status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
-from .stats import RoundStats, disagreement_rule
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.sheets.status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
+from xl_kik.core.stats import RoundStats, disagreement_rule
 
 T = {
     "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),

@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from . import atomic
-from ._i18n import Msg
-from .errors import MasterLockedError, RoundNotFoundError
-from .round import MASTER_NAME, RoundPaths
+from xl_kik.excel import atomic
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import MasterLockedError, RoundNotFoundError
+from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
 
@@ -171,7 +171,7 @@ _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetD
 
 def _without_cells(data: bytes, codenames: Sequence[str]) -> bytes:
     """The workbook's bytes with the cells of the sheets with these codeNames removed."""
-    from .master import workbook_sheets
+    from xl_kik.excel.master import workbook_sheets
 
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos, _ = workbook_sheets(zf)
@@ -253,7 +253,7 @@ def restore_codenames(wb: Any) -> list[str]:
     contract's codeName when its name is the one recorded for that key in ``_kik``
     (``sheet_<key>``) or the contract's name in either language, and no other sheet already
     has that codeName; the workbook gets ``ThisWorkbook``. Returns the codeNames set."""
-    from .master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME
+    from xl_kik.excel.master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME
 
     restored: list[str] = []
     if not getattr(wb, "code_name", None):

@@ -277,7 +277,7 @@ def default_macros_dir() -> Path:
         spec = None
     if spec is not None and spec.origin:
         return Path(spec.origin).parent
-    return Path(__file__).resolve().parents[2] / "macros"
+    return Path(__file__).resolve().parents[3] / "macros"
 
 
 def project_modules(document_modules: Sequence[str] = ("ThisWorkbook",), macros_dir: Path | None = None) -> list[VbaModule]:

@@ -1,6 +1,6 @@
 """An evaluation round: its setup, its participants and its folder.
 
-Plain data only; the master workbook adapter (:mod:`xl_kik.master`) stores and reads it.
+Plain data only; the master workbook adapter (:mod:`xl_kik.excel.master`) stores and reads it.
 Everything downstream of ``xl-kik init`` reads the round from the master workbook, so a
 coordinator can edit the participants table in Excel.
 """
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ._i18n import Msg
-from .catalogue import Catalogue, Scale, clean_text
-from .errors import ParticipantsError, SetupError
-from .problems import ERROR, WARNING, Report, define
+from xl_kik.core.i18n import Msg
+from xl_kik.core.catalogue import Catalogue, Scale, clean_text
+from xl_kik.core.errors import ParticipantsError, SetupError
+from xl_kik.core.problems import ERROR, WARNING, Report, define
 
 MASTER_NAME = "kik_master.xlsm"
 OUTGOING_DIR = "udsendt"

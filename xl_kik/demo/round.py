@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ._i18n import Msg
-from .errors import SetupError
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import SetupError
 
 DEMO_UNIT = "Børnehuset Solsikken"
 DEMO_PEOPLE = [
@@ -53,8 +53,8 @@ def _participants_file(root: Path, count: int) -> Path:
 
 
 def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> dict[str, int]:
-    from . import simulate
-    from .round import RoundPaths
+    from xl_kik.demo import simulate
+    from xl_kik.core.round import RoundPaths
 
     rng = random.Random(seed)
     paths = RoundPaths(root)
@@ -97,7 +97,7 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
 
 def _seminar(root: Path, seed: int) -> int:
     """Type what a consensus seminar agrees into the Konsensus sheet."""
-    from . import sheets_konsensus
+    from xl_kik.excel.sheets import konsensus as sheets_konsensus
 
     rng = random.Random(seed + 1)
     return sheets_konsensus.demo_seminar(root, rng)
@@ -105,9 +105,11 @@ def _seminar(root: Path, seed: int) -> int:
 
 def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: int = 2026,
              say: Callable[[str], None] = print) -> dict[str, Any]:
-    from . import actionplan, catalogue, merge
-    from .round import RoundPaths, read_participants
-    from .workflow import generate_round, init_round
+    from xl_kik.core import actionplan
+    from xl_kik.core import catalogue
+    from xl_kik.steps import merge
+    from xl_kik.core.round import RoundPaths, read_participants
+    from xl_kik.steps.init import generate_round, init_round
 
     lang = lang or "da"
     root = Path(root)

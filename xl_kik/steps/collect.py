@@ -6,7 +6,7 @@ e-mail there and copies the attachments that look like spreadsheets into the rou
 returns folder, where the merge judges them. E-mail is untrusted input:
 
 * attachment names are sanitised (no folders, ``..``, drive letters, NUL, reserved device
-  names; :func:`xl_kik.filenames.safe_stem`), and the final path must lie in ``retur/``;
+  names; :func:`xl_kik.core.filenames.safe_stem`), and the final path must lie in ``retur/``;
 * nothing is overwritten: a taken name gets `` (2)``, `` (3)`` ...; files are created
   exclusively;
 * an attachment whose content (sha256) is already in ``retur/`` is not saved again;
@@ -35,10 +35,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterator
 
-from ._i18n import Msg
-from .errors import KikFileError
-from .filenames import safe_stem
-from .mail import (
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import KikFileError
+from xl_kik.core.filenames import safe_stem
+from xl_kik.steps.invite import (
     M_BAD_MAIL,
     M_DUPLICATE,
     M_FOLDER_MISSING,
@@ -48,8 +48,8 @@ from .mail import (
     M_NO_SPREADSHEET,
     M_TOO_LARGE,
 )
-from .problems import Problem
-from .round import RETURNS_DIR
+from xl_kik.core.problems import Problem
+from xl_kik.core.round import RETURNS_DIR
 
 Progress = Callable[[int, int], None]
 

@@ -12,7 +12,7 @@ The core is pure Python on plain rows (``dict`` column key -> value):
 * :func:`follow_up_items`, :func:`follow_up_summary`, :func:`format_follow_up` are the
   follow-up view; :func:`priority_matrix` is the effect x feasibility overview.
 
-The workbook side lives in :mod:`xl_kik.sheets_plan`; the entry points that open the master
+The workbook side lives in :mod:`xl_kik.excel.sheets.handleplan`; the entry points that open the master
 are :func:`build_plan`, :func:`follow_up`, :func:`carry_over`, :func:`previous_scores`,
 :func:`previous_scores_from_master` and :func:`demo_fill_plan`.
 
@@ -54,9 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ._i18n import Msg
-from .catalogue import Catalogue, clean_text
-from .problems import ERROR, INFO, WARNING, Report, define
+from xl_kik.core.i18n import Msg
+from xl_kik.core.catalogue import Catalogue, clean_text
+from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
 
 # ---------------------------------------------------------------- problem types
 A_BAD_STATUS = define(
@@ -841,13 +841,13 @@ PLAN_DONE = Msg(
 
 
 def _paths(root: str | Path):
-    from .round import RoundPaths
+    from xl_kik.core.round import RoundPaths
 
     return root if hasattr(root, "master") else RoundPaths(Path(root))
 
 
 def _load_setup(paths):
-    from . import master
+    from xl_kik.excel import master
 
     setup, _participants = master.load_round(paths.root)
     return setup, _participants
@@ -860,7 +860,7 @@ def build_plan(root: str | Path, lang: str | None = None, today: dt.date | None 
     Also refreshes the sheets ``Prioritering`` (effect x feasibility) and ``Opfølgning``.
     Nothing anybody typed in the plan is lost (see the module docstring).
     """
-    from ._workbook import MasterFile
+    from xl_kik.excel.masterfile import MasterFile
 
     paths = _paths(root)
     setup, _ = _load_setup(paths)
@@ -875,7 +875,7 @@ def plan_into(wb: Any, root: str | Path, data: Any = None, lang: str = "da", tod
               restore_deleted: bool = False) -> PlanResult:
     """The button door: render the plan into ``wb`` (a scratch copy of the live workbook).
 
-    ``data`` is the button's :class:`xl_kik.master.MasterData` (its ``setup`` is used).
+    ``data`` is the button's :class:`xl_kik.excel.master.MasterData` (its ``setup`` is used).
     """
     paths = _paths(root)
     setup = data.setup if data is not None else _load_setup(paths)[0]
@@ -888,7 +888,8 @@ def render_plan(wb: Any, setup: Any, lang: str = "da", today: dt.date | None = N
                 restore_deleted: bool = False, file: str = "kik_master.xlsm") -> PlanResult:
     """Read Konsensus and the plan from an openpyxl workbook, merge, and write the plan, the
     state and the overview sheets back into it. Used by both doors."""
-    from . import sheets_konsensus, sheets_plan
+    from xl_kik.excel.sheets import konsensus as sheets_konsensus
+    from xl_kik.excel.sheets import handleplan as sheets_plan
 
     today = today or dt.date.today()
     catalogue = getattr(setup, "catalogue", None)
@@ -943,7 +944,7 @@ def _check_rows(report: Report, rows, layout, file: str, lang: str) -> None:
 
 def read_plan_rows(root: str | Path) -> list[dict[str, Any]]:
     """The plan's rows as they are saved in the master (read-only; works while Excel has it open)."""
-    from . import sheets_plan
+    from xl_kik.excel.sheets import handleplan as sheets_plan
 
     paths = _paths(root)
     return sheets_plan.read_plan_values(paths.master).rows
@@ -993,8 +994,8 @@ def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None
     they are, so running it twice changes nothing. The old round's agreed scores are stored
     in the new master (hidden sheet ``Forrige``) for :func:`previous_scores_from_master`.
     """
-    from . import sheets_plan
-    from ._workbook import MasterFile
+    from xl_kik.excel.sheets import handleplan as sheets_plan
+    from xl_kik.excel.masterfile import MasterFile
 
     today = today or dt.date.today()
     old_paths, new_paths = _paths(old_root), _paths(new_root)
@@ -1043,7 +1044,8 @@ def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None
 def previous_scores(old_root: str | Path) -> PreviousScores:
     """The old round's agreed points per question (``.themes``: the separately agreed theme
     score where one was typed, else the mean of the theme's agreed points)."""
-    from . import sheets_konsensus, sheets_plan
+    from xl_kik.excel.sheets import konsensus as sheets_konsensus
+    from xl_kik.excel.sheets import handleplan as sheets_plan
     import openpyxl
 
     paths = _paths(old_root)
@@ -1072,7 +1074,7 @@ def previous_scores_from_master(root_or_wb: Any) -> PreviousScores:
     Accepts a round folder / ``RoundPaths`` (read with calamine) or an open openpyxl workbook
     (e.g. inside ``MasterFile.edit``).
     """
-    from . import sheets_plan
+    from xl_kik.excel.sheets import handleplan as sheets_plan
 
     if hasattr(root_or_wb, "sheetnames"):
         return sheets_plan.read_previous(root_or_wb)
@@ -1108,8 +1110,8 @@ def demo_fill_plan(root: str | Path, today: dt.date | None = None, seed: int = 7
     Only empty cells are filled; returns how many rows were touched. Some actions end up
     overdue, some due soon, some done, so the follow-up sheet has something to show.
     """
-    from . import sheets_plan
-    from ._workbook import MasterFile
+    from xl_kik.excel.sheets import handleplan as sheets_plan
+    from xl_kik.excel.masterfile import MasterFile
 
     today = today or dt.date.today()
     paths = _paths(root)

@@ -6,15 +6,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Sequence
 
-from .catalogue import Catalogue, Scale
-from .round import DEFAULT_THRESHOLD, Participant, RoundPaths
+from xl_kik.core.catalogue import Catalogue, Scale
+from xl_kik.core.round import DEFAULT_THRESHOLD, Participant, RoundPaths
 
 
 def init_round(root: Path, *, unit: str, participants: Sequence[Participant], catalogue: Catalogue,
                scale: Scale, themes: Sequence[str] | None = None, deadline: dt.date | None = None,
                lang: str = "da", threshold: float | None = None, previous_root: Path | None = None) -> RoundPaths:
     """Create a round; with ``previous_root`` carry open actions and agreed scores over."""
-    from . import master
+    from xl_kik.excel import master
 
     previous_id = ""
     if previous_root is not None:
@@ -26,7 +26,7 @@ def init_round(root: Path, *, unit: str, participants: Sequence[Participant], ca
         previous_round=previous_id,
     )
     if previous_root is not None:
-        from . import actionplan
+        from xl_kik.core import actionplan
 
         actionplan.carry_over(previous_root, root)
     return paths
@@ -39,8 +39,9 @@ def generate_round(root: Path, lang: str | None = None) -> list[tuple[Participan
     written back into the master, so the participant keeps it (returned files are matched
     by id) even if rows are later inserted above.
     """
-    from . import master, scoring
-    from ._workbook import MasterFile, write_text
+    from xl_kik.excel import master
+    from xl_kik.excel import scoring
+    from xl_kik.excel.masterfile import MasterFile, write_text
 
     data = master.read_master(root)
     paths = RoundPaths(Path(root))

@@ -38,11 +38,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ._i18n import Msg, pick
-from ._layout import fit_rows
-from .catalogue import ID_RE
-from .sheets_status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
-from .stats import RoundStats, point_value, theme_stats
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.excel.layout import fit_rows
+from xl_kik.core.catalogue import ID_RE
+from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
+from xl_kik.core.stats import RoundStats, point_value, theme_stats
 
 # ---------------------------------------------------------------- the contract
 KEYS = ("qid", "nr", "theme", "question", "n", "suggested", "min", "max", "spread", "flag", "distribution",
@@ -316,7 +316,7 @@ def capture(ws: Any) -> Captured:
 
 def _is_placeholder(value: Any) -> bool:
     try:
-        from .master import PLACEHOLDERS
+        from xl_kik.excel.master import PLACEHOLDERS
     except Exception:  # pragma: no cover - master always importable in the package
         return False
     return any(value in (m.da, m.en) for m in PLACEHOLDERS.values())
@@ -581,8 +581,8 @@ def fill_suggested(root: str | Path, lang: str | None = None) -> int:
     """Copy the suggested score (median) into *Aftalt point* where it is still empty.
 
     Returns the number of questions filled. Never overwrites what somebody typed."""
-    from ._workbook import MasterFile
-    from .master import CODE_NAMES
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel.master import CODE_NAMES
 
     filled = 0
     with MasterFile.edit(Path(root), lang or "da") as wb:
@@ -631,8 +631,8 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
     Agreed points = the suggested median; strengths and improvement areas for about
     ``share`` of the questions, with to-plan / effect / feasibility / decision. Only empty
     input cells are filled. Returns the number of questions with agreed points."""
-    from ._workbook import MasterFile
-    from .master import CODE_NAMES, load_round
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel.master import CODE_NAMES, load_round
 
     rng = rng or random.Random(0)
     setup, _ = load_round(root)

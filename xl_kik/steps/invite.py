@@ -33,13 +33,13 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .catalogue import clean_text
-from . import atomic
-from ._i18n import Msg
-from .errors import KikFileError, RoundNotFoundError
-from .filenames import unique_names
-from .problems import ERROR, INFO, WARNING, Problem, define
-from .round import MASTER_NAME, Participant, RoundPaths, RoundSetup
+from xl_kik.core.catalogue import clean_text
+from xl_kik.excel import atomic
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import KikFileError, RoundNotFoundError
+from xl_kik.core.filenames import unique_names
+from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
+from xl_kik.core.round import MASTER_NAME, Participant, RoundPaths, RoundSetup
 
 Progress = Callable[[int, int], None]
 
@@ -225,7 +225,7 @@ def load_round(root: str | Path) -> tuple[RoundSetup, list[Participant]]:
         raise RoundNotFoundError(
             Msg("Mappen {dir} er ikke en KIK-runde (der er ingen {master}).",
                 "The folder {dir} is not a KIK round (there is no {master}).")("da", dir=root, master=MASTER_NAME))
-    from . import master
+    from xl_kik.excel import master
 
     return master.load_round(root)
 
@@ -419,7 +419,7 @@ def write_invitations(root: str | Path, lang: str | None = None, reminder: bool 
     except MailError as exc:  # wrong smtp fields: the drafts are still written
         settings_error = exc
     if reminder:
-        from . import returns
+        from xl_kik.core import returns
 
         collection = returns.collect_returns(paths.returns, setup, participants, lang)
         missing = {p.pid for p in collection.missing}

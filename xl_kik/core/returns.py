@@ -1,8 +1,8 @@
 """A returned scoring workbook's *content*: identity, answers and validation.
 
-:func:`read_return` reads one file (after :mod:`xl_kik.intake` has checked it as a file)
+:func:`read_return` reads one file (after :mod:`xl_kik.excel.intake` has checked it as a file)
 and gives a :class:`ReturnResult`: the :class:`Response` when the file is accepted, plus a
-:class:`~xl_kik.problems.Report` naming file, sheet and cell of every problem.
+:class:`~xl_kik.core.problems.Report` naming file, sheet and cell of every problem.
 
 * Identity comes from the ``_kik`` metadata sheet (found by name, any visibility), with
   the custom document properties ``xl_kik_<key>`` as fallback. Identity errors (another
@@ -33,10 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import intake, scoring
-from .catalogue import clean_text
-from .problems import ERROR, INFO, WARNING, Problem, Report, define
-from .round import Participant, RoundSetup
+from xl_kik.excel import intake
+from xl_kik.excel import scoring
+from xl_kik.core.catalogue import clean_text
+from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, Report, define
+from xl_kik.core.round import Participant, RoundSetup
 
 META_SHEET = scoring.META_SHEET
 PROP_PREFIX = scoring.CUSTOM_PROPERTY_PREFIX
@@ -539,7 +540,7 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
 
     fmt_name, fmt_version = _format_version(fmt)
     if fmt_name != FORMAT_NAME:
-        kind = "hovedfil/master" if fmt_name == "xl_kik.master" else fmt
+        kind = "hovedfil/master" if fmt_name == "xl_kik.excel.master" else fmt
         report.add(R_WRONG_KIND(file=name, kind=kind))
         return None
     if fmt_version is None or fmt_version != FORMAT_VERSION:

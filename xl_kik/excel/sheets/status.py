@@ -26,9 +26,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidationList
 from openpyxl.formatting.formatting import ConditionalFormattingList
 
-from ._i18n import Msg
-from ._layout import fit_rows
-from .problems import ERROR, INFO, WARNING, Problem
+from xl_kik.core.i18n import Msg
+from xl_kik.excel.layout import fit_rows
+from xl_kik.core.problems import ERROR, INFO, WARNING, Problem
 
 MAX_CELL_CHARS = 32767
 TEXT_GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ._i18n import Msg
-from .errors import KikFileError, MasterLockedError
+from xl_kik.core.i18n import Msg
+from xl_kik.core.errors import KikFileError, MasterLockedError
 
 LOCKED = Msg(
     "Filen {file} kan ikke gemmes, fordi den er åben i et andet program (fx Excel). "

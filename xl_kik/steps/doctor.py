@@ -3,7 +3,7 @@
 :func:`check` returns :class:`DoctorFinding` s (severity ``ok``, ``warning`` or ``error``),
 each with a Danish and an English text that tells a coordinator what to do:
 
-* the master exists and passes :func:`xl_kik.master.verify_master` (buttons bound to
+* the master exists and passes :func:`xl_kik.excel.master.verify_master` (buttons bound to
   existing macros, macro-enabled content type, codeNames, xlwings version of the VBA); a
   master saved by LibreOffice has no codeNames at all: one warning says how to restore them
   (``xl-kik refresh-vba``; merge and plan restore them too);
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._i18n import Msg
-from .round import MASTER_NAME, RoundPaths
+from xl_kik.core.i18n import Msg
+from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 _MARK = {"da": {OK: "OK", WARNING: "ADVARSEL", ERROR: "FEJL"}, "en": {OK: "OK", WARNING: "WARNING", ERROR: "ERROR"}}
@@ -112,7 +112,7 @@ def conf_values(master: Path) -> dict[str, str]:
     """Upper-cased key -> value of the master's ``xlwings.conf`` sheet (as xlwings' VBA reads it)."""
     from python_calamine import CalamineWorkbook
 
-    from .master import CODE_NAMES, workbook_sheets
+    from xl_kik.excel.master import CODE_NAMES, workbook_sheets
 
     with zipfile.ZipFile(master) as zf:
         infos, _ = workbook_sheets(zf)
@@ -161,7 +161,7 @@ def zone_identifier(path: Path) -> str | None:
 
 def _all_codenames_lost(master: Path) -> bool:
     """True when neither the workbook nor any sheet has a codeName (a LibreOffice save)."""
-    from .master import workbook_sheets
+    from xl_kik.excel.master import workbook_sheets
 
     try:
         with zipfile.ZipFile(master) as zf:
@@ -176,8 +176,8 @@ def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
     """Diagnose the round in ``root``. ``platform`` (default ``sys.platform``) selects which
     interpreter entry and which Windows-only checks apply; ``probe=False`` skips starting
     the configured Python."""
-    from ._vba import installed_xlwings_version, vba_xlwings_version
-    from .master import REL_VBA, _rels, verify_master
+    from xl_kik.excel.vba import installed_xlwings_version, vba_xlwings_version
+    from xl_kik.excel.master import REL_VBA, _rels, verify_master
 
     plat = platform or sys.platform
     paths = RoundPaths(Path(root))

@@ -28,15 +28,15 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
-from . import atomic
-from . import catalogue as catmod
-from ._i18n import Msg, check_lang
-from ._layout import line_count, row_height
-from ._version import __version__
-from .catalogue import Catalogue, CatalogueError, Scale, clean_text
-from .errors import MasterFormatError, RoundNotFoundError, SetupError
-from .problems import ERROR, WARNING, Problem, Report, define
-from .round import (
+from xl_kik.excel import atomic
+from xl_kik.core import catalogue as catmod
+from xl_kik.core.i18n import Msg, check_lang
+from xl_kik.excel.layout import line_count, row_height
+from xl_kik._version import __version__
+from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
+from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
+from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.round import (
     DEFAULT_THRESHOLD,
     MASTER_NAME,
     S_BAD_THRESHOLD,
@@ -74,7 +74,7 @@ CODE_NAMES: dict[str, str] = {
     "plan": "shPlan", "follow_up": "shFollowUp", "previous": "shPrevious", "plan_state": "shPlanState",
     "conf": "shXlwingsConf", "meta": "shMeta",
 }
-#: Sheets the action plan renders (``xl_kik.sheets_plan``): the plan, its overviews and its state.
+#: Sheets the action plan renders (``xl_kik.excel.sheets.handleplan``): the plan, its overviews and its state.
 PLAN_SHEET_KEYS = ("priority", "plan", "follow_up", "plan_state")
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 #: Excel table names (same in both languages, so code never depends on the language).
@@ -90,11 +90,11 @@ NAME_SETUP = "KIK_SETUP"
 SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
               "created", "threshold", "anonymise", "previous_round")
 SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
-#: Optional e-mail settings (read by :mod:`xl_kik.mail`), below the round's settings after one
+#: Optional e-mail settings (read by :mod:`xl_kik.steps.invite`), below the round's settings after one
 #: blank row and a section heading. ``load_round`` does not read them.
 SMTP_KEYS = ("smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_sender", "smtp_password_env")
 SMTP_TLS_VALUES = {"da": ("starttls", "ssl", "ingen"), "en": ("starttls", "ssl", "none")}
-DEFAULT_PASSWORD_ENV = "XL_KIK_SMTP_PASSWORD"  # the same default as xl_kik.mail
+DEFAULT_PASSWORD_ENV = "XL_KIK_SMTP_PASSWORD"  # the same default as xl_kik.steps.invite
 
 
 def smtp_first_row() -> int:
@@ -335,7 +335,7 @@ def document_module_names() -> list[str]:
 
 
 def default_vba_modules() -> list[Any]:
-    from ._vba import project_modules
+    from xl_kik.excel.vba import project_modules
 
     return project_modules(document_modules=tuple(document_module_names()))
 
@@ -369,7 +369,7 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
 
 
 def meta_rows(setup: RoundSetup, full: Catalogue, lang: str) -> list[tuple[str, str]]:
-    from ._vba import installed_xlwings_version
+    from xl_kik.excel.vba import installed_xlwings_version
 
     rows = [
         ("format", FORMAT),
@@ -396,7 +396,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     lang = check_lang(setup.lang)
     names = SHEET_NAMES[lang]
     modules = list(opts.vba_modules) if opts.vba_modules is not None else default_vba_modules()
-    from ._vba import build_vba_project
+    from xl_kik.excel.vba import build_vba_project
 
     vba_blob = build_vba_project(modules)
 
@@ -551,7 +551,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
                 "error_message": SETUP_HELP[key](lang)})
     last = SETUP_FIRST_ROW + len(SETUP_KEYS) - 1
     wb.define_name(NAME_SETUP, f"='{names['setup']}'!$A${SETUP_FIRST_ROW}:$C${last}")
-    # optional e-mail settings (xl_kik.mail): empty values, never a password
+    # optional e-mail settings (xl_kik.steps.invite): empty values, never a password
     r = smtp_first_row() - 2  # 0-based row of the heading
     ws.write_string(r, 1, SMTP_TITLE(lang), f_bold)
     for i, key in enumerate(SMTP_KEYS, start=1):
@@ -611,7 +611,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         ws.set_column("A:A", 100)
         ws.write_string("A1", PLACEHOLDERS[key](lang), f_sub)
 
-    # -- action-plan helpers (xl_kik.sheets_plan fills them): previous round's scores, plan state
+    # -- action-plan helpers (xl_kik.excel.sheets.handleplan fills them): previous round's scores, plan state
     sheets["previous"].hide()
     sheets["plan_state"].very_hidden()
 
@@ -650,7 +650,7 @@ def create_round(root: str | Path, *, unit: str, participants: list[Participant]
         raise SetupError(S_NO_UNIT.template(lang), [S_NO_UNIT()], lang=lang)
     if not 0 < float(threshold) <= 1:
         raise SetupError(S_BAD_THRESHOLD.template(lang, value=threshold), [S_BAD_THRESHOLD(value=threshold)], lang=lang)
-    from .round import with_ids
+    from xl_kik.core.round import with_ids
 
     participants = with_ids(participants)
     subset = catalogue.subset(themes)
@@ -941,7 +941,7 @@ def _trim(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 
 def _participant_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    from .round import PARTICIPANT_COLUMNS
+    from xl_kik.core.round import PARTICIPANT_COLUMNS
 
     rows = [list(r) for r in rows]
     # the table starts at A1; only its header columns count (the hint in column G does not)
@@ -955,7 +955,7 @@ def _new_ids(rows: Sequence[Sequence[Any]], participants: Sequence[Participant],
     if not rows:
         return []
     header = [clean_text(h).lower() for h in rows[0]]
-    from .round import PARTICIPANT_COLUMNS
+    from xl_kik.core.round import PARTICIPANT_COLUMNS
 
     id_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["pid"]), None)
     name_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["name"]), None)
@@ -985,7 +985,7 @@ _SUB_RE = re.compile(r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+([A-Za-z_][A-Za-z0-9_]*)
 
 def vba_document_modules(vba_bin: bytes) -> set[str]:
     """Names of the document modules (ThisWorkbook + one per sheet) of a vbaProject.bin."""
-    from ._vba import read_modules
+    from xl_kik.excel.vba import read_modules
 
     full = read_modules(vba_bin, strip_attributes=False)
     out = set()
@@ -998,7 +998,7 @@ def vba_document_modules(vba_bin: bytes) -> set[str]:
 
 def vba_public_subs(vba_bin: bytes) -> dict[str, set[str]]:
     """Module -> public Subs (callable from a form button) of a vbaProject.bin."""
-    from ._vba import read_modules
+    from xl_kik.excel.vba import read_modules
 
     return {name: {m.group(1) for m in _SUB_RE.finditer(src)} for name, src in read_modules(vba_bin).items()}
 
@@ -1032,7 +1032,7 @@ def _macro_name(binding: str) -> tuple[str, str]:
 
 def verify_zip(data: bytes, file: str = MASTER_NAME) -> list[Problem]:
     """:func:`verify_master` on the bytes of a master."""
-    from ._vba import installed_xlwings_version, vba_xlwings_version
+    from xl_kik.excel.vba import installed_xlwings_version, vba_xlwings_version
 
     problems: list[Problem] = []
     try:
@@ -1116,7 +1116,7 @@ def rebuilt_vba(data: bytes) -> bytes:
     """A new vbaProject.bin for the master ``data``: our modules and the installed xlwings,
     a document module for the workbook and every sheet codeName; document-module code and
     modules the coordinator added themselves are kept."""
-    from ._vba import VbaModule, project_modules, read_modules
+    from xl_kik.excel.vba import VbaModule, project_modules, read_modules
 
     zf = zipfile.ZipFile(io.BytesIO(data))
     infos, wb_code = workbook_sheets(zf)
@@ -1146,7 +1146,7 @@ def rebuilt_vba(data: bytes) -> bytes:
     for name, src in old.items():
         if name.lower() not in ours and old_kinds.get(name) != "document":
             modules.append(VbaModule(name, old_kinds.get(name, "standard"), src))
-    from ._vba import build_vba_project
+    from xl_kik.excel.vba import build_vba_project
 
     return build_vba_project(modules)
 
@@ -1176,8 +1176,8 @@ def refresh_vba(root: str | Path, lang: str = "da") -> str:
     A master saved by LibreOffice has no codeNames: they are restored first (an openpyxl
     round trip through :meth:`MasterFile.edit`), so the new project gets a document module
     for every sheet again."""
-    from ._vba import installed_xlwings_version
-    from ._workbook import MasterFile, check_not_open
+    from xl_kik.excel.vba import installed_xlwings_version
+    from xl_kik.excel.masterfile import MasterFile, check_not_open
 
     path = _master_path(root)
     paths = RoundPaths(path.parent)

@@ -1,0 +1,1 @@
+"""What KIK is, on plain data: no Excel library, no file format.."""

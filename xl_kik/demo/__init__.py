@@ -1,0 +1,1 @@
+"""Simulated participants and the demo round (no demo code anywhere else).."""

@@ -1,0 +1,1 @@
+"""The files: reading returns, writing scoring workbooks and the master.."""

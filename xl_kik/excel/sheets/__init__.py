@@ -1,0 +1,1 @@
+"""Renderers of the master's sheets written by merge and plan.."""
