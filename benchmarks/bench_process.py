@@ -1,0 +1,233 @@
+"""Whole-process benchmarks: every xl_kik command against the floor it cannot beat.
+
+    python benchmarks/bench_process.py                 # all, default sizes
+    python benchmarks/bench_process.py --only merge --n 1000 --repeat 3
+    python benchmarks/bench_process.py --only click    # the 15-person round (merge, plan)
+
+Each benchmark measures its floor in the same run, on the same files, as a separate Python
+process, and prints ``xl_kik / floor``:
+
+* ``merge``    ``xl-kik merge`` of N filled returns  vs  a bare python-calamine process that
+               reads the same cells (the metadata sheet and the evaluation sheet) of the same files.
+* ``click``    ``xl-kik merge`` and ``xl-kik plan`` on a 15-person round  vs  ``python -c pass``;
+               also prints the ten slowest imports of ``python -X importtime``.
+* ``rollup``   ``xl-kik rollup`` of M masters  vs  a bare python-calamine process reading the
+               sheets the rollup reads (Opsætning, Status, Konsensus, Handleplan) of the same masters.
+* ``generate`` ``xl-kik generate`` of N workbooks  vs  a process that writes N byte copies of one
+               finished scoring workbook.
+
+Times are the minimum of ``--repeat`` runs (wall clock of the whole process). Only the command
+line is used, so the numbers mean what a coordinator waits for. Rounds are built once per run
+in a temporary folder (or ``--work DIR`` to keep them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CLI = [sys.executable, "-c", "import sys; from xl_kik.cli import main; sys.exit(main())"]
+GOALS = {"merge": 2.5, "click merge": 15.0, "click plan": 15.0, "rollup": 2.0, "generate": 3.0}
+
+CALAMINE_FLOOR = r"""
+import sys
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+n = 0
+for p in sorted(Path(sys.argv[1]).glob("*.xls*")):
+    wb = CalamineWorkbook.from_path(str(p))
+    for name in sys.argv[2].split(","):
+        if name in wb.sheet_names:
+            n += len(wb.get_sheet_by_name(name).to_python())
+        elif name == "*":
+            for s in wb.sheet_names:
+                n += len(wb.get_sheet_by_name(s).to_python())
+print(n)
+"""
+
+COPY_FLOOR = r"""
+import sys
+from pathlib import Path
+src, out, n = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+data = src.read_bytes()
+out.mkdir(parents=True, exist_ok=True)
+for i in range(n):
+    (out / f"copy_{i:05d}.xlsx").write_bytes(data)
+"""
+
+
+def run(cmd: list[str], env: dict | None = None) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    dt = time.perf_counter() - t0
+    if proc.returncode not in (0,):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return dt
+
+
+def best(cmd: list[str], repeat: int, before=None) -> float:
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        times.append(run(cmd))
+    return min(times)
+
+
+def xl(*args: str) -> list[str]:
+    return CLI + [str(a) for a in args]
+
+
+# ---------------------------------------------------------------- building rounds
+def participants_csv(path: Path, n: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Navn", "E-mail", "Rolle", "Gruppe"])
+        for i in range(1, n + 1):
+            w.writerow([f"Deltager {i:04d}", f"d{i}@example.dk", "medarbejder", f"Gruppe {i % 3}"])
+    return path
+
+
+def build_round(work: Path, name: str, n: int, fill: bool = True) -> Path:
+    root = work / name
+    if (root / "kik_master.xlsm").exists():
+        return root
+    people = participants_csv(work / f"{name}.csv", n)
+    run(xl("init", root, "--unit", f"Enhed {name}", "--participants", people, "-q"))
+    run(xl("generate", root, "-q"))
+    if fill:
+        fill_returns(root)
+    return root
+
+
+def fill_returns(root: Path, seed: int = 7) -> None:
+    """Every participant returns a filled workbook (xl_kik.demo.simulate types the answers)."""
+    import openpyxl
+
+    from xl_kik.demo import simulate
+
+    rng = random.Random(seed)
+    out = root / "retur"
+    out.mkdir(exist_ok=True)
+    levels = None
+    for path in sorted((root / "udsendt").glob("*.xlsx")):
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        if levels is None:
+            levels = {q: rng.randint(20, 80) for q in layout.rows}
+        simulate.fill_workbook(path, out / path.name, simulate.random_answers(layout, rng, levels))
+
+
+def clone(src: Path, dest: Path) -> Path:
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest)
+    return dest
+
+
+# ---------------------------------------------------------------- benchmarks
+def bench_merge(work: Path, n: int, repeat: int) -> list[tuple[str, float, float]]:
+    root = build_round(work, f"merge_{n}", n)
+    pristine = work / f"merge_{n}_pristine.xlsm"
+    if not pristine.exists():
+        shutil.copy2(root / "kik_master.xlsm", pristine)
+    reset = lambda: shutil.copy2(pristine, root / "kik_master.xlsm")  # noqa: E731
+    floor = best([sys.executable, "-c", CALAMINE_FLOOR, str(root / "retur"), "_kik,Evaluering"], repeat)
+    ours = best(xl("merge", root, "-q"), repeat, before=reset)
+    return [("merge", floor, ours)]
+
+
+def bench_click(work: Path, repeat: int) -> list[tuple[str, float, float]]:
+    root = build_round(work, "click_15", 15)
+    run(xl("merge", root, "-q"))
+    floor = best([sys.executable, "-c", "pass"], max(repeat, 5))
+    merge_t = best(xl("merge", root, "-q"), repeat)
+    plan_t = best(xl("plan", root, "-q"), repeat)
+    # the slowest imports of one merge
+    proc = subprocess.run([sys.executable, "-X", "importtime"] + CLI[1:] + ["merge", str(root), "-q"],
+                          capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    print("  slowest imports of `xl-kik merge` (cumulative us, python -X importtime):")
+    for us, name in rows[:10]:
+        print(f"    {us:>9,d}  {name.strip()}")
+    return [("click merge", floor, merge_t), ("click plan", floor, plan_t)]
+
+
+def bench_rollup(work: Path, m: int, repeat: int) -> list[tuple[str, float, float]]:
+    base = build_round(work, "rollup_unit", 12)
+    run(xl("merge", base, "-q"))
+    units = work / f"rollup_{m}"
+    if not units.exists():
+        units.mkdir()
+        for i in range(m):
+            shutil.copy2(base / "kik_master.xlsm", units / f"unit_{i:03d}.xlsm")
+    masters = sorted(units.glob("*.xlsm"))
+    floor = best([sys.executable, "-c", CALAMINE_FLOOR, str(units), "Opsætning,Status,Konsensus,Handleplan"],
+                 repeat)
+    out = work / "rollup_out.xlsx"
+    ours = best(xl("rollup", *masters, "-o", out, "-q"), repeat)
+    return [("rollup", floor, ours)]
+
+
+def bench_generate(work: Path, n: int, repeat: int) -> list[tuple[str, float, float]]:
+    root = build_round(work, f"generate_{n}", n, fill=False)
+    one = next((root / "udsendt").glob("*.xlsx"))
+    copies = work / "copies"
+    floor = best([sys.executable, "-c", COPY_FLOOR, str(one), str(copies), str(n)], repeat)
+
+    def clear() -> None:
+        shutil.rmtree(root / "udsendt", ignore_errors=True)
+
+    ours = best(xl("generate", root, "-q"), repeat, before=clear)
+    return [("generate", floor, ours)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", choices=("merge", "click", "rollup", "generate"), action="append")
+    ap.add_argument("--n", type=int, default=1000, help="returns for merge / workbooks for generate")
+    ap.add_argument("--masters", type=int, default=150)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--work", default=None, help="keep the built rounds in this folder")
+    args = ap.parse_args(argv)
+    which = args.only or ["click", "merge", "rollup", "generate"]
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="xl_kik_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, cpu_count={os.cpu_count()}, work folder {work}")
+    results: list[tuple[str, float, float]] = []
+    try:
+        if "click" in which:
+            results += bench_click(work, args.repeat)
+        if "merge" in which:
+            results += bench_merge(work, args.n, args.repeat)
+        if "rollup" in which:
+            results += bench_rollup(work, args.masters, args.repeat)
+        if "generate" in which:
+            results += bench_generate(work, args.n, args.repeat)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'benchmark':14s} {'floor s':>9s} {'xl_kik s':>9s} {'ratio':>7s} {'goal':>6s}")
+    for name, floor, ours in results:
+        goal = GOALS.get(name)
+        ok = "" if goal is None else ("ok" if ours / floor <= goal else "OVER")
+        print(f"{name:14s} {floor:9.3f} {ours:9.3f} {ours / floor:6.1f}x {goal:5.1f}x {ok}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
