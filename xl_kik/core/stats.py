@@ -25,11 +25,13 @@ consensus seminar when given (``source="agreed"``), otherwise the question media
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from xl_kik.core.i18n import Msg
 from xl_kik.core.catalogue import Band, Catalogue, Scale
@@ -46,14 +48,6 @@ THEME_FORMULA = {
 }
 
 
-def _num(x: Any) -> float | None:
-    """float or None for NaN/None."""
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
 def round_half_up(x: float | None) -> int | None:
     """Whole number, halves rounded up (45.5 -> 46); Python's round() would give banker's rounding."""
     if x is None:
@@ -65,10 +59,11 @@ def point_value(value: Any) -> int | None:
     """A point value as int, or None for blank / not a whole number (already validated upstream)."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, Integral):
         return int(value)
-    if isinstance(value, (float, np.floating)):
-        return int(value) if math.isfinite(value) and float(value).is_integer() else None
+    if isinstance(value, Real):
+        value = float(value)
+        return int(value) if math.isfinite(value) and value.is_integer() else None
     return None
 
 
@@ -133,7 +128,9 @@ class RoundStats:
     def flagged(self) -> list[str]:
         return [q for q, s in self.questions.items() if s.disagreement]
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd  # lazy: pandas only for exports, never on the path of a merge
+
         rows = []
         for s in self.questions.values():
             rows.append({"qid": s.qid, "theme": s.theme, "side": s.side, "n": s.n, "N": s.N, "mean": s.mean,
@@ -144,18 +141,27 @@ class RoundStats:
 
 
 # ---------------------------------------------------------------- tables
-def points_matrix(points: Mapping[str, Mapping[str, Any]], qids: Sequence[str]) -> pd.DataFrame:
-    """participants x questions as float with NaN for blanks (and for anything not a whole number)."""
-    data = np.full((len(points), len(qids)), np.nan, dtype=float)
-    col = {q: j for j, q in enumerate(qids)}
-    for i, answers in enumerate(points.values()):
+def points_columns(points: Mapping[str, Mapping[str, Any]], qids: Sequence[str]) -> dict[str, list[int]]:
+    """``{qid: [points of the participants who answered]}``; blanks and anything that is not a
+    whole number are left out."""
+    columns: dict[str, list[int]] = {q: [] for q in qids}
+    for answers in points.values():
         for q, v in answers.items():
-            j = col.get(q)
-            if j is not None:
+            col = columns.get(q)
+            if col is not None:
                 pv = point_value(v)
                 if pv is not None:
-                    data[i, j] = pv
-    return pd.DataFrame(data, index=list(points.keys()), columns=list(qids))
+                    col.append(pv)
+    return columns
+
+
+def points_matrix(points: Mapping[str, Mapping[str, Any]], qids: Sequence[str]) -> "pd.DataFrame":
+    """participants x questions as float with NaN for blanks (and for anything not a whole number)."""
+    import pandas as pd  # lazy: pandas only for exports, never on the path of a merge
+
+    rows = [[float(pv) if (pv := point_value(answers.get(q))) is not None else float("nan") for q in qids]
+            for answers in points.values()]
+    return pd.DataFrame(rows, index=list(points.keys()), columns=list(qids), dtype=float)
 
 
 def points_from_responses(responses: Mapping[str, Any]) -> dict[str, dict[str, int | None]]:
@@ -181,33 +187,30 @@ def band_of(scale: Scale, value: float | None) -> Band | None:
 def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
                    points: Mapping[str, Mapping[str, Any]]) -> dict[str, QuestionStats]:
     """Statistics for every question of ``catalogue`` (in catalogue order)."""
-    qids = list(catalogue.question_ids)
-    df = points_matrix(points, qids)
+    columns = points_columns(points, list(catalogue.question_ids))
     N = len(points)
-    n = df.count()
-    mean, median = df.mean(), df.median()
-    mn, mx = df.min(), df.max()
-    std = df.std(ddof=1)
     span = scale.span or 1
     side_of = {t.id: t.side for t in catalogue.themes}
     out: dict[str, QuestionStats] = {}
     for q in catalogue.questions:
-        col = df[q.id]
-        nq = int(n[q.id])
-        lo, hi = _num(mn[q.id]), _num(mx[q.id])
-        spread = int(hi - lo) if nq else None
+        values = columns[q.id]
+        nq = len(values)
+        lo, hi = (min(values), max(values)) if nq else (None, None)
+        spread = hi - lo if nq else None
         share = spread / span if spread is not None else None
-        counts = col.dropna().astype(int).value_counts().sort_index()
-        med = _num(median[q.id])
+        med = float(statistics.median(values)) if nq else None
         sugg = round_half_up(med)
+        distribution: dict[int, int] = {}
+        for v in sorted(values):
+            distribution[v] = distribution.get(v, 0) + 1
         out[q.id] = QuestionStats(
             qid=q.id, theme=q.theme, side=side_of.get(q.theme, ""), n=nq, N=N,
-            mean=_num(mean[q.id]), median=med,
-            min=int(lo) if lo is not None else None, max=int(hi) if hi is not None else None,
-            std=_num(std[q.id]) if nq >= 2 else None,
+            mean=math.fsum(values) / nq if nq else None, median=med,
+            min=lo, max=hi,
+            std=statistics.stdev(values) if nq >= 2 else None,
             spread=spread, spread_share=share,
             disagreement=share is not None and share + _EPS >= threshold,
-            distribution={int(v): int(c) for v, c in counts.items()},
+            distribution=distribution,
             suggested=sugg, band=band_of(scale, sugg),
         )
     return out
@@ -259,5 +262,5 @@ def disagreement_rule(scale: Scale, threshold: float, lang: str = "da") -> str:
 
 
 __all__ = ["QuestionStats", "ThemeStats", "RoundStats", "compute", "question_stats", "theme_stats",
-           "points_matrix", "points_from_responses", "round_half_up", "band_of", "theme_formula",
+           "points_matrix", "points_columns", "points_from_responses", "round_half_up", "band_of", "theme_formula",
            "disagreement_rule", "point_value"]
