@@ -57,6 +57,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from xl_kik.core.i18n import Msg
 from xl_kik.core.catalogue import Catalogue, clean_text
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
+from xl_kik.core.contract import KEY, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column
 
 # ---------------------------------------------------------------- problem types
 A_BAD_STATUS = define(
@@ -101,50 +102,14 @@ A_HEADER_RENAMED = define(
      "The column {column!r} was missing from the action plan and has been added again (empty)."))
 
 # ---------------------------------------------------------------- columns
-KEY, SYSTEM, PERSON = "key", "system", "person"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    da: str
-    en: str
-    kind: str
-    width: float
-    is_date: bool = False
-    aliases: tuple[str, ...] = ()
-
-    def header(self, lang: str = "da") -> str:
-        return self.en if lang == "en" else self.da
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("id", "Id", "Id", KEY, 17, aliases=("action id", "handlings-id", "nr.")),
-    Column("theme", "Tema", "Theme", SYSTEM, 20),
-    Column("question", "Spørgsmål", "Question", SYSTEM, 34),
-    Column("area", "Forbedringsområde", "Improvement area", SYSTEM, 40, aliases=("forbedringsomraade",)),
-    Column("action", "Handling", "Action", PERSON, 40, aliases=("handlinger", "tiltag")),
-    Column("goal", "Mål/indikator", "Goal/indicator", PERSON, 28, aliases=("mål", "indikator", "mål og indikator")),
-    Column("owner", "Ansvarlig", "Owner", PERSON, 18, aliases=("ansvarlige", "responsible")),
-    Column("start", "Start", "Start", PERSON, 12, True, aliases=("startdato", "start date")),
-    Column("deadline", "Deadline", "Deadline", PERSON, 12, True, aliases=("frist", "slutdato", "due date")),
-    Column("resources", "Ressourcer", "Resources", PERSON, 18, aliases=("ressourcer (timer, kr.)",)),
-    Column("priority", "Prioritet", "Priority", PERSON, 13),
-    Column("quick_win", "Hurtig gevinst", "Quick win", SYSTEM, 10, aliases=("quick win",)),
-    Column("status", "Status", "Status", PERSON, 14),
-    Column("last_follow_up", "Seneste opfølgning", "Last follow-up", PERSON, 14, True,
-           aliases=("sidste opfølgning", "opfølgning")),
-    Column("comment", "Kommentar", "Comment", PERSON, 40, aliases=("kommentarer", "bemærkning", "bemærkninger")),
-    Column("source", "Kilde", "Source", SYSTEM, 24),
-)
+COLUMNS = PLAN_COLUMNS
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-PLAN_KEYS = tuple(c.key for c in COLUMNS)
 SYSTEM_KEYS = tuple(c.key for c in COLUMNS if c.kind == SYSTEM)
 PERSON_KEYS = tuple(c.key for c in COLUMNS if c.kind == PERSON)
 DATE_KEYS = tuple(c.key for c in COLUMNS if c.is_date)
 SEED_KEYS = ("status", "priority")  # person columns filled once, when a row is created
 EXTRA_PREFIX = "x:"  # row key of an extra column a leader added: "x:" + its header
-TABLE_NAME = "Handleplan"
+TABLE_NAME = TABLE_PLAN
 
 
 def extra_key(header: str) -> str:

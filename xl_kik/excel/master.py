@@ -36,6 +36,11 @@ from xl_kik._version import __version__
 from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
 from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.contract import (  # the file contract; names kept importable from here
+    DEFAULT_PASSWORD_ENV, MASTER_CODE_NAMES, MASTER_FORMAT, MASTER_SHEET_KEYS, MASTER_SHEET_NAMES, NAME_LAST_RUN,
+    NAME_SETUP, PARTICIPANT_HEADERS, PLAN_SHEET_KEYS, SETUP_FIRST_ROW, SETUP_KEYS, SMTP_KEYS, SMTP_TLS_VALUES,
+    TABLE_CATALOGUE, TABLE_PARTICIPANTS, TABLE_PLAN, WORKBOOK_CODE_NAME, smtp_first_row,
+)
 from xl_kik.core.round import (
     DEFAULT_THRESHOLD,
     MASTER_NAME,
@@ -51,58 +56,15 @@ from xl_kik.core.round import (
     participants_from_rows,
 )
 
-FORMAT = "xl_kik.master/1"
+FORMAT = MASTER_FORMAT
 GENERATOR = f"xl_kik {__version__}"
 
-# ---------------------------------------------------------------- the contract
-#: Tab order: the visible sheets in working order, then the hidden helpers.
-SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "priority", "plan",
-              "follow_up", "previous", "plan_state", "conf", "meta")
-SHEET_NAMES: dict[str, dict[str, str]] = {
-    "da": {"start": "Start", "setup": "Opsætning", "participants": "Deltagere", "questions": "Spørgsmål",
-           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "priority": "Prioritering",
-           "plan": "Handleplan", "follow_up": "Opfølgning", "previous": "Forrige", "plan_state": "_plan",
-           "conf": "xlwings.conf", "meta": "_kik"},
-    "en": {"start": "Start", "setup": "Setup", "participants": "Participants", "questions": "Questions",
-           "status": "Status", "answers": "Answers", "consensus": "Consensus", "priority": "Priorities",
-           "plan": "Action plan", "follow_up": "Follow-up", "previous": "Previous", "plan_state": "_plan",
-           "conf": "xlwings.conf", "meta": "_kik"},
-}
-CODE_NAMES: dict[str, str] = {
-    "start": "shStart", "setup": "shSetup", "participants": "shParticipants", "questions": "shQuestions",
-    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "priority": "shPriority",
-    "plan": "shPlan", "follow_up": "shFollowUp", "previous": "shPrevious", "plan_state": "shPlanState",
-    "conf": "shXlwingsConf", "meta": "shMeta",
-}
-#: Sheets the action plan renders (``xl_kik.excel.sheets.handleplan``): the plan, its overviews and its state.
-PLAN_SHEET_KEYS = ("priority", "plan", "follow_up", "plan_state")
-WORKBOOK_CODE_NAME = "ThisWorkbook"
-#: Excel table names (same in both languages, so code never depends on the language).
-TABLE_PARTICIPANTS = "Deltagere"
-TABLE_CATALOGUE = "Katalog"
-TABLE_PLAN = "Handleplan"
+# ---------------------------------------------------------------- the contract (xl_kik.core.contract)
+SHEET_KEYS = MASTER_SHEET_KEYS
+SHEET_NAMES = MASTER_SHEET_NAMES
+CODE_NAMES = MASTER_CODE_NAMES
 #: Column widths of the Start sheet (the guide runs across B:D).
 START_WIDTHS = {"B": 32, "D": 80, "B:D": 32 + 2 + 80}
-#: Defined name of the "last run" cell on Start (buttons and the CLI write a summary there).
-NAME_LAST_RUN = "KIK_LAST_RUN"
-NAME_SETUP = "KIK_SETUP"
-
-SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
-              "created", "threshold", "anonymise", "previous_round")
-SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
-#: Optional e-mail settings (read by :mod:`xl_kik.steps.invite`), below the round's settings after one
-#: blank row and a section heading. ``load_round`` does not read them.
-SMTP_KEYS = ("smtp_host", "smtp_port", "smtp_tls", "smtp_user", "smtp_sender", "smtp_password_env")
-SMTP_TLS_VALUES = {"da": ("starttls", "ssl", "ingen"), "en": ("starttls", "ssl", "none")}
-DEFAULT_PASSWORD_ENV = "XL_KIK_SMTP_PASSWORD"  # the same default as xl_kik.steps.invite
-
-
-def smtp_first_row() -> int:
-    """1-based row of the first SMTP key on the setup sheet (after a blank row and a heading)."""
-    return SETUP_FIRST_ROW + len(SETUP_KEYS) + 2
-
-PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe"],
-                       "en": ["Id", "Name", "E-mail", "Role", "Group"]}
 YES_NO = {"da": ("Ja", "Nej"), "en": ("Yes", "No")}
 _TRUE = {"ja", "j", "yes", "y", "true", "sand", "1", "x"}
 _FALSE = {"nej", "n", "no", "false", "falsk", "0", ""}

@@ -40,106 +40,22 @@ from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
 from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.round import Participant, RoundSetup
-
-FORMAT = "xl_kik.scoring/1"
-META_SHEET = "_kik"
-MAX_TEXT_CHARS = 5000
-SUFFIX = ".xlsx"
-
-SHEET_NAMES = {
-    "da": {"instructions": "Vejledning", "evaluation": "Evaluering"},
-    "en": {"instructions": "Instructions", "evaluation": "Evaluation"},
-}
-
-#: Keys of the ``_kik`` sheet, in sheet order (DESIGN.md).
-META_KEYS = (
-    "format", "round_id", "unit", "participant_id", "participant_name", "participant_token",
-    "catalogue_id", "catalogue_version", "catalogue_fingerprint", "scale", "scale_min", "scale_max",
-    "lang", "generator", "created", "sheet", "header_row", "col_qid", "col_points", "col_strengths",
-    "col_improvements", "col_ideas", "questions", "layout_fingerprint",
+from xl_kik.core.contract import (  # the file contract; names kept importable from here
+    CUSTOM_PROPERTY_KEYS, CUSTOM_PROPERTY_PREFIX, MAX_TEXT_CHARS, META_KEYS, META_SHEET, SCORING_COLUMNS,
+    SCORING_FORMAT, SCORING_HEADER_ROW, SCORING_SHEET_NAMES, SCORING_SUFFIX, Layout, layout_fingerprint,
+    make_layout,
 )
-#: Keys that are also custom document properties, named ``xl_kik_<key>``.
-CUSTOM_PROPERTY_KEYS = (
-    "format", "round_id", "participant_id", "participant_token", "catalogue_id",
-    "catalogue_version", "catalogue_fingerprint", "scale", "generator",
-)
-CUSTOM_PROPERTY_PREFIX = "xl_kik_"
 
-# Column letters of the evaluation sheet.
-COLUMNS = {
-    "qid": "A", "nr": "B", "question": "C", "examples": "D",
-    "points": "E", "strengths": "F", "improvements": "G", "ideas": "H",
-}
+FORMAT = SCORING_FORMAT
+SUFFIX = SCORING_SUFFIX
+SHEET_NAMES = SCORING_SHEET_NAMES
+COLUMNS = SCORING_COLUMNS
+HEADER_ROW = SCORING_HEADER_ROW
+
 _WIDTHS = {"qid": 8, "nr": 6, "question": 42, "examples": 44, "points": 11,
            "strengths": 44, "improvements": 44, "ideas": 36}
-HEADER_ROW = 6  # 1-based row of the column headers on the evaluation sheet
 WRITE_THREADS = 4  # threads writing files in write_scoring_workbooks
 MIN_QUESTION_ROW_HEIGHT = 60  # points: room to write before the row grows
-
-
-# ---------------------------------------------------------------- layout
-def layout_fingerprint(question_ids: Sequence[str], col_qid: str, col_points: str, col_strengths: str,
-                       col_improvements: str, col_ideas: str, fmt: str = FORMAT) -> str:
-    """sha256[:16] of format + question ids (sheet order) + column letters.
-
-    Canonical text: ``format|qid,qid,...|col_qid|col_points|col_strengths|col_improvements|col_ideas``.
-    A reader recomputes it from the ``_kik`` values to detect an edited layout.
-    """
-    blob = "|".join([fmt, ",".join(question_ids), col_qid, col_points, col_strengths,
-                     col_improvements, col_ideas])
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where things are on the evaluation sheet (rows are 1-based)."""
-
-    sheet: str
-    header_row: int
-    col_qid: str
-    col_points: str
-    col_strengths: str
-    col_improvements: str
-    col_ideas: str
-    rows: dict[str, int]  # question id -> 1-based row
-
-    @property
-    def questions(self) -> tuple[str, ...]:
-        return tuple(sorted(self.rows, key=self.rows.__getitem__))
-
-    @property
-    def input_columns(self) -> tuple[str, ...]:
-        return (self.col_points, self.col_strengths, self.col_improvements, self.col_ideas)
-
-    @property
-    def fingerprint(self) -> str:
-        return layout_fingerprint(self.questions, self.col_qid, self.col_points, self.col_strengths,
-                                  self.col_improvements, self.col_ideas)
-
-    @property
-    def first_row(self) -> int:
-        return min(self.rows.values())
-
-    @property
-    def last_row(self) -> int:
-        return max(self.rows.values())
-
-
-def make_layout(setup: RoundSetup) -> Layout:
-    """Rows of the evaluation sheet: after the header, per theme one theme row + its questions."""
-    lang = check_lang(setup.lang)
-    rows: dict[str, int] = {}
-    row = HEADER_ROW
-    for theme in setup.catalogue.themes:
-        questions = setup.catalogue.questions_of(theme.id)
-        if not questions:
-            continue
-        row += 1  # theme header row
-        for q in questions:
-            row += 1
-            rows[q.id] = row
-    return Layout(SHEET_NAMES[lang]["evaluation"], HEADER_ROW, COLUMNS["qid"], COLUMNS["points"],
-                  COLUMNS["strengths"], COLUMNS["improvements"], COLUMNS["ideas"], rows)
 
 
 # ---------------------------------------------------------------- metadata

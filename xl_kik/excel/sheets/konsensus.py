@@ -42,54 +42,34 @@ from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.layout import fit_rows
 from xl_kik.core.catalogue import ID_RE
 from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
+from xl_kik.core.contract import (  # the file contract; names kept importable from here
+    KONSENSUS_CHOICE_IDS, KONSENSUS_CHOICES, KONSENSUS_FIRST_ROW, KONSENSUS_HEADER_ROW, KONSENSUS_HEADERS,
+    KONSENSUS_INPUT_KEYS, KONSENSUS_KEY_ROW, KONSENSUS_KEYS, KONSENSUS_REMOVED_KEY, KONSENSUS_THEME_INPUT_KEYS,
+    KONSENSUS_THEME_KEY,
+)
 from xl_kik.core.stats import RoundStats, point_value, theme_stats
 
 # ---------------------------------------------------------------- the contract
-KEYS = ("qid", "nr", "theme", "question", "n", "suggested", "min", "max", "spread", "flag", "distribution",
-        "previous", "agreed_points", "agreed_strengths", "agreed_improvements", "to_plan", "effect",
-        "feasibility", "quick_win", "decision")
-INPUT_KEYS = ("agreed_points", "agreed_strengths", "agreed_improvements", "to_plan", "effect", "feasibility",
-              "decision")
+KEYS = KONSENSUS_KEYS
+INPUT_KEYS = KONSENSUS_INPUT_KEYS
 COL = {k: i + 1 for i, k in enumerate(KEYS)}
 LAST_COL = len(KEYS)
 L = {k: get_column_letter(c) for k, c in COL.items()}
-KEY_ROW = 3
-HEADER_ROW = 4
-FIRST_ROW = 5
-THEME_KEY = "theme:"
-REMOVED_KEY = "removed:"
-THEME_INPUT_KEYS = ("theme_agreed",)  # on theme-score rows, in the agreed_points column
+KEY_ROW = KONSENSUS_KEY_ROW
+HEADER_ROW = KONSENSUS_HEADER_ROW
+FIRST_ROW = KONSENSUS_FIRST_ROW
+THEME_KEY = KONSENSUS_THEME_KEY
+REMOVED_KEY = KONSENSUS_REMOVED_KEY
+THEME_INPUT_KEYS = KONSENSUS_THEME_INPUT_KEYS
 #: Column widths (1-based column -> width): narrow enough that the sheet printed on one A4
 #: landscape page wide stays readable; headers and texts wrap (rows get estimated heights).
 WIDTHS = {1: 8, 2: 5, 3: 16, 4: 32, 5: 9, 6: 10, 7: 9, 8: 9, 9: 10, 10: 11, 11: 13, 12: 9,
           13: 8, 14: 26, 15: 28, 16: 11, 17: 12, 18: 16, 19: 9, 20: 15}
 TALL_ROWS = {"#help": 45, "#header": 45, "#themes-header": 45}  # row key -> least height
 
-HEADERS: dict[str, Msg] = {
-    "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
-    "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret (n af N)", "Answered (n of N)"),
-    "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
-    "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
-    "distribution": Msg("Fordeling (point: antal)", "Distribution (points: count)"),
-    "previous": Msg("Forrige runde", "Previous round"), "agreed_points": Msg("Aftalt point", "Agreed points"),
-    "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
-    "agreed_improvements": Msg("Aftalte forbedringsområder (ét pr. linje)", "Agreed improvement areas (one per line)"),
-    "to_plan": Msg("Med i handleplan (Ja/Nej)", "In action plan (Yes/No)"),
-    "effect": Msg("Effekt (Høj/Middel/Lav)", "Effect (High/Medium/Low)"),
-    "feasibility": Msg("Gennemførlighed (Let/Middel/Svær)", "Feasibility (Easy/Medium/Hard)"),
-    "quick_win": Msg("Hurtig gevinst", "Quick win"),
-    "decision": Msg("Ledelsens beslutning (Vedtaget/Afventer/Afvist)", "Management decision (Adopted/Pending/Rejected)"),
-}
-
-#: Choice lists by language; index 0..n-1 are the same choice in both languages.
-CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
-    "to_plan": {"da": ("Ja", "Nej"), "en": ("Yes", "No")},
-    "effect": {"da": ("Høj", "Middel", "Lav"), "en": ("High", "Medium", "Low")},
-    "feasibility": {"da": ("Let", "Middel", "Svær"), "en": ("Easy", "Medium", "Hard")},
-    "decision": {"da": ("Vedtaget", "Afventer", "Afvist"), "en": ("Adopted", "Pending", "Rejected")},
-}
-CHOICE_IDS = {"to_plan": ("yes", "no"), "effect": ("high", "medium", "low"),
-              "feasibility": ("easy", "medium", "hard"), "decision": ("adopted", "pending", "rejected")}
+HEADERS = KONSENSUS_HEADERS
+CHOICES = KONSENSUS_CHOICES
+CHOICE_IDS = KONSENSUS_CHOICE_IDS
 QUICK_WIN = {"da": "Ja", "en": "Yes"}
 
 T = {
