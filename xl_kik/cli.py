@@ -8,12 +8,14 @@ with 1 (full traceback in the round's log file and with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 from xl_kik._version import __version__
 from xl_kik.core.i18n import Msg
@@ -274,73 +276,281 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--lang", choices=("da", "en"), default=None,
-                        help="sprog for beskeder / language of messages (default: the round's, else da)")
-    common.add_argument("--json", action="store_true", help="maskinlæsbart output / JSON output for scripts")
-    common.add_argument("--debug", action="store_true", help="vis fuld fejlsporing / show full tracebacks")
-    common.add_argument("-q", "--quiet", action="store_true")
+# ---------------------------------------------------------------- the parser, in Danish
+# argparse's own strings (Python 3.11-3.13), translated. argparse looks them up through its
+# module-level ``_``/``ngettext`` when it builds a parser, formats help and reports an error;
+# KikArgumentParser swaps in these translations for exactly those calls.
+ARGPARSE_DA: dict[str, str] = {
+    "usage: ": "brug: ",
+    "positional arguments": "argumenter",
+    "options": "tilvalg",
+    "optional arguments": "tilvalg",
+    "show this help message and exit": "vis denne hjælp og afslut",
+    "show program's version number and exit": "vis programmets version og afslut",
+    "subcommands": "kommandoer",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
+    "the following arguments are required: %s": "disse argumenter mangler: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldigt valg: %(value)r (vælg mellem %(choices)s)",
+    "unrecognized arguments: %s": "ukendte argumenter: %s",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s: %(message)s",
+    "expected one argument": "skal have én værdi",
+    "expected at least one argument": "skal have mindst én værdi",
+    "expected at most one argument": "må højst have én værdi",
+    "expected %s argument": "skal have %s værdi",
+    "expected %s arguments": "skal have %s værdier",
+    "invalid %(type)s value: %(value)r": "ugyldig værdi (%(type)s): %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydigt tilvalg: %(option)s kan være %(matches)s",
+    "not allowed with argument %s": "kan ikke bruges sammen med %s",
+    "ignored explicit argument %r": "overflødig værdi ignoreret: %r",
+    "one of the arguments %s is required": "et af argumenterne %s skal angives",
+    "unexpected option string: %s": "uventet tilvalg: %s",
+    "can't open '%(filename)s': %(error)s": "kan ikke åbne '%(filename)s': %(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "ukendt kommando %(parser_name)r (vælg mellem %(choices)s)",
+}
 
-    p = argparse.ArgumentParser(prog="xl-kik", description="KIK-selvevaluering i Excel / KIK self-evaluation in Excel")
-    p.add_argument("--version", action="version", version=f"xl_kik {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
-    s = sub.add_parser("init", parents=[common], help="opret en runde / create a round")
-    s.add_argument("dir")
-    s.add_argument("--unit", required=True, help="enhedens navn / the unit's name")
-    s.add_argument("--participants", required=True, help="deltagerliste .xlsx eller .csv")
-    s.add_argument("--catalogue", default="kik", help="kik, caf2020 eller en .xlsx-fil")
-    s.add_argument("--themes", default="", help="fx 1,2,3,4 eller indsats / resultat")
-    s.add_argument("--scale", default="0-100", choices=("0-100", "0-5"))
-    s.add_argument("--deadline", default=None, help="ÅÅÅÅ-MM-DD")
-    s.add_argument("--threshold", default=None, help="grænse for uenighed, fx 35%% / 0,35")
-    s.add_argument("--previous", default=None, help="forrige rundes mappe (handleplan og point føres videre)")
+def argparse_lang(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> str:
+    """The language of the command line's own texts: ``--lang`` if given, else English
+    for an English locale (``LC_ALL``/``LC_MESSAGES``/``LANG`` = en*), else Danish."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args) and args[i + 1] in ("da", "en"):
+            return args[i + 1]
+        if a.startswith("--lang=") and a[7:] in ("da", "en"):
+            return a[7:]
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "da"
+    return "da"
 
-    s = sub.add_parser("merge", parents=[common], help="flet besvarelser / merge returns")
-    s.add_argument("dir")
-    s.add_argument("--previous", default=None, help="forrige rundes mappe: vis de aftalte point ved siden af")
 
-    for name, helptext in (("generate", "lav deltagerfiler / make participant files"),
-                           ("status", "hvem har afleveret (ændrer intet) / who has returned (changes nothing)"),
-                           ("doctor", "tjek opsætningen / check the set-up"),
-                           ("refresh-vba", "genopbyg VBA efter xlwings-opgradering / rebuild VBA")):
-        s = sub.add_parser(name, parents=[common], help=helptext)
-        s.add_argument("dir")
+@contextlib.contextmanager
+def _argparse_texts(lang: str) -> Iterator[None]:
+    if lang != "da":
+        yield
+        return
+    old_, old_n = argparse._, argparse.ngettext  # type: ignore[attr-defined]
 
-    s = sub.add_parser("plan", parents=[common], help="byg handleplan eller vis opfølgning / build action plan")
-    s.add_argument("dir")
-    s.add_argument("--owner", default=None, help="kun handlinger for denne ansvarlige")
-    s.add_argument("--overdue", action="store_true", help="kun overskredne handlinger")
-    s.add_argument("--list", action="store_true", help="vis alle åbne handlinger")
+    def _(text: str) -> str:
+        return ARGPARSE_DA.get(text, text)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return _(singular if n == 1 else plural)
+
+    argparse._, argparse.ngettext = _, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = old_, old_n  # type: ignore[attr-defined]
+
+
+class KikHelpFormatter(argparse.HelpFormatter):
+    """Keeps the description's line breaks and widens the option column a little."""
+
+    def __init__(self, prog: str, **kw: Any) -> None:
+        kw.setdefault("max_help_position", 32)
+        super().__init__(prog, **kw)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(super(KikHelpFormatter, self)._fill_text(par, width, indent) if par.strip() else ""
+                         for par in text.split("\n"))
+
+
+class KikArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose own texts (usage, headings, errors) are Danish or English."""
+
+    def __init__(self, *a: Any, lang: str = "da", **kw: Any) -> None:
+        self.lang = lang
+        kw.setdefault("formatter_class", KikHelpFormatter)
+        with _argparse_texts(lang):
+            super().__init__(*a, **kw)
+
+    def add_subparsers(self, **kw: Any) -> Any:
+        with _argparse_texts(self.lang):
+            action = super().add_subparsers(**kw)
+        lang = self.lang
+        parser_class = action._parser_class
+
+        def make(**pkw: Any) -> argparse.ArgumentParser:
+            return parser_class(lang=lang, **pkw)
+
+        action._parser_class = make
+        return action
+
+    def parse_known_args(self, *a: Any, **kw: Any) -> Any:
+        with _argparse_texts(self.lang):
+            return super().parse_known_args(*a, **kw)
+
+    def parse_args(self, *a: Any, **kw: Any) -> Any:
+        with _argparse_texts(self.lang):
+            return super().parse_args(*a, **kw)
+
+    def format_usage(self) -> str:
+        with _argparse_texts(self.lang):
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_texts(self.lang):
+            return super().format_help()
+
+    def error(self, message: str) -> NoReturn:
+        with _argparse_texts(self.lang):
+            self.print_usage(sys.stderr)
+            self.exit(2, argparse._("%(prog)s: error: %(message)s\n")  # type: ignore[attr-defined]
+                      % {"prog": self.prog, "message": message})
+
+
+def _h(da: str, en: str) -> Msg:
+    return Msg(da, en)
+
+
+DIR_HELP = _h("rundens mappe (den med kik_master.xlsm); selve masterfilen kan også angives",
+              "the round's folder (the one with kik_master.xlsm); the master file itself is accepted too")
+# (name, help) in the order of a round; then the tools.
+SUBCOMMANDS: tuple[tuple[str, Msg], ...] = (
+    ("init", _h("1. opret en runde: mappe og masterfil", "1. create a round: folder and master workbook")),
+    ("generate", _h("2. lav et spørgeskema til hver deltager (i udsendt/)",
+                    "2. make one questionnaire per participant (in udsendt/)")),
+    ("invite", _h("3. skriv invitationer som e-mails (eller send dem)", "3. write invitation e-mails (or send them)")),
+    ("status", _h("4. hvem har afleveret, hvem mangler (ændrer intet)",
+                  "4. who has returned, who is missing (changes nothing)")),
+    ("collect", _h("5. gem vedhæftede spørgeskemaer fra gemte e-mails i retur/",
+                   "5. save questionnaires attached to saved e-mails into retur/")),
+    ("merge", _h("6. flet besvarelserne: Status, Svarrapport og Konsensus",
+                 "6. merge the returns: Status, Svarrapport and Konsensus")),
+    ("report", _h("7. svarrapport og konsensusrapport til uddeling", "7. reports to hand out")),
+    ("plan", _h("8. byg handleplanen, eller vis opfølgningen", "8. build the action plan, or show the follow-up")),
+    ("doctor", _h("tjek opsætningen (Python, xlwings, makroer, blokeret fil)",
+                  "check the set-up (Python, xlwings, macros, blocked file)")),
+    ("refresh-vba", _h("genopbyg masterfilens makroer efter en opgradering af xlwings",
+                       "rebuild the master's macros after an xlwings upgrade")),
+    ("rollup", _h("overblik på tværs af flere enheders runder", "overview across several units' rounds")),
+    ("catalogue", _h("vis eller eksporter et spørgsmålskatalog", "show or export a question catalogue")),
+    ("demo", _h("kør en hel simuleret runde", "run a whole simulated round")),
+)
+
+
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; its texts in ``lang`` (default: :func:`argparse_lang`)."""
+    lang = lang or argparse_lang()
+
+    def t(da: str, en: str) -> str:
+        return en if lang == "en" else da
+
+    def P(**kw: Any) -> KikArgumentParser:
+        return KikArgumentParser(lang=lang, **kw)
+
+    common = P(add_help=False)
+    g = common.add_argument_group(t("fælles tilvalg", "common options"))
+    g.add_argument("--lang", choices=("da", "en"), default=None,
+                   help=t("sprog for beskeder (standard: rundens sprog, ellers da)",
+                          "language of messages (default: the round's, else da)"))
+    g.add_argument("--json", action="store_true", help=t("maskinlæsbart output (JSON) til scripts",
+                                                         "machine-readable output (JSON) for scripts"))
+    g.add_argument("--debug", action="store_true", help=t("vis hele fejlsporingen ved fejl",
+                                                          "show the full traceback on errors"))
+    g.add_argument("-q", "--quiet", action="store_true", help=t("skriv kun fejl, ingen beskeder",
+                                                                "print errors only, no messages"))
+
+    p = P(prog="xl-kik", description=t(
+        "KIK-selvevaluering i Excel. Kommandoerne står i den rækkefølge, en runde går.\n"
+        "Hjælp til én kommando: xl-kik KOMMANDO --help",
+        "KIK self-evaluation in Excel. The commands are listed in the order of a round.\n"
+        "Help on one command: xl-kik COMMAND --help"))
+    p.add_argument("--version", action="version", version=f"xl_kik {__version__}",
+                   help=t("vis programmets version og afslut", "show the program's version and exit"))
+    meta = t("KOMMANDO", "COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar=meta, title=t("kommandoer", "commands"))
+    helps = {name: m(lang) for name, m in SUBCOMMANDS}
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    for name, _m in SUBCOMMANDS:
+        parsers[name] = sub.add_parser(name, parents=[common], help=helps[name], description=helps[name])
+
+    def dir_arg(s: argparse.ArgumentParser) -> None:
+        s.add_argument("dir", metavar=t("MAPPE", "DIR"), help=DIR_HELP(lang))
+
+    s = parsers["init"]
+    s.add_argument("dir", metavar=t("MAPPE", "DIR"), help=t("den nye rundes mappe (må ikke indeholde en runde)",
+                                                            "the new round's folder (must not hold a round)"))
+    s.add_argument("--unit", required=True, metavar=t("ENHED", "UNIT"), help=t("enhedens navn, fx \"Børnehuset Solsikken\"",
+                                                   "the unit's name, e.g. \"Børnehuset Solsikken\""))
+    s.add_argument("--participants", required=True, metavar=t("FIL", "FILE"),
+                   help=t("deltagerliste (.xlsx eller .csv) med mindst kolonnen Navn",
+                          "participants list (.xlsx or .csv) with at least a Navn column"))
+    s.add_argument("--catalogue", default="kik", metavar=t("kik|caf2020|FIL.xlsx", "kik|caf2020|FILE.xlsx"),
+                   help=t("spørgsmålskatalog: kik (standard), caf2020 eller en .xlsx-fil",
+                          "question catalogue: kik (default), caf2020 or an .xlsx file"))
+    s.add_argument("--themes", default="", metavar=t("TEMAER", "THEMES"), help=t("kun disse temaer, fx 1,2,3,4, eller indsats / resultat",
+                                                  "only these themes, e.g. 1,2,3,4, or indsats / resultat"))
+    s.add_argument("--scale", default="0-100", choices=("0-100", "0-5"),
+                   help=t("pointskala (standard: 0-100)", "points scale (default: 0-100)"))
+    s.add_argument("--deadline", default=None, metavar=t("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
+                   help=t("sidste frist for besvarelser", "deadline for the returns"))
+    s.add_argument("--threshold", default=None, metavar=t("GRÆNSE", "LIMIT"),
+                   help=t("grænse for uenighed, fx 35%% eller 0,35", "disagreement limit, e.g. 35%% or 0.35"))
+    s.add_argument("--previous", default=None, metavar=t("MAPPE", "DIR"),
+                   help=t("forrige rundes mappe: åbne handlinger og point føres videre",
+                          "the previous round's folder: open actions and points are carried over"))
+
+    for name in ("generate", "status", "doctor", "refresh-vba"):
+        dir_arg(parsers[name])
+
+    s = parsers["merge"]
+    dir_arg(s)
+    s.add_argument("--previous", default=None, metavar=t("MAPPE", "DIR"),
+                   help=t("forrige rundes mappe: vis de aftalte point ved siden af",
+                          "the previous round's folder: show its agreed points alongside"))
+
+    s = parsers["plan"]
+    dir_arg(s)
+    s.add_argument("--owner", default=None, metavar=t("NAVN", "NAME"),
+                   help=t("vis kun handlinger for denne ansvarlige", "show only this owner's actions"))
+    s.add_argument("--overdue", action="store_true", help=t("vis kun overskredne handlinger",
+                                                            "show only overdue actions"))
+    s.add_argument("--list", action="store_true", help=t("vis alle åbne handlinger", "show every open action"))
     s.add_argument("--restore-deleted", action="store_true",
-                   help="hent rækker tilbage, som nogen har slettet fra handleplanen")
+                   help=t("hent rækker tilbage, som nogen har slettet fra handleplanen",
+                          "bring back rows someone deleted from the action plan"))
 
-    s = sub.add_parser("demo", parents=[common], help="kør en hel demo-runde / run a whole demo round")
-    s.add_argument("dir")
-    s.add_argument("--participants", type=int, default=8)
+    s = parsers["demo"]
+    s.add_argument("dir", metavar=t("MAPPE", "DIR"), help=t("en ny mappe til demo-runden",
+                                                            "a new folder for the demo round"))
+    s.add_argument("--participants", type=int, default=8, metavar=t("ANTAL", "N"),
+                   help=t("antal simulerede deltagere (standard: 8)", "number of simulated participants (default: 8)"))
 
-    s = sub.add_parser("invite", parents=[common], help="skriv invitationer som e-mails / write invitation e-mails")
-    s.add_argument("dir")
-    s.add_argument("--reminder", action="store_true", help="kun påmindelser til dem, der ikke har svaret")
-    s.add_argument("--send", action="store_true", help="send via SMTP-opsætningen i masterfilen")
+    s = parsers["invite"]
+    dir_arg(s)
+    s.add_argument("--reminder", action="store_true", help=t("kun påmindelser til dem, der ikke har svaret",
+                                                             "reminders only, to those who have not returned"))
+    s.add_argument("--send", action="store_true", help=t("send via SMTP-opsætningen i masterfilen",
+                                                         "send through the master's SMTP settings"))
 
-    s = sub.add_parser("collect", parents=[common], help="hent vedhæftede filer fra gemte e-mails / collect attachments")
-    s.add_argument("dir")
-    s.add_argument("--from", dest="source", required=True, help="mappe med .eml/.msg-filer")
+    s = parsers["collect"]
+    dir_arg(s)
+    s.add_argument("--from", dest="source", required=True, metavar=t("MAILMAPPE", "MAILFOLDER"),
+                   help=t("mappe med gemte e-mails (.eml/.msg)", "folder of saved e-mails (.eml/.msg)"))
 
-    s = sub.add_parser("rollup", parents=[common], help="overblik på tværs af enheder / overview across units")
-    s.add_argument("masters", nargs="+", help="masterfiler eller rundemapper")
-    s.add_argument("-o", "--output", required=True, help="overblikkets .xlsx-fil")
+    s = parsers["rollup"]
+    s.add_argument("masters", nargs="+", metavar=t("RUNDE", "ROUND"),
+                   help=t("masterfiler eller rundemapper", "master files or round folders"))
+    s.add_argument("-o", "--output", required=True, metavar=t("FIL", "FILE"),
+                   help=t("overblikkets .xlsx-fil", "the overview's .xlsx file"))
 
-    s = sub.add_parser("report", parents=[common], help="svarrapport og konsensusrapport / reports to hand out")
-    s.add_argument("dir")
-    s.add_argument("--pdf", action="store_true", help="også som PDF (kræver LibreOffice)")
-    s.add_argument("--only", choices=("svarrapport", "konsensus"), default=None)
+    s = parsers["report"]
+    dir_arg(s)
+    s.add_argument("--pdf", action="store_true", help=t("også som PDF (kræver LibreOffice)",
+                                                        "also as PDF (needs LibreOffice)"))
+    s.add_argument("--only", choices=("svarrapport", "konsensus"), default=None,
+                   help=t("kun denne rapport", "only this report"))
 
-    s = sub.add_parser("catalogue", parents=[common], help="vis eller eksporter et katalog / show or export a catalogue")
-    s.add_argument("source", nargs="?", default="kik")
-    s.add_argument("--export", default=None, help="gem som .xlsx til redigering")
+    s = parsers["catalogue"]
+    s.add_argument("source", nargs="?", default="kik", metavar=t("KATALOG", "CATALOGUE"),
+                   help=t("kik (standard), caf2020 eller en .xlsx-fil", "kik (default), caf2020 or an .xlsx file"))
+    s.add_argument("--export", default=None, metavar=t("FIL", "FILE"),
+                   help=t("gem kataloget som .xlsx til redigering i Excel",
+                          "save the catalogue as .xlsx to edit in Excel"))
     return p
 
 
@@ -370,7 +580,7 @@ def _round_lang(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argparse_lang(argv))
     args = parser.parse_args(argv)
     lang = args.lang or _round_lang(args) or "da"
     out = Output(lang, args.json, args.quiet)
