@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from xl_kik.core import catalogue as cat
+from xl_kik.excel import catalogue_io
 from xl_kik.core.errors import CatalogueError
 
 
@@ -61,8 +62,8 @@ def test_subset_keeps_order_and_rejects_unknown_theme():
 
 def test_xlsx_roundtrip_keeps_fingerprint(tmp_path):
     k = cat.builtin("caf2020")
-    path = cat.export_xlsx(k, tmp_path / "mit katalog.xlsx")
-    back = cat.from_xlsx(path)
+    path = catalogue_io.export_xlsx(k, tmp_path / "mit katalog.xlsx")
+    back = catalogue_io.from_xlsx(path)
     assert back.fingerprint == k.fingerprint
     assert (back.id, back.version) == (k.id, k.version)
 
@@ -91,7 +92,7 @@ def test_bad_catalogue_collects_every_problem(tmp_path):
     ]
     path = _write_rows(tmp_path, rows)
     with pytest.raises(CatalogueError) as err:
-        cat.from_xlsx(path)
+        catalogue_io.from_xlsx(path)
     codes = sorted(p.code for p in err.value.problems)
     assert codes == ["C001", "C003", "C004", "C005"]
     dup = next(p for p in err.value.problems if p.code == "C001")
@@ -102,7 +103,7 @@ def test_bad_catalogue_collects_every_problem(tmp_path):
 def test_missing_columns_named(tmp_path):
     path = _write_rows(tmp_path, [["Id", "Spørgsmål"], ["1", "x"]])
     with pytest.raises(CatalogueError) as err:
-        cat.from_xlsx(path)
+        catalogue_io.from_xlsx(path)
     assert sorted(p.params["column"] for p in err.value.problems) == ["Side", "Tema"]
 
 
@@ -110,7 +111,7 @@ def test_not_a_workbook_is_a_clear_error(tmp_path):
     path = tmp_path / "katalog.xlsx"
     path.write_bytes(b"this is not a workbook")
     with pytest.raises(CatalogueError) as err:
-        cat.from_xlsx(path)
+        catalogue_io.from_xlsx(path)
     assert err.value.problems[0].code == "C011"
     assert "katalog.xlsx" in err.value.details()
 

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from xl_kik.core.errors import ParticipantsError, SetupError
-from xl_kik.core.round import RoundSetup, parse_date, parse_threshold, participants_from_rows, read_participants, with_ids
+from xl_kik.core.round import RoundSetup, parse_date, parse_threshold, participants_from_rows, with_ids
+from xl_kik.excel.participants_io import read_participants
 from xl_kik.core import catalogue as cat
 
 

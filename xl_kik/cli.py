@@ -75,10 +75,12 @@ def _root(args: argparse.Namespace) -> Path:
 
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     from xl_kik.core import catalogue as cat
-    from xl_kik.core.round import parse_date, parse_threshold, read_participants
+    from xl_kik.core.round import parse_date, parse_threshold
+    from xl_kik.excel.catalogue_io import resolve
+    from xl_kik.excel.participants_io import read_participants
     from xl_kik.steps.init import init_round
 
-    catalogue = cat.resolve(args.catalogue)
+    catalogue = resolve(args.catalogue)
     themes = [t for t in (args.themes or "").replace(";", ",").split(",") if t.strip()] or None
     if args.themes in ("indsats", "resultat"):
         themes = [t.id for t in catalogue.themes if t.side == args.themes]
@@ -202,11 +204,11 @@ def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.core import catalogue as cat
+    from xl_kik.excel import catalogue_io
 
-    c = cat.resolve(args.source)
+    c = catalogue_io.resolve(args.source)
     if args.export:
-        cat.export_xlsx(c, args.export)
+        catalogue_io.export_xlsx(c, args.export)
         out.msg(Msg("Kataloget er gemt i {path}", "The catalogue was saved to {path}"), path=args.export)
     out.msg(Msg("Katalog {id} version {v}: {t} temaer, {q} spørgsmål, fingeraftryk {fp}",
                 "Catalogue {id} version {v}: {t} themes, {q} questions, fingerprint {fp}"),

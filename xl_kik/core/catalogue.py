@@ -2,7 +2,8 @@
 
 A catalogue has themes (each on the *indsats* or *resultat* side) and questions. Shipped
 catalogues live in ``xl_kik/data/catalogues/*.json``; a coordinator can bring their own
-as an ``.xlsx`` with one row per question (see :data:`XLSX_COLUMNS`). Every catalogue has
+as an ``.xlsx`` with one row per question (see :data:`XLSX_COLUMNS`; the file is read and written by
+:mod:`xl_kik.excel.catalogue_io`, this module parses its rows). Every catalogue has
 an id, a version and a content fingerprint; the fingerprint is written into every
 scoring workbook so a returned file from another catalogue version is recognised.
 
@@ -359,20 +360,15 @@ def builtin(catalogue_id: str) -> Catalogue:
     return from_data(json.loads(raw), source=f"{catalogue_id}.json")
 
 
-def resolve(spec: str | Path) -> Catalogue:
-    """``kik``, ``caf2020``, a ``.json`` or an ``.xlsx`` file."""
-    text = str(spec)
-    if text in BUILTIN_CATALOGUES:
-        return builtin(text)
-    path = Path(text)
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
-                                 [C_BAD_FILE(file=path.name, reason=str(exc))]) from exc
-        return from_data(data, source=path.name)
-    return from_xlsx(path)
+def from_json(path: str | Path) -> Catalogue:
+    """A catalogue from a ``.json`` file in the shipped format."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
+                             [C_BAD_FILE(file=path.name, reason=str(exc))]) from exc
+    return from_data(data, source=path.name)
 
 
 @lru_cache(maxsize=None)
@@ -397,7 +393,7 @@ def scale(scale_id: str) -> Scale:
                 "da", s=scale_id, known=", ".join(scales()))) from None
 
 
-# ---------------------------------------------------------------- xlsx import / export
+# ---------------------------------------------------------------- tabular form (the .xlsx file: xl_kik.excel.catalogue_io)
 #: Columns of a catalogue spreadsheet (header row 1, one row per question). Danish
 #: headers; English aliases accepted. Optional columns may be left out.
 XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -412,7 +408,8 @@ XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
     "theme_name_en": ("temanavn (en)", "theme name (en)", "theme_name_en"),
 }
 _REQUIRED = ("id", "theme", "side", "text")
-_META_KEYS = {"katalog": "id", "catalogue": "id", "version": "version", "navn": "name", "name": "name"}
+#: Row labels of the optional "Om"/"About" sheet of a catalogue workbook -> catalogue key.
+ABOUT_KEYS = {"katalog": "id", "catalogue": "id", "version": "version", "navn": "name", "name": "name"}
 
 
 def _col_letter(idx: int) -> str:
@@ -476,30 +473,6 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
     return from_data(data, source=source, sheet=sheet)
 
 
-def from_xlsx(path: str | Path) -> Catalogue:
-    """Read a coordinator's catalogue workbook (first sheet, or a sheet named 'Spørgsmål')."""
-    path = Path(path)
-    try:
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(path))
-        names = wb.sheet_names
-        sheet = next((n for n in names if n.lower() in ("spørgsmål", "questions", "katalog")), names[0])
-        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        meta: dict[str, str] = {}
-        for n in names:
-            if n.lower() in ("om", "about", "info"):
-                for row in wb.get_sheet_by_name(n).to_python():
-                    if len(row) >= 2 and clean_text(row[0]).lower() in _META_KEYS:
-                        meta[_META_KEYS[clean_text(row[0]).lower()]] = clean_text(row[1])
-    except CatalogueError:
-        raise
-    except Exception as exc:  # calamine raises various errors for non-workbooks
-        raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
-                             [C_BAD_FILE(file=path.name, reason=f"{type(exc).__name__}: {exc}")]) from exc
-    return from_rows(rows, source=path.name, sheet=sheet, meta=meta)
-
-
 def to_rows(cat: Catalogue) -> list[list[str]]:
     """Tabular form (header + one row per question), the inverse of :func:`from_rows`."""
     header = ["Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler",
@@ -511,29 +484,3 @@ def to_rows(cat: Catalogue) -> list[list[str]]:
                      "\n".join(q.examples.get("da", ())), t.name.get("en", ""), q.text.get("en", ""),
                      "\n".join(q.examples.get("en", ()))])
     return rows
-
-
-def export_xlsx(cat: Catalogue, path: str | Path) -> Path:
-    """Write a catalogue as an editable workbook a coordinator can adapt and bring back."""
-    import xlsxwriter
-
-    path = Path(path)
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("Spørgsmål")
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    rows = to_rows(cat)
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            ws.write_string(r, c, v, wrap)
-    ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1,
-                 {"name": "Katalog", "columns": [{"header": h} for h in rows[0]], "style": "Table Style Light 9"})
-    for c, w in enumerate([7, 6, 22, 10, 60, 60, 22, 60, 60]):
-        ws.set_column(c, c, w, wrap)
-    ws.freeze_panes(1, 0)
-    about = wb.add_worksheet("Om")
-    for r, (k, v) in enumerate([("Katalog", cat.id), ("Version", cat.version), ("Navn", pick(cat.name))]):
-        about.write_string(r, 0, k)
-        about.write_string(r, 1, v)
-    about.set_column(0, 1, 30)
-    wb.close()
-    return path

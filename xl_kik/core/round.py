@@ -7,11 +7,9 @@ coordinator can edit the participants table in Excel.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -273,35 +271,6 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
         out.append(Participant(pid, name, email, role, group))
     participants_from_rows.last_report = report  # type: ignore[attr-defined]
     return out
-
-
-def read_participants(path: str | Path) -> list[Participant]:
-    """Read a participants list from ``.xlsx`` or ``.csv`` (UTF-8, UTF-8 BOM or cp1252; ``;`` or ``,``)."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".csv":
-            raw = path.read_bytes()
-            for enc in ("utf-8-sig", "cp1252"):
-                try:
-                    text = raw.decode(enc)
-                    break
-                except UnicodeDecodeError:
-                    continue
-            dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
-            rows = list(csv.reader(io.StringIO(text), dialect))
-            sheet = ""
-        else:
-            from python_calamine import CalamineWorkbook
-
-            wb = CalamineWorkbook.from_path(str(path))
-            sheet = wb.sheet_names[0]
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except ParticipantsError:
-        raise
-    except Exception as exc:
-        problem = P_BAD_FILE(file=path.name, reason=f"{type(exc).__name__}: {exc}")
-        raise ParticipantsError(PARTICIPANTS_INVALID("da", source=path.name), [problem]) from exc
-    return participants_from_rows(rows, source=path.name, sheet=sheet)
 
 
 def with_ids(participants: Iterable[Participant]) -> list[Participant]:
