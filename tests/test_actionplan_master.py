@@ -15,6 +15,8 @@ from python_calamine import CalamineWorkbook
 from xl_kik.core import actionplan as ap
 from xl_kik.excel.sheets import handleplan as sheets_plan
 from xl_kik.core.actionplan import action_id
+from xl_kik.demo.plan import demo_fill_plan
+from xl_kik.steps import plan as plan_step
 from xl_kik.core.catalogue import builtin, scale
 from xl_kik.core.round import Participant, RoundPaths
 
@@ -102,7 +104,7 @@ def round_(tmp_path):
 
 # ---------------------------------------------------------------- build
 def test_first_build_writes_table_with_everything(round_):
-    res = ap.build_plan(round_.root, today=TODAY)
+    res = plan_step.build_plan(round_.root, today=TODAY)
     ids = [action_id("1.1", "Fælles mål for året"), action_id("1.1", "Værdier i hverdagen"),
            action_id("1.2", "Opfølgning på politiske mål")]
     assert res.rows == 3 and res.added == ids and res.report.ok
@@ -141,7 +143,7 @@ def test_first_build_writes_table_with_everything(round_):
 
 def test_master_still_verifies(round_):
     before = openpyxl.load_workbook(round_.master, keep_vba=True).sheetnames
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     problems = master.verify_master(round_.master)
     # the plan's sheets come from 'init' (codeName + VBA module): reused, none added, no S127
     assert problems == [], [p.describe() for p in problems]
@@ -149,7 +151,7 @@ def test_master_still_verifies(round_):
 
 
 def test_rebuild_keeps_everything_typed_through_files(round_):
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     ids = [action_id("1.1", "Fælles mål for året"), action_id("1.1", "Værdier i hverdagen"),
            action_id("1.2", "Opfølgning på politiske mål")]
     # a leader works in the plan (Excel-like edits with openpyxl)
@@ -178,7 +180,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
     changed["1.2"] = dict(BASE["1.2"], agreed_improvements="Mål omsat til planer", decision="Vedtaget")
     set_konsensus(round_, changed)
 
-    res = ap.build_plan(round_.root, today=TODAY)
+    res = plan_step.build_plan(round_.root, today=TODAY)
     assert res.new_manual == ["M-1"] and res.marked_removed == [ids[2]]
     headers, rows = calamine_plan(round_)
     assert headers[-1] == "Budget (kr.)"
@@ -202,7 +204,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
     assert ws.cell(row_of(ws, ids[0]), 17).number_format == '#,##0 "kr."' 
     assert ws.cell(row_of(ws, ids[0]), col_of(ws, 1, "Deadline")).number_format == "dd-mm-yyyy"
     # follow-up: overdue action of Ida
-    items = ap.follow_up(round_.root, owner="ida", today=TODAY)
+    items = plan_step.follow_up(round_.root, owner="ida", today=TODAY)
     assert [i.id for i in items] == [ids[0]] and items[0].overdue
     assert "OVERSKREDET 29 dage" in ap.format_follow_up(items, "da", TODAY)
     fu = wb["Opfølgning"]
@@ -211,7 +213,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
 
 
 def test_reordered_columns_and_deleted_rows(round_):
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     wb = openpyxl.load_workbook(round_.master, keep_vba=True)
     ws = wb["Handleplan"]
     # the leader moves 'Ansvarlig' to column B (Excel: cut + insert) and deletes the first row
@@ -227,26 +229,26 @@ def test_reordered_columns_and_deleted_rows(round_):
     ws.tables["Handleplan"].ref = "A1:P3"
     ws.tables["Handleplan"].tableColumns = []
     wb.save(master_path := round_.master)
-    res = ap.build_plan(round_.root, today=TODAY)
+    res = plan_step.build_plan(round_.root, today=TODAY)
     assert res.kept_out == [deleted] and [p.code for p in res.report.problems] == ["A004"]
     headers, rows = calamine_plan(round_)
     assert headers[:3] == ["Id", "Ansvarlig", "Tema"]
     assert deleted not in [r["id"] for r in rows] and rows[0]["owner"] == "Eva Lund"
-    ap.build_plan(round_.root, today=TODAY)  # still deleted after another build
+    plan_step.build_plan(round_.root, today=TODAY)  # still deleted after another build
     assert deleted not in [r["id"] for r in calamine_plan(round_)[1]]
-    ap.build_plan(round_.root, today=TODAY, restore_deleted=True)
+    plan_step.build_plan(round_.root, today=TODAY, restore_deleted=True)
     assert [r["id"] for r in calamine_plan(round_)[1]][-1] == deleted
     assert master_path.exists()
 
 
 def test_bad_status_and_date_are_reported_with_cell(round_):
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     wb = openpyxl.load_workbook(round_.master, keep_vba=True)
     ws = wb["Handleplan"]
     ws["M2"] = "næsten færdig"
     ws["I3"] = "uge 12"
     wb.save(round_.master)
-    res = ap.build_plan(round_.root, today=TODAY)
+    res = plan_step.build_plan(round_.root, today=TODAY)
     found = {p.code: p for p in res.report.problems}
     assert found["A001"].cell == "M2" and found["A001"].sheet == "Handleplan"
     assert found["A002"].cell == "I3" and "uge 12" in found["A002"].message()
@@ -256,7 +258,7 @@ def test_bad_status_and_date_are_reported_with_cell(round_):
 
 def test_nothing_planned(tmp_path):
     paths = make_round(tmp_path / "r")
-    res = ap.build_plan(paths.root, today=TODAY)
+    res = plan_step.build_plan(paths.root, today=TODAY)
     assert res.rows == 0 and res.report.codes() == ["A003"]
     wb = openpyxl.load_workbook(paths.master, keep_vba=True)
     assert wb["Handleplan"].tables["Handleplan"].ref == "A1:P2"
@@ -265,7 +267,7 @@ def test_nothing_planned(tmp_path):
 def test_english_master(tmp_path):
     paths = make_round(tmp_path / "en", lang="en")
     set_konsensus(paths, konsensus(q1_1=(["Shared goals"], "Yes", "Adopted", "High", "Easy")))
-    res = ap.build_plan(paths.root, today=TODAY)
+    res = plan_step.build_plan(paths.root, today=TODAY)
     assert res.rows == 1 and "action plan" in res.summary()
     headers, rows = calamine_plan(paths)
     assert headers[:4] == ["Id", "Theme", "Question", "Improvement area"]
@@ -276,7 +278,7 @@ def test_english_master(tmp_path):
 
 def test_plan_into_scratch_workbook_without_table(round_):
     """The button door renders into a values-only copy (no table): found by its headers."""
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     src = openpyxl.load_workbook(round_.master)
     scratch = openpyxl.Workbook()
     scratch.remove(scratch.active)
@@ -285,23 +287,23 @@ def test_plan_into_scratch_workbook_without_table(round_):
         for row in src[name].iter_rows(values_only=True):
             ws.append(list(row))
     scratch["Handleplan"]["G2"] = "Bo Berg"
-    res = ap.plan_into(scratch, round_.root, None, lang="da", today=TODAY)
+    res = plan_step.plan_into(scratch, round_.root, None, lang="da", today=TODAY)
     assert res.rows == 3
     ws = scratch["Handleplan"]
     assert ws["G2"].value == "Bo Berg" and "Handleplan" in ws.tables
 
 
 def test_demo_fill_plan_only_fills_empty_cells(round_):
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     wb = openpyxl.load_workbook(round_.master, keep_vba=True)
     wb["Handleplan"]["E2"] = "Min handling"
     wb.save(round_.master)
-    assert ap.demo_fill_plan(round_.root, today=TODAY) == 3
-    ap.build_plan(round_.root, today=TODAY)
+    assert demo_fill_plan(round_.root, today=TODAY) == 3
+    plan_step.build_plan(round_.root, today=TODAY)
     rows = calamine_plan(round_)[1]
     assert rows[0]["action"] == "Min handling"
     assert all(r["owner"] and r["deadline"] for r in rows)
-    items = ap.follow_up(round_.root, today=TODAY, include_done=True)
+    items = plan_step.follow_up(round_.root, today=TODAY, include_done=True)
     assert any(i.overdue for i in items) and {i.status_key for i in items} >= {"in_progress"}
 
 
@@ -309,7 +311,7 @@ def test_demo_fill_plan_only_fills_empty_cells(round_):
 def test_carry_over_to_next_round(tmp_path):
     old = make_round(tmp_path / "old")
     set_konsensus(old, BASE)
-    ap.build_plan(old.root, today=TODAY)
+    plan_step.build_plan(old.root, today=TODAY)
     wb = openpyxl.load_workbook(old.master, keep_vba=True)
     ws = wb["Handleplan"]
     ws["M2"], ws["O2"], ws["G2"] = "i gang", "Startet i januar", "Ida Holm"
@@ -317,12 +319,12 @@ def test_carry_over_to_next_round(tmp_path):
     ws["E5"], ws["G5"] = "Egen idé", "Bo Berg"  # a hand-added row below the table
     ws["Q1"], ws["Q2"] = "Budget", 500
     wb.save(old.master)
-    ap.build_plan(old.root, today=TODAY)
+    plan_step.build_plan(old.root, today=TODAY)
     old_rows = calamine_plan(old)[1]
     old_id = master.load_round(old.root)[0].round_id
 
     new = make_round(tmp_path / "new")
-    res = ap.carry_over(old.root, new.root, today=TODAY)
+    res = plan_step.carry_over(old.root, new.root, today=TODAY)
     assert res.old_round_id == old_id and res.skipped_done == 1
     assert res.carried == [old_rows[0]["id"], old_rows[2]["id"], "M-1"]
     headers, rows = calamine_plan(new)
@@ -332,17 +334,17 @@ def test_carry_over_to_next_round(tmp_path):
     assert first["source"] == f"overført fra {old_id}"
     assert first["comment"].startswith("Startet i januar\n[02-03-2026] Overført fra runde")
     # previous scores for the merge helper's 'Forrige runde' column
-    prev = ap.previous_scores_from_master(new.root)
+    prev = plan_step.previous_scores_from_master(new.root)
     assert dict(prev) == {"1.1": 40, "1.2": 55, "2.1": 70, "3.1": 30} and prev.round_id == old_id
     assert prev.themes["1"] == 47.5
     wb = openpyxl.load_workbook(new.master, keep_vba=True)
-    assert dict(ap.previous_scores_from_master(wb)) == dict(prev) and wb["Forrige"].sheet_state == "hidden"
+    assert dict(plan_step.previous_scores_from_master(wb)) == dict(prev) and wb["Forrige"].sheet_state == "hidden"
     # idempotent
-    again = ap.carry_over(old.root, new.root, today=TODAY)
+    again = plan_step.carry_over(old.root, new.root, today=TODAY)
     assert again.carried == [] and len(calamine_plan(new)[1]) == 3
     # the new round's first build keeps the carried rows as they are
     set_konsensus(new, konsensus(q1_1=(["Fælles mål for året"], "Ja", "Vedtaget", "Høj", "Let")))
-    res = ap.build_plan(new.root, today=TODAY)
+    res = plan_step.build_plan(new.root, today=TODAY)
     rows = calamine_plan(new)[1]
     assert [r["id"] for r in rows][:3] == res_ids(res, rows)
     assert rows[0]["source"] == f"overført fra {old_id}" and rows[0]["status"] == "i gang"
@@ -354,13 +356,13 @@ def res_ids(res, rows):
 
 
 def test_previous_scores_from_old_round(round_):
-    prev = ap.previous_scores(round_.root)
+    prev = plan_step.previous_scores(round_.root)
     assert prev == {"1.1": 40, "1.2": 55, "2.1": 70, "3.1": 30}
     assert prev.themes == {"1": 47.5, "2": 70, "3": 30}
 
 
 def test_previous_scores_from_master_without_carry_over(round_):
-    assert ap.previous_scores_from_master(round_.root) == {}
+    assert plan_step.previous_scores_from_master(round_.root) == {}
 
 
 # ---------------------------------------------------------------- property through real files
@@ -387,7 +389,7 @@ def test_property_real_files_never_lose_typed_values(tmp_path_factory, data):
                               for q, lines in source.items()})
 
     write_source()
-    ap.build_plan(paths.root, today=TODAY)
+    plan_step.build_plan(paths.root, today=TODAY)
     typed: dict[str, dict[str, object]] = {}  # id -> header -> value
     manual: list[dict[str, object]] = []
     deleted: set[str] = set()
@@ -436,7 +438,7 @@ def test_property_real_files_never_lose_typed_values(tmp_path_factory, data):
         elif source[q]:
             source[q].pop(0)
         write_source()
-        ap.build_plan(paths.root, today=TODAY)
+        plan_step.build_plan(paths.root, today=TODAY)
 
         headers, rows = calamine_plan(paths)
         key_of = {h: k for k, h in sheets_plan.read_plan_values(paths.master).headers}
@@ -466,7 +468,7 @@ def test_property_real_files_never_lose_typed_values(tmp_path_factory, data):
 def test_libreoffice_typing_then_rebuild(round_, libreoffice, tmp_path):
     """Typed in LibreOffice Calc (validation enforced; Calc does not grow the table for a row
     typed below it), saved as .xlsm, rebuilt: everything typed is kept."""
-    ap.build_plan(round_.root, today=TODAY)
+    plan_step.build_plan(round_.root, today=TODAY)
     with libreoffice.open(round_.master) as doc:
         bad, ok, due, below = doc.type_cells("Handleplan", [
             ("M2", "måske"), ("M3", "i gang"), ("I3", "2026-12-31"), ("E5", "Egen idé fra Calc")])
@@ -474,7 +476,7 @@ def test_libreoffice_typing_then_rebuild(round_, libreoffice, tmp_path):
         assert below.outcome == "accepted"
         saved = doc.save_as(tmp_path / "saved.xlsm", "Calc MS Excel 2007 VBA XML")
     round_.master.write_bytes(Path(saved).read_bytes())
-    res = ap.build_plan(round_.root, today=TODAY)
+    res = plan_step.build_plan(round_.root, today=TODAY)
     assert res.new_manual == ["M-1"]
     rows = calamine_plan(round_)[1]
     assert rows[0]["status"] == "ikke startet" and rows[1]["status"].casefold() == "i gang"  # Calc capitalises

@@ -863,7 +863,7 @@ def test_merge_button_bridge_matches_cli(tmp_path):
     # the plan button on the same live book: its table and its helper sheets (already in the
     # contract since init, so none is added) end like the CLI's, also after a row was deleted
     pytest.importorskip("xl_kik.core.actionplan")
-    from xl_kik.core import actionplan
+    from xl_kik.steps import plan as actionplan
 
     seminar = {0: ("Fælles mål for året\nVærdier i hverdagen", "Ja", "Vedtaget", "Høj", "Let"),
                2: ("Overblik over budgettet", "Ja", "Afventer", "Middel", "Svær")}

@@ -11,6 +11,7 @@ import pytest
 from xl_kik.core import catalogue
 from xl_kik.excel import master
 from xl_kik.steps import merge
+from xl_kik.steps import plan as plan_step
 from xl_kik.demo import simulate
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.core.round import Participant, RoundPaths
@@ -269,7 +270,6 @@ def next_round(tmp_path):
     returns and merge. OLD's first theme also has a separately agreed theme score."""
     import random
 
-    from xl_kik.core import actionplan
     from xl_kik.demo.round import run_demo
     from xl_kik.excel.sheets.konsensus import THEME_KEY
     from xl_kik.steps.init import init_round
@@ -289,7 +289,7 @@ def next_round(tmp_path):
     for _participant, path in files[:3]:
         layout = simulate.read_layout(openpyxl.load_workbook(path))
         simulate.fill_workbook(path, RoundPaths(new).returns / path.name, simulate.random_answers(layout, rng))
-    return old, new, actionplan.previous_scores(old), old_setup.round_id
+    return old, new, plan_step.previous_scores(old), old_setup.round_id
 
 
 def _theme_block(ws) -> dict[str, int]:

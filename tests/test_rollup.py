@@ -97,7 +97,7 @@ def test_rollup_overview(units, tmp_path):
             assert t.basis == "agreed" and t.score == pytest.approx(statistics.fmean(agreed))
     assert sol.participants == len(people) == 8 and sol.returned == 7
     assert sol.response_rate == pytest.approx(7 / 8)
-    from xl_kik.core import actionplan
+    from xl_kik.steps import plan as actionplan
 
     items = actionplan.follow_up(units / "solsikken", today=today, include_done=True)
     assert sol.open_actions == sum(1 for i in items if i.open)

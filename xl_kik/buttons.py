@@ -166,7 +166,7 @@ def do_merge(ctx: ButtonContext) -> str:
 def do_plan(ctx: ButtonContext) -> str:
     # every sheet the plan renders: the overviews and the hidden state (ids written and
     # deleted), so a deleted row stays deleted and the live book ends like the CLI's master
-    return _render_with_core(ctx, "xl_kik.core.actionplan", "plan_into", PLAN_SHEET_KEYS)
+    return _render_with_core(ctx, "xl_kik.steps.plan", "plan_into", PLAN_SHEET_KEYS)
 
 
 def open_folder(path: Path) -> None:

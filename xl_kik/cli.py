@@ -159,7 +159,8 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.core import actionplan
+    from xl_kik.core.actionplan import format_follow_up
+    from xl_kik.steps import plan as actionplan
 
     root = _root(args)
     if not (args.owner or args.overdue or args.list):
@@ -168,7 +169,7 @@ def cmd_plan(args: argparse.Namespace, out: Output) -> int:
         out.result(**result.as_dict())
         return 0
     rows = actionplan.follow_up(root, owner=args.owner, overdue_only=args.overdue)
-    out.say(actionplan.format_follow_up(rows, out.lang, owner=args.owner, overdue_only=args.overdue))
+    out.say(format_follow_up(rows, out.lang, owner=args.owner, overdue_only=args.overdue))
     out.result(actions=[r.as_dict() for r in rows])
     return 0
 

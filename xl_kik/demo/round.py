@@ -105,7 +105,8 @@ def _seminar(root: Path, seed: int) -> int:
 
 def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: int = 2026,
              say: Callable[[str], None] = print) -> dict[str, Any]:
-    from xl_kik.core import actionplan
+    from xl_kik.demo.plan import demo_fill_plan
+    from xl_kik.steps import plan as actionplan
     from xl_kik.core import catalogue
     from xl_kik.steps import merge
     from xl_kik.core.round import RoundPaths
@@ -135,7 +136,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     say(STEP(lang, n=6, text=Msg("Bygger handleplanen", "Building the action plan")(lang)))
     plan = actionplan.build_plan(root, lang=lang)
     say("    " + plan.summary(lang).replace("\n", "\n    "))
-    actionplan.demo_fill_plan(root)  # the leaders fill in actions, owners, deadlines, statuses ...
+    demo_fill_plan(root)  # the leaders fill in actions, owners, deadlines, statuses ...
     plan = actionplan.build_plan(root, lang=lang)  # ... and a rebuild keeps all of it
     say("    " + Msg("Ledelsen har udfyldt handleplanen; genopbygget uden tab: ",
                     "The leaders filled in the plan; rebuilt without loss: ")(lang) + plan.summary(lang).split("\n")[0])

@@ -26,7 +26,7 @@ def init_round(root: Path, *, unit: str, participants: Sequence[Participant], ca
         previous_round=previous_id,
     )
     if previous_root is not None:
-        from xl_kik.core import actionplan
+        from xl_kik.steps import plan as actionplan
 
         actionplan.carry_over(previous_root, root)
     return paths

@@ -173,11 +173,12 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
 
     * ``previous`` given (``--previous``): its scores;
     * else, when the column is empty: the scores ``xl-kik init --previous`` stored in the
-      master (hidden sheet ``Forrige``, :func:`xl_kik.core.actionplan.previous_scores_from_master`);
+      master (hidden sheet ``Forrige``, :func:`xl_kik.steps.plan.previous_scores_from_master`);
     * else the column is kept; the theme scores are the stored ones when they belong to the
       same question scores, else the means of the column per theme.
     """
-    from xl_kik.core.actionplan import PreviousScores, previous_scores_from_master, theme_means
+    from xl_kik.core.actionplan import PreviousScores, theme_means
+    from xl_kik.steps.plan import previous_scores_from_master
 
     if previous is not None:
         prev = previous if isinstance(previous, Mapping) else read_previous(previous)
