@@ -252,7 +252,7 @@ def test_load_round(paths):
     assert setup.scale.id == "0-100"
     assert setup.deadline == dt.date(2026, 12, 1)
     assert setup.created == dt.date.today()
-    assert setup.threshold == pytest.approx(0.35)
+    assert setup.threshold == pytest.approx(0.25)  # the documented default (core.round.DEFAULT_THRESHOLD)
     assert setup.anonymise is True and setup.lang == "da"
     assert len(setup.secret) == 32 and setup.round_id.startswith("KIK-")
     assert setup.catalogue.fingerprint == catalogue.builtin("kik").fingerprint

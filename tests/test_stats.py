@@ -23,7 +23,16 @@ def setup_for(scale=S100, threshold=0.35, cat=CAT):
     return RoundSetup(round_id="R", unit="U", catalogue=cat, scale=scale, threshold=threshold)
 
 
-def expected(values, scale, threshold):
+def reference_quartile(sorted_vals, p):
+    """QUARTILE.INC as Excel documents it, in exact fractions: rank (n-1)p, interpolate."""
+    h = Fraction(len(sorted_vals) - 1) * p
+    k = math.floor(h)
+    below = sorted_vals[k]
+    above = sorted_vals[min(k + 1, len(sorted_vals) - 1)]
+    return below + (h - k) * (above - below)
+
+
+def expected(values, scale, threshold, rule="iqr"):
     """Independent reference: plain statistics module, exact fractions for the comparisons."""
     vals = [v for v in values if v is not None]
     if not vals:
@@ -32,10 +41,14 @@ def expected(values, scale, threshold):
     dist = {}
     for v in sorted(vals):
         dist[v] = dist.get(v, 0) + 1
+    measure = Fraction(spread)
+    if rule == "iqr" and len(vals) >= 4:
+        v = sorted(vals)
+        measure = reference_quartile(v, Fraction(3, 4)) - reference_quartile(v, Fraction(1, 4))
     return dict(
         n=len(vals), mean=statistics.mean(vals), median=statistics.median(vals), min=min(vals), max=max(vals),
         std=statistics.stdev(vals) if len(vals) >= 2 else None, spread=spread,
-        flag=Fraction(spread, scale.max - scale.min) >= Fraction(threshold).limit_denominator(1000), dist=dist)
+        flag=measure / (scale.max - scale.min) >= Fraction(threshold).limit_denominator(1000), dist=dist)
 
 
 def check(stat, exp, N):
@@ -60,10 +73,11 @@ answers = st.one_of(st.none(), st.integers(0, 100))
        st.sampled_from([0.3, 0.35, 0.4, 0.5, 0.01, 1.0]))
 def test_question_stats_match_reference(table, threshold):
     points = {f"D{i:02d}": dict(zip(CAT.question_ids, row)) for i, row in enumerate(table)}
-    qs = question_stats(CAT, S100, threshold, points)
-    assert list(qs) == list(CAT.question_ids)
-    for j, qid in enumerate(CAT.question_ids):
-        check(qs[qid], expected([row[j] for row in table], S100, threshold), len(table))
+    for rule in ("iqr", "range"):
+        qs = question_stats(CAT, S100, threshold, points, rule)
+        assert list(qs) == list(CAT.question_ids)
+        for j, qid in enumerate(CAT.question_ids):
+            check(qs[qid], expected([row[j] for row in table], S100, threshold, rule), len(table))
 
 
 @settings(max_examples=200, deadline=None)
@@ -151,3 +165,48 @@ def test_points_from_responses_accepts_objects():
 def test_rule_text():
     assert "35 %" in disagreement_rule(S100, 0.35) and "35 point" in disagreement_rule(S100, 0.35)
     assert "1,75 point" in disagreement_rule(S5, 0.35)
+
+
+# ---------------------------------------------------------------- the disagreement rule by group size
+def _simulated_share_flagged(n, draw, rule, seed, questions=400, threshold=0.25):
+    """Share of ``questions`` simulated questions flagged when ``n`` people answer ``draw(rng)``."""
+    import random
+
+    rng = random.Random(seed)
+    flagged = 0
+    for _ in range(questions):
+        points = {f"D{i}": {"1.1": max(0, min(100, round(draw(rng, i, n))))} for i in range(n)}
+        flagged += question_stats(CAT, S100, threshold, points, rule)["1.1"].disagreement
+    return flagged / questions
+
+
+def _ordinary(rng, i, n):
+    return rng.gauss(50, 12)
+
+
+def _split(rng, i, n):
+    return rng.gauss(30, 5) if i < n // 2 else rng.gauss(80, 5)
+
+
+@pytest.mark.parametrize("n", [5, 15, 50, 300])
+def test_iqr_rule_means_the_same_for_5_and_300_people(n):
+    """Ordinary spread (normal, sd 12 on 0-100) flags at most 10 % of the questions at every group
+    size; a group split in two camps (half near 30, half near 80) is flagged every time."""
+    questions = 400 if n < 300 else 100
+    assert _simulated_share_flagged(n, _ordinary, "iqr", seed=n, questions=questions) <= 0.10
+    assert _simulated_share_flagged(n, _split, "iqr", seed=n + 1, questions=questions) == 1.0
+
+
+def test_range_rule_grows_with_the_group():
+    """Why "range" is not the default: with many people ordinary spread is flagged everywhere."""
+    small = _simulated_share_flagged(5, _ordinary, "range", seed=1, threshold=0.35)
+    large = _simulated_share_flagged(50, _ordinary, "range", seed=2, questions=100, threshold=0.35)
+    assert small < 0.5 and large > 0.9, (small, large)
+
+
+def test_rule_texts_name_the_threshold_in_points():
+    da = disagreement_rule(S100, 0.25, "da")
+    assert "midterste halvdel" in da and "25 point" in da and "færre end 4 svar" in da
+    assert "highest and lowest" in disagreement_rule(S100, 0.35, "en", rule="range")
+    with pytest.raises(ValueError):
+        question_stats(CAT, S100, 0.25, {}, rule="median")

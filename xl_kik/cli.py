@@ -492,7 +492,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     s.add_argument("--deadline", default=None, metavar=t("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
                    help=t("sidste frist for besvarelser", "deadline for the returns"))
     s.add_argument("--threshold", default=None, metavar=t("GRÆNSE", "LIMIT"),
-                   help=t("grænse for uenighed, fx 35%% eller 0,35", "disagreement limit, e.g. 35%% or 0.35"))
+                   help=t("grænse for uenighed, fx 25%% eller 0,25 (standard: 25 %%)", "disagreement limit, e.g. 25%% or 0.25 (default: 25 %%)"))
     s.add_argument("--previous", default=None, metavar=t("MAPPE", "DIR"),
                    help=t("forrige rundes mappe: åbne handlinger og point føres videre",
                           "the previous round's folder: open actions and points are carried over"))

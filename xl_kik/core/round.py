@@ -27,7 +27,7 @@ RETURNS_DIR = "retur"
 BACKUP_DIR = "backup"
 LOG_NAME = "xl_kik.log"
 
-DEFAULT_THRESHOLD = 0.35  # share of the scale: flag disagreement when max - min >= this
+DEFAULT_THRESHOLD = 0.25  # share of the scale the disagreement rule compares with (core.stats)
 
 ROLES = ("leder", "medarbejder", "")
 
@@ -141,6 +141,7 @@ class RoundSetup:
     deadline: dt.date | None = None
     created: dt.date = field(default_factory=dt.date.today)
     threshold: float = DEFAULT_THRESHOLD
+    disagreement_rule: str = "iqr"  # core.stats.RULES: "iqr" or "range"
     anonymise: bool = True
     secret: str = ""
     previous_round: str = ""

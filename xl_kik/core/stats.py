@@ -11,8 +11,18 @@ Definitions (also shown to users in the sheets):
   ``None`` when ``n < 2`` because one answer has no spread to estimate.
 * ``spread = max - min`` (``None`` when ``n == 0``; ``0`` for one answer) and
   ``spread_share = spread / (scale.max - scale.min)``.
-* ``disagreement`` is ``True`` when ``spread_share >= threshold`` (the round's setting,
-  e.g. 0.35 = 35 % of the scale).
+* ``iqr``: the interquartile range, the width of the middle half of the answers (Q3 - Q1 with
+  Excel's QUARTILE.INC, i.e. linear interpolation between order statistics); ``None`` when
+  ``n < 4``, where a middle half is not defined.
+* ``disagreement`` depends on the round's rule (:data:`RULES`), both against the round's
+  threshold (a share of the scale):
+  - ``"iqr"`` (default): the middle half of the answers spans at least ``threshold`` of the
+    scale; with fewer than 4 answers, the difference between highest and lowest. This means
+    the same for 5 and for 300 people: ordinary spread does not grow into disagreement with
+    the group size, while a group split in two camps is flagged at every size
+    (tests/test_stats.py simulates both).
+  - ``"range"``: highest minus lowest is at least ``threshold`` of the scale (the classic
+    rule; with many participants one outlier is enough, so almost everything is flagged).
 * ``distribution``: value -> count, ascending by value.
 * ``suggested``: the median rounded half up to a whole number (points are whole numbers);
   ``band`` is the scale band of ``suggested``.
@@ -38,6 +48,9 @@ from xl_kik.core.catalogue import Band, Catalogue, Scale
 
 # A tiny tolerance so that e.g. 35 / 100 >= 0.35 regardless of float rounding.
 _EPS = 1e-9
+RULES = ("iqr", "range")
+DEFAULT_RULE = "iqr"
+IQR_MIN_ANSWERS = 4  # below this the rule "iqr" uses highest minus lowest
 
 N_OF_N = Msg("{n} af {N}", "{n} of {N}")
 THEME_FORMULA = {
@@ -85,6 +98,16 @@ class QuestionStats:
     distribution: dict[int, int] = field(default_factory=dict)
     suggested: int | None = None  # median rounded half up
     band: Band | None = None  # band of ``suggested``
+    iqr: float | None = None  # interquartile range; None when n < 4
+    iqr_share: float | None = None  # iqr / (scale.max - scale.min)
+    rule: str = DEFAULT_RULE
+
+    @property
+    def measure_share(self) -> float | None:
+        """The share of the scale that the disagreement rule compares with the threshold."""
+        if self.rule == "iqr" and self.iqr_share is not None:
+            return self.iqr_share
+        return self.spread_share
 
     def n_of_N(self, lang: str = "da") -> str:
         return N_OF_N(lang, n=self.n, N=self.N)
@@ -121,8 +144,13 @@ class RoundStats:
     def by_disagreement(self) -> list[QuestionStats]:
         """Questions with the largest spread first (ties and unanswered keep catalogue order)."""
         order = {q: i for i, q in enumerate(self.questions)}
-        return sorted(self.questions.values(),
-                      key=lambda s: (-(s.spread_share if s.spread_share is not None else -1), order[s.qid]))
+
+        def key(s: QuestionStats) -> tuple:
+            m = s.measure_share
+            return (-(m if m is not None else -1), -(s.spread_share if s.spread_share is not None else -1),
+                    order[s.qid])
+
+        return sorted(self.questions.values(), key=key)
 
     @property
     def flagged(self) -> list[str]:
@@ -184,9 +212,32 @@ def band_of(scale: Scale, value: float | None) -> Band | None:
 
 
 # ---------------------------------------------------------------- statistics
+def quartile(sorted_values: Sequence[int], p: float) -> float:
+    """Excel's QUARTILE.INC / PERCENTILE.INC: linear interpolation between order statistics."""
+    h = (len(sorted_values) - 1) * p
+    lo = int(math.floor(h))
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (h - lo) * (sorted_values[hi] - sorted_values[lo])
+
+
+def interquartile_range(values: Sequence[int]) -> float | None:
+    """Q3 - Q1 (QUARTILE.INC); ``None`` with fewer than :data:`IQR_MIN_ANSWERS` values."""
+    if len(values) < IQR_MIN_ANSWERS:
+        return None
+    v = sorted(values)
+    return quartile(v, 0.75) - quartile(v, 0.25)
+
+
+def check_rule(rule: str) -> str:
+    if rule not in RULES:
+        raise ValueError(f"unknown disagreement rule {rule!r}; one of {', '.join(RULES)}")
+    return rule
+
+
 def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
-                   points: Mapping[str, Mapping[str, Any]]) -> dict[str, QuestionStats]:
+                   points: Mapping[str, Mapping[str, Any]], rule: str = DEFAULT_RULE) -> dict[str, QuestionStats]:
     """Statistics for every question of ``catalogue`` (in catalogue order)."""
+    check_rule(rule)
     columns = points_columns(points, list(catalogue.question_ids))
     N = len(points)
     span = scale.span or 1
@@ -198,6 +249,9 @@ def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
         lo, hi = (min(values), max(values)) if nq else (None, None)
         spread = hi - lo if nq else None
         share = spread / span if spread is not None else None
+        iqr = interquartile_range(values)
+        iqr_share = iqr / span if iqr is not None else None
+        measure = iqr_share if rule == "iqr" and iqr_share is not None else share
         med = float(statistics.median(values)) if nq else None
         sugg = round_half_up(med)
         distribution: dict[int, int] = {}
@@ -209,9 +263,10 @@ def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
             min=lo, max=hi,
             std=statistics.stdev(values) if nq >= 2 else None,
             spread=spread, spread_share=share,
-            disagreement=share is not None and share + _EPS >= threshold,
+            disagreement=measure is not None and measure + _EPS >= threshold,
             distribution=distribution,
             suggested=sugg, band=band_of(scale, sugg),
+            iqr=iqr, iqr_share=iqr_share, rule=rule,
         )
     return out
 
@@ -244,23 +299,35 @@ def compute(setup: Any, points: Mapping[str, Mapping[str, Any]], agreed: Mapping
     """All statistics of a round. ``setup`` is a :class:`~xl_kik.core.round.RoundSetup` (catalogue, scale,
     threshold, lang); ``points`` is ``{pid: {qid: points|None}}`` of the participants who returned."""
     lang = lang or getattr(setup, "lang", "da")
-    qs = question_stats(setup.catalogue, setup.scale, setup.threshold, points)
+    rule = getattr(setup, "disagreement_rule", None) or DEFAULT_RULE
+    qs = question_stats(setup.catalogue, setup.scale, setup.threshold, points, rule)
     ts = theme_stats(setup.catalogue, qs, agreed, lang)
     return RoundStats(questions=qs, themes=ts, N=len(points), threshold=setup.threshold, scale=setup.scale)
 
 
-def disagreement_rule(scale: Scale, threshold: float, lang: str = "da") -> str:
+def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: str = DEFAULT_RULE) -> str:
     """User-facing description of the disagreement rule with the threshold in points."""
     pts = threshold * scale.span
     pts_text = f"{pts:g}" if lang == "en" else f"{pts:g}".replace(".", ",")
     pct = f"{threshold * 100:g}" if lang == "en" else f"{threshold * 100:g}".replace(".", ",")
-    return Msg("Uenighed markeres, når forskellen mellem højeste og laveste point er mindst {pct} % af "
-               "skalaen ({pts} point på skalaen {lo}-{hi}). Tomme svar (ved ikke) tæller ikke med.",
-               "Disagreement is flagged when the difference between the highest and lowest score is at "
-               "least {pct} % of the scale ({pts} points on the {lo}-{hi} scale). Blank answers (don't "
-               "know) are ignored.")(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max)
+    if check_rule(rule) == "range":
+        return Msg("Uenighed markeres, når forskellen mellem højeste og laveste point er mindst {pct} % af "
+                   "skalaen ({pts} point på skalaen {lo}-{hi}). Tomme svar (ved ikke) tæller ikke med.",
+                   "Disagreement is flagged when the difference between the highest and lowest score is at "
+                   "least {pct} % of the scale ({pts} points on the {lo}-{hi} scale). Blank answers (don't "
+                   "know) are ignored.")(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max)
+    return Msg("Uenighed markeres, når den midterste halvdel af svarene spænder over mindst {pct} % af "
+               "skalaen ({pts} point på skalaen {lo}-{hi}; kvartilafstanden). Med færre end {k} svar bruges "
+               "forskellen mellem højeste og laveste point. Sådan betyder uenighed det samme for 5 og for "
+               "300 deltagere. Tomme svar (ved ikke) tæller ikke med.",
+               "Disagreement is flagged when the middle half of the answers spans at least {pct} % of the "
+               "scale ({pts} points on the {lo}-{hi} scale; the interquartile range). With fewer than {k} "
+               "answers, the difference between the highest and lowest score is used. So disagreement "
+               "means the same for 5 and for 300 participants. Blank answers (don't know) are ignored."
+               )(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max, k=IQR_MIN_ANSWERS)
 
 
 __all__ = ["QuestionStats", "ThemeStats", "RoundStats", "compute", "question_stats", "theme_stats",
            "points_matrix", "points_columns", "points_from_responses", "round_half_up", "band_of", "theme_formula",
-           "disagreement_rule", "point_value"]
+           "disagreement_rule", "point_value", "quartile", "interquartile_range",
+           "RULES", "DEFAULT_RULE", "IQR_MIN_ANSWERS"]

@@ -503,7 +503,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
             ws.data_validation(*cell, *cell, {
                 "validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 1,
                 "input_title": SETUP_LABELS[key](lang)[:32],
-                "input_message": Msg("Fx 35 %", "E.g. 35 %")(lang),
+                "input_message": Msg("Fx 25 %", "E.g. 25 %")(lang),
                 "error_message": Msg("Skriv en procent mellem 1 % og 100 %.",
                                      "Write a percentage between 1 % and 100 %.")(lang)})
         elif key == "deadline":

@@ -213,7 +213,7 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     pts = Look(ws, halign="center")
     looks = [plain, plain, body, body, intl, num1, num1, intl, intl, num2, intl, pctf, plain]
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
-    put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang), note)
+    put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), note)
     put(ws, 3, 2, T["intro"](lang), note)
     put_row(ws, HEADER_ROW, header, head)
     fixed = len(COLS)
@@ -297,7 +297,7 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     ws.set_column(2, 4, 55)
     text(ws, 0, 0, T["title"](lang, unit=setup.unit), f_title)
     ws.merge_range(1, 0, 1, 4, "", f_note)
-    text(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang), f_note)
+    text(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f_note)
     ws.set_row(1, 32)
     r = 3
     cat = setup.catalogue
