@@ -28,6 +28,7 @@ tested with :class:`~xl_kik.excel.masterfile.OpenpyxlSheetWriter` on a real mast
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from xl_kik.core.i18n import Msg
+from xl_kik.excel import atomic
 from xl_kik.excel.masterfile import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
 from xl_kik.core.errors import KikError
 from xl_kik.excel.master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
@@ -237,17 +239,19 @@ def run_button(action: str, body: Callable[[ButtonContext], str], book: Any = No
         ctx = ButtonContext(root=root, writer=writer, lang=lang, sheet_names=names)
         log.info("button %s started for %s", action, fullname)
         transaction = getattr(writer, "transaction", None)
-        if transaction is not None:
-            with transaction():
+        # a button that changes the master holds the round lock, like every CLI writer
+        with (atomic.round_lock(root, lang) if save else contextlib.nullcontext()):
+            if transaction is not None:
+                with transaction():
+                    summary = body(ctx)
+                    if save:
+                        _last_run(writer, action, summary)
+            else:
                 summary = body(ctx)
                 if save:
                     _last_run(writer, action, summary)
-        else:
-            summary = body(ctx)
             if save:
-                _last_run(writer, action, summary)
-        if save:
-            book.save()
+                book.save()
         log.info("button %s done: %s", action, summary)
         _alert(book, summary, lang, error=False)
         return summary

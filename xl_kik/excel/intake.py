@@ -32,10 +32,18 @@ from xl_kik.core.problems import ERROR, WARNING, Problem, define
 
 # ---------------------------------------------------------------- limits
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a scoring workbook is ~15 KB
-MAX_TOTAL_UNCOMPRESSED = 50 * 1024 * 1024  # sum of all members, declared and actual
+MAX_TOTAL_UNCOMPRESSED = 32 * 1024 * 1024  # sum of all members, declared and actual (real: ~55 KB)
 MAX_RATIO = 100                            # per member, for members above RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 1024 * 1024              # small members cannot be a bomb
 MAX_MEMBERS = 1000
+# The grid, checked in the XML before calamine sees a sheet (it allocates rows x columns of the
+# used range, and one cell at XFD1048576 aborts the process). A real scoring workbook uses
+# A1:H52 with ~230 cells per sheet and a largest part of ~18 KB (docs/DESIGN.md, "Limits").
+MAX_ROW = 10_000                           # last row of any cell or row element
+MAX_COL = 128                              # last column (DX)
+MAX_CELLS = 100_000                        # cell elements per sheet
+MAX_PART_BYTES = 8 * 1024 * 1024           # one part, inflated
+MAX_SHARED_STRINGS = 200_000               # declared (uniqueCount) and actual <si> entries
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
 
 # ---------------------------------------------------------------- problem types
@@ -163,6 +171,33 @@ F_XLSB = define(
      "'Excel-projektmappe (*.xlsx)' og sende den igen.",
      "The file {file} is saved as 'Excel Binary Workbook' (.xlsb). Ask the participant to save it as "
      "'Excel Workbook (*.xlsx)' and send it again."))
+F_GRID = define(
+    "F022", ERROR, ("Celle langt uden for skemaet", "Cell far outside the form"),
+    ("Arket {sheet} i filen {file} bruger {cell}, langt uden for en besvarelses område (grænse: "
+     "række {max_row}, kolonne {max_col_letter}). Sådan en fil kan ikke læses sikkert; den er ikke læst. Bed "
+     "deltageren slette indholdet uden for skemaet (eller sende den udsendte fil med svarene) og sende den igen.",
+     "The sheet {sheet} in the file {file} uses {cell}, far outside a response's area (limit: row "
+     "{max_row}, column {max_col_letter}). Such a file cannot be read safely; it was not read. Ask the "
+     "participant to delete the content outside the form (or send the file that was sent out with the answers) "
+     "and send it again."))
+F_TOO_MANY_CELLS = define(
+    "F023", ERROR, ("For mange celler i et ark", "Too many cells in a sheet"),
+    ("Arket {sheet} i filen {file} har mere end {limit} celler; en besvarelse har nogle hundrede. Den er "
+     "ikke læst. Bed deltageren sende den udsendte fil med svarene.",
+     "The sheet {sheet} in the file {file} has more than {limit} cells; a response has a few hundred. It "
+     "was not read. Ask the participant to send the file that was sent out with the answers."))
+F_PART_TOO_LARGE = define(
+    "F024", ERROR, ("En del af filen er for stor", "A part of the file is too large"),
+    ("Delen {member} (ark {sheet}) i filen {file} fylder {size_mb} MB udpakket (grænse {limit_mb} MB); i en "
+     "besvarelse fylder den nogle KB. Filen er ikke læst.",
+     "The part {member} (sheet {sheet}) of the file {file} is {size_mb} MB unpacked (limit {limit_mb} MB); "
+     "in a response it is a few KB. The file was not read."))
+F_TOO_MANY_STRINGS = define(
+    "F025", ERROR, ("For mange tekster i filen", "Too many texts in the file"),
+    ("Filen {file} erklærer {count} forskellige tekster (xl/sharedStrings.xml, grænse {limit}); en "
+     "besvarelse har nogle hundrede. Den er ikke læst.",
+     "The file {file} declares {count} distinct texts (xl/sharedStrings.xml, limit {limit}); a response "
+     "has a few hundred. It was not read."))
 F_UNEXPECTED = define(
     "F099", ERROR, ("Filen kunne ikke læses", "The file could not be read"),
     ("Filen {file} kunne ikke læses ({error}). Bed deltageren gemme den igen som .xlsx i Excel og "
@@ -403,26 +438,7 @@ class RawWorkbook:
 
     def _map_sheet_parts(self) -> dict[str, str]:
         if self._sheet_parts is None:
-            mapping: dict[str, str] = {}
-            try:
-                from defusedxml.ElementTree import fromstring
-
-                wb = fromstring(self._parts.get("xl/workbook.xml", b"<x/>"))
-                rels = fromstring(self._parts.get("xl/_rels/workbook.xml.rels", b"<x/>"))
-                targets = {}
-                for rel in rels.iter():
-                    if rel.tag.endswith("Relationship"):
-                        target = rel.get("Target", "")
-                        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                        targets[rel.get("Id")] = _normpath(target)
-                for el in wb.iter():
-                    if el.tag.endswith("}sheet") or el.tag == "sheet":
-                        rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-                        if rid in targets:
-                            mapping[el.get("name", "")] = targets[rid]
-            except Exception:  # noqa: BLE001 - a missing map only loses error-cell detail
-                pass
-            self._sheet_parts = mapping
+            self._sheet_parts = sheet_parts(self._parts)
         return self._sheet_parts
 
     def error_cells(self, name: str) -> dict[str, str]:
@@ -450,6 +466,151 @@ class RawWorkbook:
                 self._book.close()
             except Exception:  # noqa: BLE001
                 pass
+
+
+def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
+    """``{sheet name: zip member}`` from ``xl/workbook.xml`` and its relationships (DTD-free parts)."""
+    mapping: dict[str, str] = {}
+    try:
+        from defusedxml.ElementTree import fromstring  # small parts, parsed rarely
+
+        wb = fromstring(parts.get("xl/workbook.xml", b"<x/>"))
+        rels = fromstring(parts.get("xl/_rels/workbook.xml.rels", b"<x/>"))
+        targets = {}
+        for rel in rels.iter():
+            if rel.tag.endswith("Relationship"):
+                target = rel.get("Target", "")
+                target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                targets[rel.get("Id")] = _normpath(target)
+        for el in wb.iter():
+            if el.tag.endswith("}sheet") or el.tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+                if rid in targets:
+                    mapping[el.get("name", "")] = targets[rid]
+    except Exception:  # noqa: BLE001 - a missing map only loses detail in messages
+        pass
+    return mapping
+
+
+# ---------------------------------------------------------------- grid bounds
+# Start of a row/cell/dimension element (any namespace prefix), then the whole tag with quoted
+# attribute values (a '>' inside quotes is legal XML and must not end the tag).
+_GRID_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])")
+_GRID_TAG_FULL = re.compile(
+    rb"""<(?:[A-Za-z_][\w.\-]*:)?(?:c|row|dimension)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+_GRID_ATTR_R = re.compile(rb"""\s(r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b[^>]*>")
+_SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
+_SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
+
+
+def column_letter(n: int) -> str:
+    """1 -> A, 128 -> DX."""
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _ref_pos(raw: bytes) -> tuple[int, int] | None:
+    """``b"XFD1048576"`` -> (row, column), 1-based; None if it is not a plain cell reference."""
+    m = _REF.match(raw)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ch - 64
+    return int(m.group(2)), col
+
+
+def grid_problem(file: str, sheet: str, data: bytes) -> Problem | None:
+    """The first reason why the cell grid of one worksheet part is not safe to parse, or None.
+
+    Follows the positions a parser assigns: a ``<row>`` without ``r`` is the next row, a
+    ``<c>`` without ``r`` the next column. Every reference must be a plain ``A1`` reference
+    within MAX_ROW x MAX_COL; at most MAX_CELLS cells; a tag that cannot be read here is refused.
+    """
+    limits = {"max_row": MAX_ROW, "max_col_letter": column_letter(MAX_COL)}
+    row = col = cells = 0
+    for m in _GRID_TAG.finditer(data):
+        kind = m.group(1)
+        full = _GRID_TAG_FULL.match(data, m.start())
+        if full is None:
+            return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
+        attr = _GRID_ATTR_R.search(full.group(1))
+        value = None
+        if attr is not None and attr.group(1) == (b"ref" if kind == b"dimension" else b"r"):
+            value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+        if kind == b"c":
+            cells += 1
+            if cells > MAX_CELLS:
+                return F_TOO_MANY_CELLS(file=file, sheet=sheet, limit=MAX_CELLS)
+            if value is None:
+                col += 1
+                r, c = max(row, 1), col
+            else:
+                pos = _ref_pos(value.strip())
+                if pos is None:
+                    return F_GRID(file=file, sheet=sheet, cell=_shown(value), **limits)
+                r, c = pos
+                col = c
+            if r > MAX_ROW or c > MAX_COL or r < 1 or c < 1:
+                return F_GRID(file=file, sheet=sheet, cell=f"{column_letter(c)}{r}", **limits)
+        elif kind == b"row":
+            col = 0
+            if value is None:
+                row += 1
+            else:
+                text = value.strip()
+                if not text.isdigit() or len(text) > 9:
+                    return F_GRID(file=file, sheet=sheet, cell=_shown(value) + ":" + _shown(value), **limits)
+                row = int(text)
+            if not 1 <= row <= MAX_ROW:
+                return F_GRID(file=file, sheet=sheet, cell=f"{row}:{row}", **limits)
+        else:  # the declared dimension "A1:H34"
+            for ref in (value or b"").split(b":"):
+                pos = _ref_pos(ref.strip())
+                if pos is None or not (1 <= pos[0] <= MAX_ROW and 1 <= pos[1] <= MAX_COL):
+                    return F_GRID(file=file, sheet=sheet, cell=_shown(value or b"?"), **limits)
+    return None
+
+
+def _shown(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")[:24]
+
+
+def strings_problem(file: str, data: bytes) -> Problem | None:
+    """Too many shared strings, declared or actual (calamine reserves memory for the declared count)."""
+    head = _SST_TAG.search(data, 0, 4096)
+    if head is not None:
+        m = _SST_UNIQUE.search(head.group(0))
+        if m and (len(m.group(1)) > 9 or int(m.group(1)) > MAX_SHARED_STRINGS):
+            return F_TOO_MANY_STRINGS(file=file, count=m.group(1).decode()[:20], limit=MAX_SHARED_STRINGS)
+    count = 0
+    for _ in _SI_TAG.finditer(data):
+        count += 1
+        if count > MAX_SHARED_STRINGS:
+            return F_TOO_MANY_STRINGS(file=file, count=f"> {MAX_SHARED_STRINGS}", limit=MAX_SHARED_STRINGS)
+    return None
+
+
+def bounds_problem(file: str, parts: dict[str, bytes]) -> Problem | None:
+    """Check every sheet's grid and the shared strings before any parser sees them."""
+    names: dict[str, str] | None = None
+    for member, blob in parts.items():
+        if b"sheetData" in blob:
+            if names is None:
+                names = {part: sheet for sheet, part in sheet_parts(parts).items()}
+            problem = grid_problem(file, names.get(member, member), blob)
+            if problem is not None:
+                return problem
+        elif member.lower().endswith("sharedstrings.xml"):
+            problem = strings_problem(file, blob)
+            if problem is not None:
+                return problem
+    return None
 
 
 def _normpath(path: str) -> str:
@@ -584,6 +745,10 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
         if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
             return [F_BOMB_RATIO(file=name, member=info.filename, ratio=ratio, limit=MAX_RATIO)]
+    for info in infos:
+        if info.file_size > MAX_PART_BYTES:
+            return [F_PART_TOO_LARGE(file=name, member=info.filename, sheet=_part_sheet(data, infos, info.filename),
+                                     size_mb=_mb(info.file_size), limit_mb=_mb(MAX_PART_BYTES))]
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
         return [F_CORRUPT(file=name, reason="dobbelte dele / duplicate parts")]
@@ -635,7 +800,11 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_DTD(file=name, member=info.filename)]
         parts[info.filename] = blob
         crcs[info.filename] = info.CRC  # verified by _inflate
-    # 4. open with calamine (the parts are now known to be small, intact and DTD-free)
+    # 4. the grid of every sheet and the shared strings, before any parser sees them
+    bounds = bounds_problem(name, parts)
+    if bounds is not None:
+        return [bounds]
+    # 5. open with calamine (the parts are now known to be small, intact, DTD-free and bounded)
     try:
         # calamine reads a stored (uncompressed) copy built from the verified parts: it
         # parses exactly the bytes checked above and does not inflate them a second time.
@@ -660,6 +829,17 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     if suffix not in WORKBOOK_EXTENSIONS:
         raw.problems.append(F_EXTENSION(file=name, suffix=path.suffix or "(ingen)"))
     return raw
+
+
+def _part_sheet(data: bytes, infos: list[zipfile.ZipInfo], member: str) -> str:
+    """The sheet name of a zip member, for a message ("-" when it is not a sheet or unknown)."""
+    small = {}
+    for info in infos:
+        if info.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") and info.file_size <= MAX_PART_BYTES:
+            blob = _inflate(data, info)
+            if isinstance(blob, bytes) and not _has_dtd(blob):
+                small[info.filename] = blob
+    return next((sheet for sheet, part in sheet_parts(small).items() if part == member), "-")
 
 
 def _reason(exc: BaseException) -> str:
@@ -717,6 +897,7 @@ def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
 
 __all__ = [
     "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "is_excel_error",
-    "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS",
+    "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS", "MAX_ROW", "MAX_COL", "MAX_CELLS",
+    "MAX_PART_BYTES", "MAX_SHARED_STRINGS", "bounds_problem", "grid_problem", "sheet_parts", "column_letter",
     "VISIBLE", "HIDDEN", "VERY_HIDDEN",
 ]

@@ -223,17 +223,18 @@ class MasterFile:
         if not path.exists():
             raise RoundNotFoundError(ROUND_MISSING(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
         check_not_open(path, lang)
-        source: Any = path
-        if skip_cells_of:
-            source = io.BytesIO(_without_cells(path.read_bytes(), skip_cells_of))
-        wb = load_workbook(source, keep_vba=True, keep_links=True)
-        restored = restore_codenames(wb)
-        if restored:
-            log.info("restored the codeNames of %s (lost when the master was saved by another "
-                     "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
-        yield wb
-        check_not_open(path, lang)
-        atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
+        with atomic.round_lock(paths.root, lang):  # load-edit-save by one writer at a time
+            source: Any = path
+            if skip_cells_of:
+                source = io.BytesIO(_without_cells(path.read_bytes(), skip_cells_of))
+            wb = load_workbook(source, keep_vba=True, keep_links=True)
+            restored = restore_codenames(wb)
+            if restored:
+                log.info("restored the codeNames of %s (lost when the master was saved by another "
+                         "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
+            yield wb
+            check_not_open(path, lang)
+            atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:
