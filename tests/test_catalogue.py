@@ -120,3 +120,75 @@ def test_control_characters_are_removed():
     data = cat.builtin("kik").content()
     data["questions"][0]["text"]["da"] = "Hvad\x07 nu?\x00"
     assert cat.from_data(data).questions[0].text["da"] == "Hvad nu?"
+
+
+def _edited_kik(tmp_path, edit):
+    """Export the shipped KIK catalogue, let ``edit`` change its rows as a coordinator would,
+    write it back with the same 'Om' sheet."""
+    import openpyxl
+
+    path = catalogue_io.export_xlsx(cat.builtin("kik"), tmp_path / "kik_rettet.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Spørgsmål"]
+    edit(ws)
+    wb.save(path)
+    return path
+
+
+def _problems(path, lang="da"):
+    with pytest.raises(CatalogueError) as err:
+        catalogue_io.from_xlsx(path, lang=lang)
+    return {(p.code, p.cell) for p in err.value.problems}, err.value.problems
+
+
+def test_edited_export_reports_every_problem_in_one_run(tmp_path):
+    # Columns of the export: A Id, B Tema, C Temanavn, D Side, E Spørgsmål, F Eksempler, G-I English.
+    def edit(ws):
+        ws["B2"] = "9"          # 1.1 moved to a theme KIK does not have
+        ws["A2"] = "9.1"
+        ws["B3"] = "tre"        # a theme written as a word
+        ws["A5"] = "1.2b"       # rows 2-4 are 1.1-1.3; row 5 is 2.1 (theme 2)
+        ws["E6"] = None         # the Danish text of 2.2 deleted (the English one is still there)
+        ws["C7"] = "Ressourcer og økonomi"  # 2.3 renames theme 2 on one row only
+
+    found, problems = _problems(_edited_kik(tmp_path, edit))
+    assert ("C016", "B2") in found  # theme 9 is not in KIK
+    assert ("C014", "B3") in found  # "tre" is not a theme number
+    assert ("C015", "A5") in found  # 1.2b under theme 2
+    assert ("C018", "E6") in found  # no Danish text in a Danish round
+    assert ("C017", "C7") in found  # the theme name differs from theme 2's
+    assert all(p.sheet == "Spørgsmål" and p.file == "kik_rettet.xlsx" for p in problems)
+    by_code = {p.code: p for p in problems}
+    assert "Om" in by_code["C016"].message("da") and "1, 2, 3, 4, 5, 6, 7, 8" in by_code["C016"].message("da")
+    assert "2.1" in by_code["C015"].message("da")  # the suggested id uses the row's theme
+    assert "dansk" in by_code["C018"].message("da")
+
+
+def test_english_round_needs_the_english_text(tmp_path):
+    def edit(ws):
+        ws["H3"] = None  # "Spørgsmål (en)" of question 1.2
+
+    path = _edited_kik(tmp_path, edit)
+    assert catalogue_io.from_xlsx(path, lang="da").question_ids == cat.builtin("kik").question_ids
+    found, _ = _problems(path, lang="en")
+    assert found == {("C018", "H3")}
+
+
+def test_unedited_export_of_every_shipped_catalogue_passes_in_both_languages(tmp_path):
+    for cid in cat.BUILTIN_CATALOGUES:
+        original = cat.builtin(cid)
+        path = catalogue_io.export_xlsx(original, tmp_path / f"{cid}.xlsx")
+        for lang in ("da", "en"):
+            assert catalogue_io.from_xlsx(path, lang=lang).fingerprint == original.fingerprint
+
+
+def test_own_catalogue_may_add_themes_but_with_numbers(tmp_path):
+    rows = [["Id", "Tema", "Temanavn", "Side", "Spørgsmål"],
+            ["1.1", "1", "Ledelse", "indsats", "Første?"],
+            ["10.1", "10", "Vores eget tema", "resultat", "Andet?"],
+            ["10.2", "10", "", "resultat", "Tredje?"]]
+    own = catalogue_io.from_xlsx(_write_rows(tmp_path, rows, "eget.xlsx"), lang="da")
+    assert [t.id for t in own.themes] == ["1", "10"] and own.themes[1].name["da"] == "Vores eget tema"
+    rows[3][0] = "1.2"  # a theme-1 id under theme 10
+    found, _ = _problems(_write_rows(tmp_path, rows, "eget2.xlsx"))
+    assert found == {("C015", "A4")}

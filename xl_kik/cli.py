@@ -80,7 +80,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
     from xl_kik.excel.participants_io import read_participants
     from xl_kik.steps.init import init_round
 
-    catalogue = resolve(args.catalogue)
+    catalogue = resolve(args.catalogue, lang=args.lang or "da")
     themes = [t for t in (args.themes or "").replace(";", ",").split(",") if t.strip()] or None
     if args.themes in ("indsats", "resultat"):
         themes = [t.id for t in catalogue.themes if t.side == args.themes]

@@ -83,6 +83,31 @@ C_UNKNOWN_THEME_SELECTED = define(
     "C012", ERROR, ("Ukendt tema valgt", "Unknown theme selected"),
     ("Temaet {theme} findes ikke i kataloget {catalogue}. Mulige temaer: {known}.",
      "Theme {theme} is not in catalogue {catalogue}. Known themes: {known}."))
+C_BAD_THEME_ID = define(
+    "C014", ERROR, ("Ugyldigt tema", "Invalid theme"),
+    ("Temaet {theme!r} kan ikke bruges: et tema er et tal fra 1 til 99 (fx 3).",
+     "The theme {theme!r} cannot be used: a theme is a number from 1 to 99 (e.g. 3)."))
+C_BAD_QUESTION_ID = define(
+    "C015", ERROR, ("Ugyldigt spørgsmåls-id", "Invalid question id"),
+    ("Spørgsmåls-id'et {qid!r} skal have formen tema.nummer med temaets nummer først, fx {example}.",
+     "The question id {qid!r} must have the form theme.number with the theme's number first, e.g. {example}."))
+C_NOT_IN_BASE = define(
+    "C016", ERROR, ("Temaet findes ikke i kataloget", "Theme not in the catalogue"),
+    ("Tema {theme} findes ikke i {base} (temaer: {known}). Et nyt tema kræver et eget katalog: skriv et "
+     "andet katalognavn på arket 'Om'.",
+     "Theme {theme} is not in {base} (themes: {known}). A new theme needs a catalogue of your own: write "
+     "another catalogue name on the 'Om' sheet."))
+C_THEME_NAME_DIFFERS = define(
+    "C017", ERROR, ("Temanavnet passer ikke", "Theme name does not match"),
+    ("Tema {theme} hedder {name!r} her, men {expected!r} {where}. Skriv det samme navn, eller lad cellen stå tom.",
+     "Theme {theme} is called {name!r} here but {expected!r} {where}. Write the same name, or leave the cell empty."))
+C_MISSING_LANG_TEXT = define(
+    "C018", ERROR, ("Spørgsmålstekst mangler på rundens sprog", "Question text missing in the round's language"),
+    ("Spørgsmål {qid} har ingen tekst på {language} (kolonnen {column!r}), og runden er på {language}.",
+     "Question {qid} has no text in {language} (the column {column!r}), and the round is in {language}."))
+THEME_ID_RE = re.compile(r"^[1-9][0-9]?$")
+QUESTION_ID_RE = re.compile(r"^([1-9][0-9]?)\.([1-9][0-9]?)$")
+LANGUAGE_NAMES = {"da": Msg("dansk", "Danish"), "en": Msg("engelsk", "English")}
 C_CONTROL_CHARS = define(
     "C013", WARNING, ("Usynlige tegn fjernet", "Invisible characters removed"),
     ("Usynlige kontroltegn er fjernet fra teksten i spørgsmål {qid}.",
@@ -264,9 +289,10 @@ def _texts(value: Any) -> dict[str, str]:
     return {"da": text} if text else {}
 
 
-def from_data(data: dict[str, Any], source: str = "", sheet: str = "") -> Catalogue:
-    """Build and validate a catalogue from its JSON form. Raises CatalogueError."""
-    report = Report(source or str(data.get("id", "")))
+def from_data(data: dict[str, Any], source: str = "", sheet: str = "", report: Report | None = None) -> Catalogue:
+    """Build and validate a catalogue from its JSON form. Raises CatalogueError with every
+    problem found (``report``: problems already found by the caller, raised together)."""
+    report = report if report is not None else Report(source or str(data.get("id", "")))
     themes: list[Theme] = []
     seen_themes: set[str] = set()
     for t in data.get("themes", []):
@@ -421,8 +447,16 @@ def _col_letter(idx: int) -> str:
     return out
 
 
-def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta: dict[str, str] | None = None) -> Catalogue:
-    """Parse tabular catalogue rows (first row = headers)."""
+def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta: dict[str, str] | None = None,
+              base: "Catalogue | None" = None, lang: str | None = None, strict: bool = False) -> Catalogue:
+    """Parse tabular catalogue rows (first row = headers); every problem is reported in one run.
+
+    The importer's rules (``strict``: a coordinator's file; the master's own Spørgsmål sheet is
+    read without them), each naming sheet and cell: a theme is a number 1-99; a question id is
+    ``theme.number`` with its own theme first (``1.2b`` and ``3.1`` under theme 2 are refused); all
+    rows of a theme give it the same name; with ``base`` (the shipped catalogue an exported file
+    came from, named on its 'Om' sheet) every theme must exist there under the same name; with
+    ``lang`` every question needs a text in that language (no English text in a Danish round)."""
     report = Report(source)
     if not rows:
         report.add(C_NO_QUESTIONS(file=source, sheet=sheet))
@@ -443,6 +477,10 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
         i = cols.get(key)
         return row[i] if i is not None and i < len(row) else None
 
+    def cell(key: str, r: int) -> str:
+        return f"{_col_letter(cols[key])}{r}" if key in cols else str(r)
+
+    base_themes = {t.id: t for t in base.themes} if base is not None else None
     themes: dict[str, dict[str, Any]] = {}
     questions = []
     for r, row in enumerate(rows[1:], start=2):
@@ -450,27 +488,67 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
             continue
         tid = clean_text(get(row, "theme"))
         side = clean_text(get(row, "side")).lower()
-        name = {"da": clean_text(get(row, "theme_name")) or tid}
+        qid = clean_text(get(row, "id"))
+        good_theme = bool(THEME_ID_RE.match(tid)) or not strict
+        if not good_theme:
+            report.add(C_BAD_THEME_ID(file=source, sheet=sheet, cell=cell("theme", r), theme=tid))
+        elif base_themes is not None and tid not in base_themes:
+            report.add(C_NOT_IN_BASE(file=source, sheet=sheet, cell=cell("theme", r), theme=tid,
+                                     base=pick(base.name), known=", ".join(base_themes)))
+        if strict and ID_RE.match(qid) and good_theme:
+            m = QUESTION_ID_RE.match(qid)
+            if not m or m.group(1) != tid:
+                report.add(C_BAD_QUESTION_ID(file=source, sheet=sheet, cell=cell("id", r), qid=qid,
+                                             example=f"{tid}.{m.group(2) if m else 1}"))
+        name = {"da": clean_text(get(row, "theme_name"))}
         if clean_text(get(row, "theme_name_en")):
             name["en"] = clean_text(get(row, "theme_name_en"))
-        theme = themes.setdefault(tid, {"id": tid, "side": side, "name": name, "_row": r})
-        if theme["side"] != side:
-            cell = f"{_col_letter(cols['side'])}{r}"
-            report.add(C_BAD_SIDE(file=source, sheet=sheet, cell=cell, theme=tid, side=side))
+        for lg, key in (("da", "theme_name"), ("en", "theme_name_en")):
+            given = name.get(lg, "")
+            if not given:
+                continue
+            if tid in themes and themes[tid]["name"].get(lg) and themes[tid]["name"][lg] != given:
+                report.add(C_THEME_NAME_DIFFERS(file=source, sheet=sheet, cell=cell(key, r), theme=tid, name=given,
+                                                expected=themes[tid]["name"][lg],
+                                                where=_WHERE_ROW("da", row=themes[tid]["_row"])))
+            elif base_themes is not None and tid in base_themes and base_themes[tid].name.get(lg) \
+                    and base_themes[tid].name[lg] != given:
+                report.add(C_THEME_NAME_DIFFERS(file=source, sheet=sheet, cell=cell(key, r), theme=tid, name=given,
+                                                expected=base_themes[tid].name[lg],
+                                                where=_WHERE_BASE("da", base=pick(base.name))))
+        if tid not in themes:
+            themes[tid] = {"id": tid, "side": side, "name": {k: v for k, v in name.items() if v}, "_row": r}
+        else:
+            for lg, v in name.items():
+                if v:
+                    themes[tid]["name"].setdefault(lg, v)
+            if themes[tid]["side"] != side:
+                report.add(C_BAD_SIDE(file=source, sheet=sheet, cell=cell("side", r), theme=tid, side=side))
         text = {"da": clean_text(get(row, "text"))}
         if clean_text(get(row, "text_en")):
             text["en"] = clean_text(get(row, "text_en"))
+        if lang and not text.get(lang) and any(text.values()):
+            column = "text" if lang == "da" else "text_en"
+            report.add(C_MISSING_LANG_TEXT(file=source, sheet=sheet, cell=cell(column, r), qid=qid,
+                                           language=LANGUAGE_NAMES.get(lang, Msg(lang, lang))("da"),
+                                           column=XLSX_COLUMNS[column][0].capitalize()
+                                           if column == "text" else XLSX_COLUMNS[column][0]))
         examples = {"da": clean_text(get(row, "examples")).splitlines()}
         if clean_text(get(row, "examples_en")):
             examples["en"] = clean_text(get(row, "examples_en")).splitlines()
         questions.append({"id": get(row, "id"), "theme": tid, "text": text, "examples": examples,
-                          "_row": r, "_cell": f"{_col_letter(cols['id'])}{r}"})
-    _raise_if_errors(report, source)
+                          "_row": r, "_cell": cell("id", r)})
+    for t in themes.values():
+        t["name"] = t["name"] or {"da": t["id"]}
     meta = meta or {}
     stem = Path(source).stem
     data = {"id": meta.get("id") or stem, "version": meta.get("version") or "1",
             "name": {"da": meta.get("name") or stem}, "themes": list(themes.values()), "questions": questions}
-    return from_data(data, source=source, sheet=sheet)
+    return from_data(data, source=source, sheet=sheet, report=report)
+
+
+_WHERE_ROW = Msg("i række {row}", "in row {row}")
+_WHERE_BASE = Msg("i {base}", "in {base}")
 
 
 def to_rows(cat: Catalogue) -> list[list[str]]:

@@ -32,19 +32,23 @@ QUESTION_SHEETS = ("spørgsmål", "questions", "katalog")
 ABOUT_SHEETS = ("om", "about", "info")
 
 
-def resolve(spec: str | Path) -> Catalogue:
-    """``kik``, ``caf2020``, a ``.json`` or an ``.xlsx`` file."""
+def resolve(spec: str | Path, lang: str | None = None) -> Catalogue:
+    """``kik``, ``caf2020``, a ``.json`` or an ``.xlsx`` file (``lang``: the round's language,
+    whose question texts an ``.xlsx`` catalogue must have)."""
     text = str(spec)
     if text in BUILTIN_CATALOGUES:
         return builtin(text)
     path = Path(text)
     if path.suffix.lower() == ".json":
         return from_json(path)
-    return from_xlsx(path)
+    return from_xlsx(path, lang=lang)
 
 
-def from_xlsx(path: str | Path) -> Catalogue:
-    """Read a coordinator's catalogue workbook (first sheet, or a sheet named 'Spørgsmål')."""
+def from_xlsx(path: str | Path, lang: str | None = None) -> Catalogue:
+    """Read a coordinator's catalogue workbook (first sheet, or a sheet named 'Spørgsmål').
+
+    A workbook exported from a shipped catalogue names it on its 'Om' sheet; it is then checked
+    against that catalogue (its themes and their names)."""
     path = Path(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
@@ -62,7 +66,8 @@ def from_xlsx(path: str | Path) -> Catalogue:
     except Exception as exc:  # calamine raises various errors for non-workbooks
         raise CatalogueError(CATALOGUE_INVALID("da", source=path.name),
                              [C_BAD_FILE(file=path.name, reason=f"{type(exc).__name__}: {exc}")]) from exc
-    return from_rows(rows, source=path.name, sheet=sheet, meta=meta)
+    base = builtin(meta["id"]) if meta.get("id") in BUILTIN_CATALOGUES else None
+    return from_rows(rows, source=path.name, sheet=sheet, meta=meta, base=base, lang=lang, strict=True)
 
 
 def export_xlsx(cat: Catalogue, path: str | Path) -> Path:
