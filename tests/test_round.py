@@ -15,7 +15,7 @@ def test_participants_get_stable_ids_and_keep_given_ones():
             ["", "", "", ""], ["Åse Ørn", "", "medarbejder", ""]]
     ps = participants_from_rows(rows, "deltagere.xlsx")
     assert [(p.pid, p.name) for p in ps] == [("D02", "Ida"), ("D01", "Bo"), ("D03", "Åse Ørn")]
-    assert ps[0].role == "leder"
+    assert ps[0].role == "Leder"  # kept as typed (issue 13: Rolle keeps its capitalisation)
 
 
 def test_participant_problems_all_reported():

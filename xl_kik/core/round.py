@@ -253,7 +253,7 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
         if name.lower() in seen_name:
             report.add(P_DUPLICATE_NAME(file=source, sheet=sheet, row=r, name=name))
         seen_name.setdefault(name.lower(), r)
-        entries.append((pid, name, email, get(row, "role").lower(), get(row, "group")))
+        entries.append((pid, name, email, get(row, "role"), get(row, "group")))
     if not entries and not report.errors:
         report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
     if report.errors:
