@@ -54,7 +54,23 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.i18n import Msg
-from xl_kik.core.catalogue import Catalogue, clean_text
+from xl_kik.core.catalogue import Catalogue
+from xl_kik.core.values import (  # noqa: F401 (the value helpers are also importable from here)
+    DATE_FORMAT,
+    EFFECT_LEVELS,
+    FEASIBILITY_LEVELS,
+    clean_text,
+    decision_level,
+    effect_level,
+    feasibility_level,
+    fmt_date,
+    fold as _fold,
+    is_blank,
+    is_yes,
+    marked_quick_win as is_quick_win,
+    to_date,
+    YES_NO_TEXT,
+)
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
 from xl_kik.core.contract import KEY, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column  # noqa: F401 (re-exported)
 
@@ -152,7 +168,7 @@ PRIORITY_VALUES = {
     "da": ("1 - høj", "2 - middel", "3 - lav"),
     "en": ("1 - high", "2 - medium", "3 - low"),
 }
-YES = {"da": "Ja", "en": "Yes"}
+YES = {lang: yes for lang, (yes, _no) in YES_NO_TEXT.items()}
 
 SOURCE_ACTIVE = Msg("aktiv", "active")
 SOURCE_PENDING = Msg("afventer beslutning", "awaiting decision")
@@ -162,12 +178,7 @@ SOURCE_CARRIED = Msg("overført fra {round}", "carried over from {round}")
 _REMOVED_PREFIXES = ("kilde fjernet", "source removed")
 _CARRIED_PREFIXES = ("overført fra", "carried over from")
 _MANUAL_WORDS = ("manuel", "manual")
-DATE_FORMAT = "%d-%m-%Y"
 DUE_SOON_DAYS = 14
-
-
-def _fold(value: Any) -> str:
-    return re.sub(r"\s+", " ", clean_text(value).casefold())
 
 
 def status_key(value: Any) -> str | None:
@@ -186,63 +197,15 @@ def status_text(key: str, lang: str = "da") -> str:
     return STATUS_VALUES["en" if lang == "en" else "da"][STATUS_KEYS.index(key)]
 
 
-def is_yes(value: Any) -> bool:
-    if value is True:
-        return True
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value == 1
-    return _fold(value) in ("ja", "j", "yes", "y", "x", "true", "sand", "1")
-
-
-def _level(value: Any, table: Mapping[str, tuple[str, ...]]) -> str | None:
-    text = _fold(value)
-    for key, words in table.items():
-        if text in words:
-            return key
-    return None
-
-
-_EFFECT = {"high": ("høj", "hoej", "high", "h", "stor"), "medium": ("middel", "medium", "mellem", "m"),
-           "low": ("lav", "low", "l", "lille")}
-_FEASIBILITY = {"easy": ("let", "easy", "nem"), "medium": ("middel", "medium", "mellem", "m"),
-                "hard": ("svær", "svaer", "hard", "difficult", "vanskelig")}
-_DECISION = {"adopted": ("vedtaget", "godkendt", "ja", "adopted", "approved", "yes"),
-             "pending": ("afventer", "pending", "venter", "on hold"),
-             "rejected": ("afvist", "nej", "rejected", "no")}
-EFFECT_LEVELS = ("high", "medium", "low")
-FEASIBILITY_LEVELS = ("easy", "medium", "hard")
 LEVEL_TEXT = {
     "effect": {"da": ("Høj", "Middel", "Lav"), "en": ("High", "Medium", "Low")},
     "feasibility": {"da": ("Let", "Middel", "Svær"), "en": ("Easy", "Medium", "Hard")},
 }
 
 
-def effect_level(value: Any) -> str | None:
-    return _level(value, _EFFECT)
-
-
-def feasibility_level(value: Any) -> str | None:
-    return _level(value, _FEASIBILITY)
-
-
-def decision_level(value: Any) -> str | None:
-    return _level(value, _DECISION)
-
-
-def is_quick_win(inputs: Mapping[str, Any]) -> bool:
-    """High effect and easy, or marked as a quick win in the Konsensus sheet."""
-    if effect_level(inputs.get("effect")) == "high" and feasibility_level(inputs.get("feasibility")) == "easy":
-        return True
-    return is_yes(inputs.get("quick_win"))
-
-
 # ---------------------------------------------------------------- values
 class Formula(str):
     """A cell formula a person typed (``=...``): written back as a formula, never as text."""
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _canon(value: Any) -> str:
@@ -261,31 +224,6 @@ def _canon(value: Any) -> str:
 
 def value_hash(value: Any) -> str:
     return hashlib.sha1(_canon(value).encode("utf-8")).hexdigest()[:10]
-
-
-def to_date(value: Any) -> dt.date | None:
-    """A date from a cell value (date, datetime, Excel serial, or text like 01-03-2026)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, bool) or is_blank(value):
-        return None
-    if isinstance(value, (int, float)):
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value)) if 1 < value < 2958466 else None
-    text = clean_text(value)
-    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%y", "%d.%m.%y", "%d/%m/%y",
-                "%Y-%m-%d %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def fmt_date(value: Any) -> str:
-    d = to_date(value)
-    return d.strftime(DATE_FORMAT) if d else clean_text(value)
 
 
 # ---------------------------------------------------------------- ids

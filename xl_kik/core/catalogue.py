@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.values import clean_text  # noqa: F401 (also importable from here)
 from xl_kik.core.errors import CatalogueError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
 
@@ -112,18 +113,6 @@ C_CONTROL_CHARS = define(
     "C013", WARNING, ("Usynlige tegn fjernet", "Invisible characters removed"),
     ("Usynlige kontroltegn er fjernet fra teksten i spørgsmål {qid}.",
      "Invisible control characters were removed from the text of question {qid}."))
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: Any) -> str:
-    """Text as a str without control characters (tabs/newlines kept), stripped."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return _CONTROL_RE.sub("", str(value)).strip()
-
 
 # ---------------------------------------------------------------- model
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from xl_kik.core.i18n import Msg
-from xl_kik.core.catalogue import Catalogue, Scale, clean_text
+from xl_kik.core.catalogue import Catalogue, Scale
+from xl_kik.core.values import clean_text, is_blank, to_date
 from xl_kik.core.errors import ParticipantsError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Report, define
 
@@ -165,21 +166,17 @@ def new_secret() -> str:
 
 
 def parse_date(value: Any, report: Report | None = None, **where: str) -> dt.date | None:
-    """Parse ``YYYY-MM-DD``, ``DD-MM-YYYY``, ``DD.MM.YYYY``, Excel dates; None if blank."""
-    if value is None or value == "":
+    """A setting's date (:func:`xl_kik.core.values.to_date`); None if blank.
+
+    Not a date: the problem goes to ``report`` (and None is returned) or, without a report,
+    :class:`SetupError` is raised.
+    """
+    if is_blank(value):
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and 20000 < float(value) < 80000:  # Excel serial
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    found = to_date(value)
+    if found is not None:
+        return found
     text = clean_text(value)
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
     if report is not None:
         report.add(S_BAD_DATE(value=text, **where))
         return None

@@ -36,6 +36,7 @@ from xl_kik._version import __version__
 from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
 from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.values import YES_NO_TEXT, parse_yes_no
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     DEFAULT_PASSWORD_ENV, MASTER_CODE_NAMES, MASTER_FORMAT, MASTER_SHEET_KEYS, MASTER_SHEET_NAMES, NAME_LAST_RUN,
     NAME_SETUP, PARTICIPANT_HEADERS, PLAN_SHEET_KEYS, SETUP_FIRST_ROW, SETUP_KEYS, SMTP_KEYS, SMTP_TLS_VALUES,
@@ -65,9 +66,7 @@ SHEET_NAMES = MASTER_SHEET_NAMES
 CODE_NAMES = MASTER_CODE_NAMES
 #: Column widths of the Start sheet (the guide runs across B:D).
 START_WIDTHS = {"B": 32, "D": 80, "B:D": 32 + 2 + 80}
-YES_NO = {"da": ("Ja", "Nej"), "en": ("Yes", "No")}
-_TRUE = {"ja", "j", "yes", "y", "true", "sand", "1", "x"}
-_FALSE = {"nej", "n", "no", "false", "falsk", "0", ""}
+YES_NO = YES_NO_TEXT
 
 SETUP_LABELS: dict[str, Msg] = {
     "round_id": Msg("Runde-id (må ikke ændres)", "Round id (do not change)"),
@@ -848,15 +847,10 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
             report.add(S_BAD_THRESHOLD(**where("threshold"), value=clean_text(raw)))
     anonymise = True
     if "anonymise" in found:
-        raw_flag = val("anonymise")
-        text = clean_text(raw_flag).lower()
-        if isinstance(raw_flag, bool):
-            anonymise = raw_flag
-        elif text == "" or text in _TRUE:
-            anonymise = True  # blank = the safe default
-        elif text in _FALSE:
-            anonymise = False
-        else:
+        try:
+            flag = parse_yes_no(val("anonymise"))
+            anonymise = True if flag is None else flag  # blank = the safe default
+        except ValueError:
             report.add(S_BAD_YES_NO(**where("anonymise"), value=clean_text(val("anonymise"))))
 
     # catalogue: the Spørgsmål sheet (raises CatalogueError naming sheet and cell)

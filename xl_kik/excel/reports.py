@@ -121,7 +121,7 @@ def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
 def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> tuple[list[_Question], list[Any]]:
     """Questions with their merged statistics and agreed inputs, and the theme scores."""
     from xl_kik.steps.rollup import _consensus
-    from xl_kik.excel.sheets.konsensus import read_inputs
+    from xl_kik.core.konsensus import read_inputs
 
     cols: dict[str, int] = {}
     by_qid: dict[str, list[Any]] = {}

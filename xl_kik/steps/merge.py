@@ -141,7 +141,7 @@ def read_previous(previous: str | Path) -> Any:
 
     from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
     from xl_kik.excel.master import _master_path, parse_master, read_sheets
-    from xl_kik.excel.sheets.konsensus import read_inputs, read_theme_inputs
+    from xl_kik.core.konsensus import read_inputs, read_theme_inputs
 
     path = _master_path(previous)
     sheet_rows, names = read_sheets(path)

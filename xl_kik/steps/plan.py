@@ -46,14 +46,14 @@ from xl_kik.core.actionplan import (
     to_date,
     value_hash,
 )
-from xl_kik.core.catalogue import clean_text
+from xl_kik.core.values import clean_text
+from xl_kik.core import konsensus
 from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Report
 from xl_kik.core.round import RoundPaths
 from xl_kik.excel import master
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.excel.sheets import handleplan as sheets_plan
-from xl_kik.excel.sheets import konsensus as sheets_konsensus
 
 
 @dataclass
@@ -142,7 +142,7 @@ def render_plan(wb: Any, setup: Any, lang: str = "da", today: dt.date | None = N
     catalogue = getattr(setup, "catalogue", None)
     report = Report(file)
     ws_k = sheets_plan.consensus_sheet(wb)
-    inputs = sheets_konsensus.read_inputs(ws_k) if ws_k is not None else {}
+    inputs = konsensus.read_inputs(ws_k) if ws_k is not None else {}
     generated = generate_rows(inputs, catalogue, lang, report)
     if not generated:
         report.add(A_NOTHING_PLANNED(file=file, sheet=ws_k.title if ws_k is not None else ""))
@@ -297,8 +297,8 @@ def previous_scores(old_root: str | Path) -> PreviousScores:
     wb = openpyxl.load_workbook(paths.master, data_only=True, keep_vba=False)
     try:
         ws = sheets_plan.consensus_sheet(wb)
-        inputs = sheets_konsensus.read_inputs(ws) if ws is not None else {}
-        theme_inputs = sheets_konsensus.read_theme_inputs(ws) if ws is not None else {}
+        inputs = konsensus.read_inputs(ws) if ws is not None else {}
+        theme_inputs = konsensus.read_theme_inputs(ws) if ws is not None else {}
     finally:
         wb.close()
     points = {qid: p for qid, inp in inputs.items() if (p := points_value(inp.get("agreed_points"))) is not None}

@@ -250,7 +250,7 @@ def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def _consensus(rows: Sequence[Sequence[Any]], setup: Any) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
-    from xl_kik.excel.sheets.konsensus import read_inputs, read_theme_inputs
+    from xl_kik.core.konsensus import read_inputs, read_theme_inputs
 
     lang = setup.lang
     lo, hi = setup.scale.min, setup.scale.max

@@ -27,10 +27,9 @@ not rely on cached formula results (:func:`read_inputs` computes quick win itsel
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
@@ -47,7 +46,17 @@ from xl_kik.core.contract import (  # the file contract; names kept importable f
     KONSENSUS_INPUT_KEYS, KONSENSUS_KEY_ROW, KONSENSUS_KEYS, KONSENSUS_REMOVED_KEY, KONSENSUS_THEME_INPUT_KEYS,
     KONSENSUS_THEME_KEY,
 )
+from xl_kik.core.konsensus import (  # noqa: F401 (read_inputs, choice_id ... also importable from here)
+    choice_id,
+    clean_input,
+    column_map,
+    read_inputs,
+    read_theme_inputs,
+    row_key,
+    rows_of,
+)
 from xl_kik.core.stats import RoundStats, point_value, theme_stats
+from xl_kik.core.values import YES_NO_TEXT, is_blank, is_quick_win  # noqa: F401 (is_quick_win also importable from here)
 
 # ---------------------------------------------------------------- the contract
 KEYS = KONSENSUS_KEYS
@@ -70,7 +79,7 @@ TALL_ROWS = {"#help": 45, "#header": 45, "#themes-header": 45}  # row key -> lea
 HEADERS = KONSENSUS_HEADERS
 CHOICES = KONSENSUS_CHOICES
 CHOICE_IDS = KONSENSUS_CHOICE_IDS
-QUICK_WIN = {"da": "Ja", "en": "Yes"}
+QUICK_WIN = {lang: yes for lang, (yes, _no) in YES_NO_TEXT.items()}  # what the quick-win formula shows
 
 T = {
     "title": Msg("Konsensus – {unit}", "Consensus – {unit}"),
@@ -103,109 +112,7 @@ T = {
 }
 
 
-# ---------------------------------------------------------------- reading
-def _rows_of(ws_or_rows: Any) -> list[list[Any]]:
-    if hasattr(ws_or_rows, "iter_rows"):
-        return [list(r) for r in ws_or_rows.iter_rows(values_only=True)]
-    return [list(r) for r in ws_or_rows]
-
-
-def _key(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
-
-
-def _column_map(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int]]:
-    """(index of the key row, key -> 0-based column) — fixed order when the key row is missing."""
-    for i, row in enumerate(rows):
-        if row and _key(row[0]) == "qid":
-            cols = {}
-            for j, v in enumerate(row):
-                k = _key(v)
-                if k and k not in cols:
-                    cols[k] = j
-            return i, cols
-    return -1, {k: i for i, k in enumerate(KEYS)}
-
-
-def _clean_input(key: str, value: Any) -> Any:
-    if key == "agreed_points":
-        if isinstance(value, str):
-            text = value.strip()
-            if re.fullmatch(r"-?\d+", text):
-                return int(text)
-            return text or None
-        pv = point_value(value)
-        if pv is not None:
-            return pv
-        return value if value not in ("",) else None
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def choice_id(key: str, value: Any) -> str:
-    """Language-neutral id of a choice (``"Høj"``/``"High"`` -> ``"high"``); ``""`` if not a choice."""
-    text = _key(value).lower()
-    for lang_choices in CHOICES.get(key, {}).values():
-        for i, c in enumerate(lang_choices):
-            if text == c.lower():
-                return CHOICE_IDS[key][i]
-    return ""
-
-
-def is_quick_win(effect: Any, feasibility: Any) -> bool:
-    return choice_id("effect", effect) == "high" and choice_id("feasibility", feasibility) == "easy"
-
-
-def read_inputs(ws_or_rows: Any, include_removed: bool = False) -> dict[str, dict[str, Any]]:
-    """What people typed on the Konsensus sheet: ``{qid: {key: value}}`` in sheet order.
-
-    ``ws_or_rows``: an openpyxl worksheet, or rows of values (python-calamine
-    ``to_python()``, xlwings). Keys: :data:`INPUT_KEYS` plus ``quick_win`` (``True`` when
-    effect is high and feasibility easy, computed here — cached formula results are not
-    trusted). ``agreed_points`` is an ``int`` when it is a whole number, else what was
-    typed (a str) or ``None``; other values are stripped strings (``""`` when empty). Use
-    :func:`choice_id` for language-neutral choices. Rows of removed questions are only
-    included with ``include_removed`` (keyed by their question id, with ``removed=True``).
-    """
-    rows = _rows_of(ws_or_rows)
-    key_row, cols = _column_map(rows)
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows[key_row + 1:]:
-        if not row:
-            continue
-        key = _key(row[0])
-        removed = key.startswith(REMOVED_KEY)
-        qid = key[len(REMOVED_KEY):] if removed else key
-        if not qid or not ID_RE.match(qid) or qid == "qid" or (removed and not include_removed):
-            continue
-        values = {}
-        for k in INPUT_KEYS:
-            j = cols.get(k)
-            values[k] = _clean_input(k, row[j] if j is not None and j < len(row) else None)
-        values["quick_win"] = is_quick_win(values["effect"], values["feasibility"])
-        if include_removed:
-            values["removed"] = removed
-        if qid not in out or not removed:
-            out[qid] = values
-    return out
-
-
-def read_theme_inputs(ws_or_rows: Any) -> dict[str, Any]:
-    """Separately agreed theme scores: ``{theme id: int|str}`` (only filled ones)."""
-    rows = _rows_of(ws_or_rows)
-    key_row, cols = _column_map(rows)
-    j = cols.get("agreed_points", COL["agreed_points"] - 1)
-    out = {}
-    for row in rows[key_row + 1:]:
-        key = _key(row[0]) if row else ""
-        if key.startswith(THEME_KEY) and j < len(row):
-            v = _clean_input("agreed_points", row[j])
-            if v is not None:
-                out[key[len(THEME_KEY):]] = v
-    return out
+# ---------------------------------------------------------------- reading: xl_kik.core.konsensus
 
 
 # ---------------------------------------------------------------- capture before re-rendering
@@ -220,11 +127,7 @@ class Captured:
     previous: dict[str, Any] = field(default_factory=dict)  # qid -> previous round's points (sticky)
 
     def has_input(self, key: str) -> bool:
-        return any(not _empty(v) for v in self.inputs.get(key, {}).values())
-
-
-def _empty(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
+        return any(not is_blank(v) for v in self.inputs.get(key, {}).values())
 
 
 def _cell_value(cell: Any) -> Any:
@@ -240,23 +143,23 @@ def capture(ws: Any) -> Captured:
     rows: dict[int, dict[int, Any]] = {}
     for (r, c), cell in ws._cells.items():
         v = _cell_value(cell)
-        if not _empty(v):
+        if not is_blank(v):
             rows.setdefault(r, {})[c] = v
     if not rows:
         return cap
-    key_r = next((r for r in sorted(rows) if _key(rows[r].get(1)) == "qid"), None)
+    key_r = next((r for r in sorted(rows) if row_key(rows[r].get(1)) == "qid"), None)
     if key_r is None:  # not a sheet xl_kik rendered (e.g. the placeholder): keep any text as notes
         for r in sorted(rows):
             if not (r == 1 and len(rows[r]) == 1 and 1 in rows[r] and _is_placeholder(rows[r][1])):
                 cap.notes.append(rows[r])
         return cap
-    cols = {_key(v): c for c, v in rows[key_r].items() if _key(v)}
+    cols = {row_key(v): c for c, v in rows[key_r].items() if row_key(v)}
     last = max(cols.values())
     for r in sorted(rows):
         if r <= key_r:
             continue
         cells = rows[r]
-        key = _key(cells.get(1))
+        key = row_key(cells.get(1))
         if not key:
             cap.notes.append(cells)
             continue
@@ -268,13 +171,13 @@ def capture(ws: Any) -> Captured:
             if extras:
                 cap.extras[key] = extras
             continue
-        if "previous" in cols and ID_RE.match(key) and not _empty(cells.get(cols["previous"])):
+        if "previous" in cols and ID_RE.match(key) and not is_blank(cells.get(cols["previous"])):
             cap.previous[key] = cells.get(cols["previous"])
         col_inputs = INPUT_KEYS if not key.startswith(THEME_KEY) else ()
         inputs = {k: cells.get(cols[k]) for k in col_inputs if k in cols}
         if key.startswith(THEME_KEY) and "agreed_points" in cols:
             inputs = {"theme_agreed": cells.get(cols["agreed_points"])}
-        if any(not _empty(v) for v in inputs.values()):
+        if any(not is_blank(v) for v in inputs.values()):
             target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
             if target not in cap.inputs or not cap.has_input(target):
                 cap.inputs[target] = inputs
@@ -401,7 +304,7 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     last_question_row = r
 
     # -- theme scores
-    agreed_now = {qid: _clean_input("agreed_points", v.get("agreed_points")) for qid, v in cap.inputs.items()}
+    agreed_now = {qid: clean_input("agreed_points", v.get("agreed_points")) for qid, v in cap.inputs.items()}
     computed = theme_stats(cat, stats.questions, agreed_now, lang)
     by_median = theme_stats(cat, stats.questions, None, lang)
     r += 2
@@ -552,8 +455,8 @@ def fit_konsensus_rows(ws: Any) -> None:
         return
     fit_rows(ws, 1, last)
     for r in range(1, last + 1):
-        if _key(ws.cell(r, 1).value) in TALL_ROWS:
-            fit_rows(ws, r, r, minimum=TALL_ROWS[_key(ws.cell(r, 1).value)])
+        if row_key(ws.cell(r, 1).value) in TALL_ROWS:
+            fit_rows(ws, r, r, minimum=TALL_ROWS[row_key(ws.cell(r, 1).value)])
 
 
 # ---------------------------------------------------------------- helpers for the demo and the seminar
@@ -570,7 +473,7 @@ def fill_suggested(root: str | Path, lang: str | None = None) -> int:
         for qid, (r, cols) in _question_rows(ws).items():
             agreed = ws.cell(r, cols["agreed_points"])
             suggested = ws.cell(r, cols["suggested"]).value
-            if _empty(agreed.value) and isinstance(suggested, (int, float)):
+            if is_blank(agreed.value) and isinstance(suggested, (int, float)):
                 agreed.value = int(suggested)
                 filled += 1
         wb.calculation.fullCalcOnLoad = True
@@ -578,12 +481,12 @@ def fill_suggested(root: str | Path, lang: str | None = None) -> int:
 
 
 def _question_rows(ws: Any) -> dict[str, tuple[int, dict[str, int]]]:
-    rows = _rows_of(ws)
-    key_row, cols0 = _column_map(rows)
+    rows = rows_of(ws)
+    key_row, cols0 = column_map(rows)
     cols = {k: j + 1 for k, j in cols0.items()}
     out = {}
     for i, row in enumerate(rows[key_row + 1:], start=key_row + 2):
-        key = _key(row[0]) if row else ""
+        key = row_key(row[0]) if row else ""
         if key and ID_RE.match(key) and key != "qid":
             out[key] = (i, cols)
     return out
@@ -623,13 +526,13 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
         for qid, (r, cols) in _question_rows(ws).items():
             def fill(key: str, value: Any) -> None:
                 cell = ws.cell(r, cols[key])
-                if _empty(cell.value):
+                if is_blank(cell.value):
                     put(ws, r, cols[key], value)
 
             suggested = ws.cell(r, cols["suggested"]).value
             if isinstance(suggested, (int, float)):
                 fill("agreed_points", int(suggested))
-            if not _empty(ws.cell(r, cols["agreed_points"]).value):
+            if not is_blank(ws.cell(r, cols["agreed_points"]).value):
                 agreed += 1
             if rng.random() < share:
                 fill("agreed_strengths", rng.choice(_DEMO_STRENGTHS[lang]))
