@@ -1,15 +1,57 @@
 """Problem codes are stable and unique; messages never crash."""
 
 import re
+from pathlib import Path
 
+import pytest
+
+import xl_kik
 from xl_kik.core import problems
+
+PACKAGE = Path(xl_kik.__file__).parent
+DEFINE_RE = re.compile(r"""\bdefine\(\s*["']([A-Z]\d{3})["']""")
+
+
+def _defined_in_sources() -> dict[str, str]:
+    """Every ``define("X000", ...)`` in the package's sources, read as text: code -> module."""
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        for code in DEFINE_RE.findall(path.read_text("utf-8")):
+            assert code not in found, f"{code} defined in {found[code]} and {module}"
+            found[code] = module
+    return found
+
+
+def test_the_source_scan_finds_codes():
+    """The independent scan works (so the comparison below cannot pass on two empty sets)."""
+    found = _defined_in_sources()
+    for code, module in {"C001": "xl_kik.core.catalogue", "P001": "xl_kik.core.round",
+                         "A001": "xl_kik.core.actionplan", "M001": "xl_kik.steps.invite"}.items():
+        assert found.get(code) == module, code
+
+
+def test_all_types_has_every_code_defined_in_the_sources():
+    found = _defined_in_sources()
+    assert sorted(problems.all_types()) == sorted(found)
+
+
+def test_defining_modules_are_exactly_the_modules_that_define():
+    found = _defined_in_sources()
+    assert sorted(problems.DEFINING_MODULES) == sorted(set(found.values()))
+
+
+def test_all_types_fails_on_a_missing_module(monkeypatch):
+    monkeypatch.setattr(problems, "DEFINING_MODULES", problems.DEFINING_MODULES + ("xl_kik.no_such_module",))
+    with pytest.raises(ModuleNotFoundError):
+        problems.all_types()
 
 
 def test_codes_unique_well_formed_and_bilingual():
     types = problems.all_types()
-    assert len(types) >= 20
     for code, t in types.items():
         assert re.fullmatch(r"[CPSFRAM]\d{3}", code), code
+        assert t.code == code
         assert t.title("da") and t.title("en") and t.template("da") and t.template("en")
         assert t.severity in problems.SEVERITIES
 
@@ -17,11 +59,15 @@ def test_codes_unique_well_formed_and_bilingual():
 def test_problem_describe_names_where():
     t = problems.all_types()["C001"]
     p = t(file="k.xlsx", sheet="Spørgsmål", cell="A3", qid="1.1", first_row=2)
-    text = p.describe("da")
-    assert text.startswith("[C001]") and "fil k.xlsx" in text and "ark Spørgsmål" in text and "celle A3" in text
-    assert "file k.xlsx" in p.describe("en")
+    assert p.describe("da") == ("[C001] Spørgsmåls-id 1.1 findes mere end én gang (også i række 2). "
+                                "(fil k.xlsx, ark Spørgsmål, celle A3)")
+    assert p.describe("en") == ("[C001] Question id 1.1 occurs more than once (also in row 2). "
+                                "(file k.xlsx, sheet Spørgsmål, cell A3)")
 
 
 def test_missing_parameter_does_not_crash():
+    """A missing parameter gives the template as written (placeholders visible), not an exception."""
     t = problems.all_types()["C001"]
-    assert "{" in t(file="x").message("da") or t(file="x").message("da")
+    assert t(file="x", qid="1.1").message("da") == \
+        "Spørgsmåls-id {qid} findes mere end én gang (også i række {first_row})."
+    assert t(file="x", qid="1.1").message("en") == "Question id {qid} occurs more than once (also in row {first_row})."
