@@ -11,6 +11,8 @@ are bound to our macros, each macro calls ``RunPython`` with exactly the command
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from xl_kik.core import catalogue
@@ -49,14 +51,23 @@ def _scale():
     return catalogue.scale("0-100")
 
 
+def _stub_round(root, conf_rows, lang="da"):
+    return master.create_round(
+        root, unit="Børnehuset Solsikken",
+        participants=[Participant("", "Ida Hansen", "ida@example.dk", "leder")],
+        catalogue=catalogue.builtin("kik"), scale=_scale(), lang=lang,
+        options=master.BuildOptions(vba_modules=_stub_modules(), conf_rows=conf_rows)).master
+
+
+# The macros check that the configured interpreter exists before RunPython; here (Linux,
+# LibreOffice reports no Mac) INTERPRETER_WIN must name a file that exists on this machine.
+PRESENT = [("Interpreter_Win", sys.executable), ("ADD_WORKBOOK_TO_PYTHONPATH", "false")]
+MISSING_EXE = r"C:\Users\gammel pc\AppData\Local\Programs\Python\Python311\python.exe"
+
+
 @pytest.fixture()
 def stub_master(tmp_path):
-    paths = master.create_round(
-        tmp_path / "runde", unit="Børnehuset Solsikken",
-        participants=[Participant("", "Ida Hansen", "ida@example.dk", "leder")],
-        catalogue=catalogue.builtin("kik"), scale=_scale(),
-        options=master.BuildOptions(vba_modules=_stub_modules()))
-    return paths.master
+    return _stub_round(tmp_path / "runde", PRESENT)
 
 
 def test_buttons_run_their_python_command(libreoffice, stub_master):
@@ -85,3 +96,44 @@ def test_buttons_run_their_python_command(libreoffice, stub_master):
             assert doc.value("_kik", "Z1") == BUTTON_MACROS[macro], macro
             ran.add(macro)
         assert ran == set(BUTTON_MACROS)
+        assert doc.last_dialogs == []  # the interpreter exists: no message, straight to RunPython
+
+
+@pytest.mark.parametrize("conf", [
+    [("Interpreter_Win", MISSING_EXE), ("ADD_WORKBOOK_TO_PYTHONPATH", "false")],  # another PC's Python
+    [("ADD_WORKBOOK_TO_PYTHONPATH", "false")],  # no interpreter configured at all
+], ids=["moved", "none"])
+def test_missing_interpreter_explains_in_danish_and_runs_nothing(libreoffice, tmp_path, conf):
+    path = _stub_round(tmp_path / "runde", conf)
+    with libreoffice.open(path) as doc:
+        labels = {b["label"]: b["script"] for b in doc.button_macros("Start")}
+        for macro, caption, _desc in master.BUTTONS:
+            doc.run_macro(labels[caption("da")])
+            assert doc.value("_kik", "Z1") in ("", None), macro  # RunPython was not called
+            assert len(doc.last_dialogs) == 1, (macro, doc.last_dialogs)
+            box = doc.last_dialogs[0]
+            assert box["title"] == "KIK-selvevaluering: Python blev ikke fundet"
+            text = box["text"]
+            assert "Knapperne kan ikke starte Python med xl_kik på denne computer. Intet er kørt eller ændret." in text
+            assert "https://www.python.org/downloads/windows/" in text
+            assert "installer.cmd" in text and "%LOCALAPPDATA%\\xl_kik" in text
+            assert "py -m pip install --user xl_kik-" in text
+            if len(conf) == 2:
+                assert "Masterfilen peger på en Python, der ikke findes her: " + MISSING_EXE in text
+            else:
+                assert "Masterfilen peger på" not in text
+        # nothing was written into xlwings.conf (no Python was found to write)
+        assert doc.value("xlwings.conf", "A1") == conf[0][0]
+        assert doc.value("xlwings.conf", "B1") == conf[0][1]
+        assert doc.value("xlwings.conf", "A" + str(len(conf) + 1)) in ("", None)
+
+
+def test_missing_interpreter_message_in_english_for_an_english_round(libreoffice, tmp_path):
+    path = _stub_round(tmp_path / "round", [("Interpreter_Win", MISSING_EXE)], lang="en")
+    with libreoffice.open(path) as doc:
+        labels = {b["label"]: b["script"] for b in doc.button_macros("Start")}
+        macro, caption, _desc = master.BUTTONS[0]
+        doc.run_macro(labels[caption("en")])
+        assert doc.value("_kik", "Z1") in ("", None)
+        assert [d["title"] for d in doc.last_dialogs] == ["KIK self-evaluation: Python not found"]
+        assert "The master points to a Python that is not here: " + MISSING_EXE in doc.last_dialogs[0]["text"]

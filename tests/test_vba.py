@@ -331,7 +331,9 @@ def test_button_macros_match_the_bas_file() -> None:
     # The file may be checked out with LF or CRLF; the project always gets CRLF.
     text = (MACROS_DIR / "KikButtons.bas").read_bytes().decode("cp1252").replace("\r\n", "\n").replace("\n", "\r\n")
     assert text.startswith('Attribute VB_Name = "KikButtons"\r\n')
-    found = dict(re.findall(r'^Public Sub (\w+)\(\)\r\n    RunPython "([^"]+)"\r\nEnd Sub\r\n', text, re.M))
+    # each button checks the interpreter first (KikPythonReady), then runs its command
+    found = dict(re.findall(r'^Public Sub (\w+)\(\)\r\n    If KikPythonReady\(\) Then RunPython "([^"]+)"\r\nEnd Sub\r\n',
+                            text, re.M))
     assert found == BUTTON_MACROS
     assert BUTTON_MACROS == {
         "KikGenerate": "import xl_kik.buttons; xl_kik.buttons.generate()",

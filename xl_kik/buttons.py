@@ -195,9 +195,10 @@ def do_doctor(ctx: ButtonContext) -> str:
 
 
 # ---------------------------------------------------------------- the xlwings door
-def _logger(root: Path) -> logging.Handler | None:
+def _logger(folder: Path) -> logging.Handler | None:
     try:
-        handler = logging.FileHandler(root / "xl_kik.log", encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -206,33 +207,75 @@ def _logger(root: Path) -> logging.Handler | None:
     return handler
 
 
+LOG_NAME = "xl_kik.log"
+
+
+def user_log_dir() -> Path:
+    """Where a button logs when it has no round folder (the workbook's path could not be
+    mapped to a local folder): ``%LOCALAPPDATA%\\xl_kik`` on Windows, else ``~/.xl_kik``."""
+    local = os.environ.get("LOCALAPPDATA")
+    return Path(local) / "xl_kik" if local else Path.home() / ".xl_kik"
+
+
+def _book_fullname(book: Any, lang: str) -> str:
+    """The workbook's path; xlwings raises when it cannot map a OneDrive/SharePoint URL to a
+    local file: that becomes the Danish "not a local folder" message."""
+    try:
+        return str(book.fullname)
+    except Exception as exc:
+        try:
+            where = str(book.name)
+        except Exception:
+            where = "?"
+        raise KikError(NOT_LOCAL(lang, where=where), lang=lang) from exc
+
+
 def _alert(book: Any, text: str, lang: str, error: bool) -> None:
     text = text if len(text) <= 900 else text[:900] + " ..."
     try:
-        book.app.alert(text, title=TITLE(lang), mode="critical" if error else "info")
+        app = book.app if book is not None else _active_app()
+        app.alert(text, title=TITLE(lang), mode="critical" if error else "info")
     except Exception:  # no message box possible: the log still has it
         log.warning("could not show message box: %s", text)
+
+
+def _active_app() -> Any:
+    import xlwings as xw  # lazy: only the button door needs xlwings
+
+    return xw.apps.active
+
+
+def _caller() -> Any:
+    import xlwings as xw  # lazy: only the button door needs xlwings
+
+    return xw.Book.caller()
 
 
 def run_button(action: str, body: Callable[[ButtonContext], str], book: Any = None,
                save: bool = True) -> str | None:
     """Run ``body`` for the workbook that called the button. Returns the summary, or None
-    after an error (already shown to the user and logged)."""
-    if book is None:
-        import xlwings as xw
+    after an error (already shown to the user and logged).
 
-        book = xw.Book.caller()
-    fullname = str(book.fullname)
+    Everything is inside the error handling: finding the calling workbook, its path and
+    the round folder it maps to, reading the live sheets, the work and the save. Any
+    failure gives a short message box and the traceback in ``xl_kik.log`` (the round's,
+    or :func:`user_log_dir`'s when the round folder is not known), and nothing changed."""
     lang = "da"
-    writer = XlwingsSheetWriter(book) if not isinstance(book, _WriterBook) else book.writer
     handler = None
+    log_dir: Path | None = None
     try:
+        if book is None:
+            book = _caller()
+        fullname = _book_fullname(book, lang)
         if "://" in fullname:
             raise KikError(NOT_LOCAL(lang, where=fullname), lang=lang)
         if not os.path.isabs(fullname):
             raise KikError(NOT_SAVED(lang, master=MASTER_NAME), lang=lang)
         root = Path(fullname).parent
         handler = _logger(root)
+        if handler is not None:
+            log_dir = root
+        writer = book.writer if isinstance(book, _WriterBook) else XlwingsSheetWriter(book)
         codenames = writer.codenames() if hasattr(writer, "codenames") else None
         names = live_sheet_names(writer, codenames)
         lang = live_lang(writer, names)
@@ -256,12 +299,16 @@ def run_button(action: str, body: Callable[[ButtonContext], str], book: Any = No
         _alert(book, summary, lang, error=False)
         return summary
     except KikError as exc:
+        if handler is None:
+            handler, log_dir = _logger(user_log_dir()), user_log_dir()
         log.warning("button %s failed: %s\n%s", action, exc.details(), traceback.format_exc())
         _alert(book, exc.details() if exc.problems else str(exc), lang, error=True)
         return None
     except Exception:
+        if handler is None:
+            handler, log_dir = _logger(user_log_dir()), user_log_dir()
         log.error("button %s crashed:\n%s", action, traceback.format_exc())
-        where = Path(fullname).parent / "xl_kik.log" if os.path.isabs(fullname) else "xl_kik.log"
+        where = (log_dir / LOG_NAME) if (handler is not None and log_dir is not None) else LOG_NAME
         _alert(book, UNEXPECTED(lang, log=where), lang, error=True)
         return None
     finally:

@@ -98,7 +98,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
         previous_root=Path(args.previous).resolve() if args.previous else None,
     )
     out.msg(Msg("Runden er oprettet: {path}", "The round was created: {path}"), path=paths.master)
-    out.msg(Msg("Næste skridt: xl-kik generate {dir}", "Next: xl-kik generate {dir}"), dir=args.dir)
+    out.msg(Msg("Næste skridt: xl-kik generate {dir}", "Next: xl-kik generate {dir}"), dir=paths.root)
     out.result(master=str(paths.master), participants=len(participants))
     return 0
 
@@ -582,9 +582,20 @@ def _round_lang(args: argparse.Namespace) -> str | None:
         return None
 
 
+def round_dir(given: str) -> str:
+    """The round folder for what was typed where a round folder is asked for: the folder
+    itself, or the master file (or any workbook) inside it."""
+    p = Path(given).expanduser()
+    if p.suffix.lower() in (".xlsm", ".xlsx") and not p.is_dir():
+        p = p.parent
+    return str(p)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argparse_lang(argv))
     args = parser.parse_args(argv)
+    if getattr(args, "dir", None) and args.command not in ("init", "demo"):
+        args.dir = round_dir(args.dir)
     lang = args.lang or _round_lang(args) or "da"
     out = Output(lang, args.json, args.quiet)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")

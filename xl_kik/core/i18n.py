@@ -8,6 +8,10 @@ Every module keeps its own texts next to the code that uses them::
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import sys
 from dataclasses import dataclass
 
 LANGS = ("da", "en")
@@ -32,8 +36,24 @@ class Msg:
         return self.en if lang == "en" else self.da
 
     def __call__(self, lang: str = DEFAULT_LANG, /, **params: object) -> str:
+        """The text with ``params`` filled in; a path (``os.PathLike``) is quoted by
+        :func:`quote_path`, so it can be pasted back into a command line."""
         template = self.text(lang)
-        return template.format(**params) if params else template
+        if not params:
+            return template
+        return template.format(**{k: quote_path(v) if isinstance(v, os.PathLike) else v for k, v in params.items()})
+
+
+_WINDOWS_SAFE = re.compile(r"[\w@%+=:,./\\-]+", re.ASCII)
+
+
+def quote_path(path: str | os.PathLike[str], platform: str | None = None) -> str:
+    """A path as it is typed in a shell: ``shlex.quote`` on POSIX (``'/KIK/2026 forår'``),
+    double quotes on Windows (``"C:\\KIK\\2026 forår"``); a plain path stays as it is."""
+    text = os.fspath(path)
+    if (platform or sys.platform).startswith("win"):
+        return text if text and _WINDOWS_SAFE.fullmatch(text) else '"' + text.replace('"', '') + '"'
+    return shlex.quote(text)
 
 
 def pick(texts: dict[str, str], lang: str = DEFAULT_LANG) -> str:
