@@ -353,3 +353,46 @@ def test_to_date(value, expected):
 def test_status_vocabulary():
     assert ap.status_key("Afsluttet") == "done" and ap.status_key("completed") == "done"
     assert ap.status_key("") == "not_started" and ap.status_key("hmm") is None
+
+
+# ---------------------------------------------------------------- the one header scanner
+@pytest.mark.parametrize("rows,expected", [
+    ([["Handleplan"], [], ["", "Id", "Tema", "Handling", "Ansvarlig"]], (2, 1)),
+    ([["ID", "improvement area", "Handlinger"]], (0, 0)),                      # case, English, alias
+    ([["Noter"], ["Id", "Mål / indikator", "Status"], ["Id", "Tema", "Handling"]], (1, 0)),  # the first one
+    ([["x", "y", "Deadline", "Id", "Kilde", "zz"]], (0, 2)),                   # starts at the leftmost known
+])
+def test_find_header(rows, expected):
+    assert ap.find_header(rows) == expected
+
+
+@pytest.mark.parametrize("rows", [
+    [["Tema", "Spørgsmål", "Handling", "Ansvarlig"]],   # no Id column
+    [["Id", "Handling"]],                               # too few plan columns
+    [["Id", "ID", "Nr."]],                              # three cells, one column (Nr. is an alias of Id)
+    [[1, 2, 3], ["HP-1.1-abc", "Tema 1", "Gør noget"]],  # data, not headers
+    [[]] * 40 + [["Id", "Tema", "Handling"]],           # below the rows searched
+    [],
+])
+def test_find_header_finds_nothing(rows):
+    assert ap.find_header(rows) is None
+
+
+def test_plan_from_rows_maps_columns_extras_and_skips_empty_rows():
+    rows = [
+        ["Handleplan"],
+        ["Id", "Forbedringsområde", "Handling", "Budget", "Handling", "", "Status"],
+        ["HP-1", "Mere dialog", "Møde", 1000, "andet", "", "I gang"],
+        ["", "", "", "", "", "", ""],
+        ["M-1", "", "", "", "", "note", ""],
+    ]
+    t = ap.plan_from_rows(rows)
+    assert (t.header_index, t.first_col) == (1, 0)
+    assert [(c, k, h) for c, k, h in t.columns] == [
+        (0, "id", "Id"), (1, "area", "Forbedringsområde"), (2, "action", "Handling"), (3, "x:Budget", "Budget"),
+        (4, "x:Handling", "Handling"), (5, "x:Kolonne F", "Kolonne F"), (6, "status", "Status")]
+    assert t.row_numbers == [3, 5]
+    assert t.rows[0] == {"id": "HP-1", "area": "Mere dialog", "action": "Møde", "x:Budget": 1000,
+                         "x:Handling": "andet", "x:Kolonne F": None, "status": "I gang"}
+    assert t.rows[1]["id"] == "M-1" and t.rows[1]["x:Kolonne F"] == "note" and t.rows[1]["area"] is None
+    assert ap.plan_from_rows(rows, "en").columns[5][2] == "Column F"

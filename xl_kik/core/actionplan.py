@@ -152,6 +152,101 @@ def column_key(header: Any) -> str | None:
     return _HEADER_LOOKUP.get(_norm_header(header))
 
 
+# ---------------------------------------------------------------- the table's header row (one scanner)
+#: Rows searched for the plan's header row when the table ``Handleplan`` is gone.
+HEADER_SCAN_ROWS = 40
+#: A header row names the Id column and at least this many plan columns in all (distinct).
+HEADER_MIN_KNOWN = 3
+NEW_COLUMN = Msg("Kolonne {letter}", "Column {letter}")  # header of a column a person typed without one
+
+
+def column_letter(index: int) -> str:
+    """Excel's column letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    out = ""
+    index += 1
+    while index:
+        index, r = divmod(index - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def find_header(rows: Sequence[Sequence[Any]], limit: int = HEADER_SCAN_ROWS) -> tuple[int, int] | None:
+    """(row index, first column index), 0-based, of the plan's header row, or None.
+
+    The first of the first ``limit`` rows whose *text* cells name the Id column and at least
+    :data:`HEADER_MIN_KNOWN` distinct plan columns in all (Danish, English or an alias; case,
+    spacing and ``/`` spacing do not matter). Numbers and dates are never headers. The table
+    starts at the leftmost column with a known header.
+    """
+    for r, row in enumerate(rows[:limit]):
+        known: dict[str, int] = {}
+        for c, v in enumerate(row):
+            key = column_key(v) if isinstance(v, str) else None
+            if key is not None:
+                known.setdefault(key, c)
+        if "id" in known and len(known) >= HEADER_MIN_KNOWN:
+            return r, min(known.values())
+    return None
+
+
+def map_headers(texts: Sequence[tuple[int, str]]) -> list[tuple[int, str, str]]:
+    """(column, header text) -> (column, row key, header text); the first match of a canonical
+    column wins, every other header is an extra column keyed by its text."""
+    used: set[str] = set()
+    out = []
+    for col, text in texts:
+        key = column_key(text)
+        if key is None or key in used:
+            key = extra_key(text)
+            n = 2
+            while key in used:
+                key = extra_key(f"{text} ({n})")
+                n += 1
+        used.add(key)
+        out.append((col, key, text))
+    return out
+
+
+@dataclass
+class PlanValues:
+    """The plan read from plain rows: 0-based header row and first column, the mapped
+    columns ``(column, key, header)``, the non-empty rows by key and their 1-based row numbers."""
+
+    header_index: int
+    first_col: int
+    columns: list[tuple[int, str, str]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+
+
+def plan_from_rows(rows: Sequence[Sequence[Any]], lang: str = "da") -> PlanValues | None:
+    """The plan in plain rows (calamine, xlwings): found by :func:`find_header`; a column
+    without a header but with data is kept as ``Kolonne X``; empty cells are ``None``."""
+    found = find_header(rows)
+    if found is None:
+        return None
+    hr, hc = found
+    header = rows[hr]
+    width = max((len(r) for r in rows), default=0)
+    texts = []
+    for c in range(hc, width):
+        head = clean_text(header[c]) if c < len(header) else ""
+        if not head:
+            if not any(c < len(r) and not is_blank(r[c]) for r in rows[hr + 1:]):
+                continue
+            head = NEW_COLUMN(lang, letter=column_letter(c))
+        texts.append((c, head))
+    table = PlanValues(hr, hc, map_headers(texts))
+    for r, raw in enumerate(rows[hr + 1:], start=hr + 2):
+        row = {k: (raw[c] if c < len(raw) else None) for c, k, _h in table.columns}
+        row = {k: (None if v == "" else v) for k, v in row.items()}
+        if all(is_blank(v) for v in row.values()):
+            continue
+        table.rows.append(row)
+        table.row_numbers.append(r)
+    return table
+
+
 # ---------------------------------------------------------------- vocabularies
 STATUS_VALUES = {
     "da": ("ikke startet", "i gang", "afsluttet", "sat i bero"),

@@ -235,18 +235,10 @@ def _returned_from_status(rows: Sequence[Sequence[Any]], pids: set[str]) -> int 
 
 def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """Action-plan rows by column key from the Handleplan sheet (header row found by its headers)."""
-    from xl_kik.core.actionplan import column_key, row_is_blank
+    from xl_kik.core.actionplan import plan_from_rows
 
-    for i, row in enumerate(rows[:50]):
-        keys = [column_key(v) if isinstance(v, str) else None for v in row]
-        if sum(1 for k in keys if k) >= 4 and "id" in keys:
-            out = []
-            for r in rows[i + 1:]:
-                item = {k: r[j] if j < len(r) else None for j, k in enumerate(keys) if k}
-                if not row_is_blank(item):
-                    out.append(item)
-            return out
-    return []
+    table = plan_from_rows(rows)
+    return table.rows if table is not None else []
 
 
 def _consensus(rows: Sequence[Sequence[Any]], setup: Any) -> tuple[list[ThemeScore], list[dict[str, Any]]]:

@@ -35,9 +35,9 @@ from xl_kik.core.i18n import Msg
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel.masterfile import FORMULA_PREFIXES
 from xl_kik.core.actionplan import (
-    COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT,
+    COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT, NEW_COLUMN,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
-    PriorityMatrix, column_key, extra_key, follow_up_summary, is_blank, is_extra, points_value,
+    PriorityMatrix, find_header, follow_up_summary, is_blank, is_extra, map_headers, plan_from_rows, points_value,
 )
 from xl_kik.core.catalogue import clean_text
 
@@ -78,7 +78,6 @@ V_ERROR_DATE = Msg("Skriv en dato mellem 01-01-2000 og 31-12-2100, fx 01-03-2026
                    "Type a date between 01-01-2000 and 31-12-2100, e.g. 01-03-2026.")
 V_ERROR_LIST = Msg("Vælg en værdi fra listen.", "Choose a value from the list.")
 _MY_DV_TITLES = {m.text(lang) for m in (V_STATUS[0], V_PRIORITY[0], V_DATE[0]) for lang in ("da", "en")}
-NEW_COLUMN = Msg("Kolonne {letter}", "Column {letter}")
 
 
 # ---------------------------------------------------------------- sheet lookup
@@ -175,34 +174,6 @@ class PlanTable:
         return replace(self, headers=list(self.headers) + extra)
 
 
-def _map_headers(texts: Sequence[tuple[int, str]]) -> list[tuple[int, str, str]]:
-    """(column, header text) -> (column, row key, header text); the first match of a canonical
-    column wins, every other header is an extra column keyed by its text."""
-    used: set[str] = set()
-    out = []
-    for col, text in texts:
-        key = column_key(text)
-        if key is None or key in used:
-            key = extra_key(text)
-            n = 2
-            while key in used:
-                key = extra_key(f"{text} ({n})")
-                n += 1
-        used.add(key)
-        out.append((col, key, text))
-    return out
-
-
-def _header_candidates(rows: Sequence[Sequence[Any]], limit: int = 40) -> tuple[int, int] | None:
-    """(row index, first column index) of a plan header row found by scanning (0-based)."""
-    for r, row in enumerate(rows[:limit]):
-        keys = [(c, column_key(v)) for c, v in enumerate(row) if not is_blank(v)]
-        known = [c for c, k in keys if k is not None]
-        if len(known) >= 3 and any(k == "id" for _c, k in keys):
-            return r, min(known)
-    return None
-
-
 def _find_plan(wb):
     for ws in wb.worksheets:
         for name in list(ws.tables.keys()):
@@ -224,7 +195,7 @@ def read_plan(wb, lang: str = "da") -> PlanTable:
         min_col, min_row, _max_col, _max_row = range_boundaries(ref)
     else:
         grid = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 40))]
-        found = _header_candidates(grid)
+        found = find_header(grid)
         if found is None:
             return PlanTable(False, ws.title)
         min_row, min_col = found[0] + 1, found[1] + 1
@@ -238,7 +209,7 @@ def read_plan(wb, lang: str = "da") -> PlanTable:
                 continue
             head = NEW_COLUMN(lang, letter=get_column_letter(c))
         texts.append((c, head))
-    mapped = _map_headers(texts)
+    mapped = map_headers(texts)
     table = PlanTable(True, ws.title, min_row, min_col, [(k, h) for _c, k, h in mapped])
     for r in range(min_row + 1, max_row + 1):
         row, fmt = {}, {}
@@ -264,30 +235,11 @@ def read_plan_values(path: str | Path, lang: str = "da") -> PlanTable:
     names = list(wb.sheet_names)
     preferred = [n for n in names if n.casefold() in {s.casefold() for s in SHEET_NAMES["plan"].values()}]
     for name in preferred + [n for n in names if n not in preferred]:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        found = _header_candidates(rows)
+        found = plan_from_rows(wb.get_sheet_by_name(name).to_python(skip_empty_area=False), lang)
         if found is None:
             continue
-        hr, hc = found
-        header = rows[hr]
-        texts = []
-        for c in range(hc, max(len(r) for r in rows)):
-            head = clean_text(header[c]) if c < len(header) else ""
-            if not head:
-                if not any(c < len(r) and not is_blank(r[c]) for r in rows[hr + 1:]):
-                    continue
-                head = NEW_COLUMN(lang, letter=get_column_letter(c + 1))
-            texts.append((c, head))
-        mapped = _map_headers(texts)
-        table = PlanTable(True, name, hr + 1, hc + 1, [(k, h) for _c, k, h in mapped])
-        for r, raw in enumerate(rows[hr + 1:], start=hr + 2):
-            row = {k: (raw[c] if c < len(raw) else None) for c, k, _h in mapped}
-            row = {k: (None if v == "" else v) for k, v in row.items()}
-            if all(is_blank(v) for v in row.values()):
-                continue
-            table.rows.append(row)
-            table.row_numbers.append(r)
-        return table
+        return PlanTable(True, name, found.header_index + 1, found.first_col + 1,
+                         [(k, h) for _c, k, h in found.columns], found.rows, found.row_numbers)
     return PlanTable(False, "")
 
 
