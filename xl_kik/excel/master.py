@@ -30,6 +30,7 @@ from xml.etree import ElementTree as ET
 
 from xl_kik.excel import atomic
 from xl_kik.core import catalogue as catmod
+from xl_kik.core import vocabulary
 from xl_kik.core.i18n import Msg, check_lang
 from xl_kik.excel.layout import line_count, row_height
 from xl_kik._version import __version__
@@ -130,18 +131,18 @@ SMTP_HELP: dict[str, Msg] = {
 }
 
 BUTTONS: tuple[tuple[str, Msg, Msg], ...] = (
-    ("KikGenerate", Msg("1. Lav spørgeskemaer", "1. Make questionnaires"),
+    ("KikGenerate", vocabulary.BUTTONS["KikGenerate"],
      Msg("Laver én Excel-fil pr. deltager i mappen 'udsendt'. Send hver fil til sin deltager.",
          "Makes one Excel file per participant in the folder 'udsendt'. Send each file to its participant.")),
-    ("KikOpenReturns", Msg("2. Åbn returmappen", "2. Open the returns folder"),
+    ("KikOpenReturns", vocabulary.BUTTONS["KikOpenReturns"],
      Msg("Læg de returnerede filer i mappen 'retur'.", "Put the returned files into the folder 'retur'.")),
-    ("KikMerge", Msg("3. Flet besvarelser", "3. Merge answers"),
+    ("KikMerge", vocabulary.BUTTONS["KikMerge"],
      Msg("Læser filerne i 'retur' og skriver Status, Svarrapport og Konsensus.",
          "Reads the files in 'retur' and writes Status, Answers and Consensus.")),
-    ("KikPlan", Msg("4. Lav handleplan", "4. Build action plan"),
+    ("KikPlan", vocabulary.BUTTONS["KikPlan"],
      Msg("Laver handleplanen ud fra de aftalte forbedringsområder på Konsensus.",
          "Builds the action plan from the agreed improvement areas on Consensus.")),
-    ("KikDoctor", Msg("Tjek opsætningen", "Check the setup"),
+    ("KikDoctor", vocabulary.BUTTONS["KikDoctor"],
      Msg("Tjekker Python, xlwings og runden, hvis en knap ikke virker.",
          "Checks Python, xlwings and the round if a button does not work.")),
 )
