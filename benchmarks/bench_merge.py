@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from xl_kik.core import catalogue
 from xl_kik.steps import merge
+from xl_kik.steps.status import read_returns
 from xl_kik.demo import simulate
 from xl_kik.excel.masterfile import MasterFile  # noqa: E402
 from xl_kik.core.round import Participant, RoundPaths  # noqa: E402
@@ -56,7 +57,7 @@ def _fill(args: tuple[str, str, int]) -> None:
 def build_round(n: int, fresh: bool = False) -> Path:
     """A round with ``n`` participants who all returned (cached)."""
     from xl_kik.excel import master
-    from xl_kik.steps.init import generate_round
+    from xl_kik.steps.generate import generate_round
 
     root = OUT / f"round_{n}"
     pristine = root / "master_pristine.xlsm"
@@ -140,7 +141,7 @@ def run_once(root: Path, reader: str, fresh_master: bool) -> dict[str, float]:
     t0 = time.perf_counter()
     data = read_master(root)
     if reader == "calamine":
-        collection = merge.collect(root, data.setup, data.participants, "da")
+        collection = read_returns(root, data.setup, data.participants, "da")
     else:
         collection = collect_openpyxl(root, data.setup, data.participants)
     t1 = time.perf_counter()

@@ -53,7 +53,7 @@ def build_base_caf(root: Path) -> Path:
     from xl_kik.steps import merge
     from xl_kik.demo import simulate
     from xl_kik.core.round import Participant
-    from xl_kik.steps.init import generate_round
+    from xl_kik.steps.generate import generate_round
 
     if (root / master.MASTER_NAME).exists():
         return root / master.MASTER_NAME

@@ -267,7 +267,7 @@ def test_collected_reply_is_accepted_by_the_merge_reader(tmp_path):
     from xl_kik.excel import master
     from xl_kik.demo import simulate
     from xl_kik.core.round import Participant
-    from xl_kik.steps.init import generate_round
+    from xl_kik.steps.generate import generate_round
 
     root = tmp_path / "runde"
     master.create_round(root, unit="Solsikken", participants=[Participant("", "Åse Ørnø", "aase@x.dk"),

@@ -59,7 +59,8 @@ from xl_kik.core.actionplan import status_key
 from xl_kik.cli import main
 from xl_kik.core.round import Participant, RoundPaths
 from xl_kik.excel.sheets.konsensus import CHOICES, COL, FIRST_ROW, INPUT_KEYS, L, T
-from xl_kik.steps.init import generate_round, init_round
+from xl_kik.steps.generate import generate_round
+from xl_kik.steps.init import init_round
 
 pytestmark = pytest.mark.libreoffice
 

@@ -171,7 +171,7 @@ def smtp_server():
 @pytest.fixture
 def round_dir(tmp_path):
     from xl_kik.excel import master
-    from xl_kik.steps.init import generate_round
+    from xl_kik.steps.generate import generate_round
 
     root = tmp_path / "runde"
     master.create_round(root, unit=UNIT, participants=list(PEOPLE), catalogue=cat.builtin("kik"),

@@ -10,13 +10,14 @@ import pytest
 
 from xl_kik.core import catalogue
 from xl_kik.excel import master
-from xl_kik.steps import merge
+from xl_kik.steps import merge, report
 from xl_kik.steps import plan as plan_step
+from xl_kik.excel.sheets import konsensus_previous
 from xl_kik.demo import simulate
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.core.round import Participant, RoundPaths
 from xl_kik.excel.sheets.konsensus import COL, demo_seminar, fill_suggested, read_inputs
-from xl_kik.steps.init import generate_round
+from xl_kik.steps.generate import generate_round
 
 PAYLOADS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","klik")', "+1+1", "-2+3", "@SUM(A1:A9)"]
 NAMES = ["Anna Ærø", "Bo Bøg", "Carl Cé", "Dorthe Dahl", "Eva Ek"]
@@ -149,11 +150,11 @@ def test_answers_report_is_anonymised_by_default(round3):
     assert "Deltager 1" in flat and "Deltager 3" in flat and "Deltager 4" not in flat
     for name in NAMES:
         assert name not in flat
-    out = merge.export_answer_report(root, root / "svarrapport.xlsx")
+    out = report.export_answer_report(root, root / "svarrapport.xlsx")
     texts = " ".join(str(c.value) for ws in openpyxl.load_workbook(out).worksheets
                      for row in ws.iter_rows() for c in row if c.value is not None)
     assert "Deltager 2" in texts and not any(n in texts for n in NAMES)
-    named = merge.export_answer_report(root, root / "navne.xlsx", anonymise=False)
+    named = report.export_answer_report(root, root / "navne.xlsx", anonymise=False)
     texts = " ".join(str(c.value) for ws in openpyxl.load_workbook(named).worksheets
                      for row in ws.iter_rows() for c in row if c.value is not None)
     assert "Anna Ærø" in texts and "Eva Ek" not in texts
@@ -310,16 +311,16 @@ def test_next_round_shows_previous_scores_and_open_actions(next_round):
     themes = _theme_block(ws)
     assert set(themes) == {t.id for t in catalogue.builtin("kik").themes}
     header = min(themes.values()) - 1
-    assert ws.cell(header, merge.THEME_PREVIOUS_COL).value == "Forrige runde"
-    assert ws.cell(header, merge.THEME_CHANGE_COL).value == "Ændring siden sidst"
+    assert ws.cell(header, konsensus_previous.THEME_PREVIOUS_COL).value == "Forrige runde"
+    assert ws.cell(header, konsensus_previous.THEME_CHANGE_COL).value == "Ændring siden sidst"
     for tid, r in themes.items():
-        assert ws.cell(r, merge.THEME_PREVIOUS_COL).value == prev.themes.get(tid), tid
-        assert str(ws.cell(r, merge.THEME_CHANGE_COL).value).startswith("=IF(")
+        assert ws.cell(r, konsensus_previous.THEME_PREVIOUS_COL).value == prev.themes.get(tid), tid
+        assert str(ws.cell(r, konsensus_previous.THEME_CHANGE_COL).value).startswith("=IF(")
     # the columns people own are untouched by that; merging again keeps the same values
     merge.merge_round(new)
     again = konsensus(new)[1]
     assert {q: again.cell(rows[q], COL["previous"]).value for q in prev} == dict(prev)
-    assert {t: again.cell(r, merge.THEME_PREVIOUS_COL).value for t, r in themes.items()} == \
+    assert {t: again.cell(r, konsensus_previous.THEME_PREVIOUS_COL).value for t, r in themes.items()} == \
         {t: prev.themes.get(t) for t in themes}
     # the old round's open actions are in the new plan, marked as carried over
     from xl_kik.core import actionplan
@@ -336,14 +337,14 @@ def test_next_round_shows_previous_scores_and_open_actions(next_round):
 
 def test_explicit_previous_round_gives_theme_scores(next_round, tmp_path):
     old, new, prev, _old_id = next_round
-    got = merge.read_previous(old)
+    got = konsensus_previous.read_previous(old)
     assert dict(got) == dict(prev) and got.themes == prev.themes
     # --previous wins over what init stored; a mapping without themes gets the means per theme
     merge.merge_round(new, previous={"1.1": 10, "1.2": 30})
     wb, ws = konsensus(new)
     themes = _theme_block(ws)
-    assert ws.cell(themes["1"], merge.THEME_PREVIOUS_COL).value == 20
-    assert ws.cell(themes["2"], merge.THEME_PREVIOUS_COL).value is None
+    assert ws.cell(themes["1"], konsensus_previous.THEME_PREVIOUS_COL).value == 20
+    assert ws.cell(themes["2"], konsensus_previous.THEME_PREVIOUS_COL).value is None
     # the button door (scratch copy of the live book, values only) finds the stored scores too
     from xl_kik import buttons
     from xl_kik.excel.masterfile import OpenpyxlSheetWriter
@@ -363,7 +364,7 @@ def test_explicit_previous_round_gives_theme_scores(next_round, tmp_path):
     ws = live["Konsensus"]
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     assert {q: ws.cell(rows[q], COL["previous"]).value for q in prev} == dict(prev)
-    assert ws.cell(_theme_block(ws)["1"], merge.THEME_PREVIOUS_COL).value == 77
+    assert ws.cell(_theme_block(ws)["1"], konsensus_previous.THEME_PREVIOUS_COL).value == 77
 
 
 @pytest.mark.libreoffice
@@ -386,7 +387,7 @@ def test_libreoffice_computes_change_since_last_time(next_round, tmp_path):
     out = _office.convert([RoundPaths(new).master], "xlsx", tmp_path / "lo")[0]
     values = {r[0]: r for r in CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Konsensus").to_python()
               if r and r[0]}
-    change = merge.THEME_CHANGE_COL - 1
+    change = konsensus_previous.THEME_CHANGE_COL - 1
     assert values["theme:1"][change] == pytest.approx(80 - 77)
     assert values["theme:2"][change] == pytest.approx(50 - prev.themes["2"])
     assert values["theme:3"][change] in ("", None)  # nothing agreed yet in this round

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xl_kik.excel import reports
+from xl_kik.steps import report
 from xl_kik.core.round import MASTER_NAME
 
 
@@ -111,7 +111,7 @@ def test_pdfs_look_right(demo_round, pdf_tools, tmp_path):
     from xl_kik.demo.round import DEMO_PEOPLE
 
     progress = []
-    result = reports.export_pdf(demo_round, progress=lambda d, t: progress.append((d, t)))
+    result = report.export_pdf(demo_round, progress=lambda d, t: progress.append((d, t)))
     assert progress[-1] == (3, 3)
     assert [p.suffix for p in result] == [".pdf", ".pdf"]
     assert all(p.parent == demo_round / "rapporter" and p.stat().st_size > 5000 for p in result)
@@ -143,7 +143,7 @@ def test_pdfs_look_right(demo_round, pdf_tools, tmp_path):
     assert "Konsensusrapport" in flat and "Temascorer" in flat
     assert " ".join(first_q.split()[:6]) in flat
     assert "Vedtaget" in flat or "Afventer" in flat  # the leaders' decisions from the demo seminar
-    assert result.summary("da").startswith("2 rapport(er) er gemt")
+    assert result.summary("da").startswith("2 rapporter er gemt")
     assert len(result.as_dict()["files"]) == 2
 
 
@@ -152,7 +152,7 @@ def test_consensus_report_xlsx(demo_round, tmp_path):
 
     from xl_kik.excel.sheets.konsensus import read_inputs
 
-    path = reports.export_consensus_report(demo_round, tmp_path / "k.xlsx")
+    path = report.export_consensus_report(demo_round, tmp_path / "k.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb.active
     assert ws.title == "Konsensusrapport"
@@ -168,7 +168,7 @@ def test_consensus_report_xlsx(demo_round, tmp_path):
 
 
 def test_english_reports(demo_round):
-    result = reports.export_reports(demo_round, which=("konsensus",), lang="en")
+    result = report.export_reports(demo_round, which=("konsensus",), lang="en")
     assert [p.name for p in result] == ["Consensus report Børnehuset Solsikken.xlsx"]
 
 
@@ -176,8 +176,8 @@ def test_no_libreoffice_is_a_clear_message(demo_round, monkeypatch):
     from xl_kik.excel import office as _office
 
     monkeypatch.setattr(_office, "find_soffice", lambda: None)
-    with pytest.raises(reports.ReportError) as err:
-        reports.export_pdf(demo_round, which=("konsensus",))
+    with pytest.raises(report.ReportError) as err:
+        report.export_pdf(demo_round, which=("konsensus",))
     assert err.value.problems[0].code == "M301"
     assert "LibreOffice" in str(err.value) and "Gem som > PDF" in str(err.value)
     assert (demo_round / "rapporter" / "Konsensusrapport Børnehuset Solsikken.xlsx").exists()
@@ -193,6 +193,6 @@ def test_not_merged_yet(tmp_path):
 
     master.create_round(tmp_path / "r", unit="Enhed", participants=[Participant("", "Ida", "i@x.dk")],
                         catalogue=cat.builtin("kik"), scale=cat.scale("0-100"))
-    with pytest.raises(reports.ReportError) as err:
-        reports.export_consensus_report(tmp_path / "r")
+    with pytest.raises(report.ReportError) as err:
+        report.export_consensus_report(tmp_path / "r")
     assert err.value.problems[0].code == "M303"

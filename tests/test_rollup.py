@@ -48,7 +48,7 @@ def units(tmp_path_factory):
     from xl_kik.demo import round as demo
     from xl_kik.steps import merge
     from xl_kik.demo import simulate
-    from xl_kik.steps.init import generate_round
+    from xl_kik.steps.generate import generate_round
 
     base = tmp_path_factory.mktemp("rollup")
     demo_root = base / "solsikken"

@@ -37,14 +37,18 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from xl_kik.core.i18n import Msg
-from xl_kik.excel import atomic
-from xl_kik.excel.masterfile import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
 from xl_kik.core.errors import KikError
-from xl_kik.excel.master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
+from xl_kik.core.i18n import Msg
 from xl_kik.core.round import MASTER_NAME, RoundPaths
+from xl_kik.excel import atomic
+from xl_kik.excel.master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
+from xl_kik.excel.masterfile import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
+from xl_kik.steps.doctor import check as check_setup
+from xl_kik.steps.generate import generate_round
+from xl_kik.steps.merge import merge_into
+from xl_kik.steps.plan import plan_into
 
 log = logging.getLogger("xl_kik.buttons")
 
@@ -61,11 +65,7 @@ NOT_LOCAL = Msg(
 NOT_SAVED = Msg("Gem projektmappen som {master} i rundens mappe først.",
                 "Save the workbook as {master} in the round's folder first.")
 TITLE = Msg("KIK-selvevaluering", "KIK self-evaluation")
-GENERATED = Msg("{n} spørgeskemaer er lavet i mappen {dir}.", "{n} questionnaires were made in the folder {dir}.")
-NEW_IDS = Msg(" {k} nye deltagere har fået et id.", " {k} new participants got an id.")
 OPENED = Msg("Mappen {dir} er åbnet.", "The folder {dir} was opened.")
-NOT_AVAILABLE = Msg("Denne funktion ({what}) findes ikke i den installerede version af xl_kik.",
-                    "This function ({what}) is not available in the installed version of xl_kik.")
 DOCTOR_OK = Msg("Alt ser fint ud.", "Everything looks fine.")
 
 
@@ -122,37 +122,28 @@ def live_lang(writer: SheetWriter, names: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------- bodies (testable)
 def do_generate(ctx: ButtonContext) -> str:
-    from xl_kik.excel.scoring import write_scoring_workbooks
+    """The generate step on the live workbook's participants; new ids go into the live workbook."""
+    def write_ids(new_ids: Sequence[tuple[str, str, str]]) -> None:
+        for sheet, cell, pid in new_ids:  # ids given to rows the coordinator added
+            ctx.writer.write_rows(sheet, cell, [[pid]])
 
-    data = ctx.master_data()
-    written = write_scoring_workbooks(data.setup, data.participants, ctx.paths.outgoing)
-    for sheet, cell, pid in data.new_ids:  # ids given to rows the coordinator added
-        ctx.writer.write_rows(sheet, cell, [[pid]])
-    text = GENERATED(ctx.lang, n=len(written), dir=ctx.paths.outgoing)
-    if data.new_ids:
-        text += NEW_IDS(ctx.lang, k=len(data.new_ids))
-    return text
+    return generate_round(ctx.root, lang=ctx.lang, data=ctx.master_data(),
+                          write_ids=write_ids).summary(ctx.lang)
 
 
-def _render_with_core(ctx: ButtonContext, module: str, function: str, keys: tuple[str, ...]) -> str:
-    """Run a core renderer ``module.function(wb, root, data, lang=...) -> summary`` on a
-    scratch copy of the live sheets it needs, then transfer the sheets it rendered."""
-    import importlib
-
-    try:
-        fn = getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        raise KikError(NOT_AVAILABLE(ctx.lang, what=f"{module}.{function}"), lang=ctx.lang) from None
+def _render_with_core(ctx: ButtonContext, fn: Callable[..., Any], keys: tuple[str, ...]) -> str:
+    """Run a step's renderer ``fn(wb, root, data, lang=...) -> result`` on a scratch copy of
+    the live sheets it needs, then transfer the sheets it rendered."""
     data = ctx.master_data()
     skip = {ctx.sheet_names.get("conf"), ctx.sheet_names.get("start")}
     wanted = [n for n in ctx.writer.sheet_names() if n not in skip]
     wb = scratch_workbook(ctx.writer, wanted)
-    for key, name in ctx.sheet_names.items():  # the core finds its sheets by codeName (renamed ones too)
+    for key, name in ctx.sheet_names.items():  # the steps find their sheets by codeName (renamed ones too)
         if key in CODE_NAMES and name in wb.sheetnames:
             wb[name].sheet_properties.codeName = CODE_NAMES[key]
     before = {ws.title: sheet_values(ws) for ws in wb.worksheets}
     result = fn(wb, ctx.root, data, lang=ctx.lang)
-    # the core's own sheets, plus every sheet it added or changed (e.g. the plan's helpers)
+    # the step's own sheets, plus every sheet it added or changed (e.g. the plan's helpers)
     targets = [ctx.sheet_names[k] for k in keys if k in ctx.sheet_names]
     targets += [ws.title for ws in wb.worksheets
                 if ws.title not in targets and (ws.title not in before or sheet_values(ws) != before[ws.title])]
@@ -162,13 +153,13 @@ def _render_with_core(ctx: ButtonContext, module: str, function: str, keys: tupl
 
 
 def do_merge(ctx: ButtonContext) -> str:
-    return _render_with_core(ctx, "xl_kik.steps.merge", "merge_into", ("status", "answers", "consensus"))
+    return _render_with_core(ctx, merge_into, ("status", "answers", "consensus"))
 
 
 def do_plan(ctx: ButtonContext) -> str:
     # every sheet the plan renders: the overviews and the hidden state (ids written and
     # deleted), so a deleted row stays deleted and the live book ends like the CLI's master
-    return _render_with_core(ctx, "xl_kik.steps.plan", "plan_into", PLAN_SHEET_KEYS)
+    return _render_with_core(ctx, plan_into, PLAN_SHEET_KEYS)
 
 
 def open_folder(path: Path) -> None:
@@ -187,9 +178,7 @@ def do_open_returns(ctx: ButtonContext) -> str:
 
 
 def do_doctor(ctx: ButtonContext) -> str:
-    from xl_kik.steps.doctor import check
-
-    findings = check(ctx.root, lang=ctx.lang)
+    findings = check_setup(ctx.root, lang=ctx.lang)
     bad = [f for f in findings if f.severity != "ok"]
     return "\n".join(f.describe(ctx.lang) for f in bad) if bad else DOCTOR_OK(ctx.lang)
 

@@ -1,8 +1,8 @@
 """The ``xl-kik`` command line: every button also works headless.
 
-Each command is a thin wrapper around one core function (the same the Excel buttons
-call). Errors a user can fix exit with code 2, file errors with 3, unexpected errors
-with 1 (full traceback in the round's log file and with ``--debug``).
+A door: each command parses its arguments, calls one step of :mod:`xl_kik.steps` (the
+same the Excel buttons call) and reports the step's result. Errors a user can fix exit
+with code 2, file errors with 3, unexpected errors with 1 (full traceback in the round's log file and with ``--debug``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 from xl_kik._version import __version__
-from xl_kik.core.i18n import Msg
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
+from xl_kik.core.i18n import Msg
+from xl_kik.core.round import MASTER_NAME
+from xl_kik.demo import round as demo
+from xl_kik.excel.master import load_round
+from xl_kik.steps import (catalogue, collect, doctor, generate, init, invite, merge, plan, refresh_vba, report,
+                          rollup, status)
 
 log = logging.getLogger("xl_kik")
 
+NEXT_GENERATE = Msg("Næste skridt: xl-kik generate {dir}", "Next: xl-kik generate {dir}")
 UNEXPECTED = Msg(
     "Uventet fejl: {error}. Intet er ændret. Detaljer står i {log}.",
     "Unexpected error: {error}. Nothing was changed. Details are in {log}.",
@@ -73,192 +79,95 @@ def _root(args: argparse.Namespace) -> Path:
     return Path(args.dir).expanduser().resolve()
 
 
-def cmd_init(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.core import catalogue as cat
-    from xl_kik.core.round import parse_date, parse_threshold
-    from xl_kik.excel.catalogue_io import resolve
-    from xl_kik.excel.participants_io import read_participants
-    from xl_kik.steps.init import init_round
+def _report(result: Any, out: Output) -> None:
+    """Every step returns a result that can describe itself for people and for scripts."""
+    out.say(result.summary(out.lang))
+    out.result(**result.as_dict(out.lang))
 
-    catalogue = resolve(args.catalogue, lang=args.lang or "da")
-    themes = [t for t in (args.themes or "").replace(";", ",").split(",") if t.strip()] or None
-    if args.themes in ("indsats", "resultat"):
-        themes = [t.id for t in catalogue.themes if t.side == args.themes]
-    participants = read_participants(args.participants)
-    paths = init_round(
-        _root(args),
-        unit=args.unit,
-        participants=participants,
-        catalogue=catalogue,
-        scale=cat.scale(args.scale),
-        themes=themes,
-        deadline=parse_date(args.deadline),
-        lang=args.lang or "da",
-        threshold=parse_threshold(args.threshold) if args.threshold else None,
-        previous_root=Path(args.previous).resolve() if args.previous else None,
-    )
-    out.msg(Msg("Runden er oprettet: {path}", "The round was created: {path}"), path=paths.master)
-    out.msg(Msg("Næste skridt: xl-kik generate {dir}", "Next: xl-kik generate {dir}"), dir=paths.root)
-    out.result(master=str(paths.master), participants=len(participants))
+
+def cmd_init(args: argparse.Namespace, out: Output) -> int:
+    result = init.init_from_options(
+        _root(args), unit=args.unit, participants=args.participants, catalogue=args.catalogue, themes=args.themes,
+        scale=args.scale, deadline=args.deadline, lang=args.lang or "da", threshold=args.threshold,
+        previous=args.previous)
+    _report(result, out)
+    out.msg(NEXT_GENERATE, dir=result.paths.root)
     return 0
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps.init import generate_round
-
-    result = generate_round(_root(args), lang=args.lang)
+    result = generate.generate_round(_root(args), lang=args.lang)
     for participant, path in result:
         out.say(f"  {participant.name}: {path.name}")
-    out.msg(Msg("{n} deltagerfiler er skrevet i {dir}", "{n} participant files written to {dir}"),
-            n=len(result), dir=(_root(args) / "udsendt"))
-    out.result(files=[{"participant": p.pid, "name": p.name, "file": str(f)} for p, f in result])
+    _report(result, out)
     return 0
 
 
-def cmd_merge(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps import merge
-
-    previous = Path(args.previous).expanduser().resolve() if getattr(args, "previous", None) else None
-    result = merge.merge_round(_root(args), lang=args.lang, previous=previous)
-    out.say(result.summary(out.lang))
-    out.result(**result.as_dict(out.lang))
+def cmd_invite(args: argparse.Namespace, out: Output) -> int:
+    _report(invite.write_invitations(_root(args), lang=args.lang, reminder=args.reminder, send=args.send,
+                                     progress=out.progress("E-mails")), out)
     return 0
-
-
-STATUS_LINE = Msg("{returned} af {total} har afleveret; {missing} mangler.",
-                  "{returned} of {total} have returned; {missing} missing.")
-STATUS_MISSING = Msg("Mangler: {names}", "Missing: {names}")
-STATUS_PROBLEMS = Msg("Filer med fejl (ikke brugt):", "Files with errors (not used):")
 
 
 def cmd_status(args: argparse.Namespace, out: Output) -> int:
     """Who has returned, who is missing, which files cannot be used; the master is only read."""
-    from xl_kik.excel import master
-    from xl_kik.core import returns
-    from xl_kik.core.round import RoundPaths
-
-    root = _root(args)
-    setup, participants = master.load_round(root)
-    col = returns.collect_returns(RoundPaths(root).returns, setup, participants, lang=out.lang)
-    out.msg(STATUS_LINE, returned=len(col.responses), total=len(participants), missing=len(col.missing))
-    for pid, resp in col.responses.items():
-        out.say(f"  {resp.name}: {resp.file.name} ({resp.answered}/{len(setup.question_ids)})")
-    if col.missing:
-        out.msg(STATUS_MISSING, names=", ".join(p.name for p in col.missing))
-    bad = [r for r in col.results if not r.accepted and r.report.errors]
-    if bad:
-        out.msg(STATUS_PROBLEMS)
-        for r in bad:
-            out.say(f"  {r.path.name}: {r.report.errors[0].describe(out.lang)}")
-    out.result(returned=[{"id": pid, "name": r.name, "file": r.file.name, "answered": r.answered}
-                         for pid, r in col.responses.items()],
-               missing=[{"id": p.pid, "name": p.name, "email": p.email} for p in col.missing],
-               unusable=[{"file": r.path.name, "problems": [p.as_dict(out.lang) for p in r.report.errors]}
-                         for r in bad])
-    return 0
-
-
-def cmd_plan(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.core.actionplan import format_follow_up
-    from xl_kik.steps import plan as actionplan
-
-    root = _root(args)
-    if not (args.owner or args.overdue or args.list):
-        result = actionplan.build_plan(root, lang=args.lang, restore_deleted=args.restore_deleted)
-        out.say(result.summary(out.lang))
-        out.result(**result.as_dict())
-        return 0
-    rows = actionplan.follow_up(root, owner=args.owner, overdue_only=args.overdue)
-    out.say(format_follow_up(rows, out.lang, owner=args.owner, overdue_only=args.overdue))
-    out.result(actions=[r.as_dict() for r in rows])
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.demo import round as demo
-
-    summary = demo.run_demo(_root(args), lang=args.lang, participants=args.participants, say=out.say)
-    out.result(**summary)
-    return 0
-
-
-def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps import doctor
-
-    findings = doctor.check(_root(args), lang=out.lang)
-    worst = 0
-    for f in findings:
-        out.say(f.describe(out.lang))
-        worst = max(worst, {"ok": 0, "warning": 0, "error": 1}.get(f.severity, 0))
-    out.result(findings=[f.as_dict(out.lang) for f in findings])
-    return worst
-
-
-def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.excel import master
-
-    version = master.refresh_vba(_root(args))
-    out.msg(Msg("VBA-projektet er genopbygget til xlwings {v}.", "The VBA project was rebuilt for xlwings {v}."),
-            v=version)
-    out.result(xlwings=version)
-    return 0
-
-
-def cmd_catalogue(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.excel import catalogue_io
-
-    c = catalogue_io.resolve(args.source)
-    if args.export:
-        catalogue_io.export_xlsx(c, args.export)
-        out.msg(Msg("Kataloget er gemt i {path}", "The catalogue was saved to {path}"), path=args.export)
-    out.msg(Msg("Katalog {id} version {v}: {t} temaer, {q} spørgsmål, fingeraftryk {fp}",
-                "Catalogue {id} version {v}: {t} themes, {q} questions, fingerprint {fp}"),
-            id=c.id, v=c.version, t=len(c.themes), q=len(c.questions), fp=c.fingerprint)
-    out.result(id=c.id, version=c.version, themes=len(c.themes), questions=len(c.questions), fingerprint=c.fingerprint)
-    return 0
-
-
-def _print_result(result: Any, out: Output) -> None:
-    out.say(result.summary(out.lang))
-    out.result(**result.as_dict(out.lang))
-
-
-def cmd_invite(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps import invite as mail
-
-    result = mail.write_invitations(_root(args), lang=args.lang, reminder=args.reminder, send=args.send,
-                                    progress=out.progress("E-mails"))
-    _print_result(result, out)
+    _report(status.round_status(_root(args), lang=out.lang), out)
     return 0
 
 
 def cmd_collect(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps import collect
-
-    result = collect.collect_from_mail(_root(args), Path(args.source).expanduser(), lang=args.lang,
-                                       progress=out.progress("E-mails"))
-    _print_result(result, out)
+    _report(collect.collect_from_mail(_root(args), Path(args.source).expanduser(), lang=args.lang,
+                                      progress=out.progress("E-mails")), out)
     return 0
 
 
-def cmd_rollup(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.steps import rollup
+def cmd_merge(args: argparse.Namespace, out: Output) -> int:
+    previous = Path(args.previous).expanduser().resolve() if getattr(args, "previous", None) else None
+    _report(merge.merge_round(_root(args), lang=args.lang, previous=previous), out)
+    return 0
 
-    result = rollup.build_rollup([Path(m).expanduser() for m in args.masters], Path(args.output).expanduser(),
-                                 lang=out.lang, progress=out.progress("Masterfiler"))
-    _print_result(result, out)
+
+def cmd_plan(args: argparse.Namespace, out: Output) -> int:
+    if args.owner or args.overdue or args.list:
+        _report(plan.follow_up_report(_root(args), owner=args.owner, overdue_only=args.overdue), out)
+    else:
+        _report(plan.build_plan(_root(args), lang=args.lang, restore_deleted=args.restore_deleted), out)
     return 0
 
 
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
-    from xl_kik.excel import reports
+    which = (args.only,) if args.only else report.KINDS
+    _report(report.make_reports(_root(args), which=which, pdf=args.pdf, lang=args.lang,
+                                progress=out.progress("PDF") if args.pdf else None), out)
+    return 0
 
-    which = (args.only,) if args.only else reports.KINDS
-    if args.pdf:
-        result = reports.export_pdf(_root(args), which=which, lang=args.lang, progress=out.progress("PDF"))
-    else:
-        result = reports.export_reports(_root(args), which=which, lang=args.lang)
-    _print_result(result, out)
+
+def cmd_rollup(args: argparse.Namespace, out: Output) -> int:
+    _report(rollup.build_rollup([Path(m).expanduser() for m in args.masters], Path(args.output).expanduser(),
+                                lang=out.lang, progress=out.progress("Masterfiler")), out)
+    return 0
+
+
+def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
+    _report(refresh_vba.refresh_vba(_root(args), lang=out.lang), out)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
+    findings = doctor.check(_root(args), lang=out.lang)
+    for f in findings:
+        out.say(f.describe(out.lang))
+    out.result(findings=[f.as_dict(out.lang) for f in findings])
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def cmd_demo(args: argparse.Namespace, out: Output) -> int:
+    out.result(**demo.run_demo(_root(args), lang=args.lang, participants=args.participants, say=out.say))
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace, out: Output) -> int:
+    _report(catalogue.show_catalogue(args.source, export=args.export), out)
     return 0
 
 
@@ -570,13 +479,9 @@ def _round_lang(args: argparse.Namespace) -> str | None:
     d = getattr(args, "dir", None)
     if not d or args.command in ("init", "demo"):
         return None
-    from xl_kik.core.round import MASTER_NAME
-
     if not (Path(d) / MASTER_NAME).is_file():
         return None
     try:
-        from xl_kik.excel.master import load_round
-
         return load_round(Path(d))[0].lang
     except Exception:  # a broken master is reported by the command itself
         return None

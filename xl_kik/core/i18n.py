@@ -8,6 +8,7 @@ Every module keeps its own texts next to the code that uses them::
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
@@ -59,3 +60,20 @@ def quote_path(path: str | os.PathLike[str], platform: str | None = None) -> str
 def pick(texts: dict[str, str], lang: str = DEFAULT_LANG) -> str:
     """Pick a language from a ``{"da": ..., "en": ...}`` dict, falling back to Danish."""
     return texts.get(lang) or texts.get(DEFAULT_LANG) or next(iter(texts.values()), "")
+
+
+MONTHS = {
+    "da": ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+           "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+
+
+def format_date(day: dt.date | None, lang: str = DEFAULT_LANG) -> str:
+    """A date in running text: ``1. december 2026`` / ``1 December 2026`` (no locale needed)."""
+    if day is None:
+        return ""
+    if lang == "en":
+        return f"{day.day} {MONTHS['en'][day.month - 1]} {day.year}"
+    return f"{day.day}. {MONTHS['da'][day.month - 1]} {day.year}"

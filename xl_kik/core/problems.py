@@ -38,8 +38,10 @@ DEFINING_MODULES = (
     "xl_kik.excel.intake",
     "xl_kik.core.returns",
     "xl_kik.core.actionplan",
+    "xl_kik.core.rollup",
+    "xl_kik.excel.reports",
+    "xl_kik.excel.sheets.konsensus_previous",
     "xl_kik.steps.invite",
-    "xl_kik.steps.merge",
 )
 
 

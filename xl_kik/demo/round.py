@@ -111,7 +111,8 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     from xl_kik.steps import merge
     from xl_kik.core.round import RoundPaths
     from xl_kik.excel.participants_io import read_participants
-    from xl_kik.steps.init import generate_round, init_round
+    from xl_kik.steps.generate import generate_round
+    from xl_kik.steps.init import init_round
 
     lang = lang or "da"
     root = Path(root)

@@ -1,33 +1,50 @@
-"""Reports to hand out: the svarrapport and the konsensusrapport, as .xlsx and PDF.
+"""The files of the reports to hand out: the konsensusrapport writer and reader.
 
-* **Svarrapport** — every individual answer per question, anonymised ("Deltager 1..n")
-  unless the round's setup says otherwise; written by :func:`xl_kik.steps.merge.export_answer_report`.
 * **Konsensusrapport** — what the consensus seminar agreed (points, strengths, improvement
   areas, decisions) and the theme scores, read from the master's Konsensus sheet with
-  python-calamine and laid out for printing (A4 landscape, one page wide, header row
-  repeated) with XlsxWriter.
+  python-calamine (:func:`read_consensus`) and laid out for printing (A4 landscape, one page
+  wide, header row repeated) with XlsxWriter (:func:`write_consensus_report`).
+* The svarrapport's writer is :func:`xl_kik.excel.sheets.svarrapport.write_answer_report`.
 
-Both land in ``ROUND/rapporter/``; :func:`export_pdf` converts them to PDF with LibreOffice
-(:func:`xl_kik.excel.office.convert`). Without LibreOffice the .xlsx files are still written and
-the error says how to make the PDF from Excel instead.
+The step that makes them (and the PDFs) is :mod:`xl_kik.steps.report`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
+
+import xlsxwriter
+from python_calamine import CalamineWorkbook
 
 from xl_kik.core.catalogue import clean_text
-from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
-from xl_kik.steps.invite import M_CONVERT_FAILED, M_NO_OFFICE, M_NOT_MERGED, format_date
-from xl_kik.core.problems import Problem
-from xl_kik.core.round import MASTER_NAME
+from xl_kik.core.i18n import Msg, format_date, pick
+from xl_kik.core.problems import ERROR, define
+from xl_kik.core.round import RoundSetup
+from xl_kik.excel import master
+from xl_kik.excel.rollup import konsensus_scores
+from xl_kik.core.konsensus import read_inputs
 
-Progress = Callable[[int, int], None]
+# M3xx reports to hand out
+M_NO_OFFICE = define(
+    "M301", ERROR, ("LibreOffice mangler", "LibreOffice missing"),
+    ("PDF-filerne kan ikke laves, fordi LibreOffice ikke er installeret. Installer LibreOffice "
+     "(gratis, www.libreoffice.org), eller åbn {file} i Excel og vælg Filer > Gem som > PDF.",
+     "The PDF files cannot be made because LibreOffice is not installed. Install LibreOffice "
+     "(free, www.libreoffice.org), or open {file} in Excel and choose File > Save As > PDF."))
+M_CONVERT_FAILED = define(
+    "M302", ERROR, ("PDF kunne ikke laves", "PDF could not be made"),
+    ("{file} kunne ikke laves om til PDF: {reason}", "{file} could not be converted to PDF: {reason}"))
+M_NOT_MERGED = define(
+    "M303", ERROR, ("Runden er ikke flettet", "The round is not merged"),
+    ("Der er ingen flettede besvarelser i {file} endnu. Flet besvarelserne først (knappen 'Flet').",
+     "There are no merged answers in {file} yet. Merge the returns first (the 'Merge' button)."))
 
 REPORTS_DIR = "rapporter"
 KINDS = ("svarrapport", "konsensus")
@@ -57,30 +74,11 @@ T = {
     "basis_": Msg("", ""),
     "of": Msg("{n} af {N}", "{n} of {N}"),
     "footer": Msg("Side &P af &N", "Page &P of &N"),
-    "written": Msg("{n} rapport(er) er gemt i {folder}:", "{n} report(s) saved in {folder}:"),
 }
 
 
 class ReportError(KikFileError):
     """A report cannot be made (round not merged, LibreOffice missing, conversion failed)."""
-
-
-class ReportResult(list):
-    """The written files (PDFs with ``pdf=True``, else the .xlsx files), plus what happened."""
-
-    def __init__(self, paths: Iterable[Path] = (), *, folder: Path):
-        super().__init__(paths)
-        self.folder = folder
-        self.xlsx: list[Path] = []
-        self.problems: list[Problem] = []
-
-    def summary(self, lang: str = "da") -> str:
-        lines = [T["written"](lang, n=len(self), folder=self.folder)] + [f"  {p.name}" for p in self]
-        return "\n".join(lines + [p.describe(lang) for p in self.problems])
-
-    def as_dict(self, lang: str = "da") -> dict[str, Any]:
-        return {"folder": str(self.folder), "files": [str(p) for p in self], "xlsx": [str(p) for p in self.xlsx],
-                "problems": [p.as_dict(lang) for p in self.problems]}
 
 
 # ---------------------------------------------------------------- konsensusrapport
@@ -92,15 +90,8 @@ class _Question:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
+def read_consensus(root: str | Path) -> tuple[RoundSetup, list[list[Any]]]:
     """The round's setup and the Konsensus sheet's rows (calamine)."""
-    import io
-    import zipfile
-
-    from python_calamine import CalamineWorkbook
-
-    from xl_kik.excel import master
-
     data = master.read_master(root)
     path = data.path
     raw = path.read_bytes()
@@ -120,9 +111,6 @@ def _read_consensus(root: Path) -> tuple[Any, list[list[Any]]]:
 
 def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> tuple[list[_Question], list[Any]]:
     """Questions with their merged statistics and agreed inputs, and the theme scores."""
-    from xl_kik.steps.rollup import _consensus
-    from xl_kik.core.konsensus import read_inputs
-
     cols: dict[str, int] = {}
     by_qid: dict[str, list[Any]] = {}
     for i, row in enumerate(rows):
@@ -141,31 +129,23 @@ def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> t
         values = {k: row[j] if j < len(row) else None for k, j in cols.items()}
         values.update(inputs.get(q.id, {}))
         questions.append(_Question(q.id, q.theme, pick(q.text, lang), values))
-    themes, _ = _consensus(list(rows), setup)
+    themes, _ = konsensus_scores(list(rows), setup)
     return questions, themes
 
 
-def export_consensus_report(root: str | Path, path: str | Path | None = None, lang: str | None = None) -> Path:
-    """Write the konsensusrapport (.xlsx, print-ready) from the master's Konsensus sheet."""
-    from xl_kik.excel.atomic import write_with
-
-    root = Path(root)
-    setup, rows = _read_consensus(root)
-    lang = lang or setup.lang or "da"
-    questions, themes = consensus_content(setup, rows, lang)
-    merged = any(clean_text(q.values.get("n")) for q in questions)
-    if not merged:
-        problem = M_NOT_MERGED(file=MASTER_NAME)
-        raise ReportError(problem.message(lang), [problem], lang)
-    if path is None:
-        path = root / REPORTS_DIR / f"{safe_stem(NAMES['konsensus'](lang) + ' ' + setup.unit)}.xlsx"
-    path = Path(path)
-    return write_with(path, lambda tmp: _write_consensus(tmp, setup, questions, themes, lang), lang=lang)
+def report_path(root: str | Path, kind: str, unit: str, lang: str) -> Path:
+    """``ROUND/rapporter/<Svarrapport|Konsensusrapport> <unit>.xlsx``."""
+    return Path(root) / REPORTS_DIR / f"{safe_stem(NAMES[kind](lang) + ' ' + unit)}.xlsx"
 
 
-def _write_consensus(path: Path, setup: Any, questions: list[_Question], themes: list[Any], lang: str) -> None:
-    import xlsxwriter
+def is_merged(questions: Sequence[_Question]) -> bool:
+    """Whether the Konsensus sheet holds merged answers (an answered count on a question)."""
+    return any(clean_text(q.values.get("n")) for q in questions)
 
+
+def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Question], themes: Sequence[Any],
+                           lang: str) -> None:
+    """Write the konsensusrapport to ``path`` (XlsxWriter; the caller makes it atomic)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
     wb.set_properties({"title": T["title"](lang, unit=setup.unit)})
@@ -262,84 +242,5 @@ def _num_or_text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
         ws.write_string(r, c, clean_text(value), fmt)
 
 
-# ---------------------------------------------------------------- svarrapport and PDF
-def export_answer_report(root: str | Path, path: str | Path | None = None, lang: str | None = None,
-                         anonymise: bool | None = None) -> Path:
-    """The svarrapport (.xlsx) via merge; anonymised unless the round's setup says otherwise."""
-    from xl_kik.steps import merge
-    from xl_kik.excel.master import load_round
-
-    root = Path(root)
-    setup, _ = load_round(root)
-    lang = lang or setup.lang or "da"
-    if anonymise is None:
-        anonymise = setup.anonymise
-    if path is None:
-        path = root / REPORTS_DIR / f"{safe_stem(NAMES['svarrapport'](lang) + ' ' + setup.unit)}.xlsx"
-    return merge.export_answer_report(root, path, anonymise=anonymise, lang=lang)
-
-
-def export_reports(root: str | Path, which: Sequence[str] = KINDS, lang: str | None = None,
-                   anonymise: bool | None = None, progress: Progress | None = None) -> ReportResult:
-    """Write the chosen reports as .xlsx into ``ROUND/rapporter/``."""
-    root = Path(root)
-    result = ReportResult(folder=root / REPORTS_DIR)
-    wanted = [w for w in KINDS if w in which]
-    unknown = [w for w in which if w not in KINDS]
-    if unknown:
-        raise ValueError(f"unknown report(s) {unknown}; choose from {KINDS}")
-    for i, kind in enumerate(wanted, 1):
-        if kind == "svarrapport":
-            result.xlsx.append(export_answer_report(root, lang=lang, anonymise=anonymise))
-        else:
-            result.xlsx.append(export_consensus_report(root, lang=lang))
-        if progress:
-            progress(i, len(wanted))
-    result.extend(result.xlsx)
-    return result
-
-
-def export_pdf(root: str | Path, which: Sequence[str] = KINDS, lang: str | None = None, *,
-               anonymise: bool | None = None, timeout: float = 300.0,
-               progress: Progress | None = None) -> ReportResult:
-    """The reports as PDF (via .xlsx and LibreOffice) in ``ROUND/rapporter/``; returns the PDF paths.
-
-    Raises :class:`ReportError` (a :class:`~xl_kik.core.errors.KikFileError`) when LibreOffice is not
-    installed or the conversion fails; the .xlsx files are written in any case.
-    """
-    from xl_kik.excel import office as _office
-
-    root = Path(root)
-    steps = len([w for w in KINDS if w in which]) + 1
-    done = [0]
-
-    def step(_: int = 0, __: int = 0) -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], steps)
-
-    xlsx = export_reports(root, which, lang, anonymise, progress=step)
-    if lang is None:
-        from xl_kik.excel.master import load_round
-
-        lang = load_round(root)[0].lang or "da"
-    files = ", ".join(p.name for p in xlsx.xlsx)
-    if _office.find_soffice() is None:
-        problem = M_NO_OFFICE(file=files)
-        raise ReportError(problem.message(lang), [problem], lang)
-    try:
-        pdfs = _office.convert(xlsx.xlsx, "pdf", xlsx.folder, timeout)
-    except _office.OfficeNotFound as exc:
-        problem = M_NO_OFFICE(file=files)
-        raise ReportError(problem.message(lang), [problem], lang) from exc
-    except (_office.OfficeError, OSError) as exc:
-        problem = M_CONVERT_FAILED(file=files, reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise ReportError(problem.message(lang), [problem], lang) from exc
-    step()
-    result = ReportResult(pdfs, folder=xlsx.folder)
-    result.xlsx = xlsx.xlsx
-    return result
-
-
-__all__ = ["KINDS", "REPORTS_DIR", "ReportError", "ReportResult", "consensus_content", "export_answer_report",
-           "export_consensus_report", "export_pdf", "export_reports"]
+__all__ = ["KINDS", "M_CONVERT_FAILED", "M_NO_OFFICE", "M_NOT_MERGED", "NAMES", "REPORTS_DIR", "ReportError",
+           "consensus_content", "is_merged", "read_consensus", "report_path", "write_consensus_report"]

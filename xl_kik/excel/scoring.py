@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from xl_kik.core.i18n import Msg, check_lang, pick
+from xl_kik.core.i18n import Msg, check_lang, format_date, pick
 from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
@@ -134,16 +134,6 @@ def _header_text(value: str) -> str:
     if len(value) > MAX_HEADER_NAME:
         value = value[: MAX_HEADER_NAME - 1].rstrip() + "…"
     return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", value.replace("&", "&&")))
-
-
-def format_date(day: dt.date | None, lang: str = "da") -> str:
-    if day is None:
-        return ""
-    if lang == "en":
-        return f"{day.day} {day:%B %Y}"
-    months = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
-              "september", "oktober", "november", "december")
-    return f"{day.day}. {months[day.month - 1]} {day.year}"
 
 
 # ---------------------------------------------------------------- user-facing texts

@@ -1,1 +1,19 @@
-"""One module per step of a round, shared by the CLI and the buttons.."""
+"""The steps of a round, one module each, used by both doors (``xl_kik.cli`` and ``xl_kik.buttons``).
+
+In the order a coordinator works:
+
+``init``         create the round folder and its master (``--previous``: carry a round over)
+``generate``     one scoring workbook per participant (``udsendt/``)
+``invite``       invitation and reminder e-mails (``mails/``), optionally sent by SMTP
+``status``       who has returned, who is missing (reads ``retur/``, changes nothing)
+``collect``      attachments of saved e-mails into ``retur/``
+``merge``        returned files -> Status, Svarrapport, Konsensus in the master
+``plan``         Konsensus -> Handleplan, Prioritering, Opfølgning; the follow-up
+``report``       svarrapport and konsensusrapport (``rapporter/``, .xlsx and PDF)
+``rollup``       one overview across many units' masters
+``refresh_vba``  rebuild the master's VBA project after an xlwings upgrade
+``doctor``       why does a button not work?
+
+``catalogue`` (show or export a catalogue) is a tool outside the round. Steps import
+:mod:`xl_kik.core` and :mod:`xl_kik.excel`; never the doors.
+"""

@@ -1,21 +1,33 @@
-"""Round-level workflows shared by the CLI and the Excel buttons (one core, two doors)."""
+"""``xl-kik init``: create a round folder and its master (optionally carrying a previous round over).
+
+:func:`init_round` takes the objects (the Python API); :func:`init_from_options` takes what a
+coordinator types (a participants file, ``"1,2,3"`` or ``"indsats"`` for the themes, ``"35%"``
+for the threshold) and is what ``xl-kik init`` calls.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from xl_kik.core import catalogue as cat
 from xl_kik.core.catalogue import Catalogue, Scale
-from xl_kik.core.round import DEFAULT_THRESHOLD, Participant, RoundPaths
+from xl_kik.core.i18n import Msg
+from xl_kik.core.round import DEFAULT_THRESHOLD, Participant, RoundPaths, parse_date, parse_threshold
+from xl_kik.excel import master
+from xl_kik.excel.catalogue_io import resolve
+from xl_kik.excel.participants_io import read_participants
+from xl_kik.steps.plan import carry_over
+
+CREATED = Msg("Runden er oprettet: {path}", "The round was created: {path}")
 
 
 def init_round(root: Path, *, unit: str, participants: Sequence[Participant], catalogue: Catalogue,
                scale: Scale, themes: Sequence[str] | None = None, deadline: dt.date | None = None,
                lang: str = "da", threshold: float | None = None, previous_root: Path | None = None) -> RoundPaths:
     """Create a round; with ``previous_root`` carry open actions and agreed scores over."""
-    from xl_kik.excel import master
-
     previous_id = ""
     if previous_root is not None:
         previous_setup, _ = master.load_round(previous_root)
@@ -26,28 +38,44 @@ def init_round(root: Path, *, unit: str, participants: Sequence[Participant], ca
         previous_round=previous_id,
     )
     if previous_root is not None:
-        from xl_kik.steps import plan as actionplan
-
-        actionplan.carry_over(previous_root, root)
+        carry_over(previous_root, root)
     return paths
 
 
-def generate_round(root: Path, lang: str | None = None) -> list[tuple[Participant, Path]]:
-    """Write one scoring workbook per participant listed in the master.
+@dataclass
+class InitResult:
+    paths: RoundPaths
+    participants: int
 
-    Rows the coordinator added to the participants table without an id get one, and it is
-    written back into the master, so the participant keeps it (returned files are matched
-    by id) even if rows are later inserted above.
-    """
-    from xl_kik.excel import master
-    from xl_kik.excel import scoring
-    from xl_kik.excel.masterfile import MasterFile, write_text
+    def summary(self, lang: str = "da") -> str:
+        return CREATED(lang, path=self.paths.master)
 
-    data = master.read_master(root)
-    paths = RoundPaths(Path(root))
-    written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
-    if data.new_ids:
-        with MasterFile.edit(paths, lang or data.setup.lang) as wb:
-            for sheet, cell, pid in data.new_ids:
-                write_text(wb[sheet], cell, pid)
-    return written
+    def as_dict(self, lang: str = "da") -> dict[str, object]:
+        return {"master": str(self.paths.master), "participants": self.participants}
+
+
+def select_themes(catalogue: Catalogue, themes: str | None) -> list[str] | None:
+    """Theme ids from ``"1,2,3"`` / ``"1;2"``, or every theme of a side (``indsats`` / ``resultat``);
+    None (all themes) when blank."""
+    if themes in ("indsats", "resultat"):
+        return [t.id for t in catalogue.themes if t.side == themes]
+    return [t.strip() for t in (themes or "").replace(";", ",").split(",") if t.strip()] or None
+
+
+def init_from_options(root: str | Path, *, unit: str, participants: str | Path, catalogue: str | Path = "kik",
+                      themes: str | None = None, scale: str = "0-100", deadline: str | None = None,
+                      lang: str = "da", threshold: str | None = None,
+                      previous: str | Path | None = None) -> InitResult:
+    """Create a round from the texts a coordinator gives (``xl-kik init``)."""
+    chosen = resolve(catalogue, lang=lang or "da")
+    people = read_participants(participants)
+    paths = init_round(
+        Path(root), unit=unit, participants=people, catalogue=chosen, scale=cat.scale(scale),
+        themes=select_themes(chosen, themes), deadline=parse_date(deadline), lang=lang or "da",
+        threshold=parse_threshold(threshold) if threshold else None,
+        previous_root=Path(previous).expanduser().resolve() if previous else None,
+    )
+    return InitResult(paths, len(people))
+
+
+__all__ = ["InitResult", "init_from_options", "init_round", "select_themes"]

@@ -11,9 +11,9 @@ workbook belongs to whom is read from the workbook's own metadata sheet (``_kik`
 never stored in a workbook: it is read from an environment variable (setup key
 ``smtp_password_env``, default ``XL_KIK_SMTP_PASSWORD``).
 
-All ``M`` problem types (mail, collecting from mail, overview across units, reports)
-are defined here, in one place, so their codes stay unique and :func:`problems.all_types`
-finds them.
+The ``M0xx``/``M1xx`` problem types (mail, collecting from mail) are defined here; the
+overview's ``M2xx`` live in :mod:`xl_kik.core.rollup`, the reports' ``M3xx`` in
+:mod:`xl_kik.excel.reports`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable
 
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import atomic
-from xl_kik.core.i18n import Msg
+from xl_kik.core.i18n import Msg, format_date
 from xl_kik.core.errors import KikFileError, RoundNotFoundError
 from xl_kik.core.filenames import unique_names
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
@@ -51,7 +51,7 @@ SMTP_TIMEOUT = 30.0
 SETUP_SHEETS = ("Opsætning", "Setup")
 EML_POLICY = policy.default.clone(linesep="\r\n")
 
-# ---------------------------------------------------------------- problem types (all M codes)
+# ---------------------------------------------------------------- problem types (M0xx, M1xx)
 # M0xx invitations and sending
 M_NO_EMAIL = define(
     "M001", WARNING, ("E-mailadresse mangler", "E-mail address missing"),
@@ -122,54 +122,11 @@ M_NO_MAILS = define(
     ("Der er ingen gemte mails (.eml eller .msg) i {folder}. Træk mailene fra Outlook over i mappen.",
      "There are no saved e-mails (.eml or .msg) in {folder}. Drag the e-mails from Outlook into the folder."))
 
-# M2xx overview across units
-M_MASTER_UNREADABLE = define(
-    "M201", ERROR, ("Masterfil kan ikke læses", "Master cannot be read"),
-    ("{file} kan ikke læses og er udeladt af overblikket: {reason}",
-     "{file} cannot be read and is left out of the overview: {reason}"))
-M_NO_SCORES = define(
-    "M202", WARNING, ("Ingen point endnu", "No scores yet"),
-    ("{unit} ({file}) har hverken aftalte point eller flettede besvarelser; enheden står uden point.",
-     "{unit} ({file}) has neither agreed scores nor merged answers; the unit is shown without scores."))
-M_DUPLICATE_MASTER = define(
-    "M203", WARNING, ("Samme runde to gange", "Same round twice"),
-    ("{file} er samme runde ({round_id}) som {first}; den er kun taget med én gang.",
-     "{file} is the same round ({round_id}) as {first}; it is included only once."))
-
-# M3xx reports to hand out
-M_NO_OFFICE = define(
-    "M301", ERROR, ("LibreOffice mangler", "LibreOffice missing"),
-    ("PDF-filerne kan ikke laves, fordi LibreOffice ikke er installeret. Installer LibreOffice "
-     "(gratis, www.libreoffice.org), eller åbn {file} i Excel og vælg Filer > Gem som > PDF.",
-     "The PDF files cannot be made because LibreOffice is not installed. Install LibreOffice "
-     "(free, www.libreoffice.org), or open {file} in Excel and choose File > Save As > PDF."))
-M_CONVERT_FAILED = define(
-    "M302", ERROR, ("PDF kunne ikke laves", "PDF could not be made"),
-    ("{file} kunne ikke laves om til PDF: {reason}", "{file} could not be converted to PDF: {reason}"))
-M_NOT_MERGED = define(
-    "M303", ERROR, ("Runden er ikke flettet", "The round is not merged"),
-    ("Der er ingen flettede besvarelser i {file} endnu. Flet besvarelserne først (knappen 'Flet').",
-     "There are no merged answers in {file} yet. Merge the returns first (the 'Merge' button)."))
-
-
 class MailError(KikFileError):
     """Mails cannot be written or sent at all (round folder, master)."""
 
 
 # ---------------------------------------------------------------- texts
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-             "oktober", "november", "december")
-
-
-def format_date(d: dt.date | None, lang: str = "da") -> str:
-    """``1. december 2026`` / ``1 December 2026``."""
-    if d is None:
-        return ""
-    if lang == "en":
-        return f"{d.day} {d:%B} {d.year}"
-    return f"{d.day}. {MONTHS_DA[d.month - 1]} {d.year}"
-
-
 SUBJECT = Msg("Selvevaluering med KIK i {unit}: dit skema", "Self-evaluation with KIK in {unit}: your form")
 SUBJECT_DEADLINE = Msg("Selvevaluering med KIK i {unit}: dit skema (svar senest {deadline})",
                        "Self-evaluation with KIK in {unit}: your form (reply by {deadline})")

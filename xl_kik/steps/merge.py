@@ -5,7 +5,7 @@ atomically, with a backup) and :func:`merge_into` (renders into any openpyxl wor
 the buttons call it on a scratch copy of the live workbook). Both:
 
 1. read the round (setup + participants) from the master,
-2. read every file in ``retur/`` (:func:`xl_kik.core.returns.collect_returns`),
+2. read every file in ``retur/`` (:func:`xl_kik.steps.status.read_returns`),
 3. compute the statistics (:mod:`xl_kik.core.stats`, in Python — never cached formula results),
 4. re-render the Status, Svarrapport and Konsensus sheets. Konsensus keeps everything
    people typed, keyed by question id (:mod:`xl_kik.excel.sheets.konsensus`).
@@ -16,23 +16,24 @@ written into the sheets).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from xl_kik.core import stats
+from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
 from xl_kik.core.i18n import Msg
-from xl_kik.core.problems import WARNING, Problem, define
-from xl_kik.excel.masterfile import MasterFile
+from xl_kik.core.problems import Problem
 from xl_kik.core.round import RoundPaths
+from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
+from xl_kik.excel.masterfile import MasterFile
+from xl_kik.excel.sheets import konsensus as sheets_konsensus
+from xl_kik.excel.sheets import status as sheets_status
+from xl_kik.excel.sheets import svarrapport as sheets_answers
+from xl_kik.excel.sheets.konsensus_previous import check_agreed_points, read_previous, render_previous_themes
 from xl_kik.excel.sheets.status import sort_problems
-
-S_BAD_AGREED = define(
-    "S130", WARNING, ("Ugyldigt aftalt point", "Invalid agreed points"),
-    ("Det aftalte point {value!r} for spørgsmål {qid} er ikke et helt tal fra {low} til {high}; "
-     "det tæller ikke med i temaets score. Ret cellen.",
-     "The agreed points {value!r} for question {qid} are not a whole number from {low} to {high}; "
-     "they do not count in the theme score. Correct the cell."))
+from xl_kik.steps.plan import previous_scores_from_master
+from xl_kik.steps.status import read_returns
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
@@ -119,8 +120,6 @@ class MergeResult:
 # ---------------------------------------------------------------- helpers
 def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     """A master sheet by codeName, else by its current name, else by the contract's names."""
-    from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES
-
     code = CODE_NAMES[key]
     for ws in wb.worksheets:
         if ws.sheet_properties.codeName == code:
@@ -133,36 +132,7 @@ def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     return wb.create_sheet(SHEET_NAMES["da"][key])  # a scratch workbook without it
 
 
-def read_previous(previous: str | Path) -> Any:
-    """Agreed points of a previous round (its folder or master): ``{qid: points}``, as an
-    :class:`xl_kik.core.actionplan.PreviousScores` whose ``.themes`` holds the theme scores (the
-    separately agreed theme score where one was typed, else the mean of the agreed points)."""
-    from python_calamine import CalamineWorkbook
-
-    from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
-    from xl_kik.excel.master import _master_path, parse_master, read_sheets
-    from xl_kik.core.konsensus import read_inputs, read_theme_inputs
-
-    path = _master_path(previous)
-    sheet_rows, names = read_sheets(path)
-    name = names.get("consensus")
-    if not name:
-        return PreviousScores()
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python(skip_empty_area=False)
-    points = {q: v["agreed_points"] for q, v in read_inputs(rows).items() if isinstance(v["agreed_points"], int)}
-    try:
-        old = parse_master(sheet_rows, names, path).setup
-        catalogue, round_id = old.catalogue, old.round_id
-    except Exception:  # noqa: BLE001 - an old master with setup errors still has its scores
-        catalogue, round_id = None, ""
-    themes = theme_means(points, catalogue)
-    themes.update({t: v for t, raw in read_theme_inputs(rows).items() if (v := points_value(raw)) is not None})
-    return PreviousScores(points, themes, round_id)
-
-
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
-    from xl_kik.core.actionplan import points_value
-
     return {k: v for k, raw in values.items() if (v := points_value(raw)) is not None}
 
 
@@ -177,9 +147,6 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
     * else the column is kept; the theme scores are the stored ones when they belong to the
       same question scores, else the means of the column per theme.
     """
-    from xl_kik.core.actionplan import PreviousScores, theme_means
-    from xl_kik.steps.plan import previous_scores_from_master
-
     if previous is not None:
         prev = previous if isinstance(previous, Mapping) else read_previous(previous)
         questions = _numbers(prev)
@@ -198,76 +165,8 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
     return None, (dict(stored.themes) if same and stored.themes else theme_means(kept, catalogue))
 
 
-PREVIOUS_THEME = Msg("Forrige runde", "Previous round")
-CHANGE_THEME = Msg("Ændring siden sidst", "Change since last time")
-#: Columns of the theme-score block on Konsensus that show the previous round (the block's
-#: other columns belong to :mod:`xl_kik.excel.sheets.konsensus`; these two are free there).
-THEME_PREVIOUS_COL, THEME_CHANGE_COL = 11, 12
-
-
-def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: str = "da") -> int:
-    """Write the previous round's theme scores and the change beside the new theme scores
-    (theme-score block of Konsensus). Returns the number of themes with a previous score."""
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from xl_kik.excel.sheets.konsensus import L
-    from xl_kik.excel.sheets.status import Formula, Look, put
-
-    rows = getattr(info, "theme_rows", {}) or {}
-    if not rows or not any(themes.get(t) is not None for t in rows):
-        return 0
-    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
-    num1 = Look(ws, border=True, number_format="0.0", halign="center")
-    change = Look(ws, fill="F2F2F2", border=True, number_format="+0.0;-0.0;0.0", halign="center")
-    header_row = min(rows.values()) - 1
-    put(ws, header_row, THEME_PREVIOUS_COL, PREVIOUS_THEME(lang), head)
-    put(ws, header_row, THEME_CHANGE_COL, CHANGE_THEME(lang), head)
-    p, a = get_column_letter(THEME_PREVIOUS_COL), L["agreed_points"]
-    shown = 0
-    for tid, r in rows.items():
-        value = themes.get(tid)
-        put(ws, r, THEME_PREVIOUS_COL, round(float(value), 1) if value is not None else None, num1)
-        shown += value is not None
-        # the theme score now: the separately agreed one, else the mean of the agreed points (column F)
-        put(ws, r, THEME_CHANGE_COL, Formula(f'=IF(OR({p}{r}="",AND({a}{r}="",F{r}="")),"",'
-                                             f'IF({a}{r}<>"",{a}{r},F{r})-{p}{r})'), change)
-    first, last = min(rows.values()), max(rows.values())
-    target = f"{get_column_letter(THEME_CHANGE_COL)}{first}:{get_column_letter(THEME_CHANGE_COL)}{last}"
-    ws.conditional_formatting.add(target, CellIsRule(operator="greaterThan", formula=["0"],
-                                                     font=Font(color="006100", bold=True)))
-    ws.conditional_formatting.add(target, CellIsRule(operator="lessThan", formula=["0"],
-                                                     font=Font(color="9C0006", bold=True)))
-    return shown
-
-
-def _workers(n_files: int) -> int | None:
-    """Process pool for reading only with many files *and* at least 4 cores: measured on
-    2 cores, a pool of 2 was not faster than one process (see benchmarks/bench_merge.py).
-    ``XL_KIK_WORKERS`` overrides."""
-    env = os.environ.get("XL_KIK_WORKERS", "").strip()
-    if env.isdigit():
-        return int(env) if int(env) > 1 else None
-    cores = os.cpu_count() or 1
-    if n_files < 200 or cores < 4:
-        return None
-    return min(4, cores)
-
-
-def collect(root: Path, setup: Any, participants: list[Any], lang: str) -> Any:
-    from xl_kik.core.returns import collect_returns
-
-    paths = RoundPaths(root)
-    try:
-        n_files = sum(1 for _ in os.scandir(paths.returns))
-    except OSError:
-        n_files = 0
-    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files))
-
-
 # ---------------------------------------------------------------- the two doors
-def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = None,
+def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: str | None = None,
                previous: str | Path | Mapping[str, Any] | None = None, collection: Any = None) -> MergeResult:
     """Render Status, Svarrapport and Konsensus into the openpyxl workbook ``wb``.
 
@@ -278,21 +177,14 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
     :func:`previous_for_merge`). The previous theme scores and the change since then are
     shown beside the new theme scores.
     """
-    from xl_kik.excel.sheets import svarrapport as sheets_answers
-    from xl_kik.excel.sheets import konsensus as sheets_konsensus
-    from xl_kik.excel.sheets import status as sheets_status
-    from xl_kik.core import stats as stats_mod
-    from xl_kik.excel.master import read_master
-
     root = Path(root)
     if data is None:
         data = read_master(root)
     setup, participants = data.setup, data.participants
     lang = lang or (data.meta.get("lang") if getattr(data, "meta", None) else None) or setup.lang or "da"
     if collection is None:
-        collection = collect(root, setup, participants, lang)
-    points = stats_mod.points_from_responses(collection.responses)
-    rs = stats_mod.compute(setup, points, lang=lang)
+        collection = read_returns(root, setup, participants, lang)
+    rs = stats.compute(setup, stats.points_from_responses(collection.responses), lang=lang)
     names = getattr(data, "sheet_names", None)
     ws_k = _sheet(wb, "consensus", names)
     captured = sheets_konsensus.capture(ws_k)
@@ -309,12 +201,12 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
 
     unusable = []
     for r in sheets_status.unusable_results(collection):
-        unusable.append((Path(str(r.path)).name, sheets_status.sort_problems(r.report.problems)))
+        unusable.append((Path(str(r.path)).name, sort_problems(r.report.problems)))
     remarks = []
     for resp in collection.responses.values():
         res = sheets_status.result_of(collection, resp)
         if res is not None:
-            remarks += [(Path(str(res.path)).name, p) for p in sheets_status.sort_problems(res.report.problems)]
+            remarks += [(Path(str(res.path)).name, p) for p in sort_problems(res.report.problems)]
     master_path = getattr(data, "path", None) or RoundPaths(root).master
     return MergeResult(
         master=Path(master_path), total=status_data["total"], returned=status_data["returned"],
@@ -324,62 +216,19 @@ def merge_into(wb: Any, root: str | Path, data: Any = None, lang: str | None = N
         consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name))
 
 
-def check_agreed_points(ws: Any, setup: Any, file: str = "") -> list[Problem]:
-    """Agreed points on Konsensus that are not whole numbers on the scale (pasted past the
-    sheet's validation, typed in LibreOffice with validation off, ...), naming the cell."""
-    from openpyxl.utils import get_column_letter
-
-    from xl_kik.excel.sheets.konsensus import COL, FIRST_ROW
-
-    col = COL["agreed_points"]
-    wanted = set(setup.question_ids)
-    low, high = setup.scale.min, setup.scale.max
-    out = []
-    for r in range(FIRST_ROW, ws.max_row + 1):
-        qid = ws.cell(r, COL["qid"]).value
-        if qid not in wanted:
-            continue
-        value = ws.cell(r, col).value
-        if value is None or value == "":
-            continue
-        ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-              and float(value).is_integer() and low <= value <= high)
-        if not ok:
-            out.append(S_BAD_AGREED(file=file, sheet=ws.title, cell=f"{get_column_letter(col)}{r}",
-                                    qid=qid, value=value, low=low, high=high))
-    return out
-
-
 def merge_round(root: str | Path, lang: str | None = None,
                 previous: str | Path | Mapping[str, Any] | None = None) -> MergeResult:
     """Merge the returned files into the round's master on disk (atomic save + backup).
 
     The returned files are read *before* the master is opened for writing, so a slow
     folder never holds the master half-edited."""
-    from xl_kik.excel.master import read_master
-
     root = Path(root)
     data = read_master(root)
     lang = lang or data.meta.get("lang") or data.setup.lang or "da"
-    collection = collect(root, data.setup, data.participants, lang)
+    collection = read_returns(root, data.setup, data.participants, lang)
     with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
         result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
     return result
 
 
-def export_answer_report(root: str | Path, path: str | Path, anonymise: bool = True,
-                         lang: str | None = None) -> Path:
-    """Write the standalone svarrapport (.xlsx) to hand to the participants before the seminar."""
-    from xl_kik.core import stats as stats_mod
-    from xl_kik.excel.atomic import write_with
-    from xl_kik.excel.master import read_master
-    from xl_kik.excel.sheets.svarrapport import write_answer_report
-
-    root = Path(root)
-    data = read_master(root)
-    lang = lang or data.meta.get("lang") or data.setup.lang or "da"
-    collection = collect(root, data.setup, data.participants, lang)
-    rs = stats_mod.compute(data.setup, stats_mod.points_from_responses(collection.responses), lang=lang)
-    return write_with(Path(path), lambda tmp: write_answer_report(tmp, data.setup, data.participants,
-                                                                  collection.responses, rs, anonymise, lang),
-                      lang=lang)
+__all__ = ["GENERATED_BY_MERGE", "MergeResult", "merge_into", "merge_round", "previous_for_merge"]

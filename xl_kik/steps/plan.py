@@ -33,6 +33,7 @@ from xl_kik.core.actionplan import (
     PlanState,
     PreviousScores,
     filter_items,
+    format_follow_up,
     follow_up_items,
     generate_rows,
     is_blank,
@@ -207,6 +208,27 @@ def follow_up(root: str | Path, owner: str | None = None, overdue_only: bool = F
     if not include_done:
         items = [i for i in items if i.open]
     return filter_items(items, owner, overdue_only)
+
+
+@dataclass
+class FollowUpResult:
+    """The follow-up of a plan (``xl-kik plan --list/--owner/--overdue``): the actions shown."""
+
+    items: list[FollowUpItem]
+    owner: str | None = None
+    overdue_only: bool = False
+
+    def summary(self, lang: str = "da") -> str:
+        return format_follow_up(self.items, lang, owner=self.owner, overdue_only=self.overdue_only)
+
+    def as_dict(self, lang: str = "da") -> dict[str, Any]:
+        return {"actions": [i.as_dict() for i in self.items]}
+
+
+def follow_up_report(root: str | Path, owner: str | None = None, overdue_only: bool = False,
+                     today: dt.date | None = None) -> FollowUpResult:
+    """:func:`follow_up` as a result the doors can show."""
+    return FollowUpResult(follow_up(root, owner, overdue_only, today), owner, overdue_only)
 
 
 CARRY_COMMENT = Msg("[{date}] Overført fra runde {round} (status: {status}).",

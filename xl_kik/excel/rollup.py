@@ -1,0 +1,388 @@
+"""The overview workbook across units: reading one unit's master and writing the overview.
+
+:func:`read_unit` reads a master with python-calamine only (fast; no openpyxl);
+:func:`write_overview` writes the overview with XlsxWriter, one function per sheet:
+
+* **Overblik / Overview** — a clear caution first (scores from different groups are not
+  directly comparable, CAF says so), then per catalogue (and scale) one block: a row per
+  unit with response rate, open and overdue actions, and the theme scores as a heat map
+  (3-colour scale fixed to the scale's range, so a colour means the same in every block).
+  Theme scores on the basis ``median`` are marked ``*`` (the value stays a number).
+* **Handleplaner / Action plans** — every unit's action plan in one filterable Excel
+  table with a Unit column and an Overdue column.
+* **Point / Scores** — one row per unit and question (agreed, suggested median), a table
+  for pivots.
+* **Problemer / Problems** — masters that could not be read (the rest continue).
+
+The scores themselves are computed in :mod:`xl_kik.core.rollup`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
+from xl_kik.core.actionplan import follow_up_items, plan_from_rows, to_date
+from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
+from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.rollup import (AGREED, MEDIAN, NONE, THEME_AGREED, RollupResult, ThemeScore, UnitResult,
+                                group_themes, number, theme_scores)
+from xl_kik.core.round import MASTER_NAME, RoundSetup
+from xl_kik.excel import atomic, master
+from xl_kik.core.konsensus import read_inputs, read_theme_inputs
+
+BASIS_TEXT = {
+    THEME_AGREED: Msg("aftalt for temaet", "agreed for the theme"),
+    AGREED: Msg("gns. af aftalte point", "mean of agreed points"),
+    MEDIAN: Msg("* intet aftalt: gns. af medianer", "* nothing agreed: mean of medians"),
+    NONE: Msg("", ""),
+}
+
+T = {
+    "title": Msg("KIK-overblik på tværs af enheder", "KIK overview across units"),
+    "caution": Msg(
+        "Scorer fra forskellige grupper kan ikke sammenlignes direkte. Hver enhed har vurderet sig selv med sine "
+        "egne deltagere og sin egen forståelse af skalaen; det understreger CAF også. Brug overblikket til at se, "
+        "hvor den enkelte enhed står stærkt og svagt, hvordan den udvikler sig fra runde til runde, og hvordan "
+        "handleplanerne bliver fulgt op – ikke til at rangordne enheder. Teksten i konsensusrapporterne siger mere "
+        "end tallene.",
+        "Scores from different groups cannot be compared directly. Each unit assessed itself, with its own "
+        "participants and its own understanding of the scale; CAF stresses this too. Use the overview to see where "
+        "each unit is strong and weak, how it develops from round to round and how the action plans are followed "
+        "up – not to rank units. The text of the consensus reports says more than the numbers."),
+    "made": Msg("Lavet {date} ud fra {n} masterfiler. {bad}", "Made {date} from {n} master workbooks. {bad}"),
+    "bad": Msg("{n} kunne ikke læses (se arket {sheet}).", "{n} could not be read (see the sheet {sheet})."),
+    "legend": Msg(
+        "Temascore = temaets særskilt aftalte score, ellers gennemsnittet af de aftalte point for temaets spørgsmål. "
+        "* = intet er aftalt endnu; tallet er gennemsnittet af spørgsmålenes median af deltagernes point. "
+        "Farverne følger skalaen {lo}-{hi} (rød lav, gul midt, grøn høj).",
+        "Theme score = the theme's separately agreed score, else the mean of the agreed points of its questions. "
+        "* = nothing agreed yet; the number is the mean of the questions' medians of the participants' points. "
+        "The colours follow the scale {lo}-{hi} (red low, yellow middle, green high)."),
+    "group": Msg("Katalog: {name} ({id} {version}), skala {scale} – {n} enheder",
+                 "Catalogue: {name} ({id} {version}), scale {scale} – {n} units"),
+    "unit": Msg("Enhed", "Unit"), "round": Msg("Runde", "Round"), "created": Msg("Oprettet", "Created"),
+    "deadline": Msg("Svarfrist", "Deadline"), "participants": Msg("Deltagere", "Participants"),
+    "returned": Msg("Afleveret", "Returned"), "rate": Msg("Svarprocent", "Response rate"),
+    "open": Msg("Åbne handlinger", "Open actions"), "overdue": Msg("Overskredne handlinger", "Overdue actions"),
+    "basis": Msg("Grundlag", "Basis"), "file": Msg("Fil", "File"),
+    "overdue_col": Msg("Overskredet", "Overdue"), "yes": Msg("Ja", "Yes"),
+    "catalogue": Msg("Katalog", "Catalogue"), "theme": Msg("Tema", "Theme"), "qid": Msg("Nr", "No"),
+    "question": Msg("Spørgsmål", "Question"), "agreed": Msg("Aftalt point", "Agreed points"),
+    "suggested": Msg("Forslag (median)", "Suggested (median)"),
+    "code": Msg("Kode", "Code"), "message": Msg("Besked", "Message"),
+    "no_units": Msg("Ingen enheder kunne læses.", "No unit could be read."),
+}
+SHEETS = {
+    "overview": Msg("Overblik", "Overview"), "plans": Msg("Handleplaner", "Action plans"),
+    "scores": Msg("Point", "Scores"), "problems": Msg("Problemer", "Problems"),
+}
+SHEETS = {
+    "overview": Msg("Overblik", "Overview"), "plans": Msg("Handleplaner", "Action plans"),
+    "scores": Msg("Point", "Scores"), "problems": Msg("Problemer", "Problems"),
+}
+
+
+# ---------------------------------------------------------------- reading one master
+def _returned_from_status(rows: Sequence[Sequence[Any]], pids: set[str]) -> int | None:
+    """Number of participants marked as returned in the Status sheet's participants table."""
+    yes = {"ja", "yes"}
+    for i, row in enumerate(rows):
+        if len(row) >= 3 and clean_text(row[0]).lower() == "id" and clean_text(row[2]).lower() in ("afleveret", "returned"):
+            count = 0
+            for r in rows[i + 1:]:
+                if not r or not clean_text(r[0]):
+                    break
+                if clean_text(r[0]) in pids and clean_text(r[2]).lower() in yes:
+                    count += 1
+            return count
+    return None
+
+
+def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Action-plan rows by column key from the Handleplan sheet (header row found by its headers)."""
+    table = plan_from_rows(rows)
+    return table.rows if table is not None else []
+
+
+def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
+    """Theme scores and question points of the Konsensus sheet's rows."""
+    inputs = read_inputs(rows) if rows else {}
+    theme_inputs = read_theme_inputs(rows) if rows else {}
+    suggested: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        if row and clean_text(row[0]) == "qid":
+            col = next((j for j, v in enumerate(row) if clean_text(v) == "suggested"), None)
+            for r in rows[i + 1:]:
+                if r and col is not None and col < len(r) and number(r[col]) is not None:
+                    suggested.setdefault(clean_text(r[0]), r[col])
+            break
+    agreed = {q: v.get("agreed_points") for q, v in inputs.items()}
+    return theme_scores(setup, agreed, theme_inputs, suggested)
+
+
+def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
+    """Read one master (calamine + the zip's workbook part for sheet codeNames)."""
+    path = Path(path)
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos, _ = master.workbook_sheets(zf)
+    by_code = {i.codename: i.name for i in infos if i.codename}
+    names = {key: by_code[code] for key, code in master.CODE_NAMES.items() if code in by_code}
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    available = set(wb.sheet_names)
+    for lang in ("da", "en"):
+        for key, name in master.SHEET_NAMES[lang].items():
+            if key not in names and name in available:
+                names[key] = name
+
+    def rows_of(key: str) -> list[list[Any]]:
+        name = names.get(key)
+        if name is None or name not in available:
+            return []
+        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+    rows = {k: rows_of(k) for k in ("setup", "participants", "questions", "meta")}
+    md = master.parse_master(rows, names, path)
+    setup = md.setup
+    themes, questions = konsensus_scores(rows_of("consensus"), setup)
+    pids = {p.pid for p in md.participants}
+    returned = _returned_from_status(rows_of("status"), pids)
+    actions = _plan_rows(rows_of("plan"))
+    items = follow_up_items(actions, today)
+    for row, item in zip(actions, items):
+        row["_overdue"] = item.overdue
+        row["_open"] = item.open
+    full = md.full_catalogue
+    name = full.name
+    if full.id in BUILTIN_CATALOGUES and set(name.values()) <= {path.stem, MASTER_NAME.split(".")[0], ""}:
+        name = builtin(full.id).name  # the master's Spørgsmål sheet does not carry the catalogue's name
+    return UnitResult(
+        file=path, unit=setup.unit, round_id=setup.round_id, catalogue_id=full.id, catalogue_version=full.version,
+        catalogue_name=pick(name, setup.lang), scale=setup.scale.id, scale_min=setup.scale.min,
+        scale_max=setup.scale.max, created=setup.created, deadline=setup.deadline,
+        participants=len(md.participants), returned=returned, themes=themes, questions=questions, actions=actions,
+        open_actions=sum(1 for i in items if i.open), overdue_actions=sum(1 for i in items if i.overdue),
+        all_themes=[(t.id, t.label(setup.lang), t.side) for t in full.themes])
+
+
+# ---------------------------------------------------------------- writing the overview
+def write_overview(result: RollupResult, out: Path, lang: str = "da", today: dt.date | None = None) -> Path:
+    """Write the overview workbook (XlsxWriter) atomically."""
+    return atomic.write_with(out, lambda tmp: _write(result, tmp, lang, today or dt.date.today()), lang=lang)
+
+
+def _formats(wb: Any) -> dict[str, Any]:
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 16}),
+        "caution": wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#FFF2CC", "border": 1,
+                                  "font_size": 11, "bold": True}),
+        "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+        "group": wb.add_format({"bold": True, "font_size": 12, "bottom": 1}),
+        "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "bottom"}),
+        "text": wb.add_format({"border": 1, "valign": "top"}),
+        "wrap": wb.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
+        "int": wb.add_format({"border": 1, "num_format": "0", "align": "center"}),
+        "pct": wb.add_format({"border": 1, "num_format": "0%", "align": "center"}),
+        "date": wb.add_format({"border": 1, "num_format": "dd-mm-yyyy", "align": "center"}),
+        "score": wb.add_format({"border": 1, "num_format": "0.0", "align": "center"}),
+        "score_median": wb.add_format({"border": 1, "num_format": '0.0" *"', "align": "center", "italic": True,
+                                       "font_color": "#404040"}),
+        "empty": wb.add_format({"border": 1, "bg_color": "#F2F2F2"}),
+        "bad": wb.add_format({"border": 1, "font_color": "#9C0006", "bg_color": "#FFC7CE", "num_format": "0",
+                              "align": "center"}),
+    }
+
+
+def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    wb.set_properties({"title": T["title"](lang), "comments": T["caution"](lang)})
+    f = _formats(wb)
+    write_overview_sheet(wb.add_worksheet(SHEETS["overview"](lang)), result, f, lang, today)
+    write_plans_sheet(wb.add_worksheet(SHEETS["plans"](lang)), result, f, lang)
+    write_scores_sheet(wb.add_worksheet(SHEETS["scores"](lang)), result, f, lang)
+    if result.problems:
+        write_problems_sheet(wb.add_worksheet(SHEETS["problems"](lang)), result, f, lang)
+    wb.close()
+
+
+OVERVIEW_FIXED = ("unit", "round", "created", "deadline", "participants", "returned", "rate", "open", "overdue",
+                  "basis")
+OVERVIEW_WIDTHS = (30, 19, 11, 11, 10, 10, 10, 10, 11, 26)
+
+
+def write_overview_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str, today: dt.date) -> None:
+    """*Overblik*: the caution, then one heat-map block per catalogue and scale."""
+    ws.hide_gridlines(2)
+    fixed = OVERVIEW_FIXED
+    groups = result.groups
+    max_themes = max((len(group_themes(us)) for us in groups.values()), default=0)
+    last_col = max(len(fixed) + max_themes - 1, 10)
+    ws.write_string(0, 0, T["title"](lang), f["title"])
+    ws.merge_range(1, 0, 1, last_col, T["caution"](lang), f["caution"])
+    ws.set_row(1, 78)
+    bad = T["bad"](lang, n=len(result.failed), sheet=SHEETS["problems"](lang)) if result.failed else ""
+    ws.merge_range(2, 0, 2, last_col, T["made"](lang, date=today.strftime("%d-%m-%Y"),
+                                                n=len(result.units) + len(result.failed), bad=bad), f["note"])
+    for c, w in enumerate(OVERVIEW_WIDTHS):
+        ws.set_column(c, c, w)
+    ws.set_column(len(fixed), len(fixed) + max(max_themes, 1) - 1, 13)
+    r = 4
+    if not result.units:
+        ws.write_string(r, 0, T["no_units"](lang), f["note"])
+    for (cat_id, scale_id), units in groups.items():
+        r = _write_group(ws, r, cat_id, scale_id, units, f, lang, last_col) + 2
+    ws.freeze_panes(4, 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 1)
+
+
+def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[UnitResult], f: dict[str, Any],
+                 lang: str, last_col: int) -> int:
+    """One catalogue's block from row ``r``; returns its last row."""
+    fixed = OVERVIEW_FIXED
+    themes = group_themes(units)
+    first = units[0]
+    ws.merge_range(r, 0, r, last_col, T["group"](lang, name=first.catalogue_name, id=cat_id,
+                                                 version=first.catalogue_version, scale=scale_id, n=len(units)),
+                   f["group"])
+    r += 1
+    headers = [T[k](lang) for k in fixed] + [label for _, label, _ in themes]
+    for c, h in enumerate(headers):
+        ws.write_string(r, c, h, f["head"])
+    ws.set_row(r, 45)
+    head_row = r
+    for u in units:
+        r += 1
+        ws.write_string(r, 0, u.unit, f["text"])
+        ws.write_string(r, 1, u.round_id, f["text"])
+        _write_date(ws, r, 2, u.created, f)
+        _write_date(ws, r, 3, u.deadline, f)
+        ws.write_number(r, 4, u.participants, f["int"])
+        _write_num(ws, r, 5, u.returned, f["int"])
+        _write_num(ws, r, 6, u.response_rate, f["pct"])
+        ws.write_number(r, 7, u.open_actions, f["int"])
+        ws.write_number(r, 8, u.overdue_actions, f["bad"] if u.overdue_actions else f["int"])
+        scores = {t.theme: t for t in u.themes}
+        bases = set()
+        for j, (tid, _, _) in enumerate(themes):
+            t = scores.get(tid)
+            c = len(fixed) + j
+            if t is None or t.score is None:
+                ws.write_blank(r, c, None, f["empty"])
+                continue
+            ws.write_number(r, c, round(t.score, 1), f["score_median" if t.basis == MEDIAN else "score"])
+            bases.add(t.basis)
+        ws.write_string(r, len(fixed) - 1, "; ".join(BASIS_TEXT[b](lang) for b in (THEME_AGREED, AGREED, MEDIAN)
+                                                     if b in bases), f["wrap"])
+    if themes:
+        lo, hi = first.scale_min, first.scale_max
+        ws.conditional_format(head_row + 1, len(fixed), r, len(fixed) + len(themes) - 1, {
+            "type": "3_color_scale",
+            "min_type": "num", "min_value": lo, "min_color": "#F8696B",
+            "mid_type": "num", "mid_value": (lo + hi) / 2, "mid_color": "#FFEB84",
+            "max_type": "num", "max_value": hi, "max_color": "#63BE7B"})
+        ws.data_validation(head_row + 1, len(fixed), r, len(fixed) + len(themes) - 1,
+                           {"validate": "any", "input_title": T["basis"](lang)[:32],
+                            "input_message": T["legend"](lang, lo=lo, hi=hi)[:255]})
+        r += 1
+        ws.merge_range(r, 0, r, last_col, T["legend"](lang, lo=lo, hi=hi), f["note"])
+        ws.set_row(r, 45)
+    return r
+
+
+def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
+    """*Handleplaner*: every unit's action plan in one table."""
+    plan_cols = [("_unit", T["unit"](lang), 28), ("_round", T["round"](lang), 19)]
+    plan_cols += [(c.key, c.header(lang), c.width) for c in PLAN_COLUMNS]
+    plan_cols += [("_overdue", T["overdue_col"](lang), 11)]
+    date_keys = {c.key for c in PLAN_COLUMNS if c.is_date}
+    rows = [(u, a) for u in result.units for a in u.actions]
+    for c, (_, _, w) in enumerate(plan_cols):
+        ws.set_column(c, c, w)
+    for i, (u, a) in enumerate(rows, start=1):
+        for c, (key, _, _) in enumerate(plan_cols):
+            if key == "_unit":
+                ws.write_string(i, c, u.unit, f["wrap"])
+            elif key == "_round":
+                ws.write_string(i, c, u.round_id, f["text"])
+            elif key == "_overdue":
+                ws.write_string(i, c, T["yes"](lang) if a.get("_overdue") else "", f["text"])
+            elif key in date_keys and (d := to_date(a.get(key))) is not None:
+                ws.write_datetime(i, c, dt.datetime.combine(d, dt.time()), f["date"])
+            elif key in date_keys:
+                ws.write_string(i, c, clean_text(a.get(key)), f["text"])
+            else:
+                ws.write_string(i, c, clean_text(a.get(key)), f["wrap"])
+    ws.add_table(0, 0, max(len(rows), 1), len(plan_cols) - 1, {
+        "name": "Handleplaner", "style": "Table Style Light 9",
+        "columns": [{"header": h} for _, h, _ in plan_cols]})
+    ws.freeze_panes(1, 1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def write_scores_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
+    """*Point*: one row per unit and question, a table for pivots."""
+    score_cols = [(T["unit"](lang), 28), (T["round"](lang), 19), (T["catalogue"](lang), 10),
+                  (T["theme"](lang), 24), (T["qid"](lang), 6), (T["question"](lang), 60),
+                  (T["agreed"](lang), 10), (T["suggested"](lang), 10)]
+    i = 0
+    for u in result.units:
+        for q in u.questions:
+            i += 1
+            ws.write_string(i, 0, u.unit)
+            ws.write_string(i, 1, u.round_id)
+            ws.write_string(i, 2, u.catalogue_id)
+            ws.write_string(i, 3, q["theme"])
+            ws.write_string(i, 4, q["qid"])
+            ws.write_string(i, 5, q["text"])
+            _write_num(ws, i, 6, q["agreed"], None)
+            _write_num(ws, i, 7, q["suggested"], None)
+    for c, (_, w) in enumerate(score_cols):
+        ws.set_column(c, c, w)
+    ws.add_table(0, 0, max(i, 1), len(score_cols) - 1, {
+        "name": "Point", "style": "Table Style Light 9", "columns": [{"header": h} for h, _ in score_cols]})
+    ws.freeze_panes(1, 1)
+
+
+def write_problems_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
+    """*Problemer*: the masters that could not be read, and other remarks."""
+    ws.set_column(0, 0, 60)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 100)
+    for c, h in enumerate((T["file"](lang), T["code"](lang), T["message"](lang))):
+        ws.write_string(0, c, h, f["head"])
+    for i, p in enumerate(result.problems, start=1):
+        ws.write_string(i, 0, p.file, f["wrap"])
+        ws.write_string(i, 1, p.code, f["text"])
+        ws.write_string(i, 2, p.message(lang), f["wrap"])
+
+
+def _write_date(ws: Any, r: int, c: int, value: dt.date | None, f: dict[str, Any]) -> None:
+    if value is None:
+        ws.write_blank(r, c, None, f["text"])
+    else:
+        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
+
+
+def _write_num(ws: Any, r: int, c: int, value: float | None, fmt: Any) -> None:
+    if value is None:
+        ws.write_blank(r, c, None, fmt)
+    else:
+        ws.write_number(r, c, value, fmt)
+
+
+__all__ = ["SHEETS", "konsensus_scores", "read_unit", "write_overview", "write_overview_sheet", "write_plans_sheet",
+           "write_problems_sheet", "write_scores_sheet"]

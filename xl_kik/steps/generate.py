@@ -1,0 +1,78 @@
+"""``xl-kik generate`` and the *Generate* button: one scoring workbook per participant.
+
+The one implementation both doors call. Rows the coordinator added to the participants
+table without an id get one, and it is written back into the master, so the participant
+keeps it (returned files are matched by id) even if rows are later inserted above. The CLI
+writes the ids into the master on disk; a button passes ``write_ids`` to write them into
+the live workbook instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from xl_kik.core.i18n import Msg
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel import master
+from xl_kik.excel import scoring
+from xl_kik.excel.master import MasterData
+from xl_kik.excel.masterfile import MasterFile, write_text
+
+#: ``(sheet, cell, participant id)`` for every id given to a row without one
+NewIds = Sequence[tuple[str, str, str]]
+
+GENERATED = Msg("{n} spørgeskemaer er lavet i mappen {dir}.", "{n} questionnaires were made in the folder {dir}.")
+GENERATED_ONE = Msg("1 spørgeskema er lavet i mappen {dir}.", "1 questionnaire was made in the folder {dir}.")
+NEW_IDS = Msg(" {k} nye deltagere har fået et id.", " {k} new participants got an id.")
+NEW_ID = Msg(" 1 ny deltager har fået et id.", " 1 new participant got an id.")
+
+
+class GenerateResult(list):
+    """``[(participant, path), ...]`` of the written workbooks, plus the ids given to new rows."""
+
+    def __init__(self, written: Iterable[tuple[Participant, Path]] = (), *, folder: Path,
+                 new_ids: NewIds = ()):
+        super().__init__(written)
+        self.folder = folder
+        self.new_ids = list(new_ids)
+
+    def summary(self, lang: str = "da") -> str:
+        text = (GENERATED_ONE(lang, dir=self.folder) if len(self) == 1
+                else GENERATED(lang, n=len(self), dir=self.folder))
+        if self.new_ids:
+            text += NEW_ID(lang) if len(self.new_ids) == 1 else NEW_IDS(lang, k=len(self.new_ids))
+        return text
+
+    def as_dict(self, lang: str = "da") -> dict[str, object]:
+        return {"folder": str(self.folder),
+                "files": [{"participant": p.pid, "name": p.name, "file": str(f)} for p, f in self],
+                "new_ids": [{"sheet": s, "cell": c, "id": pid} for s, c, pid in self.new_ids]}
+
+
+def _write_ids_to_master(paths: RoundPaths, lang: str) -> Callable[[NewIds], None]:
+    def write(new_ids: NewIds) -> None:
+        with MasterFile.edit(paths, lang) as wb:
+            for sheet, cell, pid in new_ids:
+                write_text(wb[sheet], cell, pid)
+    return write
+
+
+def generate_round(root: str | Path, lang: str | None = None, *, data: MasterData | None = None,
+                   write_ids: Callable[[NewIds], None] | None = None) -> GenerateResult:
+    """Write one scoring workbook per participant listed in the master.
+
+    ``data``: the master as read (by the button, from the live workbook); read from
+    ``root`` when omitted. ``write_ids``: where the new ids go; the master on disk when
+    omitted.
+    """
+    paths = RoundPaths(Path(root))
+    if data is None:
+        data = master.read_master(paths.root)
+    written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
+    if data.new_ids:
+        (write_ids or _write_ids_to_master(paths, lang or data.setup.lang))(data.new_ids)
+    return GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
+
+
+__all__ = ["GenerateResult", "generate_round"]

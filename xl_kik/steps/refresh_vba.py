@@ -1,0 +1,37 @@
+"""``xl-kik refresh-vba``: rebuild the master's VBA project for the installed xlwings.
+
+After an xlwings upgrade (the VBA module names the DLL by version) or after LibreOffice
+saved the master (codeNames lost): :func:`xl_kik.excel.master.refresh_vba` restores the
+codeNames and replaces only ``xl/vbaProject.bin``, atomically, with a backup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xl_kik.core.i18n import Msg
+from xl_kik.excel import master
+
+REFRESHED = Msg("VBA-projektet er genopbygget til xlwings {v}.", "The VBA project was rebuilt for xlwings {v}.")
+
+
+@dataclass
+class RefreshResult:
+    master: Path
+    xlwings: str
+
+    def summary(self, lang: str = "da") -> str:
+        return REFRESHED(lang, v=self.xlwings)
+
+    def as_dict(self, lang: str = "da") -> dict[str, str]:
+        return {"master": str(self.master), "xlwings": self.xlwings}
+
+
+def refresh_vba(root: str | Path, lang: str = "da") -> RefreshResult:
+    """Rebuild the VBA project of the round's master in ``root``."""
+    version = master.refresh_vba(Path(root), lang=lang)
+    return RefreshResult(master._master_path(root), version)
+
+
+__all__ = ["RefreshResult", "refresh_vba"]
