@@ -31,7 +31,7 @@ def test_healthy_round_on_linux(tmp_path):
     paths = make(tmp_path)
     found = by_check(doctor.check(paths.root, platform="linux"))
     assert {f.severity for f in found.values()} == {"ok"}
-    assert set(found) == {"verify", "xlwings_version", "interpreter", "motw", "returns"}
+    assert set(found) == {"verify", "buttons", "vba_project", "xlwings_version", "interpreter", "motw", "returns"}
     assert "ikke relevant" in found["motw"].message("da") or "kun relevant" in found["motw"].message("da")
     assert found["xlwings_version"].message("en").endswith(f"xlwings {installed_xlwings_version()}.")
 

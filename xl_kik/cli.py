@@ -154,6 +154,13 @@ def cmd_refresh_vba(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
+    if getattr(args, "fix", False):
+        fixed = doctor.fix(_root(args), lang=out.lang)
+        for line in fixed.lines(out.lang):
+            out.say(line)
+        out.result(fixed=[m(out.lang) for m in fixed.changed],
+                   remaining=[f.as_dict(out.lang) for f in fixed.remaining])
+        return 1 if fixed.remaining else 0
     findings = doctor.check(_root(args), lang=out.lang)
     for f in findings:
         out.say(f.describe(out.lang))
@@ -408,6 +415,12 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
 
     for name in ("generate", "status", "doctor", "refresh-vba"):
         dir_arg(parsers[name])
+    parsers["doctor"].add_argument(
+        "--fix", action="store_true",
+        help=t("ret det, der kan rettes uden at røre data: Python-stien i xlwings.conf, VBA-projektet, "
+               "kodenavne og knapperne (med filen lukket)",
+               "repair what can be repaired without touching data: the Python path in xlwings.conf, the VBA "
+               "project, codeNames and the buttons (with the file closed)"))
 
     s = parsers["merge"]
     dir_arg(s)

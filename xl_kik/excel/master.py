@@ -349,6 +349,43 @@ def meta_rows(setup: RoundSetup, full: Catalogue, lang: str) -> list[tuple[str, 
     return rows
 
 
+def _start_columns(ws: Any) -> None:
+    ws.set_column("A:A", 2)
+    ws.set_column("B:B", START_WIDTHS["B"])
+    ws.set_column("C:C", 2)
+    ws.set_column("D:D", START_WIDTHS["D"])
+
+
+def _start_buttons(ws: Any, lang: str, f_wrap: Any = None) -> int:
+    """The Start sheet's form buttons (XlsxWriter worksheet), each in its row with the
+    description in column D when ``f_wrap`` is given; returns the next free row."""
+    row = 3
+    for macro, caption, description in BUTTONS:
+        ws.set_row(row, max(30, row_height(line_count(description(lang), START_WIDTHS["D"]))))
+        ws.insert_button(row, 1, {"macro": macro, "caption": caption(lang), "width": 220, "height": 32,
+                                  "x_offset": 2, "y_offset": 4})
+        if f_wrap is not None:
+            ws.write_string(row, 3, description(lang), f_wrap)
+        row += 2
+    return row
+
+
+def start_buttons_vml(lang: str) -> bytes:
+    """The VML part of the Start sheet's buttons exactly as :func:`write_master` writes it
+    (XlsxWriter's form buttons, bound as ``[0]!Macro``): used to re-create buttons another
+    program removed or rebound (:mod:`xl_kik.excel.repair`)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Start")
+    _start_columns(ws)
+    _start_buttons(ws, check_lang(lang))
+    wb.close()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zf:
+        return zf.read("xl/drawings/vmlDrawing1.vml")
+
+
 def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Participant], full_catalogue: Catalogue,
                  options: BuildOptions | None = None) -> Path:
     """Write a master workbook to ``path`` (plain write; :func:`create_round` wraps it atomically)."""
@@ -400,20 +437,11 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     # -- Start
     ws = sheets["start"]
     ws.hide_gridlines(2)
-    ws.set_column("A:A", 2)
-    ws.set_column("B:B", START_WIDTHS["B"])
-    ws.set_column("C:C", 2)
-    ws.set_column("D:D", START_WIDTHS["D"])
+    _start_columns(ws)
     ws.write_string("B1", Msg("KIK-selvevaluering", "KIK self-evaluation")(lang), f_title)
     ws.write_string("B2", setup.unit, f_bold)
     ws.write_string("D2", Msg("Runde {rid}", "Round {rid}")(lang, rid=setup.round_id), f_sub)
-    row = 3
-    for macro, caption, description in BUTTONS:
-        ws.set_row(row, max(30, row_height(line_count(description(lang), START_WIDTHS["D"]))))
-        ws.insert_button(row, 1, {"macro": macro, "caption": caption(lang), "width": 220, "height": 32,
-                                  "x_offset": 2, "y_offset": 4})
-        ws.write_string(row, 3, description(lang), f_wrap)
-        row += 2
+    row = _start_buttons(ws, lang, f_wrap)
     guide = [
         Msg("Sådan gør du", "How to"),
         Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem projektmappen.",

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from xl_kik.excel import atomic
+from xl_kik.excel.repair import repair_file
 from xl_kik.core.i18n import Msg
 from xl_kik.core.errors import MasterLockedError, RoundNotFoundError
 from xl_kik.core.round import MASTER_NAME, RoundPaths
@@ -234,7 +235,8 @@ class MasterFile:
                          "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
             yield wb
             check_not_open(path, lang)
-            atomic.write_with(path, wb.save, backup_dir=paths.backups, lang=lang)
+            atomic.write_with(path, lambda tmp: (wb.save(tmp), repair_file(tmp)), backup_dir=paths.backups,
+                              lang=lang)
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:

@@ -10,7 +10,18 @@ each with a Danish and an English text that tells a coordinator what to do:
 * the Python interpreter named on the ``xlwings.conf`` sheet exists and can import
   ``xl_kik`` and the same xlwings version as the VBA;
 * on Windows: the master is not blocked by the Mark of the Web (``Zone.Identifier``);
+* the Start sheet's buttons exist, one per macro, bound as ``[0]!Macro`` to Subs that exist,
+  with distinct shape ids (LibreOffice rebinds them on its first save and drops them on its
+  second);
+* the VBA project's ``PROJECT`` and ``dir`` streams list the same modules, and our modules
+  have our kinds and code (LibreOffice drops the class module ``Dictionary`` from PROJECT);
 * the returns folder exists.
+
+Each section is its own function (``check_*``); :func:`check` runs them in order.
+:func:`fix` (``xl-kik doctor --fix DIR``) repairs what it can without touching data: this
+PC's interpreter path in ``xlwings.conf``, the codeNames, the VBA project and the buttons
+(through :class:`MasterFile`, whose save runs :mod:`xl_kik.excel.repair`), and says what it
+changed.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from typing import Any
 
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import MASTER_NAME, RoundPaths
+from xl_kik.excel import repair
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 _MARK = {"da": {OK: "OK", WARNING: "ADVARSEL", ERROR: "FEJL"}, "en": {OK: "OK", WARNING: "WARNING", ERROR: "ERROR"}}
@@ -80,10 +92,62 @@ T = {
         "project."),
     "vba_fix": Msg(" Kør 'xl-kik refresh-vba {dir}' med filen lukket.",
                    " Run 'xl-kik refresh-vba {dir}' with the file closed."),
+    "buttons_ok": Msg("Knapperne på arket {sheet} findes alle {n} og peger på makroer, der findes.",
+                      "All {n} buttons on the sheet {sheet} exist and point to macros that exist."),
+    "buttons_bad": Msg(
+        "Knapperne på arket {sheet} er ikke, som xl_kik lavede dem: {details}. Det sker, når filen gemmes i "
+        "LibreOffice; i Excel er der så intet (rigtigt) at klikke på. Kør 'xl-kik doctor --fix {dir}' med filen "
+        "lukket (flet og handleplan retter det også).",
+        "The buttons on the sheet {sheet} are not as xl_kik made them: {details}. That happens when the file is "
+        "saved in LibreOffice; Excel then has nothing (right) to click. Run 'xl-kik doctor --fix {dir}' with the "
+        "file closed (merge and plan repair it too)."),
+    "vba_project_ok": Msg("VBA-projektets PROJECT- og dir-strøm nævner de samme {n} moduler, og xl_kik's moduler "
+                          "er uændrede.",
+                          "The VBA project's PROJECT and dir streams list the same {n} modules, and xl_kik's "
+                          "modules are unchanged."),
+    "vba_project_bad": Msg(
+        "VBA-projektet i {file} er ikke i orden: {details}. Excel kan så melde fejl i makroerne. Kør 'xl-kik "
+        "doctor --fix {dir}' med filen lukket; så bygges VBA-projektet igen fra xl_kik's moduler.",
+        "The VBA project in {file} is not right: {details}. Excel may then report errors in the macros. Run "
+        "'xl-kik doctor --fix {dir}' with the file closed; that rebuilds the VBA project from xl_kik's modules."),
+    "fixed": Msg("Rettet: {what}.", "Fixed: {what}."),
+    "fix_nothing": Msg("Der var intet at rette i {file}.", "There was nothing to fix in {file}."),
+    "fix_interpreter": Msg("arket xlwings.conf peger nu på denne computers Python ({path})",
+                           "the xlwings.conf sheet now points to this computer's Python ({path})"),
+    "fix_codenames": Msg("arkene har deres kodenavne (codeName) igen", "the sheets have their codeNames again"),
+    "fix_vba": Msg("VBA-projektet er bygget igen fra xl_kik's moduler", "the VBA project was rebuilt from xl_kik's modules"),
+    "fix_buttons": Msg("knapperne på arket {sheet} er lavet igen", "the buttons on the sheet {sheet} were made again"),
+    "fix_still": Msg("Stadig ikke i orden efter rettelsen: {what}.", "Still not right after the fix: {what}."),
     "returns_missing": Msg("Mappen til returnerede filer ({dir}) findes ikke. Klik 'Åbn returmappen', så oprettes den.",
                            "The returned files folder ({dir}) does not exist. Click 'Open the returns folder' to create it."),
     "returns_ok": Msg("Mappen til returnerede filer findes ({n} filer).", "The returned files folder exists ({n} files)."),
 }
+
+
+BUTTON_DETAIL = {
+    "missing": Msg("ingen knap til {macro}", "no button for {macro}"),
+    "rebound": Msg("knappen til {macro} peger på {detail}", "the button for {macro} points to {detail}"),
+    "duplicate_ids": Msg("flere figurer har samme id ({detail})", "several shapes share an id ({detail})"),
+}
+VBA_DETAIL = {
+    "only_in_project": Msg("modulet {module} står kun i PROJECT-strømmen, ikke i dir",
+                           "the module {module} is listed only in the PROJECT stream, not in dir"),
+    "only_in_dir": Msg("modulet {module} står i dir-strømmen, men ikke i PROJECT",
+                       "the module {module} is in the dir stream but not in PROJECT"),
+    "kinds_disagree": Msg("PROJECT og dir er uenige om, hvad slags modul {module} er",
+                          "PROJECT and dir disagree on what kind of module {module} is"),
+    "missing": Msg("modulet {module} mangler", "the module {module} is missing"),
+    "wrong_kind": Msg("modulet {module} har forkert type ({detail})", "the module {module} has the wrong kind ({detail})"),
+    "other_code": Msg("modulet {module} har ikke xl_kik's kode", "the module {module} does not have xl_kik's code"),
+    "unreadable": Msg("det kan ikke læses ({detail})", "it cannot be read ({detail})"),
+}
+
+
+def _details(problems: Any, texts: dict[str, Msg]) -> Msg:
+    def render(lang: str) -> str:
+        return "; ".join(texts[p.code](lang, **{k: v for k, v in vars(p).items() if k != "code"}) for p in problems)
+
+    return Msg(render("da"), render("en"))
 
 
 @dataclass(frozen=True)
@@ -171,25 +235,23 @@ def _all_codenames_lost(master: Path) -> bool:
     return bool(infos) and not wb_code and not any(i.codename for i in infos)
 
 
-def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
-          probe: bool = True) -> list[DoctorFinding]:
-    """Diagnose the round in ``root``. ``platform`` (default ``sys.platform``) selects which
-    interpreter entry and which Windows-only checks apply; ``probe=False`` skips starting
-    the configured Python."""
-    from xl_kik.excel.vba import installed_xlwings_version, vba_xlwings_version
-    from xl_kik.excel.master import REL_VBA, _rels, verify_master
+def _both(template: Msg, **params: Any) -> Msg:
+    """``template`` rendered in both languages; a param that is a Msg is rendered per language."""
+    def render(lang: str) -> str:
+        return template(lang, **{k: v(lang) if isinstance(v, Msg) else v for k, v in params.items()})
 
-    plat = platform or sys.platform
-    paths = RoundPaths(Path(root))
+    return Msg(render("da"), render("en"))
+
+
+def check_package(paths: RoundPaths) -> list[DoctorFinding]:
+    """verify_master: content types, relationships, bound macros, codeNames, xlwings version."""
+    from xl_kik.excel.master import verify_master
+
     findings: list[DoctorFinding] = []
-    if not paths.master.exists():
-        return [DoctorFinding("master", ERROR, T["no_master"], {"dir": paths.root, "master": MASTER_NAME})]
-
-    # 1. the package
     problems = verify_master(paths.master)
     # LibreOffice saves a master without any codeName: one finding with the cure, instead of
     # an S124/S127 line per sheet and module (merge and plan restore the codeNames).
-    skip = {"S125"}  # reported below with advice
+    skip = {"S125"}  # reported by check_xlwings with advice
     if _all_codenames_lost(paths.master):
         skip |= {"S124", "S127"}
         findings.append(DoctorFinding("codenames", WARNING, T["codenames_lost"],
@@ -205,67 +267,213 @@ def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
                                       Msg(p.describe("da") + extra["da"], p.describe("en") + extra["en"])))
     if not [p for p in problems if p.code not in skip] and "S124" not in skip:
         findings.append(DoctorFinding("verify", OK, T["verify_ok"]))
+    return findings
 
-    # 2. xlwings version: VBA vs this Python
-    installed = installed_xlwings_version()
-    vba_version = None
+
+def check_buttons(paths: RoundPaths) -> list[DoctorFinding]:
+    """The Start sheet's buttons: one per macro, bound as ``[0]!Macro``, distinct shape ids
+    (that the bound Subs exist is part of :func:`check_package`)."""
+    from xl_kik.excel.master import BUTTONS
+
+    try:
+        with zipfile.ZipFile(paths.master) as zf:
+            problems = repair.button_problems(zf)
+            start = repair._start_sheet(zf)
+    except Exception:
+        return []  # not a readable package: check_package said so
+    if start is None:
+        return []
+    if not problems:
+        return [DoctorFinding("buttons", OK, T["buttons_ok"], {"sheet": start.name, "n": len(BUTTONS)})]
+    return [DoctorFinding("buttons", ERROR, _both(T["buttons_bad"], sheet=start.name, dir=paths.root,
+                                                  details=_details(problems, BUTTON_DETAIL)))]
+
+
+def check_vba_project(paths: RoundPaths) -> list[DoctorFinding]:
+    """PROJECT and dir list the same modules; our modules have our kinds and code."""
+    from xl_kik.excel.vba import dir_stream_modules
+
+    try:
+        with zipfile.ZipFile(paths.master) as zf:
+            part = repair._vba_part(zf)
+            if part is None:
+                return []  # check_package reports S126
+            problems = repair.vba_problems(zf)
+            blob = zf.read(part)
+    except Exception:
+        return []
+    if not problems:
+        return [DoctorFinding("vba_project", OK, T["vba_project_ok"], {"n": len(dir_stream_modules(blob))})]
+    return [DoctorFinding("vba_project", ERROR, _both(T["vba_project_bad"], file=paths.master.name, dir=paths.root,
+                                                      details=_details(problems, VBA_DETAIL)))]
+
+
+def _vba_version(paths: RoundPaths) -> str | None:
+    from xl_kik.excel.master import REL_VBA, _rels
+    from xl_kik.excel.vba import vba_xlwings_version
+
     try:
         with zipfile.ZipFile(paths.master) as zf:
             part = next((t for typ, t, _m in _rels(zf, "xl/workbook.xml").values() if typ == REL_VBA), None)
-            if part:
-                vba_version = vba_xlwings_version(zf.read(part))
+            return vba_xlwings_version(zf.read(part)) if part else None
     except Exception:
-        vba_version = None
-    if vba_version == installed:
-        findings.append(DoctorFinding("xlwings_version", OK, T["xlwings_ok"], {"version": installed}))
-    else:
-        findings.append(DoctorFinding("xlwings_version", ERROR, T["xlwings_mismatch"], {
-            "vba": vba_version or "?", "installed": installed, "dir": paths.root,
-            "where": Msg("denne Python", "this Python")(lang)}))
+        return None
 
-    # 3. the interpreter Excel will start
-    if plat.startswith("win") or plat == "darwin":
-        key = "INTERPRETER_WIN" if plat.startswith("win") else "INTERPRETER_MAC"
+
+def check_xlwings(paths: RoundPaths, lang: str) -> list[DoctorFinding]:
+    """The xlwings version of the VBA against this Python's."""
+    from xl_kik.excel.vba import installed_xlwings_version
+
+    installed = installed_xlwings_version()
+    vba_version = _vba_version(paths)
+    if vba_version == installed:
+        return [DoctorFinding("xlwings_version", OK, T["xlwings_ok"], {"version": installed})]
+    return [DoctorFinding("xlwings_version", ERROR, T["xlwings_mismatch"], {
+        "vba": vba_version or "?", "installed": installed, "dir": paths.root,
+        "where": Msg("denne Python", "this Python")(lang)})]
+
+
+def _interpreter_key(plat: str) -> str | None:
+    return "INTERPRETER_WIN" if plat.startswith("win") else "INTERPRETER_MAC" if plat == "darwin" else None
+
+
+def check_interpreter(paths: RoundPaths, plat: str, probe: bool) -> list[DoctorFinding]:
+    """The Python Excel will start (xlwings.conf) exists and imports xl_kik and our xlwings."""
+    key = _interpreter_key(plat)
+    if key is None:
+        return [DoctorFinding("interpreter", OK, T["not_linux"], {"platform": _platform_name(plat)})]
+    try:
+        conf = conf_values(paths.master)
+    except Exception:
+        conf = {}
+    interpreter = conf.get(key) or conf.get("INTERPRETER") or ""
+    if not interpreter:
+        return [DoctorFinding("interpreter", WARNING, T["no_interpreter"], {"platform": _platform_name(plat)})]
+    if not Path(interpreter).exists():
+        return [DoctorFinding("interpreter", ERROR, T["interpreter_missing"], {"path": interpreter, "key": key.title()})]
+    if not probe:
+        return []
+    ok, version, xlw, reason = probe_interpreter(interpreter)
+    if not ok:
+        return [DoctorFinding("interpreter", ERROR, T["import_failed"], {"path": interpreter, "reason": reason})]
+    findings = [DoctorFinding("interpreter", OK, T["interpreter_ok"],
+                              {"path": interpreter, "version": version, "xlwings": xlw})]
+    vba_version = _vba_version(paths)
+    if vba_version and xlw != vba_version:
+        findings.append(DoctorFinding("interpreter_xlwings", ERROR, T["xlwings_mismatch"], {
+            "vba": vba_version, "installed": xlw, "dir": paths.root, "where": interpreter}))
+    return findings
+
+
+def check_mark_of_the_web(paths: RoundPaths, plat: str) -> list[DoctorFinding]:
+    if not plat.startswith("win"):
+        return [DoctorFinding("motw", OK, T["motw_na"], {"platform": _platform_name(plat)})]
+    zone = zone_identifier(paths.master)
+    if zone is not None and zone not in ("0", "1", "2"):
+        return [DoctorFinding("motw", ERROR, T["motw_blocked"], {"zone": zone or "?", "file": paths.master.name})]
+    return [DoctorFinding("motw", OK, T["motw_ok"])]
+
+
+def check_returns(paths: RoundPaths) -> list[DoctorFinding]:
+    if paths.returns.is_dir():
+        n = sum(1 for p in paths.returns.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+        return [DoctorFinding("returns", OK, T["returns_ok"], {"n": n})]
+    return [DoctorFinding("returns", WARNING, T["returns_missing"], {"dir": paths.returns})]
+
+
+def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
+          probe: bool = True) -> list[DoctorFinding]:
+    """Diagnose the round in ``root``. ``platform`` (default ``sys.platform``) selects which
+    interpreter entry and which Windows-only checks apply; ``probe=False`` skips starting
+    the configured Python."""
+    plat = platform or sys.platform
+    paths = RoundPaths(Path(root))
+    if not paths.master.exists():
+        return [DoctorFinding("master", ERROR, T["no_master"], {"dir": paths.root, "master": MASTER_NAME})]
+    return [*check_package(paths), *check_buttons(paths), *check_vba_project(paths), *check_xlwings(paths, lang),
+            *check_interpreter(paths, plat, probe), *check_mark_of_the_web(paths, plat), *check_returns(paths)]
+
+
+@dataclass
+class FixResult:
+    """What :func:`fix` changed (``changed``) and what is still wrong afterwards (``remaining``)."""
+
+    file: str
+    changed: list[Msg] = field(default_factory=list)
+    remaining: list[DoctorFinding] = field(default_factory=list)
+
+    def lines(self, lang: str = "da") -> list[str]:
+        out = [T["fixed"](lang, what=m(lang)) for m in self.changed] or [T["fix_nothing"](lang, file=self.file)]
+        out += [T["fix_still"](lang, what=f.message(lang)) for f in self.remaining]
+        return out
+
+
+def _set_interpreter(wb: Any, key: str, executable: str) -> bool:
+    """Write this PC's Python into the master's xlwings.conf sheet (keeps every other row)."""
+    from xl_kik.excel.master import CODE_NAMES
+
+    ws = next((w for w in wb.worksheets if w.sheet_properties.codeName == CODE_NAMES["conf"]), None)
+    if ws is None and "xlwings.conf" in wb.sheetnames:
+        ws = wb["xlwings.conf"]
+    if ws is None:
+        return False
+    row = 1
+    while ws.cell(row, 1).value not in (None, ""):
+        if str(ws.cell(row, 1).value).strip().upper() == key:
+            if ws.cell(row, 2).value == executable:
+                return False
+            ws.cell(row, 2).value = executable
+            return True
+        row += 1
+    ws.cell(row, 1).value = key.title()
+    ws.cell(row, 2).value = executable
+    return True
+
+
+def fix(root: str | Path, lang: str = "da", *, platform: str | None = None,
+        executable: str | None = None) -> FixResult:
+    """``xl-kik doctor --fix``: repair the master without touching any data.
+
+    * this PC's interpreter in ``xlwings.conf`` when the one there is missing or does not
+      exist (Windows and macOS; ``executable`` defaults to this Python);
+    * the codeNames, the VBA project and the Start buttons: a :class:`MasterFile` edit
+      restores the codeNames, and its save repairs the project and the buttons
+      (:mod:`xl_kik.excel.repair`).
+    Returns what changed, compared before and after, and what is still wrong."""
+    from xl_kik.excel.master import interpreter_config
+    from xl_kik.excel.masterfile import MasterFile
+
+    plat = platform or sys.platform
+    paths = RoundPaths(Path(root))
+    if not paths.master.exists():
+        return FixResult(MASTER_NAME, remaining=check(root, lang, platform=plat, probe=False))
+    result = FixResult(paths.master.name)
+    before_codenames = _all_codenames_lost(paths.master)
+    before_vba = [f for f in check_vba_project(paths) if f.severity != OK]
+    before_buttons = [f for f in check_buttons(paths) if f.severity != OK]
+    key = _interpreter_key(plat)
+    new_interpreter = ""
+    if key is not None:
         try:
             conf = conf_values(paths.master)
         except Exception:
             conf = {}
-        interpreter = conf.get(key) or conf.get("INTERPRETER") or ""
-        if not interpreter:
-            findings.append(DoctorFinding("interpreter", WARNING, T["no_interpreter"],
-                                          {"platform": _platform_name(plat)}))
-        elif not Path(interpreter).exists():
-            findings.append(DoctorFinding("interpreter", ERROR, T["interpreter_missing"],
-                                          {"path": interpreter, "key": key.title()}))
-        elif probe:
-            ok, version, xlw, reason = probe_interpreter(interpreter)
-            if not ok:
-                findings.append(DoctorFinding("interpreter", ERROR, T["import_failed"],
-                                              {"path": interpreter, "reason": reason}))
-            else:
-                findings.append(DoctorFinding("interpreter", OK, T["interpreter_ok"],
-                                              {"path": interpreter, "version": version, "xlwings": xlw}))
-                if vba_version and xlw != vba_version:
-                    findings.append(DoctorFinding("interpreter_xlwings", ERROR, T["xlwings_mismatch"], {
-                        "vba": vba_version, "installed": xlw, "dir": paths.root, "where": interpreter}))
-    else:
-        findings.append(DoctorFinding("interpreter", OK, T["not_linux"], {"platform": _platform_name(plat)}))
-
-    # 4. Mark of the Web
-    if plat.startswith("win"):
-        zone = zone_identifier(paths.master)
-        if zone is not None and zone not in ("0", "1", "2"):
-            findings.append(DoctorFinding("motw", ERROR, T["motw_blocked"],
-                                          {"zone": zone or "?", "file": paths.master.name}))
-        else:
-            findings.append(DoctorFinding("motw", OK, T["motw_ok"]))
-    else:
-        findings.append(DoctorFinding("motw", OK, T["motw_na"], {"platform": _platform_name(plat)}))
-
-    # 5. the returns folder
-    if paths.returns.is_dir():
-        n = sum(1 for p in paths.returns.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-        findings.append(DoctorFinding("returns", OK, T["returns_ok"], {"n": n}))
-    else:
-        findings.append(DoctorFinding("returns", WARNING, T["returns_missing"], {"dir": paths.returns}))
-    return findings
+        current = conf.get(key) or conf.get("INTERPRETER") or ""
+        if not current or not Path(current).exists():
+            rows = dict((k.upper(), v) for k, v in interpreter_config(executable, plat))
+            new_interpreter = rows.get(key, "")
+    with MasterFile.edit(paths, lang) as wb:
+        if new_interpreter and _set_interpreter(wb, key or "", new_interpreter):
+            result.changed.append(_both(T["fix_interpreter"], path=new_interpreter))
+    if before_codenames and not _all_codenames_lost(paths.master):
+        result.changed.append(T["fix_codenames"])
+    after_vba = [f for f in check_vba_project(paths) if f.severity != OK]
+    after_buttons = [f for f in check_buttons(paths) if f.severity != OK]
+    if before_vba and not after_vba:
+        result.changed.append(T["fix_vba"])
+    if before_buttons and not after_buttons:
+        with zipfile.ZipFile(paths.master) as zf:
+            start = repair._start_sheet(zf)
+        result.changed.append(_both(T["fix_buttons"], sheet=start.name if start else "Start"))
+    result.remaining = [f for f in check(root, lang, platform=plat, probe=False) if f.severity == ERROR]
+    return result

@@ -351,3 +351,110 @@ def vba_xlwings_version(vba_bin: bytes) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+# --------------------------------------------------------------------------- module lists
+_PROJECT_LINE = re.compile(r"^(Module|Class|Document|BaseClass)=([^/\r\n]+)", re.I)
+_DOCUMENT_BASE = re.compile(r'Attribute\s+VB_Base\s*=\s*"0\{(00020819|00020820)-', re.I)
+_CLASS_BASE = re.compile(r'Attribute\s+VB_Base\s*=\s*"0\{FCFB3D2A-A0FA-1068-A738-08002B3371B5\}', re.I)
+
+
+def project_stream_modules(vba_bin: bytes) -> dict[str, str]:
+    """Module name -> kind ("standard" / "class" / "document" / "form") as the ``PROJECT``
+    stream lists them (MS-OVBA 2.3.1.7: ``Module=``, ``Class=``, ``Document=``, ``BaseClass=``)."""
+    streams = {path.upper(): data for path, data in read_cfb(vba_bin).items()}
+    text = streams.get("PROJECT", b"").decode(ENCODING, "replace")
+    kinds = {"module": "standard", "class": "class", "document": "document", "baseclass": "form"}
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            break  # [Host Extender Info], [Workspace]: no module list after this
+        m = _PROJECT_LINE.match(line.strip())
+        if m:
+            out[m.group(2).strip()] = kinds[m.group(1).lower()]
+    return out
+
+
+def dir_stream_modules(vba_bin: bytes) -> dict[str, str]:
+    """Module name -> kind as the ``dir`` stream and the module texts say it: MODULETYPE
+    0x0021 is a standard module; 0x0022 is a document module when its ``VB_Base`` is the
+    workbook's or a worksheet's, a class module when it is a class's, else "unknown"."""
+    streams = {path.upper(): data for path, data in read_cfb(vba_bin).items()}
+    if "VBA/DIR" not in streams:
+        raise ValueError("not a VBA project: no VBA/dir stream")
+    names: list[str] = []
+    types: dict[str, int] = {}
+    encoding = ENCODING
+    for rid, data in _dir_records(decompress(streams["VBA/DIR"])):
+        if rid == 0x0003:
+            encoding = f"cp{struct.unpack('<H', data)[0]}"
+        elif rid == 0x0019:
+            names.append(data.decode(encoding))
+        elif rid == 0x0047 and names:
+            names[-1] = data.decode("utf-16-le")
+        elif rid in (0x0021, 0x0022) and names:
+            types[names[-1]] = rid
+    texts = read_modules(vba_bin, strip_attributes=False)
+    out: dict[str, str] = {}
+    for name in names:
+        if types.get(name) == 0x0021:
+            out[name] = "standard"
+        else:
+            text = texts.get(name, "")
+            out[name] = "document" if _DOCUMENT_BASE.search(text) else "class" if _CLASS_BASE.search(text) \
+                else "unknown"
+    return out
+
+
+def _norm_source(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+
+
+@dataclass(frozen=True)
+class ProjectDifference:
+    """One way a VBA project differs from ours; ``code`` is one of ``only_in_project``,
+    ``only_in_dir``, ``kinds_disagree``, ``missing``, ``wrong_kind``, ``other_code``,
+    ``unreadable``."""
+
+    code: str
+    module: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.module}{': ' + self.detail if self.detail else ''}"
+
+
+def project_differences(vba_bin: bytes, expected: Sequence[VbaModule]) -> list[ProjectDifference]:
+    """Why ``vba_bin`` is not (a superset of) the project ``expected`` describes; [] when it is.
+
+    Checked: ``PROJECT`` and ``dir`` list the same modules with the same kinds; each expected
+    module is there with its kind; the code of each expected standard and class module is
+    ours (document modules may hold the coordinator's code). Modules the coordinator added
+    are allowed."""
+    try:
+        listed = project_stream_modules(vba_bin)
+        stored = dir_stream_modules(vba_bin)
+        texts = read_modules(vba_bin)
+    except Exception as exc:  # not readable at all
+        return [ProjectDifference("unreadable", "", f"{type(exc).__name__}: {exc}")]
+    out: list[ProjectDifference] = []
+    names = {k.lower(): k for k in [*listed, *stored]}
+    low_listed = {k.lower(): v for k, v in listed.items()}
+    low_stored = {k.lower(): v for k, v in stored.items()}
+    for key in sorted(set(low_listed) ^ set(low_stored)):
+        out.append(ProjectDifference("only_in_project" if key in low_listed else "only_in_dir", names[key]))
+    for key in sorted(set(low_listed) & set(low_stored)):
+        if low_listed[key] != low_stored[key] and low_stored[key] != "unknown":
+            out.append(ProjectDifference("kinds_disagree", names[key], f"{low_listed[key]}/{low_stored[key]}"))
+    low_texts = {k.lower(): v for k, v in texts.items()}
+    for m in expected:
+        key = m.name.lower()
+        if key not in low_listed or key not in low_stored:
+            if key not in names:
+                out.append(ProjectDifference("missing", m.name))
+            continue
+        if low_listed[key] != m.kind or low_stored[key] != m.kind:
+            out.append(ProjectDifference("wrong_kind", m.name, f"{m.kind}, not {low_listed[key]}/{low_stored[key]}"))
+        if m.kind != "document" and _norm_source(low_texts.get(key, "")) != _norm_source(m.source):
+            out.append(ProjectDifference("other_code", m.name))
+    return out
