@@ -44,60 +44,19 @@ LAZY_MARK = "# lazy:"
 ALLOWED: dict[str, set[str]] = {
     # owner: steps (doors)
     "xl_kik.buttons": {
-        "function-level: importlib",
-        "function-level: xl_kik.excel.scoring",
-        "function-level: xl_kik.steps.doctor",
         "layer: xl_kik.excel.atomic",
         "layer: xl_kik.excel.master",
         "layer: xl_kik.excel.masterfile",
-        "layer: xl_kik.excel.scoring",
     },
     # owner: steps (doors)
     "xl_kik.cli": {
-        "function-level: xl_kik.core.actionplan",
-        "function-level: xl_kik.core.catalogue",
-        "function-level: xl_kik.core.returns",
-        "function-level: xl_kik.core.round",
-        "function-level: xl_kik.demo.round",
-        "function-level: xl_kik.excel.catalogue_io",
-        "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.participants_io",
-        "function-level: xl_kik.excel.reports",
-        "function-level: xl_kik.steps.collect",
-        "function-level: xl_kik.steps.doctor",
-        "function-level: xl_kik.steps.init",
-        "function-level: xl_kik.steps.invite",
-        "function-level: xl_kik.steps.merge",
-        "function-level: xl_kik.steps.plan",
-        "function-level: xl_kik.steps.rollup",
         "layer: xl_kik.demo.round",
-        "layer: xl_kik.excel.catalogue_io",
         "layer: xl_kik.excel.master",
-        "layer: xl_kik.excel.participants_io",
-        "layer: xl_kik.excel.reports",
     },
     # owner: hostile
     "xl_kik.core.returns": {
         "layer: xl_kik.excel.intake",
         "layer: xl_kik.excel.scoring",
-    },
-    # owner: core (demo)
-    "xl_kik.demo.round": {
-        "function-level: openpyxl",
-        "function-level: xl_kik.core.catalogue",
-        "function-level: xl_kik.core.round",
-        "function-level: xl_kik.demo.plan",
-        "function-level: xl_kik.demo.simulate",
-        "function-level: xl_kik.excel.participants_io",
-        "function-level: xl_kik.excel.sheets.konsensus",
-        "function-level: xl_kik.steps.init",
-        "function-level: xl_kik.steps.merge",
-        "function-level: xl_kik.steps.plan",
-        "function-level: xlsxwriter",
-    },
-    # owner: core (demo)
-    "xl_kik.demo.simulate": {
-        "function-level: openpyxl",
     },
     # owner: hostile
     "xl_kik.excel.atomic": {
@@ -130,22 +89,6 @@ ALLOWED: dict[str, set[str]] = {
         "function-level: openpyxl",
         "function-level: xl_kik.excel.master",
         "function-level: xlwings",
-    },
-    # owner: steps
-    "xl_kik.excel.reports": {
-        "function-level: io",
-        "function-level: python_calamine",
-        "function-level: xl_kik.core.konsensus",
-        "function-level: xl_kik.excel.atomic",
-        "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.office",
-        "function-level: xl_kik.steps.merge",
-        "function-level: xl_kik.steps.rollup",
-        "function-level: xlsxwriter",
-        "function-level: zipfile",
-        "layer: xl_kik.steps.invite",
-        "layer: xl_kik.steps.merge",
-        "layer: xl_kik.steps.rollup",
     },
     # owner: cells
     "xl_kik.excel.scoring": {
@@ -184,43 +127,11 @@ ALLOWED: dict[str, set[str]] = {
         "function-level: xl_kik.excel.vba",
     },
     # owner: steps
-    "xl_kik.steps.init": {
-        "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.masterfile",
-        "function-level: xl_kik.excel.scoring",
-        "function-level: xl_kik.steps.plan",
-    },
-    # owner: steps
     "xl_kik.steps.invite": {
         "function-level: base64",
         "function-level: python_calamine",
         "function-level: xl_kik.core.returns",
         "function-level: xl_kik.excel.master",
-    },
-    # owner: steps
-    "xl_kik.steps.merge": {
-        "function-level: openpyxl",
-        "function-level: python_calamine",
-        "function-level: xl_kik.core.actionplan",
-        "function-level: xl_kik.core.konsensus",
-        "function-level: xl_kik.core.returns",
-        "function-level: xl_kik.core.stats",
-        "function-level: xl_kik.excel.atomic",
-        "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.sheets.konsensus",
-        "function-level: xl_kik.excel.sheets.status",
-        "function-level: xl_kik.excel.sheets.svarrapport",
-        "function-level: xl_kik.steps.plan",
-    },
-    # owner: steps
-    "xl_kik.steps.rollup": {
-        "function-level: concurrent",
-        "function-level: python_calamine",
-        "function-level: xl_kik.core.actionplan",
-        "function-level: xl_kik.core.konsensus",
-        "function-level: xl_kik.excel.atomic",
-        "function-level: xl_kik.excel.master",
-        "function-level: xlsxwriter",
     },
 }
 

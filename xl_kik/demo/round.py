@@ -19,8 +19,21 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from xl_kik.core.i18n import Msg
+import openpyxl
+import xlsxwriter
+
+from xl_kik.core import catalogue
 from xl_kik.core.errors import SetupError
+from xl_kik.core.i18n import Msg
+from xl_kik.core.round import RoundPaths
+from xl_kik.demo import simulate
+from xl_kik.demo.plan import demo_fill_plan
+from xl_kik.excel.participants_io import read_participants
+from xl_kik.excel.sheets import konsensus as sheets_konsensus
+from xl_kik.steps import merge
+from xl_kik.steps import plan as actionplan
+from xl_kik.steps.generate import generate_round
+from xl_kik.steps.init import init_round
 
 DEMO_UNIT = "Børnehuset Solsikken"
 DEMO_PEOPLE = [
@@ -36,8 +49,6 @@ NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe t
 
 
 def _participants_file(root: Path, count: int) -> Path:
-    import xlsxwriter
-
     path = root / "deltagere.xlsx"
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Deltagere")
@@ -53,9 +64,6 @@ def _participants_file(root: Path, count: int) -> Path:
 
 
 def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> dict[str, int]:
-    from xl_kik.demo import simulate
-    from xl_kik.core.round import RoundPaths
-
     rng = random.Random(seed)
     paths = RoundPaths(root)
     levels: dict[str, int] = {}
@@ -64,8 +72,6 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
         if i == len(files) - 1 and len(files) > 2:
             counts["not_returned"] += 1  # one person never answers
             continue
-        import openpyxl
-
         layout = simulate.read_layout(openpyxl.load_workbook(path, read_only=False))
         if not levels:
             levels = {q: rng.randint(layout.scale_min + 2, layout.scale_max - 2) for q in layout.rows}
@@ -97,23 +103,12 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
 
 def _seminar(root: Path, seed: int) -> int:
     """Type what a consensus seminar agrees into the Konsensus sheet."""
-    from xl_kik.excel.sheets import konsensus as sheets_konsensus
-
     rng = random.Random(seed + 1)
     return sheets_konsensus.demo_seminar(root, rng)
 
 
 def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: int = 2026,
              say: Callable[[str], None] = print) -> dict[str, Any]:
-    from xl_kik.demo.plan import demo_fill_plan
-    from xl_kik.steps import plan as actionplan
-    from xl_kik.core import catalogue
-    from xl_kik.steps import merge
-    from xl_kik.core.round import RoundPaths
-    from xl_kik.excel.participants_io import read_participants
-    from xl_kik.steps.generate import generate_round
-    from xl_kik.steps.init import init_round
-
     lang = lang or "da"
     root = Path(root)
     if RoundPaths(root).master.exists():

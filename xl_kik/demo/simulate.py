@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import openpyxl
+
 STRENGTHS = [
     "Vi har en fælles retning, som alle kender og kan forklare.",
     "Teamet er gode til at dele viden på personalemøderne.",
@@ -95,8 +97,6 @@ def fill_workbook(src: Path, dest: Path, answers: Mapping[str, Mapping[str, Any]
 
     ``points`` may be any value a person could type (int, "ca. 60", 55.5, None).
     """
-    import openpyxl
-
     wb = openpyxl.load_workbook(src)
     layout = read_layout(wb)
     ws = wb[layout.sheet]
