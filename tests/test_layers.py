@@ -74,7 +74,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     # owner: cells
     "xl_kik.excel.master": {
-        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile",
+        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
         "function-level: defusedxml",
         "function-level: python_calamine",
         "function-level: xl_kik.core.round",
@@ -84,11 +84,15 @@ ALLOWED: dict[str, set[str]] = {
     },
     # owner: cells
     "xl_kik.excel.masterfile": {
-        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile",
+        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
         "function-level: defusedxml",
         "function-level: openpyxl",
         "function-level: xl_kik.excel.master",
         "function-level: xlwings",
+    },
+    # owner: validator
+    "xl_kik.excel.repair": {
+        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
     },
     # owner: cells
     "xl_kik.excel.scoring": {
@@ -124,6 +128,7 @@ ALLOWED: dict[str, set[str]] = {
     "xl_kik.steps.doctor": {
         "function-level: python_calamine",
         "function-level: xl_kik.excel.master",
+        "function-level: xl_kik.excel.masterfile",
         "function-level: xl_kik.excel.vba",
     },
     # owner: steps
