@@ -27,7 +27,8 @@ from xl_kik.demo.plan import demo_fill_plan  # noqa: E402
 from xl_kik.excel.sheets.konsensus import FIRST_ROW, L  # noqa: E402
 from xl_kik.steps import merge  # noqa: E402
 from xl_kik.steps.plan import build_plan  # noqa: E402
-from xl_kik.steps.init import generate_round, init_round  # noqa: E402
+from xl_kik.steps.generate import generate_round  # noqa: E402
+from xl_kik.steps.init import init_round  # noqa: E402
 
 VBA_XLSM = "Calc MS Excel 2007 VBA XML"
 
