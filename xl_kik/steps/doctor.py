@@ -27,16 +27,19 @@ changed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
+from xl_kik.excel.vba import installed_xlwings_version
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 _MARK = {"da": {OK: "OK", WARNING: "ADVARSEL", ERROR: "FEJL"}, "en": {OK: "OK", WARNING: "WARNING", ERROR: "ERROR"}}
@@ -381,6 +384,62 @@ def check_returns(paths: RoundPaths) -> list[DoctorFinding]:
     return [DoctorFinding("returns", WARNING, T["returns_missing"], {"dir": paths.returns})]
 
 
+# ---------------------------------------------------------------- Mac: run script, PATH
+MAC_TEXTS = {
+    "runpython_ok": Msg("Excel for Mac kan starte Python: {file} findes.",
+                        "Excel for Mac can start Python: {file} exists."),
+    "runpython_missing": Msg(
+        "Excel for Mac kan ikke starte Python: {file} mangler (xlwings {version}). Skriv i Terminal: "
+        "xlwings runpython install — og gør det igen efter hver opgradering af xlwings.",
+        "Excel for Mac cannot start Python: {file} is missing (xlwings {version}). In Terminal, type: "
+        "xlwings runpython install — and again after every xlwings upgrade."),
+    "scripts_ok": Msg("Kommandoen xl-kik findes på PATH ({file}).", "The command xl-kik is on PATH ({file})."),
+    "scripts_off_path": Msg(
+        "Kommandoen xl-kik ligger i {dir}, men den mappe er ikke på PATH, så Terminal finder den ikke. Skriv i "
+        "Terminal: echo 'export PATH=\"{dir_text}:$PATH\"' >> ~/.zprofile — og åbn et nyt Terminal-vindue.",
+        "The command xl-kik is in {dir}, but that folder is not on PATH, so Terminal does not find it. In "
+        "Terminal, type: echo 'export PATH=\"{dir_text}:$PATH\"' >> ~/.zprofile — and open a new Terminal window."),
+    "scripts_unknown": Msg("Kommandoen xl-kik blev ikke fundet på PATH eller i {dir}; det er ikke tjekket, "
+                           "hvor den er installeret (brug 'python3 -m xl_kik' i stedet).",
+                           "The command xl-kik was not found on PATH or in {dir}; where it is installed was not "
+                           "checked (use 'python3 -m xl_kik' instead)."),
+}
+
+
+def check_mac_runpython(home: Path | None = None, version: str | None = None) -> list[DoctorFinding]:
+    """Excel for Mac runs Python only through the AppleScript ``xlwings runpython install``
+    copies for the installed xlwings version (a new one after every upgrade)."""
+    version = version or installed_xlwings_version()
+    script = (home or Path.home()) / "Library" / "Application Scripts" / "com.microsoft.Excel" / \
+        f"xlwings-{version}.applescript"
+    if script.is_file():
+        return [DoctorFinding("mac_runpython", OK, MAC_TEXTS["runpython_ok"], {"file": script})]
+    return [DoctorFinding("mac_runpython", ERROR, MAC_TEXTS["runpython_missing"], {"file": script, "version": version})]
+
+
+def user_scripts_dir(executable: str | None = None) -> Path:
+    """Where ``pip install --user`` puts commands for this Python (``~/Library/Python/3.X/bin``
+    for python.org's Python on a Mac)."""
+    scheme = "osx_framework_user" if "osx_framework_user" in sysconfig.get_scheme_names() and \
+        sys.platform == "darwin" and sysconfig.get_config_var("PYTHONFRAMEWORK") else f"{os.name}_user"
+    return Path(sysconfig.get_path("scripts", scheme))
+
+
+def check_mac_scripts_on_path(scripts_dirs: Sequence[Path] | None = None, path_env: str | None = None) -> list[DoctorFinding]:
+    """The ``xl-kik`` command can be typed: its folder (the user-level scripts folder after
+    ``pip install --user``) is on PATH."""
+    path_env = os.environ.get("PATH", "") if path_env is None else path_env
+    on_path = shutil.which("xl-kik", path=path_env)
+    if on_path:
+        return [DoctorFinding("mac_path", OK, MAC_TEXTS["scripts_ok"], {"file": Path(on_path)})]
+    dirs = list(scripts_dirs) if scripts_dirs is not None else [user_scripts_dir(), Path(sys.executable).parent]
+    for folder in dirs:
+        if (folder / "xl-kik").is_file():
+            return [DoctorFinding("mac_path", WARNING, MAC_TEXTS["scripts_off_path"],
+                                  {"dir": folder, "dir_text": str(folder).replace(str(Path.home()), "$HOME", 1)})]
+    return [DoctorFinding("mac_path", WARNING, MAC_TEXTS["scripts_unknown"], {"dir": dirs[0]})]
+
+
 def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
           probe: bool = True) -> list[DoctorFinding]:
     """Diagnose the round in ``root``. ``platform`` (default ``sys.platform``) selects which
@@ -391,7 +450,8 @@ def check(root: str | Path, lang: str = "da", *, platform: str | None = None,
     if not paths.master.exists():
         return [DoctorFinding("master", ERROR, T["no_master"], {"dir": paths.root, "master": MASTER_NAME})]
     return [*check_package(paths), *check_buttons(paths), *check_vba_project(paths), *check_xlwings(paths, lang),
-            *check_interpreter(paths, plat, probe), *check_mark_of_the_web(paths, plat), *check_returns(paths)]
+            *check_interpreter(paths, plat, probe), *check_mark_of_the_web(paths, plat), *check_returns(paths),
+            *(check_mac_runpython() + check_mac_scripts_on_path() if plat == "darwin" else [])]
 
 
 @dataclass
