@@ -209,6 +209,19 @@ KONSENSUS_HEADERS: dict[str, Msg] = {
     "quick_win": Msg("Hurtig gevinst", "Quick win"),
     "decision": Msg("Ledelsens beslutning (Vedtaget/Afventer/Afvist)", "Management decision (Adopted/Pending/Rejected)"),
 }
+#: Short labels of the same columns (reports, overviews): the concept without the sheet's typing hints.
+KONSENSUS_LABELS: dict[str, Msg] = {
+    "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
+    "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret", "Answered"),
+    "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
+    "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
+    "distribution": Msg("Fordeling", "Distribution"), "previous": Msg("Forrige runde", "Previous round"),
+    "agreed_points": Msg("Aftalt point", "Agreed points"), "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
+    "agreed_improvements": Msg("Aftalte forbedringsområder", "Agreed improvement areas"),
+    "to_plan": Msg("Med i handleplan", "In action plan"), "effect": Msg("Effekt", "Effect"),
+    "feasibility": Msg("Gennemførlighed", "Feasibility"), "quick_win": Msg("Hurtig gevinst", "Quick win"),
+    "decision": Msg("Beslutning", "Decision"),
+}
 #: Choice lists by language; index 0..n-1 are the same choice in both languages.
 KONSENSUS_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "to_plan": {"da": ("Ja", "Nej"), "en": ("Yes", "No")},
@@ -239,6 +252,11 @@ class Column:
     def header(self, lang: str = "da") -> str:
         return self.en if lang == "en" else self.da
 
+    @property
+    def label(self) -> Msg:
+        """The header as a :class:`~xl_kik.core.i18n.Msg` (for overviews that show the column)."""
+        return Msg(self.da, self.en)
+
 
 PLAN_COLUMNS: tuple[Column, ...] = (
     Column("id", "Id", "Id", KEY, 17, aliases=("action id", "handlings-id", "nr.")),
@@ -260,3 +278,4 @@ PLAN_COLUMNS: tuple[Column, ...] = (
     Column("source", "Kilde", "Source", SYSTEM, 24),
 )
 PLAN_KEYS = tuple(c.key for c in PLAN_COLUMNS)
+PLAN_COLUMN_BY_KEY = {c.key: c for c in PLAN_COLUMNS}

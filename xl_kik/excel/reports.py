@@ -25,6 +25,7 @@ from xl_kik.core.catalogue import clean_text
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
 from xl_kik.core.i18n import Msg, format_date, pick
+from xl_kik.core.contract import KONSENSUS_LABELS
 from xl_kik.core.problems import ERROR, define
 from xl_kik.core.round import RoundSetup
 from xl_kik.excel import master
@@ -60,12 +61,12 @@ T = {
                  "This is what the group agreed at the consensus seminar: points, strengths and improvement areas "
                  "for each question, and the management decision. Suggested (median) and spread come from the "
                  "participants' individual answers."),
-    "nr": Msg("Nr", "No"), "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret", "Answered"),
-    "suggested": Msg("Forslag (median)", "Suggested (median)"), "spread": Msg("Spredning", "Spread"),
-    "agreed": Msg("Aftalt point", "Agreed points"), "strengths": Msg("Aftalte styrker", "Agreed strengths"),
-    "improvements": Msg("Aftalte forbedringsområder", "Agreed improvement areas"),
-    "to_plan": Msg("Med i handleplan", "In action plan"), "decision": Msg("Beslutning", "Decision"),
-    "themes": Msg("Temascorer", "Theme scores"), "theme": Msg("Tema", "Theme"),
+    "nr": KONSENSUS_LABELS["nr"], "question": KONSENSUS_LABELS["question"], "n": KONSENSUS_LABELS["n"],
+    "suggested": KONSENSUS_LABELS["suggested"], "spread": KONSENSUS_LABELS["spread"],
+    "agreed": KONSENSUS_LABELS["agreed_points"], "strengths": KONSENSUS_LABELS["agreed_strengths"],
+    "improvements": KONSENSUS_LABELS["agreed_improvements"],
+    "to_plan": KONSENSUS_LABELS["to_plan"], "decision": KONSENSUS_LABELS["decision"],
+    "themes": Msg("Temascorer", "Theme scores"), "theme": KONSENSUS_LABELS["theme"],
     "n_agreed": Msg("Aftalt (n af N)", "Agreed (n of N)"), "score": Msg("Temascore", "Theme score"),
     "basis": Msg("Grundlag", "Basis"),
     "basis_theme_agreed": Msg("aftalt for temaet", "agreed for the theme"),

@@ -31,12 +31,14 @@ from python_calamine import CalamineWorkbook
 from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
 from xl_kik.core.actionplan import follow_up_items, plan_from_rows, to_date
 from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
+from xl_kik.core.contract import KONSENSUS_LABELS
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.rollup import (AGREED, MEDIAN, NONE, THEME_AGREED, RollupResult, ThemeScore, UnitResult,
                                 group_themes, number, theme_scores)
 from xl_kik.core.round import MASTER_NAME, RoundSetup
 from xl_kik.excel import atomic, master
 from xl_kik.core.konsensus import read_inputs, read_theme_inputs
+from xl_kik.core.values import is_yes
 
 BASIS_TEXT = {
     THEME_AGREED: Msg("aftalt for temaet", "agreed for the theme"),
@@ -75,7 +77,7 @@ T = {
     "basis": Msg("Grundlag", "Basis"), "file": Msg("Fil", "File"),
     "overdue_col": Msg("Overskredet", "Overdue"), "yes": Msg("Ja", "Yes"),
     "catalogue": Msg("Katalog", "Catalogue"), "theme": Msg("Tema", "Theme"), "qid": Msg("Nr", "No"),
-    "question": Msg("Spørgsmål", "Question"), "agreed": Msg("Aftalt point", "Agreed points"),
+    "question": Msg("Spørgsmål", "Question"), "agreed": KONSENSUS_LABELS["agreed_points"],
     "suggested": Msg("Forslag (median)", "Suggested (median)"),
     "code": Msg("Kode", "Code"), "message": Msg("Besked", "Message"),
     "no_units": Msg("Ingen enheder kunne læses.", "No unit could be read."),
@@ -93,14 +95,13 @@ SHEETS = {
 # ---------------------------------------------------------------- reading one master
 def _returned_from_status(rows: Sequence[Sequence[Any]], pids: set[str]) -> int | None:
     """Number of participants marked as returned in the Status sheet's participants table."""
-    yes = {"ja", "yes"}
     for i, row in enumerate(rows):
         if len(row) >= 3 and clean_text(row[0]).lower() == "id" and clean_text(row[2]).lower() in ("afleveret", "returned"):
             count = 0
             for r in rows[i + 1:]:
                 if not r or not clean_text(r[0]):
                     break
-                if clean_text(r[0]) in pids and clean_text(r[2]).lower() in yes:
+                if clean_text(r[0]) in pids and is_yes(r[2]):
                     count += 1
             return count
     return None

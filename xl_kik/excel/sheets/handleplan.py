@@ -40,6 +40,7 @@ from xl_kik.core.actionplan import (
     PriorityMatrix, find_header, follow_up_summary, is_blank, is_extra, map_headers, plan_from_rows, points_value,
 )
 from xl_kik.core.catalogue import clean_text
+from xl_kik.core.contract import KONSENSUS_LABELS
 
 # The sheets are part of the master's contract (``xl_kik.excel.master``): 'init' creates them with
 # their codeNames and VBA document modules, so they are found and reused, never added.
@@ -527,13 +528,13 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
 FU_TITLE = Msg("Opfølgning på handleplanen", "Action plan follow-up")
 FU_NOTE = Msg("Opdateret {date} af 'Byg handleplan'. Skriv i Handleplan-arket; dette ark laves forfra hver gang.",
               "Updated {date} by 'Build action plan'. Type in the action plan sheet; this sheet is rebuilt each time.")
-FU_OWNER_HEAD = (Msg("Ansvarlig", "Owner"), Msg("Åbne", "Open"), Msg("Overskredne", "Overdue"),
+FU_OWNER_HEAD = (COLUMN_BY_KEY["owner"].label, Msg("Åbne", "Open"), Msg("Overskredne", "Overdue"),
                  Msg("Frist inden for 14 dage", "Due within 14 days"), Msg("Afsluttede", "Completed"),
                  Msg("I alt", "Total"))
 FU_OVERDUE_TITLE = Msg("Overskredne handlinger", "Overdue actions")
 FU_SOON_TITLE = Msg("Frist inden for 14 dage", "Due within 14 days")
-FU_LIST_HEAD = (Msg("Id", "Id"), Msg("Forbedringsområde", "Improvement area"), Msg("Handling", "Action"),
-                Msg("Ansvarlig", "Owner"), Msg("Deadline", "Deadline"), Msg("Dage", "Days"), Msg("Status", "Status"))
+FU_LIST_HEAD = (*(COLUMN_BY_KEY[k].label for k in ("id", "area", "action", "owner", "deadline")), Msg("Dage", "Days"),
+                COLUMN_BY_KEY["status"].label)
 FU_NONE = Msg("Ingen.", "None.")
 FU_TOTAL = Msg("I alt", "Total")
 
@@ -598,7 +599,7 @@ def write_follow_up(wb, items: Sequence[FollowUpItem], lang: str = "da", today: 
 
 
 # ---------------------------------------------------------------- previous round
-PREV_HEAD = (Msg("Type", "Kind"), Msg("Id", "Id"), Msg("Aftalt point", "Agreed points"), Msg("Runde", "Round"))
+PREV_HEAD = (Msg("Type", "Kind"), Msg("Id", "Id"), KONSENSUS_LABELS["agreed_points"], Msg("Runde", "Round"))
 PREV_NOTE = Msg("Aftalte point fra forrige runde (skrevet ved oprettelsen af denne runde).",
                 "Agreed points from the previous round (written when this round was created).")
 

@@ -43,8 +43,8 @@ from xl_kik.core.catalogue import ID_RE
 from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     KONSENSUS_CHOICE_IDS, KONSENSUS_CHOICES, KONSENSUS_FIRST_ROW, KONSENSUS_HEADER_ROW, KONSENSUS_HEADERS,
-    KONSENSUS_INPUT_KEYS, KONSENSUS_KEY_ROW, KONSENSUS_KEYS, KONSENSUS_REMOVED_KEY, KONSENSUS_THEME_INPUT_KEYS,
-    KONSENSUS_THEME_KEY,
+    KONSENSUS_INPUT_KEYS, KONSENSUS_KEY_ROW, KONSENSUS_KEYS, KONSENSUS_LABELS, KONSENSUS_REMOVED_KEY,
+    KONSENSUS_THEME_INPUT_KEYS, KONSENSUS_THEME_KEY,
 )
 from xl_kik.core.konsensus import (  # noqa: F401 (read_inputs, choice_id ... also importable from here)
     choice_id,
@@ -107,7 +107,7 @@ T = {
     "yes": Msg("Ja", "Yes"),
     "points_error": Msg("Skriv et helt tal fra {lo} til {hi}, eller lad feltet stå tomt.",
                         "Type a whole number from {lo} to {hi}, or leave the cell empty."),
-    "points_title": Msg("Aftalt point", "Agreed points"),
+    "points_title": KONSENSUS_LABELS["agreed_points"],
     "choice_error": Msg("Vælg en værdi fra listen.", "Choose a value from the list."),
 }
 
