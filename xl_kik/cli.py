@@ -325,11 +325,11 @@ def _h(da: str, en: str) -> Msg:
     return Msg(da, en)
 
 
-DIR_HELP = _h("rundens mappe (den med kik_master.xlsm); selve masterfilen kan også angives",
+DIR_HELP = _h("rundens mappe (den med kik_master.xlsm); masterfilen selv kan også angives",
               "the round's folder (the one with kik_master.xlsm); the master file itself is accepted too")
 # (name, help) in the order of a round; then the tools.
 SUBCOMMANDS: tuple[tuple[str, Msg], ...] = (
-    ("init", _h("1. opret en runde: mappe og masterfil", "1. create a round: folder and master workbook")),
+    ("init", _h("1. opret en runde: rundens mappe og masterfilen", "1. create a round: folder and master workbook")),
     ("generate", _h("2. lav et spørgeskema til hver deltager (i udsendt/)",
                     "2. make one questionnaire per participant (in udsendt/)")),
     ("invite", _h("3. skriv invitationer som e-mails (eller send dem)", "3. write invitation e-mails (or send them)")),
@@ -406,7 +406,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     s.add_argument("--scale", default="0-100", choices=("0-100", "0-5"),
                    help=t("pointskala (standard: 0-100)", "points scale (default: 0-100)"))
     s.add_argument("--deadline", default=None, metavar=t("ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
-                   help=t("sidste frist for besvarelser", "deadline for the returns"))
+                   help=t("frist for spørgeskemaerne", "the questionnaires' due date"))
     s.add_argument("--threshold", default=None, metavar=t("GRÆNSE", "LIMIT"),
                    help=t("grænse for uenighed, fx 25%% eller 0,25 (standard: 25 %%)", "disagreement limit, e.g. 25%% or 0.25 (default: 25 %%)"))
     s.add_argument("--previous", default=None, metavar=t("MAPPE", "DIR"),
@@ -459,7 +459,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
 
     s = parsers["rollup"]
     s.add_argument("masters", nargs="+", metavar=t("RUNDE", "ROUND"),
-                   help=t("masterfiler eller rundemapper", "master files or round folders"))
+                   help=t("rundernes mapper eller deres masterfiler", "the rounds' folders or their master files"))
     s.add_argument("-o", "--output", required=True, metavar=t("FIL", "FILE"),
                    help=t("overblikkets .xlsx-fil", "the overview's .xlsx file"))
 
