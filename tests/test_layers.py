@@ -59,18 +59,9 @@ ALLOWED: dict[str, set[str]] = {
         "layer: xl_kik.excel.scoring",
     },
     # owner: hostile
-    "xl_kik.excel.atomic": {
-        "function-level: fcntl",
-        "function-level: msvcrt",
-    },
-    # owner: hostile
     "xl_kik.excel.intake": {
         "function-level: defusedxml",
         "function-level: html",
-    },
-    # owner: cells
-    "xl_kik.excel.layout": {
-        "function-level: openpyxl",
     },
     # owner: cells
     "xl_kik.excel.master": {

@@ -72,7 +72,8 @@ from xl_kik.core.values import (  # noqa: F401 (the value helpers are also impor
     YES_NO_TEXT,
 )
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
-from xl_kik.core.contract import KEY, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column  # noqa: F401 (re-exported)
+# KEY and Column: re-exported (the plan's columns are the contract's)
+from xl_kik.core.contract import KEY, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column  # noqa: F401
 
 # ---------------------------------------------------------------- problem types
 A_BAD_STATUS = define(

@@ -38,6 +38,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from xl_kik.core.errors import KikFileError, MasterLockedError
+
+if os.name == "nt":  # pragma: no cover - Windows: byte-range locks
+    import msvcrt
+else:  # POSIX: whole-file advisory locks
+    import fcntl
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import BACKUP_DIR, MASTER_NAME
 
@@ -272,16 +277,12 @@ def lock_wait() -> float:
 
 def _try_lock(fd: int) -> bool:
     if os.name == "nt":  # pragma: no cover - Windows
-        import msvcrt
-
         os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
-    import fcntl
-
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -293,16 +294,12 @@ def _try_lock(fd: int) -> bool:
 
 def _unlock(fd: int) -> None:
     if os.name == "nt":  # pragma: no cover - Windows
-        import msvcrt
-
         os.lseek(fd, _LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         except OSError:
             pass
         return
-    import fcntl
-
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 

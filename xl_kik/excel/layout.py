@@ -53,7 +53,7 @@ def row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
 def _fitted_row_class() -> type:
     """openpyxl's RowDimension, written without ``customHeight`` (imported lazily: the
     scoring workbook writer uses this module without openpyxl)."""
-    from openpyxl.worksheet.dimensions import RowDimension
+    from openpyxl.worksheet.dimensions import RowDimension  # lazy: the scoring writer uses this module without openpyxl
 
     class FittedRow(RowDimension):
         """A row whose height is an estimate: Excel and LibreOffice keep it auto-height."""
@@ -68,7 +68,7 @@ def _fitted_row_class() -> type:
 def column_widths(ws: Any, widths: Mapping[str, float] | None = None) -> dict[int, float]:
     """Width of every column with a dimension (1-based index -> width; hidden columns 0),
     ``widths`` (column letter -> width) overriding the sheet's."""
-    from openpyxl.utils import column_index_from_string
+    from openpyxl.utils import column_index_from_string  # lazy: the scoring writer uses this module without openpyxl
 
     out: dict[int, float] = {}
     for key, dim in ws.column_dimensions.items():
