@@ -218,3 +218,12 @@ def test_doctor_healthy_master_has_buttons_and_project_ok(fresh):
     found = {f.check: f for f in doctor.check(fresh.root, platform="linux")}
     assert found["buttons"].severity == "ok" and "5" in found["buttons"].message("da")
     assert found["vba_project"].severity == "ok" and "PROJECT" in found["vba_project"].message("da")
+
+
+@pytest.mark.libreoffice
+def test_refresh_vba_brings_the_buttons_back(states, tmp_path):
+    root = tmp_path / "runde"
+    shutil.copytree(states["_root_merged"], root)
+    shutil.copy2(states["lo_saved_twice"], RoundPaths(root).master)
+    assert main(["refresh-vba", str(root)]) == 0
+    assert_ours(RoundPaths(root).master)

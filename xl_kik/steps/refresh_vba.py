@@ -2,7 +2,8 @@
 
 After an xlwings upgrade (the VBA module names the DLL by version) or after LibreOffice
 saved the master (codeNames lost): :func:`xl_kik.excel.master.refresh_vba` restores the
-codeNames and replaces only ``xl/vbaProject.bin``, atomically, with a backup.
+codeNames and replaces only ``xl/vbaProject.bin``, atomically, with a backup; then the Start
+buttons and defined names are repaired as at every write (:mod:`xl_kik.excel.repair`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xl_kik.core.i18n import Msg
-from xl_kik.excel import master
+from xl_kik.excel import atomic, master, repair
+from xl_kik.core.round import RoundPaths
 
 REFRESHED = Msg("VBA-projektet er genopbygget til xlwings {v}.", "The VBA project was rebuilt for xlwings {v}.")
 
@@ -31,7 +33,12 @@ class RefreshResult:
 def refresh_vba(root: str | Path, lang: str = "da") -> RefreshResult:
     """Rebuild the VBA project of the round's master in ``root``."""
     version = master.refresh_vba(Path(root), lang=lang)
-    return RefreshResult(master._master_path(root), version)
+    path = master._master_path(root)
+    # the Start buttons and defined names another program broke come back too (as at every write)
+    data, changes = repair.repair_bytes(path.read_bytes())
+    if changes:
+        atomic.write_bytes(path, data, backup_dir=RoundPaths(path.parent).backups, lang=lang)
+    return RefreshResult(path, version)
 
 
 __all__ = ["RefreshResult", "refresh_vba"]
