@@ -279,8 +279,8 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     # colours: the spread column gets the colour scale, the flag column its fill; the
     # expression rule is translated into Excel's UI language and evaluated from its top-left cell
     scales = _calls(log, "Konsensus!I5:I32.conditional_formats.add_color_scale")
-    assert scales == [("call", "Konsensus!I5:I32.conditional_formats.add_color_scale",
-                       (["#C6EFCE", "#FFEB9C", "#F8CBAD"],), {"thresholds": [0.0, 17.5, 35.0], "threshold_type": "number"})]
+    assert scales == [("call", "Konsensus!I5:I32.conditional_formats.add_color_scale",  # green at 0, red at the default threshold: 25 % of 0-100
+                       (["#C6EFCE", "#FFEB9C", "#F8CBAD"],), {"thresholds": [0.0, 12.5, 25.0], "threshold_type": "number"})]
     [flag] = _calls(log, "Konsensus!J5:J32.conditional_formats.add_cell_value")
     assert flag[2][:2] == ("equal_to", '="Ja"') and flag[3]["fill_color"] == "#F8CBAD" and flag[3]["font_bold"]
     [grey] = _calls(log, "Konsensus!I36:J43.conditional_formats.add_custom")
