@@ -257,12 +257,12 @@ def make_corpus(directory: Path, setup: RoundSetup, participants: Sequence[Parti
     # Reversing rows across theme header rows keeps theme rows in place: only question rows move.
     add("rows_sorted", edited(sort_rows), ["R018"])
 
-    def shuffle_qids(wb, l):  # only the hidden id column is scrambled: answers follow the ids
+    def shuffle_qids(wb, l):  # only the hidden id column is scrambled: the visible numbers win
         ws, col = l["ws"], l["meta"]["col_qid"]
         a, b = l["rows"][qids[0]], l["rows"][qids[1]]
         _set_text(ws[f"{col}{a}"], qids[1])
         _set_text(ws[f"{col}{b}"], qids[0])
-    add("qid_values_shuffled", edited(shuffle_qids), ["R018"], bad=[qids[0], qids[1]])
+    add("qid_values_shuffled", edited(shuffle_qids), ["R038"])
 
     # -- points cells (one bad cell; every other answer survives)
     e2 = f"{pts}{row[q2]}"
@@ -342,9 +342,14 @@ def make_corpus(directory: Path, setup: RoundSetup, participants: Sequence[Parti
     add("evaluation_sheet_renamed", edited(lambda wb, l: setattr(l["ws"], "title", "Ark1")), ["R013"],
         accepted=False)
 
-    def clear_qid(wb, l):
+    def clear_qid(wb, l):  # the hidden id only: the visible number still says which question
         l["ws"][f"{l['meta']['col_qid']}{l['rows'][q2]}"].value = None
-    add("qid_missing", edited(clear_qid), ["R015"], bad=[q2])
+    add("qid_missing", edited(clear_qid), ["R044"])
+
+    def clear_qid_and_number(wb, l):
+        l["ws"][f"{l['meta']['col_qid']}{l['rows'][q2]}"].value = None
+        l["ws"][f"B{l['rows'][q2]}"].value = None
+    add("qid_and_number_missing", edited(clear_qid_and_number), ["R015"], bad=[q2])
 
     def copy_row_below(wb, l):
         ws = l["ws"]

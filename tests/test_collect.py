@@ -260,7 +260,7 @@ def test_single_file_and_all_spreadsheet_kinds(dirs):
 
 def test_collected_reply_is_accepted_by_the_merge_reader(tmp_path):
     """End to end: the participant's reply mail -> retur/ -> returns.collect_returns."""
-    returns = pytest.importorskip("xl_kik.core.returns")
+    from xl_kik.excel import reader as returns
     import openpyxl
 
     from xl_kik.core import catalogue as cat

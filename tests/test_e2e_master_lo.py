@@ -359,7 +359,7 @@ def test_danish_locale_participant(tmp_path):
     number there and is still rejected (whole numbers only)."""
     import lo_harness
     from scoring_fixtures import kik_setup, make_scoring_workbook
-    from xl_kik.core.returns import read_return
+    from xl_kik.excel.reader import read_return
     from xl_kik.excel.scoring import make_layout
 
     reason = lo_harness.unavailable_reason()

@@ -124,7 +124,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert {"whole", "textLength"} <= kinds
 
     # ---- the merge reader accepts the LibreOffice-saved return with exactly the typed answers
-    from xl_kik.core.returns import read_return
+    from xl_kik.excel.reader import read_return
 
     result = read_return(saved, setup, [PARTICIPANT])
     assert result.accepted, result.report.describe()

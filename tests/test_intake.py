@@ -197,7 +197,7 @@ def test_unexpected_exception_becomes_f099(tmp_path, good, monkeypatch):
 
 def test_missing_and_unreadable(tmp_path):
     assert codes(open_workbook(tmp_path / "ingen.xlsx")) == ["F019"]
-    assert codes(open_workbook(tmp_path)) == ["F019"]  # a folder
+    assert codes(open_workbook(tmp_path)) in (["F019"], ["F026"])  # a folder: cannot open / not a regular file
 
 
 def test_stored_copy_is_what_calamine_reads(good):

@@ -17,7 +17,8 @@ from scoring_fixtures import kik_setup, participants as make_participants
 from xl_kik.core import problems
 from xl_kik.core import returns
 from xl_kik.excel import scoring
-from xl_kik.core.returns import Answer, collect_returns, parse_points, read_return
+from xl_kik.core.returns import Answer, parse_points
+from xl_kik.excel.reader import collect_returns, read_return
 from xl_kik.core.round import Participant
 
 CASE_NAMES = [
@@ -28,7 +29,7 @@ CASE_NAMES = [
     "dde_formula_text", "long_text", "participant_swapped", "identity_conflict", "other_round",
     "unknown_participant", "other_catalogue", "catalogue_changed", "other_scale", "format_newer",
     "format_older", "master_file", "meta_header_row_broken", "layout_tampered", "question_list_edited",
-    "evaluation_sheet_renamed", "qid_missing", "qid_duplicated", "qid_unknown", "macros_xlsm", "not_xlkik",
+    "evaluation_sheet_renamed", "qid_missing", "qid_and_number_missing", "qid_duplicated", "qid_unknown", "macros_xlsm", "not_xlkik",
     "empty", "too_large", "old_xls", "encrypted_real", "encrypted_minimal", "ods", "ods_named_xlsx", "csv",
     "pdf", "pdf_named_xlsx", "docx", "png", "truncated_zip", "random_bytes", "xlsb", "zip_without_workbook",
     "zip_2000_members", "zip_declared_1gb", "zip_ratio_bomb", "zip_size_lie", "nested_archive",
@@ -133,10 +134,12 @@ def test_specific_values(results, setup):
     partly = results["partly_bad"].response
     assert [partly.answers[x].points for x in q[1:4]] == [None, None, None]
     assert partly.answered == len(q) - 3
-    # ids scrambled without moving the rows: the answers follow the ids (and R018 warns)
+    # hidden ids scrambled without moving the rows: the visible numbers and texts win (R038 warns)
     swapped = results["qid_values_shuffled"].response.answers
     std = standard_answers(setup)
-    assert swapped[q[0]].points == std[q[1]]["points"] and swapped[q[1]].points == std[q[0]]["points"]
+    assert swapped[q[0]].points == std[q[0]]["points"] and swapped[q[1]].points == std[q[1]]["points"]
+    # a cleared hidden id: the row is read by its visible number (R044)
+    assert results["qid_missing"].response.answers[q[1]].points == std[q[1]]["points"]
     assert results["fresh_from_generator"].response.answered == 0
     assert results["good"].response.answered == len(q)
     assert results["good"].response.saved_by == "openpyxl"
@@ -173,7 +176,9 @@ def test_read_return_never_raises(tmp_path, setup, people, monkeypatch):
         raise ZeroDivisionError("kaput")
 
     good = make_corpus_one(tmp_path, setup, people)
-    monkeypatch.setattr(returns, "_read_content", boom)
+    from xl_kik.excel import reader
+
+    monkeypatch.setattr(reader, "validate", boom)
     res = read_return(good, setup, people)
     assert res.report.codes() == ["F099"] and res.response is None
     assert "ZeroDivisionError" in res.report.problems[0].message()
@@ -276,7 +281,9 @@ def test_collect_parallel_matches_sequential(tmp_path, setup, people, monkeypatc
         make_corpus_one(folder, setup, people, p)
     shutil.copy(folder / "D01.xlsx", folder / "D01 igen.xlsx")
     (folder / "x.pdf").write_bytes(b"%PDF-1.4\n")
-    monkeypatch.setattr(returns, "PARALLEL_MIN_FILES", 1)
+    from xl_kik.excel import reader
+
+    monkeypatch.setattr(reader, "PARALLEL_MIN_FILES", 1)
     par = collect_returns(folder, setup, people, workers=2)
     seq = collect_returns(folder, setup, people)
     assert [(r.path.name, r.report.codes(), r.accepted) for r in par.results] == \

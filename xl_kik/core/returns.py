@@ -1,55 +1,73 @@
-"""A returned scoring workbook's *content*: identity, answers and validation.
+"""A returned scoring workbook's *content*: identity, layout, answers and validation.
 
-:func:`read_return` reads one file (after :mod:`xl_kik.excel.intake` has checked it as a file)
-and gives a :class:`ReturnResult`: the :class:`Response` when the file is accepted, plus a
-:class:`~xl_kik.core.problems.Report` naming file, sheet and cell of every problem.
+Plain logic, no file format library: :mod:`xl_kik.excel.reader` opens the file (after
+:mod:`xl_kik.excel.intake` has checked it as a file) and hands its cells over as a
+:class:`CellSource`; :func:`validate` turns them into a :class:`Response` (or None) plus the
+problems, naming file, sheet and cell, in three chained checks:
 
-* Identity comes from the ``_kik`` metadata sheet (found by name, any visibility), with
-  the custom document properties ``xl_kik_<key>`` as fallback. Identity errors (another
-  round, unknown participant, wrong token, other catalogue or scale, damaged metadata,
-  other format version, tampered layout, missing evaluation sheet) reject the whole file:
-  ``response is None``.
-* Question rows are located by the hidden question-id column, never by position.
-* A bad value never discards the file's other answers: the bad points cell is ignored
-  (error), everything else is kept. ``"60"`` stored as text is accepted with a warning.
-* Text is kept as typed (control characters removed), at most 5,000 characters;
+* **identity** (:func:`check_identity`) from the ``_kik`` metadata sheet (found by name, any
+  visibility), with the custom document properties ``xl_kik_<key>`` as fallback. Identity
+  errors (another round, unknown participant, wrong token, other catalogue or scale, damaged
+  metadata, other format version, tampered layout, missing evaluation sheet) reject the file.
+* **layout** (:func:`check_layout`): the header row and the visible question numbers must
+  agree with the metadata's column letters and the hidden question ids. A moved column is
+  re-mapped by its header text, rows whose visible columns were sorted apart from the hidden
+  id column are re-mapped by the visible numbers (when the question texts agree), both with
+  a warning naming the sheet; anything ambiguous refuses the file naming sheet and cell.
+  Never an answer on the wrong question or in the wrong field.
+* **answers** (:func:`read_answers`): a bad value never discards the file's other answers: the
+  bad points cell is ignored (error), everything else is kept. ``"60"`` stored as text is
+  accepted with a warning; a formula's cached result is used with a warning (no cached result:
+  error); a percent-formatted cell is reported as the participant saw it ("60 %").
+  Text is kept as typed (control characters removed), at most 5,000 characters;
   formula-looking text stays text and gets an info note. Nothing is ever evaluated.
 
-:func:`collect_returns` reads a round's ``retur/`` folder: one result per file, duplicates
-(same bytes) reported once, the newest file per participant wins (both reported),
-participants without a file listed as ``missing``.
+:func:`assemble` builds the :class:`Collection` of a folder: the newest file per participant
+wins (both reported), participants without a file are listed as ``missing``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import math
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
-from xl_kik.excel import intake
-from xl_kik.excel import scoring
+from xl_kik.core import contract
 from xl_kik.core.catalogue import clean_text
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, Report, define
 from xl_kik.core.round import Participant, RoundSetup
 
-META_SHEET = scoring.META_SHEET
-PROP_PREFIX = scoring.CUSTOM_PROPERTY_PREFIX
-FORMAT = scoring.FORMAT  # "xl_kik.scoring/1"
+META_SHEET = contract.META_SHEET
+PROP_PREFIX = contract.CUSTOM_PROPERTY_PREFIX
+FORMAT = contract.SCORING_FORMAT  # "xl_kik.scoring/1"
 FORMAT_NAME, _, _version = FORMAT.partition("/")
 FORMAT_VERSION = int(_version)
-MAX_TEXT = scoring.MAX_TEXT_CHARS  # 5,000
+MAX_TEXT = contract.MAX_TEXT_CHARS  # 5,000
 TEXT_FIELDS = ("strengths", "improvements", "ideas")
 LAYOUT_KEYS = ("sheet", "header_row", "col_qid", "col_points", "col_strengths", "col_improvements",
                "col_ideas", "questions")
-PARALLEL_MIN_FILES = 64  # below this a process pool costs more than it saves
-IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+#: First line of each column header the generator writes (both languages), casefolded; a
+#: test keeps them equal to ``xl_kik.excel.scoring``'s header texts.
+HEADER_FIRST_LINES: dict[str, tuple[str, ...]] = {
+    "qid": ("qid",),
+    "nr": ("nr.", "no."),
+    "points": ("point", "points"),
+    "strengths": ("styrker", "strengths"),
+    "improvements": ("forbedringsområder", "areas for improvement"),
+    "ideas": ("forbedringsidéer", "improvement ideas"),
+}
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+                          "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+
+
+def is_excel_error(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+
 
 # ---------------------------------------------------------------- problem types
 # Identity: the whole file is rejected.
@@ -270,6 +288,66 @@ R_NOT_TOP_LEVEL = define(
      "The folder {file} in the returns folder was not read; put the returned files directly in the "
      "returns folder."))
 
+# Layout (the reader verifies what the generator wrote) and formulas/percent in points.
+R_PERCENT = define(
+    "R033", ERROR, ("Point som procent", "Points as a percentage"),
+    ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står {value} (cellen er formateret som "
+     "procent); point skal være et helt tal fra {min} til {max} uden %. Pointet er ikke talt med; skriv fx "
+     "{suggestion} i en celle uden procentformat.",
+     "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) holds {value} (the cell is formatted as a "
+     "percentage); points must be a whole number from {min} to {max} without %. The points were ignored; type "
+     "e.g. {suggestion} in a cell without percent format."))
+R_FORMULA_CACHED = define(
+    "R034", WARNING, ("Formel i pointfeltet", "Formula in the points cell"),
+    ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står en formel; dens gemte resultat "
+     "({value}) er læst som pointet. Tjek at det er det tal, deltageren mente.",
+     "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) holds a formula; its saved result "
+     "({value}) was read as the points. Check that it is the number the participant meant."))
+R_FORMULA_NO_VALUE = define(
+    "R035", ERROR, ("Formel uden resultat i pointfeltet", "Formula without a result in the points cell"),
+    ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står en formel uden gemt resultat (filen "
+     "er ikke gemt efter en beregning). Pointet er ikke talt med; bed deltageren skrive tallet direkte i cellen.",
+     "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) holds a formula without a saved result "
+     "(the file was not saved after a calculation). The points were ignored; ask the participant to type the "
+     "number into the cell."))
+R_COLUMNS_MOVED = define(
+    "R036", WARNING, ("Kolonner er flyttet", "Columns moved"),
+    ("I filen {file}, ark {sheet}, er kolonner flyttet (fx indsat eller slettet): {moves}. Svarene er læst "
+     "efter kolonneoverskrifterne i række {row}.",
+     "In the file {file}, sheet {sheet}, columns were moved (e.g. inserted or deleted): {moves}. The answers "
+     "were read by the column headers in row {row}."))
+R_HEADER_MISSING = define(
+    "R037", ERROR, ("Kolonneoverskrift mangler", "Column header missing"),
+    ("I filen {file}, ark {sheet}, celle {cell} skulle overskriften {expected!r} stå, men der står {found!r}, "
+     "og den findes {count} gange i række {row}. Svarene kan ikke kobles sikkert til felterne; filen er ikke "
+     "flettet. Bed deltageren sende den udsendte fil med svarene.",
+     "In the file {file}, sheet {sheet}, cell {cell} should hold the header {expected!r} but holds {found!r}, "
+     "and it occurs {count} times in row {row}. The answers cannot be matched safely to the fields; the file "
+     "was not merged. Ask the participant to send the file that was sent out with the answers."))
+R_VISIBLE_SORTED = define(
+    "R038", WARNING, ("De synlige kolonner er sorteret", "The visible columns were sorted"),
+    ("I filen {file}, ark {sheet}, passer de synlige spørgsmålsnumre (kolonne {nr_col}) ikke med de skjulte "
+     "spørgsmåls-id'er (kolonne {qid_col}), fx i række {row}; måske er kun de synlige kolonner sorteret. "
+     "Svarene er læst efter de synlige numre og spørgsmålstekster, som deltageren så dem.",
+     "In the file {file}, sheet {sheet}, the visible question numbers (column {nr_col}) do not match the "
+     "hidden question ids (column {qid_col}), e.g. in row {row}; perhaps only the visible columns were sorted. "
+     "The answers were read by the visible numbers and question texts, as the participant saw them."))
+R_ROW_MISMATCH = define(
+    "R039", ERROR, ("Spørgsmål og svar passer ikke sammen", "Questions and answers do not match"),
+    ("I filen {file}, ark {sheet}, celle {cell} står spørgsmål {visible!r}, men rækken hører til spørgsmål "
+     "{hidden!r} (den skjulte kolonne {qid_col}), og det kan ikke afgøres sikkert, hvilket spørgsmål svarene "
+     "hører til. Filen er ikke flettet; bed deltageren sende den udsendte fil med svarene.",
+     "In the file {file}, sheet {sheet}, cell {cell} shows question {visible!r}, but the row belongs to "
+     "question {hidden!r} (the hidden column {qid_col}), and it cannot be decided safely which question the "
+     "answers belong to. The file was not merged; ask the participant to send the file that was sent out with "
+     "the answers."))
+R_HIDDEN_IDS_CLEARED = define(
+    "R044", WARNING, ("Skjulte spørgsmåls-id'er mangler", "Hidden question ids missing"),
+    ("I filen {file}, ark {sheet}, mangler de skjulte spørgsmåls-id'er (kolonne {qid_col}) i {n} række(r), fx "
+     "række {row}. De rækker er læst efter de synlige spørgsmålsnumre og -tekster.",
+     "In the file {file}, sheet {sheet}, the hidden question ids (column {qid_col}) are missing in {n} row(s), "
+     "e.g. row {row}. Those rows were read by the visible question numbers and texts."))
+
 _INT_RE = re.compile(r"^[+-]?[0-9]{1,15}$")        # ASCII digits only: "٣" is text
 _DEC_RE = re.compile(r"^([+-]?[0-9]{1,15})[.,]([0-9]+)$")
 _FORMULA_RE = re.compile(
@@ -376,9 +454,9 @@ def col_index(letters: str) -> int:
 def layout_fingerprint(meta: Mapping[str, str]) -> str:
     """The layout fingerprint the generator would write for these metadata values."""
     questions = [q for q in meta.get("questions", "").split(",")]
-    return scoring.layout_fingerprint(questions, meta.get("col_qid", ""), meta.get("col_points", ""),
-                                      meta.get("col_strengths", ""), meta.get("col_improvements", ""),
-                                      meta.get("col_ideas", ""), fmt=meta.get("format", ""))
+    return contract.layout_fingerprint(questions, meta.get("col_qid", ""), meta.get("col_points", ""),
+                                       meta.get("col_strengths", ""), meta.get("col_improvements", ""),
+                                       meta.get("col_ideas", ""), fmt=meta.get("format", ""))
 
 
 def normalise_app(application: str) -> str:
@@ -407,6 +485,8 @@ def _cell_text(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return clean_text(value)
 
 
@@ -418,13 +498,32 @@ def _broken(file: str, sheet: str, cell: str, key: str, lang: str) -> Problem:
     return R_PROPS_BROKEN(file=file, key=key)
 
 
-def _props(raw: intake.RawWorkbook) -> dict[str, str]:
+class CellSource(Protocol):
+    """What :func:`validate` needs of an opened workbook (``xl_kik.excel.intake.RawWorkbook``)."""
+
+    sha256: str
+    members: list[str]
+    application: str
+    modified: str
+
+    def find_sheet(self, name: str) -> Any: ...          # an object with ``.name`` or None
+    def sheet(self, name: str) -> Any: ...
+    def rows(self, name: str) -> list[list[Any]]: ...    # row 0 = sheet row 1, column 0 = A
+    def error_cells(self, name: str) -> dict[str, str]: ...   # {"E12": "#DIV/0!"}
+    def formula_cells(self, name: str) -> dict[str, bool]: ...  # {"E12": has a cached value}
+    def percent_cells(self, name: str) -> set[str]: ...  # cells with a percent number format
+    @property
+    def custom_properties(self) -> dict[str, str]: ...
+    def custom_property_has(self, value: str) -> bool: ...
+
+
+def _props(raw: CellSource) -> dict[str, str]:
     """The ``xl_kik_<key>`` custom document properties as ``{key: value}``."""
     return {k[len(PROP_PREFIX):]: clean_text(v) for k, v in raw.custom_properties.items()
             if k.startswith(PROP_PREFIX)}
 
 
-def _read_meta_sheet(raw: intake.RawWorkbook, sheet: str) -> tuple[dict[str, str], dict[str, str]]:
+def _read_meta_sheet(raw: CellSource, sheet: str) -> tuple[dict[str, str], dict[str, str]]:
     """``{key: value}`` and ``{key: cell of the value}`` of the ``_kik`` sheet."""
     meta: dict[str, str] = {}
     cells: dict[str, str] = {}
@@ -467,10 +566,10 @@ def expected_layout(setup: RoundSetup) -> dict[str, str] | None:
     the answers are then read where the generator put them.
     """
     try:
-        layout = scoring.make_layout(setup)
+        layout = contract.make_layout(setup)
     except Exception:  # noqa: BLE001 - e.g. an unsupported language: no fallback layout
         return None
-    out = {"format": scoring.FORMAT, "sheet": layout.sheet, "header_row": str(layout.header_row),
+    out = {"format": FORMAT, "sheet": layout.sheet, "header_row": str(layout.header_row),
            "col_qid": layout.col_qid, "col_points": layout.col_points, "col_strengths": layout.col_strengths,
            "col_improvements": layout.col_improvements, "col_ideas": layout.col_ideas,
            "questions": ",".join(layout.questions)}
@@ -478,45 +577,55 @@ def expected_layout(setup: RoundSetup) -> dict[str, str] | None:
     return out
 
 
+def col_letter(index: int) -> str:
+    """0-based column index -> letters (0 -> A)."""
+    n, out = index + 1, ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
 # ---------------------------------------------------------------- one file
-def read_return(path: str | Path, setup: RoundSetup, participants: Sequence[Participant],
-                lang: str = "da") -> ReturnResult:
-    """Read and validate one returned file. Never raises."""
-    path = Path(path)
-    return _read_safely(path, None, setup, {p.pid: p for p in participants}, lang)
+@dataclass
+class Identity:
+    """What :func:`check_identity` established: the metadata and the participant."""
+
+    meta: dict[str, str]
+    cells: dict[str, str]      # key -> cell of the value on the metadata sheet
+    meta_sheet: str            # "" when read from the document properties
+    person: Participant
+    round_id: str
 
 
-def _read_safely(path: Path, data: bytes | None, setup: RoundSetup, people: Mapping[str, Participant],
-                 lang: str, mtime: float | None = None, sha256: str | None = None) -> ReturnResult:
-    report = Report(path.name)
-    try:
-        response = _read(path, data, setup, people, lang, report, mtime, sha256)
-    except Exception as exc:  # noqa: BLE001 - the contract: never crash on a returned file
-        if type(exc).__module__.startswith("python_calamine"):  # a sheet calamine cannot parse
-            report.add(intake.F_CORRUPT(file=path.name, reason=type(exc).__name__))
-        else:
-            report.add(intake.F_UNEXPECTED(file=path.name, error=type(exc).__name__))
-        response = None
-    return ReturnResult(path, response, report)
+@dataclass
+class LayoutMap:
+    """Where the answers are, as verified by :func:`check_layout` (0-based indices)."""
+
+    sheet: str
+    header: int                # 1-based header row
+    columns: dict[str, int]    # "points", "strengths", "improvements", "ideas", "qid", "nr"
+    rows: dict[str, int]       # qid -> 0-based row index
+    grid: list[list[Any]]
 
 
-def _read(path: Path, data: bytes | None, setup: RoundSetup, people: Mapping[str, Participant],
-          lang: str, report: Report, mtime: float | None, sha256: str | None = None) -> Response | None:
-    raw = intake.open_workbook(path, lang, data, sha256)
-    if isinstance(raw, list):
-        report.extend(raw)
+def validate(file: str, path: Path, raw: CellSource, setup: RoundSetup, people: Mapping[str, Participant],
+             lang: str, report: Report, mtime: float = 0.0) -> Response | None:
+    """Validate an opened returned workbook: identity, then layout, then answers.
+
+    ``file`` is the name used in messages (decoded safely for display)."""
+    ident = check_identity(file, raw, setup, people, lang, report)
+    if ident is None:
         return None
-    try:
-        report.extend(raw.problems)
-        return _read_content(path, raw, setup, people, lang, report, mtime)
-    finally:
-        raw.close()
+    lay = check_layout(file, raw, setup, ident, lang, report)
+    if lay is None:
+        return None
+    return read_answers(file, path, raw, setup, ident, lay, lang, report, mtime)
 
 
-def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people: Mapping[str, Participant],
-                  lang: str, report: Report, mtime: float | None) -> Response | None:
-    name = path.name
-    # -- metadata: the sheet, else the custom properties
+def check_identity(name: str, raw: CellSource, setup: RoundSetup, people: Mapping[str, Participant],
+                   lang: str, report: Report) -> Identity | None:
+    """Format, round, participant and token, catalogue and scale. None = rejected."""
     meta_info = raw.find_sheet(META_SHEET)
     props: dict[str, str] | None = None
     if meta_info is not None:
@@ -529,7 +638,6 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
     else:
         props = _props(raw)
         meta, cells, meta_sheet = dict(props), {}, ""
-    from_props = not meta_sheet
     fmt = meta.get("format", "")
     if not fmt:
         report.add(R_NOT_XLKIK(file=name))
@@ -541,17 +649,15 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
     fmt_name, fmt_version = _format_version(fmt)
     if fmt_name != FORMAT_NAME:
         kind = "hovedfil/master" if fmt_name == "xl_kik.excel.master" else fmt
-        report.add(R_WRONG_KIND(file=name, kind=kind))
+        report.add(R_WRONG_KIND(file=name, kind=kind[:60]))
         return None
     if fmt_version is None or fmt_version != FORMAT_VERSION:
         ptype = R_FORMAT_NEWER if (fmt_version or 0) > FORMAT_VERSION else R_FORMAT_OLDER
         if fmt_version is None:
             report.add(_broken(name, meta_sheet, cell("format"), "format", lang))
             return None
-        report.add(ptype(file=name, found=fmt, expected=FORMAT))
+        report.add(ptype(file=name, found=fmt[:60], expected=FORMAT))
         return None
-
-    # -- identity
     if meta_sheet and "docProps/custom.xml" in raw.members:
         # The sheet wins; a differing property is worth a warning (e.g. a copied sheet).
         # Fast path: the values are in custom.xml verbatim; parse only when not.
@@ -561,14 +667,14 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
             for key in keys:
                 if props.get(key) and meta.get(key) and props[key] != meta[key]:
                     report.add(R_IDENTITY_CONFLICT(file=name, sheet=meta_sheet, cell=cell(key), key=key,
-                                                   sheet_value=meta[key], prop_value=props[key]))
+                                                   sheet_value=meta[key][:60], prop_value=props[key][:60]))
     round_id = meta.get("round_id", "")
     if round_id != setup.round_id:
         if not round_id:
             report.add(_broken(name, meta_sheet, cell("round_id"), "round_id", lang))
         else:
-            report.add(R_OTHER_ROUND(file=name, found=round_id,
-                                     unit=meta.get("unit") or "?", expected=setup.round_id))
+            report.add(R_OTHER_ROUND(file=name, found=round_id[:60],
+                                     unit=(meta.get("unit") or "?")[:80], expected=setup.round_id))
         return None
     pid = meta.get("participant_id", "")
     token = meta.get("participant_token", "")
@@ -576,17 +682,16 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
         report.add(_broken(name, meta_sheet, cell("participant_id"), "participant_id", lang))
         return None
     if not hmac.compare_digest(token.encode(), setup.token(pid).encode()):
-        report.add(R_TOKEN(file=name, pid=pid))
+        report.add(R_TOKEN(file=name, pid=pid[:40]))
         return None
     person = people.get(pid)
     if person is None:
-        report.add(R_UNKNOWN_PARTICIPANT(file=name, pid=pid,
-                                         name=meta.get("participant_name") or "?"))
+        report.add(R_UNKNOWN_PARTICIPANT(file=name, pid=pid, name=(meta.get("participant_name") or "?")[:80]))
         return None
     cat = setup.catalogue
     found_cat = (meta.get("catalogue_id", ""), meta.get("catalogue_version", ""))
     if found_cat != (cat.id, cat.version):
-        report.add(R_OTHER_CATALOGUE(file=name, found=f"{found_cat[0] or '?'} version {found_cat[1] or '?'}",
+        report.add(R_OTHER_CATALOGUE(file=name, found=f"{found_cat[0][:40] or '?'} version {found_cat[1][:20] or '?'}",
                                      expected=f"{cat.id} version {cat.version}"))
         return None
     if meta.get("catalogue_fingerprint", "") != _fingerprint(cat):
@@ -595,12 +700,31 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
     scale = setup.scale
     found_scale = meta.get("scale", "")
     lo_hi = (meta.get("scale_min"), meta.get("scale_max"))
-    if found_scale != scale.id or (not from_props and lo_hi != (str(scale.min), str(scale.max))):
-        report.add(R_OTHER_SCALE(file=name, found=found_scale or "?",
-                                 expected=scale.id))
+    if found_scale != scale.id or (meta_sheet and lo_hi != (str(scale.min), str(scale.max))):
+        report.add(R_OTHER_SCALE(file=name, found=found_scale[:40] or "?", expected=scale.id))
         return None
+    return Identity(meta, cells, meta_sheet, person, round_id)
 
-    # -- layout
+
+def _first_line(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return str(value).split("\n", 1)[0].strip().casefold()
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity, lang: str,
+                 report: Report) -> LayoutMap | None:
+    """The metadata's layout keys, then the sheet as it really is: headers and visible numbers."""
+    meta, meta_sheet = ident.meta, ident.meta_sheet
+    from_props = not meta_sheet
+
+    def cell(key: str) -> str:
+        return ident.cells.get(key, "")
+
     if from_props:
         layout = expected_layout(setup)
         if layout is None:
@@ -626,74 +750,152 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
             report.add(R_LAYOUT(file=name, sheet=meta_sheet, cell=cell("layout_fingerprint") or "A"))
             return None
     if listed != list(setup.question_ids) and sorted(listed) != sorted(setup.question_ids):
-        report.add(R_QUESTIONS_CHANGED(file=name, sheet=meta_sheet or scoring.META_SHEET,
-                                       cell=cell("questions") or "A"))
+        report.add(R_QUESTIONS_CHANGED(file=name, sheet=meta_sheet or META_SHEET, cell=cell("questions") or "A"))
         return None
     info = raw.sheet(sheet_name)
     if info is None:
         report.add(R_NO_SHEET(file=name, sheet=sheet_name))
         return None
-
-    # -- answers, located by the hidden question-id column
-    qid_letter = meta["col_qid"]
-    c_qid = col_index(qid_letter)
-    cols = [(f, meta[f"col_{f}"], col_index(meta[f"col_{f}"])) for f in TEXT_FIELDS]
-    pts_letter = meta["col_points"]
-    c_pts = col_index(pts_letter)
-    header = int(meta["header_row"])
     grid = raw.rows(sheet_name)
-    qids = setup.question_ids
-    wanted = set(qids)
-    rows: dict[str, int] = {}
+    header = int(meta["header_row"])
+
+    # -- columns: the header row must agree with the metadata's letters (or move unambiguously)
+    columns = {"qid": col_index(meta["col_qid"]), "nr": col_index(contract.SCORING_COLUMNS["nr"]),
+               "points": col_index(meta["col_points"])}
+    columns.update({f: col_index(meta[f"col_{f}"]) for f in TEXT_FIELDS})
+    head = grid[header - 1] if 0 < header <= len(grid) else []
+    moves = []
+    for key in ("qid", "nr", "points", "strengths", "improvements", "ideas"):
+        want = HEADER_FIRST_LINES[key]
+        at = columns[key]
+        if at < len(head) and _first_line(head[at]) in want:
+            continue
+        found = [i for i, v in enumerate(head) if _first_line(v) in want]
+        if len(found) == 1:
+            moves.append(f"{key} {col_letter(at)} -> {col_letter(found[0])}")
+            columns[key] = found[0]
+            continue
+        shown = head[at] if at < len(head) else ""
+        report.add(R_HEADER_MISSING(file=name, sheet=sheet_name, cell=f"{col_letter(at)}{header}",
+                                    expected=want[0], found=str(shown or "")[:40], count=len(found), row=header))
+        return None
+    if moves:
+        report.add(R_COLUMNS_MOVED(file=name, sheet=sheet_name, moves=", ".join(moves), row=header))
+
+    # -- rows: located by the hidden id; the visible number must agree
+    c_qid, c_nr = columns["qid"], columns["nr"]
+    qid_letter, nr_letter = col_letter(c_qid), col_letter(c_nr)
+    wanted = set(setup.question_ids)
+    texts = {q.id: _norm(_pick(q.text, setup.lang)) for q in setup.catalogue.questions if q.id in wanted}
+    c_text = col_index(contract.SCORING_COLUMNS["question"]) + (c_nr - col_index(contract.SCORING_COLUMNS["nr"]))
+    by_hidden: dict[str, int] = {}
+    by_visible: dict[str, int] = {}
+    mismatch: list[tuple[int, str, str]] = []  # (row index, hidden, visible)
+    cleared: list[int] = []
+    visible_dupes = False
     for r in range(header, len(grid)):
         row = grid[r]
-        if c_qid >= len(row):
+        hidden = _cell_text(row[c_qid]) if c_qid < len(row) else ""
+        visible = _cell_text(row[c_nr]) if c_nr < len(row) else ""
+        if visible in wanted:
+            if visible in by_visible:
+                visible_dupes = True
+            else:
+                by_visible[visible] = r
+        if not hidden:
+            if visible in wanted:
+                cleared.append(r)
             continue
-        value = row[c_qid]
-        if value is None or value == "":
+        if hidden not in wanted:
+            report.add(R_QID_UNKNOWN(file=name, sheet=sheet_name, cell=f"{qid_letter}{r + 1}", qid=hidden[:40]))
             continue
-        qid = value if value in wanted else _cell_text(value)
-        if not qid:
+        if hidden in by_hidden:
+            report.add(R_QID_DUPLICATE(file=name, sheet=sheet_name, cell=f"{qid_letter}{r + 1}", qid=hidden,
+                                       first_row=by_hidden[hidden] + 1))
             continue
-        if qid not in wanted:
-            report.add(R_QID_UNKNOWN(file=name, sheet=sheet_name, cell=f"{qid_letter}{r + 1}", qid=qid[:40]))
-        elif qid in rows:
-            report.add(R_QID_DUPLICATE(file=name, sheet=sheet_name, cell=f"{qid_letter}{r + 1}", qid=qid,
-                                       first_row=rows[qid] + 1))
-        else:
-            rows[qid] = r
-    missing = [q for q in qids if q not in rows]
+        by_hidden[hidden] = r
+        if visible != hidden:
+            mismatch.append((r, hidden, visible))
+
+    def text_agrees(qid: str, r: int) -> bool:
+        row = grid[r]
+        shown = _norm(row[c_text]) if c_text < len(row) else ""
+        return not shown or shown == texts.get(qid, shown)
+
+    rows = dict(by_hidden)
+    if mismatch:
+        first = mismatch[0]
+        consistent = (not visible_dupes and all(v in wanted for _, _, v in mismatch)
+                      and all(text_agrees(q, r) for q, r in by_visible.items()))
+        if not consistent:
+            r, hidden, visible = next(((r, h, v) for r, h, v in mismatch if v not in wanted or
+                                       not text_agrees(v, r)), first)
+            report.add(R_ROW_MISMATCH(file=name, sheet=sheet_name, cell=f"{nr_letter}{r + 1}",
+                                      visible=visible[:40], hidden=hidden, qid_col=qid_letter))
+            return None
+        rows = dict(by_visible)
+        report.add(R_VISIBLE_SORTED(file=name, sheet=sheet_name, nr_col=nr_letter, qid_col=qid_letter,
+                                    row=first[0] + 1))
+    elif cleared:
+        usable = [r for r in cleared if _cell_text(grid[r][c_nr]) not in rows and text_agrees(
+            _cell_text(grid[r][c_nr]), r)]
+        for r in usable:
+            rows[_cell_text(grid[r][c_nr])] = r
+        if usable:
+            report.add(R_HIDDEN_IDS_CLEARED(file=name, sheet=sheet_name, qid_col=qid_letter, n=len(usable),
+                                            row=usable[0] + 1))
+    missing = [q for q in setup.question_ids if q not in rows]
     if missing:
         report.add(R_QID_MISSING(file=name, sheet=sheet_name, cell=qid_letter, qids=", ".join(missing)))
     order = [q for q in listed if q in rows]
-    if sorted(order, key=rows.__getitem__) != order:
+    if not mismatch and sorted(order, key=rows.__getitem__) != order:
         report.add(R_ORDER(file=name, sheet=sheet_name, cell=qid_letter))
-    errors = raw.error_cells(sheet_name) if raw.has_error_cells else {}
+    return LayoutMap(sheet_name, header, columns, rows, grid)
+
+
+def _pick(texts: Any, lang: str) -> str:
+    if isinstance(texts, Mapping):
+        return texts.get(lang) or texts.get("da") or next(iter(texts.values()), "")
+    return str(texts or "")
+
+
+def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, ident: Identity, lay: LayoutMap,
+                 lang: str, report: Report, mtime: float = 0.0) -> Response:
+    """Points and texts of every located question row."""
+    sheet_name, grid = lay.sheet, lay.grid
+    c_pts = lay.columns["points"]
+    pts_letter = col_letter(c_pts)
+    cols = [(f, col_letter(lay.columns[f]), lay.columns[f]) for f in TEXT_FIELDS]
+    errors = raw.error_cells(sheet_name)
+    formulas = raw.formula_cells(sheet_name)
+    percents = raw.percent_cells(sheet_name)
+    special = bool(errors or formulas or percents)
     lo, hi = setup.scale.min, setup.scale.max
     answers: dict[str, Answer] = {}
     has_text = False
-    for qid in qids:
-        r = rows.get(qid)
+    for qid in setup.question_ids:
+        r = lay.rows.get(qid)
         if r is None:
             continue
         row = grid[r]
         width = len(row)
         value = row[c_pts] if c_pts < width else None
         ref = f"{pts_letter}{r + 1}"
-        if value == "" and not errors:
+        if value == "" and not special:
             points = None
         else:
-            points, problem = parse_points(value, lo, hi, error_value=errors.get(ref))
+            points, problem = parse_points(value, lo, hi, error_value=errors.get(ref),
+                                           percent=ref in percents, formula=formulas.get(ref))
             if problem is not None:
                 ptype, params = problem
                 report.add(ptype(file=name, sheet=sheet_name, cell=ref, qid=qid, min=lo, max=hi, **params))
         texts = []
         for f, letter, c in cols:
             value = row[c] if c < width else None
-            if value == "" and not errors:
+            tref = f"{letter}{r + 1}"
+            if value == "" and tref not in errors:
                 texts.append("")
                 continue
-            tref = f"{letter}{r + 1}"
             text, notes = parse_text(value, lang, error_value=errors.get(tref))
             for ptype, params in notes:
                 report.add(ptype(file=name, sheet=sheet_name, cell=tref, qid=qid, **params))
@@ -702,28 +904,38 @@ def _read_content(path: Path, raw: intake.RawWorkbook, setup: RoundSetup, people
                 has_text = True
         answers[qid] = Answer(qid, points, texts[0], texts[1], texts[2])
     answered = sum(1 for a in answers.values() if a.points is not None)
+    person = ident.person
     if not answered and not has_text:
         report.add(R_EMPTY(file=name, sheet=sheet_name, name=person.name))
-    if mtime is None:
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            mtime = 0.0
-    return Response(pid=pid, name=person.name, file=path, modified=mtime, sha256=raw.sha256, answers=answers,
+    return Response(pid=person.pid, name=person.name, file=path, modified=mtime, sha256=raw.sha256, answers=answers,
                     answered=answered, saved_by=normalise_app(raw.application), saved_at=raw.modified,
-                    round_id=round_id)
+                    round_id=ident.round_id)
 
 
 # ---------------------------------------------------------------- values
-def parse_points(value: Any, lo: int, hi: int, error_value: str | None = None
-                 ) -> tuple[int | None, tuple[Any, dict[str, Any]] | None]:
+def parse_points(value: Any, lo: int, hi: int, error_value: str | None = None, percent: bool = False,
+                 formula: bool | None = None) -> tuple[int | None, tuple[Any, dict[str, Any]] | None]:
     """Classify a points cell: ``(points or None, (problem type, params) or None)``.
 
     Blank = None without a problem ("ved ikke"). A problem of severity error means the
-    value was ignored (points None); a warning means it was accepted.
+    value was ignored (points None); a warning means it was accepted. ``percent``: the cell
+    has a percent number format (0.6 is shown as "60 %"). ``formula``: None = no formula,
+    True = a formula with a cached result (``value``), False = a formula without one.
     """
     if error_value:
-        return None, (R_ERROR_POINTS, {"value": error_value})
+        return None, (R_ERROR_POINTS, {"value": error_value[:40]})
+    if formula is False:
+        return None, (R_FORMULA_NO_VALUE, {})
+    if percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = _show_number(float(value) * 100) + " %"
+        return None, (R_PERCENT, {"value": shown, "suggestion": _suggest(float(value) * 100, lo, hi)})
+    if formula:
+        points, problem = parse_points(value, lo, hi)
+        if problem is None or problem[0].severity != ERROR:
+            shown = "tom" if points is None and value in (None, "") else (str(points) if points is not None
+                                                                           else str(value)[:40])
+            return points, (R_FORMULA_CACHED, {"value": shown})
+        return points, problem
     if value is None:
         return None, None
     if isinstance(value, bool):
@@ -745,7 +957,7 @@ def parse_points(value: Any, lo: int, hi: int, error_value: str | None = None
         text = clean_text(value.translate(_SPACES))
         if not text:
             return None, None
-        if intake.is_excel_error(text):
+        if is_excel_error(text):
             return None, (R_ERROR_POINTS, {"value": text.upper()})
         if _INT_RE.match(text):
             points = int(text)
@@ -802,99 +1014,9 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None
 
 
 # ---------------------------------------------------------------- a folder
-def _listing(returns_dir: Path) -> tuple[list[Path], list[Path]]:
-    files: list[Path] = []
-    folders: list[Path] = []
-    try:
-        entries = list(os.scandir(returns_dir))
-    except OSError:
-        return [], []
-    for entry in entries:
-        n = entry.name
-        if n.startswith(("~$", ".")) or n.lower() in IGNORED_NAMES:
-            continue
-        try:
-            if entry.is_dir():
-                folders.append(Path(entry.path))
-            elif entry.is_file():
-                files.append(Path(entry.path))
-        except OSError:
-            files.append(Path(entry.path))
-    key = lambda p: (p.name.casefold(), p.name)  # noqa: E731
-    return sorted(files, key=key), sorted(folders, key=key)
-
-
-def _read_one(args: tuple[Path, RoundSetup, dict[str, Participant], str]) -> tuple[ReturnResult, str]:
-    """Read one file of a folder: (result, sha256 of its bytes or "")."""
-    path, setup, people, lang = args
-    got = intake.read_bytes(path)
-    if isinstance(got, Problem):
-        return ReturnResult(path, None, Report(path.name, [got])), ""
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        mtime = 0.0
-    sha = hashlib.sha256(got).hexdigest()
-    return _read_safely(path, got, setup, people, lang, mtime, sha), sha
-
-
-def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Sequence[Participant],
-                    lang: str = "da", workers: int | None = None) -> Collection:
-    """Read every returned file at the top level of ``returns_dir``.
-
-    Excel lock files (``~$...``) and hidden files are skipped; sub-folders are reported
-    (info) and not read. Results come in file-name order. ``workers`` > 1 reads with a
-    process pool (only worth it for thousands of files; see the module docs).
-    """
-    returns_dir = Path(returns_dir)
-    files, folders = _listing(returns_dir)
-    people = {p.pid: p for p in participants}
-    results: list[ReturnResult] = []
-    duplicates: list[ReturnResult] = []
-    seen: dict[str, Path] = {}
-    jobs = [(p, setup, people, lang) for p in files]
-    if workers and workers > 1 and len(files) >= PARALLEL_MIN_FILES:
-        # Duplicates are read twice here and reported the same way below.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
-    else:
-        done = None
-    for i, job in enumerate(jobs):
-        path = job[0]
-        if done is None:
-            # Dedupe before parsing: hash first, parse only new content.
-            got = intake.read_bytes(path)
-            if isinstance(got, Problem):
-                results.append(ReturnResult(path, None, Report(path.name, [got])))
-                continue
-            sha = hashlib.sha256(got).hexdigest()
-            if sha in seen:
-                dup = ReturnResult(path, None, Report(path.name, [R_DUPLICATE_FILE(file=path.name,
-                                                                                   other=seen[sha].name)]))
-                results.append(dup)
-                duplicates.append(dup)
-                continue
-            seen[sha] = path
-            try:
-                mtime = path.stat().st_mtime
-            except OSError:
-                mtime = 0.0
-            results.append(_read_safely(path, got, setup, people, lang, mtime, sha))
-        else:
-            result, sha = done[i]
-            if sha and sha in seen:
-                dup = ReturnResult(path, None, Report(path.name, [R_DUPLICATE_FILE(file=path.name,
-                                                                                   other=seen[sha].name)]))
-                results.append(dup)
-                duplicates.append(dup)
-                continue
-            if sha:
-                seen[sha] = path
-            results.append(result)
-    for folder in folders:
-        results.append(ReturnResult(folder, None, Report(folder.name, [R_NOT_TOP_LEVEL(file=folder.name)])))
-
-    # newest file per participant wins
+def assemble(results: list[ReturnResult], duplicates: list[ReturnResult],
+             participants: Sequence[Participant]) -> Collection:
+    """The collection of a folder's results: the newest accepted file per participant wins."""
     by_pid: dict[str, list[ReturnResult]] = {}
     for res in results:
         if res.response is not None:
@@ -907,11 +1029,12 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
         responses[pid] = newest.response
         older = group[:-1]
         for old in older:
-            old.report.add(R_SUPERSEDED(file=old.path.name, newer=newest.path.name, name=newest.response.name))
+            old.report.add(R_SUPERSEDED(file=old.report.source, newer=newest.report.source,
+                                        name=newest.response.name))
             superseded.append(old)
         if older:
-            newest.report.add(R_SUPERSEDES(file=newest.path.name, name=newest.response.name,
-                                           older=", ".join(o.path.name for o in older)))
+            newest.report.add(R_SUPERSEDES(file=newest.report.source, name=newest.response.name,
+                                           older=", ".join(o.report.source for o in older)))
     responses = {p.pid: responses[p.pid] for p in participants if p.pid in responses}
     missing = [p for p in participants if p.pid not in responses]
     superseded.sort(key=lambda res: (res.path.name.casefold(), res.path.name))
@@ -920,6 +1043,7 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
 
 
 __all__ = [
-    "Answer", "Response", "ReturnResult", "Collection", "read_return", "collect_returns",
-    "parse_points", "parse_text", "layout_fingerprint", "expected_layout", "FORMAT", "MAX_TEXT",
+    "Answer", "Response", "ReturnResult", "Collection", "CellSource", "Identity", "LayoutMap", "validate",
+    "check_identity", "check_layout", "read_answers", "assemble", "parse_points", "parse_text",
+    "layout_fingerprint", "expected_layout", "is_excel_error", "FORMAT", "MAX_TEXT", "HEADER_FIRST_LINES",
 ]

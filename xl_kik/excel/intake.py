@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -29,6 +31,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
+from xl_kik.core.returns import is_excel_error
 
 # ---------------------------------------------------------------- limits
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a scoring workbook is ~15 KB
@@ -198,6 +201,24 @@ F_TOO_MANY_STRINGS = define(
      "besvarelse har nogle hundrede. Den er ikke læst.",
      "The file {file} declares {count} distinct texts (xl/sharedStrings.xml, limit {limit}); a response "
      "has a few hundred. It was not read."))
+F_NOT_REGULAR = define(
+    "F026", ERROR, ("Ikke en almindelig fil", "Not a regular file"),
+    ("{file} i returmappen er ikke en almindelig fil ({kind}); den er ikke læst. Flyt den væk fra returmappen, "
+     "og læg deltagerens Excel-fil der i stedet.",
+     "{file} in the returns folder is not a regular file ({kind}); it was not read. Move it out of the returns "
+     "folder and put the participant's Excel file there instead."))
+F_DANGLING_LINK = define(
+    "F027", ERROR, ("Genvej uden mål", "Link to nothing"),
+    ("{file} i returmappen er en genvej (symbolsk link) til en fil, der ikke findes; den er ikke læst. Læg selve "
+     "filen i returmappen.",
+     "{file} in the returns folder is a link (symbolic link) to a file that does not exist; it was not read. Put "
+     "the file itself in the returns folder."))
+F_LINK_OUTSIDE = define(
+    "F028", ERROR, ("Genvej ud af runden", "Link out of the round"),
+    ("{file} i returmappen er en genvej (symbolsk link) til en fil uden for rundens mappe; den er ikke læst. "
+     "Kopiér selve filen ind i returmappen, hvis den skal med.",
+     "{file} in the returns folder is a link (symbolic link) to a file outside the round's folder; it was not "
+     "read. Copy the file itself into the returns folder if it should count."))
 F_UNEXPECTED = define(
     "F099", ERROR, ("Filen kunne ikke læses", "The file could not be read"),
     ("Filen {file} kunne ikke læses ({error}). Bed deltageren gemme den igen som .xlsx i Excel og "
@@ -229,9 +250,6 @@ _NESTED_MAGICS = ZIP_MAGICS + tuple(m for m, _ in _ARCHIVE_MAGICS if len(m) > 2)
 _NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", ".jar", ".gz", ".7z", ".rar",
                     ".tar", ".bz2", ".xz")
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
-_EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
-                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
-                           "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
@@ -374,6 +392,7 @@ class RawWorkbook:
     _grids: dict[str, list[list[Any]]] = field(default_factory=dict, repr=False)
     _sheet_parts: dict[str, str] | None = field(default=None, repr=False)
     _custom: dict[str, str] | None = field(default=None, repr=False)
+    _percent: set[int] | None = field(default=None, repr=False)
 
     @property
     def custom_properties(self) -> dict[str, str]:
@@ -460,12 +479,88 @@ class RawWorkbook:
             out[ref.group(1).decode().upper()] = text
         return out
 
+    def _sheet_data(self, name: str) -> bytes:
+        member = self._map_sheet_parts().get(name)
+        return self._parts.get(member or "", b"")
+
+    def formula_cells(self, name: str) -> dict[str, bool]:
+        """Cells of a sheet holding a formula: ``{"E12": True}`` if it has a cached result."""
+        data = self._sheet_data(name)
+        if not data or (b"<f" not in data and b":f" not in data):
+            return {}
+        out: dict[str, bool] = {}
+        for m in _CELL_WITH_FORMULA.finditer(data):
+            ref = _ATTR_R.search(m.group(1))
+            if not ref:
+                continue
+            end = _CELL_END.search(data, m.end())
+            segment = data[m.end(): end.start() if end else len(data)]
+            out[ref.group(1).decode().upper()] = _CACHED_VALUE.search(segment) is not None
+        return out
+
+    def percent_cells(self, name: str) -> set[str]:
+        """Cells of a sheet whose number format is a percentage (0.6 shows as 60 %)."""
+        styles = self._percent_styles()
+        if not styles:
+            return set()
+        data = self._sheet_data(name)
+        out: set[str] = set()
+        for m in _CELL_TAG.finditer(data):
+            attrs = m.group(1)
+            st = _ATTR_S.search(attrs)
+            if st is None or int(st.group(1)) not in styles:
+                continue
+            ref = _ATTR_R.search(attrs)
+            if ref:
+                out.add(ref.group(1).decode().upper())
+        return out
+
+    def _percent_styles(self) -> set[int]:
+        if self._percent is None:
+            self._percent = percent_styles(self._parts.get("xl/styles.xml", b""))
+        return self._percent
+
     def close(self) -> None:
         if self._book is not None:
             try:
                 self._book.close()
             except Exception:  # noqa: BLE001
                 pass
+
+
+_CELL_WITH_FORMULA = re.compile(
+    rb"""<(?:[A-Za-z_][\w.\-]*:)?c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*>\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]""")
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
+_ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
+_NUMFMT_ID = re.compile(rb'numFmtId="([0-9]+)"')
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def percent_styles(styles: bytes) -> set[int]:
+    """Indices of ``cellXfs`` whose number format shows a percentage (built-in 9, 10 or a custom
+    format with an unquoted ``%``)."""
+    if not styles or b"cellXfs" not in styles:
+        return set()
+    import html
+
+    percent_ids = {9, 10}
+    for m in _NUMFMT.finditer(styles):
+        code = _QUOTED.sub("", html.unescape(m.group(2).decode("utf-8", "replace")))
+        if "%" in code:
+            percent_ids.add(int(m.group(1)))
+    block = _CELL_XFS.search(styles)
+    if block is None:
+        return set()
+    out = set()
+    for i, xf in enumerate(_XF.finditer(block.group(1))):
+        fid = _NUMFMT_ID.search(xf.group(1))
+        if fid and int(fid.group(1)) in percent_ids:
+            out.add(i)
+    return out
 
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
@@ -624,13 +719,9 @@ def _normpath(path: str) -> str:
     return "/".join(parts)
 
 
-def is_excel_error(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS
-
-
 # ---------------------------------------------------------------- entry point
 def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
-                  sha256: str | None = None) -> RawWorkbook | list[Problem]:
+                  sha256: str | None = None, name: str | None = None) -> RawWorkbook | list[Problem]:
     """Check and open a returned file. Never raises.
 
     Returns a :class:`RawWorkbook` (whose ``problems`` hold warnings) or the list of
@@ -638,7 +729,7 @@ def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
     pass the file's bytes when the caller has already read them (and ``sha256`` their hash).
     """
     path = Path(path)
-    name = path.name
+    name = name or path.name
     try:
         return _open(path, name, data, sha256)
     except MemoryError:
@@ -647,17 +738,30 @@ def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
         return [F_UNEXPECTED(file=name, error=type(exc).__name__)]
 
 
-def read_bytes(path: Path) -> bytes | Problem:
-    """The file's bytes, or a problem (missing, unreadable, empty, too large)."""
-    name = path.name
+def read_bytes(path: Path, name: str | None = None) -> bytes | Problem:
+    """The file's bytes, or a problem (missing, unreadable, not a regular file, empty, too large).
+
+    Opened without blocking and checked to be a regular file after opening: a FIFO or device
+    put in place after the listing cannot hang the run."""
+    name = name or path.name
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return F_TOO_LARGE(file=name, size_mb=_mb(size), limit_mb=_mb(MAX_FILE_BYTES))
-        with open(path, "rb") as fh:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return F_CANNOT_OPEN(file=name, reason=exc.strerror or type(exc).__name__)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return F_NOT_REGULAR(file=name, kind="FIFO" if stat.S_ISFIFO(st.st_mode) else
+                                 "mappe/folder" if stat.S_ISDIR(st.st_mode) else "?")
+        if st.st_size > MAX_FILE_BYTES:
+            return F_TOO_LARGE(file=name, size_mb=_mb(st.st_size), limit_mb=_mb(MAX_FILE_BYTES))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return F_CANNOT_OPEN(file=name, reason=exc.strerror or type(exc).__name__)
+    finally:
+        os.close(fd)
     return data
 
 
@@ -667,7 +771,7 @@ def _mb(size: int) -> str:
 
 def _open(path: Path, name: str, data: bytes | None, sha256: str | None = None) -> RawWorkbook | list[Problem]:
     if data is None:
-        got = read_bytes(path)
+        got = read_bytes(path, name)
         if isinstance(got, Problem):
             return [got]
         data = got

@@ -376,7 +376,7 @@ def write_invitations(root: str | Path, lang: str | None = None, reminder: bool 
     except MailError as exc:  # wrong smtp fields: the drafts are still written
         settings_error = exc
     if reminder:
-        from xl_kik.core import returns
+        from xl_kik.excel import reader as returns
 
         collection = returns.collect_returns(paths.returns, setup, participants, lang)
         missing = {p.pid for p in collection.missing}

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from xl_kik.core.i18n import Msg
-from xl_kik.core.returns import Collection, ReturnResult, collect_returns
+from xl_kik.core.returns import Collection, ReturnResult
+from xl_kik.excel.reader import collect_returns
 from xl_kik.core.round import Participant, RoundPaths, RoundSetup
 from xl_kik.excel import master
 
