@@ -54,11 +54,6 @@ ALLOWED: dict[str, set[str]] = {
         "layer: xl_kik.excel.master",
     },
     # owner: hostile
-    "xl_kik.core.returns": {
-        "layer: xl_kik.excel.intake",
-        "layer: xl_kik.excel.scoring",
-    },
-    # owner: hostile
     "xl_kik.excel.intake": {
         "function-level: defusedxml",
         "function-level: html",
@@ -126,7 +121,6 @@ ALLOWED: dict[str, set[str]] = {
     "xl_kik.steps.invite": {
         "function-level: base64",
         "function-level: python_calamine",
-        "function-level: xl_kik.core.returns",
         "function-level: xl_kik.excel.master",
     },
 }

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from xl_kik.core.catalogue import clean_text
-from xl_kik.excel import atomic
+from xl_kik.excel import atomic, reader
 from xl_kik.core.i18n import Msg, format_date
 from xl_kik.core.errors import KikFileError, RoundNotFoundError
 from xl_kik.core.filenames import unique_names
@@ -376,9 +376,7 @@ def write_invitations(root: str | Path, lang: str | None = None, reminder: bool 
     except MailError as exc:  # wrong smtp fields: the drafts are still written
         settings_error = exc
     if reminder:
-        from xl_kik.excel import reader as returns
-
-        collection = returns.collect_returns(paths.returns, setup, participants, lang)
+        collection = reader.collect_returns(paths.returns, setup, participants, lang)
         missing = {p.pid for p in collection.missing}
         participants = [p for p in participants if p.pid in missing]
         if not participants:
