@@ -374,6 +374,12 @@ def _all_violations() -> dict[str, set[str]]:
     return dict(found)
 
 
+def test_core_is_pure():
+    """core/ has no allowance: no Excel library, nothing from the layers above, no hidden import."""
+    assert {m: v for m, v in _all_violations().items() if layer(m) == "core"} == {}
+    assert [m for m in ALLOWED if layer(m) == "core"] == []
+
+
 def test_layers_hold_except_the_listed_remainder():
     found = _all_violations()
     new = {m: sorted(v - ALLOWED.get(m, set())) for m, v in found.items() if v - ALLOWED.get(m, set())}
