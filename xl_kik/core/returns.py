@@ -261,11 +261,13 @@ R_FORMULA_TEXT = define(
      "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) the text starts with {start!r}, "
      "like a formula. It was read as plain text and is never calculated."))
 R_EMPTY = define(
-    "R032", WARNING, ("Tom besvarelse", "Empty response"),
-    ("Filen {file} (deltager {name}) indeholder ingen point og ingen tekst på arket {sheet}. Måske er "
-     "den sendt uden at være udfyldt eller gemt. Den tæller som afleveret uden svar.",
-     "The file {file} (participant {name}) contains no points and no text on the sheet {sheet}. "
-     "Perhaps it was sent without being filled in or saved. It counts as returned without answers."))
+    "R032", WARNING, ("Tomt spørgeskema", "Empty questionnaire"),
+    ("Filen {file} (deltager {name}) er et tomt spørgeskema: intet spørgsmål på arket {sheet} er besvaret. "
+     "Måske er det sendt uden at være udfyldt eller gemt. Det tæller ikke som afleveret; deltageren står "
+     "som manglende og får en påmindelse. Eventuel tekst i filen er ikke flettet.",
+     "The file {file} (participant {name}) is an empty questionnaire: no question on the sheet {sheet} is "
+     "answered. Perhaps it was sent without being filled in or saved. It does not count as returned; the "
+     "participant is listed as missing and gets a reminder. Any text in the file was not merged."))
 # Collection of a folder.
 R_DUPLICATE_FILE = define(
     "R040", WARNING, ("Samme fil to gange", "Same file twice"),
@@ -381,6 +383,12 @@ class Response:
     round_id: str = ""
 
     @property
+    def empty(self) -> bool:
+        """A "tomt spørgeskema": not one question answered. It counts nowhere as an answer: the
+        participant stays missing (and is reminded)."""
+        return self.answered == 0
+
+    @property
     def has_content(self) -> bool:
         """True when the participant wrote anything: points or text."""
         return self.answered > 0 or any(a.strengths or a.improvements or a.ideas for a in self.answers.values())
@@ -403,12 +411,12 @@ class Response:
 
 
 def _recency(res: "ReturnResult") -> tuple:
-    """Order of returns from one participant: a return with content always beats an empty
+    """Order of returns from one participant: a return with answers always beats an empty
     one (an untouched copy of the outgoing file must never replace real answers), then the
     workbook's own save time, then the file time, then the name."""
     r = res.response
     assert r is not None
-    return (r.has_content, r.saved_time, r.modified, res.path.name)
+    return (not r.empty, r.has_content, r.saved_time, r.modified, res.path.name)
 
 
 @dataclass
@@ -436,6 +444,13 @@ class Collection:
     missing: list[Participant]
     superseded: list[ReturnResult]
     duplicates: list[ReturnResult] = field(default_factory=list)
+    #: the participant's best return when every return is a "tomt spørgeskema" (the
+    #: participant is in ``missing``, never in ``responses``)
+    empty: list[ReturnResult] = field(default_factory=list)
+
+    def empty_return(self, pid: str) -> ReturnResult | None:
+        """The empty questionnaire a missing participant returned, if any."""
+        return next((r for r in self.empty if r.response is not None and r.response.pid == pid), None)
 
     @property
     def problems(self) -> list[Problem]:
@@ -905,7 +920,7 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
         answers[qid] = Answer(qid, points, texts[0], texts[1], texts[2])
     answered = sum(1 for a in answers.values() if a.points is not None)
     person = ident.person
-    if not answered and not has_text:
+    if not answered:
         report.add(R_EMPTY(file=name, sheet=sheet_name, name=person.name))
     return Response(pid=person.pid, name=person.name, file=path, modified=mtime, sha256=raw.sha256, answers=answers,
                     answered=answered, saved_by=normalise_app(raw.application), saved_at=raw.modified,
@@ -1035,11 +1050,15 @@ def assemble(results: list[ReturnResult], duplicates: list[ReturnResult],
         if older:
             newest.report.add(R_SUPERSEDES(file=newest.report.source, name=newest.response.name,
                                            older=", ".join(o.report.source for o in older)))
+    # a "tomt spørgeskema" counts nowhere as an answer: the participant stays missing
+    empty = [by_pid[pid][-1] for pid in list(responses) if responses[pid].empty]
+    for res in empty:
+        del responses[res.response.pid]
     responses = {p.pid: responses[p.pid] for p in participants if p.pid in responses}
     missing = [p for p in participants if p.pid not in responses]
     superseded.sort(key=lambda res: (res.path.name.casefold(), res.path.name))
     return Collection(results=results, responses=responses, missing=missing, superseded=superseded,
-                      duplicates=duplicates)
+                      duplicates=duplicates, empty=empty)
 
 
 __all__ = [

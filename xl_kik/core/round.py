@@ -20,7 +20,7 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.catalogue import Catalogue, Scale
 from xl_kik.core.values import clean_text, is_blank, to_date
 from xl_kik.core.errors import ParticipantsError, SetupError
-from xl_kik.core.problems import ERROR, WARNING, Report, define
+from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
 
 MASTER_NAME = "kik_master.xlsm"
 OUTGOING_DIR = "udsendt"
@@ -34,7 +34,7 @@ ROLES = ("leder", "medarbejder", "")
 
 P_NO_NAME = define(
     "P001", ERROR, ("Navn mangler", "Name missing"),
-    ("Række {row} har ingen navn.", "Row {row} has no name."))
+    ("Række {row} har intet navn.", "Row {row} has no name."))
 P_DUPLICATE_EMAIL = define(
     "P002", ERROR, ("E-mail findes to gange", "Duplicate e-mail"),
     ("E-mailadressen {email} står både i række {first_row} og række {row}.",
@@ -59,8 +59,10 @@ P_DUPLICATE_ID = define(
      "Participant id {pid} is in both row {first_row} and row {row}."))
 P_DUPLICATE_NAME = define(
     "P008", WARNING, ("Samme navn to gange", "Same name twice"),
-    ("Navnet {name!r} står flere gange; filnavnene får et nummer.",
-     "The name {name!r} occurs more than once; the file names get a number."))
+    ("Navnet {name!r} står {n} gange ({who}). Så ingen forveksles, vises de med e-mail eller id i alle "
+     "lister, og filnavnene får et nummer. Ret navnet, hvis det er en fejl.",
+     "The name {name!r} occurs {n} times ({who}). So nobody is mistaken for another, they are shown "
+     "with e-mail or id in every list, and the file names get a number. Correct the name if it is a mistake."))
 P_SINGLE = define(
     "P009", WARNING, ("Kun én deltager", "Only one participant"),
     ("Der er kun én deltager; en selvevaluering giver mest værdi med 5-15 deltagere.",
@@ -228,7 +230,6 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
     entries = []
     seen_email: dict[str, int] = {}
     seen_id: dict[str, int] = {}
-    seen_name: dict[str, int] = {}
     for r, row in enumerate(rows[1:], start=2):
         if not any(clean_text(v) for v in row):
             continue
@@ -247,9 +248,6 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
             if pid in seen_id:
                 report.add(P_DUPLICATE_ID(file=source, sheet=sheet, row=r, first_row=seen_id[pid], pid=pid))
             seen_id.setdefault(pid, r)
-        if name.lower() in seen_name:
-            report.add(P_DUPLICATE_NAME(file=source, sheet=sheet, row=r, name=name))
-        seen_name.setdefault(name.lower(), r)
         entries.append((pid, name, email, get(row, "role"), get(row, "group")))
     if not entries and not report.errors:
         report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
@@ -267,8 +265,39 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
             pid = f"D{counter:02d}"
             used.add(pid)
         out.append(Participant(pid, name, email, role, group))
+    for problem in duplicate_names(out, source):
+        report.add(problem)
     participants_from_rows.last_report = report  # type: ignore[attr-defined]
     return out
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def duplicate_names(participants: Sequence[Participant], source: str = "") -> list[Problem]:
+    """One warning per name shared by two or more participants (case and spacing ignored)."""
+    groups: dict[str, list[Participant]] = {}
+    for p in participants:
+        groups.setdefault(_name_key(p.name), []).append(p)
+    return [P_DUPLICATE_NAME(file=source, name=group[0].name, n=len(group),
+                             who=", ".join(p.email or p.pid for p in group))
+            for group in groups.values() if len(group) > 1]
+
+
+def name_labels(participants: Iterable[Participant]) -> dict[str, str]:
+    """How every list names each participant: the name, and when two share it, the name with
+    the e-mail (else the id) so nobody looks like somebody else: ``Lise Møller (lise@x.dk)``."""
+    plist = list(participants)
+    count: dict[str, int] = {}
+    for p in plist:
+        count[_name_key(p.name)] = count.get(_name_key(p.name), 0) + 1
+    return {p.pid: (f"{p.name} ({p.email or p.pid})" if count[_name_key(p.name)] > 1 else p.name) for p in plist}
+
+
+def label(participant: Participant, labels: dict[str, str] | None) -> str:
+    """The participant's name as :func:`name_labels` shows it (the bare name without labels)."""
+    return (labels or {}).get(participant.pid, participant.name)
 
 
 def with_ids(participants: Iterable[Participant]) -> list[Participant]:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from xl_kik.core.i18n import DEFAULT_LANG, Msg
 
@@ -105,6 +106,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
+#: how many items a list printed for people shows before "og N til" (all of them with --json / -v)
+LIST_LIMIT = 10
+AND_MORE = Msg("og {n} til", "and {n} more")
+
+
+def listing(items: Iterable[str], lang: str = DEFAULT_LANG, limit: int | None = LIST_LIMIT) -> str:
+    """Items joined by commas; beyond ``limit`` the first ones and "og N til" (``None``: all)."""
+    items = [str(i) for i in items]
+    if limit is None or len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + " " + AND_MORE(lang, n=_number(len(items) - limit, lang))
+
+
 def button(macro: str, lang: str = DEFAULT_LANG) -> str:
     """A button's caption as a message quotes it: ``'3. Flet besvarelser'``."""
     return f"'{BUTTONS[macro](lang)}'"
@@ -114,6 +128,6 @@ def term(key: str, lang: str = DEFAULT_LANG) -> str:
     return TERMS[key](lang)
 
 
-__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "term", "FILES", "QUESTIONNAIRES",
+__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "term", "listing", "LIST_LIMIT", "FILES", "QUESTIONNAIRES",
            "PARTICIPANTS", "QUESTIONS", "REMARKS", "ERRORS", "WARNINGS", "REPORTS", "IMPROVEMENT_AREAS",
            "ACTIONS", "ROWS", "MAILS", "UNITS", "MINUTES"]

@@ -8,14 +8,16 @@ for the threshold) and is what ``xl-kik init`` calls.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from xl_kik.core import catalogue as cat
 from xl_kik.core.catalogue import Catalogue, Scale
 from xl_kik.core.i18n import Msg
-from xl_kik.core.round import DEFAULT_THRESHOLD, Participant, RoundPaths, parse_date, parse_threshold
+from xl_kik.core.problems import Problem
+from xl_kik.core.round import (DEFAULT_THRESHOLD, Participant, RoundPaths, duplicate_names, parse_date,
+                                  parse_threshold)
 from xl_kik.excel import master
 from xl_kik.excel.catalogue_io import resolve
 from xl_kik.excel.participants_io import read_participants
@@ -46,12 +48,14 @@ def init_round(root: Path, *, unit: str, participants: Sequence[Participant], ca
 class InitResult:
     paths: RoundPaths
     participants: int
+    warnings: list[Problem] = field(default_factory=list)  # e.g. two participants with the same name
 
     def summary(self, lang: str = "da") -> str:
-        return CREATED(lang, path=self.paths.master)
+        return "\n".join([CREATED(lang, path=self.paths.master)] + [p.describe(lang) for p in self.warnings])
 
     def as_dict(self, lang: str = "da") -> dict[str, object]:
-        return {"master": str(self.paths.master), "participants": self.participants}
+        return {"master": str(self.paths.master), "participants": self.participants,
+                "warnings": [p.as_dict(lang) for p in self.warnings]}
 
 
 def select_themes(catalogue: Catalogue, themes: str | None) -> list[str] | None:
@@ -75,7 +79,7 @@ def init_from_options(root: str | Path, *, unit: str, participants: str | Path, 
         threshold=parse_threshold(threshold) if threshold else None,
         previous_root=Path(previous).expanduser().resolve() if previous else None,
     )
-    return InitResult(paths, len(people))
+    return InitResult(paths, len(people), duplicate_names(people, str(participants)))
 
 
 __all__ = ["InitResult", "init_from_options", "init_round", "select_themes"]

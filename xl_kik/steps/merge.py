@@ -22,9 +22,10 @@ from typing import Any, Mapping
 
 from xl_kik.core import stats
 from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
-from xl_kik.core.i18n import Msg
+from xl_kik.core.i18n import Msg, quote_path
 from xl_kik.core.problems import Problem
-from xl_kik.core.round import RoundPaths
+from xl_kik.core.round import RETURNS_DIR, RoundPaths
+from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
 from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
@@ -39,18 +40,20 @@ from xl_kik.steps.status import read_returns
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
 
 T = {
-    "summary": Msg("{returned} af {total} deltagere har afleveret; {missing} mangler.",
-                   "{returned} of {total} participants have returned; {missing} missing."),
-    "bad": Msg("{n} fil(er) kunne ikke bruges (se arket Status):", "{n} file(s) could not be used (see the Status sheet):"),
-    "warnings": Msg("{n} bemærkning(er) til brugte filer (se arket Status).",
-                    "{n} remark(s) on files used (see the Status sheet)."),
-    "flagged": Msg("Uenighed på {n} spørgsmål: {qids}.", "Disagreement on {n} question(s): {qids}."),
+    "no_files": Msg("Returmappen {folder} er tom: der er ingen besvarelser at flette endnu. Læg de returnerede "
+                    "spørgeskemaer i mappen og flet igen.",
+                    "The returns folder {folder} is empty: there are no answers to merge yet. Put the returned "
+                    "questionnaires into the folder and merge again."),
+    "warnings": Count(Msg("{n} bemærkning til brugte filer (se arket Status).",
+                          "{n} remark on files used (see the Status sheet)."),
+                      Msg("{n} bemærkninger til brugte filer (se arket Status).",
+                          "{n} remarks on files used (see the Status sheet).")),
+    "flagged": Msg("Uenighed på {questions}: {qids}.", "Disagreement on {questions}: {qids}."),
     "no_flagged": Msg("Ingen spørgsmål med stor uenighed.", "No questions with large disagreement."),
-    "removed": Msg("Input til {n} spørgsmål, der ikke længere er i runden, er bevaret nederst på Konsensus: {qids}.",
-                   "Inputs of {n} question(s) no longer in the round are kept at the bottom of Consensus: {qids}."),
+    "removed": Msg("Input til {questions}, der ikke længere er i runden, er bevaret nederst på Konsensus: {qids}.",
+                   "Inputs of {questions} no longer in the round are kept at the bottom of Consensus: {qids}."),
     "written": Msg("Status, Svarrapport og Konsensus er opdateret i {file}.",
                    "Status, Answers and Consensus have been updated in {file}."),
-    "missing_names": Msg("Mangler: {names}.", "Missing: {names}."),
 }
 
 
@@ -69,32 +72,31 @@ class MergeResult:
     collection: Any = None  # returns.Collection
     notes_kept: int = 0
     consensus_problems: list[Problem] = field(default_factory=list)  # what people typed on Konsensus
+    status_data: dict[str, Any] | None = None  # sheets.status.status_rows: what the Status sheet shows
 
     @property
     def problems(self) -> list[Problem]:
         out = [p for _, probs in self.unusable for p in probs] + [p for _, p in self.remarks]
         return sort_problems(out + self.consensus_problems)
 
-    def summary(self, lang: str = "da") -> str:
-        lines = [T["summary"](lang, returned=self.returned, total=self.total, missing=len(self.missing))]
-        if self.missing:
-            names = ", ".join(p.name for p in self.missing[:10]) + (" ..." if len(self.missing) > 10 else "")
-            lines.append(T["missing_names"](lang, names=names))
-        if self.unusable:
-            lines.append(T["bad"](lang, n=len(self.unusable)))
-            for name, probs in self.unusable[:20]:
-                first = probs[0].describe(lang) if probs else ""
-                lines.append(f"  - {name}: {first}")
-            if len(self.unusable) > 20:
-                lines.append("  ...")
+    def summary(self, lang: str = "da", limit: int | None = LIST_LIMIT) -> str:
+        """For people: the same overview as ``xl-kik status`` (lists cut at ``limit``), then what
+        the merge found and wrote."""
+        lines = []
+        if self.status_data is not None and not self.status_data.get("n_files", 1):
+            lines.append(T["no_files"](lang, folder=quote_path(self.master.parent / RETURNS_DIR)))
+        if self.status_data is not None:
+            lines += sheets_status.overview_lines(self.status_data, lang, limit)
         if self.remarks:
             lines.append(T["warnings"](lang, n=len(self.remarks)))
         if self.flagged:
-            lines.append(T["flagged"](lang, n=len(self.flagged), qids=", ".join(self.flagged)))
+            lines.append(T["flagged"](lang, questions=QUESTIONS(lang, n=len(self.flagged)),
+                                      qids=listing(self.flagged, lang, limit)))
         elif self.returned:
             lines.append(T["no_flagged"](lang))
         if self.removed_questions:
-            lines.append(T["removed"](lang, n=len(self.removed_questions), qids=", ".join(self.removed_questions)))
+            lines.append(T["removed"](lang, questions=QUESTIONS(lang, n=len(self.removed_questions)),
+                                      qids=listing(self.removed_questions, lang, limit)))
         lines += [p.describe(lang) for p in self.consensus_problems]
         lines.append(T["written"](lang, file=self.master.name))
         return "\n".join(lines)
@@ -213,7 +215,8 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
         missing=list(status_data["missing"]), unusable=unusable,
         superseded=[old for old, _ in status_data["superseded"]], remarks=remarks, flagged=rs.flagged,
         removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes,
-        consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name))
+        consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name),
+        status_data={**status_data, "n_files": len(collection.results)})
 
 
 def merge_round(root: str | Path, lang: str | None = None,

@@ -15,12 +15,13 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.returns import Collection, ReturnResult
 from xl_kik.excel.reader import collect_returns
 from xl_kik.core.round import Participant, RoundPaths, RoundSetup
+from xl_kik.core.vocabulary import LIST_LIMIT
 from xl_kik.excel import master
+from xl_kik.excel.sheets.status import overview_lines, status_rows, superseded_items
 
-STATUS_LINE = Msg("{returned} af {total} har afleveret; {missing} mangler.",
-                  "{returned} of {total} have returned; {missing} missing.")
-STATUS_MISSING = Msg("Mangler: {names}", "Missing: {names}")
-STATUS_PROBLEMS = Msg("Filer med fejl (ikke brugt):", "Files with errors (not used):")
+RETURNED = Msg("Afleveret:", "Returned:")
+RETURNED_LINE = Msg("  {name}: {file} ({answered} af {total} besvaret)", "  {name}: {file} ({answered} of {total} answered)")
+MORE = Msg("  ... og {n} til (alle med -v eller --json)", "  ... and {n} more (all with -v or --json)")
 
 
 def _workers(n_files: int) -> int | None:
@@ -53,17 +54,26 @@ class StatusResult:
     collection: Collection
     unusable: list[ReturnResult] = field(default_factory=list)
 
-    def summary(self, lang: str = "da") -> str:
+    def data(self, lang: str = "da") -> dict[str, Any]:
+        """What the Status sheet would show after a merge (:func:`sheets.status.status_rows`)."""
+        return status_rows(self.setup, self.participants, self.collection, lang)
+
+    def summary(self, lang: str = "da", limit: int | None = LIST_LIMIT) -> str:
+        """Everything the merge would use and ignore: who returned, who is missing (an empty
+        questionnaire said so), unusable files, older versions and copies."""
+        data = self.data(lang)
         col = self.collection
-        lines = [STATUS_LINE(lang, returned=len(col.responses), total=len(self.participants),
-                             missing=len(col.missing))]
-        for resp in col.responses.values():
-            lines.append(f"  {resp.name}: {resp.file.name} ({resp.answered}/{len(self.setup.question_ids)})")
-        if col.missing:
-            lines.append(STATUS_MISSING(lang, names=", ".join(p.name for p in col.missing)))
-        if self.unusable:
-            lines.append(STATUS_PROBLEMS(lang))
-            lines += [f"  {r.path.name}: {r.report.errors[0].describe(lang)}" for r in self.unusable]
+        labels = data["labels"]
+        nq = len(self.setup.question_ids)
+        returned = [RETURNED_LINE(lang, name=labels.get(pid, r.name), file=r.file.name, answered=r.answered, total=nq)
+                    for pid, r in col.responses.items()]
+        lines = overview_lines(data, lang, limit)[:1]
+        if returned:
+            lines.append(RETURNED(lang))
+            lines += returned if limit is None else returned[:limit]
+            if limit is not None and len(returned) > limit:
+                lines.append(MORE(lang, n=len(returned) - limit))
+        lines += overview_lines(data, lang, limit)[1:]
         return "\n".join(lines)
 
     def as_dict(self, lang: str = "da") -> dict[str, Any]:
@@ -71,7 +81,10 @@ class StatusResult:
         return {
             "returned": [{"id": pid, "name": r.name, "file": r.file.name, "answered": r.answered}
                          for pid, r in col.responses.items()],
-            "missing": [{"id": p.pid, "name": p.name, "email": p.email} for p in col.missing],
+            "missing": [{"id": p.pid, "name": p.name, "email": p.email,
+                         **({"empty_file": e.path.name} if (e := col.empty_return(p.pid)) else {})}
+                        for p in col.missing],
+            "superseded": [{"file": old, "used_instead": used} for old, used in superseded_items(col)],
             "unusable": [{"file": r.path.name, "problems": [p.as_dict(lang) for p in r.report.errors]}
                          for r in self.unusable],
         }

@@ -29,6 +29,8 @@ from openpyxl.formatting.formatting import ConditionalFormattingList
 from xl_kik.core.i18n import Msg
 from xl_kik.excel.layout import fit_rows
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem
+from xl_kik.core.round import name_labels
+from xl_kik.core.vocabulary import LIST_LIMIT, Count, listing
 
 MAX_CELL_CHARS = 32767
 TEXT_GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -179,11 +181,7 @@ T = {
     "title": Msg("Status for besvarelser – {unit}", "Status of the answers – {unit}"),
     "round": Msg("Runde {round_id}. Dette ark skrives af xl_kik, hver gang der flettes; skriv ikke i det.",
                  "Round {round_id}. This sheet is written by xl_kik at every merge; do not type in it."),
-    "summary": Msg("{returned} af {total} deltagere har afleveret.", "{returned} of {total} participants have returned."),
     "summary_missing": Msg(" {n} mangler.", " {n} missing."),
-    "summary_bad": Msg(" {n} fil(er) kunne ikke bruges.", " {n} file(s) could not be used."),
-    "summary_old": Msg(" {n} ældre version(er) eller kopi(er) er sprunget over.",
-                       " {n} older version(s) or copies skipped."),
     "participants": Msg("Deltagere", "Participants"),
     "h_id": Msg("Id", "Id"), "h_name": Msg("Navn", "Name"), "h_returned": Msg("Afleveret", "Returned"),
     "h_file": Msg("Fil", "File"), "h_modified": Msg("Ændret", "Modified"),
@@ -200,8 +198,24 @@ T = {
     "superseded": Msg("Ikke brugt: ældre versioner og kopier (der er en nyere eller identisk fil fra samme deltager)",
                       "Not used: older versions and copies (there is a newer or identical file from the same "
                       "participant)"),
-    "h_used_instead": Msg("Bruger i stedet", "Using instead"),
+    "h_used_instead": Msg("Brugt i stedet", "Used instead"),
+    "h_note": Msg("Bemærkning", "Note"),
+    "empty_note": Msg("Tomt spørgeskema ({file}): intet spørgsmål er besvaret, så det tæller ikke som afleveret.",
+                      "Empty questionnaire ({file}): no question is answered, so it does not count as returned."),
 }
+
+
+#: counted summary phrases (correct singular and plural)
+SUMMARY = Count(Msg("{returned} af {n} deltager har afleveret.", "{returned} of {n} participant has returned."),
+                Msg("{returned} af {n} deltagere har afleveret.", "{returned} of {n} participants have returned."))
+SUMMARY_EMPTY = Count(Msg(" {n} tomt spørgeskema tæller ikke som afleveret.",
+                          " {n} empty questionnaire does not count as returned."),
+                      Msg(" {n} tomme spørgeskemaer tæller ikke som afleveret.",
+                          " {n} empty questionnaires do not count as returned."))
+SUMMARY_BAD = Count(Msg(" {n} fil kunne ikke bruges.", " {n} file could not be used."),
+                    Msg(" {n} filer kunne ikke bruges.", " {n} files could not be used."))
+SUMMARY_OLD = Count(Msg(" {n} ældre version eller kopi er sprunget over.", " {n} older version or copy skipped."),
+                    Msg(" {n} ældre versioner eller kopier er sprunget over.", " {n} older versions or copies skipped."))
 
 
 def _fmt_time(value: Any) -> str:
@@ -286,15 +300,26 @@ def status_rows(setup: Any, participants: Sequence[Any], collection: Any, lang: 
     """Plain data of the Status sheet (also used by tests and the CLI)."""
     responses = getattr(collection, "responses", {}) or {}
     nq = len(setup.catalogue.question_ids)
+    labels = name_labels(participants)
+    empty = {r.response.pid: r for r in getattr(collection, "empty", []) or [] if r.response is not None}
     rows = []
+    empty_files: dict[str, str] = {}  # pid -> the "tomt spørgeskema" a missing participant sent
     for p in participants:
         resp = responses.get(p.pid)
         if resp is None:
-            rows.append([p.pid, p.name, T["no"](lang), "", "", "", "", ""])
+            res = empty.get(p.pid)
+            if res is None:
+                rows.append([p.pid, labels[p.pid], T["no"](lang), "", "", "", "", ""])
+            else:
+                empty_files[p.pid] = _name(res.path)
+                rows.append([p.pid, labels[p.pid], T["no"](lang), _name(res.path),
+                             _fmt_time(getattr(res.response, "modified", "")), f"0 / {nq}",
+                             str(getattr(res.response, "saved_by", "") or ""),
+                             T["empty_note"](lang, file=_name(res.path))])
             continue
         res = result_of(collection, resp)
         problems = sort_problems(getattr(getattr(res, "report", None), "problems", []) or [])
-        rows.append([p.pid, p.name, T["yes"](lang), _name(getattr(resp, "file", "")) or _name(getattr(res, "path", "")),
+        rows.append([p.pid, labels[p.pid], T["yes"](lang), _name(getattr(resp, "file", "")) or _name(getattr(res, "path", "")),
                      _fmt_time(getattr(resp, "modified", "")), f"{_answered(resp, nq)} / {nq}",
                      str(getattr(resp, "saved_by", "") or ""), "\n".join(pr.describe(lang) for pr in problems)])
     known = {p.pid for p in participants}
@@ -315,18 +340,57 @@ def status_rows(setup: Any, participants: Sequence[Any], collection: Any, lang: 
                             pr.message(lang), pr.sheet, pr.cell])
     return {"participants": rows, "missing": missing, "bad": bad, "superseded": superseded_items(collection),
             "returned": sum(1 for p in participants if p.pid in responses), "total": len(participants),
-            "n_bad_files": len(unusable_results(collection))}
+            "n_bad_files": len(unusable_results(collection)), "labels": labels, "empty_files": empty_files,
+            "n_empty": len(empty_files), "first_problem": {_name(r.path): sort_problems(r.report.problems)[0]
+                                                           for r in unusable_results(collection) if r.report.problems}}
 
 
 def summary_line(data: Mapping[str, Any], lang: str = "da") -> str:
-    text = T["summary"](lang, returned=data["returned"], total=data["total"])
+    text = SUMMARY(lang, n=data["total"], returned=data["returned"])
     if data["missing"]:
         text += T["summary_missing"](lang, n=len(data["missing"]))
+    if data.get("n_empty"):
+        text += SUMMARY_EMPTY(lang, n=data["n_empty"])
     if data["n_bad_files"]:
-        text += T["summary_bad"](lang, n=data["n_bad_files"])
+        text += SUMMARY_BAD(lang, n=data["n_bad_files"])
     if data["superseded"]:
-        text += T["summary_old"](lang, n=len(data["superseded"]))
+        text += SUMMARY_OLD(lang, n=len(data["superseded"]))
     return text
+
+
+LINES = {
+    "missing": Msg("Mangler: {names}.", "Missing: {names}."),
+    "empty": Msg("tomt spørgeskema", "empty questionnaire"),
+    "bad": Msg("Filer, der ikke kunne bruges (se arket Status):", "Files that could not be used (see the Status sheet):"),
+    "old": Msg("Ikke brugt (ældre versioner og kopier): {items}.", "Not used (older versions and copies): {items}."),
+    "old_item": Msg("{old} (brugt i stedet: {used})", "{old} (used instead: {used})"),
+    "more": Msg("  ... og {n} til", "  ... and {n} more"),
+}
+
+
+def overview_lines(data: Mapping[str, Any], lang: str = "da", limit: int | None = LIST_LIMIT) -> list[str]:
+    """What the merge would use and ignore, for people: the summary line, who is missing (an
+    empty questionnaire said so), the files that cannot be used with their first problem, and
+    the older versions and copies skipped. Long lists show ``limit`` items and "og N til"
+    (``None``: all). ``xl-kik status`` and ``xl-kik merge`` print the same lines."""
+    lines = [summary_line(data, lang)]
+    labels, empty = data.get("labels", {}), data.get("empty_files", {})
+    if data["missing"]:
+        names = [labels.get(p.pid, p.name) + (f" ({LINES['empty'](lang)})" if p.pid in empty else "")
+                 for p in data["missing"]]
+        lines.append(LINES["missing"](lang, names=listing(names, lang, limit)))
+    first = data.get("first_problem", {})
+    if first:
+        lines.append(LINES["bad"](lang))
+        files = list(first)
+        shown = files if limit is None else files[:limit]
+        lines += [f"  - {name}: {first[name].describe(lang)}" for name in shown]
+        if len(files) > len(shown):
+            lines.append(LINES["more"](lang, n=len(files) - len(shown)))
+    if data["superseded"]:
+        items = [LINES["old_item"](lang, old=old, used=used) if used else old for old, used in data["superseded"]]
+        lines.append(LINES["old"](lang, items=listing(items, lang, limit)))
+    return lines
 
 
 def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: Any, lang: str = "da") -> dict[str, Any]:
@@ -360,10 +424,13 @@ def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: 
     put(ws, r, 1, T["missing"](lang), bold)
     if data["missing"]:
         r += 1
-        put_row(ws, r, [T["h_id"](lang), T["h_name"](lang), "", T["h_email"](lang)], head)
+        put_row(ws, r, [T["h_id"](lang), T["h_name"](lang), "", T["h_email"](lang), "", "", "", T["h_note"](lang)],
+                head)
         for p in data["missing"]:
             r += 1
-            put_row(ws, r, [p.pid, p.name, "", getattr(p, "email", "")], body)
+            put_row(ws, r, [p.pid, data["labels"].get(p.pid, p.name), "", getattr(p, "email", ""), "", "", "",
+                            T["empty_note"](lang, file=data["empty_files"][p.pid])
+                            if p.pid in data["empty_files"] else ""], body)
     else:
         r += 1
         put(ws, r, 1, T["none_missing"](lang), note)

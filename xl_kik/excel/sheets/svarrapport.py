@@ -36,6 +36,7 @@ from openpyxl.utils import get_column_letter
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel.sheets.status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
+from xl_kik.core.round import name_labels
 from xl_kik.core.stats import RoundStats, disagreement_rule
 
 T = {
@@ -84,7 +85,7 @@ def participant_labels(setup: Any, participants: Sequence[Any], responses: Mappi
     order = [p.pid for p in participants if p.pid in responses]
     order += [pid for pid in responses if pid not in order]
     if not anonymise:
-        names = {p.pid: p.name for p in participants}
+        names = name_labels(participants)  # two "Lise Møller" get their e-mail or id
         return {pid: names.get(pid) or str(getattr(responses[pid], "name", "") or pid) for pid in order}
     key = (getattr(setup, "secret", "") or getattr(setup, "round_id", "")).encode()
     ranked = sorted(order, key=lambda pid: hmac.new(key, pid.encode(), hashlib.sha256).hexdigest())
