@@ -173,7 +173,7 @@ def test_status_lists_returned_missing_and_bad_files_without_writing(tmp_path, p
     code, out = run(capsys, "status", root)
     assert code == 0
     assert first.name.endswith("Bo Bæk.xlsx")
-    assert "1 af 3 har afleveret; 2 mangler." in out and "Mangler: Åse Ørn, Cecilie Ravn" in out
+    assert "1 af 3 deltagere har afleveret. 2 mangler." in out and "Mangler: Åse Ørn, Cecilie Ravn" in out
     assert "skema.pdf" in out and "[F006]" in out
     code, out = run(capsys, "status", root, "--json")
     data = json.loads(out)

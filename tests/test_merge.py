@@ -86,7 +86,7 @@ def test_merge_counts_statistics_and_sheets(round3):
     assert [name for name, _ in result.unusable] == ["indkøbsliste.txt"]
     assert result.unusable[0][1][0].is_error
     text = result.summary("da")
-    assert "3 af 5 deltagere har afleveret; 2 mangler." in text and "indkøbsliste.txt" in text
+    assert "3 af 5 deltagere har afleveret. 2 mangler. 1 fil kunne ikke bruges." in text and "indkøbsliste.txt" in text
     assert result.as_dict()["returned"] == 3
     # statistics against an independent computation
     for qid in ("1.1", "2.3", "8.2"):
@@ -99,7 +99,7 @@ def test_merge_counts_statistics_and_sheets(round3):
     wb, ws = konsensus(root)
     status = MasterFile.sheet_by_codename(wb, "shStatus")
     flat = [c.value for row in status.iter_rows() for c in row if c.value is not None]
-    assert "3 af 5 deltagere har afleveret. 2 mangler. 1 fil(er) kunne ikke bruges." in flat
+    assert "3 af 5 deltagere har afleveret. 2 mangler. 1 fil kunne ikke bruges." in flat
     assert "indkøbsliste.txt" in flat and "Eva Ek" in flat
     # Konsensus: suggested = rounded median, n of N
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}

@@ -84,7 +84,7 @@ def test_status_lists_returned_missing_and_bad_files_errors_first():
     data = sheets_status.render_status(wb.active, setup, PEOPLE, coll, "da")
     ws = roundtrip(wb).active
     flat = [v for row in values(ws) for v in row if v is not None]
-    assert "3 af 4 deltagere har afleveret. 1 mangler. 1 fil(er) kunne ikke bruges." in flat
+    assert "3 af 4 deltagere har afleveret. 1 mangler. 1 fil kunne ikke bruges." in flat
     assert "Dorthe Dahl" in flat and "dorthe dahl@x.dk" in flat
     assert data["bad"][0][1] == F_TEXT.code and data["bad"][0][2] == "Fejl"  # errors before warnings
     assert data["bad"][1][1] == warn.code
