@@ -42,17 +42,6 @@ LAZY_MARK = "# lazy:"
 #: module -> the violations still there (the strings :func:`violations` reports). Owners in
 #: the comments. Shrinks to empty: the lead empties it at the end of issue 9.
 ALLOWED: dict[str, set[str]] = {
-    # owner: steps (doors)
-    "xl_kik.buttons": {
-        "layer: xl_kik.excel.atomic",
-        "layer: xl_kik.excel.master",
-        "layer: xl_kik.excel.masterfile",
-    },
-    # owner: steps (doors)
-    "xl_kik.cli": {
-        "layer: xl_kik.demo.round",
-        "layer: xl_kik.excel.master",
-    },
     # owner: hostile
     "xl_kik.excel.intake": {
         "function-level: defusedxml",
@@ -105,23 +94,12 @@ ALLOWED: dict[str, set[str]] = {
     "xl_kik.excel.sheets.svarrapport": {
         "function-level: xlsxwriter",
     },
-    # owner: steps
-    "xl_kik.steps.collect": {
-        "function-level: email",
-        "function-level: olefile",
-    },
     # owner: validator
     "xl_kik.steps.doctor": {
         "function-level: python_calamine",
         "function-level: xl_kik.excel.master",
         "function-level: xl_kik.excel.masterfile",
         "function-level: xl_kik.excel.vba",
-    },
-    # owner: steps
-    "xl_kik.steps.invite": {
-        "function-level: base64",
-        "function-level: python_calamine",
-        "function-level: xl_kik.excel.master",
     },
 }
 

@@ -1,7 +1,28 @@
-"""xl_kik: self-evaluation with Den Kommunale Kvalitetsmodel (KIK/CAF) in Excel."""
+"""xl_kik: self-evaluation with Den Kommunale Kvalitetsmodel (KIK/CAF) in Excel.
+
+Run a round from Python, step by step (the same steps as ``xl-kik`` and the buttons)::
+
+    import datetime as dt
+    import xl_kik
+
+    people = [xl_kik.Participant("", "Ida Holm", "ida@example.dk"), ...]
+    xl_kik.init_round(root, unit="Børnehuset Solsikken", participants=people,
+                      catalogue=xl_kik.load_catalogue("kik"), scale=xl_kik.scale("0-100"),
+                      deadline=dt.date(2026, 12, 18))
+    xl_kik.generate_round(root)          # udsendt/: one workbook per participant
+    ...                                  # the returned files go into retur/
+    xl_kik.merge_round(root)             # Status, Svarrapport, Konsensus
+    xl_kik.build_plan(root)              # after the consensus seminar: Handleplan
+    xl_kik.export_reports(root)          # rapporter/: svarrapport and konsensusrapport
+    xl_kik.build_rollup([root, ...], "overblik.xlsx")
+
+Errors a user can fix are :class:`KikInputError`, file problems :class:`KikFileError`;
+``str(err)`` is the Danish (or English) message and ``err.problems`` lists the details.
+Everything not listed in ``__all__`` is internal.
+"""
 
 from xl_kik._version import __version__
-from xl_kik.core.catalogue import Band, Catalogue, Question, Scale, Theme
+from xl_kik.core.catalogue import Band, Catalogue, Question, Scale, Theme, scale
 from xl_kik.core.errors import (
     CatalogueError,
     KikError,
@@ -15,27 +36,47 @@ from xl_kik.core.errors import (
 )
 from xl_kik.core.problems import Problem, ProblemType, Report
 from xl_kik.core.round import Participant, RoundPaths, RoundSetup
+from xl_kik.steps.catalogue import load_catalogue
+from xl_kik.steps.generate import generate_round
+from xl_kik.steps.init import init_round
+from xl_kik.steps.merge import merge_round
+from xl_kik.steps.plan import build_plan
+from xl_kik.steps.report import ReportError, export_reports
+from xl_kik.steps.rollup import RollupError, build_rollup
 
 __all__ = [
     "__version__",
+    # the types
     "Band",
     "Catalogue",
+    "Participant",
+    "Problem",
+    "ProblemType",
+    "Question",
+    "Report",
+    "RoundPaths",
+    "RoundSetup",
+    "Scale",
+    "Theme",
+    # the errors
     "CatalogueError",
     "KikError",
     "KikFileError",
     "KikInputError",
     "MasterFormatError",
     "MasterLockedError",
-    "Participant",
     "ParticipantsError",
-    "Problem",
-    "ProblemType",
-    "Report",
+    "ReportError",
+    "RollupError",
     "RoundNotFoundError",
-    "RoundPaths",
-    "RoundSetup",
-    "Question",
-    "Scale",
     "SetupError",
-    "Theme",
+    # the steps of a round, in order
+    "load_catalogue",
+    "scale",
+    "init_round",
+    "generate_round",
+    "merge_round",
+    "build_plan",
+    "export_reports",
+    "build_rollup",
 ]

@@ -20,11 +20,8 @@ from typing import Any, Callable, Iterator, NoReturn, Sequence
 from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
-from xl_kik.core.round import MASTER_NAME
-from xl_kik.demo import round as demo
-from xl_kik.excel.master import load_round
-from xl_kik.steps import (catalogue, collect, doctor, generate, init, invite, merge, plan, refresh_vba, report,
-                          rollup, status)
+from xl_kik.steps import (catalogue, collect, demo, doctor, generate, init, invite, merge, plan, refresh_vba,
+                          report, rollup, status)
 
 log = logging.getLogger("xl_kik")
 
@@ -169,7 +166,7 @@ def cmd_doctor(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
-    out.result(**demo.run_demo(_root(args), lang=args.lang, participants=args.participants, say=out.say))
+    out.result(**demo.demo_round(_root(args), lang=args.lang, participants=args.participants, say=out.say))
     return 0
 
 
@@ -492,12 +489,7 @@ def _round_lang(args: argparse.Namespace) -> str | None:
     d = getattr(args, "dir", None)
     if not d or args.command in ("init", "demo"):
         return None
-    if not (Path(d) / MASTER_NAME).is_file():
-        return None
-    try:
-        return load_round(Path(d))[0].lang
-    except Exception:  # a broken master is reported by the command itself
-        return None
+    return status.round_lang(d)
 
 
 def round_dir(given: str) -> str:

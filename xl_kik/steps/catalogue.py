@@ -34,6 +34,12 @@ class CatalogueResult:
                 "fingerprint": c.fingerprint}
 
 
+def load_catalogue(source: str | Path = "kik", lang: str | None = None) -> Catalogue:
+    """A catalogue: ``kik``, ``caf2020``, a ``.json`` or an edited ``.xlsx`` export
+    (``lang``: the round's language, whose question texts an ``.xlsx`` catalogue must have)."""
+    return catalogue_io.resolve(source, lang=lang)
+
+
 def show_catalogue(source: str | Path = "kik", export: str | Path | None = None,
                    lang: str | None = None) -> CatalogueResult:
     """The catalogue ``source`` (``kik``, ``caf2020``, a .json or .xlsx file); with ``export``
@@ -44,4 +50,4 @@ def show_catalogue(source: str | Path = "kik", export: str | Path | None = None,
     return CatalogueResult(c, Path(export) if export else None)
 
 
-__all__ = ["CatalogueResult", "show_catalogue"]
+__all__ = ["CatalogueResult", "load_catalogue", "show_catalogue"]

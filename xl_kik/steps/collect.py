@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterator
 
@@ -284,8 +284,6 @@ def _part_filename(part: Message) -> str:
         try:
             name = part.get_param("name") or ""  # type: ignore[assignment]
             if isinstance(name, tuple):  # RFC 2231 (charset, lang, value)
-                from email.utils import collapse_rfc2231_value
-
                 name = collapse_rfc2231_value(name)
         except Exception:  # noqa: BLE001
             name = ""
@@ -330,7 +328,7 @@ _PT_UNICODE, _PT_STRING8, _PT_BINARY, _PT_SYSTIME = 0x001F, 0x001E, 0x0102, 0x00
 
 
 def _parse_msg(data: bytes, depth: int) -> _Mail:
-    import olefile
+    import olefile  # lazy: only Outlook .msg files need it (an optional dependency)
 
     ole = olefile.OleFileIO(io.BytesIO(data))
     try:
@@ -425,7 +423,7 @@ def _sniff_suffix(data: bytes) -> str:
             return ""
     if data.startswith(OLE_MAGIC):
         try:
-            import olefile
+            import olefile  # lazy: only Outlook .msg files need it (an optional dependency)
 
             with olefile.OleFileIO(io.BytesIO(data)) as ole:
                 if ole.exists("Workbook") or ole.exists("Book"):

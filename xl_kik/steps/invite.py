@@ -18,6 +18,7 @@ overview's ``M2xx`` live in :mod:`xl_kik.core.rollup`, the reports' ``M3xx`` in
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import os
@@ -33,13 +34,17 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from python_calamine import CalamineWorkbook
+
 from xl_kik.core.catalogue import clean_text
-from xl_kik.excel import atomic, reader
+from xl_kik.excel import atomic
 from xl_kik.core.i18n import Msg, format_date
 from xl_kik.core.errors import KikFileError, RoundNotFoundError
 from xl_kik.core.filenames import unique_names
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
 from xl_kik.core.round import MASTER_NAME, Participant, RoundPaths, RoundSetup
+from xl_kik.excel import master
+from xl_kik.steps.status import read_returns
 
 Progress = Callable[[int, int], None]
 
@@ -182,15 +187,11 @@ def load_round(root: str | Path) -> tuple[RoundSetup, list[Participant]]:
         raise RoundNotFoundError(
             Msg("Mappen {dir} er ikke en KIK-runde (der er ingen {master}).",
                 "The folder {dir} is not a KIK round (there is no {master}).")("da", dir=root, master=MASTER_NAME))
-    from xl_kik.excel import master
-
     return master.load_round(root)
 
 
 def read_setup_keys(master_path: str | Path, workbook: Any = None) -> dict[str, Any]:
     """Key/value pairs of the master's setup sheet (key column A, value column C), via calamine."""
-    from python_calamine import CalamineWorkbook
-
     wb = workbook or CalamineWorkbook.from_path(str(master_path))
     name = next((n for n in SETUP_SHEETS if n in wb.sheet_names), None)
     if name is None:  # another language: the sheet whose column A holds round_id
@@ -220,8 +221,6 @@ def _workbook_identity(path: Path) -> dict[str, str]:
     """``participant_id`` / ``round_id`` of a generated scoring workbook (metadata sheet, else custom properties)."""
     meta: dict[str, str] = {}
     try:
-        from python_calamine import CalamineWorkbook
-
         wb = CalamineWorkbook.from_path(str(path))
         if "_kik" in wb.sheet_names:
             for row in wb.get_sheet_by_name("_kik").to_python():
@@ -376,7 +375,7 @@ def write_invitations(root: str | Path, lang: str | None = None, reminder: bool 
     except MailError as exc:  # wrong smtp fields: the drafts are still written
         settings_error = exc
     if reminder:
-        collection = reader.collect_returns(paths.returns, setup, participants, lang)
+        collection = read_returns(root, setup, participants, lang)
         missing = {p.pid for p in collection.missing}
         participants = [p for p in participants if p.pid in missing]
         if not participants:
@@ -577,8 +576,6 @@ def _login(server: smtplib.SMTP, user: str, password: str) -> None:
     if (user + password).isascii():
         server.login(user, password)
         return
-    import base64
-
     if not server.has_extn("auth") or "PLAIN" not in server.esmtp_features.get("auth", "").upper().split():
         raise smtplib.SMTPException("the server does not offer AUTH PLAIN for a non-ASCII password")
     token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
