@@ -175,3 +175,22 @@ def test_konsensus_reader_and_plan_decide_quick_win_the_same_way():
     for i, (e, f, expected) in enumerate(pairs, start=1):
         assert got[f"1.{i}"]["quick_win"] is expected, (e, f)
         assert actionplan.is_quick_win({"effect": e, "feasibility": f}) is expected, (e, f)
+
+
+# ---------------------------------------------------------------- numbers
+@pytest.mark.parametrize("raw,expected", [
+    (3, 3), (3.0, 3), (2.5, 2.5), ("55", 55), (" 55 ", 55), ("2,5", 2.5), ("2.5", 2.5), ("-4", -4), ("1e2", 100),
+    (None, None), ("", None), ("  ", None), (True, None), (False, None), ("ca. 60", None), ("5 point", None),
+    (float("nan"), None), (float("inf"), None), ("nan", None), ("-inf", None),
+])
+def test_to_number(raw, expected):
+    got = v.to_number(raw)
+    assert got == expected and type(got) is type(expected)
+
+
+def test_plan_and_rollup_read_numbers_the_same_way():
+    from xl_kik.core import actionplan, rollup
+
+    for raw, expected in [("2,5", 2.5), (7, 7), ("x", None), (float("nan"), None)]:
+        assert actionplan.points_value(raw) == expected
+        assert rollup.number(raw) == (None if expected is None else float(expected))

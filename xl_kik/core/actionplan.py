@@ -69,6 +69,7 @@ from xl_kik.core.values import (  # noqa: F401 (the value helpers are also impor
     is_yes,
     marked_quick_win as is_quick_win,
     to_date,
+    to_number,
     YES_NO_TEXT,
 )
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
@@ -777,16 +778,8 @@ class PreviousScores(dict):
 
 
 def points_value(value: Any) -> float | int | None:
-    if isinstance(value, bool) or is_blank(value):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value) if float(value).is_integer() else float(value)
-    text = clean_text(value).replace(",", ".")
-    try:
-        f = float(text)
-    except ValueError:
-        return None
-    return int(f) if f.is_integer() else f
+    """Agreed points as a number (:func:`xl_kik.core.values.to_number`), else None."""
+    return to_number(value)
 
 
 def theme_means(points: Mapping[str, Any], catalogue: Catalogue | None) -> dict[str, float]:

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
 from xl_kik.core.round import RoundSetup
+from xl_kik.core.values import to_number
 
 M_MASTER_UNREADABLE = define(
     "M201", ERROR, ("Masterfil kan ikke læses", "Master cannot be read"),
@@ -142,16 +143,10 @@ class RollupResult:
 
 # ---------------------------------------------------------------- aggregation
 def number(value: Any) -> float | None:
-    """A number from a cell value (``"2,5"`` too); None for blanks, booleans and text."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", ".")
-    try:
-        return float(text) if text else None
-    except ValueError:
-        return None
+    """A number from a cell value (``"2,5"`` too) as a float; None for blanks, booleans and text
+    (:func:`xl_kik.core.values.to_number`)."""
+    found = to_number(value)
+    return None if found is None else float(found)
 
 
 def theme_scores(setup: RoundSetup, agreed_points: Mapping[str, Any], theme_agreed: Mapping[str, Any],

@@ -1,7 +1,7 @@
 """Cell values as KIK understands them: one implementation each, used by every layer.
 
 * :func:`clean_text` — a value as stripped text without control characters;
-* :func:`is_blank`;
+* :func:`is_blank`; :func:`to_number` (a number from a cell, decimal comma too);
 * yes/no: :func:`parse_yes_no` (strict, for settings) and :func:`is_yes` (lenient, for sheets);
 * dates: :func:`to_date` (one parser), :func:`fmt_date` (``dd-mm-yyyy``);
 * levels: :func:`level` / :func:`effect_level` / :func:`feasibility_level` / :func:`decision_level`
@@ -14,6 +14,7 @@ Pure Python on plain values (str, numbers, dates, ``None``): what a cell reader 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any, Mapping
 
@@ -48,6 +49,27 @@ def fold(value: Any) -> str:
 def is_blank(value: Any) -> bool:
     """``None`` or a text of only white space (``0`` and ``False`` are values)."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+# ---------------------------------------------------------------- numbers
+def to_number(value: Any) -> int | float | None:
+    """A number from a cell value: an ``int`` when whole, else a ``float``; text with a decimal
+    comma or point (``"2,5"``) too. ``None`` for blanks, booleans, text that is no number, NaN and
+    infinities."""
+    if isinstance(value, bool) or is_blank(value):
+        return None
+    if isinstance(value, (int, float)):
+        f = float(value)
+    else:
+        try:
+            f = float(clean_text(value).replace(",", "."))
+        except ValueError:
+            return None
+    if not math.isfinite(f):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(f) if f.is_integer() else f
 
 
 # ---------------------------------------------------------------- yes / no
