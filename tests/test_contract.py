@@ -79,3 +79,13 @@ def test_plan_columns():
     assert c.PLAN_COLUMN_BY_KEY["area"].header("da") == "Forbedringsområde"
     assert c.PLAN_COLUMN_BY_KEY["area"].label("en") == "Improvement area"
     assert {col.key for col in c.PLAN_COLUMNS if col.is_date} == {"start", "deadline", "last_follow_up"}
+
+
+def test_choice_ids_are_the_value_levels_in_order():
+    """The Konsensus choices, the plan's level texts and core.values' levels are one list."""
+    from xl_kik.core import actionplan, values
+
+    assert c.KONSENSUS_CHOICE_IDS["effect"] == values.EFFECT_LEVELS == ("high", "medium", "low")
+    assert c.KONSENSUS_CHOICE_IDS["feasibility"] == values.FEASIBILITY_LEVELS == ("easy", "medium", "hard")
+    assert c.KONSENSUS_CHOICE_IDS["decision"] == values.DECISION_LEVELS == ("adopted", "pending", "rejected")
+    assert actionplan.LEVEL_TEXT["feasibility"]["en"] == ("Easy", "Medium", "Hard")

@@ -74,7 +74,9 @@ from xl_kik.core.values import (  # noqa: F401 (the value helpers are also impor
 )
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
 # KEY and Column: re-exported (the plan's columns are the contract's)
-from xl_kik.core.contract import KEY, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column  # noqa: F401
+from xl_kik.core.contract import (  # noqa: F401
+    KEY, KONSENSUS_CHOICES, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column,
+)
 
 # ---------------------------------------------------------------- problem types
 A_BAD_STATUS = define(
@@ -294,10 +296,8 @@ def status_text(key: str, lang: str = "da") -> str:
     return STATUS_VALUES["en" if lang == "en" else "da"][STATUS_KEYS.index(key)]
 
 
-LEVEL_TEXT = {
-    "effect": {"da": ("Høj", "Middel", "Lav"), "en": ("High", "Medium", "Low")},
-    "feasibility": {"da": ("Let", "Middel", "Svær"), "en": ("Easy", "Medium", "Hard")},
-}
+#: How a level is written, by language (the Konsensus sheet's choices, in level order).
+LEVEL_TEXT = {kind: KONSENSUS_CHOICES[kind] for kind in ("effect", "feasibility")}
 
 
 # ---------------------------------------------------------------- values
