@@ -10,7 +10,16 @@ line), so a change shows as a readable diff. After an intended change regenerate
 
     XL_KIK_UPDATE_GOLDEN=1 pytest tests/test_golden.py
 
-and review the diff before committing.
+How a change to a golden file is reviewed:
+
+1. Regenerate only after the failing comparison has been read: its message is the diff.
+2. ``git diff tests/golden/`` must show only lines the code change explains (one element per
+   line makes every changed text, attribute or part visible); anything else is a regression
+   to fix, not to regenerate.
+3. Commit the golden files together with the code that changed them, and say in the commit
+   message which parts changed and why (e.g. "sharedStrings: the Vejledning names the new-line
+   keys of Excel, Mac and LibreOffice"). A reviewer of that commit checks the two against
+   each other; a golden change without such a line is sent back.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from xl_kik.core.formula import Formula  # noqa: F401 - the one Formula class (re-exported)
 from xl_kik.core.i18n import Msg
 from xl_kik.core.catalogue import Catalogue
 from xl_kik.core.values import (  # noqa: F401 (the value helpers are also importable from here)
@@ -301,8 +302,6 @@ LEVEL_TEXT = {kind: KONSENSUS_CHOICES[kind] for kind in ("effect", "feasibility"
 
 
 # ---------------------------------------------------------------- values
-class Formula(str):
-    """A cell formula a person typed (``=...``): written back as a formula, never as text."""
 
 
 def _canon(value: Any) -> str:

@@ -34,6 +34,7 @@ from xl_kik.steps import merge
 from xl_kik.steps import plan as actionplan
 from xl_kik.steps.generate import generate_round
 from xl_kik.steps.init import init_round
+from xl_kik.excel import cells
 
 DEMO_UNIT = "Børnehuset Solsikken"
 DEMO_PEOPLE = [
@@ -50,7 +51,7 @@ NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe t
 
 def _participants_file(root: Path, count: int) -> Path:
     path = root / "deltagere.xlsx"
-    wb = xlsxwriter.Workbook(str(path))
+    wb = cells.xlsx_workbook(path)
     ws = wb.add_worksheet("Deltagere")
     ws.write_row(0, 0, ["Navn", "E-mail", "Rolle", "Gruppe"])
     people = (DEMO_PEOPLE * (count // len(DEMO_PEOPLE) + 1))[:count]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
-from xl_kik.excel import atomic
+from xl_kik.excel import atomic, cells
 from xl_kik.core import catalogue as catmod
 from xl_kik.core import vocabulary
 from xl_kik.core.i18n import Msg, check_lang
@@ -389,8 +389,6 @@ def start_buttons_vml(lang: str) -> bytes:
 def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Participant], full_catalogue: Catalogue,
                  options: BuildOptions | None = None) -> Path:
     """Write a master workbook to ``path`` (plain write; :func:`create_round` wraps it atomically)."""
-    import xlsxwriter
-
     opts = options or BuildOptions()
     lang = check_lang(setup.lang)
     names = SHEET_NAMES[lang]
@@ -399,8 +397,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
 
     vba_blob = build_vba_project(modules)
 
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = cells.xlsx_workbook(path)
     created = opts.timestamp or dt.datetime.combine(setup.created, dt.time(12, 0))
     wb.set_properties({
         "title": Msg("KIK-selvevaluering – {unit}", "KIK self-evaluation – {unit}")(lang, unit=setup.unit),
@@ -520,8 +517,8 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         cell = (r, 2)
         if key == "scale":
             ws.data_validation(*cell, *cell, {"validate": "list", "source": scale_ids,
-                                              "error_title": SETUP_LABELS[key](lang)[:32],
-                                              "error_message": SETUP_HELP[key](lang)[:255]})
+                                              "error_title": SETUP_LABELS[key](lang),
+                                              "error_message": SETUP_HELP[key](lang)})
         elif key == "lang":
             ws.data_validation(*cell, *cell, {"validate": "list", "source": ["da", "en"],
                                               "error_message": SETUP_HELP[key](lang)})
@@ -530,7 +527,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         elif key == "threshold":
             ws.data_validation(*cell, *cell, {
                 "validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 1,
-                "input_title": SETUP_LABELS[key](lang)[:32],
+                "input_title": SETUP_LABELS[key](lang),
                 "input_message": Msg("Fx 25 %", "E.g. 25 %")(lang),
                 "error_message": Msg("Skriv en procent mellem 1 % og 100 %.",
                                      "Write a percentage between 1 % and 100 %.")(lang)})

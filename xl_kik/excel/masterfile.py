@@ -32,15 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from xl_kik.excel import atomic
 from xl_kik.excel.repair import repair_file
+from xl_kik.core.formula import Formula
+from xl_kik.excel import atomic, cells
 from xl_kik.core.i18n import Msg
 from xl_kik.core.errors import MasterLockedError, RoundNotFoundError
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_PREFIXES = cells.TEXT_GUARD_PREFIXES
+needs_text_guard = cells.needs_text_guard
 
 LOCK_FILE = Msg(
     "Master-projektmappen {file} er åben i {app} (låsefilen {lock} findes). Luk den og prøv igen; intet er ændret. "
@@ -74,43 +76,39 @@ def check_not_open(path: str | Path, lang: str = "da") -> None:
 
 
 # ---------------------------------------------------------------- openpyxl helpers
-def needs_text_guard(value: str) -> bool:
-    """True when a spreadsheet program would read ``value`` as a formula if typed."""
-    return value.startswith(FORMULA_PREFIXES)
+def _cell(ws: Any, cell: str | tuple[int, int]) -> Any:
+    return ws.cell(*cell) if isinstance(cell, tuple) else ws[cell]
 
 
 def write_text(ws: Any, cell: str | tuple[int, int], value: Any) -> Any:
-    """Store ``value`` as text in ``cell`` of an openpyxl worksheet (data type ``s``), even
-    when it starts with ``=``, ``+``, ``-`` or ``@``; such cells also get Excel's quote
-    prefix, so editing the cell in Excel keeps it text. Returns the cell."""
-    c = ws.cell(*cell) if isinstance(cell, tuple) else ws[cell]
+    """Store ``value`` as text in ``cell`` of an openpyxl worksheet (:func:`cells.write_cell`:
+    data type ``s`` even when it starts with ``=``, Excel's text prefix, forbidden characters
+    removed, Excel's cell limit). Returns the cell."""
+    c = _cell(ws, cell)
     text = "" if value is None else str(value)
-    c.value = text
-    c.data_type = "s"
-    if needs_text_guard(text):
-        c.quotePrefix = True
-    return c
+    if not text:  # an empty text cell (what a table header may need), not an empty cell
+        c.value = ""
+        c.data_type = "s"
+        return c
+    return cells.write_cell(c, text)
 
 
 def write_value(ws: Any, cell: str | tuple[int, int], value: Any) -> Any:
     """Numbers, dates, booleans and None as they are; a :class:`Formula` as a formula;
-    every other ``str`` through :func:`write_text`."""
-    if isinstance(value, Formula):
-        c = ws.cell(*cell) if isinstance(cell, tuple) else ws[cell]
-        c.value = str(value) if str(value).startswith("=") else "=" + str(value)
-        return c
-    if isinstance(value, str):
-        return write_text(ws, cell, value)
-    c = ws.cell(*cell) if isinstance(cell, tuple) else ws[cell]
-    c.value = value
-    return c
+    every other ``str`` as text (all through :func:`cells.write_cell`)."""
+    return cells.write_cell(_cell(ws, cell), value)
 
 
-def replace_sheet_content(ws: Any, keep_column_widths: bool = False) -> Any:
-    """Empty a generated sheet in place: values, styles, merged cells, data validations,
-    conditional formats, tables, charts, images, freeze panes and auto-filter go; the
-    sheet's position, name, codeName, visibility and tab colour stay."""
+def clear_sheet(ws: Any, keep_columns_from: int | None = None) -> Any:
+    """THE way to empty a generated sheet in place (openpyxl): values, styles, merged cells,
+    data validations, conditional formats, tables, charts, images, hyperlinks, freeze panes,
+    AutoFilter, print titles and print area, row heights and column widths go; the sheet's
+    position, name, codeName, visibility, tab colour and protection stay.
+
+    ``keep_columns_from``: the widths of columns from this 1-based index on (a person's own
+    extra columns right of the generated ones) are kept; ``0`` keeps every width."""
     from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.utils import column_index_from_string
     from openpyxl.worksheet.datavalidation import DataValidationList
 
     for rng in list(ws.merged_cells.ranges):
@@ -122,13 +120,22 @@ def replace_sheet_content(ws: Any, keep_column_widths: bool = False) -> Any:
         del ws.tables[name]
     ws._charts = []
     ws._images = []
+    ws._hyperlinks = []
     ws.freeze_panes = None
     ws.auto_filter.ref = None
+    ws.print_title_rows = None
+    ws.print_title_cols = None
+    ws.print_area = None
     ws.row_dimensions.clear()
-    if not keep_column_widths:
-        ws.column_dimensions.clear()
-    ws._hyperlinks = []
+    for key in list(ws.column_dimensions):
+        if keep_columns_from is None or column_index_from_string(key) < keep_columns_from:
+            del ws.column_dimensions[key]
     return ws
+
+
+def replace_sheet_content(ws: Any, keep_column_widths: bool = False) -> Any:
+    """:func:`clear_sheet`, keeping every column width or none."""
+    return clear_sheet(ws, keep_columns_from=1 if keep_column_widths else None)
 
 
 def ensure_table(ws: Any, name: str, ref: str, columns: Sequence[str], style: str = "TableStyleMedium2") -> Any:
@@ -234,17 +241,42 @@ class MasterFile:
                 log.info("restored the codeNames of %s (lost when the master was saved by another "
                          "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
             yield wb
+            cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
             check_not_open(path, lang)
             atomic.write_with(path, lambda tmp: (wb.save(tmp), repair_file(tmp)), backup_dir=paths.backups,
                               lang=lang)
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:
-        """The worksheet whose codeName is ``codename`` (survives renaming by the user)."""
+        """The worksheet whose codeName is ``codename`` (survives renaming by the user);
+        KeyError when there is none. Master sheets by key: :func:`find_sheet`."""
         for ws in wb.worksheets:
             if ws.sheet_properties.codeName == codename:
                 return ws
         raise KeyError(codename)
+
+
+def find_sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
+    """THE way to find a master sheet in an openpyxl workbook, by its contract key
+    (``xl_kik.excel.master.SHEET_KEYS``: ``"consensus"``, ``"plan"`` ...).
+
+    First by codeName (``CODE_NAMES[key]``: survives a renamed tab), then by exact name: the
+    name recorded for it (``names[key]``, e.g. from the master's ``_kik`` sheet), then the
+    contract's Danish and English names. Returns **None** when the workbook has no such sheet
+    (a master made before the sheet was in the contract, a scratch workbook): the caller
+    decides whether that is an error or a sheet to create."""
+    from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES  # master imports this module (MasterFile)
+
+    code = CODE_NAMES[key]
+    for ws in wb.worksheets:
+        if ws.sheet_properties.codeName == code:
+            return ws
+    candidates = [names[key]] if names and names.get(key) else []
+    candidates += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
+    for name in candidates:
+        if name in wb.sheetnames:
+            return wb[name]
+    return None
 
 
 def restore_codenames(wb: Any) -> list[str]:
@@ -355,8 +387,8 @@ class SheetWriter(Protocol):
 class ValidationRule:
     """Any data validation as openpyxl reads it from a rendered sheet (full fidelity).
 
-    ``type``: ``list``, ``whole``, ``decimal``, ``date``, ``time``, ``textLength`` or
-    ``custom``; ``operator`` uses openpyxl's names (``between``, ``notBetween``, ``equal``,
+    ``type``: ``list``, ``whole``, ``decimal``, ``date``, ``time``, ``textLength``,
+    ``custom`` or ``any`` (no rule: only an input message); ``operator`` uses openpyxl's names (``between``, ``notBetween``, ``equal``,
     ``notEqual``, ``lessThan``, ``lessThanOrEqual``, ``greaterThan``, ``greaterThanOrEqual``).
     ``formula1``/``formula2`` are Excel formulas without ``=``. A list with literal options
     has them in ``list_source`` (``formula1`` then holds the quoted form); a list fed by a
@@ -680,8 +712,7 @@ class OpenpyxlSheetWriter:
     def add_list_validation(self, sheet: str, ref: str, options: Sequence[str]) -> None:
         from openpyxl.worksheet.datavalidation import DataValidation
 
-        formula = '"' + ",".join(o.replace('"', '""') for o in options) + '"'
-        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        dv = DataValidation(type="list", formula1=cells.list_literal(options), allow_blank=True)
         dv.add(ref)
         self.wb[sheet].add_data_validation(dv)
 
@@ -699,11 +730,12 @@ class OpenpyxlSheetWriter:
     def add_validation_rule(self, sheet: str, rule: ValidationRule) -> None:
         from openpyxl.worksheet.datavalidation import DataValidation
 
+        rule = cells.fit_rule(rule)
         formula1 = rule.formula1
         if rule.type == "list" and rule.list_source is not None:
-            formula1 = '"' + ",".join(o.replace('"', '""') for o in rule.list_source) + '"'
+            formula1 = cells.list_literal(rule.list_source)
         dv = DataValidation(
-            type=rule.type, operator=rule.operator, formula1=formula1, formula2=rule.formula2,
+            type=None if rule.type == "any" else rule.type, operator=rule.operator, formula1=formula1, formula2=rule.formula2,
             allow_blank=rule.allow_blank, showDropDown=not rule.in_cell_dropdown if rule.type == "list" else None,
             promptTitle=rule.input_title, prompt=rule.input_message, errorTitle=rule.error_title,
             error=rule.error_message, showInputMessage=rule.show_input, showErrorMessage=rule.show_error,
@@ -797,7 +829,7 @@ class OpenpyxlSheetWriter:
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         ws = self.wb[sheet]
         for r, h in heights.items():
-            ws.row_dimensions[r].height = h
+            ws.row_dimensions[r].height = cells.row_height(h)
 
     def hide_rows(self, sheet: str, rows: Iterable[int]) -> None:
         ws = self.wb[sheet]
@@ -813,16 +845,7 @@ class OpenpyxlSheetWriter:
 
 
 # ---------------------------------------------------------------- xlwings (live Excel)
-def excel_literal(value: Any) -> Any:
-    """A value as it must be handed to Excel through xlwings/COM so that it is stored as
-    is: every non-empty ``str`` gets a leading apostrophe (Excel's text prefix, not part
-    of the value). Without it Excel would turn ``=...`` into a formula, ``1.2`` into a
-    number or a date (Danish locale) and ``-`` / ``+`` / ``@`` text into formulas."""
-    if isinstance(value, Formula):
-        return str(value) if str(value).startswith("=") else "=" + str(value)
-    if isinstance(value, str):
-        return "'" + value if value else None
-    return value
+excel_literal = cells.xlwings_value  # the live writer's cell values: see cells.xlwings_value
 
 
 def _argb(hex_color: str) -> str:
@@ -1054,6 +1077,7 @@ class XlwingsSheetWriter:
         blank handling, input and error messages through COM (Windows)."""
         from xlwings.constants import DVAlertStyle
 
+        rule = cells.fit_rule(rule)
         sht = self._sheet(sheet)
         alert = {"warning": DVAlertStyle.xlValidAlertWarning,
                  "information": DVAlertStyle.xlValidAlertInformation}.get(rule.error_style)
@@ -1062,7 +1086,10 @@ class XlwingsSheetWriter:
 
             def set_rule(rng: Any = rng) -> None:
                 dv = rng.data_validation
-                if rule.type == "list":
+                if rule.type == "any":  # input message only: Excel's xlValidateInputOnly (COM)
+                    rng.api.Validation.Delete()
+                    rng.api.Validation.Add(Type=0)
+                elif rule.type == "list":
                     source: Any = list(rule.list_source) if rule.list_source is not None else self._list_source(
                         sheet, rule.formula1 or "")
                     dv.set_list(source, in_cell_dropdown=rule.in_cell_dropdown)
@@ -1259,7 +1286,7 @@ class XlwingsSheetWriter:
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         sht = self._sheet(sheet)
         for r, h in heights.items():
-            sht.range(f"{r}:{r}").row_height = h
+            sht.range(f"{r}:{r}").row_height = cells.row_height(h)
 
     def hide_rows(self, sheet: str, rows: Iterable[int]) -> None:
         sht = self._sheet(sheet)
@@ -1283,10 +1310,6 @@ class XlwingsSheetWriter:
 
 
 # ---------------------------------------------------------------- openpyxl <-> writer bridge
-class Formula(str):
-    """A formula the program wrote itself (``=...``): the only strings written as formulas."""
-
-
 def _style_of(cell: Any) -> Style | None:
     font, fill, align = cell.font, cell.fill, cell.alignment
 
@@ -1401,9 +1424,13 @@ def _sorted_ranges(sqref: Any) -> tuple[str, ...]:
 
 
 def _validation_rule(dv: Any) -> ValidationRule | None:
-    if dv.type in (None, "none"):
-        log.warning("a data validation without a type (input message only) on %s is not carried over", dv.sqref)
+    if dv.type in (None, "none") and not (dv.prompt or dv.promptTitle):
+        log.warning("a data validation without a type and without a message on %s is not carried over", dv.sqref)
         return None
+    if dv.type in (None, "none"):  # an input message only (e.g. the new-line keys on Handleplan)
+        return ValidationRule(ranges=_sorted_ranges(dv.sqref), type="any", allow_blank=True,
+                              input_title=dv.promptTitle, input_message=dv.prompt,
+                              show_input=bool(dv.showInputMessage))
     ranges = _sorted_ranges(dv.sqref)
     f1 = None if dv.formula1 is None else str(dv.formula1)
     f2 = None if dv.formula2 is None else str(dv.formula2)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core.catalogue import clean_text
+from xl_kik.excel import cells
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
 from xl_kik.core.i18n import Msg, format_date, pick
@@ -147,8 +147,7 @@ def is_merged(questions: Sequence[_Question]) -> bool:
 def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Question], themes: Sequence[Any],
                            lang: str) -> None:
     """Write the konsensusrapport to ``path`` (XlsxWriter; the caller makes it atomic)."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = cells.xlsx_workbook(path)
     wb.set_properties({"title": T["title"](lang, unit=setup.unit)})
     f = {
         "title": wb.add_format({"bold": True, "font_size": 16}),
@@ -163,7 +162,7 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
         "score": wb.add_format({"border": 1, "align": "center", "num_format": "0.0", "bold": True}),
         "section": wb.add_format({"bold": True, "font_size": 12}),
     }
-    ws = wb.add_worksheet(NAMES["konsensus"](lang)[:31])
+    ws = wb.add_worksheet(NAMES["konsensus"](lang))
     cols = [("nr", 6), ("question", 42), ("n", 10), ("suggested", 10), ("spread", 10), ("agreed", 10),
             ("strengths", 38), ("improvements", 38), ("to_plan", 10), ("decision", 12)]
     last = len(cols) - 1
@@ -227,7 +226,7 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
 
 
 def _hf(text: str) -> str:
-    return text.replace("&", "&&")[:100]
+    return cells.header_footer_text(text, 100)
 
 
 def _lines(text: str, width: int) -> int:

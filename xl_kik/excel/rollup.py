@@ -25,7 +25,6 @@ import zipfile
 from pathlib import Path
 from typing import Any, Sequence
 
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
@@ -39,6 +38,7 @@ from xl_kik.core.round import MASTER_NAME, RoundSetup
 from xl_kik.excel import atomic, master
 from xl_kik.core.konsensus import read_inputs, read_theme_inputs
 from xl_kik.core.values import is_yes
+from xl_kik.excel import cells
 
 BASIS_TEXT = {
     THEME_AGREED: Msg("aftalt for temaet", "agreed for the theme"),
@@ -74,6 +74,7 @@ T = {
     "deadline": Msg("Svarfrist", "Deadline"), "participants": Msg("Deltagere", "Participants"),
     "returned": Msg("Afleveret", "Returned"), "rate": Msg("Svarprocent", "Response rate"),
     "open": Msg("Åbne handlinger", "Open actions"), "overdue": Msg("Overskredne handlinger", "Overdue actions"),
+    "legend_below": Msg("(hele teksten står under tabellen)", "(the full text is below the table)"),
     "basis": Msg("Grundlag", "Basis"), "file": Msg("Fil", "File"),
     "overdue_col": Msg("Overskredet", "Overdue"), "yes": Msg("Ja", "Yes"),
     "catalogue": Msg("Katalog", "Catalogue"), "theme": Msg("Tema", "Theme"), "qid": Msg("Nr", "No"),
@@ -203,8 +204,7 @@ def _formats(wb: Any) -> dict[str, Any]:
 
 
 def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = cells.xlsx_workbook(path)
     wb.set_properties({"title": T["title"](lang), "comments": T["caution"](lang)})
     f = _formats(wb)
     write_overview_sheet(wb.add_worksheet(SHEETS["overview"](lang)), result, f, lang, today)
@@ -294,8 +294,9 @@ def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[Un
             "mid_type": "num", "mid_value": (lo + hi) / 2, "mid_color": "#FFEB84",
             "max_type": "num", "max_value": hi, "max_color": "#63BE7B"})
         ws.data_validation(head_row + 1, len(fixed), r, len(fixed) + len(themes) - 1,
-                           {"validate": "any", "input_title": T["basis"](lang)[:32],
-                            "input_message": T["legend"](lang, lo=lo, hi=hi)[:255]})
+                           {"validate": "any", "input_title": T["basis"](lang),
+                            "input_message": cells.shorten(T["legend"](lang, lo=lo, hi=hi),
+                                                           cells.MAX_VALIDATION_PROMPT, T["legend_below"](lang))})
         r += 1
         ws.merge_range(r, 0, r, last_col, T["legend"](lang, lo=lo, hi=hi), f["note"])
         ws.set_row(r, 45)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Sequence
 
 from xl_kik.core.i18n import Msg, check_lang, format_date, pick
+from xl_kik.excel import cells
 from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
@@ -103,7 +104,6 @@ def custom_properties_for(setup: RoundSetup, participant: Participant, layout: L
 
 
 # ---------------------------------------------------------------- text helpers
-_INVALID_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _EXCEL_ESCAPE_RE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _WS_RE = re.compile(r"\s+")
 MAX_HEADER_NAME = 60
@@ -111,29 +111,26 @@ MAX_HEADER_NAME = 60
 
 def display_name(participant: Participant) -> str:
     """The participant's name as shown in the workbook: one line, no control characters."""
-    name = _INVALID_XML_RE.sub("", unicodedata.normalize("NFC", participant.name or ""))
+    name = cells.xml_text(unicodedata.normalize("NFC", participant.name or ""))
     name = _WS_RE.sub(" ", name).strip()
     return name or participant.pid
 
 
 def _xml_text(value: str) -> str:
-    """Text for an XML text node (shared strings, custom properties): escaped, no control chars."""
-    value = _INVALID_XML_RE.sub("", value)
+    """Text for an XML text node (shared strings, custom properties): escaped, no forbidden chars."""
+    value = cells.xml_text(value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _sst_text(value: str) -> str:
     """Shared-string text: XML-escaped, and a literal ``_xHHHH_`` protected like Excel does."""
-    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", _INVALID_XML_RE.sub("", value)))
+    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", cells.xml_text(value)))
 
 
 def _header_text(value: str) -> str:
     """Text inside a header/footer string (an ST_Xstring like shared strings): ``&`` doubled
     (Excel header codes), shortened, ``_xHHHH_`` protected, XML-escaped."""
-    value = _INVALID_XML_RE.sub("", value)
-    if len(value) > MAX_HEADER_NAME:
-        value = value[: MAX_HEADER_NAME - 1].rstrip() + "…"
-    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", value.replace("&", "&&")))
+    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", cells.header_footer_text(value, MAX_HEADER_NAME)))
 
 
 # ---------------------------------------------------------------- user-facing texts
@@ -229,10 +226,10 @@ INSTRUCTIONS = {
             "You can only type in the white cells and the points cells. At the top of the '{sheet}' tab "
             "you can see how many questions you have scored."),
         Msg("Lange tekster er fine (højst {limit} tegn pr. felt). Ny linje i et felt: Alt+Enter i Excel "
-            "(Ctrl+Option+Enter på Mac). Bliver rækken ikke højere af sig selv, så dobbeltklik på "
+            "(Mac: Ctrl+Option+Enter), Ctrl+Enter i LibreOffice. Bliver rækken ikke højere af sig selv, så dobbeltklik på "
             "stregen under rækkenummeret.",
             "Long texts are fine (at most {limit} characters per cell). New line in a cell: Alt+Enter in "
-            "Excel (Ctrl+Option+Enter on a Mac). If the row does not grow by itself, double-click the "
+            "Excel (Mac: Ctrl+Option+Enter), Ctrl+Enter in LibreOffice. If the row does not grow by itself, double-click the "
             "line below the row number."),
     ),
     "h_scale": Msg("Pointskala ({scale})", "Points scale ({scale})"),
@@ -484,13 +481,10 @@ class ScoringTemplate:
 
 
 def _build_workbook(setup: RoundSetup, layout: Layout, ph: dict[str, str]) -> bytes:
-    import xlsxwriter
-
     lang = setup.lang
     sheets = SHEET_NAMES[lang]
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                                   "strings_to_formulas": False, "strings_to_urls": False})
+    wb = cells.xlsx_workbook(buf)
     created = dt.datetime.combine(setup.created, dt.time(0, 0))
     wb.set_properties({
         "title": T["doc_title"](lang, unit=setup.unit),
@@ -506,7 +500,7 @@ def _build_workbook(setup: RoundSetup, layout: Layout, ph: dict[str, str]) -> by
         wb.set_custom_property(CUSTOM_PROPERTY_PREFIX + key, meta[key], "text")
 
     fmt = _formats(wb)
-    unit_hf = setup.unit.replace("&", "&&")[:80]
+    unit_hf = cells.header_footer_text(setup.unit, 80)  # cut before "&" is doubled: never inside "&&"
     header = f"&L{unit_hf}&R{ph['HNAME']}"
     footer = f"&L{setup.round_id.replace('&', '&&')}&R{T['footer_page'](lang)}"
 
@@ -768,14 +762,14 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
         ws.data_validation(rngs[0], {
             "validate": "integer", "criteria": "between", "minimum": scale.min, "maximum": scale.max,
             "ignore_blank": True,
-            "input_title": T["pts_input_title"](lang, **params)[:32], "input_message": msg[:255],
-            "error_type": "stop", "error_title": T["pts_error_title"](lang)[:32], "error_message": error_msg[:255],
+            "input_title": T["pts_input_title"](lang, **params), "input_message": msg,
+            "error_type": "stop", "error_title": T["pts_error_title"](lang), "error_message": error_msg,
             "multi_range": " ".join(rngs),
         })
     ws.data_validation(text_ranges[0], {
         "validate": "length", "criteria": "<=", "value": MAX_TEXT_CHARS, "ignore_blank": True,
-        "error_type": "stop", "error_title": T["txt_error_title"](lang)[:32],
-        "error_message": T["txt_error"](lang, limit=_thousands(MAX_TEXT_CHARS, lang))[:255],
+        "error_type": "stop", "error_title": T["txt_error_title"](lang),
+        "error_message": T["txt_error"](lang, limit=_thousands(MAX_TEXT_CHARS, lang)),
         "multi_range": " ".join(text_ranges),
     })
     ws.conditional_format(all_points[0], {"type": "blanks", "format": fmt["blank_cf"],

@@ -27,7 +27,7 @@ from xl_kik.core.problems import Problem
 from xl_kik.core.round import RETURNS_DIR, RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
 from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
-from xl_kik.excel.masterfile import MasterFile
+from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.excel.sheets import status as sheets_status
 from xl_kik.excel.sheets import svarrapport as sheets_answers
@@ -121,17 +121,10 @@ class MergeResult:
 
 # ---------------------------------------------------------------- helpers
 def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
-    """A master sheet by codeName, else by its current name, else by the contract's names."""
-    code = CODE_NAMES[key]
-    for ws in wb.worksheets:
-        if ws.sheet_properties.codeName == code:
-            return ws
-    candidates = [names.get(key)] if names and names.get(key) else []
-    candidates += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
-    for name in candidates:
-        if name in wb.sheetnames:
-            return wb[name]
-    return wb.create_sheet(SHEET_NAMES["da"][key])  # a scratch workbook without it
+    """A master sheet (:func:`xl_kik.excel.masterfile.find_sheet`); created in a scratch
+    workbook without it."""
+    ws = find_sheet(wb, key, names)
+    return ws if ws is not None else wb.create_sheet(SHEET_NAMES["da"][key])
 
 
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,14 +26,14 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.formatting.rule import Rule
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xl_kik.excel import master as _master
 from xl_kik.core.i18n import Msg
 from xl_kik.excel.layout import fit_rows
-from xl_kik.excel.masterfile import FORMULA_PREFIXES
+from xl_kik.excel import cells, masterfile
+from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet
 from xl_kik.core.actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT, NEW_COLUMN,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
@@ -51,9 +51,8 @@ SHEET_NAMES = {kind: {lang: _master.SHEET_NAMES[lang][key] for lang in ("da", "e
 CODE_NAMES = {kind: _master.CODE_NAMES[key] for kind, key in _MASTER_KEY.items()}
 SPARE_ROWS = 300  # validation and highlighting reach this far below the last row
 DATE_NUMBER_FORMAT = "dd-mm-yyyy"
-MAX_CELL = 32767
+MAX_CELL = cells.MAX_CELL_TEXT
 FORMATS = "_fmt"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
@@ -78,21 +77,16 @@ V_DATE = (Msg("Dato", "Date"), Msg("Skriv en dato, fx 01-03-2026.", "Type a date
 V_ERROR_DATE = Msg("Skriv en dato mellem 01-01-2000 og 31-12-2100, fx 01-03-2026.",
                    "Type a date between 01-01-2000 and 31-12-2100, e.g. 01-03-2026.")
 V_ERROR_LIST = Msg("Vælg en værdi fra listen.", "Choose a value from the list.")
-_MY_DV_TITLES = {m.text(lang) for m in (V_STATUS[0], V_PRIORITY[0], V_DATE[0]) for lang in ("da", "en")}
+V_TEXT = (Msg("Tekst", "Text"), cells.NEW_LINE_HELP)
+TEXT_HELP_KEYS = ("area", "action", "goal", "resources", "comment")  # free text: the keys for a new line
+_MY_DV_TITLES = {m.text(lang) for m in (V_STATUS[0], V_PRIORITY[0], V_DATE[0], V_TEXT[0]) for lang in ("da", "en")}
 
 
 # ---------------------------------------------------------------- sheet lookup
 def find_sheet(wb, kind: str):
-    """A worksheet by codeName, else by its Danish or English name; None if absent."""
-    code = CODE_NAMES[kind]
-    for ws in wb.worksheets:
-        if ws.sheet_properties.codeName == code:
-            return ws
-    names = {n.casefold() for n in SHEET_NAMES[kind].values()}
-    for ws in wb.worksheets:
-        if ws.title.casefold() in names:
-            return ws
-    return None
+    """A worksheet by codeName, else by its name (:func:`xl_kik.excel.masterfile.find_sheet`);
+    None if absent."""
+    return masterfile.find_sheet(wb, _MASTER_KEY[kind])
 
 
 def consensus_sheet(wb):
@@ -116,11 +110,8 @@ def _get_or_create(wb, kind: str, lang: str, after: str | None = None, state: st
 
 
 def _clear_sheet(ws) -> None:
-    for rng in list(ws.merged_cells.ranges):
-        ws.unmerge_cells(str(rng))
-    ws._cells.clear()  # values, styles, comments and hyperlinks of a generated sheet
-    ws.conditional_formatting._cf_rules.clear()
-    ws.data_validations.dataValidation = []
+    """A generated sheet emptied (:func:`xl_kik.excel.masterfile.clear_sheet`); column widths stay."""
+    clear_sheet(ws, keep_columns_from=1)
 
 
 # ---------------------------------------------------------------- values
@@ -132,18 +123,11 @@ def cell_value(cell) -> Any:
 
 
 def put(cell, value: Any) -> None:
-    """Write a value: text always as text, formulas a person typed as formulas."""
+    """Write a value (:func:`xl_kik.excel.cells.write_cell`): text always as text, formulas a
+    person typed as formulas, a blank text as an empty cell."""
     if is_blank(value) and not isinstance(value, Formula):
-        cell.value = None
-    elif isinstance(value, Formula):
-        cell.value = str(value)
-    elif isinstance(value, str):
-        cell.value = _ILLEGAL.sub("", value)[:MAX_CELL]
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES):  # Excel keeps it text when the cell is edited
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+        value = None
+    cells.write_cell(cell, value)
 
 
 # ---------------------------------------------------------------- reading the plan
@@ -388,19 +372,27 @@ def _validations(ws, layout: Layout, last_row: int, lang: str) -> None:
     lang_key = "en" if lang == "en" else "da"
     for key, (title, prompt), values in (("status", V_STATUS, STATUS_VALUES[lang_key]),
                                          ("priority", V_PRIORITY, PRIORITY_VALUES[lang_key])):
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+        dv = cells.openpyxl_validation(options=values, allow_blank=True,
                             showErrorMessage=True, errorStyle="stop", error=V_ERROR_LIST(lang),
                             errorTitle=title(lang), promptTitle=title(lang),
                             prompt=prompt(lang, values=" / ".join(values)), showInputMessage=True)
         dv.add(rng(key))
         ws.add_data_validation(dv)
-    dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+    dv = cells.openpyxl_validation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
                         allow_blank=True, showErrorMessage=True, errorStyle="stop", error=V_ERROR_DATE(lang),
                         errorTitle=V_DATE[0](lang), promptTitle=V_DATE[0](lang), prompt=V_DATE[1](lang),
                         showInputMessage=True)
     for key in DATE_KEYS:
         dv.add(rng(key))
     ws.add_data_validation(dv)
+    # no rule, only the input message: how to start a new line in a cell in each program
+    dv = cells.openpyxl_validation(allow_blank=True, promptTitle=V_TEXT[0](lang), prompt=V_TEXT[1](lang),
+                                   showInputMessage=True)
+    for key in TEXT_HELP_KEYS:
+        if key in layout.keys:
+            dv.add(rng(key))
+    if dv.sqref:
+        ws.add_data_validation(dv)
 
 
 def _highlighting(ws, layout: Layout, last_row: int) -> None:

@@ -35,10 +35,11 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from xl_kik.core.i18n import Msg, pick
+from xl_kik.excel.cells import NEW_LINE_HELP, openpyxl_validation
 from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.core.catalogue import ID_RE
 from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
@@ -85,10 +86,10 @@ T = {
     "title": Msg("Konsensus – {unit}", "Consensus – {unit}"),
     "help": Msg("Udfyld de gule felter på konsensusseminaret. Forslag = medianen af deltagernes point; start med "
                 "spørgsmålene markeret med uenighed. Det, I skriver her, bevares, når der flettes igen. "
-                "Skriv ét forbedringsområde pr. linje (Alt+Enter).",
+                "Skriv ét forbedringsområde pr. linje. {new_line}",
                 "Fill in the yellow cells at the consensus seminar. Suggested = the median of the participants' "
                 "points; start with the questions flagged for disagreement. What you type here is kept when you "
-                "merge again. Write one improvement area per line (Alt+Enter)."),
+                "merge again. Write one improvement area per line. {new_line}"),
     "side": {"indsats": Msg("indsats", "enabler"), "resultat": Msg("resultat", "result")},
     "themes_title": Msg("Temascorer", "Theme scores"),
     "th_theme": Msg("Tema (side)", "Theme (side)"), "th_formula": Msg("Formel", "Formula"),
@@ -109,6 +110,11 @@ T = {
                         "Type a whole number from {lo} to {hi}, or leave the cell empty."),
     "points_title": KONSENSUS_LABELS["agreed_points"],
     "choice_error": Msg("Vælg en værdi fra listen.", "Choose a value from the list."),
+}
+#: Titles of the choice validations: Excel allows 32 characters (the column headers are longer).
+CHOICE_TITLES: dict[str, Msg] = {
+    "to_plan": Msg("Med i handleplan", "In action plan"), "effect": Msg("Effekt", "Effect"),
+    "feasibility": Msg("Gennemførlighed", "Feasibility"), "decision": Msg("Ledelsens beslutning", "Management decision"),
 }
 
 
@@ -253,7 +259,7 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     put(ws, 1, 1, "#title")
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
     put(ws, 2, 1, "#help")
-    put(ws, 2, 2, T["help"](lang), note)
+    put(ws, 2, 2, T["help"](lang, new_line=NEW_LINE_HELP(lang)), note)
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
     put_row(ws, KEY_ROW, list(KEYS), key_look)
     ws.row_dimensions[KEY_ROW].hidden = True
@@ -403,17 +409,18 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
 
     # -- validations, conditional formats, layout
     lo, hi = setup.scale.min, setup.scale.max
-    dv_points = DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True,
-                               showErrorMessage=True, showInputMessage=True,
-                               errorTitle=T["points_title"](lang), error=T["points_error"](lang, lo=lo, hi=hi),
-                               promptTitle=T["points_title"](lang), prompt=T["points_error"](lang, lo=lo, hi=hi))
+    dv_points = openpyxl_validation(
+        type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True,
+        showErrorMessage=True, showInputMessage=True,
+        errorTitle=T["points_title"](lang), error=T["points_error"](lang, lo=lo, hi=hi),
+        promptTitle=T["points_title"](lang), prompt=T["points_error"](lang, lo=lo, hi=hi))
     for a, b in input_ranges + [input_ranges_theme]:
         if b >= a:
             dv_points.add(f"{L['agreed_points']}{a}:{L['agreed_points']}{b}")
     ws.add_data_validation(dv_points)
     for k in ("to_plan", "effect", "feasibility", "decision"):
-        dv = DataValidation(type="list", formula1='"' + ",".join(_choices(k, lang)) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle=HEADERS[k](lang), error=T["choice_error"](lang))
+        dv = openpyxl_validation(options=_choices(k, lang), allow_blank=True, showErrorMessage=True,
+                                 errorTitle=CHOICE_TITLES[k](lang), error=T["choice_error"](lang))
         for a, b in input_ranges:
             if b >= a:
                 dv.add(f"{L[k]}{a}:{L[k]}{b}")
@@ -464,12 +471,10 @@ def fill_suggested(root: str | Path, lang: str | None = None) -> int:
     """Copy the suggested score (median) into *Aftalt point* where it is still empty.
 
     Returns the number of questions filled. Never overwrites what somebody typed."""
-    from xl_kik.excel.masterfile import MasterFile
-    from xl_kik.excel.master import CODE_NAMES
 
     filled = 0
     with MasterFile.edit(Path(root), lang or "da") as wb:
-        ws = MasterFile.sheet_by_codename(wb, CODE_NAMES["consensus"])
+        ws = find_sheet(wb, "consensus")
         for qid, (r, cols) in _question_rows(ws).items():
             agreed = ws.cell(r, cols["agreed_points"])
             suggested = ws.cell(r, cols["suggested"]).value
@@ -514,15 +519,14 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
     Agreed points = the suggested median; strengths and improvement areas for about
     ``share`` of the questions, with to-plan / effect / feasibility / decision. Only empty
     input cells are filled. Returns the number of questions with agreed points."""
-    from xl_kik.excel.masterfile import MasterFile
-    from xl_kik.excel.master import CODE_NAMES, load_round
+    from xl_kik.excel.master import load_round
 
     rng = rng or random.Random(0)
     setup, _ = load_round(root)
     lang = "en" if setup.lang == "en" else "da"
     agreed = 0
     with MasterFile.edit(Path(root), lang) as wb:
-        ws = MasterFile.sheet_by_codename(wb, CODE_NAMES["consensus"])
+        ws = find_sheet(wb, "consensus")
         for qid, (r, cols) in _question_rows(ws).items():
             def fill(key: str, value: Any) -> None:
                 cell = ws.cell(r, cols[key])

@@ -15,7 +15,6 @@ problem, errors first).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -23,60 +22,35 @@ from typing import Any, Iterable, Mapping, Sequence
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidationList
-from openpyxl.formatting.formatting import ConditionalFormattingList
 
+from xl_kik.core.formula import Formula  # noqa: F401 - the renderers' formulas (re-exported)
 from xl_kik.core.i18n import Msg
+from xl_kik.excel import cells
+from xl_kik.excel.masterfile import clear_sheet
 from xl_kik.excel.layout import fit_rows
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem
 from xl_kik.core.round import name_labels
 from xl_kik.core.vocabulary import LIST_LIMIT, Count, listing
 
-MAX_CELL_CHARS = 32767
-TEXT_GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses (ILLEGAL_CHARACTERS_RE)
+MAX_CELL_CHARS = cells.MAX_CELL_TEXT
+TEXT_GUARD_PREFIXES = cells.TEXT_GUARD_PREFIXES
+clean_cell_text = cells.cell_text  # forbidden characters removed, Excel's cell limit
 
 
-# ---------------------------------------------------------------- cell helpers (shared by sheets_*)
-class Formula(str):
-    """A formula *we* wrote (``"=AVERAGE(M6:M8)"``). Every other str is stored as text."""
-
-
-def clean_cell_text(value: Any) -> str:
-    text = _ILLEGAL.sub("", str(value))
-    return text[:MAX_CELL_CHARS]
-
-
+# ---------------------------------------------------------------- cell helpers (shared by sheets/*)
 def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> Cell:
-    """Write one cell: ``Formula`` as formula, other ``str`` ALWAYS as text, numbers as numbers.
+    """Write one cell through :func:`xl_kik.excel.cells.write_cell`: ``Formula`` as formula,
+    other ``str`` ALWAYS as text, numbers as numbers.
 
     Dates and datetimes are written as ISO text (no locale surprises)."""
     cell = ws.cell(row=row, column=col)
     if look is not None:
         cell._style = copy(look.array)
-    if isinstance(value, Formula):
-        cell.value = str(value)
-    elif isinstance(value, str) and not value:
-        cell.value = None  # what an empty string becomes after a save anyway
-    elif isinstance(value, str):
-        cell.value = clean_cell_text(value)
-        cell.data_type = "s"  # "=..." would otherwise become a formula, "#N/A" an error
-        if value.startswith(TEXT_GUARD_PREFIXES):
-            cell.quotePrefix = True  # editing the cell in Excel keeps it text
-    elif isinstance(value, bool):
-        cell.value = value
-    elif isinstance(value, (int, float)) or value is None:
-        cell.value = value
-    elif isinstance(value, dt.datetime):
-        cell.value = value.strftime("%Y-%m-%d %H:%M")
-        cell.data_type = "s"
+    if isinstance(value, dt.datetime):
+        value = value.strftime("%Y-%m-%d %H:%M")
     elif isinstance(value, dt.date):
-        cell.value = value.isoformat()
-        cell.data_type = "s"
-    else:
-        cell.value = clean_cell_text(value)
-        cell.data_type = "s"
-    return cell
+        value = value.isoformat()
+    return cells.write_cell(cell, value)
 
 
 def put_row(ws: Any, row: int, values: Sequence[Any], look: "Look | None" = None, first_col: int = 1) -> None:
@@ -110,41 +84,8 @@ class Look:
 
 
 def reset_sheet(ws: Any, keep_columns_from: int | None = None) -> None:
-    """Empty a sheet *in place* (the sheet keeps its codeName, VBA module and position).
-
-    Removes cells, merged ranges, validations, conditional formats, charts, images, the
-    autofilter, freeze panes and print titles. Column widths of columns >= ``keep_columns_from``
-    (the coordinator's own extra columns) are kept.
-    """
-    for rng in list(ws.merged_cells.ranges):
-        ws.merged_cells.remove(rng)
-    ws._cells.clear()
-    ws.row_dimensions.clear()
-    for key in list(ws.column_dimensions):
-        idx = _col_index(key)
-        if keep_columns_from is None or idx < keep_columns_from:
-            del ws.column_dimensions[key]
-    ws.conditional_formatting = ConditionalFormattingList()
-    ws.data_validations = DataValidationList()
-    ws._charts = []
-    ws._images = []
-    ws._hyperlinks = []
-    ws.auto_filter.ref = None
-    ws.freeze_panes = None
-    ws.print_title_rows = None
-    ws.print_title_cols = None
-    ws.print_area = None
-    for name in list(getattr(ws, "tables", {}) or {}):
-        del ws.tables[name]
-
-
-def _col_index(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
-
-    try:
-        return column_index_from_string(letter)
-    except ValueError:
-        return 0
+    """Empty a sheet *in place* (:func:`xl_kik.excel.masterfile.clear_sheet`)."""
+    clear_sheet(ws, keep_columns_from=keep_columns_from)
 
 
 def set_widths(ws: Any, widths: Mapping[int, float]) -> None:
@@ -233,7 +174,7 @@ def _fmt_time(value: Any) -> str:
 def _name(path: Any) -> str:
     if path is None:
         return ""
-    return Path(str(path)).name
+    return cells.display_name(Path(str(path)).name)  # undecodable bytes of a file name: U+FFFD
 
 
 def _answered(resp: Any, n_questions: int) -> int:

@@ -35,7 +35,8 @@ from openpyxl.utils import get_column_letter
 
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.layout import fit_rows
-from xl_kik.excel.sheets.status import (Look, clean_cell_text, print_setup, put, put_row, reset_sheet, set_widths)
+from xl_kik.excel import cells
+from xl_kik.excel.sheets.status import Look, print_setup, put, put_row, reset_sheet, set_widths
 from xl_kik.core.round import name_labels
 from xl_kik.core.stats import RoundStats, disagreement_rule
 
@@ -124,7 +125,7 @@ def question_label(setup: Any, qid: str, lang: str) -> tuple[str, str]:
     return cat.theme(q.theme).label(lang), pick(q.text, lang)
 
 
-CHUNK_CHARS = 32000  # below Excel's 32,767 characters per cell
+CHUNK_CHARS = 32000  # below Excel's 32,767 characters per cell (cells.MAX_CELL_TEXT)
 #: Up to this many participants the points stand side by side (one column each); above it
 #: (big rounds, benchmarks) one "Point pr. deltager" cell per question lists them, so the
 #: master stays small (openpyxl load/save cost is per cell).
@@ -137,7 +138,7 @@ def text_chunks(lines: Sequence[str], limit: int = CHUNK_CHARS, sep: str = "\n\n
     cur: list[str] = []
     size = 0
     for line in lines:
-        line = line[:limit]
+        line = cells.shorten(line, limit)
         if cur and size + len(line) + len(sep) > limit:
             chunks.append(sep.join(cur))
             cur, size = [], 0
@@ -262,12 +263,9 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
 def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
                         stats: RoundStats, anonymise: bool = True, lang: str = "da") -> Path:
     """A print-ready answers report for the participants (every text written as text)."""
-    import xlsxwriter
-
     path = Path(path)
     labels = participant_labels(setup, participants, responses, anonymise, lang)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                         "strings_to_urls": False})
+    wb = cells.xlsx_workbook(path)
     wb.set_properties({"title": T["title"](lang, unit=setup.unit), "comments": "xl_kik"})
     f_title = wb.add_format({"bold": True, "font_size": 14})
     f_note = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
@@ -283,10 +281,10 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     f_pct = wb.add_format({"valign": "top", "border": 1, "num_format": "0%"})
 
     def text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
-        ws.write_string(r, c, clean_cell_text("" if value is None else value), fmt)
+        ws.write_string(r, c, cells.cell_text("" if value is None else value), fmt)
 
     # Sheet 1: every answer per question
-    ws = wb.add_worksheet(T["answers_sheet"](lang)[:31])
+    ws = wb.add_worksheet(cells.sheet_name(T["answers_sheet"](lang)))
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -339,7 +337,7 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
             r += 1
 
     # Sheet 2: overview, largest spread first, with points side by side
-    ov = wb.add_worksheet(T["overview"](lang)[:31])
+    ov = wb.add_worksheet(cells.sheet_name(T["overview"](lang)))
     ov.set_landscape()
     ov.set_paper(9)
     ov.fit_to_pages(1, 0)

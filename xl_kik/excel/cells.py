@@ -1,0 +1,539 @@
+"""THE one place that turns a value into what we write into a file.
+
+Every text that goes into any workbook we write - a cell, a data validation's title and
+messages, a list literal, a sheet name, a defined name, a header/footer, a row height -
+passes through this module, whichever library writes it:
+
+* openpyxl (the master, edited on disk): :func:`write_cell`, :func:`openpyxl_validation`,
+  :func:`fit_openpyxl_validation`, :func:`fit_workbook` (run by ``MasterFile.edit`` before
+  every save);
+* XlsxWriter (master at ``init``, scoring workbooks, reports, rollup): :func:`xlsx_workbook`
+  (the one set of options), :func:`xlsx_write`, :func:`xlsx_validation`, :func:`sheet_name`,
+  :func:`header_footer`;
+* xlwings (the buttons, live Excel): :func:`xlwings_value`, :func:`fit_rule`.
+
+Three things are guaranteed for every text:
+
+1. **Never a formula from someone's text.** A ``str`` is always stored as text; only a
+   :class:`~xl_kik.core.formula.Formula` is a formula. Text that Excel would take for a
+   formula when the cell is edited (``=``, ``+``, ``-``, ``@``, tab, newline) gets Excel's
+   text prefix (openpyxl ``quotePrefix``, xlwings a leading apostrophe).
+2. **No character XML 1.0 forbids**: U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE,
+   U+FFFF and lone surrogates are removed (:func:`xml_text`); everything else is kept (tab,
+   newline, carriage return, DEL, emoji, ...). openpyxl writes such characters and then
+   cannot read its own file; Excel refuses the file.
+3. **Excel's limits** (MS-OI29500 and Excel's specifications; Excel "repairs" a file that
+   breaks one by dropping the feature, e.g. *every* validation of the sheet): cell text
+   32,767, validation title 32 / error message 224 / prompt 255, list literal 255, sheet
+   name 31 without ``[]:*?/\\``, defined names 255, header/footer 255, row height 409 pt.
+   Lengths are counted as Excel counts them, in UTF-16 code units (an emoji counts 2).
+   Where a text must be shortened, it is cut at a word boundary and ends with "…"
+   (:func:`shorten`); a caller that knows where the full text is passes ``note`` (e.g.
+   "hele teksten: xl-kik report"), which is kept at the end. A header/footer is never cut
+   inside one of its ``&`` codes (``&&``, ``&P``, ``&"Arial,Bold"``).
+
+File names read from disk may hold bytes that are not UTF-8 (``os.listdir`` returns them
+as lone surrogates): :func:`display_name` decodes them for display (U+FFFD), so they never
+reach a workbook as a lone surrogate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import re
+from typing import Any, Iterable, Mapping
+
+from xl_kik.core.formula import Formula
+from xl_kik.core.i18n import Msg
+
+__all__ = [
+    "Formula", "ELLIPSIS", "NEW_LINE_HELP", "MAX_CELL_TEXT", "MAX_VALIDATION_TITLE", "MAX_VALIDATION_ERROR",
+    "MAX_VALIDATION_PROMPT", "MAX_LIST_LITERAL", "MAX_SHEET_NAME", "SHEET_NAME_FORBIDDEN",
+    "MAX_DEFINED_NAME", "MAX_HEADER_FOOTER", "MAX_ROW_HEIGHT", "TEXT_GUARD_PREFIXES",
+    "XLSXWRITER_OPTIONS", "excel_len", "xml_text", "shorten", "cell_text", "needs_text_guard",
+    "validation_texts", "list_literal", "sheet_name", "defined_name", "header_footer",
+    "header_footer_text", "row_height", "display_name", "write_cell", "openpyxl_validation",
+    "fit_openpyxl_validation", "fit_workbook", "xlsx_workbook", "XlsxBook", "XlsxSheet", "xlsx_write", "xlsx_validation",
+    "xlwings_value", "fit_rule",
+]
+
+# ---------------------------------------------------------------- Excel's limits
+MAX_CELL_TEXT = 32767
+MAX_VALIDATION_TITLE = 32      # promptTitle, errorTitle
+MAX_VALIDATION_ERROR = 224     # error
+MAX_VALIDATION_PROMPT = 255    # prompt
+MAX_LIST_LITERAL = 255         # "a,b,c" of a list validation (without the quotes)
+MAX_SHEET_NAME = 31
+SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+MAX_DEFINED_NAME = 255
+MAX_HEADER_FOOTER = 255
+MAX_ROW_HEIGHT = 409.0
+ELLIPSIS = "…"
+#: The keys for a new line inside a cell differ per program (in LibreOffice Alt+Enter confirms the
+#: cell, so the next line silently replaces the first): every help text names all of them.
+NEW_LINE_HELP = Msg("Ny linje i en celle: Alt+Enter i Excel (Mac: Ctrl+Option+Enter), Ctrl+Enter i LibreOffice.",
+                    "New line in a cell: Alt+Enter in Excel (Mac: Ctrl+Option+Enter), Ctrl+Enter in LibreOffice.")
+#: Text starting with one of these becomes a formula (or loses its first character) when a
+#: person edits the cell in Excel: such cells get Excel's text prefix.
+TEXT_GUARD_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+#: The one set of XlsxWriter options: strings stay strings (never a formula, a number or a URL).
+XLSXWRITER_OPTIONS: Mapping[str, Any] = {"strings_to_formulas": False, "strings_to_numbers": False,
+                                         "strings_to_urls": False}
+
+_XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_SPACE_RE = re.compile(r"\s")
+#: Tokens of a header/footer string: ``&&``, ``&"font,style"``, ``&12`` (size), ``&KRRGGBB``
+#: (colour), ``&X`` (any other code) and single characters.
+_HF_TOKEN_RE = re.compile(r'&(?:&|"[^"]*"?|\d+|K[0-9A-Fa-f]{6}|.?)|[^&]', re.S)
+_DEFINED_NAME_RE = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
+_A1_LIKE_RE = re.compile(r"^[A-Za-z]{1,3}\d+$")
+_R1C1_LIKE_RE = re.compile(r"^[RrCc]\d*$|^[Rr]\d*[Cc]\d*$")
+
+
+# ---------------------------------------------------------------- text
+def excel_len(text: str) -> int:
+    """Length as Excel counts it: UTF-16 code units (a character beyond U+FFFF counts 2)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def xml_text(value: Any) -> str:
+    """``value`` as text without the characters XML 1.0 forbids; everything else is kept."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    if _XML_FORBIDDEN_RE.search(text) is None:
+        return text
+    return _XML_FORBIDDEN_RE.sub("", text)
+
+
+def _prefix_within(text: str, units: int) -> str:
+    """The longest prefix of ``text`` of at most ``units`` UTF-16 code units."""
+    if units <= 0:
+        return ""
+    if len(text) <= units and excel_len(text) <= units:
+        return text
+    n = 0
+    for i, ch in enumerate(text):
+        n += 2 if ord(ch) > 0xFFFF else 1
+        if n > units:
+            return text[:i]
+    return text
+
+
+def shorten(text: str, limit: int, note: str = "") -> str:
+    """``text`` if it fits ``limit`` (UTF-16 units), else cut at a word boundary + "…".
+
+    ``note`` (where the full text is) follows the "…" and is kept whole when it fits; the
+    result never exceeds ``limit``. Without a space in the second half of the kept part the
+    cut falls between two characters."""
+    if excel_len(text) <= limit:
+        return text
+    tail = ELLIPSIS + (" " + note if note else "")
+    if excel_len(tail) >= limit:
+        tail = ELLIPSIS
+    head = _prefix_within(text, limit - excel_len(tail))
+    cut = None
+    if head and len(head) < len(text) and not _SPACE_RE.match(text[len(head)]):
+        spaces = [m.start() for m in _SPACE_RE.finditer(head)]
+        if spaces and spaces[-1] >= len(head) // 2:
+            cut = spaces[-1]
+    if cut is not None:
+        head = head[:cut]
+    return head.rstrip() + tail
+
+
+def cell_text(value: Any, limit: int = MAX_CELL_TEXT, note: str = "") -> str:
+    """Text for a cell: forbidden characters removed, at most ``limit`` (default 32,767)."""
+    return shorten(xml_text(value), limit, note)
+
+
+def needs_text_guard(text: str) -> bool:
+    """True when a spreadsheet program would take ``text`` for a formula if the cell is edited."""
+    return text.startswith(TEXT_GUARD_PREFIXES)
+
+
+def validation_texts(input_title: Any = None, input_message: Any = None, error_title: Any = None,
+                     error_message: Any = None) -> tuple[str | None, str | None, str | None, str | None]:
+    """A data validation's four texts within Excel's limits (None stays None)."""
+    def fit(value: Any, limit: int) -> str | None:
+        return None if value is None else cell_text(value, limit)
+
+    return (fit(input_title, MAX_VALIDATION_TITLE), fit(input_message, MAX_VALIDATION_PROMPT),
+            fit(error_title, MAX_VALIDATION_TITLE), fit(error_message, MAX_VALIDATION_ERROR))
+
+
+def list_literal(options: Iterable[Any]) -> str:
+    """The ``formula1`` of a list validation with literal options: ``"a,b,c"``.
+
+    Raises ValueError when the options hold a comma (the separator) or exceed 255 characters
+    (Excel's limit): such lists belong on a sheet, referenced by range."""
+    items = [xml_text(o) for o in options]
+    if any("," in o for o in items):
+        raise ValueError(f"list validation options must not contain a comma: {items!r}")
+    inner = ",".join(o.replace('"', '""') for o in items)
+    if excel_len(inner) > MAX_LIST_LITERAL:
+        raise ValueError(f"list validation literal is {excel_len(inner)} characters (Excel's limit is "
+                         f"{MAX_LIST_LITERAL}); put the options on a sheet and reference the range")
+    return '"' + inner + '"'
+
+
+def sheet_name(name: Any, fallback: str = "Ark") -> str:
+    """A valid sheet name: no ``[]:*?/\\``, no apostrophe at either end, at most 31, not empty,
+    not ``History`` (reserved by Excel)."""
+    text = "".join(ch for ch in xml_text(name) if ch not in SHEET_NAME_FORBIDDEN and ch not in "\r\n\t")
+    text = shorten(text.strip().strip("'").strip(), MAX_SHEET_NAME).strip("'")
+    if not text or text.casefold() == "history":
+        text = fallback
+    return text
+
+
+def defined_name(name: str) -> str:
+    """``name`` if Excel accepts it as a defined name, else ValueError.
+
+    Rules (Excel): starts with a letter, ``_`` or ``\\``; then letters, digits, ``_``, ``.``,
+    ``\\``; at most 255 characters; not a cell reference (``A1``, ``R1C1``). The ``_xlnm.``
+    names Excel defines itself are accepted."""
+    bare = name[len("_xlnm."):] if name.startswith("_xlnm.") else name
+    if (not bare or len(name) > MAX_DEFINED_NAME or not _DEFINED_NAME_RE.match(bare)
+            or _A1_LIKE_RE.match(bare) or _R1C1_LIKE_RE.match(bare)):
+        raise ValueError(f"not a valid Excel defined name: {name!r}")
+    return name
+
+
+def header_footer_text(text: Any, limit: int | None = None) -> str:
+    """Plain text for inside a header/footer: forbidden characters and line breaks removed,
+    shortened to ``limit`` characters *before* ``&`` is doubled (so ``&&`` is never split)."""
+    plain = re.sub(r"\s+", " ", xml_text(text)).strip()
+    if limit is not None:
+        plain = shorten(plain, limit)
+    return plain.replace("&", "&&")
+
+
+def header_footer(code: str, limit: int = MAX_HEADER_FOOTER) -> str:
+    """A formatted header/footer string (with ``&L``, ``&P`` ... codes) within ``limit``.
+
+    Cut between tokens only (never inside ``&&`` or another code), at a space when there is
+    one in the second half, with "…"."""
+    code = xml_text(code)
+    if excel_len(code) <= limit:
+        return code
+    tokens = _HF_TOKEN_RE.findall(code)
+    budget = limit - 1
+    kept: list[str] = []
+    used = 0
+    for tok in tokens:
+        n = excel_len(tok)
+        if used + n > budget:
+            break
+        kept.append(tok)
+        used += n
+    spaces = [i for i, tok in enumerate(kept) if tok == " "]
+    if spaces and spaces[-1] >= len(kept) // 2:
+        kept = kept[:spaces[-1]]
+    while kept and kept[-1] == " ":
+        kept.pop()
+    return "".join(kept) + ELLIPSIS
+
+
+def row_height(points: float) -> float:
+    """A row height Excel accepts: 0 to 409 points."""
+    return min(max(float(points), 0.0), MAX_ROW_HEIGHT)
+
+
+def display_name(name: Any) -> str:
+    """A file name (``str``, ``bytes`` or a path) as text that is safe to show and to write.
+
+    Bytes are decoded as UTF-8; undecodable bytes (and the lone surrogates ``os.listdir``
+    makes of them) become U+FFFD; characters XML forbids are removed."""
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if isinstance(name, bytes):
+        text = name.decode("utf-8", "replace")
+    else:
+        text = str(name)
+        if _has_surrogate(text):
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") \
+                if _only_escapes(text) else text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return xml_text(text.replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd"))
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _only_escapes(text: str) -> bool:
+    """True when every surrogate is one ``surrogateescape`` makes (U+DC80-U+DCFF)."""
+    return all("\udc80" <= ch <= "\udcff" for ch in text if "\ud800" <= ch <= "\udfff")
+
+
+# ---------------------------------------------------------------- openpyxl
+def _number(value: float) -> float | None:
+    return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else value
+
+
+def write_cell(cell: Any, value: Any, note: str = "") -> Any:
+    """Write ``value`` into an openpyxl cell: THE openpyxl cell writer.
+
+    A :class:`Formula` as a formula; ``None`` / ``""`` empties the cell; any other ``str``
+    as text (data type ``s``: ``=HYPERLINK(...)`` or ``#N/A`` stay inert text), with the
+    forbidden characters removed, at most 32,767 characters (``note`` says where the full
+    text is) and Excel's text prefix where editing would make it a formula; numbers and
+    booleans as they are (NaN and infinity as empty); dates and times as dates; anything
+    else as its text."""
+    if isinstance(value, Formula):
+        text = str(value)
+        cell.value = text if text.startswith("=") else "=" + text
+    elif value is None or (isinstance(value, str) and not value):
+        cell.value = None
+    elif isinstance(value, str):
+        text = cell_text(value, note=note)
+        cell.value = text or None
+        if text:
+            cell.data_type = "s"
+            if needs_text_guard(text):
+                cell.quotePrefix = True
+    elif isinstance(value, bool):
+        cell.value = value
+    elif isinstance(value, (int, float)):
+        cell.value = _number(value)
+    elif isinstance(value, (dt.datetime, dt.date, dt.time)):
+        cell.value = value
+    else:
+        text = cell_text(value, note=note)
+        cell.value = text or None
+        if text:
+            cell.data_type = "s"
+            if needs_text_guard(text):
+                cell.quotePrefix = True
+    return cell
+
+
+def fit_openpyxl_validation(dv: Any) -> Any:
+    """Bring an openpyxl ``DataValidation``'s texts within Excel's limits (in place)."""
+    dv.promptTitle, dv.prompt, dv.errorTitle, dv.error = validation_texts(
+        dv.promptTitle, dv.prompt, dv.errorTitle, dv.error)
+    return dv
+
+
+def openpyxl_validation(**kwargs: Any) -> Any:
+    """An openpyxl ``DataValidation`` (same keywords) whose texts respect Excel's limits;
+    ``options=[...]`` builds a list literal through :func:`list_literal`."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    options = kwargs.pop("options", None)
+    if options is not None:
+        kwargs.setdefault("type", "list")
+        kwargs["formula1"] = list_literal(options)
+    return fit_openpyxl_validation(DataValidation(**kwargs))
+
+
+def fit_workbook(wb: Any) -> None:
+    """Before an openpyxl save: every data validation, header/footer and row height of every
+    sheet within Excel's limits (cheap: no cell is visited). Cells are fitted when written
+    (:func:`write_cell`)."""
+    for ws in wb.worksheets:
+        for dv in getattr(getattr(ws, "data_validations", None), "dataValidation", ()) or ():
+            fit_openpyxl_validation(dv)
+        for hf_name in ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"):
+            hf = getattr(ws, hf_name, None)
+            parts = [p for p in (getattr(hf, "left", None), getattr(hf, "center", None), getattr(hf, "right", None))
+                     if p is not None and p.text]
+            # openpyxl joins the parts as "&L...&C...&R...": 2 code characters per part
+            if sum(excel_len(p.text) + 2 for p in parts) > MAX_HEADER_FOOTER:
+                for p in parts:
+                    p.text = header_footer(p.text, (MAX_HEADER_FOOTER - 2 * len(parts)) // len(parts))
+        dims = getattr(ws, "row_dimensions", None)
+        for dim in (dims.values() if dims is not None else ()):
+            if dim.height is not None and dim.height > MAX_ROW_HEIGHT:
+                dim.height = MAX_ROW_HEIGHT
+
+
+# ---------------------------------------------------------------- XlsxWriter
+def xlsx_workbook(target: Any, **options: Any) -> "XlsxBook":
+    """An XlsxWriter workbook with the one set of options (:data:`XLSXWRITER_OPTIONS`), as an
+    :class:`XlsxBook`: every sheet it adds is an :class:`XlsxSheet`, so every text, sheet name,
+    defined name, validation, header/footer and row height goes through this module. A
+    file-like ``target`` is written in memory; extra options (``constant_memory`` ...) add."""
+    import xlsxwriter  # noqa: PLC0415 - only the XlsxWriter writers need it
+
+    opts = dict(XLSXWRITER_OPTIONS)
+    if isinstance(target, (str, os.PathLike)):
+        target = os.fspath(target)
+    else:
+        opts["in_memory"] = True
+    opts.update(options)
+    return XlsxBook(xlsxwriter.Workbook(target, opts))
+
+
+def _cell_args(args: tuple[Any, ...], n: int) -> int:
+    """How many leading positional arguments address the cell(s): 1 for ``"A1"`` / ``"A1:B2"``
+    notation, else ``n`` (row, col[, last_row, last_col])."""
+    return 1 if args and isinstance(args[0], str) else n
+
+
+class XlsxBook:
+    """An ``xlsxwriter.Workbook`` whose sheets, names and document properties go through
+    this module; everything else is the workbook's own (attribute access is forwarded)."""
+
+    def __init__(self, wb: Any):
+        self._wb = wb
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wb, name)
+
+    def __enter__(self) -> "XlsxBook":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._wb.close()
+
+    @property
+    def workbook(self) -> Any:
+        """The wrapped ``xlsxwriter.Workbook``."""
+        return self._wb
+
+    def add_worksheet(self, name: str | None = None) -> "XlsxSheet":
+        return XlsxSheet(self._wb.add_worksheet(None if name is None else sheet_name(name)))
+
+    def define_name(self, name: str, formula: str) -> Any:
+        return self._wb.define_name(defined_name(name), formula)
+
+    def set_properties(self, properties: Mapping[str, Any]) -> Any:
+        return self._wb.set_properties({k: cell_text(v, MAX_VALIDATION_PROMPT) if isinstance(v, str) else v
+                                        for k, v in properties.items()})
+
+    def set_custom_property(self, name: str, value: Any, property_type: Any = None) -> Any:
+        if isinstance(value, str):
+            value = xml_text(value)
+        return self._wb.set_custom_property(name, value, property_type)
+
+
+class XlsxSheet:
+    """An XlsxWriter worksheet whose every text goes through this module: cell text cleaned
+    and limited (always a string: the workbook never turns text into formulas, numbers or
+    URLs), validations within Excel's limits, headers/footers fitted, row heights capped.
+    Everything else is the worksheet's own (attribute access is forwarded)."""
+
+    def __init__(self, ws: Any):
+        self._ws = ws
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ws, name)
+
+    @property
+    def worksheet(self) -> Any:
+        """The wrapped XlsxWriter worksheet."""
+        return self._ws
+
+    def write_string(self, *args: Any) -> Any:
+        n = _cell_args(args, 2)
+        return self._ws.write_string(*args[:n], cell_text(args[n]), *args[n + 1:])
+
+    def write(self, *args: Any) -> Any:
+        n = _cell_args(args, 2)
+        if n == 1:
+            from xlsxwriter.utility import xl_cell_to_rowcol  # noqa: PLC0415 - XlsxWriter only
+
+            args = (*xl_cell_to_rowcol(args[0]), *args[1:])
+        return xlsx_write(self._ws, *args)
+
+    def write_row(self, row: int, col: int, data: Iterable[Any], cell_format: Any = None) -> None:
+        for i, value in enumerate(data):
+            xlsx_write(self._ws, row, col + i, value, cell_format)
+
+    def merge_range(self, *args: Any) -> Any:
+        n = _cell_args(args, 4)
+        data = args[n] if len(args) > n else ""
+        if isinstance(data, str) and not isinstance(data, Formula):
+            data = cell_text(data)
+        return self._ws.merge_range(*args[:n], data, *args[n + 1:])
+
+    def write_comment(self, *args: Any) -> Any:
+        n = _cell_args(args, 2)
+        return self._ws.write_comment(*args[:n], cell_text(args[n]), *args[n + 1:])
+
+    def data_validation(self, *args: Any) -> Any:
+        return self._ws.data_validation(*args[:-1], xlsx_validation(args[-1]))
+
+    def set_row(self, row: int, height: float | None = None, *args: Any) -> Any:
+        return self._ws.set_row(row, None if height is None else row_height(height), *args)
+
+    def set_header(self, header: str = "", *args: Any) -> Any:
+        return self._ws.set_header(header_footer(header), *args)
+
+    def set_footer(self, footer: str = "", *args: Any) -> Any:
+        return self._ws.set_footer(header_footer(footer), *args)
+
+
+def xlsx_write(ws: Any, row: int, col: int, value: Any, fmt: Any = None, note: str = "") -> None:
+    """Write one cell with XlsxWriter (0-based ``row``/``col``), by the same rules as
+    :func:`write_cell`: text always as text (``write_string``), a :class:`Formula` as a
+    formula with an empty cached value (LibreOffice then computes it)."""
+    if isinstance(value, Formula):
+        text = str(value)
+        ws.write_formula(row, col, text if text.startswith("=") else "=" + text, fmt, "")
+    elif value is None or (isinstance(value, str) and not value):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, (int, float)):
+        number = _number(value)
+        if number is None:
+            ws.write_blank(row, col, None, fmt)
+        else:
+            ws.write_number(row, col, number, fmt)
+    elif isinstance(value, (dt.datetime, dt.date)):
+        ws.write_datetime(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, cell_text(value, note=note), fmt)
+
+
+def xlsx_validation(options: Mapping[str, Any]) -> dict[str, Any]:
+    """XlsxWriter ``data_validation`` options with the texts within Excel's limits and a
+    list ``source`` of literal options checked (:func:`list_literal`)."""
+    out = dict(options)
+    out["input_title"], out["input_message"], out["error_title"], out["error_message"] = validation_texts(
+        out.get("input_title"), out.get("input_message"), out.get("error_title"), out.get("error_message"))
+    for key in ("input_title", "input_message", "error_title", "error_message"):
+        if out[key] is None:
+            del out[key]
+    if out.get("validate") == "list" and isinstance(out.get("source"), (list, tuple)):
+        list_literal(out["source"])  # raises when Excel would refuse it
+        out["source"] = [xml_text(o) for o in out["source"]]
+    return out
+
+
+# ---------------------------------------------------------------- xlwings (live Excel)
+def xlwings_value(value: Any) -> Any:
+    """A value as it must be handed to Excel through xlwings/COM to be stored as is.
+
+    Every non-empty ``str`` gets a leading apostrophe (Excel's text prefix, not part of the
+    value): without it Excel would turn ``=...`` into a formula, ``1.2`` into a number or a
+    date (Danish locale) and ``-`` / ``+`` / ``@`` text into formulas. Texts are cleaned and
+    limited like every other cell (:func:`cell_text`)."""
+    if isinstance(value, Formula):
+        text = str(value)
+        return text if text.startswith("=") else "=" + text
+    if isinstance(value, str):
+        text = cell_text(value, MAX_CELL_TEXT - 1)
+        return "'" + text if text else None
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def fit_rule(rule: Any) -> Any:
+    """A ``ValidationRule`` (``xl_kik.excel.masterfile``) with its texts within Excel's limits
+    and its literal list options checked; any writer applies the result."""
+    input_title, input_message, error_title, error_message = validation_texts(
+        rule.input_title, rule.input_message, rule.error_title, rule.error_message)
+    source = rule.list_source
+    if source is not None:
+        list_literal(source)
+        source = tuple(xml_text(o) for o in source)
+    return dataclasses.replace(rule, input_title=input_title, input_message=input_message,
+                               error_title=error_title, error_message=error_message, list_source=source)
