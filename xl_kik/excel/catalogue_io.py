@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core.catalogue import (
@@ -25,6 +24,7 @@ from xl_kik.core.catalogue import (
 )
 from xl_kik.core.errors import CatalogueError
 from xl_kik.core.i18n import pick
+from xl_kik.excel import cells
 
 #: Sheet names (lower case) taken as the questions sheet, else the first sheet.
 QUESTION_SHEETS = ("spørgsmål", "questions", "katalog")
@@ -73,7 +73,7 @@ def from_xlsx(path: str | Path, lang: str | None = None) -> Catalogue:
 def export_xlsx(cat: Catalogue, path: str | Path) -> Path:
     """Write a catalogue as an editable workbook a coordinator can adapt and bring back."""
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path))
+    wb = cells.xlsx_workbook(path)
     ws = wb.add_worksheet("Spørgsmål")
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     rows = to_rows(cat)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from xl_kik.excel.repair import repair_file
+from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
 from xl_kik.excel import atomic, cells
 from xl_kik.core.i18n import Msg
@@ -265,14 +266,12 @@ def find_sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any
     contract's Danish and English names. Returns **None** when the workbook has no such sheet
     (a master made before the sheet was in the contract, a scratch workbook): the caller
     decides whether that is an error or a sheet to create."""
-    from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES  # master imports this module (MasterFile)
-
-    code = CODE_NAMES[key]
+    code = MASTER_CODE_NAMES[key]
     for ws in wb.worksheets:
         if ws.sheet_properties.codeName == code:
             return ws
     candidates = [names[key]] if names and names.get(key) else []
-    candidates += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
+    candidates += [MASTER_SHEET_NAMES["da"][key], MASTER_SHEET_NAMES["en"][key]]
     for name in candidates:
         if name in wb.sheetnames:
             return wb[name]
