@@ -55,7 +55,6 @@ ALLOWED: dict[str, set[str]] = {
         "function-level: xl_kik.core.round",
         "function-level: xl_kik.excel.masterfile",
         "function-level: xl_kik.excel.vba",
-        "function-level: xlsxwriter",
     },
     # owner: cells
     "xl_kik.excel.masterfile": {
@@ -72,7 +71,6 @@ ALLOWED: dict[str, set[str]] = {
     # owner: cells
     "xl_kik.excel.scoring": {
         "function-level: defusedxml",
-        "function-level: xlsxwriter",
     },
     # owner: cells
     "xl_kik.excel.sheets.handleplan": {
@@ -84,15 +82,6 @@ ALLOWED: dict[str, set[str]] = {
     "xl_kik.excel.sheets.konsensus": {
         "function-level: openpyxl",
         "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.masterfile",
-    },
-    # owner: cells
-    "xl_kik.excel.sheets.status": {
-        "function-level: openpyxl",
-    },
-    # owner: cells
-    "xl_kik.excel.sheets.svarrapport": {
-        "function-level: xlsxwriter",
     },
     # owner: validator
     "xl_kik.steps.doctor": {

@@ -322,7 +322,7 @@ def fit_openpyxl_validation(dv: Any) -> Any:
 def openpyxl_validation(**kwargs: Any) -> Any:
     """An openpyxl ``DataValidation`` (same keywords) whose texts respect Excel's limits;
     ``options=[...]`` builds a list literal through :func:`list_literal`."""
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.datavalidation import DataValidation  # lazy: openpyxl only for the master
 
     options = kwargs.pop("options", None)
     if options is not None:
@@ -358,7 +358,7 @@ def xlsx_workbook(target: Any, **options: Any) -> "XlsxBook":
     :class:`XlsxBook`: every sheet it adds is an :class:`XlsxSheet`, so every text, sheet name,
     defined name, validation, header/footer and row height goes through this module. A
     file-like ``target`` is written in memory; extra options (``constant_memory`` ...) add."""
-    import xlsxwriter  # noqa: PLC0415 - only the XlsxWriter writers need it
+    import xlsxwriter  # lazy: only the XlsxWriter writers need it
 
     opts = dict(XLSXWRITER_OPTIONS)
     if isinstance(target, (str, os.PathLike)):
@@ -436,7 +436,7 @@ class XlsxSheet:
     def write(self, *args: Any) -> Any:
         n = _cell_args(args, 2)
         if n == 1:
-            from xlsxwriter.utility import xl_cell_to_rowcol  # noqa: PLC0415 - XlsxWriter only
+            from xlsxwriter.utility import xl_cell_to_rowcol  # lazy: XlsxWriter only, for A1 notation
 
             args = (*xl_cell_to_rowcol(args[0]), *args[1:])
         return xlsx_write(self._ws, *args)

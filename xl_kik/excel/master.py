@@ -374,10 +374,8 @@ def start_buttons_vml(lang: str) -> bytes:
     """The VML part of the Start sheet's buttons exactly as :func:`write_master` writes it
     (XlsxWriter's form buttons, bound as ``[0]!Macro``): used to re-create buttons another
     program removed or rebound (:mod:`xl_kik.excel.repair`)."""
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = cells.xlsx_workbook(buf)
     ws = wb.add_worksheet("Start")
     _start_columns(ws)
     _start_buttons(ws, check_lang(lang))
