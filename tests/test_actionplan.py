@@ -29,6 +29,18 @@ def inputs(**by_q):
 
 
 # ---------------------------------------------------------------- ids and generated rows
+@pytest.mark.parametrize("qid,line,expected", [
+    # expected = "HP-<qid>-" + sha1(normalised line, UTF-8).hexdigest()[:6], computed by hand from the
+    # documented recipe. Every plan row in the field carries such an id: if one changes, the rows
+    # people filled in are orphaned (marked 'kilde fjernet') and new empty rows appear.
+    ("1.2", "Bedre  introduktion af nye medarbejdere.", "HP-1.2-2d35cd"),
+    ("3.1", "- Mere dialog med forældrene", "HP-3.1-79d4a2"),
+    ("10.4", "2) e\u0301t fælles værdigrundlag...", "HP-10.4-561a84"),  # decomposed é, numbered bullet
+])
+def test_action_id_is_pinned(qid, line, expected):
+    assert action_id(qid, line) == expected
+
+
 def test_action_id_is_stable_and_ignores_cosmetics():
     a = action_id("1.2", "Bedre  introduktion af nye medarbejdere.")
     assert a == action_id("1.2", "- bedre introduktion af nye medarbejdere")
