@@ -340,7 +340,7 @@ SUBCOMMANDS: tuple[tuple[str, Msg], ...] = (
     ("plan", _h("8. byg handleplanen, eller vis opfølgningen", "8. build the action plan, or show the follow-up")),
     ("doctor", _h("tjek opsætningen (Python, xlwings, makroer, blokeret fil)",
                   "check the set-up (Python, xlwings, macros, blocked file)")),
-    ("refresh-vba", _h("genopbyg masterfilens makroer efter en opgradering af xlwings",
+    ("refresh-vba", _h("genopbyg makroerne i masterfilen efter en opgradering af xlwings",
                        "rebuild the master's macros after an xlwings upgrade")),
     ("rollup", _h("overblik på tværs af flere enheders runder", "overview across several units' rounds")),
     ("catalogue", _h("vis eller eksporter et spørgsmålskatalog", "show or export a question catalogue")),

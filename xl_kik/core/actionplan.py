@@ -55,6 +55,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.formula import Formula  # noqa: F401 - the one Formula class (re-exported)
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import button
 from xl_kik.core.catalogue import Catalogue
 from xl_kik.core.values import (  # noqa: F401 (the value helpers are also importable from here)
     DATE_FORMAT,
@@ -98,9 +99,9 @@ A_NOTHING_PLANNED = define(
      "The action plan only has the rows that were already there."))
 A_DELETED_KEPT_OUT = define(
     "A004", INFO, ("Slettede rækker ikke genskabt", "Deleted rows not recreated"),
-    ("{count} række(r), som er slettet fra handleplanen, er ikke lavet igen ({ids}). "
+    ("Rækker, som er slettet fra handleplanen, er ikke lavet igen (antal: {count}; {ids}). "
      "Kør 'xl-kik plan' med --restore-deleted for at få dem tilbage.",
-     "{count} row(s) deleted from the action plan were not recreated ({ids}). "
+     "Rows deleted from the action plan were not recreated (count: {count}; {ids}). "
      "Run 'xl-kik plan' with --restore-deleted to get them back."))
 A_DUPLICATE_ID = define(
     "A005", WARNING, ("Id findes to gange", "Duplicate id"),
@@ -114,8 +115,8 @@ A_NO_AREAS = define(
      "write one improvement area per line."))
 A_NO_PLAN = define(
     "A007", ERROR, ("Ingen handleplan", "No action plan"),
-    ("Der er ingen handleplan i {file}; byg den først med knappen 'Byg handleplan'.",
-     "There is no action plan in {file}; build it first with the 'Build action plan' button."))
+    (f"Der er ingen handleplan i {{file}}; lav den først med knappen {button('KikPlan', 'da')}.",
+     f"There is no action plan in {{file}}; build it first with the {button('KikPlan', 'en')} button."))
 A_HEADER_RENAMED = define(
     "A008", WARNING, ("Kolonne mangler", "Column missing"),
     ("Kolonnen {column!r} manglede i handleplanen og er sat ind igen (tom).",
@@ -725,7 +726,7 @@ FU_NONE = Msg("Ingen handlinger matcher.", "No actions match.")
 FU_OVERDUE = Msg("OVERSKREDET {days} dage", "OVERDUE {days} days")
 FU_DUE_SOON = Msg("frist om {days} dage", "due in {days} days")
 FU_DUE_TODAY = Msg("frist i dag", "due today")
-FU_NO_DEADLINE = Msg("ingen deadline", "no deadline")
+FU_NO_DEADLINE = Msg("ingen frist", "no deadline")
 FU_TOTALS = Msg("{n} handlinger: {open} åbne, {overdue} overskredne, {soon} med frist inden for 14 dage.",
                 "{n} actions: {open} open, {overdue} overdue, {soon} due within 14 days.")
 FU_NO_ACTION = Msg("(ingen handling skrevet)", "(no action written)")

@@ -73,14 +73,14 @@ def is_excel_error(value: Any) -> bool:
 # Identity: the whole file is rejected.
 R_NOT_XLKIK = define(
     "R001", ERROR, ("Ikke en udsendt xl_kik-fil", "Not an xl_kik scoring file"),
-    ("Filen {file} er en Excel-fil, men ikke en af de udsendte evalueringsfiler (arket '_kik' og "
-     "filens egenskaber mangler). Bed deltageren udfylde og sende den fil, de fik tilsendt.",
+    ("Filen {file} er en Excel-fil, men ikke et af de udsendte spørgeskemaer (arket '_kik' og "
+     "filens egenskaber mangler). Bed deltageren udfylde og sende det spørgeskema, deltageren fik tilsendt.",
      "The file {file} is an Excel file but not one of the scoring files that were sent out (the '_kik' "
      "sheet and the file properties are missing). Ask the participant to fill in and send the file "
      "they received."))
 R_WRONG_KIND = define(
     "R002", ERROR, ("Forkert slags xl_kik-fil", "Wrong kind of xl_kik file"),
-    ("Filen {file} er ikke en evalueringsfil fra en deltager, men en anden xl_kik-fil ({kind}). "
+    ("Filen {file} er ikke et spørgeskema fra en deltager, men en anden xl_kik-fil ({kind}). "
      "Den er ikke læst som en besvarelse.",
      "The file {file} is not a participant's scoring file but another xl_kik file ({kind}). It was "
      "not read as a response."))
@@ -93,7 +93,7 @@ R_FORMAT_NEWER = define(
 R_FORMAT_OLDER = define(
     "R004", ERROR, ("Filen er lavet af en ældre xl_kik", "File made by an older xl_kik"),
     ("Filen {file} er lavet med en ældre version af xl_kik (format {found}; denne version læser "
-     "{expected}). Send en ny evalueringsfil til deltageren.",
+     "{expected}). Send et nyt spørgeskema til deltageren.",
      "The file {file} was made by an older version of xl_kik (format {found}; this version reads "
      "{expected}). Send the participant a new scoring file."))
 R_OTHER_ROUND = define(
@@ -118,14 +118,14 @@ R_TOKEN = define(
 R_OTHER_CATALOGUE = define(
     "R008", ERROR, ("Andet spørgsmålskatalog", "Other question catalogue"),
     ("Filen {file} er lavet til spørgsmålskataloget {found}, men runden bruger {expected}. Den er ikke "
-     "flettet; send en ny evalueringsfil.",
+     "flettet; send et nyt spørgeskema.",
      "The file {file} was made for the question catalogue {found}, but the round uses {expected}. It "
      "was not merged; send a new scoring file."))
 R_CATALOGUE_CHANGED = define(
     "R009", ERROR, ("Spørgsmålene er ændret siden udsendelsen", "Questions changed since sending"),
     ("Filen {file} er lavet med en anden udgave af spørgsmålene end rundens (kataloget {catalogue} er "
-     "ændret efter udsendelsen). Svarene kan ikke kobles sikkert til spørgsmålene; send en ny "
-     "evalueringsfil.",
+     "ændret efter udsendelsen). Svarene kan ikke kobles sikkert til spørgsmålene; send et nyt "
+     "spørgeskema.",
      "The file {file} was made with another edition of the questions than the round's (catalogue "
      "{catalogue} was changed after sending). The answers cannot be matched safely; send a new "
      "scoring file."))
@@ -142,13 +142,13 @@ R_META_FROM_PROPS = define(
 R_META_BROKEN = define(
     "R012", ERROR, ("Metadata er beskadiget", "Metadata damaged"),
     ("Det skjulte ark {sheet} i filen {file} er ændret eller beskadiget: '{key}' mangler eller er "
-     "ugyldig (celle {cell}). Filen er ikke flettet; send en ny evalueringsfil.",
+     "ugyldig (celle {cell}). Filen er ikke flettet; send et nyt spørgeskema.",
      "The hidden sheet {sheet} in the file {file} was changed or damaged: '{key}' is missing or invalid "
      "(cell {cell}). The file was not merged; send a new scoring file."))
 R_PROPS_BROKEN = define(
     "R028", ERROR, ("Filens egenskaber er beskadigede", "File properties damaged"),
     ("Filen {file} har intet '_kik'-ark, og filens egenskaber er ændret eller beskadigede: '{key}' "
-     "mangler eller er ugyldig. Filen er ikke flettet; send en ny evalueringsfil.",
+     "mangler eller er ugyldig. Filen er ikke flettet; send et nyt spørgeskema.",
      "The file {file} has no '_kik' sheet, and its properties were changed or damaged: '{key}' is "
      "missing or invalid. The file was not merged; send a new scoring file."))
 R_NO_SHEET = define(
@@ -345,10 +345,10 @@ R_ROW_MISMATCH = define(
      "the answers."))
 R_HIDDEN_IDS_CLEARED = define(
     "R044", WARNING, ("Skjulte spørgsmåls-id'er mangler", "Hidden question ids missing"),
-    ("I filen {file}, ark {sheet}, mangler de skjulte spørgsmåls-id'er (kolonne {qid_col}) i {n} række(r), fx "
-     "række {row}. De rækker er læst efter de synlige spørgsmålsnumre og -tekster.",
-     "In the file {file}, sheet {sheet}, the hidden question ids (column {qid_col}) are missing in {n} row(s), "
-     "e.g. row {row}. Those rows were read by the visible question numbers and texts."))
+    ("I filen {file}, ark {sheet}, mangler de skjulte spørgsmåls-id'er (kolonne {qid_col}) i "
+     "{n} af rækkerne, fx række {row}. De rækker er læst efter de synlige spørgsmålsnumre og -tekster.",
+     "In the file {file}, sheet {sheet}, the hidden question ids (column {qid_col}) are missing in "
+     "{n} of the rows, e.g. row {row}. Those rows were read by the visible question numbers and texts."))
 
 _INT_RE = re.compile(r"^[+-]?[0-9]{1,15}$")        # ASCII digits only: "٣" is text
 _DEC_RE = re.compile(r"^([+-]?[0-9]{1,15})[.,]([0-9]+)$")

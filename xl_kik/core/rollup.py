@@ -23,7 +23,7 @@ from xl_kik.core.round import RoundSetup
 from xl_kik.core.values import to_number
 
 M_MASTER_UNREADABLE = define(
-    "M201", ERROR, ("Masterfil kan ikke læses", "Master cannot be read"),
+    "M201", ERROR, ("Masterfilen kan ikke læses", "The master file cannot be read"),
     ("{file} kan ikke læses og er udeladt af overblikket: {reason}",
      "{file} cannot be read and is left out of the overview: {reason}"))
 M_NO_SCORES = define(
@@ -42,8 +42,8 @@ SUMMARY = Msg("Overblikket over {n} enheder er gemt i {out} ({seconds:.1f} s).",
               "The overview of {n} units was saved to {out} ({seconds:.1f} s).")
 SUMMARY_ONE = Msg("Overblikket over 1 enhed er gemt i {out} ({seconds:.1f} s).",
                   "The overview of 1 unit was saved to {out} ({seconds:.1f} s).")
-SUMMARY_BAD = Msg("{n} masterfiler kunne ikke læses:", "{n} master workbooks could not be read:")
-SUMMARY_BAD_ONE = Msg("1 masterfil kunne ikke læses:", "1 master workbook could not be read:")
+SUMMARY_BAD = Msg("Masterfilen fra {n} enheder kunne ikke læses:", "{n} master workbooks could not be read:")
+SUMMARY_BAD_ONE = Msg("Masterfilen fra 1 enhed kunne ikke læses:", "1 master workbook could not be read:")
 
 
 # ---------------------------------------------------------------- data

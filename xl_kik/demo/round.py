@@ -120,7 +120,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     say(STEP(lang, n=1, text=Msg("Opretter runden og masterprojektmappen", "Creating the round and master workbook")(lang)))
     paths = init_round(root, unit=DEMO_UNIT, participants=people, catalogue=catalogue.builtin("kik"),
                        scale=catalogue.scale("0-100"), deadline=dt.date.today() + dt.timedelta(days=14), lang=lang)
-    say(STEP(lang, n=2, text=Msg("Laver deltagerfiler", "Generating participant files")(lang)))
+    say(STEP(lang, n=2, text=Msg("Laver spørgeskemaer", "Making questionnaires")(lang)))
     files = generate_round(root)
     say(STEP(lang, n=3, text=Msg("Deltagerne udfylder og sender tilbage", "Participants fill in and return")(lang)))
     counts = _simulate_returns(root, files, seed)

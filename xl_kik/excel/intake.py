@@ -75,7 +75,7 @@ F_ODS = define(
 F_TEXT = define(
     "F005", ERROR, ("Tekstfil (CSV eller lignende)", "Text file (CSV or similar)"),
     ("Filen {file} er en tekstfil (fx CSV eller HTML), ikke en Excel-projektmappe. Kommentarer og "
-     "opbygning er gået tabt ved den gemning; bed deltageren sende den udfyldte .xlsx-fil.",
+     "opbygning gik tabt, da filen blev gemt i det format; bed deltageren sende den udfyldte .xlsx-fil.",
      "The file {file} is a text file (e.g. CSV or HTML), not an Excel workbook. Comments and layout "
      "were lost when it was saved that way; ask the participant to send the filled-in .xlsx file."))
 F_PDF = define(
@@ -175,10 +175,10 @@ F_XLSB = define(
      "The file {file} is saved as 'Excel Binary Workbook' (.xlsb). Ask the participant to save it as "
      "'Excel Workbook (*.xlsx)' and send it again."))
 F_GRID = define(
-    "F022", ERROR, ("Celle langt uden for skemaet", "Cell far outside the form"),
+    "F022", ERROR, ("Celle langt uden for spørgeskemaet", "Cell far outside the form"),
     ("Arket {sheet} i filen {file} bruger {cell}, langt uden for en besvarelses område (grænse: "
      "række {max_row}, kolonne {max_col_letter}). Sådan en fil kan ikke læses sikkert; den er ikke læst. Bed "
-     "deltageren slette indholdet uden for skemaet (eller sende den udsendte fil med svarene) og sende den igen.",
+     "deltageren slette indholdet uden for spørgeskemaet (eller sende den udsendte fil med svarene) og sende den igen.",
      "The sheet {sheet} in the file {file} uses {cell}, far outside a response's area (limit: row "
      "{max_row}, column {max_col_letter}). Such a file cannot be read safely; it was not read. Ask the "
      "participant to delete the content outside the form (or send the file that was sent out with the answers) "

@@ -192,7 +192,7 @@ S_UNKNOWN_THEME = define(
      "The theme {theme!r} is not on the questions sheet. Known themes: {known}."))
 S_NOT_MASTER = define(
     "S107", ERROR, ("Ikke en xl_kik-master", "Not an xl_kik master"),
-    ("{file} er ikke en master-projektmappe fra xl_kik, eller den er beskadiget ({reason}).",
+    ("{file} er ikke masterfilen til en xl_kik-runde, eller den er beskadiget ({reason}).",
      "{file} is not an xl_kik master workbook, or it is damaged ({reason})."))
 S_ROUND_ID_CHANGED = define(
     "S108", ERROR, ("Runde-id er ændret", "Round id changed"),
@@ -200,8 +200,8 @@ S_ROUND_ID_CHANGED = define(
      "The round id was changed to {value!r}; it must be {expected!r}, or the returned files are not recognised."))
 S_CATALOGUE_EDITED = define(
     "S109", WARNING, ("Spørgsmålene er ændret", "Questions changed"),
-    ("Spørgsmålene på arket {sheet} er ændret, siden runden blev oprettet. Det er fint, før skemaerne sendes ud; "
-     "skemaer, der allerede er sendt ud, passer ikke længere.",
+    ("Spørgsmålene på arket {sheet} er ændret, siden runden blev oprettet. Det er fint, før spørgeskemaerne sendes ud; "
+     "spørgeskemaer, der allerede er sendt ud, passer ikke længere.",
      "The questions on the sheet {sheet} were changed after the round was created. That is fine before sending "
      "the questionnaires; questionnaires already sent out no longer match."))
 # static verification (verify_master)
@@ -249,7 +249,7 @@ MASTER_EXISTS = Msg(
     "Der findes allerede en runde i mappen {dir} ({master}). Den bliver ikke overskrevet; vælg en ny mappe.",
     "There already is a round in the folder {dir} ({master}). It is not overwritten; choose a new folder.")
 SETUP_INVALID = Msg("Opsætningen i {file} har fejl:", "The setup in {file} has errors:")
-NOT_MASTER = Msg("{file} er ikke en master-projektmappe fra xl_kik.", "{file} is not an xl_kik master workbook.")
+NOT_MASTER = Msg("{file} er ikke masterfilen til en xl_kik-runde.", "{file} is not an xl_kik master workbook.")
 
 
 # ---------------------------------------------------------------- xlwings.conf

@@ -25,6 +25,7 @@ from xl_kik.excel import cells
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
 from xl_kik.core.i18n import Msg, format_date, pick
+from xl_kik.core.vocabulary import button
 from xl_kik.core.contract import KONSENSUS_LABELS
 from xl_kik.core.problems import ERROR, define
 from xl_kik.core.round import RoundSetup
@@ -44,8 +45,10 @@ M_CONVERT_FAILED = define(
     ("{file} kunne ikke laves om til PDF: {reason}", "{file} could not be converted to PDF: {reason}"))
 M_NOT_MERGED = define(
     "M303", ERROR, ("Runden er ikke flettet", "The round is not merged"),
-    ("Der er ingen flettede besvarelser i {file} endnu. Flet besvarelserne først (knappen 'Flet').",
-     "There are no merged answers in {file} yet. Merge the returns first (the 'Merge' button)."))
+    (f"Der er ingen flettede besvarelser i {{file}} endnu. Flet besvarelserne først (knappen "
+     f"{button('KikMerge', 'da')} eller xl-kik merge).",
+     f"There are no merged answers in {{file}} yet. Merge the answers first (the {button('KikMerge', 'en')} "
+     "button or xl-kik merge)."))
 
 REPORTS_DIR = "rapporter"
 KINDS = ("svarrapport", "konsensus")

@@ -62,7 +62,7 @@ T = {
     "made": Msg("Lavet {date} ud fra {n} masterfiler. {bad}", "Made {date} from {n} master workbooks. {bad}"),
     "bad": Msg("{n} kunne ikke læses (se arket {sheet}).", "{n} could not be read (see the sheet {sheet})."),
     "legend": Msg(
-        "Temascore = temaets særskilt aftalte score, ellers gennemsnittet af de aftalte point for temaets spørgsmål. "
+        "Temascore = temaets særskilt aftalte point, ellers gennemsnittet af de aftalte point for temaets spørgsmål. "
         "* = intet er aftalt endnu; tallet er gennemsnittet af spørgsmålenes median af deltagernes point. "
         "Farverne følger skalaen {lo}-{hi} (rød lav, gul midt, grøn høj).",
         "Theme score = the theme's separately agreed score, else the mean of the agreed points of its questions. "

@@ -136,7 +136,7 @@ def _header_text(value: str) -> str:
 # ---------------------------------------------------------------- user-facing texts
 T = {
     "title": Msg("Selvevaluering med KIK – {unit}", "Self-evaluation with KIK – {unit}"),
-    "for": Msg("Skemaet er til: {name}", "This form is for: {name}"),
+    "for": Msg("Spørgeskemaet er til: {name}", "This form is for: {name}"),
     "participant": Msg("Deltager: {name}", "Participant: {name}"),
     "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max}, tomt felt = ved ikke",
                           "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max}, empty = don't know"),
@@ -180,7 +180,7 @@ T = {
         "Der er plads til højst {limit} tegn i ét felt. Forkort teksten, eller skriv det vigtigste.",
         "A cell can hold at most {limit} characters. Shorten the text or write the most important points."),
     "doc_title": Msg("KIK-selvevaluering – {unit}", "KIK self-evaluation – {unit}"),
-    "doc_subject": Msg("Skema til individuel selvevaluering", "Individual self-evaluation form"),
+    "doc_subject": Msg("Spørgeskema til individuel selvevaluering", "Individual self-evaluation form"),
     "footer_page": Msg("Side &P af &N", "Page &P of &N"),
 }
 
@@ -190,7 +190,7 @@ INSTRUCTIONS = {
         "KIK – Den Kommunale Kvalitetsmodel – er en model til selvevaluering, som KL har udviklet sammen med "
         "en række kommuner. I ser på jeres egen enhed ud fra en række temaer. Nogle temaer handler om "
         "indsatser (det, vi gør), andre om resultater (det, vi opnår). Først svarer hver deltager alene i sit "
-        "eget skema – det er dette skema. Bagefter mødes I til et konsensusseminar, hvor I sammen bliver enige "
+        "eget spørgeskema – det er dette spørgeskema. Bagefter mødes I til et konsensusseminar, hvor I sammen bliver enige "
         "om styrker, forbedringsområder og point. Til sidst beslutter ledelsen, hvilke forbedringer I går i "
         "gang med.",
         "KIK – the Danish municipal quality model – is a self-evaluation model developed by KL (Local "
@@ -201,7 +201,7 @@ INSTRUCTIONS = {
         "improvements to start."),
     "round": Msg("I denne runde: {themes} temaer og {questions} spørgsmål.",
                  "In this round: {themes} themes and {questions} questions."),
-    "h_how": Msg("Sådan udfylder du skemaet", "How to fill in the form"),
+    "h_how": Msg("Sådan udfylder du spørgeskemaet", "How to fill in the form"),
     "how": (
         Msg("Gå til fanen '{sheet}'. Læs hvert spørgsmål og eksemplerne. Eksemplerne er til inspiration – "
             "de er ikke en tjekliste.",
@@ -244,16 +244,16 @@ INSTRUCTIONS = {
     "band_blank": Msg("tomt felt", "empty cell"),
     "band_blank_text": Msg("ved ikke", "don't know"),
     "h_deadline": Msg("Svarfrist", "Deadline"),
-    "deadline": Msg("Send skemaet tilbage senest {deadline}.", "Send the form back by {deadline}."),
-    "no_deadline": Msg("Tovholderen fortæller dig, hvornår skemaet skal sendes tilbage.",
+    "deadline": Msg("Send spørgeskemaet tilbage senest {deadline}.", "Send the form back by {deadline}."),
+    "no_deadline": Msg("Tovholderen fortæller dig, hvornår spørgeskemaet skal sendes tilbage.",
                        "The coordinator will tell you when to send the form back."),
-    "h_return": Msg("Sådan sender du skemaet tilbage", "How to send the form back"),
+    "h_return": Msg("Sådan sender du spørgeskemaet tilbage", "How to send the form back"),
     "return": (
         Msg("Gem filen (Ctrl+S). Behold filtypen .xlsx (Excel-projektmappe) – også i Excel på Mac og "
             "LibreOffice.",
             "Save the file (Ctrl+S). Keep the file type .xlsx (Excel workbook) – also in Excel on a Mac "
             "and LibreOffice."),
-        Msg("Send filen som vedhæftet fil i en e-mail til tovholderen (den person, der sendte dig skemaet).",
+        Msg("Send filen som vedhæftet fil i en e-mail til tovholderen (den person, der sendte dig spørgeskemaet).",
             "Send the file as an attachment in an e-mail to the coordinator (the person who sent you the "
             "form)."),
         Msg("Giv ikke filen et nyt navn, og kopier ikke dine svar over i en anden fil. Filen indeholder "

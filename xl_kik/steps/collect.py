@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterator
 
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import button
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
 from xl_kik.steps.invite import (
@@ -84,8 +85,8 @@ SUMMARY = Msg("{mails} mails læst: {saved} regneark gemt i {folder}, {duplicate
               "{mails} e-mails read: {saved} spreadsheets saved in {folder}, {duplicates} already there, {skipped} skipped.")
 MAIL_LINE = Msg("{file}: fra {sender}, emne {subject!r}, {date}", "{file}: from {sender}, subject {subject!r}, {date}")
 NO_DATE = Msg("uden dato", "no date")
-NEXT = Msg("Næste skridt: flet besvarelserne (knappen 'Flet' eller xl-kik merge).",
-           "Next: merge the returns (the 'Merge' button or xl-kik merge).")
+NEXT = Msg(f"Næste skridt: flet besvarelserne (knappen {button('KikMerge', 'da')} eller xl-kik merge).",
+           f"Next: merge the returns (the {button('KikMerge', 'en')} button or xl-kik merge).")
 
 
 class CollectError(KikFileError):

@@ -83,7 +83,7 @@ T = {
         "macros. Right-click {file} > Properties > tick 'Unblock' > OK, and open the file again."),
     "motw_ok": Msg("Master-projektmappen er ikke blokeret af Windows (ingen internetmærkning).",
                    "The master workbook is not blocked by Windows (no Mark of the Web)."),
-    "motw_na": Msg("Internetmærkning (Mark of the Web) er kun relevant på Windows; ikke tjekket på {platform}.",
+    "motw_na": Msg("Internetmærkning ('Mark of the Web') er kun relevant på Windows; ikke tjekket på {platform}.",
                    "The Mark of the Web only matters on Windows; not checked on {platform}."),
     "codenames_lost": Msg(
         "Ingen ark i {file} har et kodenavn (codeName). Det sker, når filen er gemt i LibreOffice: knapperne og "

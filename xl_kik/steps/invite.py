@@ -39,6 +39,7 @@ from python_calamine import CalamineWorkbook
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import atomic
 from xl_kik.core.i18n import Msg, format_date
+from xl_kik.core.vocabulary import button
 from xl_kik.core.errors import KikFileError, RoundNotFoundError
 from xl_kik.core.filenames import unique_names
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
@@ -65,11 +66,11 @@ M_NO_EMAIL = define(
      "{name} has no e-mail address in the participants list. The e-mail was saved without a "
      "recipient; type the address into it before sending, or add it in the Participants sheet."))
 M_NO_WORKBOOK = define(
-    "M002", ERROR, ("Deltagerfil mangler", "Participant file missing"),
-    ("Der er ingen deltagerfil til {name} i mappen {folder}. Lav deltagerfilerne først "
-     "(knappen 'Lav deltagerfiler' eller xl-kik generate). Der er ikke lavet nogen mail til {name}.",
-     "There is no participant file for {name} in the folder {folder}. Make the participant files "
-     "first (the 'Generate' button or xl-kik generate). No e-mail was made for {name}."))
+    "M002", ERROR, ("Spørgeskema mangler", "Questionnaire missing"),
+    ("Der er intet spørgeskema til {name} i mappen {folder}. Lav spørgeskemaerne først "
+     f"(knappen {button('KikGenerate', 'da')} eller xl-kik generate). Der er ikke lavet nogen mail til {{name}}.",
+     "There is no questionnaire for {name} in the folder {folder}. Make the questionnaires "
+     f"first (the {button('KikGenerate', 'en')} button or xl-kik generate). No e-mail was made for {{name}}."))
 M_SMTP_SETTINGS = define(
     "M003", ERROR, ("Mailserver ikke sat op", "Mail server not set up"),
     ("Mailene kan ikke sendes: {reason} Udfyld smtp-felterne i arket Opsætning. "
@@ -132,21 +133,21 @@ class MailError(KikFileError):
 
 
 # ---------------------------------------------------------------- texts
-SUBJECT = Msg("Selvevaluering med KIK i {unit}: dit skema", "Self-evaluation with KIK in {unit}: your form")
-SUBJECT_DEADLINE = Msg("Selvevaluering med KIK i {unit}: dit skema (svar senest {deadline})",
-                       "Self-evaluation with KIK in {unit}: your form (reply by {deadline})")
+SUBJECT = Msg("Selvevaluering med KIK i {unit}: dit spørgeskema", "Self-evaluation with KIK in {unit}: your questionnaire")
+SUBJECT_DEADLINE = Msg("Selvevaluering med KIK i {unit}: dit spørgeskema (svar senest {deadline})",
+                       "Self-evaluation with KIK in {unit}: your questionnaire (reply by {deadline})")
 SUBJECT_REMINDER = Msg("Påmindelse: selvevaluering med KIK i {unit}", "Reminder: self-evaluation with KIK in {unit}")
 SUBJECT_REMINDER_DEADLINE = Msg("Påmindelse: selvevaluering med KIK i {unit} (svar senest {deadline})",
                                 "Reminder: self-evaluation with KIK in {unit} (reply by {deadline})")
 GREETING = Msg("Kære {name}", "Dear {name}")
 INTRO = Msg(
     "Du er med i selvevalueringen i {unit} med Den Kommunale Kvalitetsmodel (KIK). "
-    "Dit eget skema er vedhæftet denne mail: {file}.",
+    "Dit eget spørgeskema er vedhæftet denne mail: {file}.",
     "You are taking part in the self-evaluation in {unit} with the municipal quality model KIK. "
     "Your own form is attached to this e-mail: {file}.")
 INTRO_REMINDER = Msg(
-    "Vi mangler stadig dit skema til selvevalueringen i {unit}. Skemaet er vedhæftet igen: {file}.",
-    "We are still missing your form for the self-evaluation in {unit}. The form is attached again: {file}.")
+    "Vi mangler stadig dit spørgeskema til selvevalueringen i {unit}. Spørgeskemaet er vedhæftet igen: {file}.",
+    "We are still missing your questionnaire for the self-evaluation in {unit}. The questionnaire is attached again: {file}.")
 DEADLINE_LINE = Msg("Svar senest {deadline}.", "Please reply by {deadline}.")
 HOWTO_TITLE = Msg("Sådan gør du:", "How to do it:")
 STEPS = (

@@ -72,7 +72,7 @@ def build_rollup(masters: Sequence[str | Path], out: str | Path, lang: str = "da
             seen_paths.add(key)
             paths.append(p)
     if not paths:
-        raise RollupError(Msg("Angiv mindst én masterfil eller rundemappe.",
+        raise RollupError(Msg("Angiv mindst én rundemappe eller masterfilen i den (kik_master.xlsm).",
                               "Give at least one master workbook or round folder.")(lang), lang=lang)
     total = len(paths)
     read: list[UnitResult | Problem] = [None] * total  # type: ignore[list-item]
