@@ -356,6 +356,7 @@ _FORMULA_RE = re.compile(
     r"^\s*(?:[=@]|[+\-](?=[A-Za-z_$][\w.$]*\s*\(|\d+(?:[.,]\d+)?\s*[+\-*/^&]|[A-Za-z_]\w*\|))")
 _FORMULA_START = frozenset("=@+-")
 _COL_RE = re.compile(r"^[A-Z]{1,3}$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
@@ -1019,7 +1020,7 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None
     if type(value) is str and value.isprintable():  # fast path: no control characters
         text = value.strip()
     else:
-        text = clean_text(value)
+        text = _NOT_XML.sub("", clean_text(value))  # no character XML 1.0 cannot store
     if len(text) > MAX_TEXT:
         notes.append((R_TEXT_TOO_LONG, {"length": len(text), "limit": MAX_TEXT}))
         text = text[:MAX_TEXT]
