@@ -42,11 +42,6 @@ LAZY_MARK = "# lazy:"
 #: module -> the violations still there (the strings :func:`violations` reports). Owners in
 #: the comments. Shrinks to empty: the lead empties it at the end of issue 9.
 ALLOWED: dict[str, set[str]] = {
-    # owner: hostile
-    "xl_kik.excel.intake": {
-        "function-level: defusedxml",
-        "function-level: html",
-    },
     # owner: cells
     "xl_kik.excel.master": {
         "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",

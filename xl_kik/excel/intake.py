@@ -17,6 +17,7 @@ Macros are never run; a workbook with a VBA project gets a warning and its value
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import os
 import re
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
@@ -545,8 +547,6 @@ def percent_styles(styles: bytes) -> set[int]:
     format with an unquoted ``%``)."""
     if not styles or b"cellXfs" not in styles:
         return set()
-    import html
-
     percent_ids = {9, 10}
     for m in _NUMFMT.finditer(styles):
         code = _QUOTED.sub("", html.unescape(m.group(2).decode("utf-8", "replace")))
@@ -567,8 +567,6 @@ def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """``{sheet name: zip member}`` from ``xl/workbook.xml`` and its relationships (DTD-free parts)."""
     mapping: dict[str, str] = {}
     try:
-        from defusedxml.ElementTree import fromstring  # small parts, parsed rarely
-
         wb = fromstring(parts.get("xl/workbook.xml", b"<x/>"))
         rels = fromstring(parts.get("xl/_rels/workbook.xml.rels", b"<x/>"))
         targets = {}
@@ -955,8 +953,6 @@ def _reason(exc: BaseException) -> str:
 def _custom_properties(blob: bytes | None) -> dict[str, str]:
     if not blob:
         return {}
-    from defusedxml.ElementTree import fromstring
-
     try:
         root = fromstring(blob)
     except Exception:  # noqa: BLE001 - damaged properties are treated as absent
@@ -988,8 +984,6 @@ def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
     A regular expression per field is enough for these flat parts and costs a fraction
     of an XML parse; a damaged part just leaves the field empty.
     """
-    import html
-
     for key, pattern in _TAG_TEXT.items():
         part = parts.get("docProps/app.xml" if key in ("application", "app_version") else "docProps/core.xml")
         if not part:
