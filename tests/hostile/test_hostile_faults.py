@@ -397,3 +397,29 @@ umount {mnt}
     assert "ikke plads på disken" in out
     assert (tmp_path / "before.txt").read_text().split()[0] == (tmp_path / "after.txt").read_text().split()[0]
     assert ".~" not in (tmp_path / "ls.txt").read_text()
+
+
+# ---------------------------------------------------------------- the listing on Status and in status
+@POSIX
+def test_fifo_and_links_get_a_line_in_status_and_on_the_status_sheet(rnd_round, tmp_path):
+    retur = rnd_round / "retur"
+    os.mkfifo(retur / "ventende.xlsx")
+    os.symlink(retur / "findes-ikke.xlsx", retur / "død genvej.xlsx")
+    outside = tmp_path / "udenfor.xlsx"
+    shutil.copy(next(p for p in retur.iterdir() if p.suffix == ".xlsx" and p.is_file() and not p.is_symlink()
+                     and p.stat().st_size > 0 and p.name != "ventende.xlsx"), outside)
+    os.symlink(outside, retur / "genvej ud.xlsx")
+    res = cli("status", rnd_round, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for name, code in (("ventende.xlsx", "F026"), ("død genvej.xlsx", "F027"), ("genvej ud.xlsx", "F028")):
+        line = next((ln for ln in res.stdout.splitlines() if name in ln), "")
+        assert code in line, (name, res.stdout)
+    res = cli("merge", rnd_round, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(rnd_round / MASTER_NAME))
+    status = next(n for n in wb.sheet_names if n.lower().startswith("status"))
+    text = " ".join(str(v) for row in wb.get_sheet_by_name(status).to_python() for v in row)
+    for name in ("ventende.xlsx", "død genvej.xlsx", "genvej ud.xlsx"):
+        assert name in text, name
