@@ -20,8 +20,9 @@ Three things are guaranteed for every text:
    text prefix (openpyxl ``quotePrefix``, xlwings a leading apostrophe).
 2. **No character XML 1.0 forbids**: U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE,
    U+FFFF and lone surrogates are removed (:func:`xml_text`); everything else is kept (tab,
-   newline, carriage return, DEL, emoji, ...). openpyxl writes such characters and then
-   cannot read its own file; Excel refuses the file.
+   newline, DEL, emoji, ...). openpyxl writes such characters and then cannot read its own
+   file; Excel refuses the file. In cell text a carriage return (``\r\n`` or a lone ``\r``)
+   becomes ``\n``, Excel's line break (XML readers do that to a raw ``\r`` anyway).
 3. **Excel's limits** (MS-OI29500 and Excel's specifications; Excel "repairs" a file that
    breaks one by dropping the feature, e.g. *every* validation of the sheet): cell text
    32,767, validation title 32 / error message 224 / prompt 255, list literal 255, sheet
@@ -147,8 +148,13 @@ def shorten(text: str, limit: int, note: str = "") -> str:
 
 
 def cell_text(value: Any, limit: int = MAX_CELL_TEXT, note: str = "") -> str:
-    """Text for a cell: forbidden characters removed, at most ``limit`` (default 32,767)."""
-    return shorten(xml_text(value), limit, note)
+    """Text for a cell: forbidden characters removed, line ends as ``\n`` (Excel's line break
+    in a cell; an XML reader turns a raw carriage return into ``\n`` anyway, XlsxWriter would
+    write it as a visible ``_x000D_``), at most ``limit`` (default 32,767)."""
+    text = xml_text(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return shorten(text, limit, note)
 
 
 def needs_text_guard(text: str) -> bool:
@@ -431,7 +437,10 @@ class XlsxSheet:
 
     def write_string(self, *args: Any) -> Any:
         n = _cell_args(args, 2)
-        return self._ws.write_string(*args[:n], cell_text(args[n]), *args[n + 1:])
+        text = cell_text(args[n])
+        if not text:  # an empty text is an empty cell (with its format), as in every writer
+            return self._ws.write_blank(*args[:n], None, *args[n + 1:])
+        return self._ws.write_string(*args[:n], text, *args[n + 1:])
 
     def write(self, *args: Any) -> Any:
         n = _cell_args(args, 2)
@@ -489,7 +498,11 @@ def xlsx_write(ws: Any, row: int, col: int, value: Any, fmt: Any = None, note: s
     elif isinstance(value, (dt.datetime, dt.date)):
         ws.write_datetime(row, col, value, fmt)
     else:
-        ws.write_string(row, col, cell_text(value, note=note), fmt)
+        text = cell_text(value, note=note)
+        if text:
+            ws.write_string(row, col, text, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
 
 
 def xlsx_validation(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,473 @@
+"""``xl_kik.excel.cells``: the one cell/text writer (issues 9, 10 and 11).
+
+Expected values are written out by hand here (Excel's limits from MS-OI29500 / Excel's
+specifications, the XML 1.0 character production), never taken from the module under test.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xl_kik.core import catalogue
+from xl_kik.core.formula import Formula
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel import cells, master
+from xl_kik.excel.masterfile import (OpenpyxlSheetWriter, SheetContent, ValidationRule, XlwingsSheetWriter,
+                                     apply_content, find_sheet)
+
+# XML 1.0 (section 2.2): Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+FORBIDDEN = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF, *range(0xD800, 0xE000)}
+KEPT = ["\t", "\n", "\x20", "\x7f", "\x80", "\u00e6", "\ud7ff", "\ue000", "\ufffd", "\U00010000", "\U0001f600",
+        "\U0010ffff"]
+
+
+def expected_text(text: str) -> str:
+    """What a cell must hold after writing ``text``: the forbidden characters gone, line ends
+    as ``\\n`` (the documented normalisation)."""
+    kept = "".join(ch for ch in text if ord(ch) not in FORBIDDEN)
+    return kept.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# ---------------------------------------------------------------- unit tests
+def test_every_forbidden_character_is_removed_and_nothing_else():
+    for cp in sorted(FORBIDDEN):
+        assert cells.xml_text(f"a{chr(cp)}b") == "ab", hex(cp)
+    for ch in KEPT:
+        assert cells.xml_text(f"a{ch}b") == f"a{ch}b", repr(ch)
+
+
+def test_lengths_are_counted_like_excel_in_utf16_units():
+    assert cells.excel_len("abc") == 3
+    assert cells.excel_len("\U0001f600") == 2
+    assert cells.excel_len("æø\U0001f600") == 4
+
+
+def test_shorten_cuts_at_a_word_boundary_with_an_ellipsis():
+    header = "Ledelsens beslutning (Vedtaget/Afventer/Afvist)"  # 47 characters
+    assert cells.shorten(header, 32) == "Ledelsens beslutning…"
+    assert cells.shorten("Gennemførlighed (Let/Middel/Svær)", 32) == "Gennemførlighed…"
+    assert cells.shorten("kort", 32) == "kort"
+    assert cells.shorten("x" * 40, 10) == "x" * 9 + "…"  # no space: cut between characters
+
+
+def test_shorten_keeps_the_note_that_says_where_the_full_text_is():
+    text = " ".join(["ord"] * 100)  # 399 characters
+    out = cells.shorten(text, 255, "hele teksten: xl-kik report")
+    assert out.endswith("… hele teksten: xl-kik report")
+    assert len(out) <= 255 and out.startswith("ord ord")
+    assert not out.startswith("ord ord o…")  # not cut inside a word
+    assert out[: -len("… hele teksten: xl-kik report")].split(" ") == ["ord"] * 56
+
+
+def test_shorten_never_splits_an_astral_character():
+    out = cells.shorten("\U0001f600" * 20, 11)
+    assert out == "\U0001f600" * 5 + "…"
+    assert utf16_len(out) == 11
+
+
+def test_validation_texts_respect_excels_limits():
+    title, prompt, err_title, err = cells.validation_texts("T" * 40, "p " * 200, "E" * 33, "e " * 200)
+    assert len(title) == 32 and len(err_title) == 32
+    assert len(prompt) <= 255 and len(err) <= 224
+    assert cells.validation_texts(None, None, None, None) == (None, None, None, None)
+
+
+def test_list_literal():
+    assert cells.list_literal(["Ja", "Nej"]) == '"Ja,Nej"'
+    assert cells.list_literal(['Sig "hej"']) == '"Sig ""hej"""'
+    with pytest.raises(ValueError):
+        cells.list_literal(["a,b"])
+    with pytest.raises(ValueError):
+        cells.list_literal(["x" * 100, "y" * 100, "z" * 60])  # 262 characters with the commas
+
+
+def test_sheet_names():
+    assert cells.sheet_name("Plan: 2026/27 [udkast]?") == "Plan 202627 udkast"
+    assert cells.sheet_name("'citeret'") == "citeret"
+    assert cells.sheet_name("History") == "Ark"
+    assert cells.sheet_name("***") == "Ark"
+    long = cells.sheet_name("Konsensus for Børnehuset Solsikken og Mælkebøtten")
+    assert long == "Konsensus for Børnehuset…" and len(long) <= 31
+
+
+def test_defined_names():
+    for good in ("KIK_SETUP", "_xlnm.Print_Titles", "kik.last_run", "\\name"):
+        assert cells.defined_name(good) == good
+    for bad in ("A1", "xfd1048576", "R1C1", "R", "C", "1abc", "a b", "", "x" * 256):
+        with pytest.raises(ValueError):
+            cells.defined_name(bad)
+
+
+def test_header_footer_is_never_cut_inside_a_code():
+    unit = "Solsikken & Co " * 30  # 450 characters, an "&" every 15
+    code = "&L" + unit.replace("&", "&&") + "&RSide &P af &N"
+    out = cells.header_footer(code)
+    assert len(out) <= 255 and out.endswith("…")
+    body = out[len("&L"):]
+    assert "&" not in body.replace("&&", ""), "a lone '&' (a split '&&') is an Excel header code"
+    assert cells.header_footer("&LKort&RSide &P") == "&LKort&RSide &P"
+
+
+def test_header_footer_text_cuts_before_doubling_ampersands():
+    text = "x" * 79 + "&b"
+    out = cells.header_footer_text(text, 80)
+    assert "&" not in out.replace("&&", "")
+    assert cells.header_footer_text("A & B") == "A && B"
+    assert cells.header_footer_text("linje\nto") == "linje to"
+
+
+def test_row_height():
+    assert cells.row_height(500) == 409.0
+    assert cells.row_height(15) == 15.0
+    assert cells.row_height(-3) == 0.0
+
+
+def test_display_name_decodes_undecodable_file_names():
+    assert cells.display_name("r\udce6tur.xlsx") == "r\ufffdtur.xlsx"  # os.listdir of b"r\xe6tur.xlsx"
+    assert cells.display_name(b"r\xe6tur.xlsx") == "r\ufffdtur.xlsx"
+    assert cells.display_name(Path("Ærø.xlsx")) == "Ærø.xlsx"
+    assert cells.display_name("a\ufffeb\x01.xlsx") == "a\ufffdb.xlsx"
+
+
+def test_one_formula_class_everywhere():
+    from xl_kik.core import actionplan
+    from xl_kik.excel import masterfile
+    from xl_kik.excel.sheets import status
+
+    assert actionplan.Formula is cells.Formula is masterfile.Formula is status.Formula is Formula
+
+
+def test_openpyxl_cell_writer_keeps_text_text():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    cells.write_cell(ws["A1"], "=HYPERLINK(\"http://x\",\"klik\")")
+    cells.write_cell(ws["A2"], Formula("=SUM(B1:B3)"))
+    cells.write_cell(ws["A3"], "#N/A")
+    cells.write_cell(ws["A4"], float("nan"))
+    cells.write_cell(ws["A5"], "x" * 40000)
+    assert ws["A1"].data_type == "s" and ws["A1"].quotePrefix
+    assert ws["A2"].data_type == "f"
+    assert ws["A3"].data_type == "s" and ws["A3"].value == "#N/A"
+    assert ws["A4"].value is None
+    assert len(ws["A5"].value) == 32767 and ws["A5"].value.endswith("…")
+
+
+def test_xlwings_values():
+    assert cells.xlwings_value("=1+1") == "'=1+1"
+    assert cells.xlwings_value("a\ufffeb") == "'ab"
+    assert cells.xlwings_value(Formula("=A1")) == "=A1"
+    assert cells.xlwings_value("") is None
+    assert cells.xlwings_value(3) == 3
+
+
+def test_fit_rule_applies_the_limits_for_every_writer():
+    rule = ValidationRule(ranges=("A1",), type="list", list_source=("Ja", "Nej"),
+                          input_title="Med i handleplan (Ja/Nej) og mere tekst", error_title="x" * 50,
+                          input_message="m " * 200, error_message="e " * 200)
+    fitted = cells.fit_rule(rule)
+    assert len(fitted.input_title) <= 32 and len(fitted.error_title) <= 32
+    assert len(fitted.input_message) <= 255 and len(fitted.error_message) <= 224
+    assert fitted.list_source == ("Ja", "Nej")
+
+
+# ---------------------------------------------------------------- find_sheet
+def test_find_sheet_by_codename_then_by_name_else_none():
+    wb = openpyxl.Workbook()
+    renamed = wb.active
+    renamed.title = "Omdøbt"
+    renamed.sheet_properties.codeName = "shConsensus"
+    plain = wb.create_sheet("Handleplan")
+    assert find_sheet(wb, "consensus") is renamed  # the codeName wins over a renamed tab
+    assert find_sheet(wb, "plan") is plain  # no codeName: the contract's name
+    english = wb.create_sheet("Status")
+    assert find_sheet(wb, "status") is english
+    assert find_sheet(wb, "follow_up") is None  # documented: None when missing
+    wb.create_sheet("handleplan ")  # not the exact name: not found by it
+    assert find_sheet(wb, "plan") is plain
+    custom = wb.create_sheet("Mine svar")
+    assert find_sheet(wb, "answers", {"answers": "Mine svar"}) is custom
+
+
+# ---------------------------------------------------------------- every writer path (property)
+ANY_TEXT = st.text(alphabet=st.characters(codec=None, blacklist_categories=()), max_size=60)
+
+
+def _through_openpyxl(texts: list[str]) -> list[str | None]:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, t in enumerate(texts, start=1):
+        cells.write_cell(ws.cell(i, 1), t)
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+    return [back.cell(i, 1).value for i in range(1, len(texts) + 1)]
+
+
+def _through_xlsxwriter(texts: list[str]) -> list[str | None]:
+    buf = io.BytesIO()
+    wb = cells.xlsx_workbook(buf)
+    ws = wb.add_worksheet("Ark")
+    for i, t in enumerate(texts):
+        ws.write_string(i, 0, t)
+        ws.write(i, 1, t)
+    wb.close()
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+    got = [back.cell(i, 1).value for i in range(1, len(texts) + 1)]
+    assert got == [back.cell(i, 2).value for i in range(1, len(texts) + 1)]  # write == write_string
+    return got
+
+
+def _through_sheet_writer(texts: list[str]) -> list[str | None]:
+    """The renderers' path: SheetContent -> apply_content -> OpenpyxlSheetWriter."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Ark"
+    content = SheetContent()
+    content.put_rows("A1", [[t] for t in texts])
+    apply_content(OpenpyxlSheetWriter(wb), "Ark", content)
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["Ark"]
+    return [back.cell(i, 1).value for i in range(1, len(texts) + 1)]
+
+
+class _RecordingRange:
+    def __init__(self, log: list, address: str):
+        self._log, self._address = log, address
+
+    @property
+    def value(self):
+        return None
+
+    @value.setter
+    def value(self, block):
+        self._log.append(block)
+
+
+class _RecordingSheet:
+    def __init__(self, log: list):
+        self._log = log
+
+    def range(self, address):
+        return _RecordingRange(self._log, address)
+
+
+class _RecordingBook:
+    def __init__(self):
+        self.log: list = []
+        self.sheets = {"Ark": _RecordingSheet(self.log)}
+
+
+def _through_xlwings(texts: list[str]) -> list[str | None]:
+    """The live writer hands Excel a block of values: every text with Excel's text prefix."""
+    book = _RecordingBook()
+    XlwingsSheetWriter(book).write_rows("Ark", "A1", [[t] for t in texts])
+    [block] = book.log
+    out = []
+    for (v,) in block:
+        assert v is None or v.startswith("'"), v
+        out.append(None if v is None else v[1:])  # the apostrophe is Excel's prefix, not the value
+    return out
+
+
+WRITERS = {"openpyxl": _through_openpyxl, "xlsxwriter": _through_xlsxwriter,
+           "sheet_writer": _through_sheet_writer, "xlwings": _through_xlwings}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=8))
+def test_any_text_through_every_writer_reopens_minus_exactly_the_forbidden_characters(writer, texts):
+    got = WRITERS[writer](texts)
+    want = [expected_text(t) or None for t in texts]
+    assert got == want
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_the_forbidden_characters_and_the_cell_limit_through_every_writer(writer):
+    nasty = "".join(chr(cp) for cp in sorted(FORBIDDEN)) + "ok"
+    long = ("ord " * 9000).strip()  # 35,999 characters: more than a cell holds
+    got = WRITERS[writer]([nasty, long, "=cmd|' /C calc'!A0", "\U0001f600 æøå"])
+    assert got[0] == "ok"
+    assert got[1].endswith("…") and utf16_len(got[1]) <= 32767 and got[1].startswith("ord ord")
+    assert not got[1].endswith("o…") and got[1][:-1].rstrip().endswith("ord")
+    assert got[2] == "=cmd|' /C calc'!A0" and got[3] == "\U0001f600 æøå"
+
+
+# ---------------------------------------------------------------- a hostile merge
+def _make_round(root: Path, people: list[str]):
+    from xl_kik.steps.generate import generate_round
+
+    ps = [Participant("", n, f"p{i}@x.dk") for i, n in enumerate(people)]
+    master.create_round(root, unit="Solsikken & <Co>", participants=ps, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"), lang="da", anonymise=False)
+    return generate_round(root)
+
+
+def _inject(path: Path, replacements: dict[str, bytes]) -> None:
+    """Replace placeholder texts inside the zip's XML parts by raw bytes (what a hostile or
+    broken program writes; openpyxl itself refuses most of these characters)."""
+    data = path.read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if item.filename.endswith(".xml"):
+                for placeholder, raw in replacements.items():
+                    content = content.replace(placeholder.encode(), raw)
+            zout.writestr(item, content)
+    path.write_bytes(out.getvalue())
+
+
+def test_a_merge_of_returns_with_forbidden_characters_and_odd_file_names_leaves_a_master_that_opens(tmp_path):
+    from xl_kik.demo import simulate
+    from xl_kik.steps import merge
+    from xl_kik.steps import plan as plan_step
+
+    root = tmp_path / "r"
+    files = _make_round(root, ["Anna Ærø", "Bo Bøg", "Carl Cé"])
+    returns = RoundPaths(root).returns
+    # as they reach a reader: U+FFFE/U+FFFF as raw UTF-8; control characters and a lone
+    # surrogate in Excel's own escape (_xHHHH_), which the reader decodes into the character
+    placeholders = {"QQFFFEQQ": "\ufffe".encode("utf-8"), "QQFFFFQQ": "\uffff".encode("utf-8"),
+                    "QQCTRLQQ": b"_x0001__x0008__x000B_", "QQSURRQQ": b"_xD800_"}
+    written = []
+    for i, (participant, path) in enumerate(files):
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        qids = list(layout.rows)
+        answers = {q: {"points": 50, "strengths": "", "improvements": "", "ideas": ""} for q in qids}
+        answers[qids[0]]["strengths"] = "styrke QQFFFEQQ og QQFFFFQQ"
+        answers[qids[0]]["improvements"] = "linje 1QQCTRLQQ\nlinje 2"
+        answers[qids[1]]["ideas"] = "=HYPERLINK(\"http://x\") QQSURRQQ"
+        # an undecodable byte in the returned file's name (os.listdir gives a lone surrogate)
+        name = os.fsdecode(os.fsencode(path.stem) + b"_\xff\xfe" + str(i).encode() + b".xlsx")
+        dest = returns / name
+        simulate.fill_workbook(path, dest, answers)
+        _inject(dest, placeholders)
+        written.append(dest)
+    # one more file whose XML holds a raw control character: refused with a message, never a crash
+    broken = returns / "broken.xlsx"
+    simulate.fill_workbook(files[0][1], broken, {q: {"points": 1, "strengths": "QQRAWQQ", "improvements": "",
+                                                      "ideas": ""} for q in simulate.read_layout(
+                                                          openpyxl.load_workbook(files[0][1])).rows})
+    _inject(broken, {"QQRAWQQ": b"\x01"})
+    result = merge.merge_round(root)
+    assert result is not None
+    wb = openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)  # must not raise
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts
+    bad = [t for t in texts if any(ord(ch) in FORBIDDEN for ch in t)]
+    assert bad == []
+    answers_sheet = find_sheet(wb, "answers")
+    flat = " ".join(str(c.value) for row in answers_sheet.iter_rows() for c in row if c.value is not None)
+    assert "styrke  og " in flat or "styrke og" in flat  # the text arrived, minus U+FFFE/U+FFFF
+    status = find_sheet(wb, "status")
+    names = " ".join(str(c.value) for row in status.iter_rows() for c in row if isinstance(c.value, str))
+    assert "\ufffd" in names  # the undecodable file-name bytes are shown as U+FFFD, not dropped silently
+    # the next steps work on this master
+    plan_step.build_plan(root)
+    openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)
+    merge.merge_round(root)
+    openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)
+
+
+# ---------------------------------------------------------------- every validation we write
+_DV_RE = re.compile(rb"<(?:\w+:)?dataValidation\b([^>]*)>(.*?)</(?:\w+:)?dataValidation>", re.S)
+_ATTR_RE = re.compile(rb'(\w+)="([^"]*)"')
+_F1_RE = re.compile(rb"<(?:\w+:)?formula1>(.*?)</(?:\w+:)?formula1>", re.S)
+
+
+def _xml_unescape(raw: bytes) -> str:
+    import html
+
+    return html.unescape(raw.decode("utf-8"))
+
+
+def validation_violations(path: Path) -> list[str]:
+    """Every data validation of every sheet of the file, against Excel's limits."""
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            for attrs, body in _DV_RE.findall(zf.read(name)):
+                a = {k.decode(): _xml_unescape(v) for k, v in _ATTR_RE.findall(attrs)}
+                for key, limit in (("promptTitle", 32), ("errorTitle", 32), ("prompt", 255), ("error", 224)):
+                    if key in a and utf16_len(a[key]) > limit:
+                        out.append(f"{path.name} {name} {a.get('sqref')}: {key} {utf16_len(a[key])} > {limit}")
+                f1 = _F1_RE.search(body)
+                if a.get("type") == "list" and f1:
+                    formula = _xml_unescape(f1.group(1))
+                    if formula.startswith('"') and utf16_len(formula[1:-1]) > 255:
+                        out.append(f"{path.name} {name}: list literal {utf16_len(formula) - 2} > 255")
+    return out
+
+
+def _validation_count(path: Path) -> int:
+    with zipfile.ZipFile(path) as zf:
+        return sum(len(_DV_RE.findall(zf.read(n))) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_the_validation_check_finds_a_title_over_32(tmp_path):
+    """The checker itself: a validation written past the writers (plain openpyxl) is found."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = openpyxl.Workbook()
+    dv = DataValidation(type="list", formula1='"Vedtaget,Afventer,Afvist"',
+                        errorTitle="Ledelsens beslutning (Vedtaget/Afventer/Afvist)", prompt="p" * 256)
+    dv.add("A1")
+    wb.active.add_data_validation(dv)
+    wb.save(tmp_path / "raw.xlsx")
+    found = validation_violations(tmp_path / "raw.xlsx")
+    assert len(found) == 2 and "errorTitle 47 > 32" in found[0] and "prompt 256 > 255" in found[1]
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_every_data_validation_in_every_file_we_write_respects_excels_limits(tmp_path, lang):
+    from xl_kik.demo import simulate
+    from xl_kik.excel.sheets.konsensus import demo_seminar
+    from xl_kik.steps import merge, report
+    from xl_kik.steps import plan as plan_step
+    from xl_kik.steps.generate import generate_round
+
+    root = tmp_path / "r"
+    ps = [Participant("", n, f"p{i}@x.dk") for i, n in enumerate(["Anna Ærø", "Bo Bøg", "Carl Cé " + "x" * 120])]
+    master.create_round(root, unit="Enhed & <Co> " + "u" * 100, participants=ps, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"), lang=lang, anonymise=True)
+    files = generate_round(root)
+    checked: list[Path] = [RoundPaths(root).master]
+    states = {"init": tmp_path / "init.xlsm"}
+    shutil.copy(RoundPaths(root).master, states["init"])
+    for i, (participant, path) in enumerate(files):
+        checked.append(path)
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        answers = {q: {"points": 10 * (i + 1), "strengths": "s", "improvements": "a\nb", "ideas": ""}
+                   for q in layout.rows}
+        simulate.fill_workbook(path, RoundPaths(root).returns / path.name, answers)
+    merge.merge_round(root)
+    states["merge"] = tmp_path / "merge.xlsm"
+    shutil.copy(RoundPaths(root).master, states["merge"])
+    demo_seminar(root)
+    plan_step.build_plan(root)
+    states["plan"] = tmp_path / "plan.xlsm"
+    shutil.copy(RoundPaths(root).master, states["plan"])
+    reports = [Path(p) for p in report.export_reports(root).xlsx]
+    assert len(reports) == 2 and all(p.exists() for p in reports)
+    checked += reports
+    checked += list(states.values())
+    assert _validation_count(states["merge"]) > _validation_count(states["init"])  # Konsensus has its own
+    problems = [v for p in checked for v in validation_violations(p)]
+    assert problems == []
