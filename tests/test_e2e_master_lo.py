@@ -173,11 +173,24 @@ def seminar(libreoffice, tmp_path_factory):
             expected[cell] = outcome
     with libreoffice.open(path) as doc:
         results = doc.type_cells(KONSENSUS, entries)
+        # what LibreOffice computes in the "Forskel" column beside the agreed points
+        differences = {qid: doc.formula_result(KONSENSUS, f"{L['difference']}{rows[qid]}") for qid in TYPED}
         # the same document without VBA, to document what that filter does
         plain = doc.save_as(root.parent / "plain.xlsx", PLAIN_XLSX)
         doc.save_as(path, VBA_XLSM)  # File > Save (keep format) over the master
     return {"root": root, "path": path, "rows": rows, "results": {r.cell: r for r in results},
-            "expected": expected, "plain": plain}
+            "expected": expected, "plain": plain, "differences": differences}
+
+
+def test_difference_beside_agreed_points_computed_by_libreoffice(seminar):
+    rows = _rows(seminar["path"], KONSENSUS)
+    for qid, got in seminar["differences"].items():
+        suggested = rows[seminar["rows"][qid] - 1][COL["suggested"] - 1]
+        typed = TYPED[qid].get("agreed_points")
+        if typed and typed[1] == "accepted":
+            assert got == int(typed[0]) - suggested, (qid, got)
+        else:  # nothing (valid) agreed: the cell stays empty
+            assert got in ("", None), (qid, got)
 
 
 def test_konsensus_typed_in_libreoffice_then_merge_and_plan(seminar):

@@ -158,13 +158,63 @@ def test_consensus_report_xlsx(demo_round, tmp_path):
     assert ws.title == "Konsensusrapport"
     assert ws["A1"].value == "Konsensusrapport – Børnehuset Solsikken"
     agreed = read_inputs(openpyxl.load_workbook(demo_round / MASTER_NAME)["Konsensus"])
-    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    rows = {}
+    for r in range(1, ws.max_row + 1):  # the question table (a question can be listed again further down)
+        rows.setdefault(ws.cell(r, 1).value, r)
     for qid, values in agreed.items():
         r = rows[qid]
         assert ws.cell(r, 6).value == (values["agreed_points"] if values["agreed_points"] != "" else None)
-        assert (ws.cell(r, 7).value or "") == values["agreed_strengths"]
+        assert (ws.cell(r, 8).value or "") == values["agreed_strengths"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows.replace("$", "") == "5:5"
+
+
+def test_consensus_report_shows_the_move_from_individual_to_consensus(demo_round, tmp_path):
+    """Agreed points beside the suggestion and the range, with the difference, and the list of
+    questions where the group moved far (>= 20 points on 0-100, or outside the range) -- the
+    expectation computed here from the master's Konsensus sheet, not by the report's code."""
+    import openpyxl
+
+    master_ws = openpyxl.load_workbook(demo_round / MASTER_NAME)["Konsensus"]
+    keys = {master_ws.cell(3, c).value: c for c in range(1, master_ws.max_column + 1)}
+    sheet = {}
+    for r in range(5, master_ws.max_row + 1):
+        qid = master_ws.cell(r, 1).value
+        if isinstance(qid, str) and qid[:1].isdigit():
+            sheet[qid] = {k: master_ws.cell(r, keys[k]).value for k in ("suggested", "min", "max", "agreed_points")}
+    expected_far = set()
+    for qid, v in sheet.items():
+        a, s = v["agreed_points"], v["suggested"]
+        if isinstance(a, int) and isinstance(s, int) and (abs(a - s) >= 20 or a < v["min"] or a > v["max"]):
+            expected_far.add(qid)
+    assert expected_far, "the demo seminar moves some scores"
+    assert any(v["agreed_points"] == v["suggested"] for v in sheet.values())
+
+    ws = openpyxl.load_workbook(reports.export_consensus_report(demo_round, tmp_path / "k.xlsx")).active
+    assert [ws.cell(5, c).value for c in range(4, 8)] == ["Forslag (median)", "Spænd (laveste–højeste)",
+                                                          "Aftalt point", "Forskel"]
+    first_rows = {}
+    for r in range(6, ws.max_row + 1):
+        first_rows.setdefault(ws.cell(r, 1).value, r)
+    for qid, v in sheet.items():
+        r = first_rows[qid]
+        assert ws.cell(r, 4).value == v["suggested"]
+        assert ws.cell(r, 5).value == (f"{v['min']}–{v['max']}" if v["min"] is not None else None)
+        assert ws.cell(r, 6).value == v["agreed_points"]
+        want = v["agreed_points"] - v["suggested"] if isinstance(v["agreed_points"], int) else None
+        assert ws.cell(r, 7).value == want
+    title = next(r for r in range(1, ws.max_row + 1)
+                 if ws.cell(r, 1).value == "Hvor gruppen flyttede sig langt fra medianen")
+    assert str(len(expected_far)) + " spørgsmål" in ws.cell(title + 1, 1).value
+    listed = []
+    r = title + 3
+    while ws.cell(r, 1).value in sheet:
+        listed.append(ws.cell(r, 1).value)
+        assert ws.cell(r, 7).value == sheet[listed[-1]]["agreed_points"] - sheet[listed[-1]]["suggested"]
+        r += 1
+    assert set(listed) == expected_far
+    diffs = [abs(ws.cell(title + 3 + i, 7).value) for i in range(len(listed))]
+    assert diffs == sorted(diffs, reverse=True)
 
 
 def test_english_reports(demo_round):

@@ -191,7 +191,7 @@ def test_konsensus_layout_contract_and_formulas():
     wb = openpyxl.Workbook()
     ws = wb.active
     info = render_konsensus(ws, setup, rs, {"1.1": 55}, "da")
-    assert [ws.cell(3, c).value for c in range(1, 21)] == list(sheets_konsensus.KEYS)
+    assert [ws.cell(3, c).value for c in range(1, 23)] == list(sheets_konsensus.KEYS) + [None]
     assert ws.row_dimensions[3].hidden and ws.column_dimensions["A"].hidden
     r = info.rows["1.1"]
     assert ws.cell(r, COL["suggested"]).value == 50 and ws.cell(r, COL["n"]).value == "3 af 3"
@@ -199,7 +199,7 @@ def test_konsensus_layout_contract_and_formulas():
     assert ws.cell(r, COL["distribution"]).value == "10: 1, 50: 1, 60: 1"
     assert ws.cell(r, COL["flag"]).value == "Ja"
     qw = ws.cell(r, COL["quick_win"]).value
-    assert qw == f'=IF(AND(Q{r}="Høj",R{r}="Let"),"Ja","")'
+    assert qw == f'=IF(AND(R{r}="Høj",S{r}="Let"),"Ja","")'
     tr = info.theme_rows["1"]
     first, last = info.rows["1.1"], info.rows["1.3"]
     assert ws.cell(tr, 6).value == f'=IF(COUNT(M{first}:M{last})=0,"",AVERAGE(M{first}:M{last}))'
@@ -300,3 +300,49 @@ def test_konsensus_placeholder_is_not_kept_as_note():
     ws["A1"] = PLACEHOLDERS["consensus"].da
     info = render_konsensus(ws, setup, rs, None, "da")
     assert info.notes == 0
+
+
+def test_konsensus_difference_column_beside_agreed_points():
+    setup, coll, rs = standard()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    info = render_konsensus(ws, setup, rs, None, "da")
+    # the column right of "Aftalt point" holds agreed minus suggested (M - F), blank until agreed
+    assert ws.cell(3, 13).value == "agreed_points" and ws.cell(3, 14).value == "difference"
+    assert ws.cell(4, 14).value == "Forskel (aftalt − forslag)"
+    r = info.rows["2.1"]
+    assert ws.cell(r, 14).value == f'=IF(AND(ISNUMBER(M{r}),ISNUMBER(F{r})),M{r}-F{r},"")'
+    assert ws.cell(info.theme_rows["1"], 14).value is None  # not on theme-score rows
+    # far moves (20 points on 0-100) are highlighted
+    rules = [(str(rng.sqref), rule.formula) for rng in ws.conditional_formatting for rule in rng.rules]
+    first, last = sheets_konsensus.FIRST_ROW, max(info.rows.values())
+    assert (f"N{first}:N{last}", [f"AND(ISNUMBER(N{first}),ABS(N{first})>=20)"]) in rules
+    # typed inputs are untouched by the new column
+    type_inputs(ws, "2.1", agreed_points=80, agreed_strengths="godt")
+    wb = roundtrip(wb)
+    render_konsensus(wb.active, setup, rs, None, "da")
+    got = read_inputs(wb.active)["2.1"]
+    assert got["agreed_points"] == 80 and got["agreed_strengths"] == "godt"
+
+
+def test_konsensus_from_the_older_layout_keeps_columns_typed_right_of_the_table():
+    """A master merged before the difference column: its 20-column table had the coordinator's own
+    column in U (21); after the re-render it is right of the new 21-column table, not over "Beslutning"."""
+    setup, coll, rs = standard()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    old_keys = [k for k in sheets_konsensus.KEYS if k != "difference"]
+    assert len(old_keys) == 20
+    for c, k in enumerate(old_keys, start=1):
+        ws.cell(3, c).value = k
+    ws.cell(5, 1).value = "1.1"
+    ws.cell(5, old_keys.index("agreed_points") + 1).value = 40
+    ws.cell(5, old_keys.index("decision") + 1).value = "Vedtaget"
+    ws.cell(5, 21).value = "egen note"
+    ws.column_dimensions["U"].width = 33
+    info = render_konsensus(ws, setup, rs, None, "da")
+    r = info.rows["1.1"]
+    assert ws.cell(r, COL["decision"]).value == "Vedtaget" and COL["decision"] == 21
+    assert ws.cell(r, 22).value == "egen note"
+    assert ws.column_dimensions["V"].width == 33
+    assert read_inputs(ws)["1.1"]["agreed_points"] == 40

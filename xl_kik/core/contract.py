@@ -181,7 +181,7 @@ PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe"],
 # ================================================================ the Konsensus sheet
 #: Column keys, left to right (column = index + 1); row KONSENSUS_KEY_ROW holds them as text.
 KONSENSUS_KEYS = ("qid", "nr", "theme", "question", "n", "suggested", "min", "max", "spread", "flag",
-                  "distribution", "previous", "agreed_points", "agreed_strengths", "agreed_improvements",
+                  "distribution", "previous", "agreed_points", "difference", "agreed_strengths", "agreed_improvements",
                   "to_plan", "effect", "feasibility", "quick_win", "decision")
 #: The columns people type in at the seminar (read back by ``core.konsensus``).
 KONSENSUS_INPUT_KEYS = ("agreed_points", "agreed_strengths", "agreed_improvements", "to_plan", "effect",
@@ -201,6 +201,7 @@ KONSENSUS_HEADERS: dict[str, Msg] = {
     "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
     "distribution": Msg("Fordeling (point: antal)", "Distribution (points: count)"),
     "previous": Msg("Forrige runde", "Previous round"), "agreed_points": Msg("Aftalt point", "Agreed points"),
+    "difference": Msg("Forskel (aftalt − forslag)", "Difference (agreed − suggested)"),
     "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
     "agreed_improvements": Msg("Aftalte forbedringsområder (ét pr. linje)", "Agreed improvement areas (one per line)"),
     "to_plan": Msg("Med i handleplan (Ja/Nej)", "In action plan (Yes/No)"),
@@ -216,7 +217,8 @@ KONSENSUS_LABELS: dict[str, Msg] = {
     "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
     "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
     "distribution": Msg("Fordeling", "Distribution"), "previous": Msg("Forrige runde", "Previous round"),
-    "agreed_points": Msg("Aftalt point", "Agreed points"), "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
+    "agreed_points": Msg("Aftalt point", "Agreed points"), "difference": Msg("Forskel", "Difference"),
+    "agreed_strengths": Msg("Aftalte styrker", "Agreed strengths"),
     "agreed_improvements": Msg("Aftalte forbedringsområder", "Agreed improvement areas"),
     "to_plan": Msg("Med i handleplan", "In action plan"), "effect": Msg("Effekt", "Effect"),
     "feasibility": Msg("Gennemførlighed", "Feasibility"), "quick_win": Msg("Hurtig gevinst", "Quick win"),

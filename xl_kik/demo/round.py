@@ -5,8 +5,10 @@
 3. simulated participants fill in and return their files (one does not return, one types
    ``ca. 60`` into a points cell, one sends a second, newer version),
 4. ``merge`` (status, svarrapport, konsensus),
-5. the consensus seminar: agreed points (the suggested medians), strengths, improvement
-   areas and priorities are typed into the Konsensus sheet,
+5. the consensus seminar: agreed points (the suggested medians, but on some questions flagged
+   for disagreement the discussion moves the score), strengths, improvement areas and
+   priorities are typed into the Konsensus sheet; the konsensusrapport lists where the group
+   moved far from the median,
 6. ``plan`` (the action plan), with owners, deadlines and statuses filled in.
 """
 
@@ -26,12 +28,15 @@ from xl_kik.core import catalogue
 from xl_kik.core.errors import SetupError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import RoundPaths
+from xl_kik.core.vocabulary import QUESTIONS
 from xl_kik.demo import simulate
 from xl_kik.demo.plan import demo_fill_plan
 from xl_kik.excel.participants_io import read_participants
+from xl_kik.excel.reports import consensus_content, consensus_moves, read_consensus
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.steps import merge
 from xl_kik.steps import plan as actionplan
+from xl_kik.steps.report import export_consensus_report
 from xl_kik.steps.generate import generate_round
 from xl_kik.steps.init import init_round
 from xl_kik.excel import cells
@@ -45,6 +50,8 @@ DEMO_PEOPLE = [
 ]
 
 STEP = Msg("[{n}/6] {text}", "[{n}/6] {text}")
+MOVED = Msg("Gruppen flyttede sig langt fra medianen ved {count}; se konsensusrapporten {file}",
+            "The group moved far from the median on {count}; see the consensus report {file}")
 NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe til demoen.",
                 "The folder {dir} already contains a round; choose an empty folder for the demo.")
 
@@ -130,6 +137,10 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
                                 "Consensus seminar: agreed points and improvement areas")(lang)))
     agreed = _seminar(root, seed)
+    report = export_consensus_report(root, lang=lang)
+    setup, rows = read_consensus(root)
+    moved = consensus_moves(setup, consensus_content(setup, rows, lang)[0])
+    say("    " + MOVED(lang, count=QUESTIONS(lang, n=len(moved)), file=report))
     say(STEP(lang, n=6, text=Msg("Bygger handleplanen", "Building the action plan")(lang)))
     plan = actionplan.build_plan(root, lang=lang)
     say("    " + plan.summary(lang).replace("\n", "\n    "))

@@ -32,6 +32,9 @@ from xl_kik.core.round import RoundSetup
 from xl_kik.excel import master
 from xl_kik.excel.rollup import konsensus_scores
 from xl_kik.core.konsensus import read_inputs
+from xl_kik.core.movement import Movement, difference, far_moves, rule_text
+from xl_kik.core.stats import point_value
+from xl_kik.core.vocabulary import QUESTIONS
 
 # M3xx reports to hand out
 M_NO_OFFICE = define(
@@ -60,12 +63,21 @@ T = {
                "Self-evaluation with KIK. Round {round_id}, created {created}. Points scale {scale}. Printed {today}."),
     "intro": Msg("Her står, hvad gruppen blev enige om på konsensusseminaret: point, styrker og "
                  "forbedringsområder for hvert spørgsmål, og ledelsens beslutning. Forslag (median) og spredning er "
-                 "fra deltagernes individuelle svar.",
+                 "fra deltagernes individuelle svar; Forskel = aftalt minus forslag.",
                  "This is what the group agreed at the consensus seminar: points, strengths and improvement areas "
                  "for each question, and the management decision. Suggested (median) and spread come from the "
-                 "participants' individual answers."),
+                 "participants' individual answers; Difference = agreed minus suggested."),
     "nr": KONSENSUS_LABELS["nr"], "question": KONSENSUS_LABELS["question"], "n": KONSENSUS_LABELS["n"],
     "suggested": KONSENSUS_LABELS["suggested"], "spread": KONSENSUS_LABELS["spread"],
+    "range": Msg("Spænd (laveste–højeste)", "Range (lowest–highest)"), "difference": KONSENSUS_LABELS["difference"],
+    "moved": Msg("Hvor gruppen flyttede sig langt fra medianen", "Where the group moved far from the median"),
+    "moved_intro": Msg("Her satte drøftelsen scoren, ikke gennemsnittet: {count}. {rule}",
+                       "Here the discussion, not the average, set the score: {count}. {rule}"),
+    "moved_none": Msg("Ingen: de aftalte point ligger tæt på medianen ved alle spørgsmål. {rule}",
+                      "None: the agreed points are close to the median for every question. {rule}"),
+    "why": Msg("Hvorfor", "Why"),
+    "why_far": Msg("langt fra medianen", "far from the median"),
+    "why_outside": Msg("uden for deltagernes spænd", "outside the participants' range"),
     "agreed": KONSENSUS_LABELS["agreed_points"], "strengths": KONSENSUS_LABELS["agreed_strengths"],
     "improvements": KONSENSUS_LABELS["agreed_improvements"],
     "to_plan": KONSENSUS_LABELS["to_plan"], "decision": KONSENSUS_LABELS["decision"],
@@ -137,6 +149,13 @@ def consensus_content(setup: Any, rows: Sequence[Sequence[Any]], lang: str) -> t
     return questions, themes
 
 
+def consensus_moves(setup: Any, questions: Sequence[_Question]) -> list[Movement]:
+    """The questions where the agreed points moved far from the median (:mod:`xl_kik.core.movement`),
+    as the konsensusrapport lists them."""
+    return far_moves(((q.qid, q.values.get("agreed_points"), q.values.get("suggested"), q.values.get("min"),
+                       q.values.get("max")) for q in questions), setup.scale.min, setup.scale.max)
+
+
 def report_path(root: str | Path, kind: str, unit: str, lang: str) -> Path:
     """``ROUND/rapporter/<Svarrapport|Konsensusrapport> <unit>.xlsx``."""
     return Path(root) / REPORTS_DIR / f"{safe_stem(NAMES[kind](lang) + ' ' + unit)}.xlsx"
@@ -164,10 +183,11 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
                                  "bg_color": "#FFF2CC"}),
         "score": wb.add_format({"border": 1, "align": "center", "num_format": "0.0", "bold": True}),
         "section": wb.add_format({"bold": True, "font_size": 12}),
+        "diff": wb.add_format({"valign": "top", "border": 1, "align": "center", "num_format": "+0;-0;0"}),
     }
     ws = wb.add_worksheet(NAMES["konsensus"](lang))
-    cols = [("nr", 6), ("question", 42), ("n", 10), ("suggested", 10), ("spread", 10), ("agreed", 10),
-            ("strengths", 38), ("improvements", 38), ("to_plan", 10), ("decision", 12)]
+    cols = [("nr", 6), ("question", 42), ("n", 10), ("suggested", 10), ("range", 10), ("agreed", 10),
+            ("difference", 10), ("strengths", 33), ("improvements", 33), ("to_plan", 10), ("decision", 12)]
     last = len(cols) - 1
     for c, (_, w) in enumerate(cols):
         ws.set_column(c, c, w)
@@ -195,13 +215,42 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
             ws.write_string(r, 1, q.text, f["text"])
             ws.write_string(r, 2, clean_text(v.get("n")), f["num"])
             _num_or_text(ws, r, 3, v.get("suggested"), f["num"])
-            _num_or_text(ws, r, 4, v.get("spread"), f["num"])
+            ws.write_string(r, 4, _range_text(v), f["num"])
             _num_or_text(ws, r, 5, v.get("agreed_points"), f["agreed"])
-            for c, key in ((6, "agreed_strengths"), (7, "agreed_improvements"), (8, "to_plan"), (9, "decision")):
+            _num_or_text(ws, r, 6, difference(v.get("agreed_points"), v.get("suggested")), f["diff"])
+            for c, key in ((7, "agreed_strengths"), (8, "agreed_improvements"), (9, "to_plan"), (10, "decision")):
                 ws.write_string(r, c, clean_text(v.get(key)), f["text"])
-            lines = max(_lines(q.text, 42), _lines(clean_text(v.get("agreed_strengths")), 38),
-                        _lines(clean_text(v.get("agreed_improvements")), 38))
+            lines = max(_lines(q.text, 42), _lines(clean_text(v.get("agreed_strengths")), 33),
+                        _lines(clean_text(v.get("agreed_improvements")), 33))
             ws.set_row(r, min(15 * lines + 3, 400))
+    # -- where the group moved far from the median (core.movement)
+    moves = consensus_moves(setup, questions)
+    rule = rule_text(setup.scale.min, setup.scale.max, lang)
+    r += 2
+    ws.write_string(r, 0, T["moved"](lang), f["section"])
+    r += 1
+    intro = (T["moved_intro"](lang, count=QUESTIONS(lang, n=len(moves)), rule=rule) if moves
+             else T["moved_none"](lang, rule=rule))
+    ws.merge_range(r, 0, r, last, intro, f["intro"])
+    ws.set_row(r, 32)
+    if moves:
+        r += 1
+        for c, key in ((0, "nr"), (1, "question"), (3, "suggested"), (4, "range"), (5, "agreed"),
+                       (6, "difference"), (7, "why")):
+            ws.write_string(r, c, T[key](lang), f["head"])
+        ws.write_blank(r, 2, None, f["head"])
+        text_of = {q.qid: q for q in questions}
+        for m in moves:
+            r += 1
+            q = text_of[m.qid]
+            ws.write_string(r, 0, m.qid, f["text"])
+            ws.merge_range(r, 1, r, 2, q.text, f["text"])
+            ws.write_number(r, 3, m.suggested, f["num"])
+            ws.write_string(r, 4, _range_text(q.values), f["num"])
+            ws.write_number(r, 5, m.agreed, f["agreed"])
+            ws.write_number(r, 6, m.difference, f["diff"])
+            ws.write_string(r, 7, T["why_outside" if m.outside else "why_far"](lang), f["text"])
+            ws.set_row(r, min(15 * _lines(q.text, 52) + 3, 400))
     r += 2
     ws.write_string(r, 0, T["themes"](lang), f["section"])
     r += 1
@@ -228,6 +277,12 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
     wb.close()
 
 
+def _range_text(values: dict[str, Any]) -> str:
+    """``"10–60"``: the lowest and highest individual answer, empty when nobody answered."""
+    lo, hi = point_value(values.get("min")), point_value(values.get("max"))
+    return "" if lo is None or hi is None else f"{lo}–{hi}"
+
+
 def _hf(text: str) -> str:
     return cells.header_footer_text(text, 100)
 
@@ -246,4 +301,4 @@ def _num_or_text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 
 
 __all__ = ["KINDS", "M_CONVERT_FAILED", "M_NO_OFFICE", "M_NOT_MERGED", "NAMES", "REPORTS_DIR", "ReportError",
-           "consensus_content", "is_merged", "read_consensus", "report_path", "write_consensus_report"]
+           "consensus_content", "consensus_moves", "is_merged", "read_consensus", "report_path", "write_consensus_report"]

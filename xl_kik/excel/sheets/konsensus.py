@@ -56,6 +56,7 @@ from xl_kik.core.konsensus import (  # noqa: F401 (read_inputs, choice_id ... al
     row_key,
     rows_of,
 )
+from xl_kik.core.movement import far_points
 from xl_kik.core.stats import RoundStats, point_value, theme_stats
 from xl_kik.core.values import YES_NO_TEXT, is_blank, is_quick_win  # noqa: F401 (is_quick_win also importable from here)
 
@@ -74,7 +75,7 @@ THEME_INPUT_KEYS = KONSENSUS_THEME_INPUT_KEYS
 #: Column widths (1-based column -> width): narrow enough that the sheet printed on one A4
 #: landscape page wide stays readable; headers and texts wrap (rows get estimated heights).
 WIDTHS = {1: 8, 2: 5, 3: 16, 4: 32, 5: 9, 6: 10, 7: 9, 8: 9, 9: 10, 10: 11, 11: 13, 12: 9,
-          13: 8, 14: 26, 15: 28, 16: 11, 17: 12, 18: 16, 19: 9, 20: 15}
+          13: 8, 14: 10, 15: 26, 16: 28, 17: 11, 18: 12, 19: 16, 20: 9, 21: 15}
 TALL_ROWS = {"#help": 45, "#header": 45, "#themes-header": 45}  # row key -> least height
 
 HEADERS = KONSENSUS_HEADERS
@@ -161,6 +162,7 @@ def capture(ws: Any) -> Captured:
         return cap
     cols = {row_key(v): c for c, v in rows[key_r].items() if row_key(v)}
     last = max(cols.values())
+    shift = LAST_COL - last  # a sheet from an older layout: what was right of its table stays right of ours
     for r in sorted(rows):
         if r <= key_r:
             continue
@@ -173,7 +175,7 @@ def capture(ws: Any) -> Captured:
             cap.notes.append({c: v for c, v in cells.items() if c != 1})
             continue
         if key.startswith("#"):
-            extras = {c: v for c, v in cells.items() if c > last}
+            extras = {c + shift: v for c, v in cells.items() if c > last}
             if extras:
                 cap.extras[key] = extras
             continue
@@ -187,7 +189,7 @@ def capture(ws: Any) -> Captured:
             target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
             if target not in cap.inputs or not cap.has_input(target):
                 cap.inputs[target] = inputs
-        extras = {c: v for c, v in cells.items() if c > last}
+        extras = {c + shift: v for c, v in cells.items() if c > last}
         if extras:
             target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
             cap.extras.setdefault(target, {}).update(extras)
@@ -198,8 +200,8 @@ def capture(ws: Any) -> Captured:
             idx = column_index_from_string(letter)
         except ValueError:
             continue
-        if idx > LAST_COL and dim.width:
-            cap.extra_widths[idx] = dim.width
+        if idx > last and dim.width:
+            cap.extra_widths[idx + shift] = dim.width
     return cap
 
 
@@ -234,6 +236,12 @@ def quick_win_formula(row: int, lang: str = "da") -> Formula:
     high, easy = _choices("effect", lang)[0], _choices("feasibility", lang)[0]
     return Formula(f'=IF(AND({L["effect"]}{row}="{high}",{L["feasibility"]}{row}="{easy}"),'
                    f'"{QUICK_WIN["en" if lang == "en" else "da"]}","")')
+
+
+def difference_formula(row: int) -> Formula:
+    """Agreed points minus the suggestion (the median), blank until whole points are agreed."""
+    a, s = f"{L['agreed_points']}{row}", f"{L['suggested']}{row}"
+    return Formula(f'=IF(AND(ISNUMBER({a}),ISNUMBER({s})),{a}-{s},"")')
 
 
 def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[str, Any] | None = None,
@@ -304,6 +312,7 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
             put(ws, r, COL["distribution"], s.distribution_text(), body)
             put(ws, r, COL["previous"], point_value(previous.get(q.id)) if previous.get(q.id) is not None else None, num)
             write_inputs(r, cap.inputs.get(q.id, {}))
+            put(ws, r, COL["difference"], difference_formula(r), calc)
             write_extras(r, q.id)
         theme_ranges[t.id] = (first, r)
         input_ranges.append((first, r))
@@ -436,6 +445,11 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
             f"{L['flag']}{FIRST_ROW}:{L['flag']}{last_question_row}",
             CellIsRule(operator="equal", formula=[f'"{T["yes"](lang)}"'],
                        fill=PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD"), font=Font(bold=True)))
+        d, far = f"{L['difference']}{FIRST_ROW}", far_points(setup.scale.min, setup.scale.max)
+        ws.conditional_formatting.add(  # moved far from the median (core.movement): the discussion set the score
+            f"{L['difference']}{FIRST_ROW}:{L['difference']}{last_question_row}",
+            FormulaRule(formula=[f"AND(ISNUMBER({d}),ABS({d})>={far})"],
+                        fill=PatternFill("solid", start_color="BDD7EE", end_color="BDD7EE"), font=Font(bold=True)))
         ws.conditional_formatting.add(
             f"{L['quick_win']}{FIRST_ROW}:{L['quick_win']}{last_row}",
             CellIsRule(operator="equal", formula=[f'"{QUICK_WIN["en" if lang == "en" else "da"]}"'],
@@ -513,6 +527,16 @@ _DEMO_IMPROVEMENTS = {
 }
 
 
+def _demo_agreed(ws: Any, r: int, cols: Mapping[str, int], suggested: int, rng: random.Random) -> int:
+    """The demo seminar's agreed points: the suggestion, except that on half of the questions flagged
+    for disagreement and on a few others the discussion sides with the answer furthest from the median."""
+    flagged = not is_blank(ws.cell(r, cols["flag"]).value)
+    lo, hi = ws.cell(r, cols["min"]).value, ws.cell(r, cols["max"]).value
+    if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and rng.random() < (0.5 if flagged else 0.12):
+        return int(lo) if suggested - lo >= hi - suggested else int(hi)
+    return suggested
+
+
 def demo_seminar(root: str | Path, rng: random.Random | None = None, share: float = 0.6) -> int:
     """Simulate a consensus seminar on the master's Konsensus sheet (for ``xl-kik demo``).
 
@@ -535,7 +559,7 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
 
             suggested = ws.cell(r, cols["suggested"]).value
             if isinstance(suggested, (int, float)):
-                fill("agreed_points", int(suggested))
+                fill("agreed_points", _demo_agreed(ws, r, cols, int(suggested), rng))
             if not is_blank(ws.cell(r, cols["agreed_points"]).value):
                 agreed += 1
             if rng.random() < share:
