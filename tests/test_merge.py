@@ -133,8 +133,8 @@ def test_injection_payloads_stay_text(round3):
                 if c.data_type == "f":
                     assert code == "shConsensus", (code, c.coordinate, c.value)
                     assert not any(p in c.value for p in PAYLOADS), c.value
-                    # only our own formulas: quick win per question, theme score block
-                    assert c.column == COL["quick_win"] or str(ws.cell(c.row, 1).value).startswith("theme:"), \
+                    # only our own formulas: quick win and difference per question, theme score block
+                    assert c.column in (COL["quick_win"], COL["difference"]) or str(ws.cell(c.row, 1).value).startswith("theme:"), \
                         (c.coordinate, c.value)
                 elif isinstance(c.value, str):
                     seen.update(p for p in PAYLOADS if p in c.value)

@@ -190,7 +190,7 @@ def test_consensus_report_shows_the_move_from_individual_to_consensus(demo_round
     assert expected_far, "the demo seminar moves some scores"
     assert any(v["agreed_points"] == v["suggested"] for v in sheet.values())
 
-    ws = openpyxl.load_workbook(reports.export_consensus_report(demo_round, tmp_path / "k.xlsx")).active
+    ws = openpyxl.load_workbook(report.export_consensus_report(demo_round, tmp_path / "k.xlsx")).active
     assert [ws.cell(5, c).value for c in range(4, 8)] == ["Forslag (median)", "Spænd (laveste–højeste)",
                                                           "Aftalt point", "Forskel"]
     first_rows = {}
