@@ -97,8 +97,12 @@ def test_wrapped_rows_are_tall_enough(master):
     # the long text made its row taller than the plain estimate for it
     ws = wb["Konsensus"]
     r = next(c.row for c in ws["A"] if c.value == LONG_QID)
-    width = ws.column_dimensions["O"].width
-    assert ws.cell(r, 15).value == LONG_AREA
+    from openpyxl.utils import get_column_letter
+    from xl_kik.excel.sheets.konsensus import COL
+
+    c = COL["agreed_improvements"]
+    width = ws.column_dimensions[get_column_letter(c)].width
+    assert ws.cell(r, c).value == LONG_AREA
     assert ws.row_dimensions[r].height >= row_height(line_count(LONG_AREA, width)) > 45
 
 
