@@ -81,3 +81,20 @@ def test_python_dash_m_exit_code_of_a_user_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xl_kik", "status", str(tmp_path / "findes-ikke")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
+
+
+def test_import_stays_light():
+    """``import xl_kik.<anything>`` runs the package's __init__: it must not load the file
+    libraries (a button's interpreter check and every reader process pay for it)."""
+    code = ("import sys, xl_kik; heavy = ('openpyxl', 'xlsxwriter', 'python_calamine', 'pandas', 'xlwings'); "
+            "print(','.join(m for m in heavy if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            check=True).stdout.strip()
+    assert loaded == ""
+
+
+def test_unknown_name_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError):
+        xl_kik.no_such_step  # noqa: B018

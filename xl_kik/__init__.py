@@ -21,6 +21,9 @@ Errors a user can fix are :class:`KikInputError`, file problems :class:`KikFileE
 Everything not listed in ``__all__`` is internal.
 """
 
+import importlib
+from typing import Any
+
 from xl_kik._version import __version__
 from xl_kik.core.catalogue import Band, Catalogue, Question, Scale, Theme, scale
 from xl_kik.core.errors import (
@@ -36,13 +39,33 @@ from xl_kik.core.errors import (
 )
 from xl_kik.core.problems import Problem, ProblemType, Report
 from xl_kik.core.round import Participant, RoundPaths, RoundSetup
-from xl_kik.steps.catalogue import load_catalogue
-from xl_kik.steps.generate import generate_round
-from xl_kik.steps.init import init_round
-from xl_kik.steps.merge import merge_round
-from xl_kik.steps.plan import build_plan
-from xl_kik.steps.report import ReportError, export_reports
-from xl_kik.steps.rollup import RollupError, build_rollup
+
+#: The steps (and their errors) load on first use: ``import xl_kik`` stays light, because every
+#: ``import xl_kik.<module>`` (a button's interpreter check, a reader process) runs this file.
+_LAZY = {
+    "load_catalogue": "xl_kik.steps.catalogue",
+    "init_round": "xl_kik.steps.init",
+    "generate_round": "xl_kik.steps.generate",
+    "merge_round": "xl_kik.steps.merge",
+    "build_plan": "xl_kik.steps.plan",
+    "export_reports": "xl_kik.steps.report",
+    "ReportError": "xl_kik.steps.report",
+    "build_rollup": "xl_kik.steps.rollup",
+    "RollupError": "xl_kik.steps.rollup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'xl_kik' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",
