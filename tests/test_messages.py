@@ -147,6 +147,32 @@ def test_only_the_vocabulary_words():
     assert not bad, "\n".join(bad)
 
 
+#: button names used before the captions were fixed; a quoted one must be the caption itself
+#: Excel's own buttons a participant is told to click
+EXCEL_BUTTONS = ("Aktivér redigering", "Enable Editing", "Aktivér indhold", "Enable Content", "Gem som", "Save As",
+                 "Filer", "File")
+OLD_BUTTON_NAMES = ("byg handleplan", "lav deltagerfiler", "flet", "generate", "merge", "build action plan", "plan")
+QUOTED = re.compile(r"(klik|click|af|by|med|with)?\s*['‘’\"“”]([^'‘’\"“”{}]+)['‘’\"“”]", re.IGNORECASE)
+
+
+def _caption_tail(caption: str) -> str:
+    return re.sub(r"^\d+\.\s*", "", caption).casefold()
+
+
+def test_quoted_button_names_are_exact_captions():
+    """'Flet besvarelser' without its number, or an old name ('Byg handleplan'), is not a caption."""
+    for lang in ("da", "en"):
+        captions = {m.text(lang) for m in vocabulary.BUTTONS.values()}
+        tails = {_caption_tail(c) for c in captions} | set(OLD_BUTTON_NAMES)
+        bad = []
+        for where, msg in TEXTS:
+            for verb, name in QUOTED.findall(msg.text(lang)):
+                looks_like_button = name.casefold() in tails or (verb.casefold() in ("klik", "click"))
+                if looks_like_button and name not in captions and name not in EXCEL_BUTTONS:
+                    bad.append(f"{where}: {name!r} in {msg.text(lang)!r}")
+        assert not bad, "\n".join(bad)
+
+
 def test_buttons_are_quoted_by_their_captions():
     captions_da = {m.da for m in vocabulary.BUTTONS.values()}
     captions_en = {m.en for m in vocabulary.BUTTONS.values()}

@@ -32,6 +32,7 @@ from xl_kik.excel import atomic, cells
 from xl_kik.core import catalogue as catmod
 from xl_kik.core import vocabulary
 from xl_kik.core.i18n import Msg, check_lang
+from xl_kik.core.vocabulary import button
 from xl_kik.excel.layout import line_count, row_height
 from xl_kik._version import __version__
 from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
@@ -148,22 +149,22 @@ BUTTONS: tuple[tuple[str, Msg, Msg], ...] = (
 )
 
 PLACEHOLDERS: dict[str, Msg] = {
-    "status": Msg("Her kommer status over besvarelserne. Klik 'Flet besvarelser' på fanen Start, "
+    "status": Msg(f"Her kommer status over besvarelserne. Klik {button('KikMerge', 'da')} på fanen Start, "
                   "når deltagerne har sendt deres filer retur.",
-                  "The status of the answers appears here. Click 'Merge answers' on the Start sheet "
+                  f"The status of the answers appears here. Click {button('KikMerge', 'en')} on the Start sheet "
                   "when the participants have returned their files."),
-    "answers": Msg("Her kommer svarrapporten (alle besvarelser pr. spørgsmål). Klik 'Flet besvarelser' på fanen Start.",
-                   "The answers report (all answers per question) appears here. Click 'Merge answers' on the Start sheet."),
-    "consensus": Msg("Her kommer konsensusarket til seminaret. Klik 'Flet besvarelser' på fanen Start.",
-                     "The consensus sheet for the seminar appears here. Click 'Merge answers' on the Start sheet."),
-    "plan": Msg("Her kommer handleplanen. Klik 'Lav handleplan' på fanen Start efter konsensusseminaret.",
-                "The action plan appears here. Click 'Build action plan' on the Start sheet after the consensus seminar."),
-    "priority": Msg("Her kommer overblikket over effekt og gennemførlighed. Klik 'Lav handleplan' på fanen Start.",
-                    "The overview of effect and feasibility appears here. Click 'Build action plan' on the Start sheet."),
+    "answers": Msg(f"Her kommer svarrapporten (alle besvarelser pr. spørgsmål). Klik {button('KikMerge', 'da')} på fanen Start.",
+                   f"The answers report (all answers per question) appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
+    "consensus": Msg(f"Her kommer konsensusarket til seminaret. Klik {button('KikMerge', 'da')} på fanen Start.",
+                     f"The consensus sheet for the seminar appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
+    "plan": Msg(f"Her kommer handleplanen. Klik {button('KikPlan', 'da')} på fanen Start efter konsensusseminaret.",
+                f"The action plan appears here. Click {button('KikPlan', 'en')} on the Start sheet after the consensus seminar."),
+    "priority": Msg(f"Her kommer overblikket over effekt og gennemførlighed. Klik {button('KikPlan', 'da')} på fanen Start.",
+                    f"The overview of effect and feasibility appears here. Click {button('KikPlan', 'en')} on the Start sheet."),
     "follow_up": Msg("Her kommer opfølgningen på handleplanen (pr. ansvarlig, overskredne frister). "
-                     "Klik 'Lav handleplan' på fanen Start.",
+                     f"Klik {button('KikPlan', 'da')} på fanen Start.",
                      "The action plan follow-up (per owner, overdue deadlines) appears here. "
-                     "Click 'Build action plan' on the Start sheet."),
+                     f"Click {button('KikPlan', 'en')} on the Start sheet."),
 }
 
 # ---------------------------------------------------------------- problems
@@ -441,16 +442,16 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         Msg("Sådan gør du", "How to"),
         Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem projektmappen.",
             "1. Check the sheets Setup, Participants and Questions, and save the workbook."),
-        Msg("2. Klik 'Lav spørgeskemaer' og send hver fil i mappen 'udsendt' til sin deltager.",
-            "2. Click 'Make questionnaires' and send each file in the folder 'udsendt' to its participant."),
+        Msg(f"2. Klik {button('KikGenerate', 'da')} og send hver fil i mappen 'udsendt' til sin deltager.",
+            f"2. Click {button('KikGenerate', 'en')} and send each file in the folder 'udsendt' to its participant."),
         Msg("3. Læg de returnerede filer i mappen 'retur' (filnavnet er ligegyldigt).",
             "3. Put the returned files into the folder 'retur' (the file name does not matter)."),
-        Msg("4. Klik 'Flet besvarelser'. Læs Status: den siger, hvis en fil mangler eller har fejl.",
-            "4. Click 'Merge answers'. Read Status: it tells you when a file is missing or has errors."),
+        Msg(f"4. Klik {button('KikMerge', 'da')}. Læs Status: den siger, hvis en fil mangler eller har fejl.",
+            f"4. Click {button('KikMerge', 'en')}. Read Status: it tells you when a file is missing or has errors."),
         Msg("5. Brug Svarrapport og Konsensus på seminaret, og skriv de aftalte point og tekster på Konsensus.",
             "5. Use Answers and Consensus at the seminar, and write the agreed points and texts on Consensus."),
-        Msg("6. Klik 'Lav handleplan'. Det, I skriver i handleplanen, bliver aldrig overskrevet.",
-            "6. Click 'Build action plan'. What you type in the action plan is never overwritten."),
+        Msg(f"6. Klik {button('KikPlan', 'da')}. Det, I skriver i handleplanen, bliver aldrig overskrevet.",
+            f"6. Click {button('KikPlan', 'en')}. What you type in the action plan is never overwritten."),
         Msg("Knapperne kræver, at makroer er slået til for denne fil, og at xl_kik er installeret på computeren.",
             "The buttons need macros enabled for this file and xl_kik installed on the computer."),
     ]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import button
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
 from xl_kik.excel.vba import installed_xlwings_version
@@ -121,8 +122,8 @@ T = {
     "fix_vba": Msg("VBA-projektet er bygget igen fra xl_kik's moduler", "the VBA project was rebuilt from xl_kik's modules"),
     "fix_buttons": Msg("knapperne på arket {sheet} er lavet igen", "the buttons on the sheet {sheet} were made again"),
     "fix_still": Msg("Stadig ikke i orden efter rettelsen: {what}.", "Still not right after the fix: {what}."),
-    "returns_missing": Msg("Mappen til returnerede filer ({dir}) findes ikke. Klik 'Åbn returmappen', så oprettes den.",
-                           "The returned files folder ({dir}) does not exist. Click 'Open the returns folder' to create it."),
+    "returns_missing": Msg(f"Mappen til returnerede filer ({{dir}}) findes ikke. Klik {button('KikOpenReturns', 'da')}, så oprettes den.",
+                           f"The returned files folder ({{dir}}) does not exist. Click {button('KikOpenReturns', 'en')} to create it."),
     "returns_ok": Msg("Mappen til returnerede filer findes ({n} filer).", "The returned files folder exists ({n} files)."),
 }
 

@@ -31,6 +31,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xl_kik.excel import master as _master
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel import cells, masterfile
 from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet
@@ -453,12 +454,12 @@ PRIO_TITLE = Msg("Prioritering: effekt og gennemførlighed", "Prioritising: effe
 PRIO_INTRO = Msg(
     "Hvert felt viser de spørgsmål i Konsensus, hvis forbedringsområder har fået den effekt og "
     "gennemførlighed. ✓ = med i handleplanen. Hurtige gevinster (høj effekt, let) står øverst til venstre. "
-    "Arket laves af 'Byg handleplan' (opdateret {date}); skriv i Konsensus-arket, ikke her.",
+    f"Arket laves af {button('KikPlan', 'da')} (opdateret {{date}}); skriv i Konsensus-arket, ikke her.",
     "Each box shows the Consensus questions whose improvement areas got that effect and feasibility. "
     "✓ = in the action plan. Quick wins (high effect, easy) are top left. "
-    "'Build action plan' makes this sheet (updated {date}); type in the Consensus sheet, not here.")
+    f"{button('KikPlan', 'en')} makes this sheet (updated {{date}}); type in the Consensus sheet, not here.")
 PRIO_AXES = Msg("Effekt ↓ / Gennemførlighed →", "Effect ↓ / Feasibility →")
-PRIO_CELL = Msg("{q} spørgsmål, {a} forbedringsområder", "{q} questions, {a} improvement areas")
+PRIO_CELL = Msg("{q}, {a}", "{q}, {a}")  # counted: "1 spørgsmål, 1 forbedringsområde"
 PRIO_UNRATED = Msg("Ikke vurderet (effekt eller gennemførlighed mangler): {ids}",
                    "Not rated (effect or feasibility missing): {ids}")
 PRIO_QUICK = Msg("Hurtige gevinster: høj effekt, let at gennemføre, inden for ca. 3 måneder.",
@@ -495,7 +496,7 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
         for j, f in enumerate(FEASIBILITY_LEVELS):
             cell = matrix.cell(e, f)
             ids = ", ".join(q + ("✓" if q in cell.planned else "") for q in cell.questions)
-            text = PRIO_CELL(lang, q=len(cell.questions), a=cell.areas) + (f"\n{ids}" if ids else "")
+            text = PRIO_CELL(lang, q=QUESTIONS(lang, n=len(cell.questions)), a=IMPROVEMENT_AREAS(lang, n=cell.areas)) + (f"\n{ids}" if ids else "")
             c = ws.cell(r, 2 + j)
             put(c, text)
             c.alignment, c.border = TOP_WRAP, BOX
@@ -518,8 +519,8 @@ def write_priority(wb, matrix: PriorityMatrix, lang: str = "da", today: dt.date 
 
 # ---------------------------------------------------------------- follow-up overview
 FU_TITLE = Msg("Opfølgning på handleplanen", "Action plan follow-up")
-FU_NOTE = Msg("Opdateret {date} af 'Byg handleplan'. Skriv i Handleplan-arket; dette ark laves forfra hver gang.",
-              "Updated {date} by 'Build action plan'. Type in the action plan sheet; this sheet is rebuilt each time.")
+FU_NOTE = Msg(f"Opdateret {{date}} af {button('KikPlan', 'da')}. Skriv i Handleplan-arket; dette ark laves forfra hver gang.",
+              f"Updated {{date}} by {button('KikPlan', 'en')}. Type in the action plan sheet; this sheet is rebuilt each time.")
 FU_OWNER_HEAD = (COLUMN_BY_KEY["owner"].label, Msg("Åbne", "Open"), Msg("Overskredne", "Overdue"),
                  Msg("Frist inden for 14 dage", "Due within 14 days"), Msg("Afsluttede", "Completed"),
                  Msg("I alt", "Total"))
