@@ -236,38 +236,53 @@ def test_merge_per_family_and_all_at_once_master_reopens(hostile, tmp_path):
 
 
 # ---------------------------------------------------------------- memory
-READ_ONE = """
+READ_EACH = """
+import os, pickle, resource
 from pathlib import Path
 from xl_kik.excel.reader import read_return
-from xl_kik.excel.master import read_master
-data = read_master(Path({root!r}))
-res = read_return(Path({path!r}), data.setup, data.participants)
-print("codes", res.report.codes())
+setup, people = pickle.loads(Path({setup!r}).read_bytes())
+read_return(Path({warm!r}), setup, people)  # warm up: imports and caches before the cap
+for i, path in enumerate({paths!r}):
+    child = os.fork()
+    if child == 0:  # one process per file, capped at its own size + {extra} MB
+        cap = _vm() + {extra} * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        res = read_return(Path(path), setup, people)
+        os._exit(3 if "F099" in res.report.codes() else 0)
+    _, status = os.waitpid(child, 0)
+    print(i, os.waitstatus_to_exitcode(status), flush=True)
 """
 
-READ_ALL = """
+
+MERGE_ALL = """
 from pathlib import Path
-from xl_kik.excel.reader import collect_returns
-from xl_kik.excel.master import read_master
-data = read_master(Path({root!r}))
-col = collect_returns(Path({root!r}) / "retur", data.setup, data.participants)
-print("results", len(col.results))
+from xl_kik.steps.merge import merge_round
+result = merge_round(Path({root!r}))
+print("results", len(result.collection.results))
 """
 
 
-def test_memory_per_file_under_200_mb(hostile):
-    big = [c for c in hostile["cases"] if c.family in ("grid", "zip") and c.path.is_file()]
-    assert len(big) >= 15
-    for case in big:
-        res = run_capped(READ_ONE.format(root=str(hostile["root"]), path=str(case.path)), 200,
-                         imports="import xl_kik.excel.master, xl_kik.excel.reader")
-        assert res.returncode == 0, (case.name, res.returncode, res.stderr[-2000:])
-        assert "codes" in res.stdout and "F099" not in res.stdout, (case.name, res.stdout)
+def test_memory_per_file_under_200_mb(hostile, tmp_path):
+    import pickle
+
+    setup_file = tmp_path / "setup.pickle"
+    setup_file.write_bytes(pickle.dumps((hostile["setup"], hostile["people"])))
+    files = [str(c.path) for c in hostile["cases"] if c.path.is_file() and not c.path.is_symlink()]
+    assert len(files) >= 140
+    warm = next(str(c.path) for c in hostile["cases"] if c.expect == "accept" and c.family == "points")
+    res = run_capped(READ_EACH.format(setup=str(setup_file), warm=warm, paths=files, extra=200), 4096,
+                     imports="import xl_kik.excel.reader, xl_kik.core.catalogue", timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = dict(line.rsplit(" ", 1) for line in res.stdout.splitlines())
+    assert len(lines) == len(files)
+    bad = {display_name(files[int(i)]): code for i, code in lines.items() if code != "0"}
+    assert bad == {}, bad
 
 
-def test_memory_whole_folder_under_1_gb(hostile):
-    res = run_capped(READ_ALL.format(root=str(hostile["root"])), 1024,
-                     imports="import xl_kik.excel.master, xl_kik.excel.reader")
+def test_memory_merge_of_the_whole_folder_under_1_gb(hostile):
+    root = hostile["root"]  # every case, FIFO and links included (the master is written)
+    res = run_capped(MERGE_ALL.format(root=str(root)), 1024,
+                     imports="import xl_kik.excel.master, xl_kik.excel.reader, xl_kik.steps.merge, openpyxl")
     assert res.returncode == 0, (res.returncode, res.stderr[-2000:])
     assert f"results {len(hostile['collection'].results)}" in res.stdout
 
