@@ -26,7 +26,7 @@ from xl_kik.core.i18n import Msg, quote_path
 from xl_kik.core.problems import Problem
 from xl_kik.core.round import RETURNS_DIR, RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
-from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
+from xl_kik.excel.master import SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.excel.sheets import status as sheets_status
@@ -121,8 +121,8 @@ class MergeResult:
 
 # ---------------------------------------------------------------- helpers
 def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
-    """A master sheet (:func:`xl_kik.excel.masterfile.find_sheet`); created in a scratch
-    workbook without it."""
+    """The master sheet merge renders (:func:`~xl_kik.excel.masterfile.find_sheet`); a scratch
+    workbook without it gets it, under the contract's Danish name."""
     ws = find_sheet(wb, key, names)
     return ws if ws is not None else wb.create_sheet(SHEET_NAMES["da"][key])
 
