@@ -24,6 +24,9 @@ from xl_kik.excel.rollup import read_unit, write_overview
 Progress = Callable[[int, int], None]
 
 
+NO_MASTERS = Msg("Angiv mindst én masterfil eller rundemappe.", "Give at least one master workbook or round folder.")
+
+
 class RollupError(KikError):
     """No master to read, or the overview cannot be written."""
 
