@@ -408,36 +408,61 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     wb.set_vba_name(WORKBOOK_CODE_NAME)
     wb.add_vba_project(io.BytesIO(vba_blob), is_stream=True)
 
-    f_title = wb.add_format({"bold": True, "font_size": 16})
-    f_sub = wb.add_format({"italic": True, "font_color": "#595959"})
-    f_bold = wb.add_format({"bold": True})
-    f_head = wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"})
-    f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    f_text = wb.add_format({"num_format": "@", "valign": "top"})
-    f_input = wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"})
-    f_input_date = wb.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
-                                  "border_color": "#BFBFBF", "align": "left"})
-    f_input_pct = wb.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF",
-                                 "align": "left"})
-    f_fixed = wb.add_format({"num_format": "@", "font_color": "#595959", "border": 1, "border_color": "#BFBFBF"})
-    f_fixed_date = wb.add_format({"num_format": "yyyy-mm-dd", "font_color": "#595959", "border": 1,
-                                  "border_color": "#BFBFBF", "align": "left"})
-    f_help = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
-
+    f = _master_formats(wb)
     sheets = {}
     for key in SHEET_KEYS:
         ws = wb.add_worksheet(names[key])
         ws.set_vba_name(CODE_NAMES[key])
         sheets[key] = ws
+    _write_start(wb, sheets["start"], setup, lang, f)
+    _write_setup(wb, sheets["setup"], setup, full_catalogue, lang, f)
+    _write_participants(sheets["participants"], participants, lang, f)
+    _write_questions(sheets["questions"], full_catalogue, f)
+    # -- generated sheets: placeholders
+    for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
+        ws = sheets[key]
+        ws.set_column("A:A", 100)
+        ws.write_string("A1", PLACEHOLDERS[key](lang), f["sub"])
 
-    # -- Start
-    ws = sheets["start"]
+    # -- action-plan helpers (xl_kik.excel.sheets.handleplan fills them): previous round's scores, plan state
+    sheets["previous"].hide()
+    sheets["plan_state"].very_hidden()
+
+    _write_conf(sheets["conf"], opts)
+    _write_meta(sheets["meta"], setup, full_catalogue, lang)
+    wb.close()
+    return Path(path)
+
+
+def _master_formats(wb: Any) -> dict[str, Any]:
+    """The cell formats of the master's sheets by name (``title``, ``input`` ...)."""
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 16}),
+        "sub": wb.add_format({"italic": True, "font_color": "#595959"}),
+        "bold": wb.add_format({"bold": True}),
+        "head": wb.add_format({"bold": True, "bottom": 1, "bg_color": "#DDEBF7"}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
+        "text": wb.add_format({"num_format": "@", "valign": "top"}),
+        "input": wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF"}),
+        "input_date": wb.add_format({"num_format": "yyyy-mm-dd", "bg_color": "#FFF2CC", "border": 1,
+                              "border_color": "#BFBFBF", "align": "left"}),
+        "input_pct": wb.add_format({"num_format": "0%", "bg_color": "#FFF2CC", "border": 1, "border_color": "#BFBFBF",
+                             "align": "left"}),
+        "fixed": wb.add_format({"num_format": "@", "font_color": "#595959", "border": 1, "border_color": "#BFBFBF"}),
+        "fixed_date": wb.add_format({"num_format": "yyyy-mm-dd", "font_color": "#595959", "border": 1,
+                              "border_color": "#BFBFBF", "align": "left"}),
+        "help": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+    }
+
+
+def _write_start(wb: Any, ws: Any, setup: RoundSetup, lang: str, f: Mapping[str, Any]) -> None:
+    """Start: title, the buttons, the guide and the last-run cell (a defined name)."""
     ws.hide_gridlines(2)
     _start_columns(ws)
-    ws.write_string("B1", Msg("KIK-selvevaluering", "KIK self-evaluation")(lang), f_title)
-    ws.write_string("B2", setup.unit, f_bold)
-    ws.write_string("D2", Msg("Runde {rid}", "Round {rid}")(lang, rid=setup.round_id), f_sub)
-    row = _start_buttons(ws, lang, f_wrap)
+    ws.write_string("B1", Msg("KIK-selvevaluering", "KIK self-evaluation")(lang), f["title"])
+    ws.write_string("B2", setup.unit, f["bold"])
+    ws.write_string("D2", Msg("Runde {rid}", "Round {rid}")(lang, rid=setup.round_id), f["sub"])
+    row = _start_buttons(ws, lang, f["wrap"])
     guide = [
         Msg("Sådan gør du", "How to"),
         Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem projektmappen.",
@@ -464,10 +489,10 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         ws.merge_range(row + i, 1, row + i, 3, m(lang), f_guide_head if i == 0 else f_guide)
         ws.set_row(row + i, row_height(line_count(m(lang), START_WIDTHS["B:D"] - 2)))
     row += len(guide) + 1
-    ws.write_string(row, 1, Msg("Seneste kørsel", "Last run")(lang), f_bold)
+    ws.write_string(row, 1, Msg("Seneste kørsel", "Last run")(lang), f["bold"])
     ws.write_string(row, 3, "–", wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
                                                  "valign": "top"}))
-    wb.define_name(NAME_LAST_RUN, f"='{names['start']}'!$D${row + 1}")
+    wb.define_name(NAME_LAST_RUN, f"='{ws.name}'!$D${row + 1}")
     ws.print_area(0, 0, row, 3)
     ws.set_paper(9)  # A4
     ws.set_portrait()
@@ -475,19 +500,20 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.activate()
 
-    # -- Opsætning / Setup
-    ws = sheets["setup"]
+
+def _write_setup(wb: Any, ws: Any, setup: RoundSetup, full_catalogue: Catalogue, lang: str, f: Mapping[str, Any]) -> None:
+    """Opsætning: hidden keys, labels, the coordinator's values with validations, then the e-mail keys."""
     ws.set_column("A:A", 18, None, {"hidden": True})
     ws.set_column("B:B", 34)
     ws.set_column("C:C", 40)
     ws.set_column("D:D", 70)
-    ws.write_string("B1", Msg("Opsætning af runden", "Round setup")(lang), f_title)
+    ws.write_string("B1", Msg("Opsætning af runden", "Round setup")(lang), f["title"])
     ws.write_string("B2", Msg("Ret de gule felter. Kolonne A bruges af xl_kik og må ikke ændres.",
-                              "Edit the yellow cells. Column A is used by xl_kik and must not be changed.")(lang), f_sub)
-    ws.write_string("A3", "key", f_head)
-    ws.write_string("B3", Msg("Indstilling", "Setting")(lang), f_head)
-    ws.write_string("C3", Msg("Værdi", "Value")(lang), f_head)
-    ws.write_string("D3", Msg("Forklaring", "Explanation")(lang), f_head)
+                              "Edit the yellow cells. Column A is used by xl_kik and must not be changed.")(lang), f["sub"])
+    ws.write_string("A3", "key", f["head"])
+    ws.write_string("B3", Msg("Indstilling", "Setting")(lang), f["head"])
+    ws.write_string("C3", Msg("Værdi", "Value")(lang), f["head"])
+    ws.write_string("D3", Msg("Forklaring", "Explanation")(lang), f["head"])
     values = _setup_values(setup, full_catalogue)
     try:
         scale_ids = list(catmod.scales())
@@ -498,21 +524,21 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     for i, key in enumerate(SETUP_KEYS):
         r = SETUP_FIRST_ROW - 1 + i
         ws.write_string(r, 0, key)
-        ws.write_string(r, 1, SETUP_LABELS[key](lang), f_bold)
-        ws.write_string(r, 3, SETUP_HELP[key](lang), f_help)
+        ws.write_string(r, 1, SETUP_LABELS[key](lang), f["bold"])
+        ws.write_string(r, 3, SETUP_HELP[key](lang), f["help"])
         ws.set_row(r, max(row_height(line_count(SETUP_HELP[key](lang), 70)),
                           row_height(line_count(SETUP_LABELS[key](lang), 34))))
         value = values[key]
         fixed = key in ("round_id", "catalogue_id", "catalogue_version", "created")
         if key in ("deadline", "created"):
             if value is None:
-                ws.write_blank(r, 2, None, f_fixed_date if fixed else f_input_date)
+                ws.write_blank(r, 2, None, f["fixed_date"] if fixed else f["input_date"])
             else:
-                ws.write_datetime(r, 2, dt.datetime.combine(value, dt.time()), f_fixed_date if fixed else f_input_date)
+                ws.write_datetime(r, 2, dt.datetime.combine(value, dt.time()), f["fixed_date"] if fixed else f["input_date"])
         elif key == "threshold":
-            ws.write_number(r, 2, float(value), f_input_pct)
+            ws.write_number(r, 2, float(value), f["input_pct"])
         else:
-            ws.write_string(r, 2, str(value or ""), f_fixed if fixed else f_input)
+            ws.write_string(r, 2, str(value or ""), f["fixed"] if fixed else f["input"])
         cell = (r, 2)
         if key == "scale":
             ws.data_validation(*cell, *cell, {"validate": "list", "source": scale_ids,
@@ -536,15 +562,15 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
                 "maximum": dt.date(2100, 12, 31), "ignore_blank": True,
                 "error_message": SETUP_HELP[key](lang)})
     last = SETUP_FIRST_ROW + len(SETUP_KEYS) - 1
-    wb.define_name(NAME_SETUP, f"='{names['setup']}'!$A${SETUP_FIRST_ROW}:$C${last}")
+    wb.define_name(NAME_SETUP, f"='{ws.name}'!$A${SETUP_FIRST_ROW}:$C${last}")
     # optional e-mail settings (xl_kik.steps.invite): empty values, never a password
     r = smtp_first_row() - 2  # 0-based row of the heading
-    ws.write_string(r, 1, SMTP_TITLE(lang), f_bold)
+    ws.write_string(r, 1, SMTP_TITLE(lang), f["bold"])
     for i, key in enumerate(SMTP_KEYS, start=1):
         ws.write_string(r + i, 0, key)
-        ws.write_string(r + i, 1, SMTP_LABELS[key](lang), f_bold)
-        ws.write_string(r + i, 2, "", f_input)
-        ws.write_string(r + i, 3, SMTP_HELP[key](lang), f_help)
+        ws.write_string(r + i, 1, SMTP_LABELS[key](lang), f["bold"])
+        ws.write_string(r + i, 2, "", f["input"])
+        ws.write_string(r + i, 3, SMTP_HELP[key](lang), f["help"])
         ws.set_row(r + i, row_height(line_count(SMTP_HELP[key](lang), 70)))
         if key == "smtp_tls":
             ws.data_validation(r + i, 2, r + i, 2, {"validate": "list", "source": list(SMTP_TLS_VALUES[lang]),
@@ -556,53 +582,46 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     ws.freeze_panes(3, 0)
     _print_wide(ws, repeat_row=2)
 
-    # -- Deltagere / Participants
-    ws = sheets["participants"]
+
+def _write_participants(ws: Any, participants: Sequence[Participant], lang: str, f: Mapping[str, Any]) -> None:
+    """Deltagere: the participants table."""
     headers = PARTICIPANT_HEADERS[lang]
     n = max(len(participants), 1)
     ws.add_table(0, 0, n, len(headers) - 1, {"name": TABLE_PARTICIPANTS, "style": "Table Style Medium 2",
                                               "columns": [{"header": h} for h in headers]})
     for r, p in enumerate(participants, start=1):
         for c, v in enumerate(p.as_row()):
-            ws.write_string(r, c, v, f_text)
+            ws.write_string(r, c, v, f["text"])
     for c, w in enumerate([8, 30, 34, 16, 20]):
-        ws.set_column(c, c, w, f_text)
+        ws.set_column(c, c, w, f["text"])
     ws.data_validation(1, 3, 1000, 3, {"validate": "list", "source": [r for r in ("leder", "medarbejder")],
                                        "ignore_blank": True, "error_type": "warning"})
     ws.write_string(0, 6, Msg("Tilføj en deltager i første tomme række under tabellen. Id udfyldes af xl_kik.",
                               "Add a participant in the first empty row below the table. xl_kik fills in the id.")(lang),
-                    f_sub)
+                    f["sub"])
     ws.freeze_panes(1, 0)
     _print_wide(ws, repeat_row=0)
 
-    # -- Spørgsmål / Questions
-    ws = sheets["questions"]
+
+def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any]) -> None:
+    """Spørgsmål: the catalogue table with estimated row heights."""
     rows = catmod.to_rows(full_catalogue)
     ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
                                                           "columns": [{"header": h} for h in rows[0]]})
     question_widths = [7, 6, 22, 10, 60, 60, 22, 60, 60]
     for r, values_row in enumerate(rows[1:], start=1):
         for c, v in enumerate(values_row):
-            ws.write_string(r, c, v, f_wrap)
+            ws.write_string(r, c, v, f["wrap"])
         # LibreOffice does not fit row heights on load: give wrapped rows their estimated height
         ws.set_row(r, max(row_height(line_count(v, w)) for v, w in zip(values_row, question_widths)))
     for c, w in enumerate(question_widths):
-        ws.set_column(c, c, w, f_wrap)
+        ws.set_column(c, c, w, f["wrap"])
     ws.freeze_panes(1, 0)
     _print_wide(ws, repeat_row=0)
 
-    # -- generated sheets: placeholders
-    for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
-        ws = sheets[key]
-        ws.set_column("A:A", 100)
-        ws.write_string("A1", PLACEHOLDERS[key](lang), f_sub)
 
-    # -- action-plan helpers (xl_kik.excel.sheets.handleplan fills them): previous round's scores, plan state
-    sheets["previous"].hide()
-    sheets["plan_state"].very_hidden()
-
-    # -- xlwings.conf (hidden; xlwings reads it with the workbook's VBA)
-    ws = sheets["conf"]
+def _write_conf(ws: Any, opts: BuildOptions) -> None:
+    """xlwings.conf (hidden; xlwings reads it with the workbook's VBA)."""
     conf = list(opts.conf_rows) if opts.conf_rows is not None else interpreter_config()
     for r, (k, v) in enumerate(conf):
         ws.write_string(r, 0, k)
@@ -611,15 +630,13 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     ws.set_column("B:B", 80)
     ws.hide()
 
-    # -- _kik (very hidden)
-    ws = sheets["meta"]
+
+def _write_meta(ws: Any, setup: RoundSetup, full_catalogue: Catalogue, lang: str) -> None:
+    """_kik (very hidden): the master's identity."""
     for r, (k, v) in enumerate(meta_rows(setup, full_catalogue, lang)):
         ws.write_string(r, 0, k)
         ws.write_string(r, 1, v)
     ws.very_hidden()
-
-    wb.close()
-    return Path(path)
 
 
 def create_round(root: str | Path, *, unit: str, participants: list[Participant], catalogue: Catalogue,

@@ -267,23 +267,39 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     labels = participant_labels(setup, participants, responses, anonymise, lang)
     wb = cells.xlsx_workbook(path)
     wb.set_properties({"title": T["title"](lang, unit=setup.unit), "comments": "xl_kik"})
-    f_title = wb.add_format({"bold": True, "font_size": 14})
-    f_note = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
-    f_theme = wb.add_format({"bold": True, "font_size": 12, "bg_color": "#D9E1F2", "border": 1})
-    f_q = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EDF2F9", "border": 1})
-    f_stats = wb.add_format({"italic": True, "text_wrap": True, "valign": "top", "border": 1})
-    f_stats_flag = wb.add_format({"italic": True, "bold": True, "text_wrap": True, "valign": "top", "border": 1,
-                                  "bg_color": "#FCE4D6"})
-    f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    f_text = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
-    f_int = wb.add_format({"valign": "top", "border": 1, "align": "center"})
-    f_num = wb.add_format({"valign": "top", "border": 1, "num_format": "0.0"})
-    f_pct = wb.add_format({"valign": "top", "border": 1, "num_format": "0%"})
+    f = _report_formats(wb)
+    _write_answers_sheet(wb, setup, responses, stats, labels, lang, f)
+    _write_overview_sheet(wb, setup, responses, stats, labels, lang, f)
+    wb.close()
+    return path
 
-    def text(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
-        ws.write_string(r, c, cells.cell_text("" if value is None else value), fmt)
 
-    # Sheet 1: every answer per question
+def _report_formats(wb: Any) -> dict[str, Any]:
+    """The answers report's cell formats by name."""
+    return {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "note": wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+        "theme": wb.add_format({"bold": True, "font_size": 12, "bg_color": "#D9E1F2", "border": 1}),
+        "q": wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#EDF2F9", "border": 1}),
+        "stats": wb.add_format({"italic": True, "text_wrap": True, "valign": "top", "border": 1}),
+        "stats_flag": wb.add_format({"italic": True, "bold": True, "text_wrap": True, "valign": "top", "border": 1,
+                                  "bg_color": "#FCE4D6"}),
+        "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+        "text": wb.add_format({"text_wrap": True, "valign": "top", "border": 1}),
+        "int": wb.add_format({"valign": "top", "border": 1, "align": "center"}),
+        "num": wb.add_format({"valign": "top", "border": 1, "num_format": "0.0"}),
+        "pct": wb.add_format({"valign": "top", "border": 1, "num_format": "0%"}),
+    }
+
+
+def _text_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    """A text cell of the report (through :mod:`xl_kik.excel.cells`: always text, within Excel's limits)."""
+    ws.write_string(r, c, cells.cell_text("" if value is None else value), fmt)
+
+
+def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stats: RoundStats,
+                         labels: Mapping[str, str], lang: str, f: Mapping[str, Any]) -> None:
+    """Sheet 1: per theme and question, the statistics and every participant's answer."""
     ws = wb.add_worksheet(cells.sheet_name(T["answers_sheet"](lang)))
     ws.set_landscape()
     ws.set_paper(9)
@@ -294,82 +310,85 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 8)
     ws.set_column(2, 4, 55)
-    text(ws, 0, 0, T["title"](lang, unit=setup.unit), f_title)
-    ws.merge_range(1, 0, 1, 4, "", f_note)
-    text(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f_note)
+    _text_cell(ws, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
+    ws.merge_range(1, 0, 1, 4, "", f["note"])
+    _text_cell(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f["note"])
     ws.set_row(1, 32)
     r = 3
     cat = setup.catalogue
     for t in cat.themes:
-        ws.merge_range(r, 0, r, 4, "", f_theme)
-        text(ws, r, 0, t.label(lang), f_theme)
+        ws.merge_range(r, 0, r, 4, "", f["theme"])
+        _text_cell(ws, r, 0, t.label(lang), f["theme"])
         r += 1
         for q in cat.questions_of(t.id):
             s = stats.questions[q.id]
-            ws.merge_range(r, 0, r, 4, "", f_q)
-            text(ws, r, 0, f"{q.id}  {pick(q.text, lang)}", f_q)
+            ws.merge_range(r, 0, r, 4, "", f["q"])
+            _text_cell(ws, r, 0, f"{q.id}  {pick(q.text, lang)}", f["q"])
             ws.set_row(r, 30)
             r += 1
             line = T["stats_line"](lang, n=s.n, N=s.N, mean=_fmt(s.mean, lang), median=_fmt(s.median, lang),
                                    min=_fmt(s.min, lang), max=_fmt(s.max, lang), spread=_fmt(s.spread, lang),
                                    flag=T["flag_text"](lang) if s.disagreement else "")
-            ws.merge_range(r, 0, r, 4, "", f_stats_flag if s.disagreement else f_stats)
-            text(ws, r, 0, line, f_stats_flag if s.disagreement else f_stats)
+            ws.merge_range(r, 0, r, 4, "", f["stats_flag"] if s.disagreement else f["stats"])
+            _text_cell(ws, r, 0, line, f["stats_flag"] if s.disagreement else f["stats"])
             r += 1
             for c, h in enumerate((T["who"](lang), T["points"](lang), T["strengths"](lang),
                                    T["improvements"](lang), T["ideas"](lang))):
-                text(ws, r, c, h, f_head)
+                _text_cell(ws, r, c, h, f["head"])
             r += 1
             for pid, label in labels.items():
                 a = _answer(responses[pid], q.id)
                 pts = getattr(a, "points", None) if a is not None else None
-                text(ws, r, 0, label, f_text)
+                _text_cell(ws, r, 0, label, f["text"])
                 if pts is None:
-                    text(ws, r, 1, T["dont_know"](lang), f_int)
+                    _text_cell(ws, r, 1, T["dont_know"](lang), f["int"])
                 else:
-                    ws.write_number(r, 1, pts, f_int)
+                    ws.write_number(r, 1, pts, f["int"])
                 for c, key in enumerate(TEXT_KEYS, start=2):
-                    text(ws, r, c, _text(a, key), f_text)
+                    _text_cell(ws, r, c, _text(a, key), f["text"])
                 r += 1
             if not labels:
-                text(ws, r, 0, T["no_returns"](lang), f_note)
+                _text_cell(ws, r, 0, T["no_returns"](lang), f["note"])
                 r += 1
             r += 1
 
-    # Sheet 2: overview, largest spread first, with points side by side
+
+def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stats: RoundStats,
+                          labels: Mapping[str, str], lang: str, f: Mapping[str, Any]) -> None:
+    """Sheet 2: the overview, largest spread first, with the points side by side."""
     ov = wb.add_worksheet(cells.sheet_name(T["overview"](lang)))
     ov.set_landscape()
     ov.set_paper(9)
     ov.fit_to_pages(1, 0)
     ov.repeat_rows(2)
-    text(ov, 0, 0, T["title"](lang, unit=setup.unit), f_title)
-    text(ov, 1, 0, T["overview_intro"](lang), f_note)
+    _text_cell(ov, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
+    _text_cell(ov, 1, 0, T["overview_intro"](lang), f["note"])
     heads = [T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N), T["mean"](lang),
              T["median"](lang), T["min"](lang), T["max"](lang), T["spread"](lang), T["share"](lang),
              T["flag"](lang, pct=_pct(setup.threshold, lang))] + list(labels.values())
     for c, h in enumerate(heads):
-        text(ov, 2, c, h, f_head)
+        _text_cell(ov, 2, c, h, f["head"])
     r = 3
     for s in stats.by_disagreement():
         theme, qtext = question_label(setup, s.qid, lang)
-        text(ov, r, 0, s.qid, f_text)
-        text(ov, r, 1, theme, f_text)
-        text(ov, r, 2, qtext, f_text)
-        ov.write_number(r, 3, s.n, f_int)
-        for c, v, fmt in ((4, s.mean, f_num), (5, s.median, f_num), (6, s.min, f_int), (7, s.max, f_int),
-                          (8, s.spread, f_int), (9, s.spread_share, f_pct)):
+        _text_cell(ov, r, 0, s.qid, f["text"])
+        _text_cell(ov, r, 1, theme, f["text"])
+        _text_cell(ov, r, 2, qtext, f["text"])
+        ov.write_number(r, 3, s.n, f["int"])
+        for c, v, fmt in ((4, s.mean, f["num"]), (5, s.median, f["num"]), (6, s.min, f["int"]), (7, s.max, f["int"]),
+                          (8, s.spread, f["int"]), (9, s.spread_share, f["pct"])):
             if v is None:
                 ov.write_blank(r, c, None, fmt)
             else:
                 ov.write_number(r, c, v, fmt)
-        text(ov, r, 10, T["yes"](lang) if s.disagreement else "", f_stats_flag if s.disagreement else f_text)
+        _text_cell(ov, r, 10, T["yes"](lang) if s.disagreement else "", f["stats_flag"] if s.disagreement else f["text"])
         for c, pid in enumerate(labels, start=11):
             a = _answer(responses[pid], s.qid)
             pts = getattr(a, "points", None) if a is not None else None
             if pts is None:
-                ov.write_blank(r, c, None, f_int)
+                ov.write_blank(r, c, None, f["int"])
             else:
-                ov.write_number(r, c, pts, f_int)
+                ov.write_number(r, c, pts, f["int"])
         r += 1
     ov.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
     ov.freeze_panes(3, 3)
@@ -378,5 +397,4 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     ov.set_column(2, 2, 50)
     ov.set_column(3, 10, 10)
     ov.set_column(11, 11 + max(len(labels) - 1, 0), 12)
-    wb.close()
-    return path
+
