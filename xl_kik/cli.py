@@ -8,6 +8,7 @@ with code 2, file errors with 3, unexpected errors with 1 (full traceback in the
 from __future__ import annotations
 
 import argparse
+import inspect
 import contextlib
 import json
 import logging
@@ -20,6 +21,7 @@ from typing import Any, Callable, Iterator, NoReturn, Sequence
 from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import LIST_LIMIT
 from xl_kik.steps import (catalogue, collect, demo, doctor, generate, init, invite, merge, plan, refresh_vba,
                           report, rollup, status)
 
@@ -35,10 +37,11 @@ UNEXPECTED = Msg(
 class Output:
     """Prints for people (Danish/English) or collects JSON for scripts."""
 
-    def __init__(self, lang: str, as_json: bool, quiet: bool = False):
+    def __init__(self, lang: str, as_json: bool, quiet: bool = False, verbose: bool = False):
         self.lang = lang
         self.as_json = as_json
         self.quiet = quiet
+        self.verbose = verbose
         self.data: dict[str, Any] = {}
 
     def say(self, text: str) -> None:
@@ -77,8 +80,12 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _report(result: Any, out: Output) -> None:
-    """Every step returns a result that can describe itself for people and for scripts."""
-    out.say(result.summary(out.lang))
+    """Every step returns a result that can describe itself for people and for scripts. Long
+    lists are cut at the first 10 ("og N til") unless -v; --json always has all of them."""
+    if "limit" in inspect.signature(result.summary).parameters:
+        out.say(result.summary(out.lang, limit=None if out.verbose else LIST_LIMIT))
+    else:
+        out.say(result.summary(out.lang))
     out.result(**result.as_dict(out.lang))
 
 
@@ -93,10 +100,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
-    result = generate.generate_round(_root(args), lang=args.lang)
-    for participant, path in result:
-        out.say(f"  {participant.name}: {path.name}")
-    _report(result, out)
+    _report(generate.generate_round(_root(args), lang=args.lang), out)
     return 0
 
 
@@ -369,6 +373,9 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
                                                           "show the full traceback on errors"))
     g.add_argument("-q", "--quiet", action="store_true", help=t("skriv kun fejl, ingen beskeder",
                                                                 "print errors only, no messages"))
+    g.add_argument("-v", "--verbose", action="store_true",
+                   help=t("vis lange lister helt (ellers de første 10 og 'og N til')",
+                          "show long lists in full (else the first 10 and 'and N more')"))
 
     p = P(prog="xl-kik", description=t(
         "KIK-selvevaluering i Excel. Kommandoerne står i den rækkefølge, en runde går.\n"
@@ -507,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "dir", None) and args.command not in ("init", "demo"):
         args.dir = round_dir(args.dir)
     lang = args.lang or _round_lang(args) or "da"
-    out = Output(lang, args.json, args.quiet)
+    out = Output(lang, args.json, args.quiet, getattr(args, "verbose", False))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     try:
         code = COMMANDS[args.command](args, out)

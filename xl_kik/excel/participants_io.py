@@ -11,7 +11,8 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from xl_kik.core.errors import ParticipantsError
+from xl_kik.core.errors import KikFileError, ParticipantsError
+from xl_kik.core.i18n import Msg
 from xl_kik.core.round import P_BAD_FILE, PARTICIPANTS_INVALID, Participant, participants_from_rows
 
 #: Encodings tried for a ``.csv``, in order (Excel on Danish Windows saves cp1252).
@@ -32,9 +33,15 @@ def _csv_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), dialect))
 
 
+NOT_FOUND = Msg("Deltagerlisten {path} findes ikke. Tjek stien, eller læg filen der.",
+                "The participants list {path} does not exist. Check the path, or put the file there.")
+
+
 def read_participants(path: str | Path) -> list[Participant]:
     """Read a participants list from ``.xlsx`` or ``.csv`` (UTF-8, UTF-8 BOM or cp1252; ``;`` or ``,``)."""
     path = Path(path)
+    if not path.is_file():
+        raise KikFileError(NOT_FOUND("da", path=path))
     try:
         if path.suffix.lower() == ".csv":
             rows = _csv_rows(path)

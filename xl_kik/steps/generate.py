@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from xl_kik.core.i18n import Msg
-from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.core.round import Participant, RoundPaths, name_labels
+from xl_kik.core.vocabulary import LIST_LIMIT
 from xl_kik.excel import master
 from xl_kik.excel import scoring
 from xl_kik.excel.master import MasterData
@@ -24,6 +25,7 @@ NewIds = Sequence[tuple[str, str, str]]
 
 GENERATED = Msg("{n} spørgeskemaer er lavet i mappen {dir}.", "{n} questionnaires were made in the folder {dir}.")
 GENERATED_ONE = Msg("1 spørgeskema er lavet i mappen {dir}.", "1 questionnaire was made in the folder {dir}.")
+MORE = Msg("  ... og {n} til (alle med -v eller --json)", "  ... and {n} more (all with -v or --json)")
 NEW_IDS = Msg(" {k} nye deltagere har fået et id.", " {k} new participants got an id.")
 NEW_ID = Msg(" 1 ny deltager har fået et id.", " 1 new participant got an id.")
 
@@ -37,12 +39,17 @@ class GenerateResult(list):
         self.folder = folder
         self.new_ids = list(new_ids)
 
-    def summary(self, lang: str = "da") -> str:
+    def summary(self, lang: str = "da", limit: int | None = LIST_LIMIT) -> str:
+        labels = name_labels(p for p, _ in self)
+        shown = list(self) if limit is None else list(self)[:limit]
+        lines = [f"  {labels.get(p.pid, p.name)}: {f.name}" for p, f in shown]
+        if len(self) > len(shown):
+            lines.append(MORE(lang, n=len(self) - len(shown)))
         text = (GENERATED_ONE(lang, dir=self.folder) if len(self) == 1
                 else GENERATED(lang, n=len(self), dir=self.folder))
         if self.new_ids:
             text += NEW_ID(lang) if len(self.new_ids) == 1 else NEW_IDS(lang, k=len(self.new_ids))
-        return text
+        return "\n".join(lines + [text])
 
     def as_dict(self, lang: str = "da") -> dict[str, object]:
         return {"folder": str(self.folder),

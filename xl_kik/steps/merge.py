@@ -22,9 +22,9 @@ from typing import Any, Mapping
 
 from xl_kik.core import stats
 from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
-from xl_kik.core.i18n import Msg, quote_path
+from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Problem
-from xl_kik.core.round import RETURNS_DIR, RoundPaths
+from xl_kik.core.round import RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
 from xl_kik.excel.master import SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
@@ -40,10 +40,6 @@ from xl_kik.steps.status import read_returns
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
 
 T = {
-    "no_files": Msg("Returmappen {folder} er tom: der er ingen besvarelser at flette endnu. Læg de returnerede "
-                    "spørgeskemaer i mappen og flet igen.",
-                    "The returns folder {folder} is empty: there are no answers to merge yet. Put the returned "
-                    "questionnaires into the folder and merge again."),
     "warnings": Count(Msg("{n} bemærkning til brugte filer (se arket Status).",
                           "{n} remark on files used (see the Status sheet)."),
                       Msg("{n} bemærkninger til brugte filer (se arket Status).",
@@ -83,8 +79,6 @@ class MergeResult:
         """For people: the same overview as ``xl-kik status`` (lists cut at ``limit``), then what
         the merge found and wrote."""
         lines = []
-        if self.status_data is not None and not self.status_data.get("n_files", 1):
-            lines.append(T["no_files"](lang, folder=quote_path(self.master.parent / RETURNS_DIR)))
         if self.status_data is not None:
             lines += sheets_status.overview_lines(self.status_data, lang, limit)
         if self.remarks:
@@ -209,7 +203,7 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
         superseded=[old for old, _ in status_data["superseded"]], remarks=remarks, flagged=rs.flagged,
         removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes,
         consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name),
-        status_data={**status_data, "n_files": len(collection.results)})
+        status_data=status_data)
 
 
 def merge_round(root: str | Path, lang: str | None = None,

@@ -50,6 +50,7 @@ from xl_kik.core.actionplan import (
 from xl_kik.core.values import clean_text
 from xl_kik.core import konsensus
 from xl_kik.core.i18n import Msg
+from xl_kik.core.vocabulary import ROWS, Count, button
 from xl_kik.core.problems import Report
 from xl_kik.core.round import RoundPaths
 from xl_kik.excel import master
@@ -70,13 +71,23 @@ class PlanResult:
     due_soon: int
     report: Report
     lang: str = "da"
+    merged: bool = True  # Konsensus has questions (a merge has run)
 
     def summary(self, lang: str | None = None) -> str:
         lang = lang or self.lang
-        text = PLAN_DONE(lang, file=self.path.name, rows=self.rows, added=len(self.added),
-                         removed=len(self.marked_removed), open=self.open, overdue=self.overdue)
-        if self.report.problems:
-            text += "\n" + self.report.describe(lang)
+        problems = self.report.problems
+        if not self.merged and not self.rows:  # before any merge: say what to do, not "0 rows"
+            text = PLAN_NOT_MERGED(lang, file=self.path.name)
+            problems = [p for p in problems if p.code != "A003"]
+        elif not self.rows and any(p.code == "A003" for p in problems):  # merged, but no "Ja" yet
+            text = PLAN_NOTHING_MARKED(lang, file=self.path.name)
+            problems = [p for p in problems if p.code != "A003"]
+        else:
+            text = PLAN_DONE(lang, file=self.path.name, rows=ROWS(lang, n=self.rows),
+                             added=NEW_ROWS(lang, n=len(self.added)), removed=len(self.marked_removed),
+                             open=OPEN_ACTIONS(lang, n=self.open), overdue=self.overdue)
+        if problems:
+            text += "\n" + "\n".join(p.describe(lang) for p in problems)
         return text
 
     def as_dict(self, lang: str | None = None) -> dict[str, Any]:
@@ -88,10 +99,28 @@ class PlanResult:
 
 
 PLAN_DONE = Msg(
-    "Handleplanen i {file} er bygget: {rows} rækker ({added} nye, {removed} med 'kilde fjernet'); "
-    "{open} åbne handlinger, {overdue} overskredne.",
-    "The action plan in {file} is built: {rows} rows ({added} new, {removed} marked 'source removed'); "
-    "{open} open actions, {overdue} overdue.")
+    "Handleplanen i {file} er lavet: {rows} ({added}, {removed} med 'kilde fjernet'); "
+    "{open}, {overdue} overskredne.",
+    "The action plan in {file} is built: {rows} ({added}, {removed} marked 'source removed'); "
+    "{open}, {overdue} overdue.")
+NEW_ROWS = Count(Msg("{n} ny", "{n} new"), Msg("{n} nye", "{n} new"))
+OPEN_ACTIONS = Count(Msg("{n} åben handling", "{n} open action"), Msg("{n} åbne handlinger", "{n} open actions"))
+PLAN_NOT_MERGED = Msg(
+    f"Der er ingen handleplan at lave endnu: Konsensus i {{file}} har ingen besvarelser. Flet først "
+    f"(knappen {button('KikMerge', 'da')} eller xl-kik merge). Skriv efter konsensusseminaret 'Ja' i "
+    f"'Med i handleplan' ud for de spørgsmål, hvis forbedringsområder skal med, og lav så handleplanen "
+    f"(knappen {button('KikPlan', 'da')} eller xl-kik plan).",
+    f"There is no action plan to build yet: Consensus in {{file}} has no answers. Merge first "
+    f"(the {button('KikMerge', 'en')} button or xl-kik merge). After the consensus seminar, type 'Yes' in "
+    f"'In action plan' beside the questions whose improvement areas should be in it, then build the plan "
+    f"(the {button('KikPlan', 'en')} button or xl-kik plan).")
+PLAN_NOTHING_MARKED = Msg(
+    f"Handleplanen i {{file}} er tom: intet spørgsmål på Konsensus har 'Ja' i 'Med i handleplan' endnu. "
+    f"Skriv 'Ja' ud for de spørgsmål, hvis forbedringsområder skal med, og lav handleplanen igen "
+    f"(knappen {button('KikPlan', 'da')} eller xl-kik plan).",
+    f"The action plan in {{file}} is empty: no question on Consensus has 'Yes' in 'In action plan' yet. "
+    f"Type 'Yes' beside the questions whose improvement areas should be in it and build the plan again "
+    f"(the {button('KikPlan', 'en')} button or xl-kik plan).")
 
 
 def round_paths(root: str | Path | RoundPaths) -> RoundPaths:
@@ -162,7 +191,7 @@ def render_plan(wb: Any, setup: Any, lang: str = "da", today: dt.date | None = N
     sheets_plan.write_follow_up(wb, items, lang, today)
     return PlanResult(Path(file), len(merged.rows), merged.added, merged.marked_removed, merged.new_manual,
                       merged.kept_out, sum(i.open for i in items), sum(i.overdue for i in items),
-                      sum(i.due_soon for i in items), report, lang)
+                      sum(i.due_soon for i in items), report, lang, merged=bool(inputs))
 
 
 def _report_merge(report: Report, merged: PlanMerge, table, file: str) -> None:

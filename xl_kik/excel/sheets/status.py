@@ -282,7 +282,8 @@ def status_rows(setup: Any, participants: Sequence[Any], collection: Any, lang: 
     return {"participants": rows, "missing": missing, "bad": bad, "superseded": superseded_items(collection),
             "returned": sum(1 for p in participants if p.pid in responses), "total": len(participants),
             "n_bad_files": len(unusable_results(collection)), "labels": labels, "empty_files": empty_files,
-            "n_empty": len(empty_files), "first_problem": {_name(r.path): sort_problems(r.report.problems)[0]
+            "n_empty": len(empty_files), "n_files": len(getattr(collection, "results", []) or []),
+            "first_problem": {_name(r.path): sort_problems(r.report.problems)[0]
                                                            for r in unusable_results(collection) if r.report.problems}}
 
 
@@ -300,6 +301,10 @@ def summary_line(data: Mapping[str, Any], lang: str = "da") -> str:
 
 
 LINES = {
+    "no_files": Msg("Returmappen ('retur') er tom: der er ingen besvarelser at flette endnu. Læg de returnerede "
+                    "spørgeskemaer i den, og flet igen.",
+                    "The returns folder ('retur') is empty: there are no answers to merge yet. Put the returned "
+                    "questionnaires into it and merge again."),
     "missing": Msg("Mangler: {names}.", "Missing: {names}."),
     "empty": Msg("tomt spørgeskema", "empty questionnaire"),
     "bad": Msg("Filer, der ikke kunne bruges (se arket Status):", "Files that could not be used (see the Status sheet):"),
@@ -315,6 +320,8 @@ def overview_lines(data: Mapping[str, Any], lang: str = "da", limit: int | None 
     the older versions and copies skipped. Long lists show ``limit`` items and "og N til"
     (``None``: all). ``xl-kik status`` and ``xl-kik merge`` print the same lines."""
     lines = [summary_line(data, lang)]
+    if not data.get("n_files", 1):
+        lines.append(LINES["no_files"](lang))
     labels, empty = data.get("labels", {}), data.get("empty_files", {})
     if data["missing"]:
         names = [labels.get(p.pid, p.name) + (f" ({LINES['empty'](lang)})" if p.pid in empty else "")
