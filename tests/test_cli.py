@@ -75,7 +75,7 @@ def test_bad_participants_exit_2_and_name_the_file(tmp_path, capsys):
 def test_english_messages(tmp_path, capsys):
     code, out = run(capsys, "init", tmp_path / "r", "--unit", "X", "--participants", tmp_path / "nope.csv",
                     "--lang", "en")
-    assert code == 2 and "cannot be read" in out
+    assert code == 3 and "does not exist" in out  # issue 13: a missing file "findes ikke", exit 3
 
 
 def test_not_a_round_exit_3(tmp_path, capsys):

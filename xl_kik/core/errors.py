@@ -13,7 +13,7 @@ Each error's ``str()`` is the user-facing message in the language it was raised 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from xl_kik.core.problems import Problem
@@ -22,15 +22,20 @@ if TYPE_CHECKING:  # pragma: no cover
 class KikError(Exception):
     """Base class of every error xl_kik raises on purpose."""
 
-    def __init__(self, message: str, problems: "Sequence[Problem]" = (), lang: str = "da"):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: "str | Callable[[str], str]", problems: "Sequence[Problem]" = (),
+                 lang: str = "da"):
+        """``message``: the text, or a function of the language (``lambda lang: MSG(lang, ...)``)
+        so the door can show it in the language the coordinator chose."""
+        self.localized = message if callable(message) else None
+        text = message(lang) if callable(message) else message
+        super().__init__(text)
+        self.message = text
         self.problems = list(problems)
         self.lang = lang
 
     def details(self, lang: str | None = None) -> str:
-        """The message followed by one line per problem (problems in ``lang`` if given)."""
-        lines = [self.message]
+        """The message followed by one line per problem (both in ``lang`` if given)."""
+        lines = [self.localized(lang) if self.localized is not None and lang else self.message]
         lines += ["  - " + p.describe(lang or self.lang) for p in self.problems]
         return "\n".join(lines)
 

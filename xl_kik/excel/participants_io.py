@@ -41,7 +41,7 @@ def read_participants(path: str | Path) -> list[Participant]:
     """Read a participants list from ``.xlsx`` or ``.csv`` (UTF-8, UTF-8 BOM or cp1252; ``;`` or ``,``)."""
     path = Path(path)
     if not path.is_file():
-        raise KikFileError(NOT_FOUND("da", path=path))
+        raise KikFileError(lambda lang: NOT_FOUND(lang, path=path))
     try:
         if path.suffix.lower() == ".csv":
             rows = _csv_rows(path)
