@@ -24,7 +24,7 @@ from xl_kik.excel.rollup import read_unit, write_overview
 Progress = Callable[[int, int], None]
 
 
-NO_MASTERS = Msg("Angiv mindst én masterfil eller rundemappe.", "Give at least one master workbook or round folder.")
+NO_MASTERS = Msg("Angiv mindst én rundemappe eller masterfilen i den (kik_master.xlsm).", "Give at least one master workbook or round folder.")
 
 
 class RollupError(KikError):
