@@ -246,226 +246,303 @@ def difference_formula(row: int) -> Formula:
 
 def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[str, Any] | None = None,
                      lang: str = "da", captured: Captured | None = None) -> KonsensusInfo:
-    """Re-render the Konsensus sheet, keeping everything people typed (see module doc)."""
+    """Re-render the Konsensus sheet, keeping everything people typed (see module doc).
+
+    Top to bottom, one function per section: the head, the questions (grouped by theme), the
+    theme scores, the chart, the removed questions, the notes; then validations, conditional
+    formats and the layout."""
     cap = captured if captured is not None else capture(ws)
     previous = dict(cap.previous if previous is None else previous)
-    info = KonsensusInfo()
     reset_sheet(ws, keep_columns_from=LAST_COL + 1)
-    title = Look(ws, bold=True, size=14)
-    note = Look(ws, italic=True, color="595959", wrap=True)
-    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
-    theme_look = Look(ws, bold=True, size=12, fill="D9E1F2", border=True)
-    body = Look(ws, wrap=True, border=True)
-    num = Look(ws, border=True, number_format="0", halign="center")
-    num1 = Look(ws, border=True, number_format="0.0", halign="center")
-    inp = Look(ws, fill="FFF2CC", border=True, unlocked=True, halign="center")
-    inp_text = Look(ws, fill="FFF2CC", border=True, unlocked=True, wrap=True)
-    calc = Look(ws, fill="F2F2F2", border=True, halign="center")
-    key_look = Look(ws, color="808080", size=8)
-    section = Look(ws, bold=True, size=12)
+    k = _Render(ws, setup, lang, cap, KonsensusInfo(), _looks(ws))
+    _write_head(k)
+    questions = _write_questions(k, stats, previous)
+    themes = _write_theme_scores(k, stats, questions)
+    r = _write_chart(k, themes) if setup.catalogue.themes else themes.last
+    r = _write_removed(k, r, questions.input_ranges)
+    last_row = _write_notes(k, r)
+    _write_validations(k, questions.input_ranges, (themes.first, themes.last))
+    if questions.last_row >= FIRST_ROW:
+        _write_conditional_formats(k, questions.last_row, last_row, themes)
+    _layout(k, last_row)
+    return k.info
 
+
+@dataclass
+class _Render:
+    """What every section of :func:`render_konsensus` writes with."""
+
+    ws: Any
+    setup: Any
+    lang: str
+    cap: Captured
+    info: KonsensusInfo
+    look: dict[str, Look]
+
+    def inputs(self, r: int, values: Mapping[str, Any]) -> None:
+        """The cells people fill in (kept across merges) and the quick-win formula."""
+        for key in INPUT_KEYS:
+            centred = key in ("agreed_points", "to_plan", "effect", "feasibility", "decision")
+            put(self.ws, r, COL[key], values.get(key), self.look["inp"] if centred else self.look["inp_text"])
+        put(self.ws, r, COL["quick_win"], quick_win_formula(r, self.lang), self.look["calc"])
+
+    def extras(self, r: int, key: str) -> None:
+        """What people typed in their own columns right of the table, back on its row."""
+        for c, v in self.cap.extras.get(key, {}).items():
+            put(self.ws, r, c, v)
+
+
+@dataclass
+class _Questions:
+    input_ranges: list[tuple[int, int]]
+    theme_ranges: dict[str, tuple[int, int]]
+    last_row: int
+
+
+@dataclass
+class _ThemeBlock:
+    first: int
+    last: int
+
+
+def _looks(ws: Any) -> dict[str, Look]:
+    return {
+        "title": Look(ws, bold=True, size=14), "note": Look(ws, italic=True, color="595959", wrap=True),
+        "head": Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom"),
+        "theme": Look(ws, bold=True, size=12, fill="D9E1F2", border=True), "body": Look(ws, wrap=True, border=True),
+        "num": Look(ws, border=True, number_format="0", halign="center"),
+        "num1": Look(ws, border=True, number_format="0.0", halign="center"),
+        "score": Look(ws, border=True, number_format="0.0", halign="center", bold=True),
+        "inp": Look(ws, fill="FFF2CC", border=True, unlocked=True, halign="center"),
+        "inp_text": Look(ws, fill="FFF2CC", border=True, unlocked=True, wrap=True),
+        "calc": Look(ws, fill="F2F2F2", border=True, halign="center"), "key": Look(ws, color="808080", size=8),
+        "section": Look(ws, bold=True, size=12),
+    }
+
+
+def _write_head(k: _Render) -> None:
+    """Title, help (with the keys for a new line in a cell), the hidden key row, the header."""
+    ws, lang, look = k.ws, k.lang, k.look
     put(ws, 1, 1, "#title")
-    put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
+    put(ws, 1, 2, T["title"](lang, unit=k.setup.unit), look["title"])
     put(ws, 2, 1, "#help")
-    put(ws, 2, 2, T["help"](lang, new_line=NEW_LINE_HELP(lang)), note)
+    put(ws, 2, 2, T["help"](lang, new_line=NEW_LINE_HELP(lang)), look["note"])
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
-    put_row(ws, KEY_ROW, list(KEYS), key_look)
+    put_row(ws, KEY_ROW, list(KEYS), look["key"])
     ws.row_dimensions[KEY_ROW].hidden = True
-    put(ws, HEADER_ROW, 1, "#header", head)
-    put_row(ws, HEADER_ROW, [HEADERS[k](lang) for k in KEYS[1:]], head, first_col=2)
+    put(ws, HEADER_ROW, 1, "#header", look["head"])
+    put_row(ws, HEADER_ROW, [HEADERS[key](lang) for key in KEYS[1:]], look["head"], first_col=2)
 
-    def write_inputs(r: int, values: Mapping[str, Any]) -> None:
-        for k in INPUT_KEYS:
-            v = values.get(k)
-            put(ws, r, COL[k], v, inp if k in ("agreed_points", "to_plan", "effect", "feasibility", "decision")
-                else inp_text)
-        put(ws, r, COL["quick_win"], quick_win_formula(r, lang), calc)
 
-    def write_extras(r: int, key: str) -> None:
-        for c, v in cap.extras.get(key, {}).items():
-            put(ws, r, c, v)
-
+def _write_questions(k: _Render, stats: RoundStats, previous: Mapping[str, Any]) -> _Questions:
+    """One row per question, grouped under a row per theme."""
+    ws, lang, look, cat = k.ws, k.lang, k.look, k.setup.catalogue
     input_ranges: list[tuple[int, int]] = []
-    r = FIRST_ROW - 1
-    cat = setup.catalogue
     theme_ranges: dict[str, tuple[int, int]] = {}
+    r = FIRST_ROW - 1
     for t in cat.themes:
         r += 1
         put(ws, r, 1, f"#theme:{t.id}")
         # one text (label and side) that runs over the empty cells to its right: the Nr
         # column is too narrow to hold a theme's name
-        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", theme_look)
+        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", look["theme"])
         for c in range(3, LAST_COL + 1):
-            put(ws, r, c, None, theme_look)
-        write_extras(r, f"#theme:{t.id}")
+            put(ws, r, c, None, look["theme"])
+        k.extras(r, f"#theme:{t.id}")
         first = r + 1
         for q in cat.questions_of(t.id):
             r += 1
             s = stats.questions[q.id]
-            info.rows[q.id] = r
+            k.info.rows[q.id] = r
             put(ws, r, 1, q.id)
-            put_row(ws, r, [q.id, t.label(lang), pick(q.text, lang)], body, first_col=2)
-            put(ws, r, COL["n"], s.n_of_N(lang), num)
-            for k, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max), ("spread", s.spread)):
-                put(ws, r, COL[k], v, num)
-            put(ws, r, COL["flag"], T["yes"](lang) if s.disagreement else "", num)
-            put(ws, r, COL["distribution"], s.distribution_text(), body)
-            put(ws, r, COL["previous"], point_value(previous.get(q.id)) if previous.get(q.id) is not None else None, num)
-            write_inputs(r, cap.inputs.get(q.id, {}))
-            put(ws, r, COL["difference"], difference_formula(r), calc)
-            write_extras(r, q.id)
+            put_row(ws, r, [q.id, t.label(lang), pick(q.text, lang)], look["body"], first_col=2)
+            put(ws, r, COL["n"], s.n_of_N(lang), look["num"])
+            for key, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max), ("spread", s.spread)):
+                put(ws, r, COL[key], v, look["num"])
+            put(ws, r, COL["flag"], T["yes"](lang) if s.disagreement else "", look["num"])
+            put(ws, r, COL["distribution"], s.distribution_text(), look["body"])
+            put(ws, r, COL["previous"], point_value(previous.get(q.id)) if previous.get(q.id) is not None else None,
+                look["num"])
+            k.inputs(r, k.cap.inputs.get(q.id, {}))
+            put(ws, r, COL["difference"], difference_formula(r), look["calc"])
+            k.extras(r, q.id)
         theme_ranges[t.id] = (first, r)
         input_ranges.append((first, r))
-    last_question_row = r
+    return _Questions(input_ranges, theme_ranges, r)
 
-    # -- theme scores
+
+def _write_theme_scores(k: _Render, stats: RoundStats, questions: _Questions) -> _ThemeBlock:
+    """The theme-score block below the questions (formulas live, numbers computed at merge)."""
+    ws, lang, look, cat, cap = k.ws, k.lang, k.look, k.setup.catalogue, k.cap
     agreed_now = {qid: clean_input("agreed_points", v.get("agreed_points")) for qid, v in cap.inputs.items()}
     computed = theme_stats(cat, stats.questions, agreed_now, lang)
     by_median = theme_stats(cat, stats.questions, None, lang)
-    r += 2
+    r = questions.last_row + 2
     put(ws, r, 1, "#themes")
-    put(ws, r, 2, T["themes_title"](lang), section)
+    put(ws, r, 2, T["themes_title"](lang), look["section"])
     r += 1
-    put(ws, r, 1, "#themes-header", head)
+    put(ws, r, 1, "#themes-header", look["head"])
     # the theme (with its side) across B:C: the Nr column alone is too narrow for a theme's name
     block_cols = {"th_theme": 2, "th_formula": 4, "th_n": 5, "th_score": 6, "th_calc": 7,
                   "th_suggested": 8, "th_enabler": 9, "th_result": 10, "th_agreed": COL["agreed_points"]}
-    for k, c in block_cols.items():
-        put(ws, r, c, T[k](lang), head)
-    put(ws, r, 3, None, head)
+    for key, c in block_cols.items():
+        put(ws, r, c, T[key](lang), look["head"])
+    put(ws, r, 3, None, look["head"])
     ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
     block_first = r + 1
     for t in cat.themes:
         r += 1
-        first, last = theme_ranges[t.id]
+        first, last = questions.theme_ranges[t.id]
         rng = f"{L['agreed_points']}{first}:{L['agreed_points']}{last}"
-        info.theme_rows[t.id] = r
+        k.info.theme_rows[t.id] = r
         put(ws, r, 1, f"{THEME_KEY}{t.id}")
-        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", body)
-        put(ws, r, 3, None, body)
+        put(ws, r, 2, f"{t.label(lang)} ({_side_label(t.side, lang)})", look["body"])
+        put(ws, r, 3, None, look["body"])
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
-        put(ws, r, 4, computed[t.id].formula, body)
-        put(ws, r, 5, Formula(f'=COUNT({rng})&"{T["of"](lang)}{last - first + 1}"'), calc)
-        put(ws, r, 6, Formula(f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'), Look(ws, border=True, number_format="0.0",
-                                                                              halign="center", bold=True))
-        put(ws, r, 7, round(computed[t.id].score, 1) if computed[t.id].score is not None else None, num1)
-        put(ws, r, 8, round(by_median[t.id].score, 1) if by_median[t.id].score is not None else None, num1)
+        put(ws, r, 4, computed[t.id].formula, look["body"])
+        put(ws, r, 5, Formula(f'=COUNT({rng})&"{T["of"](lang)}{last - first + 1}"'), look["calc"])
+        put(ws, r, 6, Formula(f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'), look["score"])
+        put(ws, r, 7, round(computed[t.id].score, 1) if computed[t.id].score is not None else None, look["num1"])
+        put(ws, r, 8, round(by_median[t.id].score, 1) if by_median[t.id].score is not None else None, look["num1"])
         agreed_cell = f"{L['agreed_points']}{r}"
         chart_value = Formula(f'=IF({agreed_cell}<>"",{agreed_cell},IF(COUNT({rng})=0,NA(),F{r}))')
-        put(ws, r, 9 if t.side == "indsats" else 10, chart_value, calc)
-        put(ws, r, 9 if t.side != "indsats" else 10, None, calc)
-        put(ws, r, COL["agreed_points"], cap.inputs.get(f"{THEME_KEY}{t.id}", {}).get("theme_agreed"), inp)
-        write_extras(r, f"{THEME_KEY}{t.id}")
-    block_last = r
-    input_ranges_theme = (block_first, block_last)
+        put(ws, r, 9 if t.side == "indsats" else 10, chart_value, look["calc"])
+        put(ws, r, 9 if t.side != "indsats" else 10, None, look["calc"])
+        put(ws, r, COL["agreed_points"], cap.inputs.get(f"{THEME_KEY}{t.id}", {}).get("theme_agreed"), look["inp"])
+        k.extras(r, f"{THEME_KEY}{t.id}")
+    return _ThemeBlock(block_first, r)
 
-    # -- chart: theme profile, enablers vs results
-    if cat.themes:
-        chart = BarChart()
-        chart.type = "col"
-        chart.grouping = "clustered"
-        chart.overlap = 100
-        chart.title = T["chart_title"](lang)
-        chart.y_axis.scaling.min = setup.scale.min
-        chart.y_axis.scaling.max = setup.scale.max
-        chart.y_axis.title = HEADERS["agreed_points"](lang)
-        chart.y_axis.delete = False
-        chart.x_axis.delete = False
-        cats = Reference(ws, min_col=2, min_row=block_first, max_row=block_last)
-        data = Reference(ws, min_col=9, max_col=10, min_row=block_first - 1, max_row=block_last)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
-        chart.height = 9
-        chart.width = 22
-        ws.add_chart(chart, f"B{block_last + 2}")
-        info.chart = True
-        r = block_last + 2 + 19
-    # -- removed questions (inputs kept, never deleted)
-    current = set(cat.question_ids)
-    removed = [k for k in cap.inputs if not k.startswith(THEME_KEY) and ID_RE.match(k) and k not in current
-               and cap.has_input(k)]
-    removed += [k for k in cap.extras if not k.startswith(("#", THEME_KEY)) and ID_RE.match(k) and k not in current
-                and k not in removed]
-    removed_first = None
-    if removed:
-        r += 2
-        put(ws, r, 1, "#removed")
-        put(ws, r, 2, T["removed_title"](lang), section)
-        removed_first = r + 1
-        for qid in removed:
-            r += 1
-            info.removed.append(qid)
-            put(ws, r, 1, f"{REMOVED_KEY}{qid}")
-            put(ws, r, 2, qid, body)
-            write_inputs(r, cap.inputs.get(qid, {}))
-            write_extras(r, qid)
-        input_ranges.append((removed_first, r))
-    # -- notes typed outside the table
-    if cap.notes:
-        r += 2
-        put(ws, r, 1, "#notes")
-        put(ws, r, 2, T["notes_title"](lang), section)
-        for cells in cap.notes:
-            r += 1
-            info.notes += 1
-            put(ws, r, 1, "#note")
-            for c, v in sorted(cells.items()):
-                if c > 1:
-                    put(ws, r, c, v)
-                elif c == 1:  # a note typed into the hidden key column: move it next door
-                    put(ws, r, 2, v)
-    last_row = r
 
-    # -- validations, conditional formats, layout
-    lo, hi = setup.scale.min, setup.scale.max
+def _write_chart(k: _Render, themes: _ThemeBlock) -> int:
+    """The theme profile (enablers vs results) below the theme scores; returns the row after it."""
+    ws, lang, setup = k.ws, k.lang, k.setup
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.overlap = 100
+    chart.title = T["chart_title"](lang)
+    chart.y_axis.scaling.min = setup.scale.min
+    chart.y_axis.scaling.max = setup.scale.max
+    chart.y_axis.title = HEADERS["agreed_points"](lang)
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    cats = Reference(ws, min_col=2, min_row=themes.first, max_row=themes.last)
+    data = Reference(ws, min_col=9, max_col=10, min_row=themes.first - 1, max_row=themes.last)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.height = 9
+    chart.width = 22
+    ws.add_chart(chart, f"B{themes.last + 2}")
+    k.info.chart = True
+    return themes.last + 2 + 19
+
+
+def _write_removed(k: _Render, r: int, input_ranges: list[tuple[int, int]]) -> int:
+    """Questions no longer in the round whose inputs people filled in: kept, never deleted."""
+    ws, cap = k.ws, k.cap
+    current = set(k.setup.catalogue.question_ids)
+    removed = [key for key in cap.inputs if not key.startswith(THEME_KEY) and ID_RE.match(key)
+               and key not in current and cap.has_input(key)]
+    removed += [key for key in cap.extras if not key.startswith(("#", THEME_KEY)) and ID_RE.match(key)
+                and key not in current and key not in removed]
+    if not removed:
+        return r
+    r += 2
+    put(ws, r, 1, "#removed")
+    put(ws, r, 2, T["removed_title"](k.lang), k.look["section"])
+    removed_first = r + 1
+    for qid in removed:
+        r += 1
+        k.info.removed.append(qid)
+        put(ws, r, 1, f"{REMOVED_KEY}{qid}")
+        put(ws, r, 2, qid, k.look["body"])
+        k.inputs(r, cap.inputs.get(qid, {}))
+        k.extras(r, qid)
+    input_ranges.append((removed_first, r))
+    return r
+
+
+def _write_notes(k: _Render, r: int) -> int:
+    """Notes people typed outside the table, kept below it; returns the last row of the sheet."""
+    ws = k.ws
+    if not k.cap.notes:
+        return r
+    r += 2
+    put(ws, r, 1, "#notes")
+    put(ws, r, 2, T["notes_title"](k.lang), k.look["section"])
+    for typed in k.cap.notes:
+        r += 1
+        k.info.notes += 1
+        put(ws, r, 1, "#note")
+        for c, v in sorted(typed.items()):
+            if c > 1:
+                put(ws, r, c, v)
+            elif c == 1:  # a note typed into the hidden key column: move it next door
+                put(ws, r, 2, v)
+    return r
+
+
+def _write_validations(k: _Render, input_ranges: list[tuple[int, int]], theme_range: tuple[int, int]) -> None:
+    """Whole points on the scale; the choice lists (titles within Excel's 32 characters)."""
+    ws, lang = k.ws, k.lang
+    lo, hi = k.setup.scale.min, k.setup.scale.max
     dv_points = openpyxl_validation(
         type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=True,
         showErrorMessage=True, showInputMessage=True,
         errorTitle=T["points_title"](lang), error=T["points_error"](lang, lo=lo, hi=hi),
         promptTitle=T["points_title"](lang), prompt=T["points_error"](lang, lo=lo, hi=hi))
-    for a, b in input_ranges + [input_ranges_theme]:
+    for a, b in input_ranges + [theme_range]:
         if b >= a:
             dv_points.add(f"{L['agreed_points']}{a}:{L['agreed_points']}{b}")
     ws.add_data_validation(dv_points)
-    for k in ("to_plan", "effect", "feasibility", "decision"):
-        dv = openpyxl_validation(options=_choices(k, lang), allow_blank=True, showErrorMessage=True,
-                                 errorTitle=CHOICE_TITLES[k](lang), error=T["choice_error"](lang))
+    for key in ("to_plan", "effect", "feasibility", "decision"):
+        dv = openpyxl_validation(options=_choices(key, lang), allow_blank=True, showErrorMessage=True,
+                                 errorTitle=CHOICE_TITLES[key](lang), error=T["choice_error"](lang))
         for a, b in input_ranges:
             if b >= a:
-                dv.add(f"{L[k]}{a}:{L[k]}{b}")
+                dv.add(f"{L[key]}{a}:{L[key]}{b}")
         ws.add_data_validation(dv)
-    if last_question_row >= FIRST_ROW:
-        span = setup.scale.span or 1
-        ws.conditional_formatting.add(
-            f"{L['spread']}{FIRST_ROW}:{L['spread']}{last_question_row}",
-            ColorScaleRule(start_type="num", start_value=0, start_color="C6EFCE",
-                           mid_type="num", mid_value=setup.threshold * span / 2, mid_color="FFEB9C",
-                           end_type="num", end_value=setup.threshold * span, end_color="F8CBAD"))
-        ws.conditional_formatting.add(
-            f"{L['flag']}{FIRST_ROW}:{L['flag']}{last_question_row}",
-            CellIsRule(operator="equal", formula=[f'"{T["yes"](lang)}"'],
-                       fill=PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD"), font=Font(bold=True)))
-        d, far = f"{L['difference']}{FIRST_ROW}", far_points(setup.scale.min, setup.scale.max)
-        ws.conditional_formatting.add(  # moved far from the median (core.movement): the discussion set the score
-            f"{L['difference']}{FIRST_ROW}:{L['difference']}{last_question_row}",
-            FormulaRule(formula=[f"AND(ISNUMBER({d}),ABS({d})>={far})"],
-                        fill=PatternFill("solid", start_color="BDD7EE", end_color="BDD7EE"), font=Font(bold=True)))
-        ws.conditional_formatting.add(
-            f"{L['quick_win']}{FIRST_ROW}:{L['quick_win']}{last_row}",
-            CellIsRule(operator="equal", formula=[f'"{QUICK_WIN["en" if lang == "en" else "da"]}"'],
-                       fill=PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE"), font=Font(bold=True)))
-        ws.conditional_formatting.add(
-            f"I{block_first}:J{block_last}",
-            FormulaRule(formula=[f"ISERROR(I{block_first})"], font=Font(color="BFBFBF")))
+
+
+def _write_conditional_formats(k: _Render, last_question_row: int, last_row: int, themes: _ThemeBlock) -> None:
+    """Spread as a colour scale, the disagreement flag, far moves from the median, quick wins,
+    greyed chart helpers."""
+    ws, lang, setup = k.ws, k.lang, k.setup
+    span = setup.scale.span or 1
+    ws.conditional_formatting.add(
+        f"{L['spread']}{FIRST_ROW}:{L['spread']}{last_question_row}",
+        ColorScaleRule(start_type="num", start_value=0, start_color="C6EFCE",
+                       mid_type="num", mid_value=setup.threshold * span / 2, mid_color="FFEB9C",
+                       end_type="num", end_value=setup.threshold * span, end_color="F8CBAD"))
+    ws.conditional_formatting.add(
+        f"{L['flag']}{FIRST_ROW}:{L['flag']}{last_question_row}",
+        CellIsRule(operator="equal", formula=[f'"{T["yes"](lang)}"'],
+                   fill=PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD"), font=Font(bold=True)))
+    d, far = f"{L['difference']}{FIRST_ROW}", far_points(setup.scale.min, setup.scale.max)
+    ws.conditional_formatting.add(  # moved far from the median (core.movement): the discussion set the score
+        f"{L['difference']}{FIRST_ROW}:{L['difference']}{last_question_row}",
+        FormulaRule(formula=[f"AND(ISNUMBER({d}),ABS({d})>={far})"],
+                    fill=PatternFill("solid", start_color="BDD7EE", end_color="BDD7EE"), font=Font(bold=True)))
+    ws.conditional_formatting.add(
+        f"{L['quick_win']}{FIRST_ROW}:{L['quick_win']}{last_row}",
+        CellIsRule(operator="equal", formula=[f'"{QUICK_WIN["en" if lang == "en" else "da"]}"'],
+                   fill=PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE"), font=Font(bold=True)))
+    ws.conditional_formatting.add(
+        f"I{themes.first}:J{themes.last}",
+        FormulaRule(formula=[f"ISERROR(I{themes.first})"], font=Font(color="BFBFBF")))
+
+
+def _layout(k: _Render, last_row: int) -> None:
+    """Hidden key column, widths (people's own columns keep theirs), heights, panes, print."""
+    ws = k.ws
     ws.column_dimensions["A"].hidden = True
     set_widths(ws, WIDTHS)
-    for c, w in cap.extra_widths.items():
+    for c, w in k.cap.extra_widths.items():
         ws.column_dimensions[get_column_letter(c)].width = w
     fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     ws.print_area = f"B1:{get_column_letter(LAST_COL)}{last_row}"
-    return info
 
 
 def fit_konsensus_rows(ws: Any) -> None:
