@@ -9,6 +9,9 @@ That the doors import nothing of ``xl_kik.excel`` or ``xl_kik.demo`` is ``tests/
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,15 @@ def _step_names(tree: ast.Module) -> dict[str, str]:
     ``from xl_kik.steps.merge import merge_into``)."""
     names: dict[str, str] = {}
     for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple):
+            # ``a, b = (Step(name) for name in ("a", "b"))``: the lazily loaded steps of cli
+            gen = node.value
+            if (isinstance(gen, ast.GeneratorExp) and isinstance(gen.elt, ast.Call)
+                    and isinstance(gen.elt.func, ast.Name) and gen.elt.func.id == "Step"):
+                locals_ = [t.id for t in node.targets[0].elts]
+                loaded = [c.value for c in gen.generators[0].iter.elts]
+                assert locals_ == loaded, "each lazily loaded step is bound to its own name"
+                names.update({local: f"xl_kik.steps.{local}" for local in locals_})
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 local = alias.asname or alias.name
@@ -80,6 +92,24 @@ def test_the_parse_finds_a_step_call():
     steps = _step_names(tree)
     fn = tree.body[-1]
     assert _steps_called(fn, steps) == {"xl_kik.steps.merge", "xl_kik.steps.plan"}
+
+
+def test_the_parse_finds_a_lazily_loaded_step_call():
+    tree = ast.parse("from xl_kik.steps import Step\nmerge, plan = (Step(n) for n in ('merge', 'plan'))\n"
+                     "def cmd_x(a):\n    plan.build_plan(a)\n")
+    assert _steps_called(tree.body[-1], _step_names(tree)) == {"xl_kik.steps.plan"}
+
+
+def test_a_command_loads_only_its_own_step():
+    """``xl-kik merge`` never imports the e-mail, report or rollup steps (nor pandas)."""
+
+    code = ("import json, sys; from xl_kik import cli; cli.merge.merge_round; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('xl_kik.steps.', 'pandas')))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = set(json.loads(out))
+    assert "xl_kik.steps.merge" in loaded
+    assert not {"xl_kik.steps.invite", "xl_kik.steps.collect", "xl_kik.steps.report", "xl_kik.steps.rollup",
+                "xl_kik.steps.demo", "xl_kik.steps.generate", "xl_kik.steps.init", "pandas"} & loaded
 
 
 def test_the_commands_table_uses_these_functions():

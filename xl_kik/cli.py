@@ -22,8 +22,13 @@ from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.steps import (catalogue, collect, demo, doctor, generate, init, invite, merge, plan, refresh_vba,
-                          report, rollup, status)
+from xl_kik.steps import Step
+
+# Each step module is imported on its first use: a command loads only the libraries its own
+# step needs (merge never imports e-mail, reports or pandas), which is most of a click's time.
+catalogue, collect, demo, doctor, generate, init, invite, merge, plan, refresh_vba, report, rollup, status = (
+    Step(name) for name in ("catalogue", "collect", "demo", "doctor", "generate", "init", "invite", "merge",
+                            "plan", "refresh_vba", "report", "rollup", "status"))
 
 log = logging.getLogger("xl_kik")
 

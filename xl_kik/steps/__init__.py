@@ -17,3 +17,31 @@ In the order a coordinator works:
 ``catalogue`` (show or export a catalogue) is a tool outside the round. Steps import
 :mod:`xl_kik.core` and :mod:`xl_kik.excel`; never the doors.
 """
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+
+class Step:
+    """A step module that is imported on its first use (``Step("merge").merge_round(...)``).
+
+    The doors name every step but run one per process: importing only that one keeps a click
+    from paying for the libraries of the others (e-mail, reports, pandas, XlsxWriter)."""
+
+    __slots__ = ("name", "_module")
+
+    def __init__(self, name: str):
+        self.name = f"{__name__}.{name}"
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self.name)
+        return getattr(self._module, attr)
+
+    def __repr__(self) -> str:
+        return f"<step {self.name} ({'loaded' if self._module is not None else 'not loaded'})>"
+
+
+__all__ = ["Step"]
