@@ -471,3 +471,56 @@ def test_every_data_validation_in_every_file_we_write_respects_excels_limits(tmp
     assert _validation_count(states["merge"]) > _validation_count(states["init"])  # Konsensus has its own
     problems = [v for p in checked for v in validation_violations(p)]
     assert problems == []
+
+
+# ---------------------------------------------------------------- the keys for a new line (issue 10 req 6)
+NEW_LINE_KEYS = {"da": ("Alt+Enter i Excel", "Mac: Ctrl+Option+Enter", "Ctrl+Enter i LibreOffice"),
+                 "en": ("Alt+Enter in Excel", "Mac: Ctrl+Option+Enter", "Ctrl+Enter in LibreOffice")}
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_help_for_a_new_line_names_every_programs_keys(tmp_path, lang):
+    """Konsensus (help row), Handleplan (input message of the text columns) and the
+    participant's Vejledning name Excel's, the Mac's and LibreOffice's keys."""
+    from xl_kik.demo import simulate
+    from xl_kik.excel.sheets.konsensus import demo_seminar
+    from xl_kik.steps import merge
+    from xl_kik.steps import plan as plan_step
+    from xl_kik.steps.generate import generate_round
+
+    keys = NEW_LINE_KEYS[lang]
+    root = tmp_path / "r"
+    ps = [Participant("", n, f"p{i}@x.dk") for i, n in enumerate(["Anna Ærø", "Bo Bøg"])]
+    master.create_round(root, unit="Solsikken", participants=ps, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"), lang=lang)
+    files = generate_round(root)
+    for i, (participant, path) in enumerate(files):
+        book = openpyxl.load_workbook(path)
+        # the instructions are wrapped over several cells: read them as one text
+        vejledning = re.sub(r"\s+", " ", " ".join(str(c.value) for row in book.worksheets[0].iter_rows()
+                                                   for c in row if c.value))
+        assert all(k in vejledning for k in keys), vejledning[:400]
+        layout = simulate.read_layout(book)
+        simulate.fill_workbook(path, RoundPaths(root).returns / path.name,
+                               {q: {"points": 40 + 10 * i, "strengths": "", "improvements": "x", "ideas": ""}
+                                for q in layout.rows})
+    merge.merge_round(root)
+    demo_seminar(root)
+    plan_step.build_plan(root)
+    wb = openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)
+    konsensus = find_sheet(wb, "consensus")
+    assert all(k in str(konsensus["B2"].value) for k in keys), konsensus["B2"].value
+    plan = find_sheet(wb, "plan")
+    prompts = [dv.prompt or "" for dv in plan.data_validations.dataValidation]
+    assert any(all(k in p for k in keys) for p in prompts), prompts
+
+
+def test_a_svarrapport_text_longer_than_a_cell_says_where_the_full_text_is():
+    from xl_kik.excel.sheets import svarrapport
+
+    long = "Deltager 1: " + "meget lang tekst " * 2500  # 42,512 characters in one statement
+    chunks = svarrapport.text_chunks([long, "Deltager 2: kort"], note=svarrapport.T["full_text"]("da"))
+    assert len(chunks) == 2 and chunks[1] == "Deltager 2: kort"
+    assert len(chunks[0]) <= 32000
+    assert chunks[0].endswith("… (hele teksten står i deltagerens svarfil i mappen retur)")
+    assert chunks[0].startswith("Deltager 1: meget lang tekst")

@@ -41,6 +41,8 @@ from xl_kik.core.round import name_labels
 from xl_kik.core.stats import RoundStats, disagreement_rule
 
 T = {
+    "full_text": Msg("(hele teksten står i deltagerens svarfil i mappen retur)",
+                     "(the full text is in the participant's returned file in the folder retur)"),
     "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),
     "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
                  "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke. "
@@ -132,13 +134,14 @@ CHUNK_CHARS = 32000  # below Excel's 32,767 characters per cell (cells.MAX_CELL_
 SIDE_BY_SIDE_MAX = 60
 
 
-def text_chunks(lines: Sequence[str], limit: int = CHUNK_CHARS, sep: str = "\n\n") -> list[str]:
-    """Join labelled lines into cells of at most ``limit`` characters (split between lines)."""
+def text_chunks(lines: Sequence[str], limit: int = CHUNK_CHARS, sep: str = "\n\n", note: str = "") -> list[str]:
+    """Join labelled lines into cells of at most ``limit`` characters (split between lines; one
+    line longer than a cell is shortened, ``note`` saying where its full text is)."""
     chunks: list[str] = []
     cur: list[str] = []
     size = 0
     for line in lines:
-        line = cells.shorten(line, limit)
+        line = cells.shorten(line, limit, note)
         if cur and size + len(line) + len(sep) > limit:
             chunks.append(sep.join(cur))
             cur, size = [], 0
@@ -185,7 +188,8 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
                     if t:
                         per_kind[k].append(f"{label}: {t}")
         rows.append(row)
-        texts.append({k: text_chunks(v, sep="\n\n" if k != "points" else "; ") for k, v in per_kind.items()})
+        texts.append({k: text_chunks(v, sep="\n\n" if k != "points" else "; ", note=T["full_text"](lang))
+                      for k, v in per_kind.items()})
     for k in kinds:
         width = max([len(t[k]) for t in texts] + [1])
         name = T["points_each"](lang) if k == "points" else T[k](lang)
