@@ -153,6 +153,7 @@ def test_tables_and_validations(paths):
     assert "0-100" in dvs[f"C{row['scale']}"].formula1 and "0-5" in dvs[f"C{row['scale']}"].formula1
     assert dvs[f"C{row['threshold']}"].type == "decimal"
     assert wb["Opsætning"][f"C{row['threshold']}"].number_format == "0%"
+    assert wb["Opsætning"][f"C{row['min_group']}"].value == 3 and dvs[f"C{row['min_group']}"].type == "whole"
     assert wb["Opsætning"].column_dimensions["A"].hidden
 
 
@@ -295,6 +296,8 @@ def test_added_participant_gets_id(paths):
     ("scale", "0-7", "S103"),
     ("lang", "fr", "S104"),
     ("anonymise", "måske", "S105"),
+    ("min_group", "to", "S110"),
+    ("min_group", "0", "S110"),
     ("themes", "1,99", "S106"),
     ("round_id", "KIK-andet", "S108"),
     ("threshold", "meget", "S003"),

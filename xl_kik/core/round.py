@@ -146,6 +146,7 @@ class RoundSetup:
     threshold: float = DEFAULT_THRESHOLD
     disagreement_rule: str = "iqr"  # core.stats.RULES: "iqr" or "range"
     anonymise: bool = True
+    min_group: int = 3  # core.anonymity: below this many answers an anonymised distribution is withheld
     secret: str = ""
     previous_round: str = ""
 

@@ -3,7 +3,8 @@
 1. the coordinator's participants list and ``init`` (master workbook with buttons),
 2. ``generate`` (one scoring workbook per participant),
 3. simulated participants fill in and return their files (one does not return, one types
-   ``ca. 60`` into a points cell, one sends a second, newer version),
+   ``ca. 60`` into a points cell, one sends a second, newer version; only two can judge the
+   last question, so its distribution is withheld for anonymity),
 4. ``merge`` (status, svarrapport, konsensus),
 5. the consensus seminar: agreed points (the suggested medians, but on some questions flagged
    for disagreement the discussion moves the score), strengths, improvement areas and
@@ -25,12 +26,14 @@ import openpyxl
 import xlsxwriter
 
 from xl_kik.core import catalogue
+from xl_kik.core.anonymity import guard, min_group, withheld_note
 from xl_kik.core.errors import SetupError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import RoundPaths
 from xl_kik.core.vocabulary import QUESTIONS
 from xl_kik.demo import simulate
 from xl_kik.demo.plan import demo_fill_plan
+from xl_kik.excel import master
 from xl_kik.excel.participants_io import read_participants
 from xl_kik.excel.reports import consensus_content, consensus_moves, read_consensus
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
@@ -91,6 +94,8 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
             answers[next(iter(layout.rows))]["points"] = layout.scale_max
         if i == 1:
             answers[next(iter(layout.rows))]["points"] = layout.scale_min
+        if i >= 2:  # the last question only two people can judge: the others answer "ved ikke"
+            answers[list(layout.rows)[-1]]["points"] = None
         dest = paths.returns / path.name
         if i == 2:
             # An early version sent in a hurry, then a corrected one later.
@@ -134,6 +139,10 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     say(STEP(lang, n=4, text=Msg("Fletter besvarelserne", "Merging the returns")(lang)))
     merged = merge.merge_round(root, lang=lang)
     say("    " + merged.summary(lang).replace("\n", "\n    "))
+    setup = master.load_round(root)[0]
+    _, withheld = guard(merged.stats, setup.anonymise, min_group(setup))
+    if withheld:
+        say("    " + withheld_note(withheld, min_group(setup), lang))
     say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
                                 "Consensus seminar: agreed points and improvement areas")(lang)))
     agreed = _seminar(root, seed)

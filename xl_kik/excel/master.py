@@ -38,10 +38,11 @@ from xl_kik._version import __version__
 from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
 from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
-from xl_kik.core.values import YES_NO_TEXT, parse_yes_no
+from xl_kik.core.anonymity import DEFAULT_MIN_GROUP, parse_min_group
+from xl_kik.core.values import YES_NO_TEXT, is_blank, parse_yes_no
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     DEFAULT_PASSWORD_ENV, MASTER_CODE_NAMES, MASTER_FORMAT, MASTER_SHEET_KEYS, MASTER_SHEET_NAMES, NAME_LAST_RUN,
-    NAME_SETUP, PARTICIPANT_HEADERS, PLAN_SHEET_KEYS, SETUP_FIRST_ROW, SETUP_KEYS, SMTP_KEYS, SMTP_TLS_VALUES,
+    NAME_SETUP, OPTIONAL_SETUP_KEYS, PARTICIPANT_HEADERS, PLAN_SHEET_KEYS, SETUP_FIRST_ROW, SETUP_KEYS, SMTP_KEYS, SMTP_TLS_VALUES,
     TABLE_CATALOGUE, TABLE_PARTICIPANTS, TABLE_PLAN, WORKBOOK_CODE_NAME, smtp_first_row,
 )
 from xl_kik.core.round import (
@@ -82,6 +83,7 @@ SETUP_LABELS: dict[str, Msg] = {
     "created": Msg("Oprettet", "Created"),
     "threshold": Msg("Grænse for uenighed", "Disagreement threshold"),
     "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
+    "min_group": Msg("Mindste gruppe for fordeling", "Smallest group for a distribution"),
     "previous_round": Msg("Forrige runde", "Previous round"),
 }
 SETUP_HELP: dict[str, Msg] = {
@@ -101,6 +103,11 @@ SETUP_HELP: dict[str, Msg] = {
                      "A question is flagged when the highest minus the lowest score is at least this share of the scale."),
     "anonymise": Msg("Ja: svarrapporten viser 'Deltager 1, 2, ...' i stedet for navne.",
                      "Yes: the answers report shows 'Participant 1, 2, ...' instead of names."),
+    "min_group": Msg("Med anonym svarrapport: et spørgsmål med færre svar end dette tal viser ikke de enkeltes "
+                     "point, laveste, højeste og spredning (ellers kan man se, hvem der svarede hvad). Standard 3.",
+                     "With an anonymous answers report: a question with fewer answers than this does not show the "
+                     "individual points, lowest, highest and spread (else one could tell who answered what). "
+                     "Default 3."),
     "previous_round": Msg("Mappen med forrige runde (til sammenligning og handleplan).",
                           "The previous round's folder (for comparison and the action plan)."),
 }
@@ -187,6 +194,10 @@ S_BAD_LANG = define(
 S_BAD_YES_NO = define(
     "S105", ERROR, ("Skriv Ja eller Nej", "Write Yes or No"),
     ("{value!r} er hverken Ja eller Nej.", "{value!r} is neither Yes nor No."))
+S_BAD_MIN_GROUP = define(
+    "S110", ERROR, ("Ugyldig mindste gruppe", "Invalid smallest group"),
+    ("Mindste gruppe for fordeling skal være et helt tal fra 1 og op, ikke {value!r}, fx 3.",
+     "The smallest group for a distribution must be a whole number from 1 up, not {value!r}, e.g. 3."))
 S_UNKNOWN_THEME = define(
     "S106", ERROR, ("Ukendt tema", "Unknown theme"),
     ("Temaet {theme!r} findes ikke på arket med spørgsmål. Mulige temaer: {known}.",
@@ -327,6 +338,7 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
         "created": setup.created,
         "threshold": setup.threshold,
         "anonymise": YES_NO[setup.lang][0 if setup.anonymise else 1],
+        "min_group": setup.min_group,
         "previous_round": setup.previous_round,
     }
 
@@ -537,6 +549,8 @@ def _write_setup(wb: Any, ws: Any, setup: RoundSetup, full_catalogue: Catalogue,
                 ws.write_datetime(r, 2, dt.datetime.combine(value, dt.time()), f["fixed_date"] if fixed else f["input_date"])
         elif key == "threshold":
             ws.write_number(r, 2, float(value), f["input_pct"])
+        elif key == "min_group":
+            ws.write_number(r, 2, int(value), f["input"])
         else:
             ws.write_string(r, 2, str(value or ""), f["fixed"] if fixed else f["input"])
         cell = (r, 2)
@@ -549,6 +563,11 @@ def _write_setup(wb: Any, ws: Any, setup: RoundSetup, full_catalogue: Catalogue,
                                               "error_message": SETUP_HELP[key](lang)})
         elif key == "anonymise":
             ws.data_validation(*cell, *cell, {"validate": "list", "source": list(YES_NO[lang])})
+        elif key == "min_group":
+            ws.data_validation(*cell, *cell, {
+                "validate": "integer", "criteria": "between", "minimum": 1, "maximum": 1000,
+                "error_message": Msg("Skriv et helt tal fra 1 og op, fx 3.",
+                                     "Write a whole number from 1 up, e.g. 3.")(lang)})
         elif key == "threshold":
             ws.data_validation(*cell, *cell, {
                 "validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 1,
@@ -842,7 +861,7 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
         if row and isinstance(row[0], str) and row[0].strip() in SETUP_KEYS:
             found.setdefault(row[0].strip(), (row[2] if len(row) > 2 else None, f"C{r}"))
     for key in SETUP_KEYS:
-        if key not in found and key not in ("catalogue_version", "created", "previous_round"):
+        if key not in found and key not in OPTIONAL_SETUP_KEYS:
             report.add(S_MISSING_KEY(file=file, sheet=setup_sheet, key=key))
 
     def val(key: str) -> Any:
@@ -894,6 +913,12 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
             anonymise = True if flag is None else flag  # blank = the safe default
         except ValueError:
             report.add(S_BAD_YES_NO(**where("anonymise"), value=clean_text(val("anonymise"))))
+    min_group = DEFAULT_MIN_GROUP
+    if not is_blank(val("min_group")):
+        try:
+            min_group = parse_min_group(val("min_group"))
+        except ValueError:
+            report.add(S_BAD_MIN_GROUP(**where("min_group"), value=clean_text(val("min_group"))))
 
     # catalogue: the Spørgsmål sheet (raises CatalogueError naming sheet and cell)
     q_sheet = names.get("questions", SHEET_NAMES["da"]["questions"])
@@ -913,7 +938,7 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
 
     setup = RoundSetup(round_id=round_id, unit=unit, catalogue=subset, scale=scale_obj,  # type: ignore[arg-type]
                        lang=lang, deadline=deadline, created=created, threshold=threshold,
-                       anonymise=anonymise, secret=meta_raw.get("secret", ""),
+                       anonymise=anonymise, min_group=min_group, secret=meta_raw.get("secret", ""),
                        previous_round=clean_text(val("previous_round")))
 
     # participants: the table on Deltagere (headers in the first row that has a name column)

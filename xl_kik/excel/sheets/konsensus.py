@@ -56,6 +56,7 @@ from xl_kik.core.konsensus import (  # noqa: F401 (read_inputs, choice_id ... al
     row_key,
     rows_of,
 )
+from xl_kik.core.anonymity import WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.movement import far_points
 from xl_kik.core.stats import RoundStats, point_value, theme_stats
 from xl_kik.core.values import YES_NO_TEXT, is_blank, is_quick_win  # noqa: F401 (is_quick_win also importable from here)
@@ -252,9 +253,10 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     theme scores, the chart, the removed questions, the notes; then validations, conditional
     formats and the layout."""
     cap = captured if captured is not None else capture(ws)
+    stats, hidden = guard(stats, setup.anonymise, min_group(setup))  # small groups: no distribution
     previous = dict(cap.previous if previous is None else previous)
     reset_sheet(ws, keep_columns_from=LAST_COL + 1)
-    k = _Render(ws, setup, lang, cap, KonsensusInfo(), _looks(ws))
+    k = _Render(ws, setup, lang, cap, KonsensusInfo(), _looks(ws), hidden)
     _write_head(k)
     questions = _write_questions(k, stats, previous)
     themes = _write_theme_scores(k, stats, questions)
@@ -278,6 +280,7 @@ class _Render:
     cap: Captured
     info: KonsensusInfo
     look: dict[str, Look]
+    hidden: frozenset[str] = frozenset()  # questions whose distribution is withheld (core.anonymity)
 
     def inputs(self, r: int, values: Mapping[str, Any]) -> None:
         """The cells people fill in (kept across merges) and the quick-win formula."""
@@ -326,7 +329,8 @@ def _write_head(k: _Render) -> None:
     put(ws, 1, 1, "#title")
     put(ws, 1, 2, T["title"](lang, unit=k.setup.unit), look["title"])
     put(ws, 2, 1, "#help")
-    put(ws, 2, 2, T["help"](lang, new_line=NEW_LINE_HELP(lang)), look["note"])
+    put(ws, 2, 2, " ".join(t for t in (T["help"](lang, new_line=NEW_LINE_HELP(lang)),
+                                       withheld_note(k.hidden, min_group(k.setup), lang)) if t), look["note"])
     ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
     put_row(ws, KEY_ROW, list(KEYS), look["key"])
     ws.row_dimensions[KEY_ROW].hidden = True
@@ -360,7 +364,8 @@ def _write_questions(k: _Render, stats: RoundStats, previous: Mapping[str, Any])
             for key, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max), ("spread", s.spread)):
                 put(ws, r, COL[key], v, look["num"])
             put(ws, r, COL["flag"], T["yes"](lang) if s.disagreement else "", look["num"])
-            put(ws, r, COL["distribution"], s.distribution_text(), look["body"])
+            put(ws, r, COL["distribution"], WITHHELD(lang, k=min_group(k.setup)) if q.id in k.hidden
+                else s.distribution_text(), look["body"])
             put(ws, r, COL["previous"], point_value(previous.get(q.id)) if previous.get(q.id) is not None else None,
                 look["num"])
             k.inputs(r, k.cap.inputs.get(q.id, {}))

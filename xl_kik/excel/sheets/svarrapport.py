@@ -33,6 +33,7 @@ from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import PatternFill, Font
 from openpyxl.utils import get_column_letter
 
+from xl_kik.core.anonymity import LABELS_LINKED, WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel import cells
@@ -79,6 +80,15 @@ TEXT_KEYS = ("strengths", "improvements", "ideas")
 COLS = ("qid", "nr", "theme", "question", "n", "mean", "median", "min", "max", "std", "spread", "share", "flag")
 HEADER_ROW = 5
 FIRST_ROW = HEADER_ROW + 1
+
+
+def anonymity_note(setup: Any, stats: RoundStats, anonymise: bool, lang: str = "da") -> str:
+    """What an anonymised report says about itself: how "Deltager k" works and which
+    distributions are withheld and why (:mod:`xl_kik.core.anonymity`); empty with names."""
+    if not anonymise:
+        return ""
+    _, hidden = guard(stats, anonymise, min_group(setup))
+    return " ".join(t for t in (LABELS_LINKED(lang), withheld_note(hidden, min_group(setup), lang)) if t)
 
 
 def participant_labels(setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
@@ -161,6 +171,7 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
     kind, each statement prefixed with the participant's label ("Deltager 3: ...").
     Texts longer than one cell can hold continue in extra columns ("Styrker (2)")."""
     labels = participant_labels(setup, participants, responses, anonymise, lang)
+    stats, hidden = guard(stats, setup.anonymise if anonymise is None else anonymise, min_group(setup))
     side_by_side = len(labels) <= SIDE_BY_SIDE_MAX
     header = ["qid", T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N),
               T["mean"](lang), T["median"](lang), T["min"](lang), T["max"](lang), T["std"](lang),
@@ -175,12 +186,14 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
         row: list[Any] = [qid, qid, theme, text, s.n, _num(s.mean), _num(s.median), s.min, s.max, _num(s.std, 2),
                           s.spread, s.spread_share, T["yes"](lang) if s.disagreement else ""]
         per_kind: dict[str, list[str]] = {k: [] for k in kinds}
+        if qid in hidden and not side_by_side:
+            per_kind["points"].append(WITHHELD(lang, k=min_group(setup)))
         for pid, label in labels.items():
             a = _answer(responses[pid], qid)
-            pts = getattr(a, "points", None) if a is not None else None
+            pts = getattr(a, "points", None) if a is not None and qid not in hidden else None
             if side_by_side:
                 row.append(pts)
-            else:
+            elif qid not in hidden:
                 per_kind["points"].append(f"{label}: {T['dont_know'](lang) if pts is None else pts}")
             if a is not None:
                 for k in TEXT_KEYS:
@@ -221,6 +234,9 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
     put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), note)
     put(ws, 3, 2, T["intro"](lang), note)
+    anonymous = anonymity_note(setup, stats, setup.anonymise, lang)
+    if anonymous:
+        put(ws, 4, 2, anonymous, note)
     put_row(ws, HEADER_ROW, header, head)
     fixed = len(COLS)
     r = HEADER_ROW
@@ -269,11 +285,14 @@ def write_answer_report(path: str | Path, setup: Any, participants: Sequence[Any
     """A print-ready answers report for the participants (every text written as text)."""
     path = Path(path)
     labels = participant_labels(setup, participants, responses, anonymise, lang)
+    note = anonymity_note(setup, stats, anonymise, lang)
+    stats, hidden = guard(stats, anonymise, min_group(setup))  # small groups: no individual distribution
+    withheld = WITHHELD(lang, k=min_group(setup))
     wb = cells.xlsx_workbook(path)
     wb.set_properties({"title": T["title"](lang, unit=setup.unit), "comments": "xl_kik"})
     f = _report_formats(wb)
-    _write_answers_sheet(wb, setup, responses, stats, labels, lang, f)
-    _write_overview_sheet(wb, setup, responses, stats, labels, lang, f)
+    _write_answers_sheet(wb, setup, responses, stats, labels, lang, f, hidden, note, withheld)
+    _write_overview_sheet(wb, setup, responses, stats, labels, lang, f, hidden)
     wb.close()
     return path
 
@@ -302,8 +321,10 @@ def _text_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 
 
 def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stats: RoundStats,
-                         labels: Mapping[str, str], lang: str, f: Mapping[str, Any]) -> None:
-    """Sheet 1: per theme and question, the statistics and every participant's answer."""
+                         labels: Mapping[str, str], lang: str, f: Mapping[str, Any],
+                         hidden: frozenset[str] = frozenset(), note: str = "", withheld: str = "") -> None:
+    """Sheet 1: per theme and question, the statistics and every participant's answer (``hidden``:
+    questions whose individual points are withheld, :mod:`xl_kik.core.anonymity`)."""
     ws = wb.add_worksheet(cells.sheet_name(T["answers_sheet"](lang)))
     ws.set_landscape()
     ws.set_paper(9)
@@ -318,7 +339,11 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
     ws.merge_range(1, 0, 1, 4, "", f["note"])
     _text_cell(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f["note"])
     ws.set_row(1, 32)
-    r = 3
+    if note:
+        ws.merge_range(2, 0, 2, 4, "", f["note"])
+        _text_cell(ws, 2, 0, note, f["note"])
+        ws.set_row(2, 45)
+    r = 4 if note else 3
     cat = setup.catalogue
     for t in cat.themes:
         ws.merge_range(r, 0, r, 4, "", f["theme"])
@@ -330,8 +355,11 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
             _text_cell(ws, r, 0, f"{q.id}  {pick(q.text, lang)}", f["q"])
             ws.set_row(r, 30)
             r += 1
+            secret = q.id in hidden
             line = T["stats_line"](lang, n=s.n, N=s.N, mean=_fmt(s.mean, lang), median=_fmt(s.median, lang),
-                                   min=_fmt(s.min, lang), max=_fmt(s.max, lang), spread=_fmt(s.spread, lang),
+                                   min=withheld if secret else _fmt(s.min, lang),
+                                   max=withheld if secret else _fmt(s.max, lang),
+                                   spread=withheld if secret else _fmt(s.spread, lang),
                                    flag=T["flag_text"](lang) if s.disagreement else "")
             ws.merge_range(r, 0, r, 4, "", f["stats_flag"] if s.disagreement else f["stats"])
             _text_cell(ws, r, 0, line, f["stats_flag"] if s.disagreement else f["stats"])
@@ -344,7 +372,9 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
                 a = _answer(responses[pid], q.id)
                 pts = getattr(a, "points", None) if a is not None else None
                 _text_cell(ws, r, 0, label, f["text"])
-                if pts is None:
+                if secret:
+                    _text_cell(ws, r, 1, withheld, f["int"])
+                elif pts is None:
                     _text_cell(ws, r, 1, T["dont_know"](lang), f["int"])
                 else:
                     ws.write_number(r, 1, pts, f["int"])
@@ -358,8 +388,9 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
 
 
 def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stats: RoundStats,
-                          labels: Mapping[str, str], lang: str, f: Mapping[str, Any]) -> None:
-    """Sheet 2: the overview, largest spread first, with the points side by side."""
+                          labels: Mapping[str, str], lang: str, f: Mapping[str, Any],
+                          hidden: frozenset[str] = frozenset()) -> None:
+    """Sheet 2: the overview, largest spread first, with the points side by side (none for ``hidden``)."""
     ov = wb.add_worksheet(cells.sheet_name(T["overview"](lang)))
     ov.set_landscape()
     ov.set_paper(9)
@@ -388,7 +419,7 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
         _text_cell(ov, r, 10, T["yes"](lang) if s.disagreement else "", f["stats_flag"] if s.disagreement else f["text"])
         for c, pid in enumerate(labels, start=11):
             a = _answer(responses[pid], s.qid)
-            pts = getattr(a, "points", None) if a is not None else None
+            pts = getattr(a, "points", None) if a is not None and s.qid not in hidden else None
             if pts is None:
                 ov.write_blank(r, c, None, f["int"])
             else:
