@@ -26,6 +26,7 @@ import random
 import re
 import socket
 import struct
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -90,9 +91,11 @@ def random_text(n: int, seed: int) -> bytes:
 
 def raw_zip(entries: Sequence[tuple[str, bytes]], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", method) as zf:
-        for name, data in entries:
-            zf.writestr(name, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a duplicate member name is the point of some cases
+        with zipfile.ZipFile(out, "w", method) as zf:
+            for name, data in entries:
+                zf.writestr(name, data)
     return out.getvalue()
 
 
@@ -474,6 +477,11 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
             os.chdir(cwd)
             srv.close()
         add(F, "socket", None, "refuse", ["F026"], filename=sock_path.name)
+    if hasattr(os, "mknod") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        import stat
+
+        os.mknod(folder / "fs-char-device.xlsx", stat.S_IFCHR | 0o600, os.makedev(1, 3))  # like /dev/null
+        add(F, "char_device", None, "refuse", ["F026"], filename="fs-char-device.xlsx")
     os.symlink(folder / "does-not-exist.xlsx", folder / "fs-dangling.xlsx")
     add(F, "dangling_link", None, "refuse", ["F027"], filename="fs-dangling.xlsx")
     outside = folder.parent.parent / "outside-the-round.xlsx"
