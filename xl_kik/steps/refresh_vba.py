@@ -32,12 +32,14 @@ class RefreshResult:
 
 def refresh_vba(root: str | Path, lang: str = "da") -> RefreshResult:
     """Rebuild the VBA project of the round's master in ``root``."""
-    version = master.refresh_vba(Path(root), lang=lang)
     path = master._master_path(root)
-    # the Start buttons and defined names another program broke come back too (as at every write)
-    data, changes = repair.repair_bytes(path.read_bytes())
-    if changes:
-        atomic.write_bytes(path, data, backup_dir=RoundPaths(path.parent).backups, lang=lang)
+    # read-modify-write of the master bytes: one writer at a time for the whole sequence
+    with atomic.round_lock(path.parent, lang):
+        version = master.refresh_vba(Path(root), lang=lang)
+        # the Start buttons and defined names another program broke come back too (as at every write)
+        data, changes = repair.repair_bytes(path.read_bytes())
+        if changes:
+            atomic.write_bytes(path, data, backup_dir=RoundPaths(path.parent).backups, lang=lang)
     return RefreshResult(path, version)
 
 
