@@ -140,7 +140,8 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     for label, sheet_name in (("eval", sheet), ("meta", scoring.META_SHEET), ("instructions", "Vejledning")):
         p = person()
         refuse(F, f"xfd1048576_{label}", patch_sheet(good_for(p), sheet_name, add_rows(
-            b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')), ["F022"], p)
+            b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')), ["F022"], p,
+               check=lambda res, want=sheet_name: _assert_sheet(res, "F022", want))
     p = person()
     refuse(F, "a50000000", patch_sheet(good_for(p), sheet, add_rows(
         b'<row r="9000"><c r="A50000000" t="n"><v>1</v></c></row>')), ["F022"], p)
@@ -167,7 +168,8 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     many_cells = b"".join(
         b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (scoring_col(c).encode(), r, rnd.randrange(10 ** 9))
                                        for c in range(10, 111)) + b"</row>" for r in range(60, 1_060))
-    refuse(F, "too_many_cells", patch_sheet(good_for(p), sheet, add_rows(many_cells)), ["F023"], p)
+    refuse(F, "too_many_cells", patch_sheet(good_for(p), sheet, add_rows(many_cells)), ["F023"], p,
+           check=lambda res: _assert_sheet(res, "F023", sheet))
     p = person()
     refuse(F, "shared_strings_declared_4e9", _with_sst(good_for(p), 4_000_000_000), ["F025"], p)
     p = person()
@@ -642,6 +644,12 @@ def _recompress(blob: bytes, method: int) -> bytes:
 def _assert_message(res, code: str, shown: str) -> None:
     msgs = [p.message("da") for p in res.report.problems if p.code == code]
     assert msgs and all(shown in m for m in msgs), msgs
+
+
+def _assert_sheet(res, code: str, sheet: str) -> None:
+    found = [p for p in res.report.problems if p.code == code]
+    assert found and all(p.sheet == sheet and sheet in p.message("da") and res.report.source in p.message("da")
+                         for p in found), [(p.sheet, p.message("da")) for p in found]
 
 
 def _assert_text(res, qid: str, ok: Callable[[str], bool]) -> None:

@@ -83,6 +83,11 @@ def _check_case(case: HCase, res, setup) -> str | None:
     if case.expect == "refuse":
         if res.response is not None:
             return "silently accepted"
+        if case.check is not None:
+            try:
+                case.check(res)
+            except AssertionError as exc:
+                return f"check failed: {exc}"
         return None
     if res.response is None:
         return "refused, expected accepted"

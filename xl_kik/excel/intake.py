@@ -691,14 +691,12 @@ def strings_problem(file: str, data: bytes) -> Problem | None:
 
 def bounds_problem(file: str, parts: dict[str, bytes]) -> Problem | None:
     """Check every sheet's grid and the shared strings before any parser sees them."""
-    names: dict[str, str] | None = None
     for member, blob in parts.items():
         if b"sheetData" in blob:
-            if names is None:
+            problem = grid_problem(file, member, blob)
+            if problem is not None:  # name the sheet (parsing workbook.xml only now: rare)
                 names = {part: sheet for sheet, part in sheet_parts(parts).items()}
-            problem = grid_problem(file, names.get(member, member), blob)
-            if problem is not None:
-                return problem
+                return grid_problem(file, names.get(member, member), blob)
         elif member.lower().endswith("sharedstrings.xml"):
             problem = strings_problem(file, blob)
             if problem is not None:
