@@ -272,11 +272,12 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
         assert _calls(log, f"Konsensus!{what}"), what
 
     # dropdowns: "Med i handleplan" is a list validation with the source Ja, Nej; messages via COM
-    lists = [e for e in _calls(log, ".data_validation.set_list") if e[1].startswith("Konsensus!P")]
+    # (column Q since the agreed-minus-suggested column N came in)
+    lists = [e for e in _calls(log, ".data_validation.set_list") if e[1].startswith("Konsensus!Q")]
     assert lists and all(e[2] == (["Ja", "Nej"],) and e[3] == {"in_cell_dropdown": True} for e in lists)
     # the title is Excel's at most 32 characters (the column header "Med i handleplan (Ja/Nej)" is not used)
-    assert ("set", "Konsensus!P6:P8.api.Validation.ErrorTitle", "Med i handleplan") in log
-    assert ("set", "Konsensus!P6:P8.api.Validation.ShowError", True) in log
+    assert ("set", "Konsensus!Q6:Q8.api.Validation.ErrorTitle", "Med i handleplan") in log
+    assert ("set", "Konsensus!Q6:Q8.api.Validation.ShowError", True) in log
     whole = [e for e in _calls(log, ".data_validation.set_whole_number") if e[1].startswith("Konsensus!M6:M8")]
     assert whole == [("call", "Konsensus!M6:M8.data_validation.set_whole_number", ("between", "=0", "=100"), {})]
 
@@ -292,7 +293,8 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     assert _calls(log, "Konsensus!I36.select")
     added = [e[1].split("!")[1].split(".")[0] for e in log if e[0] == "call" and e[1].startswith("Konsensus!")
              and ".conditional_formats.add_" in e[1]]
-    assert added == ["I36:J43", "S5:S64", "J5:J32", "I5:I32"]  # lowest priority first: each add goes on top
+    # lowest priority first (each add goes on top): chart helpers, quick win (T), far moves (N), flag, spread
+    assert added == ["I36:J43", "T5:T64", "N5:N32", "J5:J32", "I5:I32"]
 
     # one column chart with the two theme series, placed at the anchor cell
     adds = _calls(log, "Konsensus.charts.add")
@@ -309,12 +311,12 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     assert ("set", "Konsensus.charts.add().value_axis.maximum_scale", 100.0) in log
 
     # merged title, frozen panes (COM window), print setup (COM), AutoFilter (COM)
-    assert _calls(log, "Konsensus!B2:T2.merge")
+    assert _calls(log, "Konsensus!B2:U2.merge")  # 21 columns since the difference column N
     assert ("set", "app.api.ActiveWindow.SplitRow", 4) in log and ("set", "app.api.ActiveWindow.SplitColumn", 4) in log
     assert ("set", "app.api.ActiveWindow.FreezePanes", True) in log
     assert ("set", "Konsensus.page_setup.api.Orientation", 2) in log  # xlLandscape
     assert ("set", "Konsensus.page_setup.api.PrintTitleRows", "$4:$4") in log
-    assert ("set", "Konsensus.page_setup.print_area", "$B$1:$T$64") in log
+    assert ("set", "Konsensus.page_setup.print_area", "$B$1:$U$64") in log
     assert _calls(log, "Status!A6:H14.api.AutoFilter")
     assert writer.skipped == []
 
