@@ -272,14 +272,16 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
         assert _calls(log, f"Konsensus!{what}"), what
 
     # dropdowns: "Med i handleplan" is a list validation with the source Ja, Nej; messages via COM
-    # (column Q since the agreed-minus-suggested column N came in)
+    # (column Q since the agreed-minus-suggested column N came in; one call per rule over all its areas)
     lists = [e for e in _calls(log, ".data_validation.set_list") if e[1].startswith("Konsensus!Q")]
     assert lists and all(e[2] == (["Ja", "Nej"],) and e[3] == {"in_cell_dropdown": True} for e in lists)
     # the title is Excel's at most 32 characters (the column header "Med i handleplan (Ja/Nej)" is not used)
-    assert ("set", "Konsensus!Q6:Q8.api.Validation.ErrorTitle", "Med i handleplan") in log
-    assert ("set", "Konsensus!Q6:Q8.api.Validation.ShowError", True) in log
+    [q_areas] = [e[1].split("!")[1].split(".")[0] for e in lists]
+    assert q_areas.startswith("Q6:Q8,Q10:Q12,") and len(q_areas) <= 255
+    assert ("set", f"Konsensus!{q_areas}.api.Validation.ErrorTitle", "Med i handleplan") in log
+    assert ("set", f"Konsensus!{q_areas}.api.Validation.ShowError", True) in log
     whole = [e for e in _calls(log, ".data_validation.set_whole_number") if e[1].startswith("Konsensus!M6:M8")]
-    assert whole == [("call", "Konsensus!M6:M8.data_validation.set_whole_number", ("between", "=0", "=100"), {})]
+    assert [(e[2], e[3]) for e in whole] == [(("between", "=0", "=100"), {})]
 
     # colours: the spread column gets the colour scale, the flag column its fill; the
     # expression rule is translated into Excel's UI language and evaluated from its top-left cell

@@ -347,6 +347,9 @@ class SheetWriter(Protocol):
 
     def set_style(self, sheet: str, ref: str, style: Style) -> None: ...
 
+    def set_styles(self, sheet: str, styles: Sequence[tuple[str, Style]]) -> None:
+        """``set_style`` for each (ref, style); the refs do not overlap."""
+
     def set_column_widths(self, sheet: str, widths: Mapping[str, float]) -> None: ...
 
     def hide_columns(self, sheet: str, columns: Iterable[str]) -> None: ...
@@ -518,6 +521,56 @@ def col_letter(col: int) -> str:
     return out
 
 
+#: Excel's COM ``Range(address)`` refuses addresses longer than 255 characters
+MAX_ADDRESS = 255
+
+
+def join_areas(areas: Iterable[str], limit: int = MAX_ADDRESS) -> list[str]:
+    """Areas joined into multi-area addresses (``A1:B2,D4``) of at most ``limit`` characters."""
+    out: list[str] = []
+    for area in areas:
+        if out and len(out[-1]) + 1 + len(area) <= limit:
+            out[-1] += "," + area
+        else:
+            out.append(area)
+    return out
+
+
+def line_areas(indexes: Iterable[int], name: Any) -> list[str]:
+    """Whole rows or columns as few addresses as possible: runs of consecutive indexes
+    (``5:9``; ``name`` is ``str`` for rows, :func:`col_letter` for columns), joined."""
+    runs: list[list[int]] = []
+    for i in sorted(set(indexes)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return join_areas(f"{name(a)}:{name(b)}" for a, b in runs)
+
+
+def style_areas(styles: Sequence[tuple[str, "Style"]]) -> list[tuple[str, "Style"]]:
+    """Non-overlapping (ref, style) pairs as one or a few multi-area addresses per style:
+    equal runs in consecutive rows become one rectangle, the rectangles of a style are joined.
+    The result styles exactly the same cells the same way."""
+    rects: dict[tuple[int, int, "Style"], list[list[int]]] = {}  # (col0, col1, style) -> [[row0, row1]]
+    for ref, style in styles:
+        first, _, last = ref.partition(":")
+        r0, c0 = split_cell(first)
+        r1, c1 = split_cell(last) if last else (r0, c0)
+        spans = rects.setdefault((c0, c1, style), [])
+        for r in range(r0, r1 + 1):
+            if spans and spans[-1][1] == r - 1:
+                spans[-1][1] = r
+            elif not (spans and spans[-1][0] <= r <= spans[-1][1]):
+                spans.append([r, r])
+    by_style: dict["Style", list[str]] = {}
+    for (c0, c1, style), spans in rects.items():
+        for r0, r1 in spans:
+            a, b = cell_ref(r0, c0), cell_ref(r1, c1)
+            by_style.setdefault(style, []).append(a if a == b else f"{a}:{b}")
+    return [(address, style) for style, areas in by_style.items() for address in join_areas(areas)]
+
+
 def cell_ref(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 
@@ -584,8 +637,8 @@ def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear:
     top_left, block = content.rows()
     if block:
         writer.write_rows(sheet, top_left, block)
-    for ref, style in content.styles:
-        writer.set_style(sheet, ref, style)
+    if content.styles:
+        writer.set_styles(sheet, content.styles)
     if content.widths:
         writer.set_column_widths(sheet, content.widths)
     if content.hidden_columns:
@@ -688,6 +741,10 @@ class OpenpyxlSheetWriter:
                     c.alignment = Alignment(wrap_text=True, vertical="top")
                 if style.number_format:
                     c.number_format = style.number_format
+
+    def set_styles(self, sheet: str, styles: Sequence[tuple[str, Style]]) -> None:
+        for ref, style in styles:
+            self.set_style(sheet, ref, style)
 
     def set_column_widths(self, sheet: str, widths: Mapping[str, float]) -> None:
         ws = self.wb[sheet]
@@ -878,6 +935,7 @@ class XlwingsSheetWriter:
         self.book = book
         self._snapshots: dict[str, tuple[str, Any]] | None = None
         self.skipped: list[str] = []
+        self._cleared: set[str] = set()  # sheets emptied by clear(): their fonts are Excel's default
 
     def _try(self, sheet: str, what: str, fn: Any) -> bool:
         """Run one cosmetic step; log and remember a failure instead of raising."""
@@ -953,6 +1011,7 @@ class XlwingsSheetWriter:
         # a sheet the CLI protected (Prioritering, Opfølgning) must be unprotected before writing
         self._try(sheet, "unprotect the sheet", lambda: sht.api.Unprotect())
         sht.clear()
+        self._cleared.add(sheet)
 
         def charts() -> None:
             for chart in list(sht.charts):
@@ -978,8 +1037,11 @@ class XlwingsSheetWriter:
 
     def set_style(self, sheet: str, ref: str, style: Style) -> None:
         rng = self._sheet(sheet).range(ref)
-        rng.font.bold = style.bold
-        rng.font.italic = style.italic
+        fresh = sheet in self._cleared  # Cells.Clear left the default font: set only what differs
+        if style.bold or not fresh:
+            rng.font.bold = style.bold
+        if style.italic or not fresh:
+            rng.font.italic = style.italic
         if style.font_size:
             rng.font.size = style.font_size
         if style.font_color:
@@ -991,15 +1053,26 @@ class XlwingsSheetWriter:
         if style.number_format:
             rng.number_format = style.number_format
 
+    def set_styles(self, sheet: str, styles: Sequence[tuple[str, Style]]) -> None:
+        """One ``set_style`` per style over all its cells (rectangles joined into multi-area
+        addresses): every COM call is a round trip into Excel, so a sheet costs a call per
+        distinct style, not per row."""
+        for address, style in style_areas(styles):
+            self.set_style(sheet, address, style)
+
     def set_column_widths(self, sheet: str, widths: Mapping[str, float]) -> None:
         sht = self._sheet(sheet)
+        by_width: dict[float, list[int]] = {}
         for col, w in widths.items():
-            sht.range(f"{col}:{col}").column_width = w
+            by_width.setdefault(w, []).append(split_cell(f"{col}1")[1])
+        for w, cols in by_width.items():
+            for address in line_areas(cols, col_letter):
+                sht.range(address).column_width = w
 
     def hide_columns(self, sheet: str, columns: Iterable[str]) -> None:
         sht = self._sheet(sheet)
-        for col in columns:
-            sht.range(f"{col}:{col}").column_width = 0
+        for address in line_areas([split_cell(f"{col}1")[1] for col in columns], col_letter):
+            sht.range(address).column_width = 0
 
     def protect(self, sheet: str, allow: Mapping[str, bool]) -> None:
         """Protect without a password, allowing what the CLI-built sheet allows (Windows COM)."""
@@ -1080,7 +1153,18 @@ class XlwingsSheetWriter:
         sht = self._sheet(sheet)
         alert = {"warning": DVAlertStyle.xlValidAlertWarning,
                  "information": DVAlertStyle.xlValidAlertInformation}.get(rule.error_style)
-        for ref in rule.ranges:  # one area at a time: COM addresses stop at 255 characters
+        formulas: list[Any] = []  # translated once per rule (each translation is three COM calls)
+
+        def local_formulas() -> list[Any]:
+            if not formulas:
+                op = self._OPERATORS[rule.operator or "between"]
+                formulas.append(self._local(sheet, "=" + (rule.formula1 or "").lstrip("=")))
+                formulas.append(self._local(sheet, "=" + (rule.formula2 or "").lstrip("="))
+                                if rule.type != "custom" and op in ("between", "not_between") else None)
+            return formulas
+
+        # as few areas as the 255-character COM address allows: every call is a round trip
+        for ref in join_areas(rule.ranges):
             rng = sht.range(ref)
 
             def set_rule(rng: Any = rng) -> None:
@@ -1093,13 +1177,11 @@ class XlwingsSheetWriter:
                         sheet, rule.formula1 or "")
                     dv.set_list(source, in_cell_dropdown=rule.in_cell_dropdown)
                 elif rule.type == "custom":
-                    dv.set_custom(self._local(sheet, "=" + (rule.formula1 or "").lstrip("=")))
+                    dv.set_custom(local_formulas()[0])
                 else:
-                    op = self._OPERATORS[rule.operator or "between"]
-                    first = self._local(sheet, "=" + (rule.formula1 or "").lstrip("="))
-                    second = (self._local(sheet, "=" + (rule.formula2 or "").lstrip("="))
-                              if op in ("between", "not_between") else None)
-                    getattr(dv, self._DV_METHODS[rule.type])(op, first, second)
+                    first, second = local_formulas()
+                    getattr(dv, self._DV_METHODS[rule.type])(self._OPERATORS[rule.operator or "between"], first,
+                                                             second)
 
             def set_messages(rng: Any = rng) -> None:
                 v = rng.api.Validation
@@ -1284,13 +1366,17 @@ class XlwingsSheetWriter:
 
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         sht = self._sheet(sheet)
+        by_height: dict[float, list[int]] = {}
         for r, h in heights.items():
-            sht.range(f"{r}:{r}").row_height = cells.row_height(h)
+            by_height.setdefault(cells.row_height(h), []).append(r)
+        for h, rows in by_height.items():
+            for address in line_areas(rows, str):
+                sht.range(address).row_height = h
 
     def hide_rows(self, sheet: str, rows: Iterable[int]) -> None:
         sht = self._sheet(sheet)
-        for r in rows:
-            sht.range(f"{r}:{r}").row_height = 0
+        for address in line_areas(list(rows), str):
+            sht.range(address).row_height = 0
 
     def codenames(self) -> dict[str, str]:
         """codeName -> sheet name of the live book (Windows COM / macOS AppleScript)."""
