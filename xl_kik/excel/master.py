@@ -765,6 +765,20 @@ class SheetInfo:
     state: str  # visible / hidden / veryHidden
 
 
+def find_sheet_info(infos: Sequence[SheetInfo], key: str, names: Mapping[str, str] | None = None) -> SheetInfo | None:
+    """A master sheet among :func:`workbook_sheets` by its contract key, by the same rule as
+    :func:`xl_kik.excel.masterfile.find_sheet`: codeName first, then the exact recorded or
+    contract name; None when missing."""
+    code = CODE_NAMES[key]
+    for info in infos:
+        if info.codename == code:
+            return info
+    candidates = [names[key]] if names and names.get(key) else []
+    candidates += [SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]]
+    by_name = {i.name: i for i in infos}
+    return next((by_name[n] for n in candidates if n in by_name), None)
+
+
 def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
     """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
     wb = _xml(zf, "xl/workbook.xml")

@@ -471,11 +471,9 @@ class FixResult:
 
 def _set_interpreter(wb: Any, key: str, executable: str) -> bool:
     """Write this PC's Python into the master's xlwings.conf sheet (keeps every other row)."""
-    from xl_kik.excel.master import CODE_NAMES
+    from xl_kik.excel.masterfile import find_sheet
 
-    ws = next((w for w in wb.worksheets if w.sheet_properties.codeName == CODE_NAMES["conf"]), None)
-    if ws is None and "xlwings.conf" in wb.sheetnames:
-        ws = wb["xlwings.conf"]
+    ws = find_sheet(wb, "conf")
     if ws is None:
         return False
     row = 1

@@ -638,16 +638,16 @@ def read_previous_values(path: str | Path) -> PreviousScores:
 
     wb = CalamineWorkbook.from_path(str(path))
     candidates = []
-    try:  # by codeName first (a renamed sheet still works)
+    try:  # by codeName first (a renamed sheet still works), then by name
         import zipfile
 
         with zipfile.ZipFile(path) as zf:
             infos, _ = _master.workbook_sheets(zf)
-        candidates += [i.name for i in infos if i.codename == CODE_NAMES["previous"]]
+        info = _master.find_sheet_info(infos, _MASTER_KEY["previous"])
+        candidates += [info.name] if info is not None else []
     except Exception:  # noqa: BLE001 - not a readable package: fall back to the names
         pass
-    names = {n.casefold() for n in SHEET_NAMES["previous"].values()}
-    candidates += [n for n in wb.sheet_names if n.casefold() in names]
+    candidates += list(SHEET_NAMES["previous"].values())
     for name in candidates:
         if name in wb.sheet_names:
             return _previous_from_rows(wb.get_sheet_by_name(name).to_python(skip_empty_area=False)[2:])
