@@ -61,6 +61,8 @@ def test_participant_types_answers(libreoffice, tmp_path):
             (f"E{row['2.1']}", "ca. 60"),    # text in a points cell
             (f"E{row['2.2']}", "55,5"),      # decimal (or text, depending on locale)
             (f"E{row['2.3']}", "-1"),        # below the minimum
+            (f"E{row['3.1']}", "ved ikke"),  # the explicit "don't know" (issue 13)
+            (f"E{row['3.2']}", "Ved ikke"),  # as typed with a capital letter
             (f"C{row['1.1']}", "Ændret spørgsmål"),  # locked question text
             (f"D{row['1.2']}", "x"),         # locked examples
             ("B1", "Ny titel"),              # locked title
@@ -71,7 +73,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
             f"E{row['1.1']}": "accepted", f"F{row['1.1']}": "accepted", f"G{row['1.1']}": "accepted",
             f"H{row['1.1']}": "accepted", f"E{row['1.2']}": "accepted", f"E{row['8.2']}": "accepted",
             f"E{row['1.3']}": "rejected", f"E{row['2.1']}": "rejected", f"E{row['2.2']}": "rejected",
-            f"E{row['2.3']}": "rejected",
+            f"E{row['2.3']}": "rejected", f"E{row['3.1']}": "accepted", f"E{row['3.2']}": "accepted",
             f"C{row['1.1']}": "protected", f"D{row['1.2']}": "protected", "B1": "protected",
         }, {c: (r.outcome, r.dialog_text) for c, r in results.items()}
         # our Danish error message is what the participant saw
@@ -83,8 +85,8 @@ def test_participant_types_answers(libreoffice, tmp_path):
         got_long = doc.value(SHEET, f"G{row['1.1']}")
         assert got_long == LONG_TEXT, [(i, a, b) for i, (a, b) in enumerate(zip(got_long, LONG_TEXT)) if a != b][:3]
         assert not doc.show_invalid(SHEET)
-        # the progress line counts the three accepted points (0 counts as an answer)
-        assert doc.value(SHEET, "B4") == "3 af 20 besvaret"
+        # the progress line counts the three accepted points (0 counts as an answer) and both "ved ikke"
+        assert doc.value(SHEET, "B4") == "5 af 20 besvaret"
         saved = doc.save_as_xlsx(tmp_path / "retur" / "returned.xlsx")
 
     # ---- the returned file: identity and answers survive a LibreOffice save
@@ -107,7 +109,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
         assert cell(f"E{row[q]}") in ("", None)
     for qid, r in row.items():  # the hidden id column still identifies every row
         assert cell(f"A{r}") == qid
-    assert cell("B4") == "3 af 20 besvaret"  # LibreOffice saved the computed value
+    assert cell("B4") == "5 af 20 besvaret"  # LibreOffice saved the computed value
 
     with zipfile.ZipFile(saved) as zf:
         props = parse_custom_properties(zf.read("docProps/custom.xml"))
@@ -121,7 +123,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert ev[f"E{row['1.1']}"].protection.locked is False
     assert ev[f"C{row['1.1']}"].protection.locked is not False
     kinds = {dv.type for dv in ev.data_validations.dataValidation}
-    assert {"whole", "textLength"} <= kinds
+    assert {"custom", "textLength"} <= kinds
 
     # ---- the merge reader accepts the LibreOffice-saved return with exactly the typed answers
     from xl_kik.excel.reader import read_return
@@ -133,7 +135,10 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert got["1.1"].points == 60 and got["1.2"].points == 0 and got["8.2"].points == 100
     assert got["1.1"].strengths == STRENGTH and got["1.1"].improvements == LONG_TEXT
     assert all(got[q].points is None for q in ("1.3", "2.1", "2.2", "2.3"))
-    assert result.response.answered == 3
+    # "ved ikke" is answered but carries no points; blank is not answered
+    assert got["3.1"].dont_know and got["3.2"].dont_know and got["3.1"].points is None
+    assert not any(got[q].dont_know for q in ("1.3", "2.1", "4.1"))
+    assert result.response.answered == 5
     assert "LibreOffice" in result.response.saved_by
 
 

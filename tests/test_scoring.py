@@ -187,31 +187,38 @@ def test_question_texts_and_bulleted_examples(wb, template, setup):
 def test_points_validation(wb, template):
     ws = wb["Evaluering"]
     lay = template.layout
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
     assert len(dvs) == 2  # enabler and result questions get their own input message
     covered: set[str] = set()
     for dv in dvs:
-        assert dv.operator in (None, "between")  # between is the default operator
-        assert (dv.formula1, dv.formula2) == ("0", "100")
+        # a whole number 0-100 or "ved ikke" (issue 13: "ved ikke" is an explicit choice)
+        top = str(dv.sqref).split()[0].split(":")[0]
+        assert dv.formula1 == (f'IF(ISNUMBER({top}),AND({top}=INT({top}),{top}>=0,{top}<=100),'
+                               f'LOWER(TRIM({top}))="ved ikke")')
         assert dv.allow_blank is True
         assert dv.errorStyle in (None, "stop")  # stop is the default style
         assert dv.showErrorMessage and dv.showInputMessage
         assert "0" in dv.promptTitle and "100" in dv.promptTitle
-        assert "Tomt felt = ved ikke" in dv.prompt
-        assert "helt tal fra 0 til 100" in dv.error and "ca. " in dv.error
+        assert "'ved ikke'" in dv.prompt
+        assert "helt tal fra 0 til 100" in dv.error and "ca. " in dv.error and "'ved ikke'" in dv.error
         assert len(dv.prompt) <= 255 and len(dv.error) <= 255 and len(dv.promptTitle) <= 32
         covered |= sqref_cells(dv.sqref)
     assert covered == {f"E{r}" for r in lay.rows.values()}
-    prompts = sorted(dv.prompt for dv in dvs)
-    assert any("Indsats" in p for p in prompts) and any("Resultat" in p for p in prompts)
+    # the bands of the scale, each on its own line, for the side of the question
+    scale = template.setup.scale
+    for dv in dvs:
+        lines = dv.prompt.split("\n")[1:]
+        assert [ln.split(":")[0] for ln in lines] == [b.label for b in scale.bands]
+    assert len({dv.prompt for dv in dvs}) == 2  # indsats and resultat bands differ
 
 
 def test_points_validation_other_scale():
     tpl = ScoringTemplate(kik_setup("0-5"))
     ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
-    assert {(dv.formula1, dv.formula2) for dv in dvs} == {("0", "5")}
-    assert all("fra 0 til 5" in dv.prompt for dv in dvs)
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert dvs and all(">=0," in dv.formula1 and "<=5)" in dv.formula1 for dv in dvs)
+    assert all(dv.prompt.startswith("Helt tal 0-5, eller skriv 'ved ikke'.") for dv in dvs)
+    assert all(len(dv.prompt) <= 255 for dv in dvs)
 
 
 def test_text_validation(wb, template):
@@ -277,14 +284,15 @@ def test_print_setup_and_panes(wb, template, setup):
         assert "&P" in ws.oddFooter.right.text or "[Page]" in str(ws.oddFooter.right.text)
     ev = wb["Evaluering"]
     assert ev.print_title_rows == "$6:$6"
-    assert ev.freeze_panes == "A7"
+    assert ev.freeze_panes == "E7"  # number and question stay in view in every answer column
 
 
 def test_progress_formula(ida_file, wb, template):
     ws = wb["Evaluering"]
     lay = template.layout
     f = ws["B4"].value
-    assert f == f'=COUNT(E{lay.first_row}:E{lay.last_row})&" af "&20&" besvaret"'
+    span = f"E{lay.first_row}:E{lay.last_row}"
+    assert f == f'=(COUNT({span})+COUNTIF({span},"ved ikke"))&" af "&20&" besvaret"'
     # value="" (no cached 0) so LibreOffice computes it on load
     raw = zipfile.ZipFile(ida_file).read("xl/worksheets/sheet2.xml").decode()
     assert re.search(r'<c r="B4" s="\d+"><f>[^<]+</f><v></v></c>', raw)
@@ -315,21 +323,21 @@ def test_header_block_and_instructions(wb, setup):
     ins = wb["Vejledning"]
     text = " ".join(str(c.value).strip() for row in ins.iter_rows() for c in row if c.value is not None)
     for needle in ("Hvad er KIK?", "Ida Ørsted", "ved ikke", "15. april 2026", "e-mail", "tovholderen",
-                   "Giv ikke filen et nyt navn", "kopier ikke", "helt tal fra 0 til 100", "Gem filen",
+                   "Giv ikke filen et nyt navn", "kopier ikke", "helt tal fra 0 til 100", "'Gem som'",
                    "konsensusseminar", "Deltager 1"):
         assert needle in text, needle
     # the band table: every band with its separate enabler and result text
     rows = [[c.value for c in row[1:4]] for row in ins.iter_rows()]
     for band in setup.scale.bands:
         assert [band.label, band.indsats["da"], band.resultat["da"]] in rows
-    assert ["tomt felt", "ved ikke", "ved ikke"] in rows
+    assert any(r[0] == "ved ikke" and "Tæller som besvaret" in str(r[1]) for r in rows)
 
 
 def test_instructions_without_deadline_and_named_answers():
     tpl = ScoringTemplate(kik_setup(deadline=None, anonymise=False))
     wb = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))
     text = " ".join(str(c.value) for row in wb["Vejledning"].iter_rows() for c in row if c.value)
-    assert "Tovholderen fortæller dig" in text and "Dit navn står ved dine svar" in text
+    assert "Tovholderen fortæller dig" in text and "dit navn står ved dine svar" in text
     assert "se e-mailen fra tovholderen" in wb["Evaluering"]["B3"].value
 
 
@@ -346,8 +354,8 @@ def test_english(tmp_path):
     assert ws["B4"].value.endswith('&" of "&20&" answered"')
     q = setup.catalogue.question("1.1")
     assert ws[f"C{tpl.layout.rows['1.1']}"].value == q.text["en"]
-    dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"][0]
-    assert "Empty = don't know" in dv.prompt
+    dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"][0]
+    assert "'don't know'" in dv.prompt and '"don\'t know"' in dv.formula1
     text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
     assert "What is KIK?" in text and "15 April 2026" in text and "Do not rename" in text
 
@@ -357,10 +365,12 @@ def test_theme_subset():
     tpl = ScoringTemplate(setup)
     assert tpl.layout.questions == ("5.1", "5.2", "6.1", "6.2", "7.1", "7.2", "8.1", "8.2")
     ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
-    assert ws["B4"].value == f'=COUNT(E8:E{tpl.layout.last_row})&" af "&8&" besvaret"'
+    span = f"E8:E{tpl.layout.last_row}"
+    assert ws["B4"].value == f'=(COUNT({span})+COUNTIF({span},"ved ikke"))&" af "&8&" besvaret"'
     # all result questions: only the result input message
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
-    assert len(dvs) == 1 and "Resultat" in dvs[0].prompt
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert len(dvs) == 1
+    assert dvs[0].prompt.split("\n")[1] == f"{setup.scale.bands[0].label}: {setup.scale.bands[0].resultat['da']}"
 
 
 # ---------------------------------------------------------------- placeholders and identity
@@ -553,3 +563,26 @@ def test_fixed_setup_deadline_is_shown():
     assert scoring.format_date(FIXED_DEADLINE) in ws["B3"].value
     # '&' in the unit is doubled in the header (Excel header codes) and shown once
     assert ws.oddHeader.left.text == "Børnehuset Solsikken & Co" or "&&" in ws.oddHeader.left.text
+
+
+@pytest.mark.parametrize("screen", [1366, 1920])
+def test_question_stays_in_view_beside_every_answer_column(screen):
+    """Issue 13: typing in any answer column keeps Nr. and Spørgsmål on screen. Measured from
+    the file: the frozen columns (left of the points column) plus the widest answer column fit
+    a maximised Excel window (row headers and scroll bar about 60 px)."""
+    from openpyxl.utils import column_index_from_string
+
+    ws = openpyxl.load_workbook(io.BytesIO(ScoringTemplate(kik_setup()).render(IDA)))["Evaluering"]
+    pane = ws.freeze_panes
+    assert pane == "E7"
+    frozen_cols = range(1, column_index_from_string("E"))
+
+    def px(letter: str) -> int:  # Excel: pixels = trunc(width * 7 + 5) at the default font
+        dim = ws.column_dimensions[letter]
+        return 0 if dim.hidden else int(dim.width * 7 + 5)
+
+    from openpyxl.utils import get_column_letter
+    frozen = sum(px(get_column_letter(c)) for c in frozen_cols)
+    assert px("B") > 0 and px("C") > 0  # Nr. and Spørgsmål are among the frozen columns
+    for letter in "EFGH":
+        assert frozen + px(letter) <= screen - 60, (letter, frozen, px(letter))

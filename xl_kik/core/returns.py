@@ -368,6 +368,22 @@ class Answer:
     strengths: str
     improvements: str
     ideas: str
+    dont_know: bool = False  # the participant chose "ved ikke": answered, but in no average
+
+    @property
+    def answered(self) -> bool:
+        """Points, or a deliberate "ved ikke"; blank is "not answered yet"."""
+        return self.points is not None or self.dont_know
+
+
+#: what a participant may type (or pick) in a points cell for "don't know" (case and spaces ignored)
+DONT_KNOW_WORDS = frozenset({"ved ikke", "vedikke", "ved ikke.", "don't know", "dont know", "don’t know",
+                             "do not know"})
+
+
+def is_dont_know(value: Any) -> bool:
+    """True for a points cell holding "ved ikke" (or the English "don't know")."""
+    return isinstance(value, str) and " ".join(value.split()).casefold() in DONT_KNOW_WORDS
 
 
 @dataclass
@@ -378,7 +394,7 @@ class Response:
     modified: float          # file mtime (seconds since the epoch)
     sha256: str
     answers: dict[str, Answer]
-    answered: int            # answers whose points are not None
+    answered: int            # answers with points or a deliberate "ved ikke"
     saved_by: str            # "Microsoft Excel" / "LibreOffice" / ... (docProps/app.xml)
     saved_at: str = ""       # docProps/core.xml modified (ISO text), "" if absent
     round_id: str = ""
@@ -897,7 +913,8 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
         width = len(row)
         value = row[c_pts] if c_pts < width else None
         ref = f"{pts_letter}{r + 1}"
-        if value == "" and not special:
+        dont_know = is_dont_know(value)
+        if (value == "" and not special) or dont_know:
             points = None
         else:
             points, problem = parse_points(value, lo, hi, error_value=errors.get(ref),
@@ -918,8 +935,8 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
             texts.append(text)
             if text:
                 has_text = True
-        answers[qid] = Answer(qid, points, texts[0], texts[1], texts[2])
-    answered = sum(1 for a in answers.values() if a.points is not None)
+        answers[qid] = Answer(qid, points, texts[0], texts[1], texts[2], dont_know)
+    answered = sum(1 for a in answers.values() if a.answered)
     person = ident.person
     if not answered:
         report.add(R_EMPTY(file=name, sheet=sheet_name, name=person.name))

@@ -41,6 +41,7 @@ from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
 from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.round import Participant, RoundSetup
+from xl_kik.core.vocabulary import MINUTES, QUESTIONS, Count
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     CUSTOM_PROPERTY_KEYS, CUSTOM_PROPERTY_PREFIX, MAX_TEXT_CHARS, META_KEYS, META_SHEET, SCORING_COLUMNS,
     SCORING_FORMAT, SCORING_HEADER_ROW, SCORING_SHEET_NAMES, SCORING_SUFFIX, Layout, layout_fingerprint,
@@ -138,20 +139,22 @@ T = {
     "title": Msg("Selvevaluering med KIK – {unit}", "Self-evaluation with KIK – {unit}"),
     "for": Msg("Spørgeskemaet er til: {name}", "This form is for: {name}"),
     "participant": Msg("Deltager: {name}", "Participant: {name}"),
-    "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max}, tomt felt = ved ikke",
-                          "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max}, empty = don't know"),
+    "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max} eller 'ved ikke'   ·   "
+                          "Det tager ca. {minutes}",
+                          "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max} or 'don't know'   ·   "
+                          "It takes about {minutes}"),
     "no_deadline": Msg("se e-mailen fra tovholderen", "see the coordinator's e-mail"),
-    "hint": Msg("Skriv i de hvide felter. Gule pointfelter mangler endnu et tal (tomt = ved ikke). "
+    "hint": Msg("Skriv i de hvide felter. Gule pointfelter er ikke besvaret endnu: skriv et tal eller 'ved ikke'. "
                 "Læs fanen '{sheet}' først.",
-                "Write in the white cells. Yellow points cells have no number yet (empty = don't know). "
-                "Read the '{sheet}' tab first."),
+                "Write in the white cells. Yellow points cells are not answered yet: type a number or "
+                "'don't know'. Read the '{sheet}' tab first."),
     "progress_of": Msg(" af ", " of "),
     "progress_answered": Msg(" besvaret", " answered"),
     "h_qid": Msg("qid", "qid"),
     "h_nr": Msg("Nr.", "No."),
     "h_question": Msg("Spørgsmål", "Question"),
     "h_examples": Msg("Eksempler (til inspiration)", "Examples (for inspiration)"),
-    "h_points": Msg("Point\n{min}-{max}\n(tom = ved ikke)", "Points\n{min}-{max}\n(empty = don't know)"),
+    "h_points": Msg("Point\n{min}-{max}\neller 'ved ikke'", "Points\n{min}-{max}\nor 'don't know'"),
     "h_strengths": Msg("Styrker\n(hvad gør vi godt?)", "Strengths\n(what do we do well?)"),
     "h_improvements": Msg("Forbedringsområder\n(hvad kan blive bedre?)", "Areas for improvement\n(what could be better?)"),
     "h_ideas": Msg("Forbedringsidéer\n(valgfrit)", "Improvement ideas\n(optional)"),
@@ -159,22 +162,15 @@ T = {
     "side_indsats": Msg("indsats (det vi gør)", "enabler (what we do)"),
     "side_resultat": Msg("resultat (det vi opnår)", "result (what we achieve)"),
     "pts_input_title": Msg("Point {min}-{max}", "Points {min}-{max}"),
-    "pts_input_indsats": Msg(
-        "Skriv et helt tal fra {min} til {max}.\nIndsats: hvor langt er I? Planlagt, gennemført, fulgt op, "
-        "forbedret (se fanen '{sheet}').\nTomt felt = ved ikke.",
-        "Type a whole number from {min} to {max}.\nEnabler: how far are you? Planned, done, checked, "
-        "improved (see the '{sheet}' tab).\nEmpty = don't know."),
-    "pts_input_resultat": Msg(
-        "Skriv et helt tal fra {min} til {max}.\nResultat: måler I, og når I målene? Hvordan er udviklingen? "
-        "(se fanen '{sheet}').\nTomt felt = ved ikke.",
-        "Type a whole number from {min} to {max}.\nResult: do you measure, and do you reach the targets? "
-        "What is the trend? (see the '{sheet}' tab).\nEmpty = don't know."),
+    "pts_input_head": Msg("Helt tal {min}-{max}, eller skriv 'ved ikke'.", "Whole number {min}-{max}, or type "
+                          "'don't know'."),
+    "bands_row": Msg("Point: {bands}", "Points: {bands}"),
     "pts_error_title": Msg("Ugyldigt pointtal", "Invalid points"),
     "pts_error": Msg(
         "Skriv et helt tal fra {min} til {max} – kun cifre, fx {example} (ikke 'ca. {example}' eller "
-        "decimaltal). Ved du det ikke, så lad feltet stå tomt.",
+        "decimaltal). Ved du det ikke, så skriv 'ved ikke'.",
         "Type a whole number from {min} to {max} – digits only, e.g. {example} (not 'about {example}' "
-        "or decimals). If you don't know, leave the cell empty."),
+        "or decimals). If you don't know, type 'don't know'."),
     "txt_error_title": Msg("For lang tekst", "Text too long"),
     "txt_error": Msg(
         "Der er plads til højst {limit} tegn i ét felt. Forkort teksten, eller skriv det vigtigste.",
@@ -199,8 +195,10 @@ INSTRUCTIONS = {
         "each participant answers alone in their own form – this form. Then you meet at a consensus seminar "
         "and agree on strengths, areas for improvement and points. Finally, management decides which "
         "improvements to start."),
-    "round": Msg("I denne runde: {themes} temaer og {questions} spørgsmål.",
-                 "In this round: {themes} themes and {questions} questions."),
+    "round": Msg("I denne runde: {themes} og {questions}. Regn med ca. {minutes} til at udfylde spørgeskemaet; "
+                 "du kan gemme og fortsætte senere.",
+                 "In this round: {themes} and {questions}. Allow about {minutes} to fill in the questionnaire; "
+                 "you can save and continue later."),
     "h_how": Msg("Sådan udfylder du spørgeskemaet", "How to fill in the form"),
     "how": (
         Msg("Gå til fanen '{sheet}'. Læs hvert spørgsmål og eksemplerne. Eksemplerne er til inspiration – "
@@ -215,10 +213,10 @@ INSTRUCTIONS = {
             "bud. Teksten er det vigtigste: den arbejder I videre med på seminaret.",
             "Give points as a whole number from {min} to {max} (see the scale below). The points are your "
             "best guess. The text matters most: it is what you work with at the seminar."),
-        Msg("Ved du det ikke, så lad pointfeltet stå tomt. Tomt betyder 'ved ikke' – og det er helt i "
-            "orden. Tomme pointfelter er gule.",
-            "If you don't know, leave the points cell empty. Empty means 'don't know' – and that is fine. "
-            "Empty points cells are yellow."),
+        Msg("Ved du det ikke, så skriv 'ved ikke' i pointfeltet – det er helt i orden og tæller som besvaret, "
+            "men ikke med i gennemsnittet. Et tomt pointfelt betyder, at du ikke har svaret endnu; det er gult.",
+            "If you don't know, type 'don't know' in the points cell – that is fine and counts as answered, "
+            "but not in the average. An empty points cell means you have not answered yet; it is yellow."),
         Msg("Svar ud fra din egen viden og oplevelse. Du skal ikke tale med de andre først.",
             "Answer from your own knowledge and experience. You don't need to talk to the others first."),
         Msg("Du kan kun skrive i de hvide felter og pointfelterne. Øverst på fanen '{sheet}' kan du se, "
@@ -232,7 +230,7 @@ INSTRUCTIONS = {
             "Excel (Mac: Ctrl+Option+Enter), Ctrl+Enter in LibreOffice. If the row does not grow by itself, double-click the "
             "line below the row number."),
     ),
-    "h_scale": Msg("Pointskala ({scale})", "Points scale ({scale})"),
+    "h_scale": Msg("Pointskala: {scale}", "Points scale: {scale}"),
     "scale_intro": Msg(
         "Indsatser vurderes efter, hvor langt I er: planlagt, gennemført, fulgt op og forbedret. "
         "Resultater vurderes efter målinger, mål og udvikling.",
@@ -241,18 +239,23 @@ INSTRUCTIONS = {
     "band_points": Msg("Point", "Points"),
     "band_indsats": Msg("Indsatser (det vi gør)", "Enablers (what we do)"),
     "band_resultat": Msg("Resultater (det vi opnår)", "Results (what we achieve)"),
-    "band_blank": Msg("tomt felt", "empty cell"),
-    "band_blank_text": Msg("ved ikke", "don't know"),
+    "band_blank": Msg("ved ikke", "don't know"),
+    "band_blank_text": Msg("Du ved det ikke. Tæller som besvaret, men ikke med i gennemsnittet. (Et tomt felt "
+                           "er ikke besvaret endnu.)",
+                           "You don't know. Counts as answered, but not in the average. (An empty cell is not "
+                           "answered yet.)"),
     "h_deadline": Msg("Svarfrist", "Deadline"),
     "deadline": Msg("Send spørgeskemaet tilbage senest {deadline}.", "Send the form back by {deadline}."),
     "no_deadline": Msg("Tovholderen fortæller dig, hvornår spørgeskemaet skal sendes tilbage.",
                        "The coordinator will tell you when to send the form back."),
     "h_return": Msg("Sådan sender du spørgeskemaet tilbage", "How to send the form back"),
     "return": (
-        Msg("Gem filen (Ctrl+S). Behold filtypen .xlsx (Excel-projektmappe) – også i Excel på Mac og "
-            "LibreOffice.",
-            "Save the file (Ctrl+S). Keep the file type .xlsx (Excel workbook) – also in Excel on a Mac "
-            "and LibreOffice."),
+        Msg("Har du åbnet filen direkte fra e-mailen, så gem den først på din computer med 'Gem som' "
+            "(Filer > Gem som); ellers kan dine svar gå tabt. Gem derefter undervejs (Ctrl+S). Behold "
+            "filtypen .xlsx (Excel-projektmappe) – også i Excel på Mac og LibreOffice.",
+            "If you opened the file straight from the e-mail, first save it on your computer with 'Save As' "
+            "(File > Save As); otherwise your answers may be lost. Then save as you go (Ctrl+S). Keep the "
+            "file type .xlsx (Excel workbook) – also in Excel on a Mac and LibreOffice."),
         Msg("Send filen som vedhæftet fil i en e-mail til tovholderen (den person, der sendte dig spørgeskemaet).",
             "Send the file as an attachment in an e-mail to the coordinator (the person who sent you the "
             "form)."),
@@ -266,15 +269,20 @@ INSTRUCTIONS = {
     ),
     "h_privacy": Msg("Hvem ser dine svar?", "Who sees your answers?"),
     "anonymous": Msg(
-        "Alle deltageres svar samles i en svarrapport, som deltagerne får før seminaret. I svarrapporten "
-        "står der 'Deltager 1', 'Deltager 2' osv. i stedet for navne.",
-        "All participants' answers are collected in an answer report that the participants receive before "
-        "the seminar. The report says 'Participant 1', 'Participant 2' etc. instead of names."),
+        "Tovholderen, der samler filerne, kan se, hvem der har svaret hvad. Alle deltageres svar samles i "
+        "en svarrapport, som deltagerne får før seminaret; i den står der 'Deltager 1', 'Deltager 2' osv. i "
+        "stedet for navne. Det, du skriver, kan dog afsløre, hvem du er, og på seminaret taler I sammen om "
+        "svarene.",
+        "The coordinator who collects the files can see who answered what. All participants' answers are "
+        "collected in an answer report that the participants receive before the seminar; it says "
+        "'Participant 1', 'Participant 2' etc. instead of names. What you write may still show who you are, "
+        "and at the seminar you talk about the answers together."),
     "named": Msg(
-        "Alle deltageres svar samles i en svarrapport, som deltagerne får før seminaret. Dit navn står ved "
-        "dine svar.",
-        "All participants' answers are collected in an answer report that the participants receive before "
-        "the seminar. Your name is shown with your answers."),
+        "Tovholderen, der samler filerne, kan se, hvem der har svaret hvad. Alle deltageres svar samles i "
+        "en svarrapport, som deltagerne får før seminaret, og dit navn står ved dine svar.",
+        "The coordinator who collects the files can see who answered what. All participants' answers are "
+        "collected in an answer report that the participants receive before the seminar, and your name is "
+        "shown with your answers."),
 }
 
 _WRAP = 105  # characters per instruction line
@@ -565,6 +573,7 @@ def _formats(wb) -> dict:
         "colhead": f(bold=True, text_wrap=True, valign="top", font_color="#FFFFFF", bg_color="#1F4E78",
                      **border),
         "theme": f(bold=True, font_size=12, bg_color="#DDEBF7", valign="vcenter", **border),
+        "theme_bands": f(italic=True, font_size=9, bg_color="#DDEBF7", valign="vcenter", **border),
         "locked": f(text_wrap=True, valign="top", bg_color="#F2F2F2", **border),
         "nr": f(bold=True, valign="top", align="left", bg_color="#F2F2F2", **border),
         "examples": f(text_wrap=True, valign="top", bg_color="#F2F2F2", font_size=10, font_color="#404040",
@@ -629,14 +638,15 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     gap()
     line(INSTRUCTIONS["h_what"](lang), "heading")
     para(INSTRUCTIONS["what"](lang))
-    para(INSTRUCTIONS["round"](lang, themes=len(setup.catalogue.themes), questions=len(layout.rows)))
+    para(INSTRUCTIONS["round"](lang, themes=THEMES(lang, n=len(setup.catalogue.themes)),
+                               questions=QUESTIONS(lang, n=len(layout.rows)), minutes=estimated_time(len(layout.rows), lang)))
     gap()
     line(INSTRUCTIONS["h_how"](lang), "heading")
     params = {"sheet": sheet, "min": scale.min, "max": scale.max, "limit": _thousands(MAX_TEXT_CHARS, lang)}
     for i, msg in enumerate(INSTRUCTIONS["how"], start=1):
         para(msg(lang, **params), indent="    ", first=f"{i}.  ")
     gap()
-    line(INSTRUCTIONS["h_scale"](lang, scale=pick(scale.name, lang) or scale.id), "heading")
+    line(INSTRUCTIONS["h_scale"](lang, scale=pick(scale.name, lang) or scale.id), "heading")  # "Pointskala: 0-100 point (...)"
     para(INSTRUCTIONS["scale_intro"](lang))
     ws.write_string(row, 1, INSTRUCTIONS["band_points"](lang), fmt["band_head"])
     ws.write_string(row, 2, INSTRUCTIONS["band_indsats"](lang), fmt["band_head"])
@@ -674,6 +684,67 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     return auto
 
 
+DONT_KNOW = Msg("ved ikke", "don't know")
+THEMES = Count(Msg("{n} tema", "{n} theme"), Msg("{n} temaer", "{n} themes"))
+MAX_INPUT_MESSAGE = 255  # Excel's limit for a data validation's input message
+
+
+def estimated_time(n_questions: int, lang: str) -> str:
+    """About 1.5 minutes per question, rounded up to 5 minutes: "35 minutter"."""
+    minutes = max(5, -(-int(n_questions * 1.5) // 5) * 5)
+    return MINUTES(lang, n=minutes)
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:max(1, limit - 1)].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _band_texts(scale, side: str, lang: str) -> list[tuple[str, str]]:
+    """(label, text) per band; a text that repeats the previous band's opening words shows only
+    what is new ("… og gennemført"), so short messages still tell the bands apart."""
+    out, previous = [], []
+    for b in scale.bands:
+        words = b.text("resultat" if side == "resultat" else "indsats", lang).split()
+        same = 0
+        while same < min(len(words), len(previous)) and words[same].strip(",") == previous[same].strip(","):
+            same += 1
+        text = " ".join(words) if same < 3 else "… " + " ".join(words[same:])
+        out.append((b.label, text))
+        previous = words
+    return out
+
+
+def band_message(scale, side: str, lang: str, limit: int = MAX_INPUT_MESSAGE) -> str:
+    """The points cell's input message: how to answer, then every band of the scale for this
+    side ("0-10: Intet er planlagt eller gjort"), the longest texts shortened so the whole stays
+    within Excel's 255 characters."""
+    head = T["pts_input_head"](lang, min=scale.min, max=scale.max)
+    bands = _band_texts(scale, side, lang)
+    room = limit - len(head) - sum(len(label) + 3 for label, _ in bands)  # "\n" + label + ": "
+    # water-filling: short texts keep their length, the long ones share what is left
+    caps: dict[int, int] = {}
+    order = sorted(range(len(bands)), key=lambda i: len(bands[i][1]))
+    left = room
+    for k, i in enumerate(order):
+        share = left // (len(order) - k)
+        caps[i] = min(len(bands[i][1]), share)
+        left -= caps[i]
+    text = head + "".join(f"\n{label}: {_shorten(t, caps[i])}" for i, (label, t) in enumerate(bands))
+    return text[:limit]
+
+
+def band_summary(scale, side: str, lang: str, words: int = 4) -> str:
+    """The bands in one line for the theme rows: "0-10 Intet er planlagt eller · 11-30 Det er planlagt …"."""
+    parts = []
+    for b in scale.bands:
+        text = b.text("resultat" if side == "resultat" else "indsats", lang).split()
+        parts.append(f"{b.label} " + " ".join(text[:words]) + ("…" if len(text) > words else ""))
+    return " · ".join(parts)
+
+
 def _thousands(n: int, lang: str) -> str:
     return f"{n:,}".replace(",", "." if lang == "da" else ",")
 
@@ -695,10 +766,13 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     ws.write_string(0, c["nr"], T["title"](lang, unit=setup.unit), fmt["title"])
     ws.write_string(1, c["nr"], T["participant"](lang, name=ph["NAME"]), fmt["subtitle"])
     deadline = format_date(setup.deadline, lang) if setup.deadline else T["no_deadline"](lang)
-    ws.write_string(2, c["nr"], T["deadline_scale"](lang, deadline=deadline, **params), fmt["text"])
+    ws.write_string(2, c["nr"], T["deadline_scale"](lang, deadline=deadline, minutes=estimated_time(len(layout.rows), lang),
+                                                     **params), fmt["text"])
     pts = layout.col_points
     n = len(layout.rows)
-    formula = (f'=COUNT({pts}{layout.first_row}:{pts}{layout.last_row})'
+    span = f"{pts}{layout.first_row}:{pts}{layout.last_row}"
+    dont_know = DONT_KNOW(lang)
+    formula = (f'=(COUNT({span})+COUNTIF({span},"{dont_know}"))'
                f'&"{T["progress_of"](lang)}"&{n}&"{T["progress_answered"](lang)}"')
     # value="" makes LibreOffice compute the formula on load; Excel recalculates anyway.
     ws.write_formula(3, c["nr"], formula, fmt["progress"], "")
@@ -727,8 +801,11 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
         trow = layout.rows[qs[0].id] - 2  # 0-based index of the theme header row
         side = T["side_" + theme.side](lang) if theme.side in SIDE_NAMES else theme.side
         ws.write_string(trow, c["nr"], T["theme_row"](lang, label=theme.label(lang), side=side), fmt["theme"])
-        for key in ("question", "examples", "points", "strengths", "improvements", "ideas"):
+        for key in ("question", "examples", "points", "improvements", "ideas"):
             ws.write_blank(trow, c[key], None, fmt["theme"])
+        # the scale's bands beside the questions they are for
+        ws.write_string(trow, c["strengths"], T["bands_row"](lang, bands=band_summary(scale, theme.side, lang)),
+                        fmt["theme_bands"])
         ws.set_row(trow, 22)
         for q in qs:
             r = layout.rows[q.id] - 1
@@ -758,9 +835,14 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     for side, rngs in ranges.items():
         if not rngs:
             continue
-        msg = T["pts_input_" + ("resultat" if side == "resultat" else "indsats")](lang, **params)
+        msg = band_message(scale, side, lang)
+        top = rngs[0].split(":")[0]  # the custom formula is relative to the first cell
         ws.data_validation(rngs[0], {
-            "validate": "integer", "criteria": "between", "minimum": scale.min, "maximum": scale.max,
+            # a whole number on the scale, or "ved ikke" (typed; the reader accepts any case and spacing)
+            "validate": "custom",
+            # (IF, not OR/AND: INT of a text is an error, and AND/OR pass errors on, in Excel and LibreOffice)
+            "value": (f'=IF(ISNUMBER({top}),AND({top}=INT({top}),{top}>={scale.min},{top}<={scale.max}),'
+                      f'LOWER(TRIM({top}))="{DONT_KNOW(lang)}")'),
             "ignore_blank": True,
             "input_title": T["pts_input_title"](lang, **params), "input_message": msg,
             "error_type": "stop", "error_title": T["pts_error_title"](lang), "error_message": error_msg,
@@ -775,7 +857,8 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     ws.conditional_format(all_points[0], {"type": "blanks", "format": fmt["blank_cf"],
                                           "multi_range": " ".join(all_points)})
 
-    ws.freeze_panes(layout.header_row, 0)
+    # the number and the question stay in view while typing in any answer column
+    ws.freeze_panes(layout.header_row, c["points"])
     _print_setup(ws, header, footer, landscape=True, repeat_row=hr)
     ws.print_area(0, c["nr"], layout.last_row - 1, c["ideas"])
     first_input = f"{pts}{layout.first_row}"
