@@ -134,6 +134,9 @@ def test_row_height():
     assert cells.row_height(500) == 409.0
     assert cells.row_height(15) == 15.0
     assert cells.row_height(-3) == 0.0
+    from xl_kik.excel.layout import row_height as estimated_height
+
+    assert estimated_height(400) == 409.0  # 400 lines would be 5,603 points: Excel allows 409
 
 
 def test_display_name_decodes_undecodable_file_names():

@@ -24,10 +24,12 @@ from typing import Any, Mapping
 
 from functools import lru_cache
 
+from xl_kik.excel import cells
+
 DEFAULT_FONT_SIZE = 11.0
 DEFAULT_ROW_HEIGHT = 15.0  # Excel's and LibreOffice's row height for Calibri 11
 DEFAULT_COLUMN_WIDTH = 8.43
-MAX_ROW_HEIGHT = 409.0  # Excel's largest row height (points)
+MAX_ROW_HEIGHT = cells.MAX_ROW_HEIGHT  # Excel's largest row height (points)
 #: Excel's column width unit is the width of a digit; running text averages about 1.2
 #: characters per unit (Calibri in Excel, and DejaVu Sans where LibreOffice replaces Calibri
 #: and sizes columns by its digits). The estimate counts on one character per unit (words
@@ -45,8 +47,8 @@ def line_count(text: str, width_chars: float, font_size: float = 11) -> int:
 
 
 def row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
-    """Height in points of a row showing ``lines`` lines of ``font_size`` text."""
-    return max(minimum, round(lines * font_size * 15 / 11 + 3, 1))
+    """Height in points of a row showing ``lines`` lines of ``font_size`` text (at most Excel's 409)."""
+    return cells.row_height(max(minimum, round(lines * font_size * 15 / 11 + 3, 1)))
 
 
 @lru_cache(maxsize=None)
