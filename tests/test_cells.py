@@ -471,6 +471,18 @@ def test_every_data_validation_in_every_file_we_write_respects_excels_limits(tmp
     assert len(reports) == 2 and all(p.exists() for p in reports)
     checked += reports
     checked += list(states.values())
+    # the rollup over this master and the catalogue export
+    from xl_kik.excel.catalogue_io import export_xlsx
+    from xl_kik.steps.rollup import build_rollup
+
+    build_rollup([RoundPaths(root).master], tmp_path / "overblik.xlsx", lang=lang)
+    export_xlsx(catalogue.builtin("kik"), tmp_path / "katalog.xlsx")
+    checked += [tmp_path / "overblik.xlsx", tmp_path / "katalog.xlsx"]
+    with zipfile.ZipFile(tmp_path / "overblik.xlsx") as zf:  # its prompt is cut and says where the rest is
+        sheet_xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    prompts = [_xml_unescape(p) for p in re.findall(rb'prompt="([^"]*)"', sheet_xml)]
+    below = {"da": "(hele teksten står under tabellen)", "en": "(the full text is below the table)"}[lang]
+    assert prompts and all(p.endswith(below) and utf16_len(p) <= 255 for p in prompts), prompts
     assert _validation_count(states["merge"]) > _validation_count(states["init"])  # Konsensus has its own
     problems = [v for p in checked for v in validation_violations(p)]
     assert problems == []
