@@ -116,3 +116,19 @@ def test_the_commands_table_uses_these_functions():
     from xl_kik import cli
 
     assert {f.__name__ for f in cli.COMMANDS.values()} == {n for n, _ in CLI}
+
+
+@pytest.mark.parametrize("command", ["merge", "plan"])
+def test_a_click_loads_no_library_it_does_not_use(command):
+    """A button's merge or plan never imports pandas, numpy (openpyxl loads without it,
+    excel/__init__), XlsxWriter or the e-mail, report and rollup steps; numpy still imports
+    afterwards, and openpyxl still writes numbers."""
+    code = (f"import json, sys; from xl_kik import cli; cli.{command}.__name__; "
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas', 'xlsxwriter') "
+            "or m in ('xl_kik.steps.invite', 'xl_kik.steps.report', 'xl_kik.steps.rollup', 'xl_kik.steps.collect')); "
+            "import numpy, openpyxl; ws = openpyxl.Workbook().active; ws['A1'] = 1.5; ws['A2'] = 3; "
+            "print(json.dumps([loaded, ws['A1'].value + ws['A2'].value]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded, total = json.loads(out)
+    assert loaded == [] and total == 4.5
+

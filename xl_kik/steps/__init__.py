@@ -22,6 +22,8 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+import xl_kik.excel  # noqa: F401 - first, so that every step's openpyxl loads without numpy (excel/__init__)
+
 
 class Step:
     """A step module that is imported on its first use (``Step("merge").merge_round(...)``).
