@@ -41,7 +41,9 @@ Private Function KikPythonReady() As Boolean
     End If
     current = KikConfValue(key)
     If current <> "" Then
-        If KikFileExists(current) Then
+        ' Excel for Mac's sandbox may refuse to look at files outside it: a configured
+        ' interpreter is trusted there (doctor checks it); on Windows it must exist.
+        If KikIsMac() Or KikFileExists(KikExpand(current)) Then
             KikPythonReady = True
             Exit Function
         End If
@@ -59,6 +61,14 @@ End Function
 Private Function KikIsMac() As Boolean
     On Error Resume Next
     KikIsMac = (InStr(1, Application.OperatingSystem, "Mac", vbTextCompare) > 0)
+End Function
+
+' xlwings expands %VARIABLES% in xlwings.conf values: so do we.
+Private Function KikExpand(ByVal text As String) As String
+    KikExpand = text
+    If InStr(text, "%") = 0 Then Exit Function
+    On Error Resume Next
+    KikExpand = CreateObject("WScript.Shell").ExpandEnvironmentStrings(text)
 End Function
 
 Private Function KikFileExists(ByVal filePath As String) As Boolean

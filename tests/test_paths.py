@@ -52,7 +52,8 @@ def test_cli_round_in_an_awkward_folder_and_next_step_can_be_pasted(tmp_path, ca
     assert shlex.quote(str(root / "udsendt")) in out
     # the master file is accepted where the round folder is asked for
     assert cli.main(["status", str(root / MASTER_NAME)]) == 0
-    assert "0 af 2 har afleveret" in capsys.readouterr().out
+    status = capsys.readouterr().out
+    assert status.startswith("0 af 2 ") and "Ida Hansen" in status
     assert cli.main(["merge", str(root / MASTER_NAME)]) == 0
 
 
