@@ -213,8 +213,11 @@ def test_collect_returns(tmp_path, setup, people):
     q0 = setup.question_ids[0]
     a = make_corpus_one(folder, setup, people, people[0])
     old = folder / "D01 første udgave.xlsx"
-    old.write_bytes(filled(scoring.ScoringTemplate(setup).render(people[0]),
-                           {**std, q0: {**std[q0], "points": 1}}))
+    # The first version was saved by the participant's program a day before the real one (the
+    # newest return is decided by the workbook's own save time first, then the file time):
+    # without this both stamps fall in the same second or not, and the test would depend on it.
+    old.write_bytes(_set_saved_at(filled(scoring.ScoringTemplate(setup).render(people[0]),
+                                         {**std, q0: {**std[q0], "points": 1}}), "2020-01-01T00:00:00Z"))
     _touch(old, 1_700_000_000)
     _touch(a, 1_800_000_000)
     b = make_corpus_one(folder, setup, people, people[1])
