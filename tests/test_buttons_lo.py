@@ -137,3 +137,27 @@ def test_missing_interpreter_message_in_english_for_an_english_round(libreoffice
         assert doc.value("_kik", "Z1") in ("", None)
         assert [d["title"] for d in doc.last_dialogs] == ["KIK self-evaluation: Python not found"]
         assert "The master points to a Python that is not here: " + MISSING_EXE in doc.last_dialogs[0]["text"]
+
+
+def test_found_interpreter_is_written_into_xlwings_conf_and_then_used(libreoffice, tmp_path):
+    # KikSetConf is what KikPythonReady calls with the Python it found (finding one needs
+    # Windows: WScript.Shell and the py launcher); here it is called directly, then a button.
+    path = _stub_round(tmp_path / "runde", [("Interpreter_Win", MISSING_EXE), ("ADD_WORKBOOK_TO_PYTHONPATH", "false")])
+    set_conf = "vnd.sun.star.script:VBAProject.KikButtons.KikSetConf?language=Basic&location=document"
+    with libreoffice.open(path) as doc:
+        labels = {b["label"]: b["script"] for b in doc.button_macros("Start")}
+        macro, caption, _desc = master.BUTTONS[0]
+        doc.run_macro(labels[caption("da")])
+        assert doc.value("_kik", "Z1") in ("", None) and len(doc.last_dialogs) == 1
+        doc.run_macro(set_conf, ["INTERPRETER_WIN", sys.executable])
+        # the existing row is updated in place (its key as written), nothing appended
+        assert [doc.value("xlwings.conf", c) for c in ("A1", "B1", "A2", "B2", "A3")] == [
+            "Interpreter_Win", sys.executable, "ADD_WORKBOOK_TO_PYTHONPATH", "false", None]
+        doc.run_macro(labels[caption("da")])
+        assert doc.last_dialogs == []
+        assert doc.value("_kik", "Z1") == BUTTON_MACROS[macro]
+    # no interpreter row at all: appended where xlwings reads (the first empty row of column A)
+    path = _stub_round(tmp_path / "runde2", [("ADD_WORKBOOK_TO_PYTHONPATH", "false")])
+    with libreoffice.open(path) as doc:
+        doc.run_macro(set_conf, ["INTERPRETER_WIN", sys.executable])
+        assert [doc.value("xlwings.conf", c) for c in ("A2", "B2", "A3")] == ["INTERPRETER_WIN", sys.executable, None]
