@@ -149,6 +149,8 @@ class RoundSetup:
     min_group: int = 3  # core.anonymity: below this many answers an anonymised distribution is withheld
     secret: str = ""
     previous_round: str = ""
+    coordinator: str = ""        # the coordinator's name, shown to participants (Vejledning, invitation)
+    coordinator_email: str = ""  # where participants send the questionnaire back
 
     def token(self, pid: str) -> str:
         """Per-participant integrity token: proves a file was issued for this participant."""

@@ -85,6 +85,8 @@ SETUP_LABELS: dict[str, Msg] = {
     "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
     "min_group": Msg("Mindste gruppe for fordeling", "Smallest group for a distribution"),
     "previous_round": Msg("Forrige runde", "Previous round"),
+    "coordinator": Msg("Tovholder (navn)", "Coordinator (name)"),
+    "coordinator_email": Msg("Tovholderens e-mail", "Coordinator's e-mail"),
 }
 SETUP_HELP: dict[str, Msg] = {
     "round_id": Msg("Skrives af xl_kik. Returnerede filer genkendes på dette id.",
@@ -110,6 +112,12 @@ SETUP_HELP: dict[str, Msg] = {
                      "Default 3."),
     "previous_round": Msg("Mappen med forrige runde (til sammenligning og handleplan).",
                           "The previous round's folder (for comparison and the action plan)."),
+    "coordinator": Msg(f"Dit navn, som deltagerne ser det i vejledningen og i mailen. Udfyld før "
+                       f"{button('KikGenerate', 'da')}.",
+                       f"Your name as the participants see it in the instructions and the e-mail. Fill in "
+                       f"before {button('KikGenerate', 'en')}."),
+    "coordinator_email": Msg("Hvor deltagerne sender spørgeskemaet tilbage og kan stille spørgsmål.",
+                             "Where the participants send the questionnaire back and can ask questions."),
 }
 
 SMTP_TITLE = Msg("E-mail (valgfrit): send invitationer direkte fra xl_kik",
@@ -340,6 +348,8 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
         "anonymise": YES_NO[setup.lang][0 if setup.anonymise else 1],
         "min_group": setup.min_group,
         "previous_round": setup.previous_round,
+        "coordinator": setup.coordinator,
+        "coordinator_email": setup.coordinator_email,
     }
 
 
@@ -661,7 +671,8 @@ def _write_meta(ws: Any, setup: RoundSetup, full_catalogue: Catalogue, lang: str
 def create_round(root: str | Path, *, unit: str, participants: list[Participant], catalogue: Catalogue,
                  scale: Scale, themes: Sequence[str] | None = None, deadline: dt.date | None = None,
                  lang: str = "da", threshold: float = DEFAULT_THRESHOLD, previous_round: str = "",
-                 anonymise: bool = True, options: BuildOptions | None = None) -> RoundPaths:
+                 anonymise: bool = True, options: BuildOptions | None = None, coordinator: str = "",
+                 coordinator_email: str = "") -> RoundPaths:
     """Create the round folder and its master workbook; refuses to overwrite a master."""
     check_lang(lang)
     paths = RoundPaths(Path(root))
@@ -679,6 +690,7 @@ def create_round(root: str | Path, *, unit: str, participants: list[Participant]
     today = dt.date.today()
     setup = RoundSetup(round_id=new_round_id(unit, today), unit=unit, catalogue=subset, scale=scale, lang=lang,
                        deadline=deadline, created=today, threshold=float(threshold), anonymise=anonymise,
+                       coordinator=clean_text(coordinator), coordinator_email=clean_text(coordinator_email),
                        secret=new_secret(), previous_round=previous_round or "")
     paths.create()
     if paths.master.exists():  # created meanwhile
@@ -953,7 +965,8 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
     setup = RoundSetup(round_id=round_id, unit=unit, catalogue=subset, scale=scale_obj,  # type: ignore[arg-type]
                        lang=lang, deadline=deadline, created=created, threshold=threshold,
                        anonymise=anonymise, min_group=min_group, secret=meta_raw.get("secret", ""),
-                       previous_round=clean_text(val("previous_round")))
+                       previous_round=clean_text(val("previous_round")),
+                       coordinator=clean_text(val("coordinator")), coordinator_email=clean_text(val("coordinator_email")))
 
     # participants: the table on Deltagere (headers in the first row that has a name column)
     p_sheet = names.get("participants", SHEET_NAMES["da"]["participants"])

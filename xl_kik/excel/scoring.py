@@ -256,9 +256,8 @@ INSTRUCTIONS = {
             "If you opened the file straight from the e-mail, first save it on your computer with 'Save As' "
             "(File > Save As); otherwise your answers may be lost. Then save as you go (Ctrl+S). Keep the "
             "file type .xlsx (Excel workbook) – also in Excel on a Mac and LibreOffice."),
-        Msg("Send filen som vedhæftet fil i en e-mail til tovholderen (den person, der sendte dig spørgeskemaet).",
-            "Send the file as an attachment in an e-mail to the coordinator (the person who sent you the "
-            "form)."),
+        Msg("Send filen som vedhæftet fil i en e-mail til tovholderen, {coordinator}.",
+            "Send the file as an attachment in an e-mail to the coordinator, {coordinator}."),
         Msg("Giv ikke filen et nyt navn, og kopier ikke dine svar over i en anden fil. Filen indeholder "
             "skjulte oplysninger, som viser, at svarene er dine.",
             "Do not rename the file, and do not copy your answers into another file. The file contains "
@@ -268,6 +267,9 @@ INSTRUCTIONS = {
             "again."),
     ),
     "h_privacy": Msg("Hvem ser dine svar?", "Who sees your answers?"),
+    "h_contact": Msg("Spørgsmål?", "Questions?"),
+    "contact": Msg("Kontakt tovholderen, {coordinator}.", "Contact the coordinator, {coordinator}."),
+    "coordinator_unknown": Msg("den person, der sendte dig spørgeskemaet", "the person who sent you the questionnaire"),
     "anonymous": Msg(
         "Tovholderen, der samler filerne, kan se, hvem der har svaret hvad. Alle deltageres svar samles i "
         "en svarrapport, som deltagerne får før seminaret; i den står der 'Deltager 1', 'Deltager 2' osv. i "
@@ -674,11 +676,15 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
         para(INSTRUCTIONS["no_deadline"](lang))
     gap()
     line(INSTRUCTIONS["h_return"](lang), "heading")
+    who = coordinator_text(setup, lang)
     for i, msg in enumerate(INSTRUCTIONS["return"], start=1):
-        para(msg(lang), indent="    ", first=f"{i}.  ")
+        para(msg(lang, coordinator=who), indent="    ", first=f"{i}.  ")
     gap()
     line(INSTRUCTIONS["h_privacy"](lang), "heading")
     para((INSTRUCTIONS["anonymous"] if setup.anonymise else INSTRUCTIONS["named"])(lang))
+    gap()
+    line(INSTRUCTIONS["h_contact"](lang), "heading")
+    para(INSTRUCTIONS["contact"](lang, coordinator=who))
     _print_setup(ws, header, footer, landscape=False)
     _protect(ws)
     return auto
@@ -687,6 +693,15 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
 DONT_KNOW = Msg("ved ikke", "don't know")
 THEMES = Count(Msg("{n} tema", "{n} theme"), Msg("{n} temaer", "{n} themes"))
 MAX_INPUT_MESSAGE = 255  # Excel's limit for a data validation's input message
+
+
+def coordinator_text(setup: RoundSetup, lang: str) -> str:
+    """The coordinator as participants read it: "Lise Holm (lise@x.dk)"; without the Opsætning
+    keys filled in, "the person who sent you the questionnaire"."""
+    name, email = getattr(setup, "coordinator", ""), getattr(setup, "coordinator_email", "")
+    if name and email:
+        return f"{name} ({email})"
+    return name or email or INSTRUCTIONS["coordinator_unknown"](lang)
 
 
 def estimated_time(n_questions: int, lang: str) -> str:

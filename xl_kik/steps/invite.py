@@ -154,18 +154,19 @@ STEPS = (
     Msg("Gem den vedhæftede fil på din computer og åbn den i Excel. Klik 'Aktivér redigering', hvis Excel spørger.",
         "Save the attached file on your computer and open it in Excel. Click 'Enable Editing' if Excel asks."),
     Msg("Skriv for hvert spørgsmål styrker og forbedringsområder, og giv point. Teksten er det vigtigste; "
-        "pointene er dit bedste bud. Lad pointfeltet stå tomt, hvis du ikke ved det.",
+        "pointene er dit bedste bud. Skriv 'ved ikke' i pointfeltet, hvis du ikke ved det.",
         "For each question, write strengths and areas for improvement, and give points. The text matters "
-        "most; the points are your best guess. Leave the points cell empty if you don't know."),
+        "most; the points are your best guess. Type 'don't know' in the points cell if you don't know."),
     Msg("Gem filen. Behold filnavnet, og lav ikke en kopi.",
         "Save the file. Keep the file name and don't make a copy."),
     Msg("Svar på denne mail med den udfyldte fil vedhæftet.",
         "Reply to this e-mail with the completed file attached."),
 )
 ANONYMOUS = Msg(
-    "Før konsensusseminaret får alle deltagere en svarrapport med alle svar, uden navne (Deltager 1, 2, ...).",
+    "Før konsensusseminaret får alle deltagere en svarrapport med alle svar, uden navne (Deltager 1, 2, ...). "
+    "Jeg kan som tovholder se, hvem der har svaret hvad.",
     "Before the consensus seminar every participant receives an answer report with all answers, "
-    "without names (Participant 1, 2, ...).")
+    "without names (Participant 1, 2, ...). As the coordinator, I can see who answered what.")
 NAMED = Msg(
     "Før konsensusseminaret får alle deltagere en svarrapport med alle svar.",
     "Before the consensus seminar every participant receives an answer report with all answers.")
@@ -280,7 +281,9 @@ def build_message(setup: RoundSetup, participant: Participant, attachment: Path,
         paragraphs.append(DEADLINE_LINE(lang, deadline=deadline))
     steps = [s(lang) for s in STEPS]
     outro = (ANONYMOUS if setup.anonymise else NAMED)(lang)
-    sign = [SIGNOFF(lang), signature or SIGNATURE_DEFAULT(lang)]
+    coordinator = " ".join(x for x in (setup.coordinator, f"({setup.coordinator_email})" if setup.coordinator_email
+                                       else "") if x)
+    sign = [SIGNOFF(lang), signature or coordinator or SIGNATURE_DEFAULT(lang)]
 
     text = "\n\n".join(paragraphs) + "\n\n" + HOWTO_TITLE(lang) + "\n"
     text += "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))

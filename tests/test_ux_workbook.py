@@ -1,0 +1,62 @@
+"""Issue 13, requirement 2: the coordinator's name and e-mail (Opsætning keys) reach the
+participant: the questionnaire's Vejledning and the invitation. Real master, real files."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+
+import openpyxl
+
+from xl_kik.core import catalogue
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel import master
+from xl_kik.steps import invite
+from xl_kik.steps.generate import generate_round
+
+
+def _round(root, **kw):
+    ps = [Participant("", "Ida Ørsted", "ida@x.dk"), Participant("", "Bo Bøg", "bo@x.dk")]
+    master.create_round(root, unit="Solsikken", participants=ps, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"), lang="da", **kw)
+    return root
+
+
+def _vejledning(path) -> str:
+    wb = openpyxl.load_workbook(path)
+    return " ".join(str(c.value) for row in wb["Vejledning"].iter_rows() for c in row if c.value)
+
+
+def test_coordinator_typed_in_opsaetning_reaches_questionnaire_and_mail(tmp_path):
+    root = _round(tmp_path / "r")
+    # the coordinator types name and e-mail on Opsætning (as in Excel), then makes the questionnaires
+    wb = openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)
+    ws = wb["Opsætning"]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    ws.cell(rows["coordinator"], 3, "Lise Holm")
+    ws.cell(rows["coordinator_email"], 3, "lise.holm@kommune.dk")
+    wb.save(RoundPaths(root).master)
+    setup, _ = master.load_round(root)
+    assert (setup.coordinator, setup.coordinator_email) == ("Lise Holm", "lise.holm@kommune.dk")
+
+    files = generate_round(root)
+    text = _vejledning(files[0][1])
+    assert "tovholderen, Lise Holm (lise.holm@kommune.dk)." in text
+    assert "Kontakt tovholderen, Lise Holm (lise.holm@kommune.dk)." in text
+    assert "Tovholderen, der samler filerne, kan se, hvem der har svaret hvad." in text
+    assert "'Gem som'" in text and "Regn med ca. " in text and "minutter" in text
+
+    sent = invite.write_invitations(root)
+    msg = email.message_from_bytes(sent[0].read_bytes(), policy=policy.default)
+    body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Venlig hilsen\nLise Holm (lise.holm@kommune.dk)" in body
+    assert "Tovholderen for selvevalueringen" not in body
+    assert "'ved ikke'" in body and "stå tomt" not in body
+
+
+def test_without_coordinator_the_text_stays_honest(tmp_path):
+    root = _round(tmp_path / "r")
+    files = generate_round(root)
+    text = _vejledning(files[0][1])
+    assert "den person, der sendte dig spørgeskemaet" in text
+    assert "()" not in text and "None" not in text
