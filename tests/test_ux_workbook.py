@@ -60,3 +60,39 @@ def test_without_coordinator_the_text_stays_honest(tmp_path):
     text = _vejledning(files[0][1])
     assert "den person, der sendte dig spørgeskemaet" in text
     assert "()" not in text and "None" not in text
+
+
+def test_text_fields_keep_what_the_participant_saw(tmp_path):
+    """Issue 13, req 4: a number, a percentage or a date in a text field comes back as displayed.
+
+    The questionnaire's text cells are text-formatted ("@"), so Excel and LibreOffice keep what
+    is typed; a copy where the cells hold numbers anyway (another program, pasted values) is
+    read through the cell's number format: 0.125 with a percent format is "12,5 %"."""
+    import datetime as dt
+
+    from xl_kik.excel.reader import read_return
+
+    root = _round(tmp_path / "r")
+    files = generate_round(root)
+    (ida, path) = files[0]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Evaluering"]
+    assert ws["F8"].number_format == "@" and ws["G8"].number_format == "@"
+    ws.protection.sheet = False
+    ws["F8"] = 0.125
+    ws["F8"].number_format = "0.0%"
+    ws["G8"] = 12.5
+    ws["H8"] = dt.datetime(2026, 3, 15)
+    ws["H8"].number_format = "dd-mm-yyyy"
+    ws["F9"] = 3
+    ws["E8"] = 60
+    target = RoundPaths(root).returns / path.name
+    wb.save(target)
+    setup, people = master.load_round(root)
+    res = read_return(target, setup, people)
+    assert res.accepted, res.report.describe()
+    a = res.response.answers
+    assert a["1.1"].strengths == "12,5 %"
+    assert a["1.1"].improvements == "12,5"
+    assert a["1.1"].ideas == "15-03-2026"
+    assert a["1.2"].strengths == "3"

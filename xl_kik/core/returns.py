@@ -929,7 +929,8 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
             if value == "" and tref not in errors:
                 texts.append("")
                 continue
-            text, notes = parse_text(value, lang, error_value=errors.get(tref))
+            # shown as the participant saw it: in the round's language (decimal comma in Danish)
+            text, notes = parse_text(value, setup.lang or lang, error_value=errors.get(tref), percent=tref in percents)
             for ptype, params in notes:
                 report.add(ptype(file=name, sheet=sheet_name, cell=tref, qid=qid, **params))
             texts.append(text)
@@ -1021,9 +1022,38 @@ def _suggest(number: float, lo: int, hi: int) -> int:
 _BOOL_TEXT = {"da": ("SAND", "FALSK"), "en": ("TRUE", "FALSE")}
 
 
-def parse_text(value: Any, lang: str = "da", error_value: str | None = None
+def shown_number(number: float, lang: str = "da", percent: bool = False) -> str:
+    """A number as the participant saw it: ``12,5`` (da) / ``12.5`` (en); with a percent number
+    format ``12,5 %`` / ``12.5%`` (the cell holds 0.125)."""
+    if percent:
+        number = number * 100
+    text = f"{round(number, 10):.10g}"
+    if "e" in text:  # very large or small: no exponent in a text answer
+        text = f"{number:f}".rstrip("0").rstrip(".")
+    if lang != "en":
+        text = text.replace(".", ",")
+    return text + ((" %" if lang != "en" else "%") if percent else "")
+
+
+def shown_date(value: Any, lang: str = "da") -> str:
+    """A date or time as Excel shows it by default: ``15-03-2026`` (da), ``2026-03-15`` (en);
+    a time of day is added when there is one."""
+    if isinstance(value, dt.datetime):
+        day = shown_date(value.date(), lang)
+        return day if value.time() == dt.time() else f"{day} {value:%H:%M}"
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y") if lang != "en" else value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def parse_text(value: Any, lang: str = "da", error_value: str | None = None, percent: bool = False
                ) -> tuple[str, list[tuple[Any, dict[str, Any]]]]:
-    """A free-text cell as text (never evaluated) plus notes (too long, formula-like)."""
+    """A free-text cell as text (never evaluated) plus notes (too long, formula-like).
+
+    A number, percentage or date typed into a text cell (which a spreadsheet stores as a
+    number) comes back as it was displayed: ``12,5 %``, not ``0.125``."""
     notes: list[tuple[Any, dict[str, Any]]] = []
     if error_value:
         return error_value, notes
@@ -1033,7 +1063,9 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None
         yes, no = _BOOL_TEXT.get(lang, _BOOL_TEXT["da"])
         return (yes if value else no), notes
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat(), notes
+        return shown_date(value, lang), notes
+    if isinstance(value, (int, float)) and not (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
+        return shown_number(float(value), lang, percent), notes
     if type(value) is str and value.isprintable():  # fast path: no control characters
         text = value.strip()
     else:

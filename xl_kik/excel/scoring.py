@@ -582,7 +582,8 @@ def _formats(wb) -> dict:
                       **border),
         "points": f(locked=False, bold=True, align="center", valign="top", num_format="0", font_size=12,
                     **border),
-        "input": f(locked=False, text_wrap=True, valign="top", **border),
+        # "@" (text): what the participant types stays as typed ("12,5 %" is not turned into 0.125)
+        "input": f(locked=False, text_wrap=True, valign="top", num_format="@", **border),
         "blank_cf": wb.add_format({"bg_color": "#FFF2CC"}),
         "qid": f(font_color="#808080"),
         "band_head": f(bold=True, text_wrap=True, valign="top", bg_color="#DDEBF7", **border),
