@@ -32,7 +32,7 @@ def test_konsensus_choices_match_their_ids():
 
 def test_master_sheets_names_and_codenames():
     keys = set(c.MASTER_SHEET_KEYS)
-    assert len(c.MASTER_SHEET_KEYS) == len(keys) == 14
+    assert len(c.MASTER_SHEET_KEYS) == len(keys) == 15
     assert set(c.MASTER_SHEET_NAMES["da"]) == set(c.MASTER_SHEET_NAMES["en"]) == set(c.MASTER_CODE_NAMES) == keys
     codes = list(c.MASTER_CODE_NAMES.values())
     assert len(set(codes)) == len(codes)
@@ -46,8 +46,8 @@ def test_master_sheets_names_and_codenames():
 
 
 def test_setup_rows():
-    assert c.SETUP_FIRST_ROW == 4 and len(c.SETUP_KEYS) == 15  # + coordinator, coordinator_email (issue 13)
-    assert c.smtp_first_row() == 21  # 4 + 15 keys + a blank row + the heading
+    assert c.SETUP_FIRST_ROW == 4 and len(c.SETUP_KEYS) == 16  # + coordinator, coordinator_email (issue 13)
+    assert c.smtp_first_row() == 22  # 4 + 16 keys + a blank row + the heading
     assert set(c.OPTIONAL_SETUP_KEYS) <= set(c.SETUP_KEYS)
     assert not set(c.SETUP_KEYS) & set(c.SMTP_KEYS)
 

@@ -129,22 +129,26 @@ def make_layout(setup: "RoundSetup") -> Layout:
 # ================================================================ the master workbook
 MASTER_FORMAT = "xl_kik.master/1"
 #: Tab order: the visible sheets in working order, then the hidden helpers.
-MASTER_SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "priority",
+MASTER_SHEET_KEYS = ("start", "setup", "participants", "questions", "status", "answers", "consensus", "agenda",
+                     "priority",
                      "plan", "follow_up", "previous", "plan_state", "conf", "meta")
 MASTER_SHEET_NAMES: dict[str, dict[str, str]] = {
     "da": {"start": "Start", "setup": "Opsætning", "participants": "Deltagere", "questions": "Spørgsmål",
-           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "priority": "Prioritering",
+           "status": "Status", "answers": "Svarrapport", "consensus": "Konsensus", "agenda": "Dagsorden",
+           "priority": "Prioritering",
            "plan": "Handleplan", "follow_up": "Opfølgning", "previous": "Forrige", "plan_state": "_plan",
            "conf": "xlwings.conf", "meta": META_SHEET},
     "en": {"start": "Start", "setup": "Setup", "participants": "Participants", "questions": "Questions",
-           "status": "Status", "answers": "Answers", "consensus": "Consensus", "priority": "Priorities",
+           "status": "Status", "answers": "Answers", "consensus": "Consensus", "agenda": "Agenda",
+           "priority": "Priorities",
            "plan": "Action plan", "follow_up": "Follow-up", "previous": "Previous", "plan_state": "_plan",
            "conf": "xlwings.conf", "meta": META_SHEET},
 }
 #: VBA codeNames of the master's sheets (the macros and ``find_sheet`` rely on them).
 MASTER_CODE_NAMES: dict[str, str] = {
     "start": "shStart", "setup": "shSetup", "participants": "shParticipants", "questions": "shQuestions",
-    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "priority": "shPriority",
+    "status": "shStatus", "answers": "shAnswers", "consensus": "shConsensus", "agenda": "shAgenda",
+    "priority": "shPriority",
     "plan": "shPlan", "follow_up": "shFollowUp", "previous": "shPrevious", "plan_state": "shPlanState",
     "conf": "shXlwingsConf", "meta": "shMeta",
 }
@@ -161,10 +165,10 @@ NAME_SETUP = "KIK_SETUP"
 
 #: Keys of the setup sheet, in row order from :data:`SETUP_FIRST_ROW`.
 SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
-              "created", "threshold", "anonymise", "min_group", "previous_round", "coordinator",
+              "created", "threshold", "anonymise", "min_group", "seminar_hours", "previous_round", "coordinator",
               "coordinator_email")
 #: Keys a master made before they existed may lack (their defaults apply).
-OPTIONAL_SETUP_KEYS = ("catalogue_version", "created", "previous_round", "min_group", "coordinator",
+OPTIONAL_SETUP_KEYS = ("catalogue_version", "created", "previous_round", "min_group", "seminar_hours", "coordinator",
                        "coordinator_email")
 SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
 #: Optional e-mail settings (read by :mod:`xl_kik.steps.invite`), below the round's settings after one

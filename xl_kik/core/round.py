@@ -147,6 +147,7 @@ class RoundSetup:
     disagreement_rule: str = "iqr"  # core.stats.RULES: "iqr" or "range"
     anonymise: bool = True
     min_group: int = 3  # core.anonymity: below this many answers an anonymised distribution is withheld
+    seminar_hours: float = 7.4  # core.agenda: the consensus seminar's length (one working day)
     secret: str = ""
     previous_round: str = ""
     coordinator: str = ""        # the coordinator's name, shown to participants (Vejledning, invitation)

@@ -53,6 +53,8 @@ DEMO_PEOPLE = [
 ]
 
 STEP = Msg("[{n}/6] {text}", "[{n}/6] {text}")
+AGENDA = Msg("Arket Dagsorden foreslår seminarets rækkefølge og minutter; først: {qids}",
+             "The Agenda sheet suggests the seminar's order and minutes; first: {qids}")
 MOVED = Msg("Gruppen flyttede sig langt fra medianen ved {count}; se konsensusrapporten {file}",
             "The group moved far from the median on {count}; see the consensus report {file}")
 NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe til demoen.",
@@ -143,6 +145,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     _, withheld = guard(merged.stats, setup.anonymise, min_group(setup))
     if withheld:
         say("    " + withheld_note(withheld, min_group(setup), lang))
+    say("    " + AGENDA(lang, qids=", ".join(merged.agenda[:3])))
     say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
                                 "Consensus seminar: agreed points and improvement areas")(lang)))
     agreed = _seminar(root, seed)

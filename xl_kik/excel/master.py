@@ -38,6 +38,7 @@ from xl_kik._version import __version__
 from xl_kik.core.catalogue import Catalogue, CatalogueError, Scale, clean_text
 from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.agenda import DEFAULT_HOURS, parse_hours
 from xl_kik.core.anonymity import DEFAULT_MIN_GROUP, parse_min_group
 from xl_kik.core.values import YES_NO_TEXT, is_blank, parse_yes_no
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
@@ -84,6 +85,7 @@ SETUP_LABELS: dict[str, Msg] = {
     "threshold": Msg("Grænse for uenighed", "Disagreement threshold"),
     "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
     "min_group": Msg("Mindste gruppe for fordeling", "Smallest group for a distribution"),
+    "seminar_hours": Msg("Konsensusseminarets længde (timer)", "Length of the consensus seminar (hours)"),
     "previous_round": Msg("Forrige runde", "Previous round"),
     "coordinator": Msg("Tovholder (navn)", "Coordinator (name)"),
     "coordinator_email": Msg("Tovholderens e-mail", "Coordinator's e-mail"),
@@ -110,6 +112,8 @@ SETUP_HELP: dict[str, Msg] = {
                      "With an anonymous answers report: a question with fewer answers than this does not show the "
                      "individual points, lowest, highest and spread (else one could tell who answered what). "
                      "Default 3."),
+    "seminar_hours": Msg("Bruges af arket Dagsorden til minutter pr. spørgsmål. Standard 7,4 (en arbejdsdag).",
+                         "Used by the Agenda sheet for the minutes per question. Default 7.4 (one working day)."),
     "previous_round": Msg("Mappen med forrige runde (til sammenligning og handleplan).",
                           "The previous round's folder (for comparison and the action plan)."),
     "coordinator": Msg(f"Dit navn, som deltagerne ser det i vejledningen og i mailen. Udfyld før "
@@ -172,6 +176,9 @@ PLACEHOLDERS: dict[str, Msg] = {
                    f"The answers report (all answers per question) appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
     "consensus": Msg(f"Her kommer konsensusarket til seminaret. Klik {button('KikMerge', 'da')} på fanen Start.",
                      f"The consensus sheet for the seminar appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
+    "agenda": Msg(f"Her kommer dagsordenen til konsensusseminaret. Klik {button('KikMerge', 'da')} på fanen Start.",
+                  f"The agenda for the consensus seminar appears here. Click {button('KikMerge', 'en')} on the Start "
+                  "sheet."),
     "plan": Msg(f"Her kommer handleplanen. Klik {button('KikPlan', 'da')} på fanen Start efter konsensusseminaret.",
                 f"The action plan appears here. Click {button('KikPlan', 'en')} on the Start sheet after the consensus seminar."),
     "priority": Msg(f"Her kommer overblikket over effekt og gennemførlighed. Klik {button('KikPlan', 'da')} på fanen Start.",
@@ -206,6 +213,10 @@ S_BAD_MIN_GROUP = define(
     "S110", ERROR, ("Ugyldig mindste gruppe", "Invalid smallest group"),
     ("Mindste gruppe for fordeling skal være et helt tal fra 1 og op, ikke {value!r}, fx 3.",
      "The smallest group for a distribution must be a whole number from 1 up, not {value!r}, e.g. 3."))
+S_BAD_HOURS = define(
+    "S111", ERROR, ("Ugyldig længde af seminaret", "Invalid seminar length"),
+    ("Konsensusseminarets længde skal være et antal timer fra 0,5 til 24, ikke {value!r}, fx 7,4.",
+     "The consensus seminar's length must be a number of hours from 0.5 to 24, not {value!r}, e.g. 7.4."))
 S_UNKNOWN_THEME = define(
     "S106", ERROR, ("Ukendt tema", "Unknown theme"),
     ("Temaet {theme!r} findes ikke på arket med spørgsmål. Mulige temaer: {known}.",
@@ -347,6 +358,7 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
         "threshold": setup.threshold,
         "anonymise": YES_NO[setup.lang][0 if setup.anonymise else 1],
         "min_group": setup.min_group,
+        "seminar_hours": setup.seminar_hours,
         "previous_round": setup.previous_round,
         "coordinator": setup.coordinator,
         "coordinator_email": setup.coordinator_email,
@@ -441,7 +453,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     _write_participants(sheets["participants"], participants, lang, f)
     _write_questions(sheets["questions"], full_catalogue, f)
     # -- generated sheets: placeholders
-    for key in ("status", "answers", "consensus", "priority", "plan", "follow_up"):
+    for key in ("status", "answers", "consensus", "agenda", "priority", "plan", "follow_up"):
         ws = sheets[key]
         ws.set_column("A:A", 100)
         ws.write_string("A1", PLACEHOLDERS[key](lang), f["sub"])
@@ -561,6 +573,8 @@ def _write_setup(wb: Any, ws: Any, setup: RoundSetup, full_catalogue: Catalogue,
             ws.write_number(r, 2, float(value), f["input_pct"])
         elif key == "min_group":
             ws.write_number(r, 2, int(value), f["input"])
+        elif key == "seminar_hours":
+            ws.write_number(r, 2, float(value), f["input"])
         else:
             ws.write_string(r, 2, str(value or ""), f["fixed"] if fixed else f["input"])
         cell = (r, 2)
@@ -945,6 +959,12 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
             min_group = parse_min_group(val("min_group"))
         except ValueError:
             report.add(S_BAD_MIN_GROUP(**where("min_group"), value=clean_text(val("min_group"))))
+    seminar_hours = DEFAULT_HOURS
+    if not is_blank(val("seminar_hours")):
+        try:
+            seminar_hours = parse_hours(val("seminar_hours"))
+        except ValueError:
+            report.add(S_BAD_HOURS(**where("seminar_hours"), value=clean_text(val("seminar_hours"))))
 
     # catalogue: the Spørgsmål sheet (raises CatalogueError naming sheet and cell)
     q_sheet = names.get("questions", SHEET_NAMES["da"]["questions"])
@@ -964,7 +984,8 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
 
     setup = RoundSetup(round_id=round_id, unit=unit, catalogue=subset, scale=scale_obj,  # type: ignore[arg-type]
                        lang=lang, deadline=deadline, created=created, threshold=threshold,
-                       anonymise=anonymise, min_group=min_group, secret=meta_raw.get("secret", ""),
+                       anonymise=anonymise, min_group=min_group, seminar_hours=seminar_hours,
+                       secret=meta_raw.get("secret", ""),
                        previous_round=clean_text(val("previous_round")),
                        coordinator=clean_text(val("coordinator")), coordinator_email=clean_text(val("coordinator_email")))
 

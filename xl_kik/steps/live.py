@@ -158,7 +158,7 @@ def generate_live(ctx: ButtonContext) -> str:
 
 def merge_live(ctx: ButtonContext) -> str:
     """Merge into the live workbook's Status, Svarrapport and Konsensus."""
-    return render_live(ctx, merge_into, ("status", "answers", "consensus"))
+    return render_live(ctx, merge_into, ("status", "answers", "consensus", "agenda"))
 
 
 def plan_live(ctx: ButtonContext) -> str:

@@ -26,8 +26,10 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Problem
 from xl_kik.core.round import RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
-from xl_kik.excel.master import SHEET_NAMES, MasterData, read_master
+from xl_kik.excel import master
+from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
+from xl_kik.excel.sheets import dagsorden as sheets_agenda
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.excel.sheets import status as sheets_status
 from xl_kik.excel.sheets import svarrapport as sheets_answers
@@ -69,6 +71,8 @@ class MergeResult:
     notes_kept: int = 0
     consensus_problems: list[Problem] = field(default_factory=list)  # what people typed on Konsensus
     status_data: dict[str, Any] | None = None  # sheets.status.status_rows: what the Status sheet shows
+    agenda: list[str] = field(default_factory=list)  # question ids in the Dagsorden sheet's order
+    agenda_created: bool = False  # the Dagsorden sheet was added (a master made before it existed)
 
     @property
     def problems(self) -> list[Problem]:
@@ -119,6 +123,19 @@ def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     workbook without it gets it, under the contract's Danish name."""
     ws = find_sheet(wb, key, names)
     return ws if ws is not None else wb.create_sheet(SHEET_NAMES["da"][key])
+
+
+def _agenda_sheet(wb: Any, names: Mapping[str, str] | None, after: Any) -> tuple[Any, bool]:
+    """The Dagsorden sheet, created right after Konsensus in a master made before it was in the
+    contract (with its codeName; :func:`merge_round` then rebuilds the VBA project so the
+    sheet has its document module). Returns ``(sheet, created)``."""
+    ws = find_sheet(wb, "agenda", names)
+    if ws is not None:
+        return ws, False
+    index = wb.worksheets.index(after) + 1 if after in wb.worksheets else None
+    ws = wb.create_sheet(SHEET_NAMES["da"]["agenda"], index)
+    ws.sheet_properties.codeName = CODE_NAMES["agenda"]
+    return ws, True
 
 
 def _numbers(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,6 +199,8 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
     status_data = sheets_status.render_status(_sheet(wb, "status", names), setup, participants, collection, lang)
     sheets_answers.render_answers(_sheet(wb, "answers", names), setup, participants, collection.responses, rs, lang)
     info = sheets_konsensus.render_konsensus(ws_k, setup, rs, prev, lang, captured=captured)
+    ws_a, agenda_created = _agenda_sheet(wb, names, ws_k)
+    agenda = sheets_agenda.render_agenda(ws_a, setup, rs, collection.responses, lang)
     render_previous_themes(ws_k, info, prev_themes, lang)
     try:
         wb.calculation.fullCalcOnLoad = True  # openpyxl writes no cached formula results
@@ -203,7 +222,7 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
         superseded=[old for old, _ in status_data["superseded"]], remarks=remarks, flagged=rs.flagged,
         removed_questions=info.removed, stats=rs, collection=collection, notes_kept=info.notes,
         consensus_problems=check_agreed_points(ws_k, setup, Path(master_path).name),
-        status_data=status_data)
+        status_data=status_data, agenda=agenda, agenda_created=agenda_created)
 
 
 def merge_round(root: str | Path, lang: str | None = None,
@@ -218,6 +237,8 @@ def merge_round(root: str | Path, lang: str | None = None,
     collection = read_returns(root, data.setup, data.participants, lang)
     with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
         result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
+    if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
+        master.refresh_vba(root, lang=lang)
     return result
 
 
