@@ -169,7 +169,7 @@ def test_action_plan_sheets_in_the_contract(paths):
     with zipfile.ZipFile(paths.master) as zf:
         infos, _ = master.workbook_sheets(zf)
     visible = [i.name for i in infos if i.state == "visible"]
-    assert visible[visible.index("Konsensus"):] == ["Konsensus", "Prioritering", "Handleplan", "Opfølgning"]
+    assert visible[visible.index("Konsensus"):] == ["Konsensus", "Dagsorden", "Prioritering", "Handleplan", "Opfølgning"]
     states = {i.name: (i.codename, i.state) for i in infos}
     assert states["Forrige"] == ("shPrevious", "hidden") and states["_plan"] == ("shPlanState", "veryHidden")
     from xl_kik.excel.sheets import handleplan as sheets_plan
