@@ -124,7 +124,8 @@ T = {
     "fix_still": Msg("Stadig ikke i orden efter rettelsen: {what}.", "Still not right after the fix: {what}."),
     "returns_missing": Msg(f"Mappen til returnerede filer ({{dir}}) findes ikke. Klik {button('KikOpenReturns', 'da')}, så oprettes den.",
                            f"The returned files folder ({{dir}}) does not exist. Click {button('KikOpenReturns', 'en')} to create it."),
-    "returns_ok": Msg("Mappen til returnerede filer findes ({n} filer).", "The returned files folder exists ({n} files)."),
+    "returns_ok": Msg("Mappen til returnerede filer findes (antal filer: {n}).",
+                      "The returned files folder exists (number of files: {n})."),
 }
 
 

@@ -39,7 +39,7 @@ from python_calamine import CalamineWorkbook
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import atomic
 from xl_kik.core.i18n import Msg, format_date
-from xl_kik.core.vocabulary import button
+from xl_kik.core.vocabulary import Count, button
 from xl_kik.core.errors import KikFileError, RoundNotFoundError
 from xl_kik.core.filenames import unique_names
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
@@ -173,10 +173,14 @@ NAMED = Msg(
 SIGNOFF = Msg("Venlig hilsen", "Kind regards")
 SIGNATURE_DEFAULT = Msg("Tovholderen for selvevalueringen", "The coordinator of the self-evaluation")
 
-WRITTEN = Msg("{n} mails er gemt i {folder}. Åbn dem i Outlook, tjek dem og klik Send.",
-              "{n} e-mails were saved in {folder}. Open them in Outlook, check them and click Send.")
-WRITTEN_REMINDERS = Msg("{n} påmindelser er gemt i {folder} (til dem, der ikke har svaret endnu).",
-                        "{n} reminders were saved in {folder} (to those who have not replied yet).")
+WRITTEN = Count(Msg("{n} mail er gemt i {folder}. Åbn den i Outlook, tjek den og klik Send.",
+                    "{n} e-mail was saved in {folder}. Open it in Outlook, check it and click Send."),
+                Msg("{n} mails er gemt i {folder}. Åbn dem i Outlook, tjek dem og klik Send.",
+                    "{n} e-mails were saved in {folder}. Open them in Outlook, check them and click Send."))
+WRITTEN_REMINDERS = Count(Msg("{n} påmindelse er gemt i {folder} (til den, der ikke har svaret endnu).",
+                              "{n} reminder was saved in {folder} (to the one who has not replied yet)."),
+                          Msg("{n} påmindelser er gemt i {folder} (til dem, der ikke har svaret endnu).",
+                              "{n} reminders were saved in {folder} (to those who have not replied yet)."))
 SENT = Msg("{sent} af {total} mails er sendt via {host}.", "{sent} of {total} e-mails were sent through {host}.")
 REMINDER_SUFFIX = Msg(" - påmindelse", " - reminder")
 

@@ -100,9 +100,9 @@ class PlanResult:
 
 PLAN_DONE = Msg(
     "Handleplanen i {file} er lavet: {rows} ({added}, {removed} med 'kilde fjernet'); "
-    "{open}, {overdue} overskredne.",
+    "{open}, overskredne: {overdue}.",
     "The action plan in {file} is built: {rows} ({added}, {removed} marked 'source removed'); "
-    "{open}, {overdue} overdue.")
+    "{open}, overdue: {overdue}.")
 NEW_ROWS = Count(Msg("{n} ny", "{n} new"), Msg("{n} nye", "{n} new"))
 OPEN_ACTIONS = Count(Msg("{n} åben handling", "{n} open action"), Msg("{n} åbne handlinger", "{n} open actions"))
 PLAN_NOT_MERGED = Msg(
