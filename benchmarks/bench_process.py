@@ -8,9 +8,13 @@ Each benchmark measures its floor in the same run, on the same files, as a separ
 process, and prints ``xl_kik / floor``:
 
 * ``merge``    ``xl-kik merge`` of N filled returns  vs  a bare python-calamine process that
-               reads the same cells (the metadata sheet and the evaluation sheet) of the same files.
+               reads the same cells (the metadata sheet and the evaluation sheet) of the same files;
+               ``merge in-process``: ``merge_round`` alone (imports done) vs the same calamine
+               reading alone, both timed inside one process; ``merge 2 workers``: the whole
+               process with ``XL_KIK_WORKERS=2`` (the reading pool), against the same floor.
 * ``click``    ``xl-kik merge`` and ``xl-kik plan`` on a 15-person round  vs  ``python -c pass``;
-               also prints the ten slowest imports of ``python -X importtime``.
+               also prints the ten slowest imports of ``python -X importtime`` and the
+               libraries each command loads.
 * ``rollup``   ``xl-kik rollup`` of M masters  vs  a bare python-calamine process reading the
                sheets the rollup reads (Opsætning, Status, Konsensus, Handleplan) of the same masters.
 * ``generate`` ``xl-kik generate`` of N workbooks  vs  a process that writes N byte copies of one
@@ -37,7 +41,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLI = [sys.executable, "-c", "import sys; from xl_kik.cli import main; sys.exit(main())"]
-GOALS = {"merge": 2.5, "click merge": 15.0, "click plan": 15.0, "rollup": 2.0, "generate": 3.0}
+GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 2 workers": 2.5, "click merge": 15.0, "click plan": 15.0,
+         "rollup": 2.0, "generate": 3.0}
 
 CALAMINE_FLOOR = r"""
 import sys
@@ -53,6 +58,30 @@ for p in sorted(Path(sys.argv[1]).glob("*.xls*")):
             for s in wb.sheet_names:
                 n += len(wb.get_sheet_by_name(s).to_python())
 print(n)
+"""
+
+#: the floor and merge_round inside one process, imports done: prints "floor_s merge_s"
+IN_PROCESS = r"""
+import shutil, sys, time
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+from xl_kik.steps.merge import merge_round
+root, pristine, repeat = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+files = sorted((root / "retur").glob("*.xls*"))
+floor = ours = float("inf")
+for _ in range(repeat):
+    t0 = time.perf_counter()
+    for p in files:
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in ("_kik", "Evaluering"):
+            if name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python()
+    floor = min(floor, time.perf_counter() - t0)
+    shutil.copy2(pristine, root / "kik_master.xlsm")
+    t0 = time.perf_counter()
+    merge_round(root)
+    ours = min(ours, time.perf_counter() - t0)
+print(floor, ours)
 """
 
 COPY_FLOOR = r"""
@@ -75,12 +104,12 @@ def run(cmd: list[str], env: dict | None = None) -> float:
     return dt
 
 
-def best(cmd: list[str], repeat: int, before=None) -> float:
+def best(cmd: list[str], repeat: int, before=None, env: dict | None = None) -> float:
     times = []
     for _ in range(repeat):
         if before:
             before()
-        times.append(run(cmd))
+        times.append(run(cmd, env=env))
     return min(times)
 
 
@@ -143,7 +172,11 @@ def bench_merge(work: Path, n: int, repeat: int) -> list[tuple[str, float, float
     reset = lambda: shutil.copy2(pristine, root / "kik_master.xlsm")  # noqa: E731
     floor = best([sys.executable, "-c", CALAMINE_FLOOR, str(root / "retur"), "_kik,Evaluering"], repeat)
     ours = best(xl("merge", root, "-q"), repeat, before=reset)
-    return [("merge", floor, ours)]
+    pool = best(xl("merge", root, "-q"), repeat, before=reset, env={**os.environ, "XL_KIK_WORKERS": "2"})
+    proc = subprocess.run([sys.executable, "-c", IN_PROCESS, str(root), str(pristine), str(repeat)],
+                          capture_output=True, text=True, check=True)
+    floor_in, ours_in = map(float, proc.stdout.split())
+    return [("merge", floor, ours), ("merge 2 workers", floor, pool), ("merge in-process", floor_in, ours_in)]
 
 
 def bench_click(work: Path, repeat: int) -> list[tuple[str, float, float]]:
@@ -152,19 +185,35 @@ def bench_click(work: Path, repeat: int) -> list[tuple[str, float, float]]:
     floor = best([sys.executable, "-c", "pass"], max(repeat, 5))
     merge_t = best(xl("merge", root, "-q"), repeat)
     plan_t = best(xl("plan", root, "-q"), repeat)
-    # the slowest imports of one merge
-    proc = subprocess.run([sys.executable, "-X", "importtime"] + CLI[1:] + ["merge", str(root), "-q"],
+    for command in ("merge", "plan"):
+        print_imports(command, root)
+    return [("click merge", floor, merge_t), ("click plan", floor, plan_t)]
+
+
+def print_imports(command: str, root: Path) -> None:
+    """The ten slowest imports of one ``xl-kik COMMAND`` (python -X importtime, cumulative)
+    and every third-party library it loads."""
+    proc = subprocess.run([sys.executable, "-X", "importtime"] + CLI[1:] + [command, str(root), "-q"],
                           capture_output=True, text=True)
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.split("|")
         if len(parts) == 3 and parts[1].strip().isdigit():
             rows.append((int(parts[1]), parts[2].rstrip()))
+    total = sum(us for us, name in rows if len(name) - len(name.lstrip()) == 1)  # top-level imports
+    # what stays imported (importtime also lists optional imports that failed, e.g. PIL)
+    listing = ("import atexit, sys; atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sys.modules)))"
+               "; from xl_kik.cli import main; sys.exit(main())")
+    err = subprocess.run([sys.executable, "-c", listing, command, str(root), "-q"], capture_output=True,
+                         text=True).stderr
+    loaded = err.rsplit("MODULES ", 1)[-1].split()
+    libraries = sorted({m.split(".")[0] for m in loaded} - set(sys.stdlib_module_names) - {"xl_kik"})
+    libraries = [lib for lib in libraries if not lib.startswith("_") and lib != "sitecustomize"]
     rows.sort(reverse=True)
-    print("  slowest imports of `xl-kik merge` (cumulative us, python -X importtime):")
+    print(f"  `xl-kik {command}`: imports {total / 1e6:.3f} s; third-party libraries loaded: {', '.join(libraries)}")
+    print("  slowest imports (cumulative us, python -X importtime):")
     for us, name in rows[:10]:
         print(f"    {us:>9,d}  {name.strip()}")
-    return [("click merge", floor, merge_t), ("click plan", floor, plan_t)]
 
 
 def bench_rollup(work: Path, m: int, repeat: int) -> list[tuple[str, float, float]]:
@@ -208,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="xl_kik_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, cpu_count={os.cpu_count()}, work folder {work}")
+    # An installed wheel has its bytecode (pip compiles it); a source checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 would compile every module on every start instead.
+    import xl_kik
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(xl_kik.__file__).parent)], check=True)
     results: list[tuple[str, float, float]] = []
     try:
         if "click" in which:
@@ -221,11 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"\n{'benchmark':14s} {'floor s':>9s} {'xl_kik s':>9s} {'ratio':>7s} {'goal':>6s}")
+    print(f"\n{'benchmark':18s} {'floor s':>9s} {'xl_kik s':>9s} {'ratio':>7s} {'goal':>6s}")
     for name, floor, ours in results:
         goal = GOALS.get(name)
         ok = "" if goal is None else ("ok" if ours / floor <= goal else "OVER")
-        print(f"{name:14s} {floor:9.3f} {ours:9.3f} {ours / floor:6.1f}x {goal:5.1f}x {ok}")
+        print(f"{name:18s} {floor:9.3f} {ours:9.3f} {ours / floor:6.1f}x {goal:5.1f}x {ok}")
     return 0
 
 
