@@ -34,6 +34,7 @@ _REGISTRY: dict[str, "ProblemType"] = {}
 DEFINING_MODULES = (
     "xl_kik.core.catalogue",
     "xl_kik.core.round",
+    "xl_kik.core.coverage",
     "xl_kik.excel.master",
     "xl_kik.excel.intake",
     "xl_kik.core.returns",

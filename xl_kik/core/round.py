@@ -88,6 +88,7 @@ PARTICIPANT_COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("e-mail", "email", "mail", "e-mailadresse"),
     "role": ("rolle", "role", "funktion"),
     "group": ("gruppe", "group", "team", "afdeling"),
+    "themes": ("temaer", "themes", "temaer (dokumentation)", "themes (documentation)", "dokumentation"),
 }
 
 
@@ -98,9 +99,10 @@ class Participant:
     email: str = ""
     role: str = ""
     group: str = ""
+    themes: str = ""  # the themes whose documentation this person reads ("1, 4"; core.coverage)
 
     def as_row(self) -> list[str]:
-        return [self.pid, self.name, self.email, self.role, self.group]
+        return [self.pid, self.name, self.email, self.role, self.group, self.themes]
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,7 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
             if pid in seen_id:
                 report.add(P_DUPLICATE_ID(file=source, sheet=sheet, row=r, first_row=seen_id[pid], pid=pid))
             seen_id.setdefault(pid, r)
-        entries.append((pid, name, email, get(row, "role"), get(row, "group")))
+        entries.append((pid, name, email, get(row, "role"), get(row, "group"), get(row, "themes")))
     if not entries and not report.errors:
         report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
     if report.errors:
@@ -262,13 +264,13 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
     used = {e[0] for e in entries if e[0]}
     counter = 1
     out = []
-    for pid, name, email, role, group in entries:
+    for pid, name, email, role, group, themes in entries:
         if not pid:
             while f"D{counter:02d}" in used:
                 counter += 1
             pid = f"D{counter:02d}"
             used.add(pid)
-        out.append(Participant(pid, name, email, role, group))
+        out.append(Participant(pid, name, email, role, group, themes))
     for problem in duplicate_names(out, source):
         report.add(problem)
     participants_from_rows.last_report = report  # type: ignore[attr-defined]

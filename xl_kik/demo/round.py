@@ -65,12 +65,14 @@ def _participants_file(root: Path, count: int) -> Path:
     path = root / "deltagere.xlsx"
     wb = cells.xlsx_workbook(path)
     ws = wb.add_worksheet("Deltagere")
-    ws.write_row(0, 0, ["Navn", "E-mail", "Rolle", "Gruppe"])
+    ws.write_row(0, 0, ["Navn", "E-mail", "Rolle", "Gruppe", "Temaer"])
     people = (DEMO_PEOPLE * (count // len(DEMO_PEOPLE) + 1))[:count]
     for i, (name, role) in enumerate(people, start=1):
         login = name.split()[0].lower().replace("ø", "oe").replace("æ", "ae").replace("å", "aa")
         ws.write_row(i, 0, [name if i <= len(DEMO_PEOPLE) else f"{name} {i}", f"{login}{i}@solsikken.example.dk",
-                            role, "Ledelse" if role == "leder" else f"Stue {1 + i % 3}"])
+                            role, "Ledelse" if role == "leder" else f"Stue {1 + i % 3}",
+                            # documentation responsibility: two themes each; theme 8 is left to nobody
+                            f"{1 + (i - 1) % 7}, {1 + i % 7}"])
     ws.set_column(0, 1, 30)
     wb.close()
     return path
@@ -136,6 +138,8 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
                        scale=catalogue.scale("0-100"), deadline=dt.date.today() + dt.timedelta(days=14), lang=lang)
     say(STEP(lang, n=2, text=Msg("Laver spørgeskemaer", "Making questionnaires")(lang)))
     files = generate_round(root)
+    for problem in files.warnings:  # documentation responsibility (core.coverage)
+        say("    " + problem.describe(lang))
     say(STEP(lang, n=3, text=Msg("Deltagerne udfylder og sender tilbage", "Participants fill in and return")(lang)))
     counts = _simulate_returns(root, files, seed)
     say(STEP(lang, n=4, text=Msg("Fletter besvarelserne", "Merging the returns")(lang)))

@@ -635,12 +635,16 @@ def _write_participants(ws: Any, participants: Sequence[Participant], lang: str,
     for r, p in enumerate(participants, start=1):
         for c, v in enumerate(p.as_row()):
             ws.write_string(r, c, v, f["text"])
-    for c, w in enumerate([8, 30, 34, 16, 20]):
+    for c, w in enumerate([8, 30, 34, 16, 20, 14]):
         ws.set_column(c, c, w, f["text"])
     ws.data_validation(1, 3, 1000, 3, {"validate": "list", "source": [r for r in ("leder", "medarbejder")],
                                        "ignore_blank": True, "error_type": "warning"})
-    ws.write_string(0, 6, Msg("Tilføj en deltager i første tomme række under tabellen. Id udfyldes af xl_kik.",
-                              "Add a participant in the first empty row below the table. xl_kik fills in the id.")(lang),
+    ws.write_string(0, 7, Msg("Tilføj en deltager i første tomme række under tabellen. Id udfyldes af xl_kik. "
+                              "Temaer: de temaer, hvis dokumentation personen læser, fx 1, 4 (mindst to læsere pr. "
+                              "tema, ikke kun én rolle).",
+                              "Add a participant in the first empty row below the table. xl_kik fills in the id. "
+                              "Themes: the themes whose documentation the person reads, e.g. 1, 4 (at least two "
+                              "readers per theme, not only one role).")(lang),
                     f["sub"])
     ws.freeze_panes(1, 0)
     _print_wide(ws, repeat_row=0)

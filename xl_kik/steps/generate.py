@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from xl_kik.core import coverage
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import Participant, RoundPaths, name_labels
 from xl_kik.core.vocabulary import LIST_LIMIT
 from xl_kik.excel import master
 from xl_kik.excel import scoring
-from xl_kik.excel.master import MasterData
+from xl_kik.excel.master import SHEET_NAMES, MasterData
 from xl_kik.excel.masterfile import MasterFile, write_text
 
 #: ``(sheet, cell, participant id)`` for every id given to a row without one
@@ -38,6 +39,7 @@ class GenerateResult(list):
         super().__init__(written)
         self.folder = folder
         self.new_ids = list(new_ids)
+        self.warnings: list = []  # under-covered themes (core.coverage)
 
     def summary(self, lang: str = "da", limit: int | None = LIST_LIMIT) -> str:
         labels = name_labels(p for p, _ in self)
@@ -49,12 +51,13 @@ class GenerateResult(list):
                 else GENERATED(lang, n=len(self), dir=self.folder))
         if self.new_ids:
             text += NEW_ID(lang) if len(self.new_ids) == 1 else NEW_IDS(lang, k=len(self.new_ids))
-        return "\n".join(lines + [text])
+        return "\n".join(lines + [text] + [p.describe(lang) for p in self.warnings])
 
     def as_dict(self, lang: str = "da") -> dict[str, object]:
         return {"folder": str(self.folder),
                 "files": [{"participant": p.pid, "name": p.name, "file": str(f)} for p, f in self],
-                "new_ids": [{"sheet": s, "cell": c, "id": pid} for s, c, pid in self.new_ids]}
+                "new_ids": [{"sheet": s, "cell": c, "id": pid} for s, c, pid in self.new_ids],
+                "warnings": [p.as_dict(lang) for p in self.warnings]}
 
 
 def _write_ids_to_master(paths: RoundPaths, lang: str) -> Callable[[NewIds], None]:
@@ -79,7 +82,10 @@ def generate_round(root: str | Path, lang: str | None = None, *, data: MasterDat
     written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
     if data.new_ids:
         (write_ids or _write_ids_to_master(paths, lang or data.setup.lang))(data.new_ids)
-    return GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
+    result = GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
+    result.warnings = coverage.warnings(data.participants, data.setup.catalogue.themes, lang or data.setup.lang,
+                                        source=paths.master.name, sheet=SHEET_NAMES["da"]["participants"])
+    return result
 
 
 __all__ = ["GenerateResult", "generate_round"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from xl_kik.core import catalogue as cat
+from xl_kik.core import coverage
 from xl_kik.core.catalogue import Catalogue, Scale
 from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Problem
@@ -79,7 +80,10 @@ def init_from_options(root: str | Path, *, unit: str, participants: str | Path, 
         threshold=parse_threshold(threshold) if threshold else None,
         previous_root=Path(previous).expanduser().resolve() if previous else None,
     )
-    return InitResult(paths, len(people), duplicate_names(people, str(participants)))
+    picked = select_themes(chosen, themes)
+    round_themes = [t for t in chosen.themes if not picked or t.id in picked]
+    return InitResult(paths, len(people), duplicate_names(people, str(participants))
+                      + coverage.warnings(people, round_themes, lang or "da", source=str(participants)))
 
 
 __all__ = ["InitResult", "init_from_options", "init_round", "select_themes"]

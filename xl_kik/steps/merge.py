@@ -29,6 +29,7 @@ from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
 from xl_kik.excel import master
 from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
+from xl_kik.excel.sheets import coverage as sheets_coverage
 from xl_kik.excel.sheets import dagsorden as sheets_agenda
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.excel.sheets import status as sheets_status
@@ -196,7 +197,9 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
     captured = sheets_konsensus.capture(ws_k)
     prev, prev_themes = previous_for_merge(wb, captured, previous, setup.catalogue)
 
-    status_data = sheets_status.render_status(_sheet(wb, "status", names), setup, participants, collection, lang)
+    ws_status = _sheet(wb, "status", names)
+    status_data = sheets_status.render_status(ws_status, setup, participants, collection, lang)
+    sheets_coverage.render_coverage(ws_status, setup, participants, lang)
     sheets_answers.render_answers(_sheet(wb, "answers", names), setup, participants, collection.responses, rs, lang)
     info = sheets_konsensus.render_konsensus(ws_k, setup, rs, prev, lang, captured=captured)
     ws_a, agenda_created = _agenda_sheet(wb, names, ws_k)

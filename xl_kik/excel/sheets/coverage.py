@@ -1,0 +1,62 @@
+"""The documentation-responsibility block on the Status sheet (:mod:`xl_kik.core.coverage`):
+readers per theme, their roles, and a warning where a theme has fewer than two readers or
+only one role reads it. Written below what :func:`xl_kik.excel.sheets.status.render_status`
+wrote; nothing when no participant has themes."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from xl_kik.core import coverage
+from xl_kik.core.i18n import Msg
+from xl_kik.excel.sheets.status import Look, put, put_row
+
+T = {
+    "title": coverage.COVERAGE_TITLE,
+    "intro": Msg("Hvem læser dokumentationen til hvert tema (kolonnen Temaer på arket Deltagere). Mindst {k} pr. "
+                 "tema, og ikke kun én rolle.",
+                 "Who reads the documentation of each theme (the Themes column on the Participants sheet). At least "
+                 "{k} per theme, and not only one role."),
+    "theme": Msg("Tema", "Theme"), "readers": Msg("Læsere", "Readers"), "names": Msg("Hvem", "Who"),
+    "roles": Msg("Roller", "Roles"), "remark": Msg("Bemærkning", "Remark"),
+    "few": Msg("For få læsere", "Too few readers"), "one_role": Msg("Kun rollen {role}", "Only the role {role}"),
+}
+
+
+def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str = "da") -> int:
+    """Append the block to the Status sheet; returns the number of under-covered themes."""
+    if not coverage.in_use(participants):
+        return 0
+    themes = setup.catalogue.themes
+    cov = coverage.coverage(participants, [t.id for t in themes])
+    name = {p.pid: p.name for p in participants}
+    roles_in_round = {(p.role or "").strip().casefold() for p in participants} - {""}
+    head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
+    body = Look(ws, wrap=True, border=True)
+    warn = Look(ws, wrap=True, border=True, bold=True, fill="FCE4D6")
+    num = Look(ws, border=True, halign="center")
+    r = ws.max_row + 2
+    put(ws, r, 1, T["title"](lang), Look(ws, bold=True, size=12))
+    r += 1
+    put(ws, r, 1, T["intro"](lang, k=coverage.MIN_READERS), Look(ws, italic=True, color="595959"))
+    r += 1
+    put_row(ws, r, [T[k](lang) for k in ("theme", "readers", "names", "roles", "remark")], head)
+    under = 0
+    for t in themes:
+        c = cov[t.id]
+        r += 1
+        remark = ""
+        if len(c.readers) < coverage.MIN_READERS:
+            remark = T["few"](lang)
+        elif c.one_role and len(roles_in_round) > 1:
+            remark = T["one_role"](lang, role=c.one_role)
+        under += bool(remark)
+        put(ws, r, 1, t.label(lang), body)
+        put(ws, r, 2, len(c.readers), num)
+        put(ws, r, 3, ", ".join(name[p] for p in c.readers), body)
+        put(ws, r, 4, ", ".join(sorted({x for x in c.roles if x}, key=str.casefold)), body)
+        put(ws, r, 5, remark, warn if remark else body)
+    return under
+
+
+__all__ = ["render_coverage"]
