@@ -104,10 +104,13 @@ def test_source_removed_then_back():
     rows = m1.rows
     rows[1]["action"] = "noget"
     m2 = plan_merge(rows, gen(("1.1", "a")), TODAY, m1.state)
-    assert m2.rows[1]["source"] == "kilde fjernet (02-03-2026)" and m2.rows[1]["action"] == "noget"
+    # Kilde holds exactly the documented value; the date of the notice is in Kommentar (issue 13)
+    assert m2.rows[1]["source"] == "kilde fjernet" and m2.rows[1]["action"] == "noget"
+    assert m2.rows[1]["comment"].startswith("[02-03-2026] Kilde fjernet")
     assert m2.marked_removed == [action_id("1.2", "b")]
     m3 = plan_merge(m2.rows, gen(("1.1", "a")), TODAY + dt.timedelta(days=5), m2.state)
-    assert m3.rows[1]["source"] == "kilde fjernet (02-03-2026)"  # date of first notice kept
+    assert m3.rows[1]["source"] == "kilde fjernet"
+    assert m3.rows[1]["comment"].count("Kilde fjernet") == 1 and "[02-03-2026]" in m3.rows[1]["comment"]  # first notice kept
     m4 = plan_merge(m3.rows, gen(("1.1", "a"), ("1.2", "b")), TODAY, m3.state)
     assert m4.rows[1]["source"] == "aktiv" and m4.added == []
 
@@ -408,3 +411,19 @@ def test_plan_from_rows_maps_columns_extras_and_skips_empty_rows():
                          "x:Handling": "andet", "x:Kolonne F": None, "status": "I gang"}
     assert t.rows[1]["id"] == "M-1" and t.rows[1]["x:Kolonne F"] == "note" and t.rows[1]["area"] is None
     assert ap.plan_from_rows(rows, "en").columns[5][2] == "Column F"
+
+
+def test_kilde_holds_exactly_the_documented_values():
+    """Issue 13, req 9: Kilde is one of the values docs/DESIGN.md lists, never with a date."""
+    import re
+    from pathlib import Path
+
+    design = (Path(__file__).resolve().parents[1] / "docs" / "DESIGN.md").read_text("utf-8")
+    listed = re.search(r"Kilde\s*\(status of the source: ([^)]*)\)", design).group(1)
+    documented = {v.strip() for v in listed.split(";")[0].split("/")}
+    m1 = plan_merge([], gen(("1.1", "a"), ("1.2", "b")), TODAY)
+    m2 = plan_merge(m1.rows + [{"id": "", "area": "egen", "action": "x"}], gen(("1.1", "a")), TODAY, m1.state)
+    values = {r["source"] for r in m1.rows + m2.rows}
+    assert values <= documented, values - documented
+    assert {"aktiv", "kilde fjernet", "manuel"} <= values
+    assert ap.SOURCE_CARRIED("da") in documented

@@ -191,7 +191,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
     assert a["deadline"] in (dt.date(2026, 2, 1), dt.datetime(2026, 2, 1))
     b = by_id[ids[1]]
     assert b["comment"] == "=HYPERLINK(\"x\")" and b["area"] == "Værdierne skal ses i hverdagen"
-    assert by_id[ids[2]]["source"] == "kilde fjernet (02-03-2026)"
+    assert by_id[ids[2]]["source"] == "kilde fjernet" and "[02-03-2026] Kilde fjernet" in by_id[ids[2]]["comment"]
     assert by_id["M-1"]["action"] == "Egen idé: læsegruppe" and by_id["M-1"]["source"] == "manuel"
     new_id = action_id("1.2", "Mål omsat til planer")
     assert [r["id"] for r in rows] == [*ids, "M-1", new_id]
@@ -331,8 +331,8 @@ def test_carry_over_to_next_round(tmp_path):
     assert "Budget" in headers
     first = rows[0]
     assert first["id"] == old_rows[0]["id"] and first["status"] == "i gang" and first["x:Budget"] == 500
-    assert first["source"] == f"overført fra {old_id}"
-    assert first["comment"].startswith("Startet i januar\n[02-03-2026] Overført fra runde")
+    assert first["source"] == "overført fra forrige runde"  # the round id is in Kommentar
+    assert first["comment"].startswith(f"Startet i januar\n[02-03-2026] Overført fra runde {old_id}")
     # previous scores for the merge helper's 'Forrige runde' column
     prev = plan_step.previous_scores_from_master(new.root)
     assert dict(prev) == {"1.1": 40, "1.2": 55, "2.1": 70, "3.1": 30} and prev.round_id == old_id
@@ -347,8 +347,8 @@ def test_carry_over_to_next_round(tmp_path):
     res = plan_step.build_plan(new.root, today=TODAY)
     rows = calamine_plan(new)[1]
     assert [r["id"] for r in rows][:3] == res_ids(res, rows)
-    assert rows[0]["source"] == f"overført fra {old_id}" and rows[0]["status"] == "i gang"
-    assert all(r["source"] != "kilde fjernet (02-03-2026)" for r in rows)
+    assert rows[0]["source"] == "overført fra forrige runde" and rows[0]["status"] == "i gang"
+    assert all(r["source"] != "kilde fjernet" for r in rows)
 
 
 def res_ids(res, rows):

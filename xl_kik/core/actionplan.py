@@ -273,9 +273,12 @@ YES = {lang: yes for lang, (yes, _no) in YES_NO_TEXT.items()}
 
 SOURCE_ACTIVE = Msg("aktiv", "active")
 SOURCE_PENDING = Msg("afventer beslutning", "awaiting decision")
-SOURCE_REMOVED = Msg("kilde fjernet ({date})", "source removed ({date})")
+SOURCE_REMOVED = Msg("kilde fjernet", "source removed")
+#: the date a row lost its source goes into Kommentar (Kilde holds only the documented values)
+REMOVED_NOTE = Msg("[{date}] Kilde fjernet: forbedringsområdet er ikke længere med fra Konsensus.",
+                   "[{date}] Source removed: the improvement area is no longer in it from Consensus.")
 SOURCE_MANUAL = Msg("manuel", "manual")
-SOURCE_CARRIED = Msg("overført fra {round}", "carried over from {round}")
+SOURCE_CARRIED = Msg("overført fra forrige runde", "carried over from the previous round")  # the round id: Kommentar
 _REMOVED_PREFIXES = ("kilde fjernet", "source removed")
 _CARRIED_PREFIXES = ("overført fra", "carried over from")
 _MANUAL_WORDS = ("manuel", "manual")
@@ -551,10 +554,13 @@ def plan_merge(existing: Sequence[Mapping[str, Any]], generated: Sequence[Mappin
         elif rid.startswith("HP-") and not is_carried(r) and not _starts(r.get("source"), _MANUAL_WORDS):
             if not _starts(r.get("source"), _REMOVED_PREFIXES):
                 before = r.get("source")
-                removed = SOURCE_REMOVED(lang, date=today.strftime(DATE_FORMAT))
+                removed = SOURCE_REMOVED(lang)
                 _refresh(r, "source", removed, hashes.get("source"))
                 if r.get("source") != before:
                     out.marked_removed.append(rid)
+                    note = REMOVED_NOTE(lang, date=today.strftime(DATE_FORMAT))
+                    comment = clean_text(r.get("comment"))
+                    r["comment"] = f"{comment}\n{note}" if comment else note
                 hashes["source"] = value_hash(removed)
             else:
                 hashes["source"] = value_hash(r.get("source"))

@@ -322,7 +322,7 @@ def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None
                                  status=clean_text(r.get("status")) or status_text("not_started", lang))
             old_comment = clean_text(r.get("comment"))
             row["comment"] = f"{old_comment}\n{note}" if old_comment else note
-            row["source"] = SOURCE_CARRIED(lang, round=old_id)
+            row["source"] = SOURCE_CARRIED(lang)
             rows.append(row)
             carried.append(rid)
             state.written[rid] = {"source": value_hash(row["source"])}
