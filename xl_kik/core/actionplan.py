@@ -274,9 +274,9 @@ YES = {lang: yes for lang, (yes, _no) in YES_NO_TEXT.items()}
 SOURCE_ACTIVE = Msg("aktiv", "active")
 SOURCE_PENDING = Msg("afventer beslutning", "awaiting decision")
 SOURCE_REMOVED = Msg("kilde fjernet", "source removed")
-#: the date a row lost its source goes into Kommentar (Kilde holds only the documented values)
-REMOVED_NOTE = Msg("[{date}] Kilde fjernet: forbedringsområdet er ikke længere med fra Konsensus.",
-                   "[{date}] Source removed: the improvement area is no longer in it from Consensus.")
+#: the date a row lost its source is kept in the plan's hidden state (``removed_on``), not in
+#: Kilde (which holds only the documented values) and not in a person's column
+REMOVED_ON = "removed_on"
 SOURCE_MANUAL = Msg("manuel", "manual")
 SOURCE_CARRIED = Msg("overført fra forrige runde", "carried over from the previous round")  # the round id: Kommentar
 _REMOVED_PREFIXES = ("kilde fjernet", "source removed")
@@ -544,6 +544,7 @@ def plan_merge(existing: Sequence[Mapping[str, Any]], generated: Sequence[Mappin
         hashes = dict(old.written.get(rid, {}))
         g = gen.get(rid)
         if g is not None:
+            hashes.pop(REMOVED_ON, None)  # the source is back
             for key in SYSTEM_KEYS:
                 if key == "source" and is_carried(r):
                     continue
@@ -558,9 +559,7 @@ def plan_merge(existing: Sequence[Mapping[str, Any]], generated: Sequence[Mappin
                 _refresh(r, "source", removed, hashes.get("source"))
                 if r.get("source") != before:
                     out.marked_removed.append(rid)
-                    note = REMOVED_NOTE(lang, date=today.strftime(DATE_FORMAT))
-                    comment = clean_text(r.get("comment"))
-                    r["comment"] = f"{comment}\n{note}" if comment else note
+                    hashes[REMOVED_ON] = today.isoformat()
                 hashes["source"] = value_hash(removed)
             else:
                 hashes["source"] = value_hash(r.get("source"))
