@@ -105,7 +105,10 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
-    _report(generate.generate_round(_root(args), lang=args.lang), out)
+    if getattr(args, "resend", None):
+        _report(generate.resend(_root(args), args.resend, lang=args.lang), out)
+    else:
+        _report(generate.generate_round(_root(args), lang=args.lang), out)
     return 0
 
 
@@ -430,6 +433,12 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
                "kodenavne og knapperne (med filen lukket)",
                "repair what can be repaired without touching data: the Python path in xlwings.conf, the VBA "
                "project, codeNames and the buttons (with the file closed)"))
+    parsers["generate"].add_argument(
+        "--resend", default=None, metavar="ID",
+        help=t("lav spørgeskemaet igen til én deltager med svarene fra den seneste brugbare besvarelse; "
+               "felter med problemer markeres",
+               "make one participant's questionnaire again with the answers of their latest usable return; "
+               "cells with problems are marked"))
 
     s = parsers["merge"]
     dir_arg(s)

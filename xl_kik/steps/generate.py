@@ -15,10 +15,13 @@ from typing import Callable, Iterable, Sequence
 from xl_kik.core import coverage
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import Participant, RoundPaths, name_labels
-from xl_kik.core.vocabulary import LIST_LIMIT
+from xl_kik.core.vocabulary import LIST_LIMIT, Count
 from xl_kik.excel import master
 from xl_kik.excel import scoring
+from xl_kik.core.errors import SetupError
 from xl_kik.excel.master import SHEET_NAMES, MasterData
+from xl_kik.excel.resend import prefill
+from xl_kik.steps.status import read_returns
 from xl_kik.excel.masterfile import MasterFile, write_text
 
 #: ``(sheet, cell, participant id)`` for every id given to a row without one
@@ -40,6 +43,7 @@ class GenerateResult(list):
         self.folder = folder
         self.new_ids = list(new_ids)
         self.warnings: list = []  # under-covered themes (core.coverage)
+        self.resent = ""  # generate --resend: what was carried over
 
     def summary(self, lang: str = "da", limit: int | None = LIST_LIMIT) -> str:
         labels = name_labels(p for p, _ in self)
@@ -51,7 +55,8 @@ class GenerateResult(list):
                 else GENERATED(lang, n=len(self), dir=self.folder))
         if self.new_ids:
             text += NEW_ID(lang) if len(self.new_ids) == 1 else NEW_IDS(lang, k=len(self.new_ids))
-        return "\n".join(lines + [text] + [p.describe(lang) for p in self.warnings])
+        return "\n".join(lines + [text] + ([self.resent] if self.resent else [])
+                         + [p.describe(lang) for p in self.warnings])
 
     def as_dict(self, lang: str = "da") -> dict[str, object]:
         return {"folder": str(self.folder),
@@ -88,4 +93,41 @@ def generate_round(root: str | Path, lang: str | None = None, *, data: MasterDat
     return result
 
 
-__all__ = ["GenerateResult", "generate_round"]
+def resend(root: str | Path, pid: str, lang: str | None = None) -> GenerateResult:
+    """``generate --resend ID``: a new scoring workbook for one participant that already holds the
+    answers of their last usable return, the cells that had problems marked with the message
+    (:func:`xl_kik.excel.resend.prefill`). It is a normal scoring workbook of the round: when it
+    comes back, the newest usable return wins as always."""
+    paths = RoundPaths(Path(root))
+    data = master.read_master(paths.root)
+    lang = lang or data.setup.lang or "da"
+    who = next((p for p in data.participants if p.pid.casefold() == str(pid).strip().casefold()), None)
+    if who is None:
+        raise SetupError(NO_SUCH(lang, pid=pid, known=", ".join(p.pid for p in data.participants)))
+    collection = read_returns(paths.root, data.setup, data.participants, lang)
+    response = collection.responses.get(who.pid)
+    if response is None:
+        raise SetupError(NO_RETURN(lang, name=who.name, pid=who.pid))
+    result_of = next((r for r in collection.results if r.response is response), None)
+    problems = list(result_of.report.problems) if result_of is not None else []
+    written = scoring.write_scoring_workbooks(data.setup, [who], paths.outgoing)
+    marked = prefill(written[0][1], response.answers, problems, lang)
+    result = GenerateResult(written, folder=paths.outgoing)
+    result.resent = RESENT(lang, name=who.name, file=Path(str(response.file)).name, marked=CELLS(lang, n=marked))
+    return result
+
+
+NO_SUCH = Msg("Der er ingen deltager med id {pid!r} på arket Deltagere (ids: {known}).",
+              "There is no participant with the id {pid!r} on the Participants sheet (ids: {known}).")
+NO_RETURN = Msg("{name} ({pid}) har ikke afleveret et brugbart spørgeskema endnu; lav et almindeligt med "
+                "'xl-kik generate'.",
+                "{name} ({pid}) has not returned a usable questionnaire yet; make an ordinary one with "
+                "'xl-kik generate'.")
+RESENT = Msg("Spørgeskemaet til {name} er lavet igen med svarene fra {file}. Felter med problemer, markeret med "
+             "beskeden ved siden af: {marked}.",
+             "The questionnaire for {name} was made again with the answers from {file}. Cells with problems, "
+             "marked with the message beside them: {marked}.")
+CELLS = Count(Msg("{n} felt", "{n} cell"), Msg("{n} felter", "{n} cells"))
+
+
+__all__ = ["GenerateResult", "generate_round", "resend"]

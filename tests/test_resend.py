@@ -1,0 +1,71 @@
+"""generate --resend ID: the participant's answers come back in a new scoring workbook, the
+problem cells marked; the resent file is a normal questionnaire of the round."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+
+import openpyxl
+import pytest
+
+from xl_kik.cli import main
+from xl_kik.core import catalogue
+from xl_kik.core.errors import SetupError
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.demo import simulate
+from xl_kik.excel import master
+from xl_kik.steps import generate, merge
+from xl_kik.steps.status import read_returns
+
+
+def test_resend_keeps_answers_marks_problems_and_counts_as_a_normal_return(tmp_path):
+    root = tmp_path / "runde"
+    people = [Participant("", n, f"p{i}@example.dk") for i, n in enumerate(["Anna Ærø", "Bo Bøg", "Carl Cé"])]
+    master.create_round(root, unit="Solsikken", participants=people, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"))
+    files = generate.generate_round(root)
+    paths = RoundPaths(root)
+    anna_file = files[0][1]
+    layout = simulate.read_layout(openpyxl.load_workbook(anna_file))
+    typed = simulate.random_answers(layout, random.Random(1), blank_share=0)
+    typed["1.2"]["points"] = "ca. 60"  # a problem: not a whole number
+    typed["1.3"]["points"] = "ved ikke"
+    simulate.fill_workbook(anna_file, paths.returns / anna_file.name, typed)
+    setup, participants = master.load_round(root)
+    before = read_returns(root, setup, participants, "da").responses["D01"]
+
+    with pytest.raises(SetupError) as err:
+        generate.resend(root, "D02")  # Bo has returned nothing
+    assert "Bo Bøg (D02) har ikke afleveret" in str(err.value)
+    with pytest.raises(SetupError):
+        generate.resend(root, "D99")
+
+    assert main(["generate", str(root), "--resend", "d01"]) == 0
+    resent = paths.outgoing / anna_file.name
+    wb = openpyxl.load_workbook(resent)
+    ws = wb[layout.sheet]
+    row = layout.rows
+    for qid, a in before.answers.items():
+        if qid in ("1.2", "1.3"):
+            continue
+        assert ws[f"{layout.points_col}{row[qid]}"].value == a.points, qid
+        assert (ws[f"{layout.strengths_col}{row[qid]}"].value or "") == a.strengths
+        assert (ws[f"{layout.improvements_col}{row[qid]}"].value or "") == a.improvements
+    bad = ws[f"{layout.points_col}{row['1.2']}"]
+    assert bad.value is None and bad.comment is not None and "ca. 60" in bad.comment.text
+    assert bad.fill.start_color.rgb.endswith("F8CBAD")
+    assert ws[f"{layout.points_col}{row['1.3']}"].value == "ved ikke"
+    # it comes back (fixed) and, being newer, wins; it is read as Anna's return of this round
+    fixed = paths.returns / "anna rettet.xlsx"
+    simulate.fill_workbook(resent, fixed, {"1.2": {"points": 60}})
+    later = time.time() + 5
+    os.utime(fixed, (later, later))
+    result = merge.merge_round(root)
+    anna = result.collection.responses["D01"]
+    assert anna.file.name == "anna rettet.xlsx"
+    assert anna.answers["1.2"].points == 60 and anna.answers["1.3"].dont_know
+    assert {q: a.points for q, a in anna.answers.items() if q not in ("1.2",)} == \
+        {q: a.points for q, a in before.answers.items() if q not in ("1.2",)}
