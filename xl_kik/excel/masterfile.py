@@ -243,6 +243,7 @@ class MasterFile:
                          "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
             yield wb
             cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
+            used_cell_styles_only(wb)  # or the master's cell formats grow with every save
             check_not_open(path, lang)
             atomic.write_with(path, lambda tmp: (wb.save(tmp), repair_file(tmp)), backup_dir=paths.backups,
                               lang=lang)
@@ -255,6 +256,22 @@ class MasterFile:
             if ws.sheet_properties.codeName == codename:
                 return ws
         raise KeyError(codename)
+
+
+def used_cell_styles_only(wb: Any) -> None:
+    """Before saving an openpyxl workbook: its list of cell formats starts again from the
+    default one, so the save lists exactly the formats its cells, rows and columns use, in
+    the order they are written (openpyxl writes the sheets before the style sheet).
+
+    openpyxl keeps every format a file had and puts a cell's own style array into that list;
+    a cell restyled later changes the list entry behind its index, so every save of the master
+    added formats again (+16 per merge of the demo round): the styles grew without end (Excel
+    refuses more than 64,000) and every load got slower. Cells hold their style values, not
+    indexes into the list, so no cell changes."""
+    from openpyxl.styles.cell_style import StyleArray  # lazy: openpyxl only where the master is edited
+    from openpyxl.utils.indexed_list import IndexedList  # lazy: openpyxl only where the master is edited
+
+    wb._cell_styles = IndexedList([StyleArray()])
 
 
 def find_sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
