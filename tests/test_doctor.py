@@ -10,7 +10,7 @@ import pytest
 
 from xl_kik.core import catalogue
 from xl_kik.steps import doctor
-from xl_kik.excel import master
+from xl_kik.excel import master, masterfile
 from xl_kik.excel.vba import VbaModule, installed_xlwings_version
 from xl_kik.core.round import Participant
 
@@ -94,7 +94,7 @@ def test_xlwings_version_mismatch(tmp_path):
     f = found["xlwings_version"]
     assert f.severity == "error" and "refresh-vba" in f.message("da") and "0.28.0" in f.message("da")
     assert "verify:S125" not in found  # reported once, with advice
-    master.refresh_vba(paths.root)
+    masterfile.refresh_vba(paths.root)
     assert by_check(doctor.check(paths.root, platform="linux"))["xlwings_version"].severity == "ok"
 
 

@@ -41,51 +41,7 @@ LAZY_MARK = "# lazy:"
 # ---------------------------------------------------------------- what does not hold yet
 #: module -> the violations still there (the strings :func:`violations` reports). Owners in
 #: the comments. Shrinks to empty: the lead empties it at the end of issue 9.
-ALLOWED: dict[str, set[str]] = {
-    # owner: cells
-    "xl_kik.excel.master": {
-        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
-        "function-level: defusedxml",
-        "function-level: python_calamine",
-        "function-level: xl_kik.core.round",
-        "function-level: xl_kik.excel.masterfile",
-        "function-level: xl_kik.excel.vba",
-    },
-    # owner: cells
-    "xl_kik.excel.masterfile": {
-        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
-        "function-level: defusedxml",
-        "function-level: openpyxl",
-        "function-level: xl_kik.excel.master",
-        "function-level: xlwings",
-    },
-    # owner: validator
-    "xl_kik.excel.repair": {
-        "cycle: xl_kik.excel.master <-> xl_kik.excel.masterfile <-> xl_kik.excel.repair",
-    },
-    # owner: cells
-    "xl_kik.excel.scoring": {
-        "function-level: defusedxml",
-    },
-    # owner: cells
-    "xl_kik.excel.sheets.handleplan": {
-        "function-level: openpyxl",
-        "function-level: python_calamine",
-        "function-level: zipfile",
-    },
-    # owner: cells
-    "xl_kik.excel.sheets.konsensus": {
-        "function-level: openpyxl",
-        "function-level: xl_kik.excel.master",
-    },
-    # owner: validator
-    "xl_kik.steps.doctor": {
-        "function-level: python_calamine",
-        "function-level: xl_kik.excel.master",
-        "function-level: xl_kik.excel.masterfile",
-        "function-level: xl_kik.excel.vba",
-    },
-}
+ALLOWED: dict[str, set[str]] = {}
 
 
 # ---------------------------------------------------------------- reading the sources

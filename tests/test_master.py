@@ -14,7 +14,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core import catalogue
-from xl_kik.excel import master
+from xl_kik.excel import master, masterfile
 from xl_kik.excel.vba import BUTTON_MACROS, VbaModule, installed_xlwings_version, read_modules, vba_xlwings_version
 from xl_kik.excel.masterfile import (
     Formula,
@@ -453,7 +453,7 @@ def test_refresh_vba_replaces_only_the_vba_part(tmp_path):
     paths = make_round(tmp_path, options=master.BuildOptions(vba_modules=modules))
     before = zip_parts(paths.master)
     assert codes(paths.master) == ["S125"]
-    assert master.refresh_vba(paths.root) == installed_xlwings_version()
+    assert masterfile.refresh_vba(paths.root) == installed_xlwings_version()
     after = zip_parts(paths.master)
     assert list(after) == list(before)
     changed = [n for n in before if before[n] != after[n]]
@@ -464,7 +464,7 @@ def test_refresh_vba_replaces_only_the_vba_part(tmp_path):
     assert "' eget" in mods["shStart"]  # and document-module code
     assert len(list(paths.backups.glob("kik_master_*.xlsm"))) == 1
     # idempotent
-    master.refresh_vba(paths.root)
+    masterfile.refresh_vba(paths.root)
     assert zip_parts(paths.master)["xl/vbaProject.bin"] == after["xl/vbaProject.bin"]
 
 
@@ -472,7 +472,7 @@ def test_refresh_vba_refuses_when_open(paths):
     (paths.root / ("~$" + MASTER_NAME)).write_bytes(b"x")
     before = paths.master.read_bytes()
     with pytest.raises(MasterLockedError, match="åben i Excel"):
-        master.refresh_vba(paths.root)
+        masterfile.refresh_vba(paths.root)
     assert paths.master.read_bytes() == before
 
 

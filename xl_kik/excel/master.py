@@ -11,7 +11,7 @@
   workbook and hands its rows here).
 * :func:`verify_master` checks the package statically: bound macros exist, content types,
   relationships, codeNames vs VBA document modules, xlwings version.
-* :func:`refresh_vba` rebuilds ``xl/vbaProject.bin`` after an xlwings upgrade, replacing
+* :func:`xl_kik.excel.masterfile.refresh_vba` rebuilds ``xl/vbaProject.bin`` after an xlwings upgrade, replacing
   only that zip part.
 """
 
@@ -28,7 +28,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
+from defusedxml.ElementTree import fromstring
+from python_calamine import CalamineWorkbook
+
 from xl_kik.excel import atomic, cells
+from xl_kik.excel.vba import (VbaModule, build_vba_project, installed_xlwings_version, project_modules,
+                              read_modules, vba_xlwings_version)
 from xl_kik.core import catalogue as catmod
 from xl_kik.core import vocabulary
 from xl_kik.core.i18n import Msg, check_lang
@@ -48,6 +53,8 @@ from xl_kik.core.contract import (  # the file contract; names kept importable f
 )
 from xl_kik.core.round import (
     DEFAULT_THRESHOLD,
+    PARTICIPANT_COLUMNS,
+    with_ids,
     MASTER_NAME,
     S_BAD_THRESHOLD,
     S_NO_UNIT,
@@ -328,8 +335,6 @@ def document_module_names() -> list[str]:
 
 
 def default_vba_modules() -> list[Any]:
-    from xl_kik.excel.vba import project_modules
-
     return project_modules(document_modules=tuple(document_module_names()))
 
 
@@ -366,8 +371,6 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
 
 
 def meta_rows(setup: RoundSetup, full: Catalogue, lang: str) -> list[tuple[str, str]]:
-    from xl_kik.excel.vba import installed_xlwings_version
-
     rows = [
         ("format", FORMAT),
         ("round_id", setup.round_id),
@@ -426,8 +429,6 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     lang = check_lang(setup.lang)
     names = SHEET_NAMES[lang]
     modules = list(opts.vba_modules) if opts.vba_modules is not None else default_vba_modules()
-    from xl_kik.excel.vba import build_vba_project
-
     vba_blob = build_vba_project(modules)
 
     wb = cells.xlsx_workbook(path)
@@ -701,8 +702,6 @@ def create_round(root: str | Path, *, unit: str, participants: list[Participant]
         raise SetupError(S_NO_UNIT.template(lang), [S_NO_UNIT()], lang=lang)
     if not 0 < float(threshold) <= 1:
         raise SetupError(S_BAD_THRESHOLD.template(lang, value=threshold), [S_BAD_THRESHOLD(value=threshold)], lang=lang)
-    from xl_kik.core.round import with_ids
-
     participants = with_ids(participants)
     subset = catalogue.subset(themes)
     today = dt.date.today()
@@ -763,8 +762,6 @@ _R_ID = "{%s}id" % _NS["r"]
 
 
 def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
-    from defusedxml.ElementTree import fromstring
-
     return fromstring(zf.read(name))
 
 
@@ -833,8 +830,6 @@ def _cell(col: int, row: int) -> str:
 
 def read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
     """Rows of the master's sheets by key (calamine) and the sheet key -> name map (by codeName)."""
-    from python_calamine import CalamineWorkbook
-
     try:
         with zipfile.ZipFile(path) as zf:
             infos, _ = workbook_sheets(zf)
@@ -1016,8 +1011,6 @@ def _trim(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
 
 
 def _participant_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    from xl_kik.core.round import PARTICIPANT_COLUMNS
-
     rows = [list(r) for r in rows]
     # the table starts at A1; only its header columns count (the hint in column G does not)
     header = [clean_text(h).lower() for h in rows[0]] if rows else []
@@ -1030,8 +1023,6 @@ def _new_ids(rows: Sequence[Sequence[Any]], participants: Sequence[Participant],
     if not rows:
         return []
     header = [clean_text(h).lower() for h in rows[0]]
-    from xl_kik.core.round import PARTICIPANT_COLUMNS
-
     id_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["pid"]), None)
     name_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["name"]), None)
     if id_col is None or name_col is None:
@@ -1060,8 +1051,6 @@ _SUB_RE = re.compile(r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+([A-Za-z_][A-Za-z0-9_]*)
 
 def vba_document_modules(vba_bin: bytes) -> set[str]:
     """Names of the document modules (ThisWorkbook + one per sheet) of a vbaProject.bin."""
-    from xl_kik.excel.vba import read_modules
-
     full = read_modules(vba_bin, strip_attributes=False)
     out = set()
     for name, text in full.items():
@@ -1073,8 +1062,6 @@ def vba_document_modules(vba_bin: bytes) -> set[str]:
 
 def vba_public_subs(vba_bin: bytes) -> dict[str, set[str]]:
     """Module -> public Subs (callable from a form button) of a vbaProject.bin."""
-    from xl_kik.excel.vba import read_modules
-
     return {name: {m.group(1) for m in _SUB_RE.finditer(src)} for name, src in read_modules(vba_bin).items()}
 
 
@@ -1107,8 +1094,6 @@ def _macro_name(binding: str) -> tuple[str, str]:
 
 def verify_zip(data: bytes, file: str = MASTER_NAME) -> list[Problem]:
     """:func:`verify_master` on the bytes of a master."""
-    from xl_kik.excel.vba import installed_xlwings_version, vba_xlwings_version
-
     problems: list[Problem] = []
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -1191,8 +1176,6 @@ def rebuilt_vba(data: bytes) -> bytes:
     """A new vbaProject.bin for the master ``data``: our modules and the installed xlwings,
     a document module for the workbook and every sheet codeName; document-module code and
     modules the coordinator added themselves are kept."""
-    from xl_kik.excel.vba import VbaModule, project_modules, read_modules
-
     zf = zipfile.ZipFile(io.BytesIO(data))
     infos, wb_code = workbook_sheets(zf)
     docs = [wb_code or WORKBOOK_CODE_NAME] + [i.codename for i in infos if i.codename]
@@ -1221,8 +1204,6 @@ def rebuilt_vba(data: bytes) -> bytes:
     for name, src in old.items():
         if name.lower() not in ours and old_kinds.get(name) != "document":
             modules.append(VbaModule(name, old_kinds.get(name, "standard"), src))
-    from xl_kik.excel.vba import build_vba_project
-
     return build_vba_project(modules)
 
 
@@ -1243,48 +1224,10 @@ def replace_zip_part(data: bytes, part: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-def refresh_vba(root: str | Path, lang: str = "da") -> str:
-    """Rebuild ``xl/vbaProject.bin`` of the round's master for the installed xlwings (after an
-    upgrade, or after LibreOffice saved the master); atomic, with a backup. Returns the xlwings
-    version now in the VBA.
-
-    A master saved by LibreOffice has no codeNames: they are restored first (an openpyxl
-    round trip through :meth:`MasterFile.edit`), so the new project gets a document module
-    for every sheet again."""
-    from xl_kik.excel.vba import installed_xlwings_version
-    from xl_kik.excel.masterfile import MasterFile, check_not_open
-
-    path = _master_path(root)
-    paths = RoundPaths(path.parent)
-    check_not_open(path, lang)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            _infos, wb_code = workbook_sheets(zf)
-    except Exception:  # reported below as "not a master"
-        wb_code = WORKBOOK_CODE_NAME
-    if not wb_code:
-        with MasterFile.edit(paths, lang):
-            pass  # edit() restores the codeNames (restore_codenames) and saves
-    data = path.read_bytes()
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            rels = _rels(zf, "xl/workbook.xml")
-    except zipfile.BadZipFile as exc:
-        problem = S_NOT_MASTER(file=path.name, reason=str(exc))
-        raise MasterFormatError(NOT_MASTER(lang, file=path.name), [problem], lang=lang) from exc
-    part = next((t for typ, t, _m in rels.values() if typ == REL_VBA), None)
-    if part is None:
-        problem = S_NO_VBA(file=path.name, reason="xl/vbaProject.bin")
-        raise MasterFormatError(problem.message(lang), [problem], lang=lang)
-    new = replace_zip_part(data, part, rebuilt_vba(data))
-    atomic.write_bytes(path, new, backup_dir=paths.backups, lang=lang)
-    return installed_xlwings_version()
-
-
 __all__ = [
     "BUTTONS", "BuildOptions", "CODE_NAMES", "FORMAT", "MasterData", "NAME_LAST_RUN", "PLAN_SHEET_KEYS", "SETUP_KEYS",
     "SHEET_KEYS", "SMTP_KEYS",
     "SHEET_NAMES", "TABLE_CATALOGUE", "TABLE_PARTICIPANTS", "TABLE_PLAN", "button_bindings", "create_round",
-    "interpreter_config", "load_round", "parse_master", "read_master", "refresh_vba", "verify_master",
+    "interpreter_config", "load_round", "parse_master", "read_master", "verify_master",
     "write_master",
 ]

@@ -27,17 +27,34 @@ import io
 import logging
 import re
 import zipfile
+
+import defusedxml  # noqa: F401  (openpyxl uses it when installed: no XML bombs)
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import ColorScale, FormatObject, Rule
+from openpyxl.styles import Alignment, Color, Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import column_index_from_string
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation, DataValidationList
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
+from xl_kik.excel import master
+from xl_kik.excel.master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME, workbook_sheets
 from xl_kik.excel.repair import repair_file
 from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
 from xl_kik.excel import atomic, cells
 from xl_kik.core.i18n import Msg
-from xl_kik.core.errors import MasterLockedError, RoundNotFoundError
+from xl_kik.core.errors import MasterFormatError, MasterLockedError, RoundNotFoundError
+from xl_kik.excel.vba import installed_xlwings_version
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
@@ -108,9 +125,6 @@ def clear_sheet(ws: Any, keep_columns_from: int | None = None) -> Any:
 
     ``keep_columns_from``: the widths of columns from this 1-based index on (a person's own
     extra columns right of the generated ones) are kept; ``0`` keeps every width."""
-    from openpyxl.formatting.formatting import ConditionalFormattingList
-    from openpyxl.utils import column_index_from_string
-    from openpyxl.worksheet.datavalidation import DataValidationList
 
     for rng in list(ws.merged_cells.ranges):
         ws.merged_cells.remove(rng)
@@ -145,8 +159,6 @@ def ensure_table(ws: Any, name: str, ref: str, columns: Sequence[str], style: st
     Writes the header cells (as text: Excel requires them to equal the column names),
     creates the table or updates its range and columns. Table names are workbook-wide:
     a table of that name on another sheet is an error (ValueError)."""
-    from openpyxl.utils.cell import range_boundaries
-    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
     wb = ws.parent
     for other in wb.worksheets:
@@ -180,7 +192,6 @@ _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetD
 
 def _without_cells(data: bytes, codenames: Sequence[str]) -> bytes:
     """The workbook's bytes with the cells of the sheets with these codeNames removed."""
-    from xl_kik.excel.master import workbook_sheets
 
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos, _ = workbook_sheets(zf)
@@ -222,8 +233,6 @@ class MasterFile:
 
         ``skip_cells_of``: codeNames of sheets the caller rewrites from scratch; their cells
         are not parsed (for a big round tens of thousands), everything else is unchanged."""
-        import defusedxml  # noqa: F401  (openpyxl uses it when installed: no XML bombs)
-        from openpyxl import load_workbook
 
         if not isinstance(paths, RoundPaths):
             p = Path(paths)
@@ -304,7 +313,6 @@ def restore_codenames(wb: Any) -> list[str]:
     contract's codeName when its name is the one recorded for that key in ``_kik``
     (``sheet_<key>``) or the contract's name in either language, and no other sheet already
     has that codeName; the workbook gets ``ThisWorkbook``. Returns the codeNames set."""
-    from xl_kik.excel.master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME
 
     restored: list[str] = []
     if not getattr(wb, "code_name", None):
@@ -740,7 +748,6 @@ class OpenpyxlSheetWriter:
                 write_value(ws, (r0 + i, c0 + j), v)
 
     def set_style(self, sheet: str, ref: str, style: Style) -> None:
-        from openpyxl.styles import Alignment, Font, PatternFill
 
         ws = self.wb[sheet]
         cells = ws[ref]
@@ -783,7 +790,6 @@ class OpenpyxlSheetWriter:
         self.wb[sheet].freeze_panes = cell
 
     def add_list_validation(self, sheet: str, ref: str, options: Sequence[str]) -> None:
-        from openpyxl.worksheet.datavalidation import DataValidation
 
         dv = DataValidation(type="list", formula1=cells.list_literal(options), allow_blank=True)
         dv.add(ref)
@@ -801,7 +807,6 @@ class OpenpyxlSheetWriter:
         self.wb[sheet].auto_filter.ref = ref
 
     def add_validation_rule(self, sheet: str, rule: ValidationRule) -> None:
-        from openpyxl.worksheet.datavalidation import DataValidation
 
         rule = cells.fit_rule(rule)
         formula1 = rule.formula1
@@ -818,9 +823,6 @@ class OpenpyxlSheetWriter:
         self.wb[sheet].add_data_validation(dv)
 
     def add_conditional_formats(self, sheet: str, rules: Sequence[ConditionalFormat]) -> None:
-        from openpyxl.formatting.rule import ColorScale, FormatObject, Rule
-        from openpyxl.styles import Color, Font, PatternFill
-        from openpyxl.styles.differential import DifferentialStyle
 
         ws = self.wb[sheet]
         for cf in rules:  # added in priority order: openpyxl numbers them 1, 2, ...
@@ -858,9 +860,6 @@ class OpenpyxlSheetWriter:
             ws.print_options.gridLines = setup.grid_lines
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
-        from openpyxl.chart import BarChart, Reference, Series
-        from openpyxl.chart.data_source import StrRef
-        from openpyxl.chart.series import SeriesLabel
 
         bar = BarChart()
         bar.type, bar.grouping = chart.kind, chart.grouping
@@ -1164,7 +1163,7 @@ class XlwingsSheetWriter:
         """The rule through xlwings' cross-platform ``Range.data_validation`` (it joins list
         options with Excel's own list separator, so a Danish Excel gets ``Ja;Nej``), then
         blank handling, input and error messages through COM (Windows)."""
-        from xlwings.constants import DVAlertStyle
+        from xlwings.constants import DVAlertStyle  # lazy: xlwings only inside Excel (the live writer)
 
         rule = cells.fit_rule(rule)
         sht = self._sheet(sheet)
@@ -1277,7 +1276,7 @@ class XlwingsSheetWriter:
             self._try(sheet, "activate the previous sheet again", lambda: active[0].activate())
 
     def set_print_setup(self, sheet: str, setup: PrintSetup) -> None:
-        from xlwings.constants import PageOrientation
+        from xlwings.constants import PageOrientation  # lazy: xlwings only inside Excel (the live writer)
 
         page = self._sheet(sheet).page_setup
         if setup.print_area:
@@ -1479,7 +1478,6 @@ def content_from_worksheet(ws: Any) -> SheetContent:
             content.hidden_rows.append(r)
         elif dim.ht:
             content.row_heights[r] = float(dim.ht)
-    from openpyxl.utils.cell import range_boundaries
 
     for table in ws.tables.values():
         columns = tuple(col.name for col in table.tableColumns)
@@ -1517,7 +1515,6 @@ def _hex(color: Any) -> str | None:
 
 def _sorted_ranges(sqref: Any) -> tuple[str, ...]:
     """The ranges of a MultiCellRange (a set) in a stable order: by column, then row."""
-    from openpyxl.utils.cell import range_boundaries
 
     def key(ref: str) -> tuple[int, int]:
         c0, r0, _c1, _r1 = range_boundaries(ref)
@@ -1643,7 +1640,6 @@ def _ref_of(source: Any) -> str | None:
 
 
 def _chart_spec(ws: Any, chart: Any) -> ChartSpec | None:
-    from openpyxl.chart import BarChart
 
     if not isinstance(chart, BarChart):
         return None
@@ -1699,7 +1695,6 @@ def scratch_workbook(writer: SheetWriter, sheets: Iterable[str]) -> Any:
     """A new in-memory openpyxl workbook with the values of ``sheets`` read through
     ``writer`` (text stays text). The buttons render into it, then
     :func:`transfer_sheets` writes the results into the live workbook."""
-    from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -1725,3 +1720,39 @@ def transfer_sheets(wb: Any, writer: SheetWriter, sheets: Iterable[str]) -> None
         if name not in existing:
             writer.ensure_sheet(name, ws.sheet_state)
         apply_content(writer, name, content_from_worksheet(ws))
+
+
+def refresh_vba(root: str | Path, lang: str = "da") -> str:
+    """Rebuild ``xl/vbaProject.bin`` of the round's master for the installed xlwings (after an
+    upgrade, or after LibreOffice saved the master); atomic, with a backup. Returns the xlwings
+    version now in the VBA.
+
+    A master saved by LibreOffice has no codeNames: they are restored first (an openpyxl
+    round trip through :meth:`MasterFile.edit`), so the new project gets a document module
+    for every sheet again."""
+    path = master._master_path(root)
+    paths = RoundPaths(path.parent)
+    check_not_open(path, lang)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _infos, wb_code = master.workbook_sheets(zf)
+    except Exception:  # reported below as "not a master"
+        wb_code = master.WORKBOOK_CODE_NAME
+    if not wb_code:
+        with MasterFile.edit(paths, lang):
+            pass  # edit() restores the codeNames (restore_codenames) and saves
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            rels = master._rels(zf, "xl/workbook.xml")
+    except zipfile.BadZipFile as exc:
+        problem = master.S_NOT_MASTER(file=path.name, reason=str(exc))
+        raise MasterFormatError(master.NOT_MASTER(lang, file=path.name), [problem], lang=lang) from exc
+    part = next((t for typ, t, _m in rels.values() if typ == master.REL_VBA), None)
+    if part is None:
+        problem = master.S_NO_VBA(file=path.name, reason="xl/vbaProject.bin")
+        raise MasterFormatError(problem.message(lang), [problem], lang=lang)
+    new = master.replace_zip_part(data, part, master.rebuilt_vba(data))
+    atomic.write_bytes(path, new, backup_dir=paths.backups, lang=lang)
+    return installed_xlwings_version()
+

@@ -28,6 +28,8 @@ import struct
 import textwrap
 import unicodedata
 import zipfile
+
+from defusedxml import ElementTree as ET
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -914,7 +916,6 @@ def read_owner(path: Path) -> tuple[str, str] | None:
 
 def parse_custom_properties(data: bytes) -> dict[str, str]:
     """Custom document properties (``docProps/custom.xml``) as name -> text."""
-    from defusedxml import ElementTree as ET
 
     try:
         root = ET.fromstring(data)

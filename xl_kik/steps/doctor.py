@@ -41,6 +41,10 @@ from xl_kik.core.vocabulary import button
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
 from xl_kik.excel.vba import installed_xlwings_version
+from xl_kik.excel.master import (BUTTONS, CODE_NAMES, REL_VBA, _rels, interpreter_config, verify_master,
+                               workbook_sheets)
+from xl_kik.excel.masterfile import MasterFile, find_sheet
+from xl_kik.excel.vba import dir_stream_modules, installed_xlwings_version, vba_xlwings_version
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 _MARK = {"da": {OK: "OK", WARNING: "ADVARSEL", ERROR: "FEJL"}, "en": {OK: "OK", WARNING: "WARNING", ERROR: "ERROR"}}
@@ -179,9 +183,8 @@ def _platform_name(platform: str) -> str:
 
 def conf_values(master: Path) -> dict[str, str]:
     """Upper-cased key -> value of the master's ``xlwings.conf`` sheet (as xlwings' VBA reads it)."""
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook  # lazy: doctor reports a broken install instead of failing
 
-    from xl_kik.excel.master import CODE_NAMES, workbook_sheets
 
     with zipfile.ZipFile(master) as zf:
         infos, _ = workbook_sheets(zf)
@@ -230,7 +233,6 @@ def zone_identifier(path: Path) -> str | None:
 
 def _all_codenames_lost(master: Path) -> bool:
     """True when neither the workbook nor any sheet has a codeName (a LibreOffice save)."""
-    from xl_kik.excel.master import workbook_sheets
 
     try:
         with zipfile.ZipFile(master) as zf:
@@ -250,7 +252,6 @@ def _both(template: Msg, **params: Any) -> Msg:
 
 def check_package(paths: RoundPaths) -> list[DoctorFinding]:
     """verify_master: content types, relationships, bound macros, codeNames, xlwings version."""
-    from xl_kik.excel.master import verify_master
 
     findings: list[DoctorFinding] = []
     problems = verify_master(paths.master)
@@ -278,7 +279,6 @@ def check_package(paths: RoundPaths) -> list[DoctorFinding]:
 def check_buttons(paths: RoundPaths) -> list[DoctorFinding]:
     """The Start sheet's buttons: one per macro, bound as ``[0]!Macro``, distinct shape ids
     (that the bound Subs exist is part of :func:`check_package`)."""
-    from xl_kik.excel.master import BUTTONS
 
     try:
         with zipfile.ZipFile(paths.master) as zf:
@@ -296,7 +296,6 @@ def check_buttons(paths: RoundPaths) -> list[DoctorFinding]:
 
 def check_vba_project(paths: RoundPaths) -> list[DoctorFinding]:
     """PROJECT and dir list the same modules; our modules have our kinds and code."""
-    from xl_kik.excel.vba import dir_stream_modules
 
     try:
         with zipfile.ZipFile(paths.master) as zf:
@@ -314,8 +313,6 @@ def check_vba_project(paths: RoundPaths) -> list[DoctorFinding]:
 
 
 def _vba_version(paths: RoundPaths) -> str | None:
-    from xl_kik.excel.master import REL_VBA, _rels
-    from xl_kik.excel.vba import vba_xlwings_version
 
     try:
         with zipfile.ZipFile(paths.master) as zf:
@@ -327,7 +324,6 @@ def _vba_version(paths: RoundPaths) -> str | None:
 
 def check_xlwings(paths: RoundPaths, lang: str) -> list[DoctorFinding]:
     """The xlwings version of the VBA against this Python's."""
-    from xl_kik.excel.vba import installed_xlwings_version
 
     installed = installed_xlwings_version()
     vba_version = _vba_version(paths)
@@ -472,7 +468,6 @@ class FixResult:
 
 def _set_interpreter(wb: Any, key: str, executable: str) -> bool:
     """Write this PC's Python into the master's xlwings.conf sheet (keeps every other row)."""
-    from xl_kik.excel.masterfile import find_sheet
 
     ws = find_sheet(wb, "conf")
     if ws is None:
@@ -500,8 +495,6 @@ def fix(root: str | Path, lang: str = "da", *, platform: str | None = None,
       restores the codeNames, and its save repairs the project and the buttons
       (:mod:`xl_kik.excel.repair`).
     Returns what changed, compared before and after, and what is still wrong."""
-    from xl_kik.excel.master import interpreter_config
-    from xl_kik.excel.masterfile import MasterFile
 
     plat = platform or sys.platform
     paths = RoundPaths(Path(root))

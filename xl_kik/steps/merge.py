@@ -26,7 +26,7 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Problem
 from xl_kik.core.round import RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
-from xl_kik.excel import master
+from xl_kik.excel import master, masterfile
 from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.sheets import coverage as sheets_coverage
@@ -241,7 +241,7 @@ def merge_round(root: str | Path, lang: str | None = None,
     with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
         result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
     if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
-        master.refresh_vba(root, lang=lang)
+        masterfile.refresh_vba(root, lang=lang)
     return result
 
 

@@ -1,7 +1,7 @@
 """``xl-kik refresh-vba``: rebuild the master's VBA project for the installed xlwings.
 
 After an xlwings upgrade (the VBA module names the DLL by version) or after LibreOffice
-saved the master (codeNames lost): :func:`xl_kik.excel.master.refresh_vba` restores the
+saved the master (codeNames lost): :func:`xl_kik.excel.masterfile.refresh_vba` restores the
 codeNames and replaces only ``xl/vbaProject.bin``, atomically, with a backup; then the Start
 buttons and defined names are repaired as at every write (:mod:`xl_kik.excel.repair`).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xl_kik.core.i18n import Msg
-from xl_kik.excel import atomic, master, repair
+from xl_kik.excel import atomic, master, masterfile, repair
 from xl_kik.core.round import RoundPaths
 
 REFRESHED = Msg("VBA-projektet er genopbygget til xlwings {v}.", "The VBA project was rebuilt for xlwings {v}.")
@@ -35,7 +35,7 @@ def refresh_vba(root: str | Path, lang: str = "da") -> RefreshResult:
     path = master._master_path(root)
     # read-modify-write of the master bytes: one writer at a time for the whole sequence
     with atomic.round_lock(path.parent, lang):
-        version = master.refresh_vba(Path(root), lang=lang)
+        version = masterfile.refresh_vba(Path(root), lang=lang)
         # the Start buttons and defined names another program broke come back too (as at every write)
         data, changes = repair.repair_bytes(path.read_bytes())
         if changes:

@@ -16,6 +16,11 @@ formulas when they were read, which are written back as formulas.
 
 from __future__ import annotations
 
+import zipfile
+
+from openpyxl.utils import range_boundaries
+from python_calamine import CalamineWorkbook
+
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
@@ -172,7 +177,6 @@ def read_plan(wb, lang: str = "da") -> PlanTable:
     """Read the plan from the workbook by its headers (table ``Handleplan``, else a header row
     with ``Id`` and other plan headers). Rows typed directly below the table and columns typed
     directly right of it (LibreOffice does not grow tables) are included."""
-    from openpyxl.utils import range_boundaries
 
     ws, ref = _find_plan(wb)
     if ws is None:
@@ -215,7 +219,6 @@ def read_plan(wb, lang: str = "da") -> PlanTable:
 
 def read_plan_values(path: str | Path, lang: str = "da") -> PlanTable:
     """Read the plan's saved values with calamine (read-only; fine while Excel has it open)."""
-    from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
     names = list(wb.sheet_names)
@@ -634,12 +637,10 @@ def read_previous(wb) -> PreviousScores:
 
 
 def read_previous_values(path: str | Path) -> PreviousScores:
-    from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
     candidates = []
     try:  # by codeName first (a renamed sheet still works), then by name
-        import zipfile
 
         with zipfile.ZipFile(path) as zf:
             infos, _ = _master.workbook_sheets(zf)

@@ -39,6 +39,8 @@ from openpyxl.utils import get_column_letter
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.cells import NEW_LINE_HELP, openpyxl_validation
 from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.master import PLACEHOLDERS, load_round
+from openpyxl.utils import column_index_from_string
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.core.catalogue import ID_RE
 from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
@@ -195,8 +197,6 @@ def capture(ws: Any) -> Captured:
             target = key[len(REMOVED_KEY):] if key.startswith(REMOVED_KEY) else key
             cap.extras.setdefault(target, {}).update(extras)
     for letter, dim in ws.column_dimensions.items():
-        from openpyxl.utils import column_index_from_string
-
         try:
             idx = column_index_from_string(letter)
         except ValueError:
@@ -207,10 +207,6 @@ def capture(ws: Any) -> Captured:
 
 
 def _is_placeholder(value: Any) -> bool:
-    try:
-        from xl_kik.excel.master import PLACEHOLDERS
-    except Exception:  # pragma: no cover - master always importable in the package
-        return False
     return any(value in (m.da, m.en) for m in PLACEHOLDERS.values())
 
 
@@ -625,7 +621,6 @@ def demo_seminar(root: str | Path, rng: random.Random | None = None, share: floa
     Agreed points = the suggested median; strengths and improvement areas for about
     ``share`` of the questions, with to-plan / effect / feasibility / decision. Only empty
     input cells are filled. Returns the number of questions with agreed points."""
-    from xl_kik.excel.master import load_round
 
     rng = rng or random.Random(0)
     setup, _ = load_round(root)
