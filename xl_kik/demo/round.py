@@ -40,7 +40,7 @@ from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.steps import merge
 from xl_kik.steps import plan as actionplan
 from xl_kik.steps.report import export_consensus_report
-from xl_kik.steps.generate import generate_round
+from xl_kik.steps.generate import generate_round, resend
 from xl_kik.steps.init import init_round
 from xl_kik.excel import cells
 
@@ -150,6 +150,8 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     if withheld:
         say("    " + withheld_note(withheld, min_group(setup), lang))
     say("    " + AGENDA(lang, qids=", ".join(merged.agenda[:3])))
+    if len(files) > 3:  # who typed "ca. 60" gets the questionnaire back with the answers kept (--resend)
+        say("    " + resend(root, files[3][0].pid, lang).resent)
     say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
                                 "Consensus seminar: agreed points and improvement areas")(lang)))
     agreed = _seminar(root, seed)
