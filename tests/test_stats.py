@@ -210,3 +210,31 @@ def test_rule_texts_name_the_threshold_in_points():
     assert "highest and lowest" in disagreement_rule(S100, 0.35, "en", rule="range")
     with pytest.raises(ValueError):
         question_stats(CAT, S100, 0.25, {}, rule="median")
+
+
+def test_the_rule_is_a_setting_of_the_round(tmp_path):
+    """Opsætning holds the rule in words; the classic rule can be chosen there, and a typo is named."""
+    from xl_kik.core.errors import SetupError
+    from xl_kik.core.round import Participant
+    from xl_kik.excel import master
+    from xl_kik.excel.masterfile import MasterFile, find_sheet
+
+    people = [Participant("D01", "Ida", "ida@x.dk"), Participant("D02", "Bo", "bo@x.dk")]
+    master.create_round(tmp_path, unit="U", participants=people, catalogue=CAT, scale=S100)
+    setup, _ = master.load_round(tmp_path)
+    assert setup.disagreement_rule == "iqr"
+
+    def set_rule(text):
+        with MasterFile.edit(tmp_path, "da") as wb:
+            ws = find_sheet(wb, "setup")
+            row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "disagreement_rule")
+            ws.cell(row, 3).value = text
+        return row
+
+    set_rule("Højeste minus laveste")
+    assert master.load_round(tmp_path)[0].disagreement_rule == "range"
+    row = set_rule("gennemsnit")
+    with pytest.raises(SetupError) as err:
+        master.load_round(tmp_path)
+    [problem] = [p for p in err.value.problems if p.code == "S131"]
+    assert problem.cell == f"C{row}" and "gennemsnit" in problem.message("da")

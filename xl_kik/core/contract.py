@@ -165,10 +165,10 @@ NAME_SETUP = "KIK_SETUP"
 
 #: Keys of the setup sheet, in row order from :data:`SETUP_FIRST_ROW`.
 SETUP_KEYS = ("round_id", "unit", "catalogue_id", "catalogue_version", "scale", "themes", "lang", "deadline",
-              "created", "threshold", "anonymise", "min_group", "seminar_hours", "previous_round", "coordinator",
+              "created", "threshold", "disagreement_rule", "anonymise", "min_group", "seminar_hours", "previous_round", "coordinator",
               "coordinator_email")
 #: Keys a master made before they existed may lack (their defaults apply).
-OPTIONAL_SETUP_KEYS = ("catalogue_version", "created", "previous_round", "min_group", "seminar_hours", "coordinator",
+OPTIONAL_SETUP_KEYS = ("catalogue_version", "created", "previous_round", "disagreement_rule", "min_group", "seminar_hours", "coordinator",
                        "coordinator_email")
 SETUP_FIRST_ROW = 4  # 1-based row of the first key on the setup sheet
 #: Optional e-mail settings (read by :mod:`xl_kik.steps.invite`), below the round's settings after one

@@ -51,6 +51,26 @@ _EPS = 1e-9
 RULES = ("iqr", "range")
 DEFAULT_RULE = "iqr"
 IQR_MIN_ANSWERS = 4  # below this the rule "iqr" uses highest minus lowest
+#: How a rule is written on the setup sheet (the first of each is what xl_kik writes).
+RULE_TEXTS: dict[str, Msg] = {
+    "iqr": Msg("midterste halvdel", "middle half"),
+    "range": Msg("højeste minus laveste", "highest minus lowest"),
+}
+_RULE_ALIASES = {"iqr": "iqr", "kvartilafstand": "iqr", "interquartile range": "iqr",
+                 "range": "range", "max-min": "range", "max - min": "range", "maks-min": "range"}
+
+
+def parse_rule(value: Any) -> str:
+    """The rule from what the setup sheet holds (blank: the default); ValueError otherwise."""
+    text = " ".join(str(value or "").split()).lower()
+    if not text:
+        return DEFAULT_RULE
+    for rule, msg in RULE_TEXTS.items():
+        if text in (msg.da.lower(), msg.en.lower()):
+            return rule
+    if text in _RULE_ALIASES:
+        return _RULE_ALIASES[text]
+    raise ValueError(text)
 
 N_OF_N = Msg("{n} af {N}", "{n} of {N}")
 THEME_FORMULA = {
@@ -330,4 +350,4 @@ def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: st
 __all__ = ["QuestionStats", "ThemeStats", "RoundStats", "compute", "question_stats", "theme_stats",
            "points_matrix", "points_columns", "points_from_responses", "round_half_up", "band_of", "theme_formula",
            "disagreement_rule", "point_value", "quartile", "interquartile_range",
-           "RULES", "DEFAULT_RULE", "IQR_MIN_ANSWERS"]
+           "RULES", "DEFAULT_RULE", "IQR_MIN_ANSWERS", "RULE_TEXTS", "parse_rule"]

@@ -45,6 +45,7 @@ from xl_kik.core.errors import MasterFormatError, RoundNotFoundError, SetupError
 from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
 from xl_kik.core.agenda import DEFAULT_HOURS, parse_hours
 from xl_kik.core.anonymity import DEFAULT_MIN_GROUP, parse_min_group
+from xl_kik.core.stats import DEFAULT_RULE, RULE_TEXTS, parse_rule
 from xl_kik.core.values import YES_NO_TEXT, is_blank, parse_yes_no
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     DEFAULT_PASSWORD_ENV, MASTER_CODE_NAMES, MASTER_FORMAT, MASTER_SHEET_KEYS, MASTER_SHEET_NAMES, NAME_LAST_RUN,
@@ -90,6 +91,7 @@ SETUP_LABELS: dict[str, Msg] = {
     "deadline": Msg("Svarfrist", "Deadline"),
     "created": Msg("Oprettet", "Created"),
     "threshold": Msg("Grænse for uenighed", "Disagreement threshold"),
+    "disagreement_rule": Msg("Regel for uenighed", "Disagreement rule"),
     "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
     "min_group": Msg("Mindste gruppe for fordeling", "Smallest group for a distribution"),
     "seminar_hours": Msg("Konsensusseminarets længde (timer)", "Length of the consensus seminar (hours)"),
@@ -110,8 +112,16 @@ SETUP_HELP: dict[str, Msg] = {
     "lang": Msg("da = dansk, en = engelsk.", "da = Danish, en = English."),
     "deadline": Msg("Dato, fx 2026-12-01. Står i spørgeskemaerne.", "A date, e.g. 2026-12-01. Shown in the questionnaires."),
     "created": Msg("", ""),
-    "threshold": Msg("Et spørgsmål markeres, når højeste minus laveste point er mindst denne andel af skalaen.",
-                     "A question is flagged when the highest minus the lowest score is at least this share of the scale."),
+    "threshold": Msg("Et spørgsmål markeres som uenighed, når spredningen (se reglen nedenfor) er mindst denne andel "
+                     "af skalaen. Standard 25 %.",
+                     "A question is flagged as disagreement when its spread (see the rule below) is at least this "
+                     "share of the scale. Default 25 %."),
+    "disagreement_rule": Msg("'midterste halvdel': hvor langt den midterste halvdel af svarene spænder (betyder det "
+                             "samme for 5 og 300 deltagere). 'højeste minus laveste': den klassiske regel; med mange "
+                             "deltagere bliver næsten alt markeret.",
+                             "'middle half': how far the middle half of the answers spans (means the same for 5 and "
+                             "300 participants). 'highest minus lowest': the classic rule; with many participants "
+                             "almost everything is flagged."),
     "anonymise": Msg("Ja: svarrapporten viser 'Deltager 1, 2, ...' i stedet for navne.",
                      "Yes: the answers report shows 'Participant 1, 2, ...' instead of names."),
     "min_group": Msg("Med anonym svarrapport: et spørgsmål med færre svar end dette tal viser ikke de enkeltes "
@@ -216,6 +226,10 @@ S_BAD_LANG = define(
 S_BAD_YES_NO = define(
     "S105", ERROR, ("Skriv Ja eller Nej", "Write Yes or No"),
     ("{value!r} er hverken Ja eller Nej.", "{value!r} is neither Yes nor No."))
+S_BAD_RULE = define(
+    "S131", ERROR, ("Ukendt regel for uenighed", "Unknown disagreement rule"),
+    ("Regel for uenighed skal være 'midterste halvdel' eller 'højeste minus laveste', ikke {value!r}.",
+     "The disagreement rule must be 'middle half' or 'highest minus lowest', not {value!r}."))
 S_BAD_MIN_GROUP = define(
     "S110", ERROR, ("Ugyldig mindste gruppe", "Invalid smallest group"),
     ("Mindste gruppe for fordeling skal være et helt tal fra 1 og op, ikke {value!r}, fx 3.",
@@ -361,6 +375,7 @@ def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
         "deadline": setup.deadline,
         "created": setup.created,
         "threshold": setup.threshold,
+        "disagreement_rule": RULE_TEXTS[setup.disagreement_rule](setup.lang),
         "anonymise": YES_NO[setup.lang][0 if setup.anonymise else 1],
         "min_group": setup.min_group,
         "seminar_hours": setup.seminar_hours,
@@ -588,6 +603,9 @@ def _write_setup(wb: Any, ws: Any, setup: RoundSetup, full_catalogue: Catalogue,
                                               "error_message": SETUP_HELP[key](lang)})
         elif key == "anonymise":
             ws.data_validation(*cell, *cell, {"validate": "list", "source": list(YES_NO[lang])})
+        elif key == "disagreement_rule":
+            ws.data_validation(*cell, *cell, {"validate": "list", "source": [t(lang) for t in RULE_TEXTS.values()],
+                                              "error_message": SETUP_HELP[key](lang)})
         elif key == "min_group":
             ws.data_validation(*cell, *cell, {
                 "validate": "integer", "criteria": "between", "minimum": 1, "maximum": 1000,
@@ -952,6 +970,12 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
             anonymise = True if flag is None else flag  # blank = the safe default
         except ValueError:
             report.add(S_BAD_YES_NO(**where("anonymise"), value=clean_text(val("anonymise"))))
+    rule = DEFAULT_RULE
+    if not is_blank(val("disagreement_rule")):
+        try:
+            rule = parse_rule(val("disagreement_rule"))
+        except ValueError:
+            report.add(S_BAD_RULE(**where("disagreement_rule"), value=clean_text(val("disagreement_rule"))))
     min_group = DEFAULT_MIN_GROUP
     if not is_blank(val("min_group")):
         try:
@@ -983,7 +1007,7 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
 
     setup = RoundSetup(round_id=round_id, unit=unit, catalogue=subset, scale=scale_obj,  # type: ignore[arg-type]
                        lang=lang, deadline=deadline, created=created, threshold=threshold,
-                       anonymise=anonymise, min_group=min_group, seminar_hours=seminar_hours,
+                       disagreement_rule=rule, anonymise=anonymise, min_group=min_group, seminar_hours=seminar_hours,
                        secret=meta_raw.get("secret", ""),
                        previous_round=clean_text(val("previous_round")),
                        coordinator=clean_text(val("coordinator")), coordinator_email=clean_text(val("coordinator_email")))
