@@ -78,3 +78,24 @@ def test_master_keeps_the_column_status_shows_coverage_generate_warns(tmp_path):
     assert table[first][1:4] == [2, "Ida Leder, Bo Bøg", "leder, medarbejder"] and table[first][4] in ("", None)
     third = CAT.themes[2].label("da")
     assert table[third][1] == 1 and table[third][4] == "For få læsere"
+
+
+def test_the_participants_workbook_names_their_themes(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from xl_kik.core.round import RoundSetup
+    from xl_kik.excel import scoring
+
+    setup = RoundSetup(round_id="KIK-T", unit="Enhed", catalogue=CAT, scale=catalogue.scale("0-100"), secret="s")
+    ps = [Participant("D01", "Ida", "", "leder", "", "1, 4"), Participant("D02", "Bo", "", "", "", "")]
+    written = dict((p.pid, path) for p, path in scoring.write_scoring_workbooks(setup, ps, tmp_path))
+    wanted = f"Dokumentation, du læser: {CAT.themes[0].label('da')}; {CAT.themes[3].label('da')}"
+
+    def texts(path):
+        book = CalamineWorkbook.from_path(str(path))
+        return [str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python()
+                for v in row if isinstance(v, str)]
+
+    ida = [t for t in texts(written["D01"]) if "Ida" in t]
+    assert sum(wanted in t for t in ida) == 2  # on the guide and above the questions
+    assert not any("Dokumentation, du læser" in t for t in texts(written["D02"]))

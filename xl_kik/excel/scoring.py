@@ -41,6 +41,7 @@ from xl_kik.excel import cells
 from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
+from xl_kik.core.coverage import parse_themes
 from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.round import Participant, RoundSetup
 from xl_kik.core.vocabulary import MINUTES, QUESTIONS, Count
@@ -117,6 +118,17 @@ def display_name(participant: Participant) -> str:
     name = cells.xml_text(unicodedata.normalize("NFC", participant.name or ""))
     name = _WS_RE.sub(" ", name).strip()
     return name or participant.pid
+
+
+YOUR_THEMES = Msg(" · Dokumentation, du læser: {themes}", " · Documentation you read: {themes}")
+
+
+def themes_text(setup: RoundSetup, participant: Participant) -> str:
+    """The participant's documentation themes (Deltagere, *Temaer*; :mod:`xl_kik.core.coverage`) as
+    they stand after the name in their workbook; empty when they have none in this round."""
+    labels = {t.id: t.label(setup.lang) for t in setup.catalogue.themes}
+    mine = [labels[t] for t in parse_themes(getattr(participant, "themes", "")) if t in labels]
+    return YOUR_THEMES(setup.lang, themes="; ".join(mine)) if mine else ""
 
 
 def _xml_text(value: str) -> str:
@@ -293,7 +305,7 @@ _WRAP = 105  # characters per instruction line
 
 
 # ---------------------------------------------------------------- placeholders
-_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME")
+_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME", "THEMES")
 
 
 def _placeholders(setup: RoundSetup) -> dict[str, str]:
@@ -449,14 +461,14 @@ class ScoringTemplate:
         sst = found.get("xl/sharedStrings.xml", {})
         custom = found.get("docProps/custom.xml", {})
         problems = []
-        for key in ("NAME", "PID", "TOKEN"):
+        for key in ("NAME", "PID", "TOKEN", "THEMES"):
             if not sst.get(key):
                 problems.append(f"{key} missing in sharedStrings")
         for key in ("PID", "TOKEN"):
             if custom.get(key) != 1:
                 problems.append(f"{key} not exactly once in custom.xml")
         for part, keys in found.items():
-            allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN"},
+            allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN", "THEMES"},
                        "docProps/custom.xml": {"PID", "TOKEN"}}.get(part)
             if allowed is None:
                 allowed = {"HNAME"} if part.startswith("xl/worksheets/sheet") else set()
@@ -470,7 +482,8 @@ class ScoringTemplate:
             raise ValueError("participant without id")
         name = display_name(participant)
         text = {"NAME": _sst_text(name), "PID": _sst_text(participant.pid),
-                "TOKEN": _sst_text(self.setup.token(participant.pid))}
+                "TOKEN": _sst_text(self.setup.token(participant.pid)),
+                "THEMES": _sst_text(themes_text(self.setup, participant))}
         plain = {"PID": _xml_text(participant.pid), "TOKEN": _xml_text(self.setup.token(participant.pid))}
         header = {"HNAME": _header_text(name)}
         out: dict[str, dict[str, bytes]] = {}
@@ -639,7 +652,7 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
         row += 1
 
     line(T["title"](lang, unit=setup.unit), "title")
-    line(T["for"](lang, name=ph["NAME"]), "subtitle")
+    line(T["for"](lang, name=ph["NAME"]) + ph["THEMES"], "subtitle")
     gap()
     line(INSTRUCTIONS["h_what"](lang), "heading")
     para(INSTRUCTIONS["what"](lang))
@@ -782,7 +795,7 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
 
     # header block (rows 1-5)
     ws.write_string(0, c["nr"], T["title"](lang, unit=setup.unit), fmt["title"])
-    ws.write_string(1, c["nr"], T["participant"](lang, name=ph["NAME"]), fmt["subtitle"])
+    ws.write_string(1, c["nr"], T["participant"](lang, name=ph["NAME"]) + ph["THEMES"], fmt["subtitle"])
     deadline = format_date(setup.deadline, lang) if setup.deadline else T["no_deadline"](lang)
     ws.write_string(2, c["nr"], T["deadline_scale"](lang, deadline=deadline, minutes=estimated_time(len(layout.rows), lang),
                                                      **params), fmt["text"])
