@@ -96,3 +96,28 @@ def test_text_fields_keep_what_the_participant_saw(tmp_path):
     assert a["1.1"].improvements == "12,5"
     assert a["1.1"].ideas == "15-03-2026"
     assert a["1.2"].strengths == "3"
+
+
+def test_questions_sheet_shows_only_the_rounds_language(tmp_path):
+    """Issue 13, req 6: a Danish round's Spørgsmål sheet does not show (or print) the English
+    columns, and an English round's not the Danish ones; the table keeps all of them."""
+    for lang, visible, hidden in (("da", ("Spørgsmål", "Eksempler", "Temanavn"),
+                                   ("Spørgsmål (en)", "Eksempler (en)", "Temanavn (en)")),
+                                  ("en", ("Spørgsmål (en)", "Eksempler (en)", "Temanavn (en)"),
+                                   ("Spørgsmål", "Eksempler", "Temanavn"))):
+        root = tmp_path / lang
+        master.create_round(root, unit="Enheden", participants=[Participant("D01", "Ida", "ida@x.dk")],
+                            catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"), lang=lang)
+        wb = openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True)
+        ws = wb["Spørgsmål" if lang == "da" else "Questions"]
+        by_header = {c.value: c.column for c in ws[1]}
+        assert set(visible) | set(hidden) <= set(by_header)
+
+        def is_hidden(col: int) -> bool:  # a <col> element may span several columns
+            return any(d.hidden for d in ws.column_dimensions.values() if d.min <= col <= d.max)
+
+        for h in visible:
+            assert not is_hidden(by_header[h]), (lang, h)
+        for h in hidden:
+            assert is_hidden(by_header[h]), (lang, h)
+        assert not is_hidden(by_header["Id"])

@@ -467,7 +467,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     _write_start(wb, sheets["start"], setup, lang, f)
     _write_setup(wb, sheets["setup"], setup, full_catalogue, lang, f)
     _write_participants(sheets["participants"], participants, lang, f)
-    _write_questions(sheets["questions"], full_catalogue, f)
+    _write_questions(sheets["questions"], full_catalogue, f, lang)
     # -- generated sheets: placeholders
     for key in ("status", "answers", "consensus", "agenda", "priority", "plan", "follow_up"):
         ws = sheets[key]
@@ -669,8 +669,9 @@ def _write_participants(ws: Any, participants: Sequence[Participant], lang: str,
     _print_wide(ws, repeat_row=0)
 
 
-def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any]) -> None:
-    """Spørgsmål: the catalogue table with estimated row heights."""
+def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], lang: str = "da") -> None:
+    """Spørgsmål: the catalogue table with estimated row heights. Only the round's language is
+    shown and printed: the other language's text columns stay in the table, hidden."""
     rows = catmod.to_rows(full_catalogue)
     ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
                                                           "columns": [{"header": h} for h in rows[0]]})
@@ -680,8 +681,12 @@ def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any]) -
             ws.write_string(r, c, v, f["wrap"])
         # LibreOffice does not fit row heights on load: give wrapped rows their estimated height
         ws.set_row(r, max(row_height(line_count(v, w)) for v, w in zip(values_row, question_widths)))
+    headers = rows[0]
+    english = {c for c, h in enumerate(headers) if h.endswith(" (en)")}
+    danish = {c for c, h in enumerate(headers) if f"{h} (en)" in headers}
+    hidden = english if lang != "en" else danish
     for c, w in enumerate(question_widths):
-        ws.set_column(c, c, w, f["wrap"])
+        ws.set_column(c, c, w, f["wrap"], {"hidden": True} if c in hidden else None)
     ws.freeze_panes(1, 0)
     _print_wide(ws, repeat_row=0)
 
