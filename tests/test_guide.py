@@ -46,3 +46,25 @@ def test_guide_names_only_commands_and_options_that_exist():
     for caption in ("1. Lav spørgeskemaer", "2. Åbn returmappen", "3. Flet besvarelser", "4. Lav handleplan",
                     "Tjek opsætningen"):
         assert f"**{caption}**" in text, caption
+
+
+def test_the_start_sheet_guide_matches_the_coordinators_guide(tmp_path):
+    """The short guide on Start names the steps and buttons of docs/vejledning-tovholder.md and
+    points to it."""
+    from python_calamine import CalamineWorkbook
+
+    from xl_kik.core import catalogue, vocabulary
+    from xl_kik.core.round import Participant
+    from xl_kik.excel import master
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "vejledning-tovholder.md").read_text("utf-8")
+    master.create_round(tmp_path, unit="U", participants=[Participant("D01", "Ida", "ida@x.dk")],
+                        catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"))
+    start = CalamineWorkbook.from_path(str(tmp_path / "kik_master.xlsm")).get_sheet_by_name("Start").to_python()
+    text = "\n".join(str(c) for row in start for c in row if c)
+    assert "Vejledning for tovholdere" in text and "Vejledning for tovholdere" in guide
+    for macro, caption in vocabulary.BUTTONS.items():
+        assert caption("da") in guide, caption("da")  # every button is explained in the guide
+        if macro != "KikOpenReturns":
+            assert f"'{caption('da')}'" in text, caption("da")  # and named on Start
+    assert "masterfilen" in text and "projektmappen" not in text

@@ -515,8 +515,8 @@ def _write_start(wb: Any, ws: Any, setup: RoundSetup, lang: str, f: Mapping[str,
     row = _start_buttons(ws, lang, f["wrap"])
     guide = [
         Msg("Sådan gør du", "How to"),
-        Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem projektmappen.",
-            "1. Check the sheets Setup, Participants and Questions, and save the workbook."),
+        Msg("1. Tjek arkene Opsætning, Deltagere og Spørgsmål, og gem masterfilen.",
+            "1. Check the sheets Setup, Participants and Questions, and save the master file."),
         Msg(f"2. Klik {button('KikGenerate', 'da')} og send hver fil i mappen 'udsendt' til sin deltager.",
             f"2. Click {button('KikGenerate', 'en')} and send each file in the folder 'udsendt' to its participant."),
         Msg("3. Læg de returnerede filer i mappen 'retur' (filnavnet er ligegyldigt).",
@@ -529,6 +529,11 @@ def _write_start(wb: Any, ws: Any, setup: RoundSetup, lang: str, f: Mapping[str,
             f"6. Click {button('KikPlan', 'en')}. What you type in the action plan is never overwritten."),
         Msg("Knapperne kræver, at makroer er slået til for denne fil, og at xl_kik er installeret på computeren.",
             "The buttons need macros enabled for this file and xl_kik installed on the computer."),
+        Msg(f"Går noget galt, siger en besked, hvad du skal gøre, og intet er ændret. Klik {button('KikDoctor', 'da')}. "
+            "Alt står i 'Vejledning for tovholdere' (vejledning-tovholder.md i xl_kik-pakken).",
+            f"If something goes wrong, a message says what to do, and nothing is changed. Click "
+            f"{button('KikDoctor', 'en')}. Everything is in the coordinator's guide (vejledning-tovholder.md in "
+            "the xl_kik bundle)."),
     ]
     row += 1
     # each guide line across B:D, wrapped (a line in B alone runs over the empty cells on screen
