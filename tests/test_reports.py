@@ -192,7 +192,7 @@ def test_consensus_report_shows_the_move_from_individual_to_consensus(demo_round
 
     ws = openpyxl.load_workbook(report.export_consensus_report(demo_round, tmp_path / "k.xlsx")).active
     assert [ws.cell(5, c).value for c in range(4, 8)] == ["Forslag (median)", "Spænd (laveste–højeste)",
-                                                          "Aftalt point", "Forskel"]
+                                                          "Aftalte point", "Forskel"]
     first_rows = {}
     for r in range(6, ws.max_row + 1):
         first_rows.setdefault(ws.cell(r, 1).value, r)

@@ -307,7 +307,7 @@ def test_konsensus_difference_column_beside_agreed_points():
     wb = openpyxl.Workbook()
     ws = wb.active
     info = render_konsensus(ws, setup, rs, None, "da")
-    # the column right of "Aftalt point" holds agreed minus suggested (M - F), blank until agreed
+    # the column right of "Aftalte point" holds agreed minus suggested (M - F), blank until agreed
     assert ws.cell(3, 13).value == "agreed_points" and ws.cell(3, 14).value == "difference"
     assert ws.cell(4, 14).value == "Forskel (aftalt − forslag)"
     r = info.rows["2.1"]

@@ -560,7 +560,7 @@ def fit_konsensus_rows(ws: Any) -> None:
 
 # ---------------------------------------------------------------- helpers for the demo and the seminar
 def fill_suggested(root: str | Path, lang: str | None = None) -> int:
-    """Copy the suggested score (median) into *Aftalt point* where it is still empty.
+    """Copy the suggested score (median) into *Aftalte point* where it is still empty.
 
     Returns the number of questions filled. Never overwrites what somebody typed."""
 
