@@ -144,7 +144,7 @@ def test_text_never_becomes_a_formula(paths):
 
 def test_tables_and_validations(paths):
     wb = openpyxl.load_workbook(paths.master, keep_vba=True)
-    assert wb["Deltagere"].tables[master.TABLE_PARTICIPANTS].ref == "A1:F4"
+    assert wb["Deltagere"].tables[master.TABLE_PARTICIPANTS].ref == "A1:G4"
     assert wb["Spørgsmål"].tables[master.TABLE_CATALOGUE].ref == "A1:I21"
     dvs = {str(dv.sqref): dv for dv in wb["Opsætning"].data_validations.dataValidation}
     row = {k: master.SETUP_FIRST_ROW + i for i, k in enumerate(master.SETUP_KEYS)}

@@ -69,3 +69,33 @@ def test_resend_keeps_answers_marks_problems_and_counts_as_a_normal_return(tmp_p
     assert anna.answers["1.2"].points == 60 and anna.answers["1.3"].dont_know
     assert {q: a.points for q, a in anna.answers.items() if q not in ("1.2",)} == \
         {q: a.points for q, a in before.answers.items() if q not in ("1.2",)}
+
+
+def test_the_generate_button_resends_who_is_marked_in_deltagere(tmp_path):
+    """The button path: 'Send igen med svar' = Ja on Deltagere, then the ordinary generate (what the
+    button '1. Lav spørgeskemaer' runs) makes that person's questionnaire with the answers kept."""
+    from xl_kik.excel.masterfile import MasterFile
+
+    root = tmp_path / "runde"
+    people = [Participant("", n, f"p{i}@example.dk") for i, n in enumerate(["Anna Ærø", "Bo Bøg", "Carl Cé"])]
+    master.create_round(root, unit="Solsikken", participants=people, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"))
+    paths = RoundPaths(root)
+    files = generate.generate_round(root)
+    anna_file = files[0][1]
+    layout = simulate.read_layout(openpyxl.load_workbook(anna_file))
+    typed = simulate.random_answers(layout, random.Random(2), blank_share=0)
+    simulate.fill_workbook(anna_file, paths.returns / anna_file.name, typed)
+    with MasterFile.edit(paths) as wb:
+        ws = wb["Deltagere"]
+        assert ws["G1"].value == "Send igen med svar"
+        ws["G2"] = "Ja"  # Anna
+        ws["G3"] = "Ja"  # Bo: nothing returned yet
+    result = generate.generate_round(root)
+    assert "Spørgeskemaet til Anna Ærø er lavet igen" in result.summary("da")
+    assert "Bo Bøg (D02) har ikke afleveret et brugbart spørgeskema endnu" in result.summary("da")
+    ws = openpyxl.load_workbook(paths.outgoing / anna_file.name)[layout.sheet]
+    for qid, values in typed.items():
+        assert ws[f"{layout.points_col}{layout.rows[qid]}"].value == values["points"], qid
+    carl = openpyxl.load_workbook(files[2][1])[layout.sheet]
+    assert all(carl[f"{layout.points_col}{r}"].value is None for r in layout.rows.values())

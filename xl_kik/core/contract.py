@@ -183,8 +183,8 @@ def smtp_first_row() -> int:
     return SETUP_FIRST_ROW + len(SETUP_KEYS) + 2
 
 
-PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe", "Temaer"],
-                       "en": ["Id", "Name", "E-mail", "Role", "Group", "Themes"]}
+PARTICIPANT_HEADERS = {"da": ["Id", "Navn", "E-mail", "Rolle", "Gruppe", "Temaer", "Send igen med svar"],
+                       "en": ["Id", "Name", "E-mail", "Role", "Group", "Themes", "Resend with answers"]}
 
 # ================================================================ the Konsensus sheet
 #: Column keys, left to right (column = index + 1); row KONSENSUS_KEY_ROW holds them as text.

@@ -89,6 +89,7 @@ PARTICIPANT_COLUMNS: dict[str, tuple[str, ...]] = {
     "role": ("rolle", "role", "funktion"),
     "group": ("gruppe", "group", "team", "afdeling"),
     "themes": ("temaer", "themes", "temaer (dokumentation)", "themes (documentation)", "dokumentation"),
+    "resend": ("send igen med svar", "resend with answers", "send igen", "resend"),
 }
 
 
@@ -100,9 +101,10 @@ class Participant:
     role: str = ""
     group: str = ""
     themes: str = ""  # the themes whose documentation this person reads ("1, 4"; core.coverage)
+    resend: str = ""  # "Ja": generate makes this person's questionnaire with their last answers kept
 
     def as_row(self) -> list[str]:
-        return [self.pid, self.name, self.email, self.role, self.group, self.themes]
+        return [self.pid, self.name, self.email, self.role, self.group, self.themes, self.resend]
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,8 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
             if pid in seen_id:
                 report.add(P_DUPLICATE_ID(file=source, sheet=sheet, row=r, first_row=seen_id[pid], pid=pid))
             seen_id.setdefault(pid, r)
-        entries.append((pid, name, email, get(row, "role"), get(row, "group"), get(row, "themes")))
+        entries.append((pid, name, email, get(row, "role"), get(row, "group"), get(row, "themes"),
+                        get(row, "resend")))
     if not entries and not report.errors:
         report.add(P_NO_PARTICIPANTS(file=source, sheet=sheet))
     if report.errors:
@@ -264,13 +267,13 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
     used = {e[0] for e in entries if e[0]}
     counter = 1
     out = []
-    for pid, name, email, role, group, themes in entries:
+    for pid, name, email, role, group, themes, resend in entries:
         if not pid:
             while f"D{counter:02d}" in used:
                 counter += 1
             pid = f"D{counter:02d}"
             used.add(pid)
-        out.append(Participant(pid, name, email, role, group, themes))
+        out.append(Participant(pid, name, email, role, group, themes, resend))
     for problem in duplicate_names(out, source):
         report.add(problem)
     participants_from_rows.last_report = report  # type: ignore[attr-defined]

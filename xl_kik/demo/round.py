@@ -150,7 +150,8 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     if withheld:
         say("    " + withheld_note(withheld, min_group(setup), lang))
     say("    " + AGENDA(lang, qids=", ".join(merged.agenda[:3])))
-    if len(files) > 3:  # who typed "ca. 60" gets the questionnaire back with the answers kept (--resend)
+    if len(files) > 3 and files[3][0].pid in merged.collection.responses:  # who typed "ca. 60" gets the
+        # questionnaire back with the answers kept (--resend)
         say("    " + resend(root, files[3][0].pid, lang).resent)
     say(STEP(lang, n=5, text=Msg("Konsensusseminar: aftalte point og forbedringsområder",
                                 "Consensus seminar: agreed points and improvement areas")(lang)))

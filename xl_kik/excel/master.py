@@ -659,16 +659,21 @@ def _write_participants(ws: Any, participants: Sequence[Participant], lang: str,
     for r, p in enumerate(participants, start=1):
         for c, v in enumerate(p.as_row()):
             ws.write_string(r, c, v, f["text"])
-    for c, w in enumerate([8, 30, 34, 16, 20, 14]):
+    for c, w in enumerate([8, 30, 34, 16, 20, 14, 14]):
         ws.set_column(c, c, w, f["text"])
     ws.data_validation(1, 3, 1000, 3, {"validate": "list", "source": [r for r in ("leder", "medarbejder")],
                                        "ignore_blank": True, "error_type": "warning"})
+    ws.data_validation(1, 6, 1000, 6, {"validate": "list", "source": list(YES_NO[lang]), "ignore_blank": True})
     ws.write_string(0, 7, Msg("Tilføj en deltager i første tomme række under tabellen. Id udfyldes af xl_kik. "
                               "Temaer: de temaer, hvis dokumentation personen læser, fx 1, 4 (mindst to læsere pr. "
-                              "tema, ikke kun én rolle).",
+                              "tema, ikke kun én rolle). Send igen med svar = Ja: næste klik på "
+                              f"{button('KikGenerate', 'da')} giver personen et spørgeskema med svarene fra sidste "
+                              "brugbare besvarelse.",
                               "Add a participant in the first empty row below the table. xl_kik fills in the id. "
                               "Themes: the themes whose documentation the person reads, e.g. 1, 4 (at least two "
-                              "readers per theme, not only one role).")(lang),
+                              "readers per theme, not only one role). Resend with answers = Yes: the next click on "
+                              f"{button('KikGenerate', 'en')} gives the person a questionnaire with the answers of "
+                              "their last usable return.")(lang),
                     f["sub"])
     ws.freeze_panes(1, 0)
     _print_wide(ws, repeat_row=0)

@@ -10,7 +10,7 @@ the live workbook instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from xl_kik.core import coverage
 from xl_kik.core.i18n import Msg
@@ -19,6 +19,7 @@ from xl_kik.core.vocabulary import LIST_LIMIT, Count
 from xl_kik.excel import master
 from xl_kik.excel import scoring
 from xl_kik.core.errors import SetupError
+from xl_kik.core.values import is_yes
 from xl_kik.excel.master import SHEET_NAMES, MasterData
 from xl_kik.excel.resend import prefill
 from xl_kik.steps.status import read_returns
@@ -88,6 +89,12 @@ def generate_round(root: str | Path, lang: str | None = None, *, data: MasterDat
     if data.new_ids:
         (write_ids or _write_ids_to_master(paths, lang or data.setup.lang))(data.new_ids)
     result = GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
+    flagged = [p for p in data.participants if is_yes(p.resend)]  # Deltagere: "Send igen med svar" = Ja
+    if flagged:
+        collection = read_returns(paths.root, data.setup, data.participants, lang or data.setup.lang)
+        path_of = {p.pid: path for p, path in written}
+        result.resent = "\n".join(_prefill(who, path_of[who.pid], collection, lang or data.setup.lang)
+                                  for who in flagged if who.pid in path_of)
     result.warnings = coverage.warnings(data.participants, data.setup.catalogue.themes, lang or data.setup.lang,
                                         source=paths.master.name, sheet=SHEET_NAMES["da"]["participants"])
     return result
@@ -105,16 +112,23 @@ def resend(root: str | Path, pid: str, lang: str | None = None) -> GenerateResul
     if who is None:
         raise SetupError(NO_SUCH(lang, pid=pid, known=", ".join(p.pid for p in data.participants)))
     collection = read_returns(paths.root, data.setup, data.participants, lang)
+    if collection.responses.get(who.pid) is None:
+        raise SetupError(NO_RETURN(lang, name=who.name, pid=who.pid))
+    written = scoring.write_scoring_workbooks(data.setup, [who], paths.outgoing)
+    result = GenerateResult(written, folder=paths.outgoing)
+    result.resent = _prefill(who, written[0][1], collection, lang)
+    return result
+
+
+def _prefill(who: Participant, path: Path, collection: Any, lang: str) -> str:
+    """Fill ``who``'s freshly written workbook with their newest usable return; what happened."""
     response = collection.responses.get(who.pid)
     if response is None:
-        raise SetupError(NO_RETURN(lang, name=who.name, pid=who.pid))
+        return NO_RETURN_YET(lang, name=who.name, pid=who.pid)
     result_of = next((r for r in collection.results if r.response is response), None)
     problems = list(result_of.report.problems) if result_of is not None else []
-    written = scoring.write_scoring_workbooks(data.setup, [who], paths.outgoing)
-    marked = prefill(written[0][1], response.answers, problems, lang)
-    result = GenerateResult(written, folder=paths.outgoing)
-    result.resent = RESENT(lang, name=who.name, file=Path(str(response.file)).name, marked=CELLS(lang, n=marked))
-    return result
+    marked = prefill(path, response.answers, problems, lang)
+    return RESENT(lang, name=who.name, file=Path(str(response.file)).name, marked=CELLS(lang, n=marked))
 
 
 NO_SUCH = Msg("Der er ingen deltager med id {pid!r} på arket Deltagere (ids: {known}).",
@@ -123,6 +137,9 @@ NO_RETURN = Msg("{name} ({pid}) har ikke afleveret et brugbart spørgeskema endn
                 "'xl-kik generate'.",
                 "{name} ({pid}) has not returned a usable questionnaire yet; make an ordinary one with "
                 "'xl-kik generate'.")
+NO_RETURN_YET = Msg("{name} ({pid}) har ikke afleveret et brugbart spørgeskema endnu: spørgeskemaet er lavet uden svar.",
+                    "{name} ({pid}) has not returned a usable questionnaire yet: the questionnaire was made without "
+                    "answers.")
 RESENT = Msg("Spørgeskemaet til {name} er lavet igen med svarene fra {file}. Felter med problemer, markeret med "
              "beskeden ved siden af: {marked}.",
              "The questionnaire for {name} was made again with the answers from {file}. Cells with problems, "
