@@ -23,6 +23,14 @@ def pytest_configure(config):
         "markers", "libreoffice: end-to-end tests that drive a real LibreOffice")
 
 
+def require(what: str, reason: str) -> None:
+    """A program a test needs is missing: fail in CI / with XL_KIK_REQUIRE_LO=1, else skip."""
+    if _lo_required():
+        _lo_pytest.fail(f"{what} is required here (CI / XL_KIK_REQUIRE_LO=1) but unavailable: {reason}",
+                        pytrace=False)
+    _lo_pytest.skip(f"{what} unavailable: {reason}")
+
+
 @_lo_pytest.fixture(scope="session")
 def libreoffice():
     """A started ``lo_harness.LibreOfficeSession`` shared by the whole test session."""

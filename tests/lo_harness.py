@@ -767,7 +767,11 @@ class _Driver:  # pragma: no cover - runs in the subprocess
         t.join(10)
         pid = getattr(self, "bin_pid", None)
         if pid:
-            time.sleep(1)
+            # give the terminate a moment to end soffice.bin: wait until the process is gone
+            # (at most 5 s), then kill what is left
+            end = time.monotonic() + 5
+            while time.monotonic() < end and _pid_alive(pid):
+                time.sleep(0.05)
             try:
                 os.kill(pid, signal.SIGKILL)  # the soffice.bin found by our unique port
             except (ProcessLookupError, PermissionError):
@@ -804,7 +808,8 @@ class _Driver:  # pragma: no cover - runs in the subprocess
             # Seen once in CI under load: loadComponentFromURL returned None with no dialog and
             # no exception. A second attempt after a pause loads the same file normally.
             _log(f"open: load of {path} returned None without a dialog; retrying once")
-            time.sleep(2.0)
+            # retry when LibreOffice answers again (a trivial call through the same watch)
+            self.run_watched(lambda: self.desktop.getFrames().getCount(), timeout=30, button=None)
             dialogs = self.run_watched(load, timeout=90, button=None)
             doc = box.get("doc")
         if doc is None:

@@ -20,8 +20,8 @@ from xl_kik.steps import plan as plan_step
 from xl_kik.core.catalogue import builtin, scale
 from xl_kik.core.round import Participant, RoundPaths
 
-master = pytest.importorskip("xl_kik.excel.master")
-sk = pytest.importorskip("xl_kik.excel.sheets.konsensus")
+from xl_kik.excel import master
+from xl_kik.excel.sheets import konsensus as sk
 
 TODAY = dt.date(2026, 3, 2)
 PEOPLE = [Participant("", "Ida Holm", "ida@x.dk", "leder"), Participant("", "Bo Berg", "bo@x.dk", "medarbejder"),

@@ -49,6 +49,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import require
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core import catalogue
@@ -377,7 +378,7 @@ def test_danish_locale_participant(tmp_path):
 
     reason = lo_harness.unavailable_reason()
     if reason:
-        pytest.skip(f"LibreOffice unavailable: {reason}")
+        require("LibreOffice", reason)
     setup = kik_setup()
     row = make_layout(setup).rows
     person = Participant("D07", "Søren Ågård", "soeren@example.dk")

@@ -17,6 +17,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from conftest import require
 from python_calamine import CalamineWorkbook
 
 from scoring_fixtures import kik_setup, make_scoring_workbook
@@ -163,7 +164,7 @@ def test_progress_is_computed_with_default_load_settings(tmp_path):
 
     reason = lo_harness.unavailable_reason()
     if reason:
-        pytest.skip(f"LibreOffice unavailable: {reason}")
+        require("LibreOffice", reason)
     setup = kik_setup()
     layout = make_layout(setup)
     path = make_scoring_workbook(tmp_path, setup, PARTICIPANT)

@@ -267,7 +267,6 @@ def test_not_a_round(tmp_path):
 
 
 def test_reminders_only_to_missing(round_dir):
-    pytest.importorskip("xl_kik.core.returns")
     from xl_kik.demo import simulate
 
     import openpyxl

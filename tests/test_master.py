@@ -82,8 +82,12 @@ def test_create_round_contract(paths):
         workbook_xml = zf.read("xl/workbook.xml").decode()
     assert wb_code == "ThisWorkbook"
     assert [i.name for i in infos] == [master.SHEET_NAMES["da"][k] for k in master.SHEET_KEYS]
-    assert {i.name: i.codename for i in infos} == {master.SHEET_NAMES["da"][k]: master.CODE_NAMES[k]
-                                                   for k in master.SHEET_KEYS}
+    # the documented contract (docs/DESIGN.md): every shipped master's VBA names these codeNames
+    assert {i.name: i.codename for i in infos} == {
+        "Start": "shStart", "Opsætning": "shSetup", "Deltagere": "shParticipants", "Spørgsmål": "shQuestions",
+        "Status": "shStatus", "Svarrapport": "shAnswers", "Konsensus": "shConsensus", "Dagsorden": "shAgenda",
+        "Prioritering": "shPriority", "Handleplan": "shPlan", "Opfølgning": "shFollowUp", "Forrige": "shPrevious",
+        "_plan": "shPlanState", "xlwings.conf": "shXlwingsConf", "_kik": "shMeta"}
     states = {i.name: i.state for i in infos}
     assert states["_kik"] == "veryHidden"
     assert states["xlwings.conf"] == "hidden"
@@ -369,15 +373,6 @@ def test_renamed_sheet_found_by_codename(paths):
     data = master.read_master(paths.root)
     assert data.sheet_names["setup"] == "Indstillinger"
     assert data.setup.unit == "Børnehuset Solsikken"
-
-
-def test_read_is_fast(paths):
-    import time
-
-    t0 = time.perf_counter()
-    for _ in range(5):
-        master.load_round(paths.root)
-    assert (time.perf_counter() - t0) / 5 < 0.5
 
 
 # ---------------------------------------------------------------- verify
@@ -813,7 +808,7 @@ def test_button_entry_points_match_vba():
 def _round_with_returns(tmp_path):
     import random
 
-    simulate = pytest.importorskip("xl_kik.demo.simulate")
+    from xl_kik.demo import simulate
     from xl_kik.excel.scoring import write_scoring_workbooks
 
     paths = make_round(tmp_path)
@@ -836,7 +831,6 @@ def _values(ws):
 def test_merge_button_bridge_matches_cli(tmp_path):
     """The button path (scratch workbook + transfer into the 'live' book) gives the same
     cell values as the CLI path (render straight into the master file)."""
-    pytest.importorskip("xl_kik.steps.merge")
     from xl_kik import buttons
     from xl_kik.steps import merge
 
@@ -864,7 +858,6 @@ def test_merge_button_bridge_matches_cli(tmp_path):
     assert any(c.value == EVIL for c in texts)
     # the plan button on the same live book: its table and its helper sheets (already in the
     # contract since init, so none is added) end like the CLI's, also after a row was deleted
-    pytest.importorskip("xl_kik.core.actionplan")
     from xl_kik.steps import plan as actionplan
 
     seminar = {0: ("Fælles mål for året\nVærdier i hverdagen", "Ja", "Vedtaget", "Høj", "Let"),

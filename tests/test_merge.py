@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import require
 
 from xl_kik.core import catalogue
 from xl_kik.excel import master
@@ -374,7 +375,7 @@ def test_libreoffice_computes_change_since_last_time(next_round, tmp_path):
     from xl_kik.excel import office as _office
 
     if not _office.find_soffice():
-        pytest.skip("LibreOffice (soffice) not installed")
+        require("LibreOffice", "soffice not installed")
     old, new, prev, _old_id = next_round
     merge.merge_round(new)
     with MasterFile.edit(RoundPaths(new)) as wb:
@@ -404,7 +405,7 @@ def test_english_master(tmp_path):
 
 
 def test_bad_returns_corpus_is_reported_not_fatal(tmp_path):
-    bad_returns = pytest.importorskip("bad_returns")
+    import bad_returns
     root = tmp_path / "r"
     make_round(root)
     setup, participants = master.load_round(root)
@@ -447,7 +448,7 @@ def test_libreoffice_recalculates_konsensus_formulas(round3, tmp_path):
     from xl_kik.excel import office as _office
 
     if not _office.find_soffice():
-        pytest.skip("LibreOffice (soffice) not installed")
+        require("LibreOffice", "soffice not installed")
     root, files, given = round3
     merge.merge_round(root)
     with MasterFile.edit(RoundPaths(root)) as wb:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import olefile
 import pytest
+from conftest import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
@@ -545,8 +546,9 @@ def test_danish_text_is_cp1252() -> None:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
 def test_libreoffice_imports_the_project(xlsm: Path, tmp_path: Path) -> None:
+    if not shutil.which("soffice"):
+        require("LibreOffice", "soffice not installed")
     out = tmp_path / "out"
     cmd = [
         shutil.which("soffice"), f"-env:UserInstallation=file://{tmp_path}/profile",
