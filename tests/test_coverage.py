@@ -73,7 +73,8 @@ def test_master_keeps_the_column_status_shows_coverage_generate_warns(tmp_path):
     ws = openpyxl.load_workbook(RoundPaths(root).master)["Status"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     start = next(i for i, r in enumerate(rows) if r[0] == "Dokumentationsansvar pr. tema")
-    table = {r[0]: r for r in rows[start + 3:start + 3 + len(THEMES)]}
+    # the block uses the Status sheet's wide columns: B theme, C readers, D names, E roles, H remark
+    table = {r[1]: [r[1], r[2], r[3], r[4], r[7]] for r in rows[start + 3:start + 3 + len(THEMES)]}
     first = CAT.themes[0].label("da")
     assert table[first][1:4] == [2, "Ida Leder, Bo Bøg", "leder, medarbejder"] and table[first][4] in ("", None)
     third = CAT.themes[2].label("da")

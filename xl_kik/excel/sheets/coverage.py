@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from xl_kik.core import coverage
+from xl_kik.excel.layout import fit_rows
 from xl_kik.core.i18n import Msg
 from xl_kik.excel.sheets.status import Look, put, put_row
 
@@ -21,6 +22,10 @@ T = {
     "roles": Msg("Roller", "Roles"), "remark": Msg("Bemærkning", "Remark"),
     "few": Msg("For få læsere", "Too few readers"), "one_role": Msg("Kun rollen {role}", "Only the role {role}"),
 }
+
+
+#: Columns of the block on the Status sheet (theme, readers, names, roles, remark).
+COLUMNS = (2, 3, 4, 5, 8)
 
 
 def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str = "da") -> int:
@@ -40,7 +45,10 @@ def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str 
     r += 1
     put(ws, r, 1, T["intro"](lang, k=coverage.MIN_READERS), Look(ws, italic=True, color="595959"))
     r += 1
-    put_row(ws, r, [T[k](lang) for k in ("theme", "readers", "names", "roles", "remark")], head)
+    # the Status sheet's columns: B theme (26), C count (12), D names (48), E roles (17), H remark (90)
+    first = r
+    for col, key in zip(COLUMNS, ("theme", "readers", "names", "roles", "remark")):
+        put(ws, r, col, T[key](lang), head)
     under = 0
     for t in themes:
         c = cov[t.id]
@@ -51,11 +59,13 @@ def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str 
         elif c.one_role and len(roles_in_round) > 1:
             remark = T["one_role"](lang, role=c.one_role)
         under += bool(remark)
-        put(ws, r, 1, t.label(lang), body)
-        put(ws, r, 2, len(c.readers), num)
-        put(ws, r, 3, ", ".join(name[p] for p in c.readers), body)
-        put(ws, r, 4, ", ".join(sorted({x for x in c.roles if x}, key=str.casefold)), body)
-        put(ws, r, 5, remark, warn if remark else body)
+        c_theme, c_count, c_names, c_roles, c_remark = COLUMNS
+        put(ws, r, c_theme, t.label(lang), body)
+        put(ws, r, c_count, len(c.readers), num)
+        put(ws, r, c_names, ", ".join(name[p] for p in c.readers), body)
+        put(ws, r, c_roles, ", ".join(sorted({x for x in c.roles if x}, key=str.casefold)), body)
+        put(ws, r, c_remark, remark, warn if remark else body)
+    fit_rows(ws, first, r)  # LibreOffice does not fit wrapped rows on load
     return under
 
 
