@@ -161,3 +161,4 @@ def test_line_areas_and_join_areas():
     many = join_areas([f"A{i}:B{i}" for i in range(1, 200, 2)])
     assert len(many) > 1 and all(len(a) <= MAX_ADDRESS for a in many)
     assert ",".join(many).split(",") == [f"A{i}:B{i}" for i in range(1, 200, 2)]
+
