@@ -10,8 +10,8 @@ process, and prints ``xl_kik / floor``:
 * ``merge``    ``xl-kik merge`` of N filled returns  vs  a bare python-calamine process that
                reads the same cells (the metadata sheet and the evaluation sheet) of the same files;
                ``merge in-process``: ``merge_round`` alone (imports done) vs the same calamine
-               reading alone, both timed inside one process; ``merge 2 workers``: the whole
-               process with ``XL_KIK_WORKERS=2`` (the reading pool), against the same floor.
+               reading alone, both timed inside one process; ``merge 1 process``: the whole
+               process with ``XL_KIK_WORKERS=1`` (no reading pool), against the same floor.
 * ``click``    ``xl-kik merge`` and ``xl-kik plan`` on a 15-person round  vs  ``python -c pass``;
                also prints the ten slowest imports of ``python -X importtime`` and the
                libraries each command loads.
@@ -41,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLI = [sys.executable, "-c", "import sys; from xl_kik.cli import main; sys.exit(main())"]
-GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 2 workers": 2.5, "click merge": 15.0, "click plan": 15.0,
+GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 1 process": 2.5, "click merge": 15.0, "click plan": 15.0,
          "rollup": 2.0, "generate": 3.0}
 
 CALAMINE_FLOOR = r"""
@@ -172,11 +172,11 @@ def bench_merge(work: Path, n: int, repeat: int) -> list[tuple[str, float, float
     reset = lambda: shutil.copy2(pristine, root / "kik_master.xlsm")  # noqa: E731
     floor = best([sys.executable, "-c", CALAMINE_FLOOR, str(root / "retur"), "_kik,Evaluering"], repeat)
     ours = best(xl("merge", root, "-q"), repeat, before=reset)
-    pool = best(xl("merge", root, "-q"), repeat, before=reset, env={**os.environ, "XL_KIK_WORKERS": "2"})
+    one = best(xl("merge", root, "-q"), repeat, before=reset, env={**os.environ, "XL_KIK_WORKERS": "1"})
     proc = subprocess.run([sys.executable, "-c", IN_PROCESS, str(root), str(pristine), str(repeat)],
                           capture_output=True, text=True, check=True)
     floor_in, ours_in = map(float, proc.stdout.split())
-    return [("merge", floor, ours), ("merge 2 workers", floor, pool), ("merge in-process", floor_in, ours_in)]
+    return [("merge", floor, ours), ("merge 1 process", floor, one), ("merge in-process", floor_in, ours_in)]
 
 
 def bench_click(work: Path, repeat: int) -> list[tuple[str, float, float]]:
