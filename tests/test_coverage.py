@@ -90,7 +90,7 @@ def test_the_participants_workbook_names_their_themes(tmp_path):
     setup = RoundSetup(round_id="KIK-T", unit="Enhed", catalogue=CAT, scale=catalogue.scale("0-100"), secret="s")
     ps = [Participant("D01", "Ida", "", "leder", "", "1, 4"), Participant("D02", "Bo", "", "", "", "")]
     written = dict((p.pid, path) for p, path in scoring.write_scoring_workbooks(setup, ps, tmp_path))
-    wanted = f"Dokumentation, du læser: {CAT.themes[0].label('da')}; {CAT.themes[3].label('da')}"
+    wanted = f"Dokumentation, du læser (markeret med grønt): {CAT.themes[0].label('da')}; {CAT.themes[3].label('da')}"
 
     def texts(path):
         book = CalamineWorkbook.from_path(str(path))

@@ -265,11 +265,34 @@ def test_input_cells_wrap_and_rows_may_grow(wb, template):
 def test_conditional_format_blank_points(wb, template):
     ws = wb["Evaluering"]
     rules = [(rng, rule) for rng in ws.conditional_formatting for rule in rng.rules]
-    assert len(rules) == 1
-    rng, rule = rules[0]
-    assert rule.type == "containsBlanks"
+    blanks = [(rng, rule) for rng, rule in rules if rule.type == "containsBlanks"]
+    assert len(blanks) == 1
+    rng, rule = blanks[0]
     assert sqref_cells(rng.sqref) == {f"E{r}" for r in template.layout.rows.values()}
     assert rule.dxf.fill.bgColor.rgb.endswith("FFF2CC")
+
+
+def test_the_participants_documentation_themes_are_marked(tmp_path, setup):
+    """One rule per theme marks the theme row and its question numbers when the theme's id is in
+    the hidden cell A1; A1 holds exactly the participant's themes of this round."""
+    import dataclasses
+
+    tpl = ScoringTemplate(setup)
+    ids = [t.id for t in setup.catalogue.themes]
+    reader = dataclasses.replace(IDA, themes=f"{ids[0]}; {ids[-1]}; 99")  # 99 is not in this round
+    for person, a1 in ((IDA, ""), (reader, f",{ids[0]},{ids[-1]},")):
+        ws = openpyxl.load_workbook(io.BytesIO(tpl.render(person)))["Evaluering"]
+        assert ws["A1"].value == a1
+        marks = {}
+        for rng in ws.conditional_formatting:
+            for rule in rng.rules:
+                if rule.type == "expression" and "SEARCH" in rule.formula[0]:
+                    marks[rule.formula[0]] = sqref_cells(rng.sqref)
+                    assert rule.dxf.font.b and rule.dxf.fill.bgColor.rgb.endswith("C6E0B4")
+        assert sorted(marks) == sorted(f'ISNUMBER(SEARCH(",{t},",$A$1))' for t in ids)
+        first = marks[f'ISNUMBER(SEARCH(",{ids[0]},",$A$1))']
+        rows_of_theme = [tpl.layout.rows[q.id] for q in setup.catalogue.questions_of(ids[0])]
+        assert first == {f"B{min(rows_of_theme) - 1}"} | {f"B{r}" for r in rows_of_theme}
 
 
 def test_print_setup_and_panes(wb, template, setup):

@@ -120,7 +120,8 @@ def display_name(participant: Participant) -> str:
     return name or participant.pid
 
 
-YOUR_THEMES = Msg(" · Dokumentation, du læser: {themes}", " · Documentation you read: {themes}")
+YOUR_THEMES = Msg(" · Dokumentation, du læser (markeret med grønt): {themes}",
+                  " · Documentation you read (marked in green): {themes}")
 
 
 def themes_text(setup: RoundSetup, participant: Participant) -> str:
@@ -129,6 +130,23 @@ def themes_text(setup: RoundSetup, participant: Participant) -> str:
     labels = {t.id: t.label(setup.lang) for t in setup.catalogue.themes}
     mine = [labels[t] for t in parse_themes(getattr(participant, "themes", "")) if t in labels]
     return YOUR_THEMES(setup.lang, themes="; ".join(mine)) if mine else ""
+
+
+def theme_ids_text(setup: RoundSetup, participant: Participant) -> str:
+    """``",1,4,"``: the ids of the participant's documentation themes in this round, for the
+    conditional format that marks those themes on the evaluation sheet (hidden cell A1)."""
+    ids = {t.id for t in setup.catalogue.themes}
+    mine = [t for t in parse_themes(getattr(participant, "themes", "")) if t in ids]
+    return "," + ",".join(mine) + "," if mine else ""
+
+
+def layout_col(index: int) -> str:
+    """Column letters of a 0-based column index."""
+    out, n = "", index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def _xml_text(value: str) -> str:
@@ -305,7 +323,7 @@ _WRAP = 105  # characters per instruction line
 
 
 # ---------------------------------------------------------------- placeholders
-_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME", "THEMES")
+_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME", "THEMES", "THEMEIDS")
 
 
 def _placeholders(setup: RoundSetup) -> dict[str, str]:
@@ -461,14 +479,14 @@ class ScoringTemplate:
         sst = found.get("xl/sharedStrings.xml", {})
         custom = found.get("docProps/custom.xml", {})
         problems = []
-        for key in ("NAME", "PID", "TOKEN", "THEMES"):
+        for key in ("NAME", "PID", "TOKEN", "THEMES", "THEMEIDS"):
             if not sst.get(key):
                 problems.append(f"{key} missing in sharedStrings")
         for key in ("PID", "TOKEN"):
             if custom.get(key) != 1:
                 problems.append(f"{key} not exactly once in custom.xml")
         for part, keys in found.items():
-            allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN", "THEMES"},
+            allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN", "THEMES", "THEMEIDS"},
                        "docProps/custom.xml": {"PID", "TOKEN"}}.get(part)
             if allowed is None:
                 allowed = {"HNAME"} if part.startswith("xl/worksheets/sheet") else set()
@@ -483,7 +501,8 @@ class ScoringTemplate:
         name = display_name(participant)
         text = {"NAME": _sst_text(name), "PID": _sst_text(participant.pid),
                 "TOKEN": _sst_text(self.setup.token(participant.pid)),
-                "THEMES": _sst_text(themes_text(self.setup, participant))}
+                "THEMES": _sst_text(themes_text(self.setup, participant)),
+                "THEMEIDS": _sst_text(theme_ids_text(self.setup, participant))}
         plain = {"PID": _xml_text(participant.pid), "TOKEN": _xml_text(self.setup.token(participant.pid))}
         header = {"HNAME": _header_text(name)}
         out: dict[str, dict[str, bytes]] = {}
@@ -600,6 +619,7 @@ def _formats(wb) -> dict:
         # "@" (text): what the participant types stays as typed ("12,5 %" is not turned into 0.125)
         "input": f(locked=False, text_wrap=True, valign="top", num_format="@", **border),
         "blank_cf": wb.add_format({"bg_color": "#FFF2CC"}),
+        "mine_cf": wb.add_format({"bg_color": "#C6E0B4", "bold": True}),
         "qid": f(font_color="#808080"),
         "band_head": f(bold=True, text_wrap=True, valign="top", bg_color="#DDEBF7", **border),
         "band": f(text_wrap=True, valign="top", **border),
@@ -825,6 +845,7 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     ranges: dict[str, list[str]] = {"indsats": [], "resultat": []}
     all_points: list[str] = []
     text_ranges: list[str] = []
+    mine_rows: dict[str, tuple[int, int]] = {}
     for theme in cat.themes:
         qs = [q for q in cat.questions_of(theme.id) if q.id in layout.rows]
         if not qs:
@@ -857,6 +878,7 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
             for key in ("strengths", "improvements", "ideas"):
                 ws.write_blank(r, c[key], None, fmt["input"])
         first, last = layout.rows[qs[0].id], layout.rows[qs[-1].id]
+        mine_rows[theme.id] = (trow + 1, last)  # 1-based: the theme row, then its questions' rows
         ranges.setdefault(theme.side, []).append(f"{pts}{first}:{pts}{last}")
         all_points.append(f"{pts}{first}:{pts}{last}")
         text_ranges.append(f"{layout.col_strengths}{first}:{layout.col_ideas}{last}")
@@ -887,6 +909,14 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     })
     ws.conditional_format(all_points[0], {"type": "blanks", "format": fmt["blank_cf"],
                                           "multi_range": " ".join(all_points)})
+    # the themes whose documentation this participant reads are marked (green, bold): their ids
+    # stand in the hidden cell A1 (a placeholder, patched per participant, ",1,4," or empty)
+    ws.write_string(0, c["qid"], ph["THEMEIDS"], fmt["qid"])
+    for tid, (trow_1, last) in mine_rows.items():
+        nr = layout_col(c["nr"])
+        ws.conditional_format(f"{nr}{trow_1}", {
+            "type": "formula", "criteria": f'=ISNUMBER(SEARCH(",{tid},",${layout.col_qid}$1))',
+            "format": fmt["mine_cf"], "multi_range": f"{nr}{trow_1} {nr}{trow_1 + 1}:{nr}{last}"})
 
     # the number and the question stay in view while typing in any answer column
     ws.freeze_panes(layout.header_row, c["points"])
