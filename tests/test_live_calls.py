@@ -23,7 +23,7 @@ from xl_kik import buttons
 from xl_kik.core.round import MASTER_NAME
 from xl_kik.demo import round as demo
 from xl_kik.excel.masterfile import (MAX_ADDRESS, OpenpyxlSheetWriter, Style, XlwingsSheetWriter, join_areas,
-                                     line_areas, split_cell, style_areas)
+                                     line_areas, merge_runs, split_cell, style_areas)
 
 #: xlwings calls a button may make on the demo round (issue 14)
 BUDGET = 300
@@ -161,4 +161,21 @@ def test_line_areas_and_join_areas():
     many = join_areas([f"A{i}:B{i}" for i in range(1, 200, 2)])
     assert len(many) > 1 and all(len(a) <= MAX_ADDRESS for a in many)
     assert ",".join(many).split(",") == [f"A{i}:B{i}" for i in range(1, 200, 2)]
+
+
+def test_merge_runs_merge_the_same_areas():
+    refs = ["B36:C36", "B37:C37", "B38:C38", "B2:U2", "A5:B9", "B40:C40", "D36:E36", "D37:E37"]
+    single, across = merge_runs(refs)
+    areas = set(single)
+    for ref in across:  # merged row by row
+        a, b = ref.split(":")
+        (r0, c0), (r1, c1) = split_cell(a), split_cell(b)
+        areas |= {f"{_ref(r, c0)}:{_ref(r, c1)}" for r in range(r0, r1 + 1)}
+    assert areas == set(refs) and len(single) + len(across) == 5
+
+
+def test_the_live_writer_merges_rows_across_in_one_call(demo_round, tmp_path):
+    log, _ = count_button(demo_round, tmp_path, "do_merge")
+    across = [e for e in log if e[0] == "call" and e[1].endswith(".merge") and e[2] == (True,)]
+    assert across and all(e[1].startswith("Konsensus!") for e in across)
 

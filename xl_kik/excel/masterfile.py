@@ -392,6 +392,9 @@ class SheetWriter(Protocol):
 
     def merge_cells(self, sheet: str, ref: str) -> None: ...
 
+    def merge_all(self, sheet: str, refs: Sequence[str]) -> None:
+        """``merge_cells`` for each of ``refs`` (they do not overlap)."""
+
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None: ...
 
     def hide_rows(self, sheet: str, rows: Iterable[int]) -> None: ...
@@ -573,6 +576,34 @@ def line_areas(indexes: Iterable[int], name: Any) -> list[str]:
     return join_areas(f"{name(a)}:{name(b)}" for a, b in runs)
 
 
+def merge_runs(refs: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(areas to merge as they are, ranges to merge row by row): one-row areas over the same
+    columns in consecutive rows become one range merged across; the result merges exactly
+    the same areas."""
+    single: list[str] = []
+    by_cols: dict[tuple[int, int], list[int]] = {}
+    for ref in refs:
+        first, _, last = ref.partition(":")
+        r0, c0 = split_cell(first)
+        r1, c1 = split_cell(last) if last else (r0, c0)
+        if r0 == r1:
+            by_cols.setdefault((c0, c1), []).append(r0)
+        else:
+            single.append(ref)
+    across: list[str] = []
+    for (c0, c1), rows in by_cols.items():
+        runs: list[list[int]] = []
+        for r in sorted(rows):
+            if runs and r == runs[-1][1] + 1:
+                runs[-1][1] = r
+            else:
+                runs.append([r, r])
+        for a, b in runs:
+            ref = f"{cell_ref(a, c0)}:{cell_ref(b, c1)}"
+            (across if b > a else single).append(ref)
+    return single, across
+
+
 def style_areas(styles: Sequence[tuple[str, "Style"]]) -> list[tuple[str, "Style"]]:
     """Non-overlapping (ref, style) pairs as one or a few multi-area addresses per style:
     equal runs in consecutive rows become one rectangle, the rectangles of a style are joined.
@@ -668,8 +699,8 @@ def apply_content(writer: SheetWriter, sheet: str, content: SheetContent, clear:
         writer.set_column_widths(sheet, content.widths)
     if content.hidden_columns:
         writer.hide_columns(sheet, content.hidden_columns)
-    for ref in content.merged:
-        writer.merge_cells(sheet, ref)
+    if content.merged:
+        writer.merge_all(sheet, content.merged)
     if content.row_heights:
         writer.set_row_heights(sheet, content.row_heights)
     if content.hidden_rows:
@@ -897,6 +928,10 @@ class OpenpyxlSheetWriter:
 
     def merge_cells(self, sheet: str, ref: str) -> None:
         self.wb[sheet].merge_cells(ref)
+
+    def merge_all(self, sheet: str, refs: Sequence[str]) -> None:
+        for ref in refs:
+            self.merge_cells(sheet, ref)
 
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         ws = self.wb[sheet]
@@ -1379,6 +1414,15 @@ class XlwingsSheetWriter:
 
     def merge_cells(self, sheet: str, ref: str) -> None:
         self._try(sheet, f"merge {ref}", lambda: self._sheet(sheet).range(ref).merge())
+
+    def merge_all(self, sheet: str, refs: Sequence[str]) -> None:
+        """One-row areas over the same columns in consecutive rows are one call,
+        ``Range.Merge(Across=True)`` (each row of the range merged on its own)."""
+        rows, across = merge_runs(refs)
+        for ref in rows:
+            self.merge_cells(sheet, ref)
+        for ref in across:
+            self._try(sheet, f"merge each row of {ref}", lambda ref=ref: self._sheet(sheet).range(ref).merge(True))
 
     def set_row_heights(self, sheet: str, heights: Mapping[int, float]) -> None:
         sht = self._sheet(sheet)
