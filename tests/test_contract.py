@@ -46,8 +46,8 @@ def test_master_sheets_names_and_codenames():
 
 
 def test_setup_rows():
-    assert c.SETUP_FIRST_ROW == 4 and len(c.SETUP_KEYS) == 16  # + coordinator, coordinator_email (issue 13)
-    assert c.smtp_first_row() == 22  # 4 + 16 keys + a blank row + the heading
+    assert c.SETUP_FIRST_ROW == 4 and len(c.SETUP_KEYS) == 17  # + coordinator, coordinator_email (issue 13), disagreement_rule
+    assert c.smtp_first_row() == 23  # 4 + 17 keys + a blank row + the heading
     assert set(c.OPTIONAL_SETUP_KEYS) <= set(c.SETUP_KEYS)
     assert not set(c.SETUP_KEYS) & set(c.SMTP_KEYS)
 
