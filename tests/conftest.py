@@ -9,10 +9,7 @@ import os as _lo_os
 import pytest as _lo_pytest
 
 
-def _lo_required() -> bool:
-    ci = _lo_os.environ.get("CI", "").strip().lower()
-    return (ci not in ("", "0", "false", "no")
-            or _lo_os.environ.get("XL_KIK_REQUIRE_LO", "").strip() == "1")
+from needs import required as _lo_required  # noqa: E402 (one rule for CI, tests/needs.py)
 
 
 def pytest_configure(config):
@@ -21,14 +18,6 @@ def pytest_configure(config):
     # (Only one pytest_configure may live in this file: extend this one if needed.)
     config.addinivalue_line(
         "markers", "libreoffice: end-to-end tests that drive a real LibreOffice")
-
-
-def require(what: str, reason: str) -> None:
-    """A program a test needs is missing: fail in CI / with XL_KIK_REQUIRE_LO=1, else skip."""
-    if _lo_required():
-        _lo_pytest.fail(f"{what} is required here (CI / XL_KIK_REQUIRE_LO=1) but unavailable: {reason}",
-                        pytrace=False)
-    _lo_pytest.skip(f"{what} unavailable: {reason}")
 
 
 @_lo_pytest.fixture(scope="session")

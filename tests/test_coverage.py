@@ -100,3 +100,12 @@ def test_the_participants_workbook_names_their_themes(tmp_path):
     ida = [t for t in texts(written["D01"]) if "Ida" in t]
     assert sum(wanted in t for t in ida) == 2  # on the guide and above the questions
     assert not any("Dokumentation, du læser" in t for t in texts(written["D02"]))
+
+
+def test_one_role_warns_only_for_a_narrow_role():
+    """Themes read only by the managers (2 of 8) are flagged; themes read only by employees, who
+    are most of the round, are not (KL: not only managers, not only the finance staff)."""
+    ps = people(("A", "leder", "1"), ("B", "leder", "1"), *[(f"M{i}", "medarbejder", "2") for i in range(6)])
+    codes = [(p.code, p.params.get("theme")) for p in coverage.warnings(ps, CAT.themes, "da")]
+    assert ("P021", CAT.themes[0].label("da")) in codes
+    assert not any(code == "P021" and theme == CAT.themes[1].label("da") for code, theme in codes)

@@ -10,6 +10,7 @@ import subprocess
 
 import openpyxl
 import pytest
+from needs import required as _lo_required
 
 from test_sheets import CAT, PEOPLE, make_collection, make_response, make_setup, roundtrip
 from xl_kik.core.stats import compute
@@ -94,10 +95,6 @@ def test_what_the_coordinator_typed_is_kept_and_moves_the_question():
     assert ws.cell(rows["1.1"], COL["note"]).data_type == "s"
     assert dagsorden.capture(ws).inputs["5.1"]["order"] == 1
 
-
-def _lo_required() -> bool:
-    ci = os.environ.get("CI", "").strip().lower()
-    return ci not in ("", "0", "false", "no") or os.environ.get("XL_KIK_REQUIRE_LO", "").strip() == "1"
 
 
 @pytest.mark.libreoffice

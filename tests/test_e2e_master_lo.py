@@ -49,7 +49,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import require
+from needs import require
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core import catalogue

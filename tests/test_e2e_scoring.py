@@ -17,7 +17,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import require
+from needs import require
 from python_calamine import CalamineWorkbook
 
 from scoring_fixtures import kik_setup, make_scoring_workbook

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import require
+from needs import require
 
 from xl_kik.core import catalogue
 from xl_kik.excel import master

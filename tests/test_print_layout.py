@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from needs import required as _lo_required
 
 from xl_kik.excel import layout as _layout
 from xl_kik.excel.layout import fit_rows, line_count, row_height
@@ -29,10 +30,6 @@ LONG_AREA = ("Kvartalsvis gennemgang af handleplanen på personalemødet med tyd
 LONG_QID = "1.3"
 SHEETS = ("Start", "Status", "Svarrapport", "Konsensus", "Prioritering", "Handleplan", "Opfølgning")
 
-
-def _lo_required() -> bool:
-    ci = os.environ.get("CI", "").strip().lower()
-    return ci not in ("", "0", "false", "no") or os.environ.get("XL_KIK_REQUIRE_LO", "").strip() == "1"
 
 
 @pytest.fixture(scope="module")

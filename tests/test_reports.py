@@ -10,14 +10,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from needs import required as _lo_required
 
 from xl_kik.steps import report
 from xl_kik.core.round import MASTER_NAME
 
-
-def _lo_required() -> bool:
-    ci = os.environ.get("CI", "").strip().lower()
-    return ci not in ("", "0", "false", "no") or os.environ.get("XL_KIK_REQUIRE_LO", "").strip() == "1"
 
 
 @pytest.fixture(scope="module")

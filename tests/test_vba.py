@@ -20,7 +20,7 @@ from pathlib import Path
 
 import olefile
 import pytest
-from conftest import require
+from needs import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream

@@ -75,6 +75,19 @@ def coverage(participants: Sequence[Any], theme_ids: Sequence[str]) -> dict[str,
     return out
 
 
+def narrow_role(cov: ThemeCoverage, participants: Sequence[Any]) -> str | None:
+    """The role a theme's readers all share, when it is a narrow one: at most half of the round
+    has it (KL's guide: not only the managers, not only the finance staff). A theme read only by
+    the employees of a unit, who are most of its participants, is not narrow."""
+    role = cov.one_role
+    if role is None:
+        return None
+    roles = [(getattr(p, "role", "") or "").strip().casefold() for p in participants]
+    if len(set(roles) - {""}) < 2:
+        return None  # a round with one role only says nothing about roles
+    return role if 2 * roles.count(role.strip().casefold()) <= len(roles) else None
+
+
 def in_use(participants: Sequence[Any]) -> bool:
     return any(parse_themes(getattr(p, "themes", "")) for p in participants)
 
@@ -92,17 +105,16 @@ def warnings(participants: Sequence[Any], themes: Sequence[Any], lang: str = "da
         for t in parse_themes(getattr(p, "themes", "")):
             if t not in label:
                 problems.append(P_UNKNOWN_THEME(file=source, sheet=sheet, name=p.name, theme=t, known=", ".join(ids)))
-    roles_in_round = {(getattr(p, "role", "") or "").strip().casefold() for p in participants} - {""}
     for t, cov in coverage(participants, ids).items():
         if len(cov.readers) < MIN_READERS:
             problems.append(P_FEW_READERS(file=source, sheet=sheet, theme=label[t], k=MIN_READERS,
                                           readers=READERS(lang, n=len(cov.readers))))
-        elif cov.one_role and len(roles_in_round) > 1:
+        elif narrow_role(cov, participants):
             problems.append(P_ONE_ROLE(file=source, sheet=sheet, theme=label[t], role=cov.one_role))
     return problems
 
 
 COVERAGE_TITLE = Msg("Dokumentationsansvar pr. tema", "Documentation responsibility per theme")
 
-__all__ = ["COVERAGE_TITLE", "MIN_READERS", "P_FEW_READERS", "P_ONE_ROLE", "P_UNKNOWN_THEME", "ThemeCoverage",
+__all__ = ["narrow_role", "COVERAGE_TITLE", "MIN_READERS", "P_FEW_READERS", "P_ONE_ROLE", "P_UNKNOWN_THEME", "ThemeCoverage",
            "coverage", "in_use", "parse_themes", "warnings"]

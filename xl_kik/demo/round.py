@@ -94,10 +94,11 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
             # A question the group disagrees on, so the consensus seminar has work to do.
             levels[first] = (layout.scale_min + layout.scale_max) // 2
         answers = simulate.random_answers(layout, rng, levels)
-        if i == 0:  # a big disagreement on the first question
-            answers[next(iter(layout.rows))]["points"] = layout.scale_max
-        if i == 1:
-            answers[next(iter(layout.rows))]["points"] = layout.scale_min
+        # The group is split in two camps on the first question (real disagreement: the middle
+        # half of the answers spans most of the scale), so the seminar has work to do.
+        span = layout.scale_max - layout.scale_min
+        camp_high, camp_low = layout.scale_max - span // 6, layout.scale_min + span // 6
+        answers[next(iter(layout.rows))]["points"] = camp_high if i % 2 == 0 else camp_low
         if i >= 2:  # the last question only two people can judge: the others answer "ved ikke"
             answers[list(layout.rows)[-1]]["points"] = None
         dest = paths.returns / path.name
@@ -133,7 +134,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     root.mkdir(parents=True, exist_ok=True)
     people = read_participants(_participants_file(root, max(3, participants)))
 
-    say(STEP(lang, n=1, text=Msg("Opretter runden og masterprojektmappen", "Creating the round and master workbook")(lang)))
+    say(STEP(lang, n=1, text=Msg("Opretter runden og masterfilen", "Creating the round and the master file")(lang)))
     paths = init_round(root, unit=DEMO_UNIT, participants=people, catalogue=catalogue.builtin("kik"),
                        scale=catalogue.scale("0-100"), deadline=dt.date.today() + dt.timedelta(days=14), lang=lang)
     say(STEP(lang, n=2, text=Msg("Laver spørgeskemaer", "Making questionnaires")(lang)))

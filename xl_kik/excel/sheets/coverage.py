@@ -35,7 +35,6 @@ def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str 
     themes = setup.catalogue.themes
     cov = coverage.coverage(participants, [t.id for t in themes])
     name = {p.pid: p.name for p in participants}
-    roles_in_round = {(p.role or "").strip().casefold() for p in participants} - {""}
     head = Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom")
     body = Look(ws, wrap=True, border=True)
     warn = Look(ws, wrap=True, border=True, bold=True, fill="FCE4D6")
@@ -56,7 +55,7 @@ def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str 
         remark = ""
         if len(c.readers) < coverage.MIN_READERS:
             remark = T["few"](lang)
-        elif c.one_role and len(roles_in_round) > 1:
+        elif coverage.narrow_role(c, participants):
             remark = T["one_role"](lang, role=c.one_role)
         under += bool(remark)
         c_theme, c_count, c_names, c_roles, c_remark = COLUMNS
