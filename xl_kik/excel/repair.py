@@ -332,21 +332,46 @@ def _repair_sheet_views(data: bytes) -> tuple[bytes, list[str]]:
     return _rewrite(data, replace), [f"views: one selection per pane on {len(replace)} sheet(s)"]
 
 
+_DEFAULT_RE = re.compile(rb"<Default\b[^>]*/>")
+_EXTENSION_RE = re.compile(rb'Extension="([^"]*)"')
+
+
+def canonical_content_types(data: bytes) -> bytes:
+    """``data`` with the ``<Default>`` entries of ``[Content_Types].xml`` in one order (by
+    extension). openpyxl registers them in the order it happens to write the kept VBA parts,
+    which follows Python's string hashing, so two saves of the same master could differ."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        try:
+            ct = zf.read("[Content_Types].xml")
+        except KeyError:
+            return data
+    defaults = _DEFAULT_RE.findall(ct)
+    ordered = sorted(defaults, key=lambda d: (m.group(1).lower() if (m := _EXTENSION_RE.search(d)) else b""))
+    if ordered == defaults:
+        return data
+    first = ct.index(defaults[0])
+    body = _DEFAULT_RE.sub(b"", ct)
+    return _rewrite(data, {"[Content_Types].xml": body[:first] + b"".join(ordered) + body[first:]})
+
+
 def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
     """``data`` with the VBA project, the Start buttons and the defined names repaired;
-    the list says what changed (empty: ``data`` is returned unchanged)."""
+    the list says what changed (empty: nothing was repaired; the content types may still have
+    been put in their one order, :func:`canonical_content_types`)."""
     changes: list[str] = []
     for step in (_repair_vba, _repair_buttons, _repair_defined_names, _repair_sheet_views):
         data, done = step(data)
         changes += done
-    return data, changes
+    return canonical_content_types(data), changes
 
 
 def repair_file(path: str | Path) -> list[str]:
     """Repair the master at ``path`` in place (MasterFile calls this on its temporary file)."""
     path = Path(path)
-    data, changes = repair_bytes(path.read_bytes())
-    if changes:
+    original = path.read_bytes()
+    data, changes = repair_bytes(original)
+    if data != original:
         path.write_bytes(data)
+    if changes:
         log.info("repaired %s after another program saved it: %s", path.name, " | ".join(changes))
     return changes
