@@ -260,12 +260,11 @@ def test_button_macros_and_vba_modules(libreoffice, tmp_path):
         assert buttons[0]["label"] == "Kør"
         assert "SampleCall" in buttons[0]["script"], buttons
         assert buttons[0]["script"].startswith("vnd.sun.star.script:VBAProject.")
-        # Pressing it runs Module1.SampleCall -> RunPython in the real `xlwings` module,
-        # which LibreOffice cannot compile (Declare PtrSafe): Basic shows syntax-error
-        # boxes, which the harness records and closes. Use a stub xlwings module to
-        # execute buttons in tests.
-        assert doc.run_macro(buttons[0]["script"]) is None
-        assert doc.last_dialogs, "expected LibreOffice's BASIC syntax error boxes"
+        # Not pressed here: it would run Module1.SampleCall -> RunPython in the real `xlwings`
+        # module, which LibreOffice cannot compile (Declare PtrSafe). Basic then shows
+        # syntax-error boxes and, now and then, leaves the macro call hanging after the first
+        # box (seen once in a clean CI run: the driver blocked until its 65 s timeout). The
+        # buttons are pressed with a stub xlwings module instead (tests/test_buttons_lo.py).
 
 
 @pytest.mark.libreoffice
