@@ -35,6 +35,7 @@ from typing import Any, Callable, Sequence
 
 from bad_returns import (BILLION_LAUGHS, BIFF_BOF, PDF, PNG, _set_text, _zip, encrypted_with_msoffcrypto, filled,
                          minimal_encrypted_cfb, patch_declared_size, rezip, set_meta, standard_answers)
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.round import Participant, RoundSetup
 from xl_kik.excel import intake, scoring
 from xl_kik.excel.vba.cfb import write_cfb
@@ -166,7 +167,7 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     p = person()
     rnd = random.Random(5)
     many_cells = b"".join(
-        b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (scoring_col(c).encode(), r, rnd.randrange(10 ** 9))
+        b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (column_letter(c).encode(), r, rnd.randrange(10 ** 9))
                                        for c in range(10, 111)) + b"</row>" for r in range(60, 1_060))
     refuse(F, "too_many_cells", patch_sheet(good_for(p), sheet, add_rows(many_cells)), ["F023"], p,
            check=lambda res: _assert_sheet(res, "F023", sheet))
@@ -598,10 +599,6 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
 
 
 _ANY = object()  # an expected text checked by HCase.check instead of equality
-
-
-def scoring_col(n: int) -> str:
-    return intake.column_letter(n)
 
 
 def _rows_of(cells: bytes) -> bytes:

@@ -53,6 +53,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.formula import Formula  # noqa: F401 - the one Formula class (re-exported)
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import button
@@ -166,16 +167,6 @@ HEADER_MIN_KNOWN = 3
 NEW_COLUMN = Msg("Kolonne {letter}", "Column {letter}")  # header of a column a person typed without one
 
 
-def column_letter(index: int) -> str:
-    """Excel's column letters of a 0-based column index (0 -> A, 26 -> AA)."""
-    out = ""
-    index += 1
-    while index:
-        index, r = divmod(index - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def find_header(rows: Sequence[Sequence[Any]], limit: int = HEADER_SCAN_ROWS) -> tuple[int, int] | None:
     """(row index, first column index), 0-based, of the plan's header row, or None.
 
@@ -240,7 +231,7 @@ def plan_from_rows(rows: Sequence[Sequence[Any]], lang: str = "da") -> PlanValue
         if not head:
             if not any(c < len(r) and not is_blank(r[c]) for r in rows[hr + 1:]):
                 continue
-            head = NEW_COLUMN(lang, letter=column_letter(c))
+            head = NEW_COLUMN(lang, letter=column_letter(c + 1))
         texts.append((c, head))
     table = PlanValues(hr, hc, map_headers(texts))
     for r, raw in enumerate(rows[hr + 1:], start=hr + 2):

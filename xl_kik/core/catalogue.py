@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.values import clean_text  # noqa: F401 (also importable from here)
 from xl_kik.core.errors import CatalogueError
@@ -427,13 +428,6 @@ _REQUIRED = ("id", "theme", "side", "text")
 ABOUT_KEYS = {"katalog": "id", "catalogue": "id", "version": "version", "navn": "name", "name": "name"}
 
 
-def _col_letter(idx: int) -> str:
-    out = ""
-    idx += 1
-    while idx:
-        idx, r = divmod(idx - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta: dict[str, str] | None = None,
@@ -467,7 +461,7 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
         return row[i] if i is not None and i < len(row) else None
 
     def cell(key: str, r: int) -> str:
-        return f"{_col_letter(cols[key])}{r}" if key in cols else str(r)
+        return f"{column_letter(cols[key] + 1)}{r}" if key in cols else str(r)
 
     base_themes = {t.id: t for t in base.themes} if base is not None else None
     themes: dict[str, dict[str, Any]] = {}

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 from xl_kik.core import contract
+from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.catalogue import clean_text
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, Report, define
 from xl_kik.core.round import Participant, RoundSetup
@@ -475,14 +476,6 @@ class Collection:
 
 
 # ---------------------------------------------------------------- helpers
-def col_index(letters: str) -> int:
-    """0-based index of a column letter (``A`` -> 0)."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 def layout_fingerprint(meta: Mapping[str, str]) -> str:
     """The layout fingerprint the generator would write for these metadata values."""
     questions = [q for q in meta.get("questions", "").split(",")]
@@ -606,15 +599,6 @@ def expected_layout(setup: RoundSetup) -> dict[str, str] | None:
            "col_improvements": layout.col_improvements, "col_ideas": layout.col_ideas,
            "questions": ",".join(layout.questions)}
     out["layout_fingerprint"] = layout.fingerprint
-    return out
-
-
-def col_letter(index: int) -> str:
-    """0-based column index -> letters (0 -> A)."""
-    n, out = index + 1, ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
     return out
 
 
@@ -792,9 +776,9 @@ def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity,
     header = int(meta["header_row"])
 
     # -- columns: the header row must agree with the metadata's letters (or move unambiguously)
-    columns = {"qid": col_index(meta["col_qid"]), "nr": col_index(contract.SCORING_COLUMNS["nr"]),
-               "points": col_index(meta["col_points"])}
-    columns.update({f: col_index(meta[f"col_{f}"]) for f in TEXT_FIELDS})
+    letters = {"qid": meta["col_qid"], "nr": contract.SCORING_COLUMNS["nr"], "points": meta["col_points"]}
+    letters.update({f: meta[f"col_{f}"] for f in TEXT_FIELDS})
+    columns = {key: column_number(letter) - 1 for key, letter in letters.items()}  # 0-based
     head = grid[header - 1] if 0 < header <= len(grid) else []
     moves = []
     for key in ("qid", "nr", "points", "strengths", "improvements", "ideas"):
@@ -804,11 +788,11 @@ def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity,
             continue
         found = [i for i, v in enumerate(head) if _first_line(v) in want]
         if len(found) == 1:
-            moves.append(f"{key} {col_letter(at)} -> {col_letter(found[0])}")
+            moves.append(f"{key} {column_letter(at + 1)} -> {column_letter(found[0] + 1)}")
             columns[key] = found[0]
             continue
         shown = head[at] if at < len(head) else ""
-        report.add(R_HEADER_MISSING(file=name, sheet=sheet_name, cell=f"{col_letter(at)}{header}",
+        report.add(R_HEADER_MISSING(file=name, sheet=sheet_name, cell=f"{column_letter(at + 1)}{header}",
                                     expected=want[0], found=str(shown or "")[:40], count=len(found), row=header))
         return None
     if moves:
@@ -816,10 +800,10 @@ def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity,
 
     # -- rows: located by the hidden id; the visible number must agree
     c_qid, c_nr = columns["qid"], columns["nr"]
-    qid_letter, nr_letter = col_letter(c_qid), col_letter(c_nr)
+    qid_letter, nr_letter = column_letter(c_qid + 1), column_letter(c_nr + 1)
     wanted = set(setup.question_ids)
     texts = {q.id: _norm(_pick(q.text, setup.lang)) for q in setup.catalogue.questions if q.id in wanted}
-    c_text = col_index(contract.SCORING_COLUMNS["question"]) + (c_nr - col_index(contract.SCORING_COLUMNS["nr"]))
+    c_text = c_nr + column_number(contract.SCORING_COLUMNS["question"]) - column_number(contract.SCORING_COLUMNS["nr"])
     by_hidden: dict[str, int] = {}
     by_visible: dict[str, int] = {}
     mismatch: list[tuple[int, str, str]] = []  # (row index, hidden, visible)
@@ -896,8 +880,8 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
     """Points and texts of every located question row."""
     sheet_name, grid = lay.sheet, lay.grid
     c_pts = lay.columns["points"]
-    pts_letter = col_letter(c_pts)
-    cols = [(f, col_letter(lay.columns[f]), lay.columns[f]) for f in TEXT_FIELDS]
+    pts_letter = column_letter(c_pts + 1)
+    cols = [(f, column_letter(lay.columns[f] + 1), lay.columns[f]) for f in TEXT_FIELDS]
     errors = raw.error_cells(sheet_name)
     formulas = raw.formula_cells(sheet_name)
     percents = raw.percent_cells(sheet_name)

@@ -32,6 +32,7 @@ from typing import Any
 from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
 from xl_kik.core.returns import is_excel_error
 
@@ -604,24 +605,12 @@ _SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
 
 
-def column_letter(n: int) -> str:
-    """1 -> A, 128 -> DX."""
-    out = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _ref_pos(raw: bytes) -> tuple[int, int] | None:
     """``b"XFD1048576"`` -> (row, column), 1-based; None if it is not a plain cell reference."""
     m = _REF.match(raw)
     if not m:
         return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ch - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), column_number(m.group(1))
 
 
 def _grid_surely_fine(data: bytes) -> bool:
@@ -644,12 +633,8 @@ def _grid_surely_fine(data: bytes) -> bool:
         numbers = [int(n) for _, n in cells]
         if min(numbers) < 1 or max(numbers) > MAX_ROW:
             return False
-        for letters in {letters for letters, _ in cells}:
-            c = 0
-            for ch in letters:
-                c = c * 26 + ch - 64
-            if c > MAX_COL:
-                return False
+        if any(column_number(letters) > MAX_COL for letters in {letters for letters, _ in cells}):
+            return False
     return True
 
 
@@ -1031,6 +1016,6 @@ def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
 __all__ = [
     "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "is_excel_error",
     "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS", "MAX_ROW", "MAX_COL", "MAX_CELLS",
-    "MAX_PART_BYTES", "MAX_SHARED_STRINGS", "bounds_problem", "grid_problem", "sheet_parts", "column_letter",
+    "MAX_PART_BYTES", "MAX_SHARED_STRINGS", "bounds_problem", "grid_problem", "sheet_parts",
     "VISIBLE", "HIDDEN", "VERY_HIDDEN",
 ]

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from functools import lru_cache
 
+from xl_kik.core.cellref import column_number
 from xl_kik.excel import cells
 
 DEFAULT_FONT_SIZE = 11.0
@@ -70,19 +71,17 @@ def _fitted_row_class() -> type:
 def column_widths(ws: Any, widths: Mapping[str, float] | None = None) -> dict[int, float]:
     """Width of every column with a dimension (1-based index -> width; hidden columns 0),
     ``widths`` (column letter -> width) overriding the sheet's."""
-    from openpyxl.utils import column_index_from_string  # lazy: the scoring writer uses this module without openpyxl
-
     out: dict[int, float] = {}
     for key, dim in ws.column_dimensions.items():
         try:
-            lo = dim.min or column_index_from_string(key)
+            lo = dim.min or column_number(key)
         except ValueError:
             continue
         hi = max(dim.max or lo, lo)
         for idx in range(lo, hi + 1):
             out[idx] = 0.0 if dim.hidden else float(dim.width or _default_width(ws))
     for letter, width in (widths or {}).items():
-        out[column_index_from_string(letter)] = float(width)
+        out[column_number(letter)] = float(width)
     return out
 
 

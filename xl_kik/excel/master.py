@@ -36,6 +36,7 @@ from xl_kik.excel.vba import (VbaModule, build_vba_project, installed_xlwings_ve
                               read_modules, vba_xlwings_version)
 from xl_kik.core import catalogue as catmod
 from xl_kik.core import vocabulary
+from xl_kik.core.cellref import cell_ref
 from xl_kik.core.i18n import Msg, check_lang
 from xl_kik.core.vocabulary import button
 from xl_kik.excel.layout import line_count, row_height
@@ -857,8 +858,6 @@ def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
     return out, wb_code
 
 
-def _cell(col: int, row: int) -> str:
-    return f"{catmod._col_letter(col)}{row}"
 
 
 def read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
@@ -1075,7 +1074,7 @@ def _new_ids(rows: Sequence[Sequence[Any]], participants: Sequence[Participant],
         if p is None:
             break
         if not clean_text(row[id_col]):
-            out.append((sheet, _cell(id_col, r), p.pid))
+            out.append((sheet, cell_ref(r, id_col + 1), p.pid))
     return out
 
 

@@ -37,7 +37,6 @@ from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import ColorScale, FormatObject, Rule
 from openpyxl.styles import Alignment, Color, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
-from openpyxl.utils import column_index_from_string
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation, DataValidationList
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
@@ -49,6 +48,7 @@ from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 from xl_kik.excel import master
 from xl_kik.excel.master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME, workbook_sheets
 from xl_kik.excel.repair import repair_file
+from xl_kik.core.cellref import cell_ref, column_letter, column_number, split_cell
 from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
 from xl_kik.excel import atomic, cells
@@ -143,7 +143,7 @@ def clear_sheet(ws: Any, keep_columns_from: int | None = None) -> Any:
     ws.print_area = None
     ws.row_dimensions.clear()
     for key in list(ws.column_dimensions):
-        if keep_columns_from is None or column_index_from_string(key) < keep_columns_from:
+        if keep_columns_from is None or column_number(key) < keep_columns_from:
             del ws.column_dimensions[key]
     return ws
 
@@ -527,28 +527,6 @@ class ChartSpec:
     gap_width: int | None = None
 
 
-_CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
-
-def split_cell(cell: str) -> tuple[int, int]:
-    """``"B3"`` -> (row 3, column 2), 1-based."""
-    m = _CELL_RE.match(cell.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {cell!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
-
-
-def col_letter(col: int) -> str:
-    out = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 #: Excel's COM ``Range(address)`` refuses addresses longer than 255 characters
 MAX_ADDRESS = 255
 
@@ -566,7 +544,7 @@ def join_areas(areas: Iterable[str], limit: int = MAX_ADDRESS) -> list[str]:
 
 def line_areas(indexes: Iterable[int], name: Any) -> list[str]:
     """Whole rows or columns as few addresses as possible: runs of consecutive indexes
-    (``5:9``; ``name`` is ``str`` for rows, :func:`col_letter` for columns), joined."""
+    (``5:9``; ``name`` is ``str`` for rows, :func:`column_letter` for columns), joined."""
     runs: list[list[int]] = []
     for i in sorted(set(indexes)):
         if runs and i == runs[-1][1] + 1:
@@ -625,10 +603,6 @@ def style_areas(styles: Sequence[tuple[str, "Style"]]) -> list[tuple[str, "Style
             a, b = cell_ref(r0, c0), cell_ref(r1, c1)
             by_style.setdefault(style, []).append(a if a == b else f"{a}:{b}")
     return [(address, style) for style, areas in by_style.items() for address in join_areas(areas)]
-
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"
 
 
 @dataclass
@@ -1117,12 +1091,12 @@ class XlwingsSheetWriter:
         for col, w in widths.items():
             by_width.setdefault(w, []).append(split_cell(f"{col}1")[1])
         for w, cols in by_width.items():
-            for address in line_areas(cols, col_letter):
+            for address in line_areas(cols, column_letter):
                 sht.range(address).column_width = w
 
     def hide_columns(self, sheet: str, columns: Iterable[str]) -> None:
         sht = self._sheet(sheet)
-        for address in line_areas([split_cell(f"{col}1")[1] for col in columns], col_letter):
+        for address in line_areas([split_cell(f"{col}1")[1] for col in columns], column_letter):
             sht.range(address).column_width = 0
 
     def protect(self, sheet: str, allow: Mapping[str, bool]) -> None:

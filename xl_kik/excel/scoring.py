@@ -41,6 +41,7 @@ from xl_kik.excel import cells
 from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
+from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.coverage import parse_themes
 from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.round import Participant, RoundSetup
@@ -139,14 +140,6 @@ def theme_ids_text(setup: RoundSetup, participant: Participant) -> str:
     mine = [t for t in parse_themes(getattr(participant, "themes", "")) if t in ids]
     return "," + ",".join(mine) + "," if mine else ""
 
-
-def layout_col(index: int) -> str:
-    """Column letters of a 0-based column index."""
-    out, n = "", index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def _xml_text(value: str) -> str:
@@ -456,10 +449,6 @@ class _ZipTemplate:
 
 
 # ---------------------------------------------------------------- the template
-def _col_index(letter: str) -> int:
-    return ord(letter) - ord("A")
-
-
 class ScoringTemplate:
     """A round's scoring workbook, built once; :meth:`render` makes one participant's file."""
 
@@ -805,7 +794,7 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     lang = setup.lang
     scale = setup.scale
     cat = setup.catalogue
-    c = {k: _col_index(v) for k, v in COLUMNS.items()}
+    c = {k: column_number(v) - 1 for k, v in COLUMNS.items()}  # 0-based, as XlsxWriter counts
     for key, col in c.items():
         if key == "qid":
             ws.set_column(col, col, _WIDTHS[key], fmt["qid"], {"hidden": True})
@@ -913,7 +902,7 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     # stand in the hidden cell A1 (a placeholder, patched per participant, ",1,4," or empty)
     ws.write_string(0, c["qid"], ph["THEMEIDS"], fmt["qid"])
     for tid, (trow_1, last) in mine_rows.items():
-        nr = layout_col(c["nr"])
+        nr = column_letter(c["nr"] + 1)
         ws.conditional_format(f"{nr}{trow_1}", {
             "type": "formula", "criteria": f'=ISNUMBER(SEARCH(",{tid},",${layout.col_qid}$1))',
             "format": fmt["mine_cf"], "multi_range": f"{nr}{trow_1} {nr}{trow_1 + 1}:{nr}{last}"})

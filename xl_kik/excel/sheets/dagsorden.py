@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from openpyxl.utils import get_column_letter
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core import agenda
 from xl_kik.core.catalogue import ID_RE
 from xl_kik.core.i18n import Msg, pick
@@ -29,7 +29,7 @@ from xl_kik.excel.sheets.status import Formula, Look, put, put_row, reset_sheet,
 KEYS = ("qid", "place", "theme", "question", "why", "suggested", "order", "minutes", "note")
 INPUT_KEYS = ("order", "minutes", "note")
 COL = {k: i + 1 for i, k in enumerate(KEYS)}
-L = {k: get_column_letter(c) for k, c in COL.items()}
+L = {k: column_letter(c) for k, c in COL.items()}
 KEY_ROW, HEADER_ROW, FIRST_ROW = 3, 4, 5
 WIDTHS = {1: 6, 2: 5, 3: 18, 4: 48, 5: 20, 6: 9, 7: 10, 8: 9, 9: 30}
 
@@ -166,7 +166,7 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"B1:{get_column_letter(len(KEYS))}{r}"
+    ws.print_area = f"B1:{column_letter(len(KEYS))}{r}"
     return [it.qid for it in items]
 
 

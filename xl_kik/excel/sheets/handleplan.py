@@ -30,10 +30,10 @@ from typing import Any, Iterable, Sequence
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.formatting.rule import Rule
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.excel import master as _master
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
@@ -156,8 +156,8 @@ class PlanTable:
     def id_letter(self) -> str:
         for i, (key, _h) in enumerate(self.headers):
             if key == "id":
-                return get_column_letter(self.first_col + i)
-        return get_column_letter(self.first_col)
+                return column_letter(self.first_col + i)
+        return column_letter(self.first_col)
 
     def with_extra_headers(self, headers: Sequence[tuple[str, str]]) -> "PlanTable":
         mine = {k for k, _ in self.headers}
@@ -197,7 +197,7 @@ def read_plan(wb, lang: str = "da") -> PlanTable:
             has_data = any(not is_blank(ws.cell(r, c).value) for r in range(min_row + 1, max_row + 1))
             if not has_data:
                 continue
-            head = NEW_COLUMN(lang, letter=get_column_letter(c))
+            head = NEW_COLUMN(lang, letter=column_letter(c))
         texts.append((c, head))
     mapped = map_headers(texts)
     table = PlanTable(True, ws.title, min_row, min_col, [(k, h) for _c, k, h in mapped])
@@ -247,7 +247,7 @@ class Layout:
         return self.header_row + 1
 
     def letter(self, key: str) -> str:
-        return get_column_letter(self.first_col + self.keys.index(key))
+        return column_letter(self.first_col + self.keys.index(key))
 
 
 def _layout(table: PlanTable, rows: Sequence[dict[str, Any]], lang: str) -> tuple[list[str], list[str], list[str]]:
@@ -287,7 +287,7 @@ def _split_column_dims(ws) -> None:
         lo, hi = dim.min or 0, dim.max or 0
         if lo and hi and hi > lo:
             for idx in range(lo, hi + 1):
-                letter = get_column_letter(idx)
+                letter = column_letter(idx)
                 new = ColumnDimension(ws, index=letter, width=dim.width, hidden=dim.hidden,
                                       outlineLevel=dim.outlineLevel, collapsed=dim.collapsed,
                                       bestFit=dim.bestFit, customWidth=dim.customWidth)
@@ -346,7 +346,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
             ws.cell(header_row + 1, first_col + i).alignment = TOP_WRAP
             ws.cell(header_row + 1, first_col + i).font = PLAN_FONT
 
-    ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{last_row}"
+    ref = f"{column_letter(first_col)}{header_row}:{column_letter(last_col)}{last_row}"
     tab = Table(displayName=TABLE_NAME, ref=ref)
     tab.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True, showColumnStripes=False)
     ws.add_table(tab)
@@ -356,7 +356,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
     ws.freeze_panes = ws.cell(header_row + 1, first_col)
     _split_column_dims(ws)
     for i, key in enumerate(keys):
-        letter = get_column_letter(first_col + i)
+        letter = column_letter(first_col + i)
         if not table.found or letter not in ws.column_dimensions or not ws.column_dimensions[letter].customWidth:
             ws.column_dimensions[letter].width = PLAN_WIDTHS.get(key, EXTRA_WIDTH)
     # heights for the header and every row (rows left below a shorter table go back to default)
@@ -410,7 +410,7 @@ def _highlighting(ws, layout: Layout, last_row: int) -> None:
     r1, r2 = layout.first_data_row, last_row + SPARE_ROWS
     d, s = layout.letter("deadline"), layout.letter("status")
     not_done = ",".join(f'${s}{r1}<>"{STATUS_VALUES[lk][2]}"' for lk in ("da", "en"))  # case-insensitive
-    rng = f"{get_column_letter(layout.first_col)}{r1}:{get_column_letter(layout.first_col + len(layout.keys) - 1)}{r2}"
+    rng = f"{column_letter(layout.first_col)}{r1}:{column_letter(layout.first_col + len(layout.keys) - 1)}{r2}"
     overdue = f"AND(ISNUMBER(${d}{r1}),${d}{r1}<TODAY(),{not_done})"
     soon = f"AND(ISNUMBER(${d}{r1}),${d}{r1}>=TODAY(),${d}{r1}<=TODAY()+{DUE_SOON_DAYS},{not_done})"
     cf.add(rng, Rule(type="expression", formula=[overdue], dxf=OVERDUE_DXF, stopIfTrue=True))

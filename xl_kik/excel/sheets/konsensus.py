@@ -34,13 +34,12 @@ from typing import Any, Mapping
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.cells import NEW_LINE_HELP, openpyxl_validation
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel.master import PLACEHOLDERS, load_round
-from openpyxl.utils import column_index_from_string
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.core.catalogue import ID_RE
 from xl_kik.excel.sheets.status import Formula, Look, print_setup, put, put_row, reset_sheet, set_widths
@@ -68,7 +67,7 @@ KEYS = KONSENSUS_KEYS
 INPUT_KEYS = KONSENSUS_INPUT_KEYS
 COL = {k: i + 1 for i, k in enumerate(KEYS)}
 LAST_COL = len(KEYS)
-L = {k: get_column_letter(c) for k, c in COL.items()}
+L = {k: column_letter(c) for k, c in COL.items()}
 KEY_ROW = KONSENSUS_KEY_ROW
 HEADER_ROW = KONSENSUS_HEADER_ROW
 FIRST_ROW = KONSENSUS_FIRST_ROW
@@ -198,7 +197,7 @@ def capture(ws: Any) -> Captured:
             cap.extras.setdefault(target, {}).update(extras)
     for letter, dim in ws.column_dimensions.items():
         try:
-            idx = column_index_from_string(letter)
+            idx = column_number(letter)
         except ValueError:
             continue
         if idx > last and dim.width:
@@ -539,11 +538,11 @@ def _layout(k: _Render, last_row: int) -> None:
     ws.column_dimensions["A"].hidden = True
     set_widths(ws, WIDTHS)
     for c, w in k.cap.extra_widths.items():
-        ws.column_dimensions[get_column_letter(c)].width = w
+        ws.column_dimensions[column_letter(c)].width = w
     fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.print_area = f"B1:{get_column_letter(LAST_COL)}{last_row}"
+    ws.print_area = f"B1:{column_letter(LAST_COL)}{last_row}"
 
 
 def fit_konsensus_rows(ws: Any) -> None:

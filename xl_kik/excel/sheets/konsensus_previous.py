@@ -14,9 +14,9 @@ from typing import Any, Mapping
 
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
 from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import WARNING, Problem, define
@@ -73,7 +73,7 @@ def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: 
     header_row = min(rows.values()) - 1
     put(ws, header_row, THEME_PREVIOUS_COL, PREVIOUS_THEME(lang), head)
     put(ws, header_row, THEME_CHANGE_COL, CHANGE_THEME(lang), head)
-    p, a = get_column_letter(THEME_PREVIOUS_COL), L["agreed_points"]
+    p, a = column_letter(THEME_PREVIOUS_COL), L["agreed_points"]
     shown = 0
     for tid, r in rows.items():
         value = themes.get(tid)
@@ -83,7 +83,7 @@ def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: 
         put(ws, r, THEME_CHANGE_COL, Formula(f'=IF(OR({p}{r}="",AND({a}{r}="",F{r}="")),"",'
                                              f'IF({a}{r}<>"",{a}{r},F{r})-{p}{r})'), change)
     first, last = min(rows.values()), max(rows.values())
-    target = f"{get_column_letter(THEME_CHANGE_COL)}{first}:{get_column_letter(THEME_CHANGE_COL)}{last}"
+    target = f"{column_letter(THEME_CHANGE_COL)}{first}:{column_letter(THEME_CHANGE_COL)}{last}"
     ws.conditional_formatting.add(target, CellIsRule(operator="greaterThan", formula=["0"],
                                                      font=Font(color="006100", bold=True)))
     ws.conditional_formatting.add(target, CellIsRule(operator="lessThan", formula=["0"],
@@ -108,7 +108,7 @@ def check_agreed_points(ws: Any, setup: Any, file: str = "") -> list[Problem]:
         ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
               and float(value).is_integer() and low <= value <= high)
         if not ok:
-            out.append(S_BAD_AGREED(file=file, sheet=ws.title, cell=f"{get_column_letter(col)}{r}",
+            out.append(S_BAD_AGREED(file=file, sheet=ws.title, cell=f"{column_letter(col)}{r}",
                                     qid=qid, value=value, low=low, high=high))
     return out
 

@@ -21,8 +21,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.formula import Formula  # noqa: F401 - the renderers' formulas (re-exported)
 from xl_kik.core.i18n import Msg
 from xl_kik.excel import cells
@@ -90,7 +90,7 @@ def reset_sheet(ws: Any, keep_columns_from: int | None = None) -> None:
 
 def set_widths(ws: Any, widths: Mapping[int, float]) -> None:
     for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
+        ws.column_dimensions[column_letter(col)].width = width
 
 
 def print_setup(ws: Any, title_rows: str | None = None, landscape: bool = True) -> None:

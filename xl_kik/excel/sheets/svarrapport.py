@@ -31,8 +31,8 @@ from typing import Any, Mapping, Sequence
 
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import PatternFill, Font
-from openpyxl.utils import get_column_letter
 
+from xl_kik.core.cellref import column_letter
 from xl_kik.core.anonymity import LABELS_LINKED, WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.layout import fit_rows
@@ -252,16 +252,16 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
             put(ws, r, c + 1, row[c], text)
         cells += len(row)
     last_row = max(r, HEADER_ROW + 1)
-    last_col = get_column_letter(len(header))
+    last_col = column_letter(len(header))
     if not rows or n_labels == 0:
         put(ws, HEADER_ROW + 1 if not rows else r + 2, 2, T["no_returns"](lang), note)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
     ws.column_dimensions["A"].hidden = True
     set_widths(ws, {1: 6, 2: 6, 3: 20, 4: 50, 5: 11, 6: 8, 7: 8, 8: 7, 9: 7, 10: 8, 11: 10, 12: 11, 13: 12})
     for i in range(n_part):
-        ws.column_dimensions[get_column_letter(fixed + 1 + i)].width = 11
+        ws.column_dimensions[column_letter(fixed + 1 + i)].width = 11
     for c in range(fixed + n_part + 1, len(header) + 1):
-        ws.column_dimensions[get_column_letter(c)].width = 60
+        ws.column_dimensions[column_letter(c)].width = 60
     fit_rows(ws, 1, ws.max_row)
     if rows:
         span = setup.scale.span or 1
