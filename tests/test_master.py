@@ -375,6 +375,36 @@ def test_renamed_sheet_found_by_codename(paths):
     assert data.setup.unit == "Børnehuset Solsikken"
 
 
+def test_every_reader_finds_the_sheets_alike(paths):
+    """One rule for the sheet key -> name map (master.sheet_names_by_key): the calamine reader,
+    the rollup, the invitations' settings and the live workbook agree on a renamed sheet (its
+    codeName kept) and on a sheet that lost its codeName (found by the contract's name)."""
+    from xl_kik.excel import rollup
+    from xl_kik.steps import invite, live
+
+    with MasterFile.edit(paths) as wb:
+        wb["Opsætning"].title = "Indstillinger"
+        wb["Konsensus"].sheet_properties.codeName = None
+    names = master.read_master(paths.root).sheet_names
+    assert names["setup"] == "Indstillinger" and names["consensus"] == "Konsensus"
+    wb = openpyxl.load_workbook(paths.master, keep_vba=True)
+    codenames = {ws.sheet_properties.codeName: ws.title for ws in wb.worksheets if ws.sheet_properties.codeName}
+    assert "shConsensus" not in codenames  # the edit above really removed it (restore_codenames aside)
+    live_names = live.live_sheet_names(masterfile.OpenpyxlSheetWriter(wb), codenames)
+    assert live_names == names
+    assert rollup.read_unit(paths.master).unit == master.read_master(paths.root).setup.unit
+    assert invite.read_setup_keys(paths.master)["round_id"] == master.read_master(paths.root).setup.round_id
+
+
+def test_sheet_names_by_key_codename_then_recorded_then_contract_names():
+    S = master.SheetInfo
+    infos = [S("Omdøbt", "", "shConsensus", ""), S("Handleplan", "", "", ""), S("Status", "", "", ""),
+             S("Mine svar", "", "", ""), S("Setup", "", "", "")]
+    names = master.sheet_names_by_key(infos, {"answers": "Mine svar", "plan": "Findes ikke"})
+    assert names == {"consensus": "Omdøbt", "plan": "Handleplan", "status": "Status", "answers": "Mine svar",
+                     "setup": "Setup"}
+
+
 # ---------------------------------------------------------------- verify
 def _rewrite(path: Path, part: str, fn) -> None:
     parts = zip_parts(path)

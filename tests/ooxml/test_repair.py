@@ -184,6 +184,33 @@ def test_buttons_without_vml_are_recreated(fresh):
     assert_ours(path)
 
 
+def test_buttons_of_an_english_master_without_codenames_stay_english(tmp_path):
+    """LibreOffice drops the codeNames; the buttons re-created then are still the round's
+    language: the ``_kik`` sheet is found by codeName, else by name (find_sheet_info)."""
+    paths = master.create_round(tmp_path / "round", unit="Unit", participants=[Participant("", "Ida")],
+                                catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"), lang="en")
+    path = paths.master
+    zf = _zip(path)
+    infos, _ = master.workbook_sheets(zf)
+    start = repair._start_sheet(zf)
+    rels = master._rels_name(start.part)
+    [(_rid, vml)] = repair._vml_parts(zf, start.part)
+    parts: dict[str, bytes | None] = {
+        i.part: re.sub(rb'\s+codeName="[^"]*"', b"", zf.read(i.part)) for i in infos}
+    parts[start.part] = re.sub(rb"<legacyDrawing\b[^>]*/>", b"", parts[start.part])
+    parts[rels] = re.sub(rb"<Relationship\b[^>]*vmlDrawing[^>]*/>", b"", zf.read(rels))
+    parts[vml] = None
+    _replace(path, parts)
+    assert all(not i.codename for i in master.workbook_sheets(_zip(path))[0])
+    assert repair.repair_file(path)
+    zf = _zip(path)
+    start = repair._start_sheet(zf)
+    [(_rid, vml)] = repair._vml_parts(zf, start.part)
+    text = zf.read(vml).decode("utf-8")
+    for _macro, caption, _description in master.BUTTONS:
+        assert caption("en") in text and caption("da") not in text
+
+
 def test_project_with_wrong_dictionary_is_rebuilt(fresh):
     """Dictionary as a document module (LibreOffice's second save) is rebuilt as our class."""
     path = fresh.master

@@ -840,6 +840,12 @@ def find_sheet_info(infos: Sequence[SheetInfo], key: str, names: Mapping[str, st
     return next((by_name[n] for n in candidates if n in by_name), None)
 
 
+def sheet_names_by_key(infos: Sequence[SheetInfo], names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Sheet key -> current name of every master sheet :func:`find_sheet_info` finds (the
+    readers' map: calamine, the rollup, the reports and the live workbook)."""
+    return {key: info.name for key in CODE_NAMES if (info := find_sheet_info(infos, key, names)) is not None}
+
+
 def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
     """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
     wb = _xml(zf, "xl/workbook.xml")
@@ -868,15 +874,9 @@ def read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]
     except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError) as exc:
         problem = S_NOT_MASTER(file=path.name, reason=f"{type(exc).__name__}: {exc}")
         raise MasterFormatError(NOT_MASTER("da", file=path.name), [problem]) from exc
-    by_code = {i.codename: i.name for i in infos if i.codename}
-    names = {key: by_code[code] for key, code in CODE_NAMES.items() if code in by_code}
+    names = sheet_names_by_key(infos)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        available = set(wb.sheet_names)
-        for lang in ("da", "en"):  # fall back to the contract's names when a codeName is missing
-            for key, name in SHEET_NAMES[lang].items():
-                if key not in names and name in available:
-                    names[key] = name
         rows = {key: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for key, name in names.items() if key in ("setup", "participants", "questions", "meta")}
     except Exception as exc:  # calamine raises its own error types for damaged files

@@ -61,11 +61,7 @@ def _vba_part(zf: zipfile.ZipFile) -> str | None:
 
 def _start_sheet(zf: zipfile.ZipFile) -> master.SheetInfo | None:
     infos, _ = master.workbook_sheets(zf)
-    by_code = next((i for i in infos if i.codename == master.CODE_NAMES["start"]), None)
-    if by_code is not None:
-        return by_code
-    names = {master.SHEET_NAMES[lang]["start"] for lang in master.SHEET_NAMES}
-    return next((i for i in infos if i.name in names), None)
+    return master.find_sheet_info(infos, "start")
 
 
 def _vml_parts(zf: zipfile.ZipFile, sheet_part: str) -> list[tuple[str, str]]:
@@ -128,9 +124,10 @@ def vba_problems(zf: zipfile.ZipFile) -> list[ProjectDifference]:
 
 
 def _round_lang(zf: zipfile.ZipFile) -> str:
-    """The round's language from the ``_kik`` sheet's ``lang`` row, else from the Start sheet name."""
+    """The round's language from the ``_kik`` sheet's ``lang`` row, else from the setup sheet's name
+    (the Start sheet is called ``Start`` in both languages)."""
     infos, _ = master.workbook_sheets(zf)
-    meta = next((i for i in infos if i.codename == master.CODE_NAMES["meta"]), None)
+    meta = master.find_sheet_info(infos, "meta")
     if meta is not None and meta.part in zf.namelist():
         xml = zf.read(meta.part).decode("utf-8", "replace")
         strings = _shared_strings(zf)
@@ -148,9 +145,8 @@ def _round_lang(zf: zipfile.ZipFile) -> str:
         for (col, row), value in values.items():
             if col == "A" and value == "lang" and values.get(("B", row)) in master.SHEET_NAMES:
                 return values[("B", row)]
-    start = _start_sheet(zf)
-    return "en" if start is not None and start.name == master.SHEET_NAMES.get("en", {}).get("start") \
-        and start.name != master.SHEET_NAMES["da"]["start"] else "da"
+    setup = master.find_sheet_info(infos, "setup")
+    return "en" if setup is not None and setup.name == master.SHEET_NAMES["en"]["setup"] else "da"
 
 
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:

@@ -12,8 +12,6 @@ The step that makes them (and the PDFs) is :mod:`xl_kik.steps.report`.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -109,18 +107,8 @@ class _Question:
 def read_consensus(root: str | Path) -> tuple[RoundSetup, list[list[Any]]]:
     """The round's setup and the Konsensus sheet's rows (calamine)."""
     data = master.read_master(root)
-    path = data.path
-    raw = path.read_bytes()
-    names = dict(data.sheet_names)
-    if "consensus" not in names:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            infos, _ = master.workbook_sheets(zf)
-        names.update({k: i.name for i in infos for k, c in master.CODE_NAMES.items() if c == i.codename})
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-    name = names.get("consensus")
-    if name not in wb.sheet_names:
-        name = next((n for n in (master.SHEET_NAMES["da"]["consensus"], master.SHEET_NAMES["en"]["consensus"])
-                     if n in wb.sheet_names), None)
+    name = data.sheet_names.get("consensus")  # found as every master sheet is (master.sheet_names_by_key)
+    wb = CalamineWorkbook.from_path(str(data.path))
     rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False) if name else []
     return data.setup, rows
 

@@ -136,14 +136,9 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     data = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos, _ = master.workbook_sheets(zf)
-    by_code = {i.codename: i.name for i in infos if i.codename}
-    names = {key: by_code[code] for key, code in master.CODE_NAMES.items() if code in by_code}
+    names = master.sheet_names_by_key(infos)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     available = set(wb.sheet_names)
-    for lang in ("da", "en"):
-        for key, name in master.SHEET_NAMES[lang].items():
-            if key not in names and name in available:
-                names[key] = name
 
     def rows_of(key: str) -> list[list[Any]]:
         name = names.get(key)

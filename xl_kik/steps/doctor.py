@@ -41,8 +41,8 @@ from xl_kik.core.vocabulary import button
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
 from xl_kik.excel.vba import installed_xlwings_version
-from xl_kik.excel.master import (BUTTONS, CODE_NAMES, REL_VBA, _rels, interpreter_config, verify_master,
-                               workbook_sheets)
+from xl_kik.excel.master import (BUTTONS, REL_VBA, _rels, find_sheet_info, interpreter_config,
+                               verify_master, workbook_sheets)
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.vba import dir_stream_modules, installed_xlwings_version, vba_xlwings_version
 
@@ -188,10 +188,11 @@ def conf_values(master: Path) -> dict[str, str]:
 
     with zipfile.ZipFile(master) as zf:
         infos, _ = workbook_sheets(zf)
-    name = next((i.name for i in infos if i.codename == CODE_NAMES["conf"]), "xlwings.conf")
-    wb = CalamineWorkbook.from_path(str(master))
-    if name not in wb.sheet_names:
+    info = find_sheet_info(infos, "conf")
+    if info is None:
         return {}
+    name = info.name
+    wb = CalamineWorkbook.from_path(str(master))
     out: dict[str, str] = {}
     for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
         if not row or row[0] in (None, ""):

@@ -54,7 +54,6 @@ XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 XLSM_MIME = ("application", "vnd.ms-excel.sheet.macroEnabled.12")
 DEFAULT_PASSWORD_ENV = "XL_KIK_SMTP_PASSWORD"
 SMTP_TIMEOUT = 30.0
-SETUP_SHEETS = ("Opsætning", "Setup")
 EML_POLICY = policy.default.clone(linesep="\r\n")
 
 # ---------------------------------------------------------------- problem types (M0xx, M1xx)
@@ -197,29 +196,19 @@ def load_round(root: str | Path) -> tuple[RoundSetup, list[Participant]]:
 
 
 def read_setup_keys(master_path: str | Path, workbook: Any = None) -> dict[str, Any]:
-    """Key/value pairs of the master's setup sheet (key column A, value column C), via calamine."""
-    wb = workbook or CalamineWorkbook.from_path(str(master_path))
-    name = next((n for n in SETUP_SHEETS if n in wb.sheet_names), None)
-    if name is None:  # another language: the sheet whose column A holds round_id
-        name = _find_setup_sheet(wb)
-    if name is None:
+    """Key/value pairs of the master's setup sheet (key column A, value column C), via calamine;
+    the sheet found as every master sheet is (codeName, then name: ``master.find_sheet_info``)."""
+    with zipfile.ZipFile(master_path) as zf:
+        infos, _ = master.workbook_sheets(zf)
+    info = master.find_sheet_info(infos, "setup")
+    if info is None:
         return {}
+    wb = workbook or CalamineWorkbook.from_path(str(master_path))
     out: dict[str, Any] = {}
-    for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False):
+    for row in wb.get_sheet_by_name(info.name).to_python(skip_empty_area=False):
         if row and isinstance(row[0], str) and row[0].strip():
             out[row[0].strip()] = row[2] if len(row) > 2 else ""
     return out
-
-
-def _find_setup_sheet(wb: Any) -> str | None:
-    for n in wb.sheet_names:
-        try:
-            rows = wb.get_sheet_by_name(n).to_python(skip_empty_area=False)
-        except Exception:  # noqa: BLE001 - chart sheets etc.
-            continue
-        if any(r and r[0] == "round_id" for r in rows[:40]):
-            return n
-    return None
 
 
 # ---------------------------------------------------------------- scoring workbooks

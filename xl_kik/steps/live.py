@@ -28,7 +28,8 @@ from typing import Any, Callable, Sequence
 
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import atomic
-from xl_kik.excel.master import CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, SHEET_NAMES, MasterData, parse_master
+from xl_kik.excel.master import (CODE_NAMES, NAME_LAST_RUN, PLAN_SHEET_KEYS, MasterData, SheetInfo, find_sheet_info,
+                                 parse_master, sheet_names_by_key)
 from xl_kik.excel.masterfile import SheetWriter, XlwingsSheetWriter, scratch_workbook, sheet_values, transfer_sheets
 from xl_kik.steps.generate import generate_round
 from xl_kik.steps.merge import merge_into
@@ -55,25 +56,21 @@ class ButtonContext:
 
 
 def live_sheet_names(writer: SheetWriter, codenames: dict[str, str] | None = None) -> dict[str, str]:
-    """Sheet key -> name in the live workbook: by codeName when the platform tells it, then
-    by the ``sheet_<key>`` entries of ``_kik``, then by the contract's names."""
-    available = set(writer.sheet_names())
-    names: dict[str, str] = {}
-    for key, code in CODE_NAMES.items():
-        if codenames and code in codenames:
-            names[key] = codenames[code]
-    meta_name = names.get("meta", "_kik")
-    if meta_name in available:
-        for row in writer.read_rows(meta_name):
+    """Sheet key -> name in the live workbook, by the rule of every master reader
+    (:func:`~xl_kik.excel.master.sheet_names_by_key`): by codeName when the platform tells it
+    (``codenames``: codeName -> name), then by the ``sheet_<key>`` entries of ``_kik``, then by
+    the contract's names."""
+    code_of = {name: code for code, name in (codenames or {}).items()}
+    infos = [SheetInfo(name, "", code_of.get(name, ""), "") for name in writer.sheet_names()]
+    recorded: dict[str, str] = {}
+    meta = find_sheet_info(infos, "meta")
+    if meta is not None:
+        for row in writer.read_rows(meta.name):
             if row and isinstance(row[0], str) and row[0].startswith("sheet_") and len(row) > 1:
                 key = row[0][len("sheet_"):]
-                if key in CODE_NAMES and key not in names and row[1] in available:
-                    names[key] = row[1]
-    for lang in ("da", "en"):
-        for key, name in SHEET_NAMES[lang].items():
-            if key not in names and name in available:
-                names[key] = name
-    return names
+                if key in CODE_NAMES and isinstance(row[1], str):
+                    recorded.setdefault(key, row[1])
+    return sheet_names_by_key(infos, recorded)
 
 
 def live_lang(writer: SheetWriter, names: dict[str, str]) -> str:
