@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -199,13 +199,13 @@ class Catalogue:
             ],
         }
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Content fingerprint over what a participant answers: themes and questions.
 
         Independent of descriptions and of the catalogue's name, so fixing a typo in a
         description does not invalidate returned files, but changing, adding, removing or
-        moving a question does.
+        moving a question does. Computed once per (frozen) catalogue.
         """
         core = [
             [[t.id, t.side, t.name.get("da", "")] for t in self.themes],

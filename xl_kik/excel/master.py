@@ -18,12 +18,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import posixpath
 import re
 import sys
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree as ET
@@ -846,21 +847,59 @@ def sheet_names_by_key(infos: Sequence[SheetInfo], names: Mapping[str, str] | No
     return {key: info.name for key in CODE_NAMES if (info := find_sheet_info(infos, key, names)) is not None}
 
 
+_TAG_RE = re.compile(r"""<(?:[\w.-]+:)?(sheet|workbookPr|Relationship)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTR_RE = re.compile(r"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_CODE_NAME_RE = re.compile(r'<(?:\w+:)?sheetPr\b[^>]*\bcodeName="([^"]*)"')
+
+
+def _elements(xml: bytes, tags: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+    """(tag, attributes) of the elements named ``tags`` in a small package part, without an
+    XML tree: a scan of the start tags (comments skipped, entities unescaped, never expanded
+    from a DTD). Attribute names keep their prefix (``r:id``). Used for ``xl/workbook.xml`` and
+    its relationships, which :func:`workbook_sheets` reads for every master a command opens."""
+    text = _COMMENT_RE.sub("", xml.decode("utf-8", "replace"))
+    out = []
+    for m in _TAG_RE.finditer(text):
+        if m.group(1) in tags:
+            attrs = {}
+            for k, a, b in _ATTR_RE.findall(m.group(2)):
+                value = a or b  # the double- or the single-quoted form
+                attrs[k] = html.unescape(value) if "&" in value else value
+            out.append((m.group(1), attrs))
+    return out
+
+
+def _prefix_of(xml: bytes, namespace: str, default: str) -> str:
+    m = re.search(rb'xmlns:([\w.-]+)\s*=\s*["\']' + re.escape(namespace.encode()) + rb'["\']', xml)
+    return m.group(1).decode() if m else default
+
+
 def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
     """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
-    wb = _xml(zf, "xl/workbook.xml")
-    rels = _rels(zf, "xl/workbook.xml")
-    pr = wb.find("m:workbookPr", _NS)
-    wb_code = pr.get("codeName", "") if pr is not None else ""
-    out = []
-    for s in wb.findall("m:sheets/m:sheet", _NS):
-        part = rels.get(s.get(_R_ID, ""), ("", "", ""))[1]
+    wb_xml = zf.read("xl/workbook.xml")
+    rels_name = _rels_name("xl/workbook.xml")
+    present = set(zf.namelist())
+    rels: dict[str, str] = {}
+    if rels_name in present:
+        for _, a in _elements(zf.read(rels_name), ("Relationship",)):
+            target = a.get("Target", "")
+            rels[a.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+    rid = _prefix_of(wb_xml, _NS["r"], "r") + ":id"
+    wb_code, out = "", []
+    for tag, a in _elements(wb_xml, ("workbookPr", "sheet")):
+        if tag == "workbookPr":
+            wb_code = wb_code or a.get("codeName", "")
+            continue
+        part = rels.get(a.get(rid, ""), "")
         code = ""
-        if part in zf.namelist():
-            head = zf.read(part)[:4096].decode("utf-8", "replace")
-            m = re.search(r'<(?:\w+:)?sheetPr\b[^>]*\bcodeName="([^"]*)"', head)
+        if part in present:
+            # sheetPr comes first in a worksheet part: inflate only its head, not the whole sheet
+            with zf.open(part) as stream:
+                m = _CODE_NAME_RE.search(stream.read(4096).decode("utf-8", "replace"))
             code = m.group(1) if m else ""
-        out.append(SheetInfo(s.get("name", ""), part, code, s.get("state", "visible")))
+        out.append(SheetInfo(a.get("name", ""), part, code, a.get("state", "visible")))
     return out, wb_code
 
 
@@ -1006,9 +1045,8 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
     # catalogue: the Spørgsmål sheet (raises CatalogueError naming sheet and cell)
     q_sheet = names.get("questions", SHEET_NAMES["da"]["questions"])
     q_rows = _trim(rows["questions"])
-    full = catmod.from_rows(q_rows, source=file, sheet=q_sheet,
-                            meta={"id": meta_raw.get("catalogue_id", ""),
-                                  "version": meta_raw.get("catalogue_version", "")})
+    full = _catalogue_of(q_rows, file, q_sheet, meta_raw.get("catalogue_id", ""),
+                         meta_raw.get("catalogue_version", ""))
     theme_text = clean_text(val("themes")).replace(";", ",")
     wanted = [t.strip() for t in theme_text.split(",") if t.strip()]
     known_ids = [t.id for t in full.themes]
@@ -1037,6 +1075,37 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
     if data.catalogue_changed:
         data.warnings.append(S_CATALOGUE_EDITED(file=file, sheet=q_sheet))
     return data
+
+
+#: Catalogues parsed from Spørgsmål sheets in this process, by (id, version, the sheet's cells):
+#: reading many masters of the same catalogue (``rollup``) parses it once. Only good parses are
+#: kept (an error is raised again, naming the file, every time); bounded by :data:`_CATALOGUE_CACHE_SIZE`.
+_CATALOGUE_CACHE: dict[tuple[Any, ...], Catalogue] = {}
+_CATALOGUE_CACHE_SIZE = 32
+
+
+def _catalogue_of(q_rows: list[list[Any]], file: str, sheet: str, cat_id: str, version: str) -> Catalogue:
+    """The catalogue on a master's Spørgsmål sheet (``catalogue.from_rows``), parsed once per
+    content. The name falls back to the file's stem as ``from_rows`` does, so a hit is renamed."""
+    try:
+        key: tuple[Any, ...] | None = (cat_id, version, tuple(map(tuple, q_rows)))
+        hash(key)
+    except TypeError:  # an unhashable cell value: parse without the cache
+        key = None
+    stem = Path(file).stem
+    hit = _CATALOGUE_CACHE.get(key) if key is not None else None
+    if hit is not None:
+        if hit.name == {"da": stem}:
+            return hit
+        renamed = replace(hit, name={"da": stem})
+        renamed.__dict__["fingerprint"] = hit.fingerprint  # independent of the name (Catalogue.fingerprint)
+        return renamed
+    full = catmod.from_rows(q_rows, source=file, sheet=sheet, meta={"id": cat_id, "version": version})
+    if key is not None:
+        if len(_CATALOGUE_CACHE) >= _CATALOGUE_CACHE_SIZE:
+            _CATALOGUE_CACHE.pop(next(iter(_CATALOGUE_CACHE)))
+        _CATALOGUE_CACHE[key] = full
+    return full
 
 
 def _trim(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

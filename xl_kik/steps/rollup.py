@@ -79,7 +79,9 @@ def build_rollup(masters: Sequence[str | Path], out: str | Path, lang: str = "da
                               "Give at least one master workbook or round folder.")(lang), lang=lang)
     total = len(paths)
     read: list[UnitResult | Problem] = [None] * total  # type: ignore[list-item]
-    workers = workers if workers is not None else min(4, total)
+    # Serial by default: calamine holds the GIL (threads measured no faster), and a process
+    # pool of 2 measured no faster on the shared 2-core machine (benchmarks/bench_process.py).
+    workers = workers if workers is not None else 1
     done = 0
     if workers > 1 and total > 4:
         with ThreadPoolExecutor(max_workers=workers) as pool:
