@@ -23,6 +23,7 @@ from returned files may start with ``=``, ``+``, ``-`` or ``@`` (formula injecti
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 import re
@@ -40,6 +41,9 @@ from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation, DataValidationList
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +51,7 @@ from typing import Any, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from xl_kik.excel import master
 from xl_kik.excel.master import CODE_NAMES, SHEET_KEYS, SHEET_NAMES, WORKBOOK_CODE_NAME, workbook_sheets
-from xl_kik.excel.repair import repair_file
+from xl_kik.excel.repair import finish_master
 from xl_kik.core.cellref import cell_ref, column_letter, column_number, split_cell
 from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
@@ -254,8 +258,8 @@ class MasterFile:
             cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
             used_cell_styles_only(wb)  # or the master's cell formats grow with every save
             check_not_open(path, lang)
-            atomic.write_with(path, lambda tmp: (wb.save(tmp), repair_file(tmp)), backup_dir=paths.backups,
-                              lang=lang)
+            data = finish_master(package_bytes(wb), path.name)
+            atomic.write_with(path, lambda tmp: tmp.write_bytes(data), backup_dir=paths.backups, lang=lang)
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:
@@ -265,6 +269,38 @@ class MasterFile:
             if ws.sheet_properties.codeName == codename:
                 return ws
         raise KeyError(codename)
+
+
+class _InMemoryExcelWriter(ExcelWriter):
+    """openpyxl's package writer with each worksheet serialised in memory.
+
+    openpyxl's own ``write_worksheet`` writes every sheet to a temporary file, copies it into
+    the zip and deletes it: 15 files created and removed per save of a master (and on Windows
+    each one looked at by the virus scanner). The same steps as openpyxl 3.1's, into a
+    ``BytesIO`` (``WorksheetWriter`` supports it); ``tests/test_master_save.py`` compares the
+    packages part by part with openpyxl's ``Workbook.save``."""
+
+    def write_worksheet(self, ws: Any) -> None:
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.out.getvalue())
+        self.manifest.append(ws)
+
+
+def package_bytes(wb: Any) -> bytes:
+    """The openpyxl workbook ``wb`` as a package in memory, its parts stored uncompressed
+    (``MasterFile.edit`` repairs it and then compresses it once, :func:`repair.finish_master`)."""
+    if wb.read_only or wb.write_only:
+        raise TypeError("package_bytes saves a workbook opened for editing")
+    out = io.BytesIO()
+    archive = zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True)
+    wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+    _InMemoryExcelWriter(wb, archive).save()  # closes the archive
+    return out.getvalue()
 
 
 def used_cell_styles_only(wb: Any) -> None:

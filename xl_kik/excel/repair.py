@@ -361,8 +361,29 @@ def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
     return canonical_content_types(data), changes
 
 
+def deflated(data: bytes) -> bytes:
+    """The package ``data`` with every part deflated, in the same order with the same names
+    and dates (``MasterFile`` saves and repairs uncompressed, then compresses once)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def finish_master(data: bytes, name: str = master.MASTER_NAME) -> bytes:
+    """What :class:`~xl_kik.excel.masterfile.MasterFile` writes: the package openpyxl just
+    wrote (uncompressed), repaired (:func:`repair_bytes`) and deflated once. Repairing the
+    uncompressed package costs no compression per repair step."""
+    data, changes = repair_bytes(data)
+    if changes:
+        log.info("repaired %s after another program saved it: %s", name, " | ".join(changes))
+    return deflated(data)
+
+
 def repair_file(path: str | Path) -> list[str]:
-    """Repair the master at ``path`` in place (MasterFile calls this on its temporary file)."""
+    """Repair the master at ``path`` in place (a file on disk; MasterFile uses :func:`finish_master`)."""
     path = Path(path)
     original = path.read_bytes()
     data, changes = repair_bytes(original)

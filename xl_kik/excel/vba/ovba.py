@@ -87,19 +87,29 @@ def compress(data: bytes) -> bytes:
     return bytes(out)
 
 
+#: bit_count of a copy token (MS-OVBA 2.4.1.3.19.3) by its distance into the decompressed chunk
+_BIT_COUNT = bytes(max((d - 1).bit_length(), 4) for d in range(CHUNK_SIZE + 1))
+
+
 def decompress(container: bytes) -> bytes:
-    """Decompress an MS-OVBA CompressedContainer (2.4.1.3.1)."""
+    """Decompress an MS-OVBA CompressedContainer (2.4.1.3.1).
+
+    Runs of eight literal bytes are copied at once and copy tokens are read without
+    ``struct``: a master's project is decompressed at every save (the repair check)."""
     if not container or container[0] != 0x01:
         raise ValueError("not an MS-OVBA compressed container (signature byte != 0x01)")
+    container = bytes(container)
+    bit_counts = _BIT_COUNT
+    size = len(container)
     out = bytearray()
     pos = 1
-    while pos < len(container):
-        if pos + 2 > len(container):
+    while pos < size:
+        if pos + 2 > size:
             raise ValueError("truncated chunk header")
-        (header,) = struct.unpack_from("<H", container, pos)
+        header = container[pos] | (container[pos + 1] << 8)
         if (header >> 12) & 0b111 != 0b011:
             raise ValueError(f"invalid chunk signature at offset {pos}")
-        chunk_end = min(pos + (header & 0x0FFF) + 3, len(container))
+        chunk_end = min(pos + (header & 0x0FFF) + 3, size)
         pos += 2
         chunk_start = len(out)
         if not header & 0x8000:
@@ -109,6 +119,11 @@ def decompress(container: bytes) -> bytes:
         while pos < chunk_end:
             flags = container[pos]
             pos += 1
+            if not flags:  # eight literal bytes (fewer at the end of the chunk)
+                end = min(pos + 8, chunk_end)
+                out += container[pos:end]
+                pos = end
+                continue
             for bit in range(8):
                 if pos >= chunk_end:
                     break
@@ -118,17 +133,19 @@ def decompress(container: bytes) -> bytes:
                     continue
                 if pos + 2 > chunk_end:
                     raise ValueError("truncated copy token")
-                (token,) = struct.unpack_from("<H", container, pos)
+                token = container[pos] | (container[pos + 1] << 8)
                 pos += 2
-                bit_count, _ = _copy_token_help(len(out) - chunk_start)
+                here = len(out)
+                difference = here - chunk_start
+                bit_count = bit_counts[difference] if difference <= CHUNK_SIZE else (difference - 1).bit_length()
                 length = (token & (0xFFFF >> bit_count)) + 3
                 offset = (token >> (16 - bit_count)) + 1
-                source = len(out) - offset
+                source = here - offset
                 if source < chunk_start:
                     raise ValueError("copy token points before the start of its chunk")
                 if offset >= length:
                     out += out[source : source + length]
-                else:
-                    for i in range(length):
-                        out.append(out[source + i])
+                else:  # the copy overlaps what it writes: the last ``offset`` bytes repeat
+                    pattern = out[source:here]
+                    out += (pattern * (length // offset + 1))[:length]
     return bytes(out)

@@ -17,6 +17,7 @@ import struct
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .cfb import read_cfb, write_cfb
@@ -311,17 +312,27 @@ def _dir_records(data: bytes):
             return
 
 
-def read_modules(vba_bin: bytes, strip_attributes: bool = True) -> dict[str, str]:
-    """Module name -> source text of a vbaProject.bin (stdlib only).
+@dataclass(frozen=True)
+class _Project:
+    """A vbaProject.bin read once: per module (in ``dir`` order) the name,
+    the MODULETYPE record id and the full source text (with its ``Attribute`` lines)."""
 
-    With ``strip_attributes`` the leading ``Attribute`` lines are removed, which gives
-    what a VbaModule's ``source`` holds."""
+    names: tuple[str, ...]
+    types: dict[str, int]
+    texts: dict[str, str]
+
+
+@lru_cache(maxsize=4)
+def _read_project(vba_bin: bytes) -> _Project:
+    """Parse (and decompress) a project once: the repair check, the doctor and the VBA
+    rebuild each ask several questions of the same bytes (decompression is pure Python)."""
     streams = {path.upper(): data for path, data in read_cfb(vba_bin).items()}
     if "VBA/DIR" not in streams:
         raise ValueError("not a VBA project: no VBA/dir stream")
     dir_data = decompress(streams["VBA/DIR"])
     encoding = ENCODING
     found: list[dict] = []
+    types: dict[str, int] = {}
     for rid, data in _dir_records(dir_data):
         if rid == 0x0003:
             encoding = f"cp{struct.unpack('<H', data)[0]}"
@@ -333,12 +344,22 @@ def read_modules(vba_bin: bytes, strip_attributes: bool = True) -> dict[str, str
             found[-1]["stream"] = data.decode("utf-16-le")
         elif rid == 0x0031 and found:
             found[-1]["offset"] = struct.unpack("<I", data)[0]
-    result = {}
+        elif rid in (0x0021, 0x0022) and found:
+            types[found[-1]["name"]] = rid
+    texts = {}
     for m in found:
         raw = streams[f"VBA/{m['stream']}".upper()]
-        text = decompress(raw[m["offset"] :]).decode(encoding)
-        result[m["name"]] = split_header(text)[1] if strip_attributes else text
-    return result
+        texts[m["name"]] = decompress(raw[m["offset"] :]).decode(encoding)
+    return _Project(tuple(m["name"] for m in found), types, texts)
+
+
+def read_modules(vba_bin: bytes, strip_attributes: bool = True) -> dict[str, str]:
+    """Module name -> source text of a vbaProject.bin (stdlib only).
+
+    With ``strip_attributes`` the leading ``Attribute`` lines are removed, which gives
+    what a VbaModule's ``source`` holds."""
+    texts = _read_project(bytes(vba_bin)).texts
+    return {name: split_header(text)[1] if strip_attributes else text for name, text in texts.items()}
 
 
 def vba_xlwings_version(vba_bin: bytes) -> str | None:
@@ -379,22 +400,8 @@ def dir_stream_modules(vba_bin: bytes) -> dict[str, str]:
     """Module name -> kind as the ``dir`` stream and the module texts say it: MODULETYPE
     0x0021 is a standard module; 0x0022 is a document module when its ``VB_Base`` is the
     workbook's or a worksheet's, a class module when it is a class's, else "unknown"."""
-    streams = {path.upper(): data for path, data in read_cfb(vba_bin).items()}
-    if "VBA/DIR" not in streams:
-        raise ValueError("not a VBA project: no VBA/dir stream")
-    names: list[str] = []
-    types: dict[str, int] = {}
-    encoding = ENCODING
-    for rid, data in _dir_records(decompress(streams["VBA/DIR"])):
-        if rid == 0x0003:
-            encoding = f"cp{struct.unpack('<H', data)[0]}"
-        elif rid == 0x0019:
-            names.append(data.decode(encoding))
-        elif rid == 0x0047 and names:
-            names[-1] = data.decode("utf-16-le")
-        elif rid in (0x0021, 0x0022) and names:
-            types[names[-1]] = rid
-    texts = read_modules(vba_bin, strip_attributes=False)
+    project = _read_project(bytes(vba_bin))
+    names, types, texts = project.names, project.types, project.texts
     out: dict[str, str] = {}
     for name in names:
         if types.get(name) == 0x0021:
