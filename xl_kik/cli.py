@@ -22,7 +22,7 @@ from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.steps import Step
+from xl_kik.steps import Step, round_lang
 
 # Each step module is imported on its first use: a command loads only the libraries its own
 # step needs (merge never imports e-mail, reports or pandas), which is most of a click's time.
@@ -510,7 +510,7 @@ def _round_lang(args: argparse.Namespace) -> str | None:
     d = getattr(args, "dir", None)
     if not d or args.command in ("init", "demo"):
         return None
-    return status.round_lang(d)
+    return round_lang(d)
 
 
 def round_dir(given: str) -> str:

@@ -937,6 +937,17 @@ def load_round(root_or_master: str | Path) -> tuple[RoundSetup, list[Participant
     return data.setup, data.participants
 
 
+def round_lang(root: str | Path) -> str | None:
+    """The language of the round in ``root`` (so an English round answers in English); None
+    when there is no readable master there (the command itself then says what is wrong)."""
+    if not (Path(root) / MASTER_NAME).is_file():
+        return None
+    try:
+        return read_master(root).setup.lang
+    except Exception:  # noqa: BLE001 - a broken master is reported by the command itself
+        return None
+
+
 def _kv(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[Any, int]]:
     out = {}
     for r, row in enumerate(rows, start=1):

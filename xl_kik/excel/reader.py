@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from concurrent.futures import ProcessPoolExecutor
+import concurrent.futures  # its process pool module (multiprocessing) loads only when a pool is used
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -205,7 +205,7 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
     done: dict[Path, tuple[ReturnResult, str]] | None = None
     if workers and workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         # Duplicates are read twice here and reported the same way below.
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
             got = list(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
         done = {job[0]: r for job, r in zip(jobs, got)}
     for entry in entries:

@@ -14,7 +14,9 @@ In the order a coordinator works:
 ``refresh_vba``  rebuild the master's VBA project after an xlwings upgrade
 ``doctor``       why does a button not work?
 
-``catalogue`` (show or export a catalogue) is a tool outside the round. Steps import
+``catalogue`` (show or export a catalogue) is a tool outside the round. :func:`round_lang`
+(the language of a round folder, read from its master) is here, not in a step, so that the
+doors learn it without loading the status step's returns reader. Steps import
 :mod:`xl_kik.core` and :mod:`xl_kik.excel`; never the doors.
 """
 
@@ -23,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 import xl_kik.excel  # noqa: F401 - first, so that every step's openpyxl loads without numpy (excel/__init__)
+from xl_kik.excel.master import round_lang  # the doors answer in the round's language, before any step loads
 
 
 class Step:
@@ -46,4 +49,4 @@ class Step:
         return f"<step {self.name} ({'loaded' if self._module is not None else 'not loaded'})>"
 
 
-__all__ = ["Step"]
+__all__ = ["Step", "round_lang"]

@@ -90,17 +90,6 @@ class StatusResult:
         }
 
 
-def round_lang(root: str | Path) -> str | None:
-    """The language of the round in ``root`` (so an English round answers in English); None
-    when there is no readable master there (the command itself then says what is wrong)."""
-    if not RoundPaths(Path(root)).master.is_file():
-        return None
-    try:
-        return master.load_round(Path(root))[0].lang
-    except Exception:  # noqa: BLE001 - a broken master is reported by the command itself
-        return None
-
-
 def round_status(root: str | Path, lang: str = "da") -> StatusResult:
     """Read the master and the returned files; change nothing."""
     setup, participants = master.load_round(Path(root))
@@ -109,4 +98,4 @@ def round_status(root: str | Path, lang: str = "da") -> StatusResult:
     return StatusResult(setup, list(participants), col, bad)
 
 
-__all__ = ["StatusResult", "read_returns", "round_lang", "round_status"]
+__all__ = ["StatusResult", "read_returns", "round_status"]
