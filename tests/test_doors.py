@@ -132,3 +132,17 @@ def test_a_click_loads_no_library_it_does_not_use(command):
     loaded, total = json.loads(out)
     assert loaded == [] and total == 4.5
 
+
+
+def test_plan_loads_no_returns_reader_and_merge_no_process_pool(tmp_path):
+    """The doors learn a round's language from ``xl_kik.steps.round_lang`` (the master, read
+    with calamine), not from the status step: ``xl-kik plan`` never imports the reader of
+    returned files; a merge loads multiprocessing only when it starts a reading pool."""
+    code = ("import json, sys; from xl_kik import cli; cli.round_lang(sys.argv[1]); cli.{step}.__name__; "
+            "print(json.dumps(sorted(m for m in sys.modules if m in ('xl_kik.excel.reader', 'xl_kik.excel.intake', "
+            "'xl_kik.steps.status', 'multiprocessing', 'concurrent.futures.process'))))")
+    loaded = {step: json.loads(subprocess.run([sys.executable, "-c", code.format(step=step), str(tmp_path)],
+                                              capture_output=True, text=True, check=True).stdout)
+              for step in ("plan", "merge")}
+    assert loaded["plan"] == []
+    assert loaded["merge"] == ["xl_kik.excel.intake", "xl_kik.excel.reader", "xl_kik.steps.status"]
