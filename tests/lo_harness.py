@@ -35,6 +35,13 @@ How it works
   line break inside a cell; Excel's Alt+Enter fills a selection in Calc instead). Only this
   path goes through Calc's input
   handler, so only this path enforces data validation and sheet protection.
+* Picking from a list validation's dropdown (:meth:`Doc.pick_from_list`): the grid's UITest
+  action ``LAUNCH SELECTMENU`` (COL, ROW) opens the cell's dropdown as a click on its arrow does;
+  the list is found among the toolkit's top windows by its accessible role (LIST, items by
+  name), the item is highlighted with the accessible selection and Enter is posted to the popup
+  (``XToolkitRobot.keyPress``; no keyRelease: the popup is gone by then and a release posted to
+  it crashed soffice). No dialog watcher runs meanwhile (polling top windows while the popup is
+  torn down crashed soffice too); picking a list item raises no validation message.
 * Only the **most recently opened** document can be typed into: UITest's
   ``getTopFocusWindow()`` is VCL's newest frame (or the running dialog), not the focused
   one, and frame activation does not change that under the svp backend. The harness
@@ -285,6 +292,14 @@ class Doc:
 
     def type_cell(self, sheet: str, cell: str, text: str, **kw: Any) -> TypeResult:
         return self.type_cells(sheet, [(cell, text)], **kw)[0]
+
+    def pick_from_list(self, sheet: str, cell: str, item: str, timeout: float = 30.0) -> dict:
+        """Choose ``item`` from the cell's validation dropdown as a person does: the list is
+        opened (Calc's own "launch the selection list" action, what the cell's arrow button does),
+        the item highlighted and Enter pressed in the list. Returns ``{"items": [...] (the
+        dropdown's entries as shown), "value_before", "value_after"}``. Raises
+        :class:`LibreOfficeError` if no list opens or the item is not in it."""
+        return self._call("pick_from_list", timeout=timeout, sheet=sheet, cell=cell, item=item)
 
     def value(self, sheet: str, cell: str) -> str | float | None:
         """Cell content via the API: None (empty), float, str; a formula gives its result."""
@@ -989,6 +1004,68 @@ class _Driver:  # pragma: no cover - runs in the subprocess
                 f"could not put the cursor on {sheet}.{cell} before typing: active sheet "
                 f"{active!r}, grid at sheet #{got[0]} column {got[1]} row {got[2]} "
                 f"(wanted #{tab}, {pos.Column}, {pos.Row}); nothing was typed")
+
+    def cmd_pick_from_list(self, doc: Any, sheet: str, cell: str, item: str) -> dict:
+        """Open the cell's validation dropdown (UITest ``LAUNCH SELECTMENU``, what a click on the
+        cell's arrow does), highlight ``item`` in the list (accessibility selection) and press
+        Enter in the list, as a person choosing the item."""
+        from com.sun.star.accessibility.AccessibleRole import LIST
+        from com.sun.star.awt import KeyEvent
+        from com.sun.star.awt.Key import RETURN
+
+        sheet_names = list(doc.getSheets().getElementNames())
+        tab = sheet_names.index(sheet)
+        grid = self.grid_window(doc, tab, cell)
+        before = self.read(doc, sheet, cell)
+        target = self.sheet(doc, sheet).getCellRangeByName(cell)
+        pos = target.getCellAddress()
+        grid.executeAction("SELECT", self.pvs(TABLE=str(tab)))
+        grid.executeAction("SELECT", self.pvs(CELL=target.AbsoluteName))
+        self.check_cursor(doc, grid, sheet, tab, cell, pos)
+        known = {id(self.toolkit.getTopWindow(i)) for i in range(self.toolkit.getTopWindowCount())}
+        grid.executeAction("LAUNCH", self.pvs(SELECTMENU="", COL=str(pos.Column), ROW=str(pos.Row)))
+
+        def find_list() -> tuple:
+            for i in range(self.toolkit.getTopWindowCount()):
+                w = self.toolkit.getTopWindow(i)
+                if not w.isVisible():
+                    continue
+                ctx = w.getAccessibleContext()
+                for _depth in range(6):
+                    if ctx is None or ctx.getAccessibleRole() == LIST:
+                        break
+                    if ctx.getAccessibleChildCount() != 1:
+                        ctx = None
+                        break
+                    ctx = ctx.getAccessibleChild(0).getAccessibleContext()
+                if ctx is not None and ctx.getAccessibleRole() == LIST:
+                    return w, ctx
+            return None, None
+
+        end = time.monotonic() + 5
+        window, lst = find_list()
+        while lst is None and time.monotonic() < end:
+            time.sleep(self.POLL)
+            window, lst = find_list()
+        if lst is None:
+            raise RuntimeError(f"no dropdown list opened on {sheet}.{cell}")
+        items = [lst.getAccessibleChild(i).getAccessibleContext().getAccessibleName()
+                 for i in range(lst.getAccessibleChildCount())]
+        if item not in items:
+            raise RuntimeError(f"{item!r} is not in the dropdown of {sheet}.{cell}: {items[:20]}")
+        lst.selectAccessibleChild(items.index(item))
+        time.sleep(self.SETTLE)
+        ev = KeyEvent()
+        ev.Source = window
+        ev.KeyCode = RETURN
+        ev.KeyChar = "\r"
+        self.toolkit.keyPress(ev)  # (no keyRelease: the list is gone by then)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and self.read(doc, sheet, cell) == before:
+            time.sleep(self.POLL)
+        time.sleep(self.SETTLE)
+        return {"cell": cell, "item": item, "items": items, "value_before": before,
+                "value_after": self.read(doc, sheet, cell)}
 
     def cmd_type_cells(self, doc: Any, sheet: str, entries: list, button: str | None,
                        timeout_per_entry: float) -> list:

@@ -124,7 +124,7 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert ev[f"E{row['1.1']}"].protection.locked is False
     assert ev[f"C{row['1.1']}"].protection.locked is not False
     kinds = {dv.type for dv in ev.data_validations.dataValidation}
-    assert {"custom", "textLength"} <= kinds
+    assert {"list", "textLength"} <= kinds  # points: the dropdown list ("ved ikke", 0-100)
 
     # ---- the merge reader accepts the LibreOffice-saved return with exactly the typed answers
     from xl_kik.excel.reader import read_return
@@ -141,6 +141,68 @@ def test_participant_types_answers(libreoffice, tmp_path):
     assert not any(got[q].dont_know for q in ("1.3", "2.1", "4.1"))
     assert result.response.answered == 5
     assert "LibreOffice" in result.response.saved_by
+
+
+def test_participant_picks_ved_ikke_from_the_dropdown(libreoffice, tmp_path):
+    """'ved ikke' is chosen from the points cell's dropdown as a person does (the list opened with
+    Calc's own action for the cell's arrow, the item highlighted, Enter), a number is picked the
+    same way, the list item typed is accepted too; the merge reader counts 'ved ikke' as answered."""
+    setup = kik_setup()
+    row = make_layout(setup).rows
+    path = make_scoring_workbook(tmp_path / "udsendt", setup, PARTICIPANT)
+    with libreoffice.open(path) as doc:
+        picked = doc.pick_from_list(SHEET, f"E{row['3.1']}", "ved ikke")
+        # the dropdown shows "ved ikke" first, then every whole number of the scale
+        assert picked["items"] == ["ved ikke"] + [str(n) for n in range(0, 101)]
+        assert picked["value_before"] is None and picked["value_after"] == "ved ikke"
+        number = doc.pick_from_list(SHEET, f"E{row['1.1']}", "55")
+        assert number["value_after"] == 55  # a number, not the text "55"
+        [typed] = doc.type_cells(SHEET, [(f"E{row['3.2']}", "ved ikke")])
+        assert typed.outcome == "accepted", typed
+        # picking from a resend/typed cell: the dropdown opens on the current value and replaces it
+        again = doc.pick_from_list(SHEET, f"E{row['3.2']}", "70")
+        assert again["value_before"] == "ved ikke" and again["value_after"] == 70
+        assert not doc.show_invalid(SHEET)
+        assert doc.value(SHEET, "B4") == "3 af 20 besvaret"
+        saved = doc.save_as_xlsx(tmp_path / "retur" / "picked.xlsx")
+
+    from xl_kik.excel.reader import read_return
+
+    result = read_return(saved, setup, [PARTICIPANT])
+    assert result.accepted and not result.report.errors, result.report.describe()
+    got = result.response.answers
+    assert got["3.1"].dont_know and got["3.1"].points is None and got["3.1"].answered
+    assert got["1.1"].points == 55 and not got["1.1"].dont_know
+    assert got["3.2"].points == 70 and not got["3.2"].dont_know
+    assert not got["4.1"].answered  # blank stays "not answered yet"
+    assert result.response.answered == 3
+
+
+def test_english_round_dont_know_typed_and_picked(libreoffice, tmp_path):
+    """English rounds: the item is "don't know". Picked, the reader takes it as "don't know".
+    Typed in LibreOffice, AutoCorrect turns the apostrophe into ’ and the list refuses it (Excel
+    does not autocorrect cell input): the error message then sends the participant to the list."""
+    setup = kik_setup(lang="en")
+    row = make_layout(setup).rows
+    path = make_scoring_workbook(tmp_path / "sent", setup, PARTICIPANT)
+    with libreoffice.open(path) as doc:
+        picked = doc.pick_from_list("Evaluation", f"E{row['1.1']}", "don't know")
+        assert picked["items"][:2] == ["don't know", "0"] and picked["value_after"] == "don't know"
+        [typed] = doc.type_cells("Evaluation", [(f"E{row['1.2']}", "don't know")])
+        [bad] = doc.type_cells("Evaluation", [(f"E{row['1.3']}", "about 60")])
+        assert bad.outcome == "rejected" and "whole number from 0 to 100" in bad.dialog_text, bad
+        saved = doc.save_as_xlsx(tmp_path / "back" / "en.xlsx")
+
+    from xl_kik.excel.reader import read_return
+
+    result = read_return(saved, setup, [PARTICIPANT])
+    got = result.response.answers
+    assert got["1.1"].dont_know and got["1.1"].answered
+    if typed.outcome == "accepted":
+        assert got["1.2"].dont_know
+    else:
+        assert "pick 'don't know' from the list" in typed.dialog_text, typed
+        assert not got["1.2"].answered
 
 
 def _with_cached_zero(data: bytes) -> bytes:

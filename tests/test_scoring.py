@@ -140,8 +140,8 @@ def test_custom_properties(ida_file, wb, template, setup):
 
 
 def test_sheets_and_order(wb):
-    assert wb.sheetnames == ["Vejledning", "Evaluering", META_SHEET]
-    assert [ws.sheet_state for ws in wb] == ["visible", "visible", "veryHidden"]
+    assert wb.sheetnames == ["Vejledning", "Evaluering", META_SHEET, "_kik_lists"]
+    assert [ws.sheet_state for ws in wb] == ["visible", "visible", "veryHidden", "veryHidden"]
     assert wb.active.title == "Vejledning"
 
 
@@ -187,19 +187,19 @@ def test_question_texts_and_bulleted_examples(wb, template, setup):
 def test_points_validation(wb, template):
     ws = wb["Evaluering"]
     lay = template.layout
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert len(dvs) == 2  # enabler and result questions get their own input message
     covered: set[str] = set()
     for dv in dvs:
-        # a whole number 0-100 or "ved ikke" (issue 13: "ved ikke" is an explicit choice)
-        top = str(dv.sqref).split()[0].split(":")[0]
-        assert dv.formula1 == (f'IF(ISNUMBER({top}),AND({top}=INT({top}),{top}>=0,{top}<=100),'
-                               f'LOWER(TRIM({top}))="ved ikke")')
+        # a dropdown of "ved ikke" and every whole number 0-100 (issue 13: "ved ikke" is an
+        # explicit choice, typed or picked), from the very hidden lists sheet
+        assert dv.formula1 == "'_kik_lists'!$A$1:$A$102"
+        assert not dv.showDropDown  # (OOXML's inverted flag: True would hide the arrow)
         assert dv.allow_blank is True
         assert dv.errorStyle in (None, "stop")  # stop is the default style
         assert dv.showErrorMessage and dv.showInputMessage
         assert "0" in dv.promptTitle and "100" in dv.promptTitle
-        assert "'ved ikke'" in dv.prompt
+        assert "vælg 'ved ikke'" in dv.prompt
         assert "helt tal fra 0 til 100" in dv.error and "ca. " in dv.error and "'ved ikke'" in dv.error
         assert len(dv.prompt) <= 255 and len(dv.error) <= 255 and len(dv.promptTitle) <= 32
         covered |= sqref_cells(dv.sqref)
@@ -214,10 +214,14 @@ def test_points_validation(wb, template):
 
 def test_points_validation_other_scale():
     tpl = ScoringTemplate(kik_setup("0-5"))
-    ws = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))["Evaluering"]
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
-    assert dvs and all(">=0," in dv.formula1 and "<=5)" in dv.formula1 for dv in dvs)
-    assert all(dv.prompt.startswith("Helt tal 0-5, eller skriv 'ved ikke'.") for dv in dvs)
+    wb = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))
+    ws = wb["Evaluering"]
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert dvs and all(dv.formula1 == "'_kik_lists'!$A$1:$A$7" for dv in dvs)
+    items = [c.value for c in wb["_kik_lists"]["A"]]
+    assert items == ["ved ikke", 0, 1, 2, 3, 4, 5]  # numbers, so a typed 3 matches the item 3
+    assert all(type(v) is int for v in items[1:])
+    assert all(dv.prompt.startswith("Helt tal 0-5, eller vælg 'ved ikke'.") for dv in dvs)
     assert all(len(dv.prompt) <= 255 for dv in dvs)
 
 
@@ -234,7 +238,7 @@ def test_text_validation(wb, template):
 def test_protection_and_unlocked_cells(wb, template):
     lay = template.layout
     ev = wb["Evaluering"]
-    for ws in (wb["Vejledning"], ev, wb[META_SHEET]):
+    for ws in (wb["Vejledning"], ev, wb[META_SHEET], wb["_kik_lists"]):
         assert ws.protection.sheet is True
         assert ws.protection.password is None  # no password: guard-rail only
     assert ev.protection.formatRows is False  # rows may grow for long text
@@ -368,7 +372,7 @@ def test_english(tmp_path):
     setup = kik_setup(lang="en")
     tpl = ScoringTemplate(setup)
     wb = openpyxl.load_workbook(io.BytesIO(tpl.render(IDA)))
-    assert wb.sheetnames == ["Instructions", "Evaluation", META_SHEET]
+    assert wb.sheetnames == ["Instructions", "Evaluation", META_SHEET, "_kik_lists"]
     assert tpl.layout.sheet == "Evaluation"
     ws = wb["Evaluation"]
     meta = {r[0]: r[1] for r in wb[META_SHEET].iter_rows(values_only=True)}
@@ -377,8 +381,9 @@ def test_english(tmp_path):
     assert ws["B4"].value.endswith('&" of "&20&" answered"')
     q = setup.catalogue.question("1.1")
     assert ws[f"C{tpl.layout.rows['1.1']}"].value == q.text["en"]
-    dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"][0]
-    assert "'don't know'" in dv.prompt and '"don\'t know"' in dv.formula1
+    dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"][0]
+    assert "pick 'don't know'" in dv.prompt
+    assert [c.value for c in wb["_kik_lists"]["A"]][:3] == ["don't know", 0, 1]
     text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
     assert "What is KIK?" in text and "15 April 2026" in text and "Do not rename" in text
 
@@ -391,7 +396,7 @@ def test_theme_subset():
     span = f"E8:E{tpl.layout.last_row}"
     assert ws["B4"].value == f'=(COUNT({span})+COUNTIF({span},"ved ikke"))&" af "&8&" besvaret"'
     # all result questions: only the result input message
-    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert len(dvs) == 1
     assert dvs[0].prompt.split("\n")[1] == f"{setup.scale.bands[0].label}: {setup.scale.bands[0].resultat['da']}"
 

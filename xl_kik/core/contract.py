@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # a type only; core.round is not needed at run time here
 SCORING_FORMAT = "xl_kik.scoring/1"
 #: The very hidden metadata sheet of a scoring workbook (also the master's metadata sheet name).
 META_SHEET = "_kik"
+#: very hidden sheet of a scoring workbook with the points cells' dropdown items ("ved ikke", 0 ... 100)
+LISTS_SHEET = "_kik_lists"
 #: Most characters kept from one text answer.
 MAX_TEXT_CHARS = 5000
 SCORING_SUFFIX = ".xlsx"

@@ -225,11 +225,10 @@ R_TEXT_NUMBER = define(
 R_TEXT_POINTS = define(
     "R023", ERROR, ("Tekst i pointfeltet", "Text in the points cell"),
     ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står {value!r}; point skal være et "
-     "helt tal fra {min} til {max} eller tomt (= ved ikke). Pointet er ikke talt med; resten af filen "
-     "er læst.",
+     "helt tal fra {min} til {max} eller 'ved ikke'. Pointet er ikke talt med; resten af filen er læst.",
      "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) holds {value!r}; points must be a "
-     "whole number from {min} to {max} or blank (= don't know). The points were ignored; the rest of "
-     "the file was read."))
+     "whole number from {min} to {max} or 'don't know'. The points were ignored; the rest of the file "
+     "was read."))
 R_BOOL_POINTS = define(
     "R024", ERROR, ("Sand/falsk i pointfeltet", "True/false in the points cell"),
     ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står en sandhedsværdi ({value}); "

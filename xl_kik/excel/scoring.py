@@ -47,7 +47,7 @@ from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.round import Participant, RoundSetup
 from xl_kik.core.vocabulary import MINUTES, QUESTIONS, Count
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
-    CUSTOM_PROPERTY_KEYS, CUSTOM_PROPERTY_PREFIX, MAX_TEXT_CHARS, META_KEYS, META_SHEET, SCORING_COLUMNS,
+    CUSTOM_PROPERTY_KEYS, CUSTOM_PROPERTY_PREFIX, LISTS_SHEET, MAX_TEXT_CHARS, META_KEYS, META_SHEET, SCORING_COLUMNS,
     SCORING_FORMAT, SCORING_HEADER_ROW, SCORING_SHEET_NAMES, SCORING_SUFFIX, Layout, layout_fingerprint,
     make_layout,
 )
@@ -169,10 +169,10 @@ T = {
                           "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max} or 'don't know'   ·   "
                           "It takes about {minutes}"),
     "no_deadline": Msg("se e-mailen fra tovholderen", "see the coordinator's e-mail"),
-    "hint": Msg("Skriv i de hvide felter. Gule pointfelter er ikke besvaret endnu: skriv et tal eller 'ved ikke'. "
-                "Læs fanen '{sheet}' først.",
-                "Write in the white cells. Yellow points cells are not answered yet: type a number or "
-                "'don't know'. Read the '{sheet}' tab first."),
+    "hint": Msg("Skriv i de hvide felter. Gule pointfelter er ikke besvaret endnu: skriv et tal, eller vælg "
+                "'ved ikke' på feltets liste (pilen ved feltet). Læs fanen '{sheet}' først.",
+                "Write in the white cells. Yellow points cells are not answered yet: type a number, or pick "
+                "'don't know' from the cell's list (the arrow beside the cell). Read the '{sheet}' tab first."),
     "progress_of": Msg(" af ", " of "),
     "progress_answered": Msg(" besvaret", " answered"),
     "h_qid": Msg("qid", "qid"),
@@ -187,15 +187,15 @@ T = {
     "side_indsats": Msg("indsats (det vi gør)", "enabler (what we do)"),
     "side_resultat": Msg("resultat (det vi opnår)", "result (what we achieve)"),
     "pts_input_title": Msg("Point {min}-{max}", "Points {min}-{max}"),
-    "pts_input_head": Msg("Helt tal {min}-{max}, eller skriv 'ved ikke'.", "Whole number {min}-{max}, or type "
+    "pts_input_head": Msg("Helt tal {min}-{max}, eller vælg 'ved ikke'.", "Whole number {min}-{max}, or pick "
                           "'don't know'."),
     "bands_row": Msg("Point: {bands}", "Points: {bands}"),
     "pts_error_title": Msg("Ugyldigt pointtal", "Invalid points"),
     "pts_error": Msg(
         "Skriv et helt tal fra {min} til {max} – kun cifre, fx {example} (ikke 'ca. {example}' eller "
-        "decimaltal). Ved du det ikke, så skriv 'ved ikke'.",
+        "decimaltal). Ved du det ikke, så vælg 'ved ikke' på listen.",
         "Type a whole number from {min} to {max} – digits only, e.g. {example} (not 'about {example}' "
-        "or decimals). If you don't know, type 'don't know'."),
+        "or decimals). If you don't know, pick 'don't know' from the list."),
     "txt_error_title": Msg("For lang tekst", "Text too long"),
     "txt_error": Msg(
         "Der er plads til højst {limit} tegn i ét felt. Forkort teksten, eller skriv det vigtigste.",
@@ -238,9 +238,11 @@ INSTRUCTIONS = {
             "bud. Teksten er det vigtigste: den arbejder I videre med på seminaret.",
             "Give points as a whole number from {min} to {max} (see the scale below). The points are your "
             "best guess. The text matters most: it is what you work with at the seminar."),
-        Msg("Ved du det ikke, så skriv 'ved ikke' i pointfeltet – det er helt i orden og tæller som besvaret, "
+        Msg("Ved du det ikke, så vælg 'ved ikke' på listen i pointfeltet (klik på pilen ved feltet), eller skriv "
+            "det – det er helt i orden og tæller som besvaret, "
             "men ikke med i gennemsnittet. Et tomt pointfelt betyder, at du ikke har svaret endnu; det er gult.",
-            "If you don't know, type 'don't know' in the points cell – that is fine and counts as answered, "
+            "If you don't know, pick 'don't know' from the list in the points cell (click the arrow beside the "
+            "cell), or type it – that is fine and counts as answered, "
             "but not in the average. An empty points cell means you have not answered yet; it is yellow."),
         Msg("Svar ud fra din egen viden og oplevelse. Du skal ikke tale med de andre først.",
             "Answer from your own knowledge and experience. You don't need to talk to the others first."),
@@ -550,6 +552,11 @@ def _build_workbook(setup: RoundSetup, layout: Layout, ph: dict[str, str]) -> by
         md.write_string(r, 1, v)
     md.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
     md.very_hidden()
+    lists = wb.add_worksheet(LISTS_SHEET)  # the points cells' dropdown items (see points_source)
+    for r, item in enumerate(points_choices(setup.scale, lang)):
+        lists.write(r, 0, item)
+    lists.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+    lists.very_hidden()
     ins.activate()
     wb.close()
     return _patch_parts(buf.getvalue(), {
@@ -716,6 +723,19 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
 
 
 DONT_KNOW = Msg("ved ikke", "don't know")
+
+
+def points_choices(scale, lang: str) -> list:
+    """The items of the points cell's dropdown, in order: "ved ikke", then every whole number of
+    the scale (0-100: 102 items; 0-5: 7), as numbers so that a typed 55 matches the item 55 (Excel
+    and LibreOffice compare a typed number with the list's numbers; a number stored as text would
+    not match)."""
+    return [DONT_KNOW(lang), *range(scale.min, scale.max + 1)]
+
+
+def points_source(scale, lang: str) -> str:
+    """The points cells' list validation source: the dropdown items on the very hidden lists sheet."""
+    return f"='{LISTS_SHEET}'!$A$1:$A${len(points_choices(scale, lang))}"
 THEMES = Count(Msg("{n} tema", "{n} theme"), Msg("{n} temaer", "{n} themes"))
 MAX_INPUT_MESSAGE = 255  # Excel's limit for a data validation's input message
 
@@ -878,13 +898,11 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
         if not rngs:
             continue
         msg = band_message(scale, side, lang)
-        top = rngs[0].split(":")[0]  # the custom formula is relative to the first cell
         ws.data_validation(rngs[0], {
-            # a whole number on the scale, or "ved ikke" (typed; the reader accepts any case and spacing)
-            "validate": "custom",
-            # (IF, not OR/AND: INT of a text is an error, and AND/OR pass errors on, in Excel and LibreOffice)
-            "value": (f'=IF(ISNUMBER({top}),AND({top}=INT({top}),{top}>={scale.min},{top}<={scale.max}),'
-                      f'LOWER(TRIM({top}))="{DONT_KNOW(lang)}")'),
+            # a list, not a formula: "ved ikke" can be picked (Excel and LibreOffice show a dropdown
+            # only for a list) and still typed, any case; a typed number must be one of the list's
+            # whole numbers, so 150, -1, 55,5 and "ca. 60" get the error message as before
+            "validate": "list", "source": points_source(scale, lang),
             "ignore_blank": True,
             "input_title": T["pts_input_title"](lang, **params), "input_message": msg,
             "error_type": "stop", "error_title": T["pts_error_title"](lang), "error_message": error_msg,

@@ -153,9 +153,9 @@ STEPS = (
     Msg("Gem den vedhæftede fil på din computer og åbn den i Excel. Klik 'Aktivér redigering', hvis Excel spørger.",
         "Save the attached file on your computer and open it in Excel. Click 'Enable Editing' if Excel asks."),
     Msg("Skriv for hvert spørgsmål styrker og forbedringsområder, og giv point. Teksten er det vigtigste; "
-        "pointene er dit bedste bud. Skriv 'ved ikke' i pointfeltet, hvis du ikke ved det.",
+        "pointene er dit bedste bud. Vælg 'ved ikke' i pointfeltet, hvis du ikke ved det.",
         "For each question, write strengths and areas for improvement, and give points. The text matters "
-        "most; the points are your best guess. Type 'don't know' in the points cell if you don't know."),
+        "most; the points are your best guess. Pick 'don't know' in the points cell if you don't know."),
     Msg("Gem filen. Behold filnavnet, og lav ikke en kopi.",
         "Save the file. Keep the file name and don't make a copy."),
     Msg("Svar på denne mail med den udfyldte fil vedhæftet.",
