@@ -59,3 +59,41 @@ def test_quick_path_vouches_for_common_parts_only():
     for odd in (b'<row><c r="A1"/></row>', b'<row r="1"><c/></row>', b'<row r="1"><c r="DY1"/></row>',
                 b'<row r="10001"/>', b'<dimension ref="A1:A10001"/>', b'<row r="1"><c r="A1" x>'):
         assert not intake._grid_surely_fine(odd), odd
+
+
+# ---------------------------------------------------------------- formula cells (issue 14)
+FORMULA_SHEETS = {
+    # part -> the formula cells a reader must find ({cell: has a cached result}), written by hand
+    b'<row r="4"><c r="B4" s="10"><f>COUNT(E8:E34)</f></c></row>': {"B4": False},
+    b'<row r="4"><c r="B4" s="10"><f>A1</f><v>3</v></c><c r="C4" t="str">\n <f>B4</f><v>x</v></c></row>': {
+        "B4": True, "C4": True},
+    b'<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">B1</f><v>1</v></c>'
+    b'<c r="A2"><f t="shared" si="0"/><v>2</v></c></row>': {"A1": True, "A2": True},
+    b'<row r="1"><c r="A1"><v>1</v><f>B1</f></c></row>': {},  # <f> after <v>: not a formula cell here
+    b'<row r="1"><c r="A1" t="s"><v>0</v></c></row><conditionalFormatting><cfRule><formula>A1</formula>'
+    b'</cfRule></conditionalFormatting><dataValidations><dataValidation><formula1>5</formula1>'
+    b'</dataValidation></dataValidations>': {},
+    b'<x:row r="1"><x:c r="A1"><x:f>B1</x:f><x:v>2</x:v></x:c></x:row>': {"A1": True},
+    b'<row r="1"><c r="A1" s="1"><f>B1</f></c><c r="B1" a="x&lt;y"><f>C1</f><v>0</v></c></row>': {
+        "A1": False, "B1": True},
+}
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_formula_cells_found_by_a_literal_start_like_the_full_scan(plain):
+    for body, expected in FORMULA_SHEETS.items():
+        part = b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+        quick = [(m.span(), m.groups()) for m in intake._formula_cell_tags(part, plain)]
+        full = [(m.span(), m.groups()) for m in intake._CELL_WITH_FORMULA.finditer(part)]
+        assert quick == full, body
+        raw = intake.RawWorkbook(path=None, size=0, sha256="", members=[], sheets=[],
+                                 _parts={"xl/worksheets/sheet1.xml": part}, _sheet_parts={"Ark": "xl/worksheets/sheet1.xml"},
+                                 _plain=frozenset({"xl/worksheets/sheet1.xml"}) if plain else frozenset())
+        assert raw.formula_cells("Ark") == expected, body
+
+
+def test_parts_in_the_common_form_are_marked_plain():
+    common = b'<worksheet><sheetData><row r="1"><c r="A1"><f>B1</f></c></row></sheetData></worksheet>'
+    odd = b'<worksheet><sheetData><row><c r="A1"><f>B1</f></c></row></sheetData></worksheet>'
+    problem, plain = intake._bounds("f.xlsx", {"xl/worksheets/sheet1.xml": common, "xl/worksheets/sheet2.xml": odd})
+    assert problem is None and plain == {"xl/worksheets/sheet1.xml"}

@@ -396,6 +396,7 @@ class RawWorkbook:
     _sheet_parts: dict[str, str] | None = field(default=None, repr=False)
     _custom: dict[str, str] | None = field(default=None, repr=False)
     _percent: set[int] | None = field(default=None, repr=False)
+    _plain: frozenset[str] = field(default=frozenset(), repr=False)  # worksheet parts in the common form
 
     @property
     def custom_properties(self) -> dict[str, str]:
@@ -467,7 +468,7 @@ class RawWorkbook:
         """Cells of a sheet that hold an Excel error value: ``{"E12": "#DIV/0!"}``."""
         member = self._map_sheet_parts().get(name)
         data = self._parts.get(member or "", b"")
-        if not data or not _ATTR_T_ERR.search(data):
+        if not data or b't="e"' not in data or not _ATTR_T_ERR.search(data):
             return {}
         out: dict[str, str] = {}
         for m in _CELL_TAG.finditer(data):
@@ -491,8 +492,9 @@ class RawWorkbook:
         data = self._sheet_data(name)
         if not data or (b"<f" not in data and b":f" not in data):
             return {}
+        member = self._map_sheet_parts().get(name)
         out: dict[str, bool] = {}
-        for m in _CELL_WITH_FORMULA.finditer(data):
+        for m in _formula_cell_tags(data, member in self._plain):
             ref = _ATTR_R.search(m.group(1))
             if not ref:
                 continue
@@ -533,6 +535,35 @@ class RawWorkbook:
 
 _CELL_WITH_FORMULA = re.compile(
     rb"""<(?:[A-Za-z_][\w.\-]*:)?c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*>\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]""")
+_SPACE = frozenset(b" \t\n\r\f\v")  # what \s matches in a bytes pattern
+
+
+def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
+    """The matches of ``_CELL_WITH_FORMULA`` in ``data`` (a cell tag followed by a formula).
+
+    In a part in the common form (``plain``: every cell tag unprefixed, well formed, none inside
+    another's attributes, see ``_grid_surely_fine``) each ``<f`` is found with a literal search and
+    its cell tag matched where it starts (the ``<`` before the ``>`` before it): a few
+    microseconds instead of trying the pattern at every ``<`` of the part. Any ``<f`` not right
+    after a cell tag, a prefixed ``:f`` or a part not in the common form: the full scan."""
+    if not plain or b":f" in data:
+        return list(_CELL_WITH_FORMULA.finditer(data))
+    out = []
+    pos = data.find(b"<f")
+    while pos >= 0:
+        if data[pos + 2: pos + 3] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v", b"/", b">"):
+            gt = pos - 1
+            while gt >= 0 and data[gt] in _SPACE:
+                gt -= 1
+            start = data.rfind(b"<", 0, gt) if gt > 0 and data[gt] == 0x3E else -1  # 0x3E: ">"
+            m = _CELL_WITH_FORMULA.match(data, start) if start >= 0 else None
+            if m is None or m.end() != pos + 3:
+                return list(_CELL_WITH_FORMULA.finditer(data))
+            out.append(m)
+        pos = data.find(b"<f", pos + 2)
+    return out
+
+
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
 _CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
 _ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
@@ -543,11 +574,35 @@ _NUMFMT_ID = re.compile(rb'numFmtId="([0-9]+)"')
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 
 
+#: results per part content: the returns of one round share their styles and workbook parts,
+#: so a big merge works each of them out once (a few hundred microseconds per file)
+_BY_CONTENT: dict[tuple[str, bytes, bytes], Any] = {}
+_BY_CONTENT_MAX = 64
+_BY_CONTENT_BYTES = 256 * 1024  # larger parts are not kept (at most 64 x 256 KB held)
+
+
+def _by_content(kind: str, a: bytes, b: bytes, compute: Any) -> Any:
+    if len(a) + len(b) > _BY_CONTENT_BYTES:
+        return compute()
+    key = (kind, a, b)
+    hit = _BY_CONTENT.get(key)
+    if hit is None:
+        hit = compute()
+        if len(_BY_CONTENT) >= _BY_CONTENT_MAX:
+            _BY_CONTENT.clear()
+        _BY_CONTENT[key] = hit
+    return hit
+
+
 def percent_styles(styles: bytes) -> set[int]:
     """Indices of ``cellXfs`` whose number format shows a percentage (built-in 9, 10 or a custom
     format with an unquoted ``%``)."""
     if not styles or b"cellXfs" not in styles:
         return set()
+    return set(_by_content("percent", styles, b"", lambda: frozenset(_percent_styles(styles))))
+
+
+def _percent_styles(styles: bytes) -> set[int]:
     percent_ids = {9, 10}
     for m in _NUMFMT.finditer(styles):
         code = _QUOTED.sub("", html.unescape(m.group(2).decode("utf-8", "replace")))
@@ -566,10 +621,16 @@ def percent_styles(styles: bytes) -> set[int]:
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """``{sheet name: zip member}`` from ``xl/workbook.xml`` and its relationships (DTD-free parts)."""
+    book = parts.get("xl/workbook.xml", b"<x/>")
+    rels = parts.get("xl/_rels/workbook.xml.rels", b"<x/>")
+    return dict(_by_content("sheets", book, rels, lambda: _sheet_parts(book, rels)))
+
+
+def _sheet_parts(book: bytes, rels_xml: bytes) -> dict[str, str]:
     mapping: dict[str, str] = {}
     try:
-        wb = fromstring(parts.get("xl/workbook.xml", b"<x/>"))
-        rels = fromstring(parts.get("xl/_rels/workbook.xml.rels", b"<x/>"))
+        wb = fromstring(book)
+        rels = fromstring(rels_xml)
         targets = {}
         for rel in rels.iter():
             if rel.tag.endswith("Relationship"):
@@ -596,10 +657,18 @@ _GRID_ATTR_R = re.compile(rb"""\s(r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 # The form every writer uses (``<c r="B5" s="3">``, ``<row r="5" spans="1:8">``): a well-formed
 # tag (what _GRID_TAG_FULL accepts) whose first attribute is a plain reference.
-_GRID_ATTRS = rb"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>"""
+# Possessive quantifiers: the same tags match (names stop at ``=``, values at their quote), in a
+# third of the time (no backtracking into attributes that cannot match another way).
+_GRID_ATTRS = rb"""(?:\s+[^\s=/>]++\s*+=\s*+(?:"[^"]*+"|'[^']*+'))*+\s*+/?>"""
 _FAST_C = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _GRID_ATTRS)
 _FAST_ROW = re.compile(rb'<row r="([0-9]{1,9})"' + _GRID_ATTRS)
 _FAST_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"' + _GRID_ATTRS)
+# The unprefixed grid tags, counted with a literal start (much faster than ``_GRID_TAG``'s
+# generic ``<``); any prefixed one (``<x:c ``) contains ``:c`` etc. and sends the count to _GRID_TAG.
+_KIND_C = re.compile(rb"<c[\s/>]")
+_KIND_ROW = re.compile(rb"<row[\s/>]")
+_KIND_DIMENSION = re.compile(rb"<dimension[\s/>]")
+_PREFIXED_GRID = re.compile(rb":(?:c|row|dimension)[\s/>]")
 _SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b[^>]*>")
 _SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
@@ -619,18 +688,21 @@ def _grid_surely_fine(data: bytes) -> bool:
     ``<row>`` and ``<dimension>`` is in the common form (their positions then do not depend on
     each other) and within the limits.
     False means: walk the tags one by one (which also finds the first problem)."""
-    kinds = _GRID_TAG.findall(data)
+    if _PREFIXED_GRID.search(data) is None:
+        kinds = len(_KIND_C.findall(data)) + len(_KIND_ROW.findall(data)) + len(_KIND_DIMENSION.findall(data))
+    else:
+        kinds = len(_GRID_TAG.findall(data))
     cells = _FAST_C.findall(data)
     rows = _FAST_ROW.findall(data)
     dimensions = _FAST_DIMENSION.findall(data)
-    if len(cells) + len(rows) + len(dimensions) != len(kinds) or len(cells) > MAX_CELLS:
+    if len(cells) + len(rows) + len(dimensions) != kinds or len(cells) > MAX_CELLS:
         return False
     for a, ra, b, rb_ in dimensions:
         cells = cells + [(a, ra)] + ([(b, rb_)] if b else [])  # the same limits as a cell's
     if rows and not (1 <= min(map(int, rows)) and max(map(int, rows)) <= MAX_ROW):
         return False
     if cells:
-        numbers = [int(n) for _, n in cells]
+        numbers = list(map(int, [n for _, n in cells]))
         if min(numbers) < 1 or max(numbers) > MAX_ROW:
             return False
         if any(column_number(letters) > MAX_COL for letters in {letters for letters, _ in cells}):
@@ -647,6 +719,11 @@ def grid_problem(file: str, sheet: str, data: bytes) -> Problem | None:
     """
     if _grid_surely_fine(data):
         return None
+    return _grid_walk(file, sheet, data)
+
+
+def _grid_walk(file: str, sheet: str, data: bytes) -> Problem | None:
+    """:func:`grid_problem` one tag at a time."""
     limits = {"max_row": MAX_ROW, "max_col_letter": column_letter(MAX_COL)}
     row = col = cells = 0
     for m in _GRID_TAG.finditer(data):
@@ -713,17 +790,26 @@ def strings_problem(file: str, data: bytes) -> Problem | None:
 
 def bounds_problem(file: str, parts: dict[str, bytes]) -> Problem | None:
     """Check every sheet's grid and the shared strings before any parser sees them."""
+    return _bounds(file, parts)[0]
+
+
+def _bounds(file: str, parts: dict[str, bytes]) -> tuple[Problem | None, frozenset[str]]:
+    """:func:`bounds_problem` and the worksheet parts in the common form (``_grid_surely_fine``),
+    whose cells later scans may find from a literal start (:meth:`RawWorkbook.formula_cells`)."""
+    plain = []
     for member, blob in parts.items():
         if b"sheetData" in blob:
-            problem = grid_problem(file, member, blob)
-            if problem is not None:  # name the sheet (parsing workbook.xml only now: rare)
+            if _grid_surely_fine(blob):
+                plain.append(member)
+                continue
+            if _grid_walk(file, member, blob) is not None:  # name the sheet (parsing workbook.xml only now: rare)
                 names = {part: sheet for sheet, part in sheet_parts(parts).items()}
-                return grid_problem(file, names.get(member, member), blob)
+                return _grid_walk(file, names.get(member, member), blob), frozenset()
         elif member.lower().endswith("sharedstrings.xml"):
             problem = strings_problem(file, blob)
             if problem is not None:
-                return problem
-    return None
+                return problem, frozenset()
+    return None, frozenset(plain)
 
 
 def _normpath(path: str) -> str:
@@ -923,7 +1009,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
         parts[info.filename] = blob
         crcs[info.filename] = info.CRC  # verified by _inflate
     # 4. the grid of every sheet and the shared strings, before any parser sees them
-    bounds = bounds_problem(name, parts)
+    bounds, plain = _bounds(name, parts)
     if bounds is not None:
         return [bounds]
     # 5. open with calamine (the parts are now known to be small, intact, DTD-free and bounded)
@@ -942,7 +1028,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
         sheets.append(SheetInfo(m.name, vis, i))
     raw = RawWorkbook(path=path, size=len(data), sha256=sha256 or hashlib.sha256(data).hexdigest(), members=names,
                       sheets=sheets,
-                      _book=book, _parts=parts)
+                      _book=book, _parts=parts, _plain=plain)
     _app_and_core(raw, parts)
     if "xl/vbaProject.bin" in name_set or any(n.lower().endswith("vbaproject.bin") for n in names):
         raw.has_macros = True
