@@ -63,7 +63,8 @@ def test_order_disagreement_first_themes_together_minutes_add_up():
     assert minutes[0] > minutes[order.index("3.1")] > minutes[-1] >= 1
     total = rows["#total"]
     assert ws.cell(total, COL["suggested"]).value == f"=SUM(F{FIRST_ROW}:F{total - 1})"
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 1
+    # one page wide; one page tall only when that keeps the text >= 8 pt (a whole round's agenda does not)
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     # a shorter seminar shares fewer minutes
     ws2 = openpyxl.Workbook().active
     render_agenda(ws2, dataclasses.replace(setup, seminar_hours=3), rs, coll.responses, "da")
@@ -98,7 +99,7 @@ def test_what_the_coordinator_typed_is_kept_and_moves_the_question():
 
 
 @pytest.mark.libreoffice
-def test_demo_agenda_prints_on_one_page_and_old_masters_get_the_sheet(tmp_path):
+def test_demo_agenda_prints_one_page_wide_and_old_masters_get_the_sheet(tmp_path):
     from xl_kik.demo import round as demo
     from xl_kik.excel import master, office
     from xl_kik.excel.masterfile import MasterFile
@@ -111,7 +112,8 @@ def test_demo_agenda_prints_on_one_page_and_old_masters_get_the_sheet(tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb["Dagsorden"].sheet_properties.codeName == "shAgenda"
     assert wb.sheetnames.index("Dagsorden") == wb.sheetnames.index("Konsensus") + 1
-    # printed alone, the agenda is one page
+    # printed alone, the agenda is one page wide, a few pages tall: a whole round's questions do not fit
+    # one page at a readable size (core.printing: >= 8 pt); tests/test_print_layout.py measures the size
     for name in list(wb.sheetnames):
         if name != "Dagsorden":
             wb.remove(wb[name])
@@ -123,7 +125,8 @@ def test_demo_agenda_prints_on_one_page_and_old_masters_get_the_sheet(tmp_path):
         pytest.skip("LibreOffice missing")
     pdf = office.convert([alone], "pdf", tmp_path)[0]
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    assert 1 <= pages <= 3, info
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Dagsorden til konsensusseminaret" in text and "I alt (minutter)" in text
     # a master made before Dagsorden: the next merge adds it with its codeName and VBA module

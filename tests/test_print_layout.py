@@ -104,19 +104,33 @@ def test_wrapped_rows_are_tall_enough(master):
 
 
 def test_print_setup(master):
+    """The one print rule (core.printing) on the demo master: the sheets that are readable one
+    page wide are fitted to it, the wide tables print landscape at a fixed readable scale with
+    their titles repeated; every visible sheet is A4 and names itself in the footer."""
     wb = openpyxl.load_workbook(master)
-    for name in ("Status", "Svarrapport", "Konsensus", "Prioritering", "Handleplan", "Opfølgning"):
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        assert str(ws.page_setup.paperSize) == "9", ws.title
+        assert "&A" in (ws.oddFooter.left.text or ""), ws.title
+    for name in ("Opsætning", "Deltagere", "Spørgsmål", "Status", "Dagsorden", "Prioritering", "Opfølgning"):
         ws = wb[name]
         ps = ws.page_setup
-        assert (ps.orientation, str(ps.paperSize), ps.fitToWidth, ps.fitToHeight) == ("landscape", "9", 1, 0), name
+        assert (ps.orientation, ps.fitToWidth in (None, 1), ps.fitToHeight) == ("landscape", True, 0), name
         assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+    # too wide for one readable page: landscape, fixed scale >= 8/11 (>= 8/9 on the 9 pt Handleplan)
+    for name, least, cols in (("Svarrapport", 73, "$B:$D"), ("Konsensus", 73, "$B:$D"), ("Handleplan", 89, "$A:$A")):
+        ws = wb[name]
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.page_setup.orientation == "landscape" and least <= ws.page_setup.scale <= 100, name
+        assert ws.print_title_cols == cols, name
     for name, rows in (("Status", "$6:$6"), ("Svarrapport", "$5:$5"), ("Konsensus", "$4:$4"), ("Handleplan", "$1:$1")):
         assert wb[name].print_title_rows == rows, name
     plan = wb["Handleplan"]
-    assert sum(d.width for d in plan.column_dimensions.values() if d.width) <= 200  # 16 columns on one page wide
     assert plan.cell(2, 5).font.sz == 9 and plan.cell(1, 5).alignment.wrap_text
     start = wb["Start"]
-    assert start.page_setup.fitToWidth in (None, 1) and start.sheet_properties.pageSetUpPr.fitToPage
+    assert start.page_setup.orientation == "portrait" and start.sheet_properties.pageSetUpPr.fitToPage
+    assert start.page_setup.fitToWidth in (None, 1)
     guide = [str(m) for m in start.merged_cells.ranges]
     assert len(guide) >= 8 and all(re.fullmatch(r"B\d+:D\d+", g) for g in guide)
 

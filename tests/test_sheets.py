@@ -116,7 +116,9 @@ def test_answers_anonymised_by_default_and_payloads_are_text():
     assert any(PAYLOADS[0] in str(v) for v in flat.split("\n")) or PAYLOADS[0] in flat
     assert ws.auto_filter.ref.startswith("A5:")
     assert ws.column_dimensions["A"].hidden
-    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    # too wide for one readable page: a fixed scale that keeps 11 pt text >= 8 pt (core.printing)
+    assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert 73 <= ws.page_setup.scale <= 100
     assert ws.print_title_rows == "5:5" or ws.print_title_rows.startswith("$5:$5")
     assert len(ws.conditional_formatting) >= 2
 

@@ -102,6 +102,7 @@ def features(ws) -> dict:
                    for t in ws.tables.values()},
         "autofilter": ws.auto_filter.ref,
         "print": (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight, bool(props and props.fitToPage),
+                  ps.scale if not (props and props.fitToPage) else None,
                   ws.print_title_rows, ws.print_title_cols, (ws.print_area or "").split("!")[-1] or None),
         "charts": charts,
         "protection": protection_of(ws),
@@ -147,7 +148,7 @@ def test_every_generated_sheet_survives_the_transfer(demo_round, tmp_path):
     assert {v[1] for v in plan["validations"]} == {"list", "date", None}
     [help_dv] = [v for v in plan["validations"] if v[1] is None]
     assert all(k in help_dv[8] for k in ("Alt+Enter", "Ctrl+Option+Enter", "Ctrl+Enter i LibreOffice"))
-    assert features(again["Status"])["autofilter"] and features(again["Svarrapport"])["print"][6] == "$B:$D"
+    assert features(again["Status"])["autofilter"] and features(again["Svarrapport"])["print"][7] == "$B:$D"
     # the plan's snapshot sheets are protected by the CLI, and stay so after a transfer
     assert features(again["Prioritering"])["protection"] is not None
     assert features(again["Opfølgning"])["protection"] is not None

@@ -45,9 +45,10 @@ import datetime as dt
 import math
 import os
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.formula import Formula
+from xl_kik.core.printing import PageLayout, page_layout
 from xl_kik.core.i18n import Msg
 
 __all__ = [
@@ -418,6 +419,9 @@ class XlsxBook:
         return self._wb.set_custom_property(name, value, property_type)
 
 
+DEFAULT_COLUMN_WIDTH = 8.43  # Excel's default column width (characters)
+
+
 class XlsxSheet:
     """An XlsxWriter worksheet whose every text goes through this module: cell text cleaned
     and limited (always a string: the workbook never turns text into formulas, numbers or
@@ -426,9 +430,61 @@ class XlsxSheet:
 
     def __init__(self, ws: Any):
         self._ws = ws
+        self._widths: dict[int, float] = {}  # 0-based column -> width set (0 = hidden)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
+
+    def set_column(self, *args: Any) -> Any:
+        """XlsxWriter's ``set_column`` (``"A:D"`` or first, last), the widths remembered for the print rule."""
+        if isinstance(args[0], str):
+            from xlsxwriter.utility import xl_cell_to_rowcol  # lazy: XlsxWriter only, for A1 notation
+
+            a, _, b = args[0].partition(":")
+            first, last, rest = xl_cell_to_rowcol(f"{a}1")[1], xl_cell_to_rowcol(f"{b or a}1")[1], args[1:]
+        else:
+            first, last, rest = args[0], args[1], args[2:]
+        width = rest[0] if rest and rest[0] is not None else DEFAULT_COLUMN_WIDTH
+        hidden = len(rest) > 2 and bool((rest[2] or {}).get("hidden"))
+        for c in range(first, last + 1):
+            self._widths[c] = 0.0 if hidden else float(width)
+        return self._ws.set_column(*args)
+
+    def print_layout(self, font_size: float = 11, *, prefer: str = "landscape",
+                     title_rows: tuple[int, int] | None = None, title_cols: tuple[int, int] | None = None,
+                     first_col: int = 0, last_col: int | None = None, one_page: bool = False,
+                     heights: Sequence[float] | None = None) -> PageLayout:
+        """The one print rule (:func:`xl_kik.core.printing.page_layout`) for this sheet,
+        applied: the widths given to :meth:`set_column` from ``first_col`` to ``last_col``
+        (0-based; default the last column written or sized), ``font_size`` the smallest
+        printed text; ``title_rows``/``title_cols`` 0-based inclusive like XlsxWriter's."""
+        last = last_col if last_col is not None else max([first_col, self._ws.dim_colmax or 0, *self._widths])
+        widths = [self._widths.get(c, DEFAULT_COLUMN_WIDTH) for c in range(first_col, last + 1)]
+        layout = page_layout(widths, font_size, prefer=prefer,
+                             title_rows=(title_rows[0] + 1, title_rows[1] + 1) if title_rows else None,
+                             title_cols=(title_cols[0] + 1, title_cols[1] + 1) if title_cols else None,
+                             first_col=first_col + 1, one_page=one_page, heights=heights)
+        self.apply_layout(layout)
+        return layout
+
+    def apply_layout(self, layout: PageLayout) -> None:
+        """Set the page setup ``layout`` on the XlsxWriter worksheet."""
+        ws = self._ws
+        ws.set_paper(layout.paper.excel_size)
+        if layout.orientation == "landscape":
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        if layout.scale is None:
+            ws.fit_to_pages(layout.fit_width or 0, layout.fit_height or 0)
+        else:
+            ws.set_print_scale(layout.scale)
+        if layout.title_rows:
+            ws.repeat_rows(layout.title_rows[0] - 1, layout.title_rows[1] - 1)
+        if layout.title_cols:
+            ws.repeat_columns(layout.title_cols[0] - 1, layout.title_cols[1] - 1)
+        m = layout.margins
+        ws.set_margins(left=m.left, right=m.right, top=m.top, bottom=m.bottom)
 
     @property
     def worksheet(self) -> Any:

@@ -79,7 +79,7 @@ SHEET_KEYS = MASTER_SHEET_KEYS
 SHEET_NAMES = MASTER_SHEET_NAMES
 CODE_NAMES = MASTER_CODE_NAMES
 #: Column widths of the Start sheet (the guide runs across B:D).
-START_WIDTHS = {"B": 32, "D": 80, "B:D": 32 + 2 + 80}
+START_WIDTHS = {"B": 32, "D": 58, "B:D": 32 + 2 + 58}  # A4 portrait at 11 pt (core.printing)
 YES_NO = YES_NO_TEXT
 
 SETUP_LABELS: dict[str, Msg] = {
@@ -354,13 +354,11 @@ def default_vba_modules() -> list[Any]:
     return project_modules(document_modules=tuple(document_module_names()))
 
 
-def _print_wide(ws: Any, repeat_row: int) -> None:
-    """A4 landscape, one page wide, the header row repeated (XlsxWriter worksheet)."""
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(repeat_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+def _print_wide(ws: Any, repeat_row: int, title_cols: tuple[int, int] | None = None, last_col: int | None = None) -> None:
+    """A table's page setup by the one print rule (``core.printing``: one page wide only
+    while the text stays readable), the header row repeated, the sheet and page in the footer."""
+    ws.print_layout(11, title_rows=(repeat_row, repeat_row), title_cols=title_cols, last_col=last_col)
+    ws.set_footer("&L&A&R&P / &N")
 
 
 def _setup_values(setup: RoundSetup, full: Catalogue) -> dict[str, Any]:
@@ -475,6 +473,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
         ws = sheets[key]
         ws.set_column("A:A", 100)
         ws.write_string("A1", PLACEHOLDERS[key](lang), f["sub"])
+        _print_wide(ws, repeat_row=0)
 
     # -- action-plan helpers (xl_kik.excel.sheets.handleplan fills them): previous round's scores, plan state
     sheets["previous"].hide()
@@ -551,10 +550,8 @@ def _write_start(wb: Any, ws: Any, setup: RoundSetup, lang: str, f: Mapping[str,
                                                  "valign": "top"}))
     wb.define_name(NAME_LAST_RUN, f"='{ws.name}'!$D${row + 1}")
     ws.print_area(0, 0, row, 3)
-    ws.set_paper(9)  # A4
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.print_layout(11, prefer="portrait", last_col=3)
+    ws.set_footer("&L&A&R&P / &N")
     ws.activate()
 
 
@@ -678,7 +675,10 @@ def _write_participants(ws: Any, participants: Sequence[Participant], lang: str,
                               "their last usable return.")(lang),
                     f["sub"])
     ws.freeze_panes(1, 0)
-    _print_wide(ws, repeat_row=0)
+    # the note in H is for the screen: the table's columns print, down to the rows the validations cover
+    # (LibreOffice prints text running over empty columns; whole columns "$A:$G" do not survive openpyxl)
+    ws.print_area(0, 0, 999, len(headers) - 1)
+    _print_wide(ws, repeat_row=0, last_col=len(headers) - 1)
 
 
 def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], lang: str = "da") -> None:
@@ -687,7 +687,7 @@ def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], l
     rows = catmod.to_rows(full_catalogue)
     ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
                                                           "columns": [{"header": h} for h in rows[0]]})
-    question_widths = [7, 6, 22, 10, 60, 60, 22, 60, 60]
+    question_widths = [7, 6, 18, 10, 52, 50, 22, 52, 50]  # one A4 landscape page wide at 11 pt
     for r, values_row in enumerate(rows[1:], start=1):
         for c, v in enumerate(values_row):
             ws.write_string(r, c, v, f["wrap"])
@@ -700,7 +700,7 @@ def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], l
     for c, w in enumerate(question_widths):
         ws.set_column(c, c, w, f["wrap"], {"hidden": True} if c in hidden else None)
     ws.freeze_panes(1, 0)
-    _print_wide(ws, repeat_row=0)
+    _print_wide(ws, repeat_row=0, title_cols=(0, 0))
 
 
 def _write_conf(ws: Any, opts: BuildOptions) -> None:

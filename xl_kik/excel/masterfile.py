@@ -55,7 +55,9 @@ from xl_kik.excel.repair import finish_master
 from xl_kik.core.cellref import cell_ref, column_letter, column_number, split_cell
 from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
+from xl_kik.core.printing import PageLayout, page_layout
 from xl_kik.excel import atomic, cells
+from xl_kik.excel.layout import DEFAULT_COLUMN_WIDTH, DEFAULT_ROW_HEIGHT, column_widths
 from xl_kik.core.i18n import Msg
 from xl_kik.core.errors import MasterFormatError, MasterLockedError, RoundNotFoundError
 from xl_kik.excel.vba import installed_xlwings_version
@@ -516,18 +518,95 @@ class TableSpec:
 class PrintSetup:
     """Page setup worth carrying: ``orientation`` (``landscape``/``portrait``), Excel's paper
     size number (9 = A4), fit to ``fit_to_width`` pages wide / ``fit_to_height`` tall (0 =
-    automatic) when ``fit_to_page``, print titles (``"$4:$4"``, ``"$B:$D"``), print area
-    (``"$B$1:$T$64"``, without the sheet name) and whether gridlines are printed."""
+    automatic) when ``fit_to_page``, else a fixed ``scale`` (percent), print titles
+    (``"$4:$4"``, ``"$B:$D"``), print area (``"$B$1:$T$64"``, without the sheet name), whether
+    gridlines are printed and the margins (inches: left, right, top, bottom). The writers get
+    it from :func:`print_setup_of` (the one print rule, ``core.printing``)."""
 
     orientation: str | None = None
     paper_size: int | None = None
     fit_to_page: bool = False
     fit_to_width: int | None = None
     fit_to_height: int | None = None
+    scale: int | None = None
     title_rows: str | None = None
     title_cols: str | None = None
     print_area: str | None = None
     grid_lines: bool | None = None
+    margins: tuple[float, float, float, float] | None = None
+
+
+def print_setup_of(layout: PageLayout) -> PrintSetup:
+    """The page setup :func:`xl_kik.core.printing.page_layout` chose, as a :class:`PrintSetup`."""
+    rows, cols = layout.title_rows, layout.title_cols
+    m = layout.margins
+    return PrintSetup(
+        orientation=layout.orientation, paper_size=layout.paper.excel_size, fit_to_page=layout.fit_to_page,
+        fit_to_width=layout.fit_width, fit_to_height=layout.fit_height, scale=layout.scale,
+        title_rows=f"${rows[0]}:${rows[1]}" if rows else None,
+        title_cols=f"${column_letter(cols[0])}:${column_letter(cols[1])}" if cols else None,
+        margins=(m.left, m.right, m.top, m.bottom))
+
+
+def apply_print_setup(ws: Any, setup: PrintSetup, replace: bool = False) -> None:
+    """Set ``setup`` on an openpyxl worksheet. ``replace``: the whole page setup is this one
+    (print titles not in it are removed, fit-to-page off for a fixed scale); otherwise only
+    what ``setup`` names is set (a transfer)."""
+    ps = ws.page_setup
+    if setup.orientation:
+        ps.orientation = setup.orientation
+    if setup.paper_size:
+        ps.paperSize = setup.paper_size
+    if setup.fit_to_page:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ps.fitToWidth = setup.fit_to_width
+        ps.fitToHeight = setup.fit_to_height
+        if replace:
+            ps.scale = None
+    elif setup.scale or replace:
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        ps.fitToWidth = ps.fitToHeight = None
+        ps.scale = setup.scale
+    if setup.title_rows:
+        ws.print_title_rows = setup.title_rows
+    elif replace:
+        ws._print_rows = None  # openpyxl's setter ignores None
+    if setup.title_cols:
+        ws.print_title_cols = setup.title_cols
+    elif replace:
+        ws._print_cols = None
+    if setup.print_area:
+        ws.print_area = setup.print_area
+    if setup.grid_lines is not None:
+        ws.print_options.gridLines = setup.grid_lines
+    if setup.margins:
+        pm = ws.page_margins
+        pm.left, pm.right, pm.top, pm.bottom = setup.margins
+
+
+def print_sheet(ws: Any, font_size: float = 11, *, prefer: str = "landscape", title_rows: tuple[int, int] | None = None,
+                title_cols: tuple[int, int] | None = None, first_col: int = 1, last_col: int | None = None,
+                one_page: bool = False,
+                footer: tuple[str | None, str | None, str | None] | None = ("&A", None, "&P / &N")) -> PageLayout:
+    """The one print rule (:func:`xl_kik.core.printing.page_layout`) applied to an openpyxl
+    worksheet: its column widths from ``first_col`` to ``last_col`` (default: the last used
+    column), ``font_size`` the smallest text it prints; the footer (left, centre, right) names
+    the sheet and the page by default."""
+    widths = column_widths(ws)
+    default = ws.sheet_format.defaultColWidth or DEFAULT_COLUMN_WIDTH
+    last = last_col or max(ws.max_column, first_col)
+    heights = None
+    if one_page:
+        heights = [0.0 if d.hidden else float(d.height or DEFAULT_ROW_HEIGHT)
+                   for d in (ws.row_dimensions[r] for r in range(1, ws.max_row + 1))]
+    layout = page_layout([widths.get(c, default) for c in range(first_col, last + 1)], font_size, prefer=prefer,
+                         title_rows=title_rows, title_cols=title_cols, first_col=first_col, one_page=one_page,
+                         heights=heights)
+    apply_print_setup(ws, print_setup_of(layout), replace=True)
+    if footer is not None:
+        for part, text in zip((ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right), footer):
+            part.text = text or None
+    return layout
 
 
 @dataclass(frozen=True)
@@ -882,23 +961,7 @@ class OpenpyxlSheetWriter:
             ws.conditional_formatting.add(" ".join(cf.ranges), rule)
 
     def set_print_setup(self, sheet: str, setup: PrintSetup) -> None:
-        ws = self.wb[sheet]
-        if setup.orientation:
-            ws.page_setup.orientation = setup.orientation
-        if setup.paper_size:
-            ws.page_setup.paperSize = setup.paper_size
-        if setup.fit_to_page:
-            ws.sheet_properties.pageSetUpPr.fitToPage = True
-            ws.page_setup.fitToWidth = setup.fit_to_width
-            ws.page_setup.fitToHeight = setup.fit_to_height
-        if setup.title_rows:
-            ws.print_title_rows = setup.title_rows
-        if setup.title_cols:
-            ws.print_title_cols = setup.title_cols
-        if setup.print_area:
-            ws.print_area = setup.print_area
-        if setup.grid_lines is not None:
-            ws.print_options.gridLines = setup.grid_lines
+        apply_print_setup(self.wb[sheet], setup)
 
     def add_chart(self, sheet: str, chart: ChartSpec) -> None:
 
@@ -1338,6 +1401,11 @@ class XlwingsSheetWriter:
                 api.Zoom = False
                 api.FitToPagesWide = setup.fit_to_width or False  # 0 / False: as many as needed
                 api.FitToPagesTall = setup.fit_to_height or False
+            elif setup.scale:
+                api.Zoom = setup.scale
+            if setup.margins:
+                for prop, inches in zip(("LeftMargin", "RightMargin", "TopMargin", "BottomMargin"), setup.margins):
+                    setattr(api, prop, inches * 72)  # Excel's PageSetup margins are in points
             if setup.title_rows:
                 api.PrintTitleRows = setup.title_rows
             if setup.title_cols:
@@ -1643,6 +1711,7 @@ def _print_setup(ws: Any) -> PrintSetup | None:
         fit_to_page=bool(props is not None and props.fitToPage),
         fit_to_width=None if ps.fitToWidth is None else int(ps.fitToWidth),
         fit_to_height=None if ps.fitToHeight is None else int(ps.fitToHeight),
+        scale=int(ps.scale) if ps.scale and not (props is not None and props.fitToPage) else None,
         title_rows=ws.print_title_rows or None, title_cols=ws.print_title_cols or None,
         print_area=area or None, grid_lines=ws.print_options.gridLines)
     return None if setup == PrintSetup() else setup

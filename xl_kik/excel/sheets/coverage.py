@@ -44,7 +44,7 @@ def render_coverage(ws: Any, setup: Any, participants: Sequence[Any], lang: str 
     r += 1
     put(ws, r, 1, T["intro"](lang, k=coverage.MIN_READERS), Look(ws, italic=True, color="595959"))
     r += 1
-    # the Status sheet's columns: B theme (26), C count (12), D names (48), E roles (17), H remark (90)
+    # the Status sheet's columns: B theme (22), C count (10), D names (34), E roles (13), H remark (36)
     first = r
     for col, key in zip(COLUMNS, ("theme", "readers", "names", "roles", "remark")):
         put(ws, r, col, T[key](lang), head)

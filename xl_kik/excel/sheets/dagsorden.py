@@ -24,6 +24,7 @@ from xl_kik.core.konsensus import row_key
 from xl_kik.core.stats import RoundStats, point_value
 from xl_kik.core.values import is_blank
 from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.masterfile import print_sheet
 from xl_kik.excel.sheets.status import Formula, Look, put, put_row, reset_sheet, set_widths
 
 KEYS = ("qid", "place", "theme", "question", "why", "suggested", "order", "minutes", "note")
@@ -31,7 +32,7 @@ INPUT_KEYS = ("order", "minutes", "note")
 COL = {k: i + 1 for i, k in enumerate(KEYS)}
 L = {k: column_letter(c) for k, c in COL.items()}
 KEY_ROW, HEADER_ROW, FIRST_ROW = 3, 4, 5
-WIDTHS = {1: 6, 2: 5, 3: 18, 4: 48, 5: 20, 6: 9, 7: 10, 8: 9, 9: 30}
+WIDTHS = {1: 6, 2: 5, 3: 18, 4: 40, 5: 20, 6: 9, 7: 10, 8: 9, 9: 26}  # one A4 page wide at 11 pt
 
 HEADERS = {
     "qid": Msg("Id", "Id"), "place": Msg("Nr.", "No."), "theme": Msg("Tema", "Theme"),
@@ -160,13 +161,10 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     set_widths(ws, WIDTHS)
     fit_rows(ws, 1, r)
     ws.freeze_panes = f"B{FIRST_ROW}"
-    # one A4 page (portrait): the seminar's plan on the wall
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # the seminar's plan on the wall: one A4 page while it stays readable (core.printing), else one page wide
     ws.print_area = f"B1:{column_letter(len(KEYS))}{r}"
+    print_sheet(ws, 11, prefer="portrait", title_rows=(HEADER_ROW, HEADER_ROW), first_col=2, last_col=len(KEYS),
+                one_page=True)
     return [it.qid for it in items]
 
 

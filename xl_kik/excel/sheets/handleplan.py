@@ -39,7 +39,7 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
 from xl_kik.excel.layout import fit_rows
 from xl_kik.excel import cells, masterfile
-from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet
+from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet, print_sheet
 from xl_kik.core.actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT, NEW_COLUMN,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
@@ -361,7 +361,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
             ws.column_dimensions[letter].width = PLAN_WIDTHS.get(key, EXTRA_WIDTH)
     # heights for the header and every row (rows left below a shorter table go back to default)
     fit_rows(ws, header_row, max(clear_to_row, last_row))
-    _print_setup(ws, header_row)
+    _print_setup(ws, header_row, PLAN_FONT_SIZE, first_col, (first_col, first_col))
     return layout
 
 
@@ -417,18 +417,12 @@ def _highlighting(ws, layout: Layout, last_row: int) -> None:
     cf.add(rng, Rule(type="expression", formula=[soon], dxf=DUE_SOON_DXF, stopIfTrue=True))
 
 
-def _print_setup(ws, header_row: int | None) -> None:
-    """A4 landscape, one page wide, the header row repeated on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if header_row is not None:
-        ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "&P / &N"
+def _print_setup(ws, header_row: int | None, font_size: float = 11, first_col: int = 1,
+                 title_cols: tuple[int, int] | None = None) -> None:
+    """The one print rule (:func:`xl_kik.excel.masterfile.print_sheet`): A4, one page wide only
+    while the text stays readable, the header row (and the id column across pages) repeated."""
+    print_sheet(ws, font_size, title_rows=(header_row, header_row) if header_row is not None else None,
+                first_col=first_col, title_cols=title_cols)
 
 
 # ---------------------------------------------------------------- state
@@ -586,7 +580,7 @@ def write_follow_up(wb, items: Sequence[FollowUpItem], lang: str = "da", today: 
                 c.alignment, c.border = TOP_WRAP, BOX
                 if isinstance(v, dt.date):
                     c.number_format = DATE_NUMBER_FORMAT
-    for letter, width in zip("ABCDEFG", (22, 40, 40, 18, 14, 8, 14)):
+    for letter, width in zip("ABCDEFG", (22, 34, 34, 18, 14, 8, 14)):  # one A4 landscape page wide at 11 pt
         ws.column_dimensions[letter].width = width
     fit_rows(ws, 1, r)
     ws.freeze_panes = "A5"
@@ -615,6 +609,8 @@ def write_previous(wb, prev: PreviousScores, lang: str = "da") -> None:
             put(ws.cell(r, 2), str(key))
             put(ws.cell(r, 3), pts)
             put(ws.cell(r, 4), prev.round_id)
+    ws.print_area = f"A2:D{max(r, 2)}"  # the table (the note in A1 runs over empty columns)
+    print_sheet(ws, 11, prefer="portrait", title_rows=(2, 2), last_col=4)
 
 
 def _previous_from_rows(rows: Iterable[Sequence[Any]]) -> PreviousScores:

@@ -541,8 +541,8 @@ def _layout(k: _Render, last_row: int) -> None:
         ws.column_dimensions[column_letter(c)].width = w
     fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
-    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     ws.print_area = f"B1:{column_letter(LAST_COL)}{last_row}"
+    print_setup(ws, HEADER_ROW, title_cols=(COL["nr"], COL["question"]), first_col=2, last_col=LAST_COL)
 
 
 def fit_konsensus_rows(ws: Any) -> None:

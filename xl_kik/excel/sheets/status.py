@@ -26,7 +26,7 @@ from xl_kik.core.cellref import column_letter
 from xl_kik.core.formula import Formula  # noqa: F401 - the renderers' formulas (re-exported)
 from xl_kik.core.i18n import Msg
 from xl_kik.excel import cells
-from xl_kik.excel.masterfile import clear_sheet
+from xl_kik.excel.masterfile import clear_sheet, print_sheet
 from xl_kik.excel.layout import fit_rows
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem
 from xl_kik.core.round import name_labels
@@ -93,19 +93,15 @@ def set_widths(ws: Any, widths: Mapping[int, float]) -> None:
         ws.column_dimensions[column_letter(col)].width = width
 
 
-def print_setup(ws: Any, title_rows: str | None = None, landscape: bool = True) -> None:
-    """A4, fit to one page wide (as many pages tall as needed), repeated header rows."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+def print_setup(ws: Any, title_row: int | None = None, *, font_size: float = 11,
+                title_cols: tuple[int, int] | None = None, first_col: int = 1, last_col: int | None = None,
+                prefer: str = "landscape") -> Any:
+    """The sheet's page setup by the one print rule (:func:`xl_kik.excel.masterfile.print_sheet`):
+    A4, one page wide only while the text stays readable, the header row (and, when the sheet
+    runs several pages across, ``title_cols``) repeated, no gridlines, sheet and page in the footer."""
     ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "&P / &N"
+    return print_sheet(ws, font_size, prefer=prefer, title_rows=(title_row, title_row) if title_row else None,
+                       title_cols=title_cols, first_col=first_col, last_col=last_col)
 
 
 SEVERITY_LABEL = {ERROR: Msg("Fejl", "Error"), WARNING: Msg("Advarsel", "Warning"), INFO: Msg("Info", "Info")}
@@ -404,8 +400,8 @@ def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: 
         for old, used in data["superseded"]:
             r += 1
             put_row(ws, r, ["", "", "", old, "", "", "", used], body)
-    set_widths(ws, {1: 10, 2: 26, 3: 12, 4: 48, 5: 17, 6: 14, 7: 18, 8: 90})
+    set_widths(ws, {1: 8, 2: 22, 3: 10, 4: 34, 5: 13, 6: 11, 7: 11, 8: 36})  # one A4 landscape page wide at 11 pt
     fit_rows(ws, 1, r)
     ws.freeze_panes = f"A{header_row + 1}"
-    print_setup(ws, f"{header_row}:{header_row}")
+    print_setup(ws, header_row)
     return data

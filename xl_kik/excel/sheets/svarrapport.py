@@ -257,7 +257,8 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
         put(ws, HEADER_ROW + 1 if not rows else r + 2, 2, T["no_returns"](lang), note)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
     ws.column_dimensions["A"].hidden = True
-    set_widths(ws, {1: 6, 2: 6, 3: 20, 4: 50, 5: 11, 6: 8, 7: 8, 8: 7, 9: 7, 10: 8, 11: 10, 12: 11, 13: 12})
+    # Nr, Tema and Spørgsmål narrow enough to repeat on every page across (core.printing)
+    set_widths(ws, {1: 6, 2: 6, 3: 14, 4: 40, 5: 11, 6: 8, 7: 8, 8: 7, 9: 7, 10: 8, 11: 10, 12: 11, 13: 12})
     for i in range(n_part):
         ws.column_dimensions[column_letter(fixed + 1 + i)].width = 11
     for c in range(fixed + n_part + 1, len(header) + 1):
@@ -274,8 +275,8 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
             formula=[f'$M{FIRST_ROW}<>""'], fill=PatternFill("solid", start_color="FCE4D6", end_color="FCE4D6"),
             font=Font(bold=True)))
     ws.freeze_panes = f"E{FIRST_ROW}"
-    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.print_title_cols = "B:D"
+    ws.print_area = f"B1:{last_col}{ws.max_row}"  # the notes above the table run over empty columns
+    print_setup(ws, HEADER_ROW, title_cols=(2, 4), first_col=2, last_col=len(header))
     return cells
 
 
@@ -326,15 +327,10 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
     """Sheet 1: per theme and question, the statistics and every participant's answer (``hidden``:
     questions whose individual points are withheld, :mod:`xl_kik.core.anonymity`)."""
     ws = wb.add_worksheet(cells.sheet_name(T["answers_sheet"](lang)))
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_margins(0.4, 0.4, 0.5, 0.5)
-    ws.set_footer("&C&P / &N")
+    ws.set_footer("&L&A&R&P / &N")
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 8)
-    ws.set_column(2, 4, 55)
+    ws.set_column(2, 4, 41)  # one A4 landscape page wide at 11 pt (core.printing)
     _text_cell(ws, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
     ws.merge_range(1, 0, 1, 4, "", f["note"])
     _text_cell(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f["note"])
@@ -385,6 +381,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
                 _text_cell(ws, r, 0, T["no_returns"](lang), f["note"])
                 r += 1
             r += 1
+    ws.print_layout(11, title_rows=(0, 0), last_col=4)
 
 
 def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stats: RoundStats,
@@ -392,10 +389,7 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
                           hidden: frozenset[str] = frozenset()) -> None:
     """Sheet 2: the overview, largest spread first, with the points side by side (none for ``hidden``)."""
     ov = wb.add_worksheet(cells.sheet_name(T["overview"](lang)))
-    ov.set_landscape()
-    ov.set_paper(9)
-    ov.fit_to_pages(1, 0)
-    ov.repeat_rows(2)
+    ov.set_footer("&L&A&R&P / &N")
     _text_cell(ov, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
     _text_cell(ov, 1, 0, T["overview_intro"](lang), f["note"])
     heads = [T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N), T["mean"](lang),
@@ -429,7 +423,8 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
     ov.freeze_panes(3, 3)
     ov.set_column(0, 0, 6)
     ov.set_column(1, 1, 20)
-    ov.set_column(2, 2, 50)
+    ov.set_column(2, 2, 44)
     ov.set_column(3, 10, 10)
     ov.set_column(11, 11 + max(len(labels) - 1, 0), 12)
+    ov.print_layout(11, title_rows=(2, 2), title_cols=(0, 2), last_col=max(10, 10 + len(labels)))
 
