@@ -60,8 +60,8 @@ def test_generated_workbook_opens(tmp_path, fresh):
     raw = _open(tmp_path, fresh)
     assert isinstance(raw, RawWorkbook)
     assert raw.problems == []
-    assert raw.sheet_names == ["Vejledning", "Evaluering", "_kik"]
-    assert [s.visibility for s in raw.sheets] == ["visible", "visible", "veryhidden"]
+    assert raw.sheet_names == ["Vejledning", "Evaluering", "_kik", "_kik_lists"]  # _kik_lists: the points list
+    assert [s.visibility for s in raw.sheets] == ["visible", "visible", "veryhidden", "veryhidden"]
     assert raw.find_sheet("_KIK").name == "_kik"
     assert raw.custom_properties["xl_kik_format"] == scoring.FORMAT
     assert raw.custom_properties["xl_kik_participant_id"] == "D01"
