@@ -161,7 +161,7 @@ class Catalogue:
                 return q
         raise KeyError(qid)
 
-    @property
+    @cached_property  # the catalogue is frozen; a merge asks a few times per returned file
     def question_ids(self) -> tuple[str, ...]:
         return tuple(q.id for q in self.questions)
 

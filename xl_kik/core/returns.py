@@ -357,6 +357,8 @@ _FORMULA_RE = re.compile(
 _FORMULA_START = frozenset("=@+-")
 _COL_RE = re.compile(r"^[A-Z]{1,3}$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: what clean_text (CONTROL_RE) or _NOT_XML would remove: text without any is only stripped
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
@@ -505,8 +507,11 @@ def _cell_text(value: Any) -> str:
     """A metadata cell as a string (LibreOffice may turn ``"100"`` into a number)."""
     if value is None or value == "":
         return ""
-    if type(value) is str and value.isalnum():  # fast path: most ids and keys
-        return value
+    if type(value) is str:
+        if value.isalnum():  # fast path: most ids and keys
+            return value
+        if value.isprintable():  # no control characters: clean_text would only strip
+            return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -801,7 +806,7 @@ def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity,
     c_qid, c_nr = columns["qid"], columns["nr"]
     qid_letter, nr_letter = column_letter(c_qid + 1), column_letter(c_nr + 1)
     wanted = set(setup.question_ids)
-    texts = {q.id: _norm(_pick(q.text, setup.lang)) for q in setup.catalogue.questions if q.id in wanted}
+    texts: dict[str, str] = {}  # the question texts, normalised: needed only when rows were moved
     c_text = c_nr + column_number(contract.SCORING_COLUMNS["question"]) - column_number(contract.SCORING_COLUMNS["nr"])
     by_hidden: dict[str, int] = {}
     by_visible: dict[str, int] = {}
@@ -835,6 +840,8 @@ def check_layout(name: str, raw: CellSource, setup: RoundSetup, ident: Identity,
     def text_agrees(qid: str, r: int) -> bool:
         row = grid[r]
         shown = _norm(row[c_text]) if c_text < len(row) else ""
+        if shown and not texts:
+            texts.update({q.id: _norm(_pick(q.text, setup.lang)) for q in setup.catalogue.questions if q.id in wanted})
         return not shown or shown == texts.get(qid, shown)
 
     rows = dict(by_hidden)
@@ -908,6 +915,9 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
         texts = []
         for f, letter, c in cols:
             value = row[c] if c < width else None
+            if value == "" and not errors:
+                texts.append("")
+                continue
             tref = f"{letter}{r + 1}"
             if value == "" and tref not in errors:
                 texts.append("")
@@ -1049,7 +1059,7 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None, per
         return shown_date(value, lang), notes
     if isinstance(value, (int, float)) and not (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return shown_number(float(value), lang, percent), notes
-    if type(value) is str and value.isprintable():  # fast path: no control characters
+    if type(value) is str and (value.isprintable() or _UNCLEAN.search(value) is None):  # fast path
         text = value.strip()
     else:
         text = _NOT_XML.sub("", clean_text(value))  # no character XML 1.0 cannot store

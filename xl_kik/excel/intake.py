@@ -536,6 +536,8 @@ class RawWorkbook:
 _CELL_WITH_FORMULA = re.compile(
     rb"""<(?:[A-Za-z_][\w.\-]*:)?c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*>\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]""")
 _SPACE = frozenset(b" \t\n\r\f\v")  # what \s matches in a bytes pattern
+_F_START = re.compile(rb"<f[\s/>]")
+_PREFIXED_F = re.compile(rb":f[\s/>]")
 
 
 def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
@@ -546,21 +548,19 @@ def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
     its cell tag matched where it starts (the ``<`` before the ``>`` before it): a few
     microseconds instead of trying the pattern at every ``<`` of the part. Any ``<f`` not right
     after a cell tag, a prefixed ``:f`` or a part not in the common form: the full scan."""
-    if not plain or b":f" in data:
+    if not plain or _PREFIXED_F.search(data) is not None:
         return list(_CELL_WITH_FORMULA.finditer(data))
     out = []
-    pos = data.find(b"<f")
-    while pos >= 0:
-        if data[pos + 2: pos + 3] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v", b"/", b">"):
-            gt = pos - 1
-            while gt >= 0 and data[gt] in _SPACE:
-                gt -= 1
-            start = data.rfind(b"<", 0, gt) if gt > 0 and data[gt] == 0x3E else -1  # 0x3E: ">"
-            m = _CELL_WITH_FORMULA.match(data, start) if start >= 0 else None
-            if m is None or m.end() != pos + 3:
-                return list(_CELL_WITH_FORMULA.finditer(data))
-            out.append(m)
-        pos = data.find(b"<f", pos + 2)
+    for f in _F_START.finditer(data):
+        pos = f.start()
+        gt = pos - 1
+        while gt >= 0 and data[gt] in _SPACE:
+            gt -= 1
+        start = data.rfind(b"<", 0, gt) if gt > 0 and data[gt] == 0x3E else -1  # 0x3E: ">"
+        m = _CELL_WITH_FORMULA.match(data, start) if start >= 0 else None
+        if m is None or m.end() != f.end():
+            return list(_CELL_WITH_FORMULA.finditer(data))
+        out.append(m)
     return out
 
 
