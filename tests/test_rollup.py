@@ -67,7 +67,64 @@ def units(tmp_path_factory):
     broken = base / "ødelagt"
     broken.mkdir()
     (broken / MASTER_NAME).write_bytes((demo_root / MASTER_NAME).read_bytes()[:3000])
+    _next_round(demo_root, base / "solsikken_2027")
     return base
+
+
+#: The change typed per theme (in catalogue order, cycling) in Solsikken's next round, against
+#: its previous round's theme score: up, down, about the same.
+DELTAS = (15, -15, 3)
+
+
+def _next_round(old: Path, new: Path) -> None:
+    """``init NEW --previous OLD``, three returns, merge, and agreed points typed per theme at
+    the previous theme score + DELTAS (so the change is known without the rollup's code)."""
+    from xl_kik.demo import simulate
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel.sheets.konsensus import COL
+    from xl_kik.steps import merge
+    from xl_kik.steps.generate import generate_round
+    from xl_kik.steps.init import init_round
+    from xl_kik.core.round import RoundPaths
+
+    setup, people = master.load_round(old)
+    init_round(new, unit="Solsikken næste runde", participants=people, catalogue=cat.builtin("kik"),
+               scale=cat.scale("0-100"), previous_root=old)
+    rng = random.Random(5)
+    for _, path in generate_round(new)[:3]:
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        simulate.fill_workbook(path, RoundPaths(new).returns / path.name, simulate.random_answers(layout, rng))
+    merge.merge_round(new)
+    before = _old_theme_scores(old)
+    with MasterFile.edit(RoundPaths(new)) as wb:
+        ws = MasterFile.sheet_by_codename(wb, "shConsensus")
+        for r in range(1, ws.max_row + 1):
+            qid = ws.cell(r, 1).value
+            if isinstance(qid, str) and qid in setup.question_ids:
+                theme = setup.catalogue.question(qid).theme
+                i = [t.id for t in setup.catalogue.themes].index(theme)
+                ws.cell(r, COL["agreed_points"]).value = max(0, min(100, round(before[theme] + DELTAS[i % 3])))
+
+
+def _old_theme_scores(old: Path) -> dict[str, float]:
+    """The previous round's theme scores read with openpyxl: the separately agreed theme score,
+    else the mean of the theme's agreed points."""
+    from xl_kik.excel.sheets.konsensus import COL, read_inputs
+
+    setup, _ = master.load_round(old)
+    ws = openpyxl.load_workbook(old / MASTER_NAME)["Konsensus"]
+    inputs = read_inputs(ws)
+    typed = {str(ws.cell(r, 1).value)[len("theme:"):]: ws.cell(r, COL["agreed_points"]).value
+             for r in range(1, ws.max_row + 1) if str(ws.cell(r, 1).value).startswith("theme:")}
+    out = {}
+    for t in setup.catalogue.themes:
+        agreed = [inputs[q.id]["agreed_points"] for q in setup.catalogue.questions_of(t.id)
+                  if isinstance(inputs[q.id]["agreed_points"], int)]
+        if isinstance(typed.get(t.id), (int, float)):
+            out[t.id] = typed[t.id]
+        elif agreed:
+            out[t.id] = statistics.fmean(agreed)
+    return out
 
 
 def test_rollup_overview(units, tmp_path):
@@ -75,9 +132,9 @@ def test_rollup_overview(units, tmp_path):
     progress = []
     today = dt.date(2026, 11, 30)
     result = rollup.build_rollup([units], out, progress=lambda d, t: progress.append((d, t)), today=today)
-    assert progress[-1] == (5, 5) and len(progress) == 5
+    assert progress[-1] == (6, 6) and len(progress) == 6
     assert sorted(u.unit for u in result.units) == ["Børnehuset Mariehønen", "Børnehuset Solsikken",
-                                                    "Jobcenter Syd", "Skolen Øst"]
+                                                    "Jobcenter Syd", "Skolen Øst", "Solsikken næste runde"]
     # the broken master is listed, the rest continue
     assert [p.code for p in result.failed] == ["M201"] and "ødelagt" in result.failed[0].file
     assert set(result.groups) == {("kik", "0-100"), ("caf2020", "0-5")}
@@ -115,10 +172,8 @@ def test_rollup_overview(units, tmp_path):
     assert wb.sheetnames == ["Overblik", "Handleplaner", "Point", "Problemer"]
     ws = wb["Overblik"]
     assert ws["A2"].value.startswith("Scorer fra forskellige grupper kan ikke sammenlignes direkte")
-    rules = [(str(cf.sqref), rule.type, [float(c.val) for c in rule.colorScale.cfvo])
-             for cf in ws.conditional_formatting for rule in cf.rules if rule.type == "colorScale"]
-    assert len(rules) == 2
-    assert sorted(r[2] for r in rules) == [[0, 2.5, 5], [0, 50, 100]]
+    # no colour by value (a ranking): none of these units has a previous round, so no theme score is filled
+    assert not [rule for cf in ws.conditional_formatting for rule in cf.rules]
     cells = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     headers = [c.value for c in ws[cells["Enhed"]]]
     assert headers[:10] == ["Enhed", "Runde", "Oprettet", "Svarfrist", "Deltagere", "Afleveret", "Svarprocent",
@@ -130,6 +185,17 @@ def test_rollup_overview(units, tmp_path):
     row_sol = [c for c in ws[cells["Børnehuset Solsikken"]]]
     assert row_sol[headers.index("Svarprocent")].value == pytest.approx(0.875)
     assert row_sol[headers.index("1. Ledelse")].number_format == "0.0"
+    themes_at = range(headers.index("Grundlag") + 1, len(headers))
+    for name in ("Børnehuset Solsikken", "Børnehuset Mariehønen", "Skolen Øst"):
+        row = ws[cells[name]]
+        assert all(row[c].fill.fill_type is None and not set("▲▼=") & set(row[c].number_format)
+                   for c in themes_at if headers[c]), name
+    legends = [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)
+               if str(ws.cell(r, 1).value).startswith("Temascore = ")]
+    assert len(legends) == 2 and all("egen forrige runde" in t and "ikke en placering" in t for t in legends)
+    assert any("grøn ▲ = temascoren er steget mindst 10 point (10 % af skalaen 0-100)" in t for t in legends)
+    assert any("mindst 0,5 point (10 % af skalaen 0-5)" in t and "Ingen af enhederne her har en forrige runde" in t
+               for t in legends)
 
     plans = wb["Handleplaner"]
     table = plans.tables["Handleplaner"]
@@ -139,15 +205,55 @@ def test_rollup_overview(units, tmp_path):
     head = [c.value for c in plans[1]]
     assert head[:3] == ["Enhed", "Runde", "Id"] and head[-1] == "Overskredet" and "Ansvarlig" in head
     units_in_plan = {plans.cell(r, 1).value for r in range(2, n_actions + 2)}
-    assert units_in_plan == {"Børnehuset Solsikken", "Børnehuset Mariehønen", "Skolen Øst"}
+    assert units_in_plan == {"Børnehuset Solsikken", "Børnehuset Mariehønen", "Skolen Øst", "Solsikken næste runde"}
     overdue = sum(1 for r in range(2, n_actions + 2) if plans.cell(r, len(head)).value == "Ja")
     assert overdue == sum(u.overdue_actions for u in result.units)
     assert "Point" in wb["Point"].tables
 
     text = result.summary("da")
-    assert "4 enheder" in text and "[M201]" in text
+    assert "5 enheder" in text and "[M201]" in text
     d = result.as_dict()
-    assert len(d["units"]) == 4 and d["groups"] == {"kik 0-100": 3, "caf2020 0-5": 1}
+    assert len(d["units"]) == 5 and d["groups"] == {"kik 0-100": 4, "caf2020 0-5": 1}
+
+
+def test_colours_show_change_against_the_units_own_previous_round(units, tmp_path):
+    """Solsikken's next round (``init --previous``): each theme score coloured by its change
+    against Solsikken's own previous theme score, with the threshold of 10 points on 0-100."""
+    out = tmp_path / "overblik.xlsx"
+    result = rollup.build_rollup([units / "solsikken_2027", units / "solsikken", units / "skolen"], out)
+    before = _old_theme_scores(units / "solsikken")
+    unit = next(u for u in result.units if u.unit == "Solsikken næste runde")
+    setup, _ = master.load_round(units / "solsikken")
+    order = [t.id for t in setup.catalogue.themes]
+    expected_trend = {}
+    for t in unit.themes:
+        assert t.basis == "agreed" and t.previous == pytest.approx(before[t.theme], abs=0.051), t.theme
+        typed = max(0, min(100, round(before[t.theme] + DELTAS[order.index(t.theme) % 3])))
+        assert t.score == typed
+        change = round(typed - round(before[t.theme], 1), 1)
+        expected_trend[t.theme] = "up" if change >= 10 else "down" if change <= -10 else "same"
+        assert t.trend == expected_trend[t.theme], (t.theme, typed, before[t.theme])
+    assert set(expected_trend.values()) == {"up", "down", "same"}
+    # the previous round itself and a unit without one are not compared
+    assert all(t.trend == "" for u in result.units if u.unit != "Solsikken næste runde" for t in u.themes)
+
+    ws = openpyxl.load_workbook(out)["Overblik"]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    headers = [c.value for c in ws[rows["Enhed"]]]
+    look = {"up": ("FFC6EFCE", "▲"), "down": ("FFFFC7CE", "▼"), "same": ("FFFFEB9C", "=")}
+    for t in unit.themes:
+        cell = ws.cell(rows["Solsikken næste runde"], headers.index(t.label) + 1)
+        fill, mark = look[expected_trend[t.theme]]
+        assert cell.fill.fgColor.rgb == fill and mark in cell.number_format, t.theme
+        assert cell.value == pytest.approx(t.score)
+        old = ws.cell(rows["Børnehuset Solsikken"], headers.index(t.label) + 1)
+        assert old.fill.fill_type is None and old.number_format == "0.0"
+    legend = next(ws.cell(r, 1).value for r in range(1, ws.max_row + 1)
+                  if str(ws.cell(r, 1).value).startswith("Temascore = "))
+    assert "Ingen af enhederne" not in legend and "rød ▼ = faldet mindst 10 point" in legend
+    assert ws["A2"].value.startswith("Scorer fra forskellige grupper kan ikke sammenlignes direkte")
+    d = result.as_dict()["units"]
+    assert {x["trend"] for u in d for x in u["themes"].values()} == {"up", "down", "same", ""}
 
 
 def test_english_and_single_master(units, tmp_path):
@@ -174,3 +280,41 @@ def test_no_masters_at_all(tmp_path):
     result = rollup.build_rollup([tmp_path], tmp_path / "o.xlsx")  # a folder without rounds
     assert not result.units and [p.code for p in result.problems] == ["M201"]
     assert (tmp_path / "o.xlsx").exists()
+
+
+def test_trend_on_plain_numbers():
+    """The rule on plain data: 10 % of the scale's range, on the values as shown (one decimal)."""
+    from xl_kik.core.rollup import change_points, trend
+
+    assert change_points(0, 100) == 10 and change_points(0, 5) == 0.5 and change_points(1, 5) == 0.4
+    cases = [  # score, previous, basis, scale, expected
+        (60, 50, "agreed", (0, 100), "up"), (40, 50, "agreed", (0, 100), "down"),
+        (59.9, 50, "agreed", (0, 100), "same"), (59.96, 50, "agreed", (0, 100), "up"),  # shown as 60.0
+        (40.1, 50, "theme_agreed", (0, 100), "same"), (50, 50, "agreed", (0, 100), "same"),
+        (3.5, 3.0, "agreed", (0, 5), "up"), (3.4, 3.0, "agreed", (0, 5), "same"), (2.5, 3.0, "agreed", (0, 5), "down"),
+        (80, None, "agreed", (0, 100), ""), (None, 50, "", (0, 100), ""),
+        (80, 50, "median", (0, 100), ""),  # nothing agreed yet: not comparable with an agreed score
+    ]
+    for score, previous, basis, (lo, hi), expected in cases:
+        assert trend(score, previous, basis, lo, hi) == expected, (score, previous, basis)
+
+
+def test_previous_theme_scores_and_theme_scores_on_plain_data():
+    """The previous theme score: the one shown for the theme, else the mean of the previous
+    question points; theme_scores carries it and the trend."""
+    from xl_kik.core.round import RoundSetup
+    from xl_kik.core.rollup import previous_theme_scores, theme_scores
+
+    kik = cat.builtin("kik")
+    t1, t2, t3 = [t.id for t in kik.themes[:3]]
+    q1 = [q.id for q in kik.questions_of(t1)]
+    q2 = [q.id for q in kik.questions_of(t2)]
+    setup = RoundSetup(round_id="R", unit="U", catalogue=kik.subset([t1, t2, t3]), scale=cat.scale("0-100"))
+    prev = previous_theme_scores(setup, {t1: 55.0}, {q1[0]: 10, q2[0]: 40, q2[-1]: 60})
+    assert prev == {t1: 55.0, t2: 50.0}  # t1 as shown (not the question mean 10); t3 has nothing
+    agreed = {q: 70 for q in q1} | {q: 41 for q in q2}
+    themes, _ = theme_scores(setup, agreed, {}, {}, prev)
+    by = {t.theme: t for t in themes}
+    assert (by[t1].previous, by[t1].trend, by[t1].change) == (55.0, "up", 15.0)
+    assert (by[t2].previous, by[t2].trend, by[t2].change) == (50.0, "same", -9.0)
+    assert (by[t3].previous, by[t3].trend, by[t3].change) == (None, "", None)

@@ -773,6 +773,21 @@ class PreviousScores(dict):
         self.round_id = round_id
 
 
+def previous_from_rows(rows: Iterable[Sequence[Any]]) -> PreviousScores:
+    """The previous round's scores from the rows of the master's hidden *Forrige* sheet below its
+    two header rows (``kind`` question/theme, ``key``, ``points``, ``round id``; what
+    ``init --previous`` stores there)."""
+    prev = PreviousScores()
+    for row in rows:
+        row = list(row) + [None] * 4
+        kind, key, pts, rid = clean_text(row[0]), clean_text(row[1]), points_value(row[2]), clean_text(row[3])
+        if kind not in ("question", "theme") or not key or pts is None:
+            continue
+        (prev if kind == "question" else prev.themes)[key] = pts
+        prev.round_id = prev.round_id or rid
+    return prev
+
+
 def points_value(value: Any) -> float | int | None:
     """Agreed points as a number (:func:`xl_kik.core.values.to_number`), else None."""
     return to_number(value)

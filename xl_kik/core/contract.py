@@ -202,6 +202,9 @@ KONSENSUS_HEADER_ROW = 4
 KONSENSUS_FIRST_ROW = 5
 KONSENSUS_THEME_KEY = "theme:"  # row key prefix of a theme-score row
 KONSENSUS_REMOVED_KEY = "removed:"  # row key prefix of a question no longer in the round
+#: 1-based columns of the theme-score rows that show the previous round's theme score and the
+#: change since then (merge writes them, ``excel/sheets/konsensus_previous.py``; rollup reads them).
+KONSENSUS_THEME_PREVIOUS_COL, KONSENSUS_THEME_CHANGE_COL = 11, 12
 
 #: Column labels (the header row), one place for both languages.
 KONSENSUS_HEADERS: dict[str, Msg] = {

@@ -21,6 +21,7 @@ from xl_kik.core.contract import (
     KONSENSUS_KEYS,
     KONSENSUS_REMOVED_KEY,
     KONSENSUS_THEME_KEY,
+    KONSENSUS_THEME_PREVIOUS_COL,
 )
 from xl_kik.core.stats import point_value
 from xl_kik.core.values import choice_level, clean_text, is_blank, is_quick_win
@@ -120,6 +121,27 @@ def read_theme_inputs(ws_or_rows: Any) -> dict[str, Any]:
             if v is not None:
                 out[key[len(KONSENSUS_THEME_KEY):]] = v
     return out
+
+
+def read_previous(ws_or_rows: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the sheet shows of the previous round: ``({qid: points}, {theme id: theme score})``
+    from the *Forrige runde* column of the question rows and the previous column of the
+    theme-score rows (:data:`~xl_kik.core.contract.KONSENSUS_THEME_PREVIOUS_COL`); only filled
+    cells, values as typed or written (numbers; see :func:`xl_kik.core.values.to_number`)."""
+    rows = rows_of(ws_or_rows)
+    key_row, cols = column_map(rows)
+    q_col = cols.get("previous", KONSENSUS_KEYS.index("previous"))
+    t_col = KONSENSUS_THEME_PREVIOUS_COL - 1
+    questions: dict[str, Any] = {}
+    themes: dict[str, Any] = {}
+    for row in rows[key_row + 1:]:
+        key = row_key(row[0]) if row else ""
+        if key.startswith(KONSENSUS_THEME_KEY):
+            if t_col < len(row) and not is_blank(row[t_col]):
+                themes[key[len(KONSENSUS_THEME_KEY):]] = row[t_col]
+        elif key and ID_RE.match(key) and q_col < len(row) and not is_blank(row[q_col]):
+            questions.setdefault(key, row[q_col])
+    return questions, themes
 
 
 def has_input(values: Iterable[Any]) -> bool:

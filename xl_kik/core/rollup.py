@@ -7,6 +7,17 @@ masters and calls both is :mod:`xl_kik.steps.rollup`.
 A theme score is the separately agreed theme score, else the mean of the agreed question
 points, else — when nothing is agreed yet — the mean of the questions' medians of the
 individual scores (basis ``median``; the writer marks such cells ``*``).
+
+**Change, not ranking** (issue 13): the overview colours a unit's theme score by its change
+against *that unit's own previous round* (:func:`trend`), never by its value across units.
+The previous theme score is what the unit's master shows beside its theme score (Konsensus,
+"Forrige runde": the previous round's separately agreed theme score, else the mean of its
+agreed points; stored in the master by ``init --previous`` or ``merge --previous``).
+A change counts when it is at least :data:`CHANGE_SHARE` of the scale's range
+(:func:`change_points`: 10 points on 0-100, half of one of its 20-point bands; 0.5 on 0-5,
+half a step), compared on the values as shown (one decimal). Smaller changes are "about the
+same"; no previous score, or a score on the ``median`` basis (nothing agreed yet, so not
+comparable with an agreed score), is not compared and gets no colour.
 """
 
 from __future__ import annotations
@@ -37,6 +48,11 @@ M_DUPLICATE_MASTER = define(
 
 # basis of a theme score
 THEME_AGREED, AGREED, MEDIAN, NONE = "theme_agreed", "agreed", "median", ""
+# change against the unit's own previous round (:func:`trend`); "" = not compared
+UP, DOWN, SAME = "up", "down", "same"
+#: A theme score that moved by at least this share of the scale's range since the unit's own
+#: previous round counts as changed (10 points on 0-100, 0.5 on 0-5).
+CHANGE_SHARE = 0.1
 
 SUMMARY = Msg("Overblikket over {n} enheder er gemt i {out} ({seconds:.1f} s).",
               "The overview of {n} units was saved to {out} ({seconds:.1f} s).")
@@ -56,6 +72,15 @@ class ThemeScore:
     basis: str  # theme_agreed / agreed / median / ""
     n_agreed: int
     n_questions: int
+    previous: float | None = None  # the unit's own previous round (Konsensus "Forrige runde")
+    trend: str = ""  # up / down / same against ``previous`` (:func:`trend`); "" = not compared
+
+    @property
+    def change(self) -> float | None:
+        """Score minus the previous round's, on the values as shown (one decimal); None when not compared."""
+        if not self.trend or self.score is None or self.previous is None:
+            return None
+        return round(round(self.score, 1) - round(self.previous, 1), 1)
 
 
 @dataclass
@@ -98,7 +123,8 @@ class UnitResult:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "participants": self.participants, "returned": self.returned, "response_rate": self.response_rate,
             "open_actions": self.open_actions, "overdue_actions": self.overdue_actions,
-            "themes": {t.theme: {"score": t.score, "basis": t.basis, "agreed": t.n_agreed, "questions": t.n_questions}
+            "themes": {t.theme: {"score": t.score, "basis": t.basis, "agreed": t.n_agreed, "questions": t.n_questions,
+                                 "previous": t.previous, "trend": t.trend, "change": t.change}
                        for t in self.themes},
         }
 
@@ -149,14 +175,52 @@ def number(value: Any) -> float | None:
     return None if found is None else float(found)
 
 
+def change_points(scale_min: float, scale_max: float, share: float = CHANGE_SHARE) -> float:
+    """The smallest change of a theme score that counts (:data:`CHANGE_SHARE` of the range)."""
+    return round(share * (scale_max - scale_min), 6)
+
+
+def trend(score: float | None, previous: float | None, basis: str, scale_min: float, scale_max: float,
+          share: float = CHANGE_SHARE) -> str:
+    """:data:`UP`, :data:`DOWN` or :data:`SAME` for a theme score against the unit's own previous
+    round's; ``""`` when there is nothing to compare (no score, no previous score, or the score
+    is on the ``median`` basis). Compared on the values as shown, rounded to one decimal."""
+    if score is None or previous is None or basis in (MEDIAN, NONE):
+        return ""
+    diff = round(round(score, 1) - round(previous, 1), 1)
+    step = change_points(scale_min, scale_max, share)
+    if diff >= step - 1e-9:
+        return UP
+    if diff <= -step + 1e-9:
+        return DOWN
+    return SAME
+
+
+def previous_theme_scores(setup: RoundSetup, themes: Mapping[str, Any], questions: Mapping[str, Any]) -> dict[str, float]:
+    """The previous round's theme scores as the unit's master shows them: ``themes``
+    ``{theme id: score}`` where given, else the mean of the previous points ``questions``
+    ``{qid: points}`` of the theme's questions (as merge computes them for the Konsensus sheet)."""
+    out = {t: v for t, raw in themes.items() if (v := number(raw)) is not None}
+    for t in setup.catalogue.themes:
+        if t.id not in out:
+            values = [v for q in setup.catalogue.questions_of(t.id) if (v := number(questions.get(q.id))) is not None]
+            if values:
+                out[t.id] = statistics.fmean(values)
+    return out
+
+
 def theme_scores(setup: RoundSetup, agreed_points: Mapping[str, Any], theme_agreed: Mapping[str, Any],
-                 suggested: Mapping[str, Any]) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
+                 suggested: Mapping[str, Any], previous: Mapping[str, float] | None = None
+                 ) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
     """The theme scores of one round and its questions' agreed and suggested points.
 
     ``agreed_points`` ``{qid: value}`` and ``theme_agreed`` ``{theme id: value}`` as typed on
-    Konsensus (values off the scale do not count), ``suggested`` ``{qid: median}``."""
+    Konsensus (values off the scale do not count), ``suggested`` ``{qid: median}``,
+    ``previous`` ``{theme id: score}`` of the unit's own previous round
+    (:func:`previous_theme_scores`; each theme's :func:`trend` is set against it)."""
     lang = setup.lang
     lo, hi = setup.scale.min, setup.scale.max
+    previous = previous or {}
 
     def valid(v: Any) -> float | None:
         n = number(v) if not isinstance(v, str) else None
@@ -179,7 +243,9 @@ def theme_scores(setup: RoundSetup, agreed_points: Mapping[str, Any], theme_agre
             score, basis = statistics.fmean(medians), MEDIAN
         else:
             score, basis = None, NONE
-        themes.append(ThemeScore(t.id, t.label(lang), t.side, score, basis, len(agreed_values), len(qids)))
+        before = previous.get(t.id)
+        themes.append(ThemeScore(t.id, t.label(lang), t.side, score, basis, len(agreed_values), len(qids),
+                                 previous=before, trend=trend(score, before, basis, lo, hi)))
         for q in cat.questions_of(t.id):
             questions.append({"qid": q.id, "theme": t.label(lang), "text": pick(q.text, lang),
                               "agreed": agreed[q.id], "suggested": sugg.get(q.id)})
@@ -221,5 +287,6 @@ def group_themes(units: Sequence[UnitResult]) -> list[tuple[str, str, str]]:
     return [t for t in order if t[0] in used]
 
 
-__all__ = ["AGREED", "MEDIAN", "NONE", "THEME_AGREED", "RollupResult", "ThemeScore", "UnitResult", "gather",
-           "group_themes", "number", "theme_scores"]
+__all__ = ["AGREED", "CHANGE_SHARE", "DOWN", "MEDIAN", "NONE", "SAME", "THEME_AGREED", "UP", "RollupResult",
+           "ThemeScore", "UnitResult", "change_points", "gather", "group_themes", "number", "previous_theme_scores",
+           "theme_scores", "trend"]

@@ -5,9 +5,11 @@
 
 * **Overblik / Overview** — a clear caution first (scores from different groups are not
   directly comparable, CAF says so), then per catalogue (and scale) one block: a row per
-  unit with response rate, open and overdue actions, and the theme scores as a heat map
-  (3-colour scale fixed to the scale's range, so a colour means the same in every block).
-  Theme scores on the basis ``median`` are marked ``*`` (the value stays a number).
+  unit with response rate, open and overdue actions, and the theme scores, each coloured by
+  its change against *the unit's own previous round* (green ▲ up, red ▼ down, yellow = about
+  the same; :func:`xl_kik.core.rollup.trend`), never by its value, so the colours do not rank
+  units; no previous round, no colour. A legend below each block says so. Theme scores on
+  the basis ``median`` are marked ``*`` (the value stays a number) and not compared.
 * **Handleplaner / Action plans** — every unit's action plan in one filterable Excel
   table with a Unit column and an Overdue column.
 * **Point / Scores** — one row per unit and question (agreed, suggested median), a table
@@ -23,20 +25,20 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from python_calamine import CalamineWorkbook
 
 from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
-from xl_kik.core.actionplan import follow_up_items, plan_from_rows, to_date
+from xl_kik.core.actionplan import PreviousScores, follow_up_items, plan_from_rows, previous_from_rows, to_date
 from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
 from xl_kik.core.contract import KONSENSUS_LABELS
 from xl_kik.core.i18n import Msg, pick
-from xl_kik.core.rollup import (AGREED, MEDIAN, NONE, THEME_AGREED, RollupResult, ThemeScore, UnitResult,
-                                group_themes, number, theme_scores)
+from xl_kik.core.rollup import (AGREED, DOWN, MEDIAN, NONE, SAME, THEME_AGREED, UP, RollupResult, ThemeScore,
+                                UnitResult, change_points, group_themes, number, previous_theme_scores, theme_scores)
 from xl_kik.core.round import MASTER_NAME, RoundSetup
 from xl_kik.excel import atomic, master
-from xl_kik.core.konsensus import read_inputs, read_theme_inputs
+from xl_kik.core.konsensus import read_inputs, read_previous, read_theme_inputs
 from xl_kik.core.values import is_yes
 from xl_kik.excel import cells
 
@@ -63,11 +65,20 @@ T = {
     "bad": Msg("{n} kunne ikke læses (se arket {sheet}).", "{n} could not be read (see the sheet {sheet})."),
     "legend": Msg(
         "Temascore = temaets særskilt aftalte point, ellers gennemsnittet af de aftalte point for temaets spørgsmål. "
-        "* = intet er aftalt endnu; tallet er gennemsnittet af spørgsmålenes median af deltagernes point. "
-        "Farverne følger skalaen {lo}-{hi} (rød lav, gul midt, grøn høj).",
+        "* = intet er aftalt endnu; tallet er gennemsnittet af spørgsmålenes median af deltagernes point.",
         "Theme score = the theme's separately agreed score, else the mean of the agreed points of its questions. "
-        "* = nothing agreed yet; the number is the mean of the questions' medians of the participants' points. "
-        "The colours follow the scale {lo}-{hi} (red low, yellow middle, green high)."),
+        "* = nothing agreed yet; the number is the mean of the questions' medians of the participants' points."),
+    "colours": Msg(
+        "Farverne viser enhedens udvikling siden dens egen forrige runde – ikke en placering blandt enhederne: "
+        "grøn ▲ = temascoren er steget mindst {pts} point (10 % af skalaen {lo}-{hi}), rød ▼ = faldet mindst "
+        "{pts} point, gul med lighedstegn = omtrent uændret. Ingen farve = ingen forrige runde at sammenligne med, eller "
+        "intet aftalt endnu (*).",
+        "The colours show the unit's development since its own previous round – not a ranking of the units: "
+        "green ▲ = the theme score rose by at least {pts} points (10 % of the {lo}-{hi} scale), red ▼ = fell by at "
+        "least {pts} points, yellow with an equals sign = about the same. No colour = no previous round to compare with, or nothing "
+        "agreed yet (*)."),
+    "no_previous": Msg("Ingen af enhederne her har en forrige runde at sammenligne med endnu, så ingen tal er farvet.",
+                       "None of these units has a previous round to compare with yet, so no number is coloured."),
     "group": Msg("Katalog: {name} ({id} {version}), skala {scale} – {n} enheder",
                  "Catalogue: {name} ({id} {version}), scale {scale} – {n} units"),
     "unit": Msg("Enhed", "Unit"), "round": Msg("Runde", "Round"), "created": Msg("Oprettet", "Created"),
@@ -114,10 +125,18 @@ def _plan_rows(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     return table.rows if table is not None else []
 
 
-def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
-    """Theme scores and question points of the Konsensus sheet's rows."""
+def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup,
+                     stored: Callable[[], Any] | None = None) -> tuple[list[ThemeScore], list[dict[str, Any]]]:
+    """Theme scores and question points of the Konsensus sheet's rows, each theme score with
+    the unit's own previous round's as the sheet shows it (*Forrige runde*). ``stored``: the
+    scores ``init --previous`` stored in the master (:class:`~xl_kik.core.actionplan.PreviousScores`),
+    asked for only when the sheet shows none (a round not merged since)."""
     inputs = read_inputs(rows) if rows else {}
     theme_inputs = read_theme_inputs(rows) if rows else {}
+    prev_questions, prev_themes = read_previous(rows) if rows else ({}, {})
+    if not prev_questions and not prev_themes and stored is not None:
+        found = stored()
+        prev_questions, prev_themes = dict(found), dict(found.themes)
     suggested: dict[str, Any] = {}
     for i, row in enumerate(rows):
         if row and clean_text(row[0]) == "qid":
@@ -127,7 +146,8 @@ def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup) -> tuple[
                     suggested.setdefault(clean_text(r[0]), r[col])
             break
     agreed = {q: v.get("agreed_points") for q, v in inputs.items()}
-    return theme_scores(setup, agreed, theme_inputs, suggested)
+    previous = previous_theme_scores(setup, prev_themes, prev_questions)
+    return theme_scores(setup, agreed, theme_inputs, suggested, previous)
 
 
 def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
@@ -149,7 +169,11 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     rows = {k: rows_of(k) for k in ("setup", "participants", "questions", "meta")}
     md = master.parse_master(rows, names, path)
     setup = md.setup
-    themes, questions = konsensus_scores(rows_of("consensus"), setup)
+
+    def stored() -> Any:  # the hidden Forrige sheet, read only for a round with a previous one
+        return previous_from_rows(rows_of("previous")[2:]) if setup.previous_round else PreviousScores()
+
+    themes, questions = konsensus_scores(rows_of("consensus"), setup, stored)
     pids = {p.pid for p in md.participants}
     returned = _returned_from_status(rows_of("status"), pids)
     actions = _plan_rows(rows_of("plan"))
@@ -190,6 +214,13 @@ def _formats(wb: Any) -> dict[str, Any]:
         "pct": wb.add_format({"border": 1, "num_format": "0%", "align": "center"}),
         "date": wb.add_format({"border": 1, "num_format": "dd-mm-yyyy", "align": "center"}),
         "score": wb.add_format({"border": 1, "num_format": "0.0", "align": "center"}),
+        # change against the unit's own previous round (core.rollup.trend); arrows for black-and-white print
+        "score_" + UP: wb.add_format({"border": 1, "num_format": '0.0" ▲"', "align": "center",
+                                      "bg_color": "#C6EFCE", "font_color": "#006100"}),
+        "score_" + DOWN: wb.add_format({"border": 1, "num_format": '0.0" ▼"', "align": "center",
+                                        "bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        "score_" + SAME: wb.add_format({"border": 1, "num_format": '0.0" ="', "align": "center",
+                                        "bg_color": "#FFEB9C", "font_color": "#9C5700"}),
         "score_median": wb.add_format({"border": 1, "num_format": '0.0" *"', "align": "center", "italic": True,
                                        "font_color": "#404040"}),
         "empty": wb.add_format({"border": 1, "bg_color": "#F2F2F2"}),
@@ -199,7 +230,7 @@ def _formats(wb: Any) -> dict[str, Any]:
 
 
 def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
-    wb = cells.xlsx_workbook(path)
+    wb = cells.xlsx_workbook(path, in_memory=True)  # the parts are zipped from memory: no temporary files
     wb.set_properties({"title": T["title"](lang), "comments": T["caution"](lang)})
     f = _formats(wb)
     write_overview_sheet(wb.add_worksheet(SHEETS["overview"](lang)), result, f, lang, today)
@@ -277,25 +308,37 @@ def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[Un
             if t is None or t.score is None:
                 ws.write_blank(r, c, None, f["empty"])
                 continue
-            ws.write_number(r, c, round(t.score, 1), f["score_median" if t.basis == MEDIAN else "score"])
+            look = "score_median" if t.basis == MEDIAN else f"score_{t.trend}" if t.trend else "score"
+            ws.write_number(r, c, round(t.score, 1), f[look])
             bases.add(t.basis)
         ws.write_string(r, len(fixed) - 1, "; ".join(BASIS_TEXT[b](lang) for b in (THEME_AGREED, AGREED, MEDIAN)
                                                      if b in bases), f["wrap"])
     if themes:
-        lo, hi = first.scale_min, first.scale_max
-        ws.conditional_format(head_row + 1, len(fixed), r, len(fixed) + len(themes) - 1, {
-            "type": "3_color_scale",
-            "min_type": "num", "min_value": lo, "min_color": "#F8696B",
-            "mid_type": "num", "mid_value": (lo + hi) / 2, "mid_color": "#FFEB84",
-            "max_type": "num", "max_value": hi, "max_color": "#63BE7B"})
+        legend = legend_text(first.scale_min, first.scale_max, lang,
+                             compared=any(t.trend for u in units for t in u.themes))
         ws.data_validation(head_row + 1, len(fixed), r, len(fixed) + len(themes) - 1,
                            {"validate": "any", "input_title": T["basis"](lang),
-                            "input_message": cells.shorten(T["legend"](lang, lo=lo, hi=hi),
-                                                           cells.MAX_VALIDATION_PROMPT, T["legend_below"](lang))})
+                            "input_message": cells.shorten(legend, cells.MAX_VALIDATION_PROMPT,
+                                                           T["legend_below"](lang))})
         r += 1
-        ws.merge_range(r, 0, r, last_col, T["legend"](lang, lo=lo, hi=hi), f["note"])
-        ws.set_row(r, 45)
+        ws.merge_range(r, 0, r, last_col, legend, f["note"])
+        ws.set_row(r, 60)
     return r
+
+
+def legend_text(scale_min: float, scale_max: float, lang: str = "da", compared: bool = True) -> str:
+    """What a block's theme scores and colours mean (below the block and in the cells' prompt)."""
+    pts = change_points(scale_min, scale_max)
+    lo, hi, pts_text = (_number_text(v, lang) for v in (scale_min, scale_max, pts))
+    parts = [T["legend"](lang), T["colours"](lang, pts=pts_text, lo=lo, hi=hi)]
+    if not compared:
+        parts.append(T["no_previous"](lang))
+    return " ".join(parts)
+
+
+def _number_text(value: float, lang: str) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "da" else text
 
 
 def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
@@ -381,5 +424,5 @@ def _write_num(ws: Any, r: int, c: int, value: float | None, fmt: Any) -> None:
         ws.write_number(r, c, value, fmt)
 
 
-__all__ = ["SHEETS", "konsensus_scores", "read_unit", "write_overview", "write_overview_sheet", "write_plans_sheet",
+__all__ = ["SHEETS", "konsensus_scores", "legend_text", "read_unit", "write_overview", "write_overview_sheet", "write_plans_sheet",
            "write_problems_sheet", "write_scores_sheet"]

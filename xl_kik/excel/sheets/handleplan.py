@@ -44,6 +44,7 @@ from xl_kik.core.actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT, NEW_COLUMN,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
     PriorityMatrix, find_header, follow_up_summary, is_blank, is_extra, map_headers, plan_from_rows, points_value,
+    previous_from_rows,
 )
 from xl_kik.core.catalogue import clean_text
 from xl_kik.core.contract import KONSENSUS_LABELS
@@ -613,16 +614,7 @@ def write_previous(wb, prev: PreviousScores, lang: str = "da") -> None:
     print_sheet(ws, 11, prefer="portrait", title_rows=(2, 2), last_col=4)
 
 
-def _previous_from_rows(rows: Iterable[Sequence[Any]]) -> PreviousScores:
-    prev = PreviousScores()
-    for row in rows:
-        row = list(row) + [None] * 4
-        kind, key, pts, rid = clean_text(row[0]), clean_text(row[1]), points_value(row[2]), clean_text(row[3])
-        if kind not in ("question", "theme") or not key or pts is None:
-            continue
-        (prev if kind == "question" else prev.themes)[key] = pts
-        prev.round_id = prev.round_id or rid
-    return prev
+_previous_from_rows = previous_from_rows  # the rows of the Forrige sheet from row 3 (core.actionplan)
 
 
 def read_previous(wb) -> PreviousScores:

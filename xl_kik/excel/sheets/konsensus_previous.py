@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from xl_kik.core.cellref import column_letter
 from xl_kik.core.actionplan import PreviousScores, points_value, theme_means
+from xl_kik.core.contract import KONSENSUS_THEME_CHANGE_COL, KONSENSUS_THEME_PREVIOUS_COL
 from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import WARNING, Problem, define
 from xl_kik.excel.master import _master_path, parse_master, read_sheets
@@ -58,7 +59,8 @@ PREVIOUS_THEME = Msg("Forrige runde", "Previous round")
 CHANGE_THEME = Msg("Ændring siden sidst", "Change since last time")
 #: Columns of the theme-score block on Konsensus that show the previous round (the block's
 #: other columns belong to :mod:`xl_kik.excel.sheets.konsensus`; these two are free there).
-THEME_PREVIOUS_COL, THEME_CHANGE_COL = 11, 12
+#: Part of the file contract (:mod:`xl_kik.core.contract`): the rollup reads the previous column.
+THEME_PREVIOUS_COL, THEME_CHANGE_COL = KONSENSUS_THEME_PREVIOUS_COL, KONSENSUS_THEME_CHANGE_COL
 
 
 def render_previous_themes(ws: Any, info: Any, themes: Mapping[str, Any], lang: str = "da") -> int:
