@@ -539,3 +539,88 @@ def test_a_svarrapport_text_longer_than_a_cell_says_where_the_full_text_is():
     assert len(chunks[0]) <= 32000
     assert chunks[0].endswith("… (hele teksten står i deltagerens svarfil i mappen retur)")
     assert chunks[0].startswith("Deltager 1: meget lang tekst")
+
+
+# ---------------------------------------------------------------- OOXML's _xHHHH_ escape (ST_Xstring)
+# ECMA-376 Part 1, 22.9.2.19 ST_Xstring: "_xHHHH_" in a file is the character U+HHHH; a literal
+# "_xHHHH_" is written with its underscore escaped as "_x005F_". Expected values by hand.
+LITERAL_ESCAPES = ["_x0041_", "Ida_x0041_Hansen", "_x000D_", "_x005F_", "_x005F_x0041_", "_X0041_", "a_x12_b", "x005F_"]
+
+
+@pytest.mark.parametrize("text,in_file", [
+    ("_x0041_", "_x005F_x0041_"),
+    ("a_x00e6_b", "a_x005F_x00e6_b"),
+    ("_x005F_x0041_", "_x005F_x005F_x005F_x0041_"),  # both underscores start an escape
+    ("a_x12_b", "a_x005F_x12_b"), ("_X0041_", "_x005F_X0041_"),  # LibreOffice decodes these too
+    ("x005F_", "x005F_"), ("_x00G1_", "_x00G1_"), ("", ""),
+])
+def test_xstring_escapes_every_literal_escape(text, in_file):
+    assert cells.xstring(text) == in_file
+    assert cells.from_xstring(in_file) == text
+
+
+def test_from_xstring_decodes_excels_escapes():
+    assert cells.from_xstring("_x0041_") == "A" and cells.from_xstring("a_x000D_b") == "a\rb"
+
+
+def _cell_xml(path: Path, sheet_part_text: str) -> bool:
+    """True when ``sheet_part_text`` is in one of the file's worksheet or shared-string parts."""
+    with zipfile.ZipFile(path) as zf:
+        return any(sheet_part_text in zf.read(n).decode("utf-8") for n in zf.namelist()
+                   if n.startswith("xl/worksheets/sheet") or n == "xl/sharedStrings.xml")
+
+
+@pytest.fixture()
+def escaped_round(tmp_path):
+    """A master whose participants' names look like escapes, written by XlsxWriter (init) and
+    then by openpyxl (a MasterFile edit that writes texts of the same kind into Status)."""
+    from xl_kik.excel.masterfile import MasterFile, write_text
+
+    people = [Participant("", name) for name in LITERAL_ESCAPES]
+    paths = master.create_round(tmp_path / "runde", unit="Enhed _x0042_", participants=people,
+                                catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"))
+    with MasterFile.edit(paths) as wb:
+        ws = find_sheet(wb, "status")
+        for r, text in enumerate(LITERAL_ESCAPES, start=1):
+            write_text(ws, f"B{r}", text)
+    return paths
+
+
+def _calamine_texts(path: Path, sheet: str) -> set[str]:
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return {v for row in rows for v in row if isinstance(v, str)}
+
+
+def test_escape_like_text_survives_openpyxl_saves(escaped_round):
+    """Text written by openpyxl, and text XlsxWriter wrote that an openpyxl save only carries
+    along, stays the participant's text for Excel (escaped in the file) and for our readers."""
+    from xl_kik.excel.masterfile import MasterFile
+
+    path = escaped_round.master
+    with MasterFile.edit(escaped_round):  # a second save that touches nothing
+        pass
+    assert _cell_xml(path, "_x005F_x0041_") and not _cell_xml(path, ">_x0041_<")
+    for sheet in ("Status", "Deltagere"):
+        assert set(LITERAL_ESCAPES) <= _calamine_texts(path, sheet), sheet
+    data = master.read_master(escaped_round.root)
+    assert [p.name for p in data.participants] == LITERAL_ESCAPES and data.setup.unit == "Enhed _x0042_"
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    for key in ("status", "participants"):
+        values = {c.value for row in find_sheet(wb, key).iter_rows() for c in row if isinstance(c.value, str)}
+        assert set(LITERAL_ESCAPES) <= values, key
+
+
+def test_escape_like_text_as_libreoffice_reads_it(escaped_round, tmp_path):
+    from tests.needs import require
+    from xl_kik.excel import office
+
+    if not office.find_soffice():
+        require("LibreOffice", "soffice not installed")
+    out = office.convert([escaped_round.master], "xlsx", tmp_path / "lo")[0]
+    # LibreOffice reads the overlapping "_x005F_x005F_x005F_x0041_" (ECMA-376's spelling of
+    # "_x005F_x0041_") as "_x0041_"; every other text comes back as written
+    texts = set(LITERAL_ESCAPES) - {"_x005F_x0041_"}
+    for sheet in ("Status", "Deltagere"):
+        assert texts <= _calamine_texts(out, sheet), sheet

@@ -13,6 +13,10 @@ from typing import Any, Mapping
 
 import openpyxl
 
+from xl_kik.excel import cells
+
+cells.openpyxl_reads_and_writes_xstrings()  # simulated answers are saved as Excel would
+
 STRENGTHS = [
     "Vi har en fælles retning, som alle kender og kan forklare.",
     "Teamet er gode til at dele viden på personalemøderne.",

@@ -55,7 +55,8 @@ __all__ = [
     "Formula", "ELLIPSIS", "NEW_LINE_HELP", "MAX_CELL_TEXT", "MAX_VALIDATION_TITLE", "MAX_VALIDATION_ERROR",
     "MAX_VALIDATION_PROMPT", "MAX_LIST_LITERAL", "MAX_SHEET_NAME", "SHEET_NAME_FORBIDDEN",
     "MAX_DEFINED_NAME", "MAX_HEADER_FOOTER", "MAX_ROW_HEIGHT", "TEXT_GUARD_PREFIXES",
-    "XLSXWRITER_OPTIONS", "excel_len", "xml_text", "shorten", "cell_text", "needs_text_guard",
+    "XLSXWRITER_OPTIONS", "excel_len", "xml_text", "xstring", "from_xstring",
+    "openpyxl_reads_and_writes_xstrings", "shorten", "cell_text", "needs_text_guard",
     "validation_texts", "list_literal", "sheet_name", "defined_name", "header_footer",
     "header_footer_text", "row_height", "display_name", "write_cell", "openpyxl_validation",
     "fit_openpyxl_validation", "fit_workbook", "xlsx_workbook", "XlsxBook", "XlsxSheet", "xlsx_write", "xlsx_validation",
@@ -110,6 +111,81 @@ def xml_text(value: Any) -> str:
     if _XML_FORBIDDEN_RE.search(text) is None:
         return text
     return _XML_FORBIDDEN_RE.sub("", text)
+
+
+#: OOXML's escape in cell text (ECMA-376 Part 1, 22.9.2.19 ST_Xstring): ``_xHHHH_`` in a file is
+#: U+HHHH; an underscore that would start one is written ``_x005F_``.
+_XSTRING_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: Escaped generously: also ``_X0041_`` and ``_x12_``, which LibreOffice decodes too (Excel and
+#: every decoder read ``_x005F_`` as ``_``, so escaping more than needed changes nothing).
+_XSTRING_START_RE = re.compile(r"(_)(?=[xX][0-9A-Fa-f]{1,4}_)")
+#: Characters a file can only hold as ``_xHHHH_``: those XML forbids (except lone surrogates,
+#: which no file holds) and the carriage return (an XML reader makes a raw one ``\n``).
+_XSTRING_ENCODED_RE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
+def xstring(text: str) -> str:
+    """Cell text as a file must hold it (ST_Xstring): every underscore that starts an
+    ``_xHHHH_`` becomes ``_x005F_`` (so Excel shows ``_x0041_``, not ``A``), and the characters
+    only the escape can carry become ``_xHHHH_``. :func:`from_xstring` reverses it."""
+    if "_x" in text or "_X" in text:
+        text = _XSTRING_START_RE.sub("_x005F_", text)
+    if _XSTRING_ENCODED_RE.search(text) is not None:
+        text = _XSTRING_ENCODED_RE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return text
+
+
+def from_xstring(text: str) -> str:
+    """Cell text as a file holds it -> the text Excel shows (every ``_xHHHH_`` decoded)."""
+    return _XSTRING_RE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def openpyxl_reads_and_writes_xstrings() -> None:
+    """Make openpyxl read and write cell text as Excel does (idempotent; called where openpyxl
+    loads or saves: ``masterfile``, ``resend``, ``demo/simulate``).
+
+    openpyxl writes every ``str`` as it is, so a participant's ``_x0041_`` became ``A`` in
+    Excel; it reads shared strings with ``_x005F_`` removed (anywhere, also from ``x005F_``)
+    and inline strings, its own, not decoded at all. Afterwards a cell's value in memory is
+    always the text Excel shows: shared and inline strings are decoded (:func:`from_xstring`),
+    and every text cell is written through :func:`xstring`, the cells our code writes
+    (:func:`write_cell`) and the ones a save only carries along."""
+    from openpyxl.cell import _writer  # lazy: openpyxl only where a module uses it
+    from openpyxl.cell.text import Text  # lazy: as above
+    from openpyxl.reader import excel as _excel_reader  # lazy: as above
+    from openpyxl.worksheet import _reader  # lazy: as above
+    from openpyxl.xml.constants import SHEET_MAIN_NS  # lazy: as above
+    from openpyxl.xml.functions import iterparse  # lazy: as above
+
+    if getattr(_writer._set_attributes, "_xl_kik", False):
+        return
+    set_attributes, parse_cell = _writer._set_attributes, _reader.WorkSheetParser.parse_cell
+    string_tag = "{%s}si" % SHEET_MAIN_NS
+
+    def write_attributes(cell: Any, styled: Any = None) -> Any:
+        value, attrs = set_attributes(cell, styled)
+        if cell.data_type == "s" and isinstance(value, str):
+            value = xstring(value)
+        return value, attrs
+
+    def read_string_table(xml_source: Any) -> list[str]:  # openpyxl.reader.strings', decoded
+        strings = []
+        for _, node in iterparse(xml_source):
+            if node.tag == string_tag:
+                strings.append(from_xstring(Text.from_tree(node).content))
+                node.clear()
+        return strings
+
+    def read_cell(self: Any, element: Any) -> Any:
+        cell = parse_cell(self, element)
+        if element.get("t") == "inlineStr" and isinstance(cell.get("value"), str):
+            cell["value"] = from_xstring(cell["value"])
+        return cell
+
+    write_attributes._xl_kik = True  # type: ignore[attr-defined]
+    _writer._set_attributes = write_attributes
+    _excel_reader.read_string_table = read_string_table
+    _reader.WorkSheetParser.parse_cell = read_cell
 
 
 def _prefix_within(text: str, units: int) -> str:
@@ -366,7 +442,11 @@ def xlsx_workbook(target: Any, **options: Any) -> "XlsxBook":
     defined name, validation, header/footer and row height goes through this module. A
     file-like ``target`` is written in memory; extra options (``constant_memory`` ...) add."""
     import xlsxwriter  # lazy: only the XlsxWriter writers need it
+    from xlsxwriter import xmlwriter  # lazy: as above
 
+    # XlsxWriter escapes a literal _xHHHH_ (group 1 gets "_x005F" in front) without overlaps
+    # ("_x005F_x0041_" came back as "_x005FA"): its pattern becomes the underscore of xstring's
+    xmlwriter.re_control_chars_1 = _XSTRING_START_RE
     opts = dict(XLSXWRITER_OPTIONS)
     if isinstance(target, (str, os.PathLike)):
         target = os.fspath(target)

@@ -64,6 +64,7 @@ from xl_kik.excel.vba import installed_xlwings_version
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
+cells.openpyxl_reads_and_writes_xstrings()  # a cell's value is the text Excel shows, read and written
 
 FORMULA_PREFIXES = cells.TEXT_GUARD_PREFIXES
 needs_text_guard = cells.needs_text_guard

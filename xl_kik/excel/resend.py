@@ -18,6 +18,8 @@ from openpyxl.styles import PatternFill
 
 from xl_kik.excel import cells
 
+cells.openpyxl_reads_and_writes_xstrings()  # the questionnaire's texts as Excel shows them
+
 PROBLEM_FILL = PatternFill("solid", start_color="F8CBAD", end_color="F8CBAD")
 COLUMNS = {"points": "col_points", "strengths": "col_strengths", "improvements": "col_improvements",
            "ideas": "col_ideas"}

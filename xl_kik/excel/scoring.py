@@ -109,7 +109,6 @@ def custom_properties_for(setup: RoundSetup, participant: Participant, layout: L
 
 
 # ---------------------------------------------------------------- text helpers
-_EXCEL_ESCAPE_RE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _WS_RE = re.compile(r"\s+")
 MAX_HEADER_NAME = 60
 
@@ -150,13 +149,13 @@ def _xml_text(value: str) -> str:
 
 def _sst_text(value: str) -> str:
     """Shared-string text: XML-escaped, and a literal ``_xHHHH_`` protected like Excel does."""
-    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", cells.xml_text(value)))
+    return _xml_text(cells.xstring(cells.xml_text(value)))
 
 
 def _header_text(value: str) -> str:
     """Text inside a header/footer string (an ST_Xstring like shared strings): ``&`` doubled
     (Excel header codes), shortened, ``_xHHHH_`` protected, XML-escaped."""
-    return _xml_text(_EXCEL_ESCAPE_RE.sub(r"_x005F\1", cells.header_footer_text(value, MAX_HEADER_NAME)))
+    return _xml_text(cells.xstring(cells.header_footer_text(value, MAX_HEADER_NAME)))
 
 
 # ---------------------------------------------------------------- user-facing texts
