@@ -196,3 +196,23 @@ def test_demo_runs_a_whole_round(tmp_path, capsys):
     assert actions and all(a["owner"] and a["deadline"] for a in actions)  # the leaders filled it in
     code, out = run(capsys, "demo", root)
     assert code == 2 and "allerede" in out  # never overwrites a round
+
+
+def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_path, monkeypatch, capsys):
+    """A click's objects live until it ends: the collector is not run every 700 allocations
+    while a command runs; a caller in the same process gets its thresholds back."""
+    import gc
+
+    from xl_kik import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_catalogue", lambda args, out: seen.append(gc.get_threshold()[0]) or 0)
+    monkeypatch.setitem(cli.COMMANDS, "catalogue", cli.cmd_catalogue)
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        assert main(["catalogue"]) == 0
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [cli.COMMAND_GC_THRESHOLD] and cli.COMMAND_GC_THRESHOLD >= 10_000

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import io
 import posixpath
@@ -905,22 +906,45 @@ def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
 
 
 
+#: the last master :func:`read_sheets` parsed, by the hash of its bytes: a click reads the
+#: master twice in one process (the door for the round's language, then the step)
+_last_read: dict[bytes, tuple[dict[str, list[list[Any]]], dict[str, str]]] = {}
+
+
 def read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
-    """Rows of the master's sheets by key (calamine) and the sheet key -> name map (by codeName)."""
+    """Rows of the master's sheets by key (calamine) and the sheet key -> name map (by codeName).
+
+    The same bytes are parsed once per process; each caller gets its own lists."""
+    path = Path(path)
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos, _ = workbook_sheets(zf)
-    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         problem = S_NOT_MASTER(file=path.name, reason=f"{type(exc).__name__}: {exc}")
         raise MasterFormatError(NOT_MASTER("da", file=path.name), [problem]) from exc
+    key = hashlib.blake2b(data, digest_size=20).digest()
+    if key not in _last_read:
+        parsed = _parse_sheets(data, path.name)
+        _last_read.clear()
+        _last_read[key] = parsed
+    rows, names = _last_read[key]
+    return {k: [list(r) for r in v] for k, v in rows.items()}, dict(names)
+
+
+def _parse_sheets(data: bytes, file: str) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos, _ = workbook_sheets(zf)
+    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError) as exc:
+        problem = S_NOT_MASTER(file=file, reason=f"{type(exc).__name__}: {exc}")
+        raise MasterFormatError(NOT_MASTER("da", file=file), [problem]) from exc
     names = sheet_names_by_key(infos)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         rows = {key: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for key, name in names.items() if key in ("setup", "participants", "questions", "meta")}
     except Exception as exc:  # calamine raises its own error types for damaged files
-        problem = S_NOT_MASTER(file=path.name, reason=f"{type(exc).__name__}: {exc}")
-        raise MasterFormatError(NOT_MASTER("da", file=path.name), [problem]) from exc
+        problem = S_NOT_MASTER(file=file, reason=f"{type(exc).__name__}: {exc}")
+        raise MasterFormatError(NOT_MASTER("da", file=file), [problem]) from exc
     return rows, names
 
 

@@ -159,10 +159,9 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
 # ----------------------------------------------------------------------------- writing
 def _rewrite(data: bytes, replace: dict[str, bytes], drop: set[str] = frozenset()) -> bytes:
     """The zip with some parts replaced or added and some dropped; everything else copied."""
-    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     seen = set()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             if info.filename in drop:
                 continue
@@ -364,9 +363,8 @@ def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
 def deflated(data: bytes) -> bytes:
     """The package ``data`` with every part deflated, in the same order with the same names
     and dates (``MasterFile`` saves and repairs uncompressed, then compresses once)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
