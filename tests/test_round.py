@@ -29,8 +29,36 @@ def test_participant_problems_all_reported():
 
 def test_missing_name_column():
     with pytest.raises(ParticipantsError) as err:
-        participants_from_rows([["Fornavn"], ["Ida"]], "x.csv")
+        participants_from_rows([["Fornavn", "E-mail"], ["Ida", "ida@x.dk"]], "x.csv")
     assert err.value.problems[0].code == "P005"
+
+
+@pytest.mark.parametrize("content", ["Ida Hansen\nBo\n\nÅse Ørn\n", "Navn\nIda Hansen\nBo\nÅse Ørn", "Ida Hansen\r\nBo\r\nÅse Ørn\r\n"])
+def test_csv_with_only_names(tmp_path, content):
+    """Just names, one per line, with or without the header 'Navn' (no delimiter to guess)."""
+    path = tmp_path / "navne.csv"
+    path.write_bytes(content.encode("utf-8"))
+    assert [(p.pid, p.name) for p in read_participants(path)] == [("D01", "Ida Hansen"), ("D02", "Bo"),
+                                                                  ("D03", "Åse Ørn")]
+
+
+def test_names_only_rows_from_a_workbook():
+    assert [p.name for p in participants_from_rows([["Ida"], ["Bo", None, ""]], "navne.xlsx")] == ["Ida", "Bo"]
+    with pytest.raises(ParticipantsError) as err:  # the header of another column is a header, not a name
+        participants_from_rows([["E-mail"], ["ida@x.dk"]], "navne.xlsx")
+    assert err.value.problems[0].code == "P005"
+
+
+@pytest.mark.parametrize("raw", [b"Navn;E-mail\nIda;\x00\x00\x01ida@x.dk\n", b"\x81\x8d\x8f\x90\x9d" * 20])
+def test_unreadable_csv_says_so_in_danish_naming_the_file(tmp_path, raw):
+    path = tmp_path / "deltagere.csv"
+    path.write_bytes(raw)
+    with pytest.raises(ParticipantsError) as err:
+        read_participants(path)
+    [problem] = err.value.problems
+    assert problem.code == "P010" and problem.file == "deltagere.csv"
+    text = problem.message("da")
+    assert "deltagere.csv" in text and "CSV" in text and "Error" not in text and "delimiter" not in text
 
 
 @pytest.mark.parametrize("content,encoding", [

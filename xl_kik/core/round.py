@@ -48,8 +48,8 @@ P_NO_PARTICIPANTS = define(
     ("Deltagerlisten er tom.", "The participants list is empty."))
 P_MISSING_COLUMN = define(
     "P005", ERROR, ("Kolonne mangler", "Missing column"),
-    ("Deltagerlisten skal have en kolonne 'Navn' i første række.",
-     "The participants list needs a 'Name' column in its first row."))
+    ("Deltagerlisten skal have en kolonne 'Navn' i første række (eller kun navne, ét pr. linje).",
+     "The participants list needs a 'Name' column in its first row (or only names, one per line)."))
 P_BAD_FILE = define(
     "P006", ERROR, ("Deltagerlisten kan ikke læses", "Participants list cannot be read"),
     ("Filen kan ikke læses: {reason}", "The file cannot be read: {reason}"))
@@ -63,6 +63,14 @@ P_DUPLICATE_NAME = define(
      "lister, og filnavnene får et nummer. Ret navnet, hvis det er en fejl.",
      "The name {name!r} occurs {n} times ({who}). So nobody is mistaken for another, they are shown "
      "with e-mail or id in every list, and the file names get a number. Correct the name if it is a mistake."))
+P_BAD_CSV = define(
+    "P010", ERROR, ("CSV-filen kan ikke læses", "CSV file cannot be read"),
+    ("{file} kan ikke læses som en CSV-fil: den er ikke tekst (UTF-8 eller Windows-tegnsæt), eller den "
+     "indeholder tegn, der ikke er tekst; er det en anden slags fil med endelsen .csv? Gem deltagerlisten "
+     "igen fra Excel som \"CSV UTF-8\" eller som .xlsx: én deltager pr. linje, navnet i første kolonne.",
+     "{file} cannot be read as a CSV file: it is not text (UTF-8 or Windows encoding), or it holds "
+     "characters that are not text; is it another kind of file named .csv? Save the participants list "
+     "again from Excel as \"CSV UTF-8\" or as .xlsx: one participant per line, the name in the first column."))
 P_SINGLE = define(
     "P009", WARNING, ("Kun én deltager", "Only one participant"),
     ("Der er kun én deltager; en selvevaluering giver mest værdi med 5-15 deltagere.",
@@ -227,6 +235,9 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
             if h in aliases:
                 cols[key] = i
                 break
+    first = 1  # index of the first participant row
+    if not cols and not any(clean_text(v) for row in rows for v in row[1:]):
+        cols, first = {"name": 0}, 0  # only names, one per line, no header
     if "name" not in cols:
         report.add(P_MISSING_COLUMN(file=source, sheet=sheet, cell="A1"))
         raise ParticipantsError(PARTICIPANTS_INVALID("da", source=source), report.problems)
@@ -238,7 +249,7 @@ def participants_from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: st
     entries = []
     seen_email: dict[str, int] = {}
     seen_id: dict[str, int] = {}
-    for r, row in enumerate(rows[1:], start=2):
+    for r, row in enumerate(rows[first:], start=first + 1):
         if not any(clean_text(v) for v in row):
             continue
         name, email, pid = get(row, "name"), get(row, "email"), get(row, "pid")
