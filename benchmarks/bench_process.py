@@ -22,6 +22,9 @@ process, and prints ``xl_kik / floor``:
                Handleplan), which leaves out the three sheets ``parse_master`` needs.
 * ``generate`` ``xl-kik generate`` of N workbooks  vs  a process that writes N byte copies of one
                finished scoring workbook.
+* ``grid``     the master side of a merge of 3,000 returns: Status and Svarrapport written with
+               openpyxl into the loaded master  vs  openpyxl writing the same cells plain (in-process,
+               ``benchmarks/bench_grid.py``; its goal is absolute: <= 0.5 s).
 
 Times are the minimum of ``--repeat`` runs (wall clock of the whole process). Only the command
 line is used, so the numbers mean what a coordinator waits for. Rounds are built once per run
@@ -50,6 +53,7 @@ GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 1 process": 2.5, "click m
 #: four sheets and the three with the scores, the returns and the actions. (The hidden Forrige is
 #: read only for a round with a previous one not merged since; these masters have none.)
 ROLLUP_SHEETS = "_kik,Opsætning,Deltagere,Spørgsmål,Status,Konsensus,Handleplan"
+GOAL_SECONDS = {"grid": 0.5}  # issue 14, goal 5: Status and Svarrapport for 3,000 returns
 
 CALAMINE_FLOOR = r"""
 import sys
@@ -255,15 +259,23 @@ def bench_generate(work: Path, n: int, repeat: int) -> list[tuple[str, float, fl
     return [("generate", floor, ours)]
 
 
+def bench_grid(work: Path, repeat: int) -> list[tuple[str, float, float]]:
+    sys.path.insert(0, str(HERE))
+    import bench_grid as grid  # benchmarks/bench_grid.py
+
+    got = grid.measure(grid.GOAL_N, repeat, work)
+    return [("grid", got["floor"], got["total"])]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=("merge", "click", "rollup", "generate"), action="append")
+    ap.add_argument("--only", choices=("merge", "click", "rollup", "generate", "grid"), action="append")
     ap.add_argument("--n", type=int, default=1000, help="returns for merge / workbooks for generate")
     ap.add_argument("--masters", type=int, default=150)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", default=None, help="keep the built rounds in this folder")
     args = ap.parse_args(argv)
-    which = args.only or ["click", "merge", "rollup", "generate"]
+    which = args.only or ["click", "merge", "rollup", "generate", "grid"]
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="xl_kik_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, cpu_count={os.cpu_count()}, work folder {work}")
@@ -282,11 +294,18 @@ def main(argv: list[str] | None = None) -> int:
             results += bench_rollup(work, args.masters, args.repeat)
         if "generate" in which:
             results += bench_generate(work, args.n, args.repeat)
+        if "grid" in which:
+            results += bench_grid(work, args.repeat)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\n{'benchmark':18s} {'floor s':>9s} {'xl_kik s':>9s} {'ratio':>7s} {'goal':>6s}")
     for name, floor, ours in results:
+        if name in GOAL_SECONDS:
+            goal_s = GOAL_SECONDS[name]
+            print(f"{name:18s} {floor:9.3f} {ours:9.3f} {ours / floor:6.1f}x {goal_s:5.1f}s "
+                  f"{'ok' if ours <= goal_s else 'OVER'}")
+            continue
         goal = GOALS.get(name)
         ok = "" if goal is None else ("ok" if ours / floor <= goal else "OVER")
         print(f"{name:18s} {floor:9.3f} {ours:9.3f} {ours / floor:6.1f}x {goal:5.1f}x {ok}")

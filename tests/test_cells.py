@@ -530,15 +530,16 @@ def test_the_help_for_a_new_line_names_every_programs_keys(tmp_path, lang):
     assert any(all(k in p for k in keys) for p in prompts), prompts
 
 
-def test_a_svarrapport_text_longer_than_a_cell_says_where_the_full_text_is():
+def test_a_svarrapport_text_longer_than_the_grid_holds_says_where_the_full_text_is():
     from xl_kik.excel.sheets import svarrapport
 
     long = "Deltager 1: " + "meget lang tekst " * 2500  # 42,512 characters in one statement
-    chunks = svarrapport.text_chunks([long, "Deltager 2: kort"], note=svarrapport.T["full_text"]("da"))
-    assert len(chunks) == 2 and chunks[1] == "Deltager 2: kort"
-    assert len(chunks[0]) <= 32000
-    assert chunks[0].endswith("… (hele teksten står i deltagerens svarfil i mappen retur)")
-    assert chunks[0].startswith("Deltager 1: meget lang tekst")
+    text = svarrapport.grid_text([long, "Deltager 2: kort"], note=svarrapport.T["full_text"]("da"))
+    first, second = text.split("\n\n")
+    assert second == "Deltager 2: kort"
+    assert len(first) <= 1000  # one statement in the grid (docs/DESIGN.md)
+    assert first.endswith("… (hele teksten står i svarrapporten, som xl-kik report gemmer i mappen rapporter)")
+    assert first.startswith("Deltager 1: meget lang tekst")
 
 
 # ---------------------------------------------------------------- OOXML's _xHHHH_ escape (ST_Xstring)

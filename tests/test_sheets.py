@@ -149,11 +149,11 @@ def test_answers_big_round_is_compact():
     assert rows[0][13].count("Deltager") == len(people)
 
 
-def test_text_chunks_respect_cell_limit():
+def test_grid_text_respects_the_grid_cap():
     lines = [f"Deltager {i}: " + "x" * 900 for i in range(100)]
-    chunks = sheets_answers.text_chunks(lines)
-    assert len(chunks) > 1 and all(len(c) <= sheets_answers.CHUNK_CHARS for c in chunks)
-    assert sum(c.count("Deltager") for c in chunks) == 100
+    text = sheets_answers.grid_text(lines, note="(se rapporten)")
+    assert len(text) <= 8000 and text.endswith("… (se rapporten)")  # the cap docs/DESIGN.md documents
+    assert 1 < text.count("Deltager") < 100
 
 
 def test_export_answer_report(tmp_path):

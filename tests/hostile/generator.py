@@ -384,7 +384,7 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     strengths_xml("cdata", b"<![CDATA[<b>fed</b> & mere]]>", lambda t: "fed" in t and clean(t))
     p = person()
     accept(F, "text_5001_chars", good_for(p, {**std, q2: {**std[q2], "strengths": "ø" * 5001}}), ["R030"], p,
-           {q2: {"strengths": "ø" * 5000}})
+           {q2: {"strengths": "ø" * 5001}})  # read whole (R030 says it is past the questionnaire's limit)
 
     # ------------------------------------------------ 5. identity tampering
     F = "identity"

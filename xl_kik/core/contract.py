@@ -32,8 +32,12 @@ SCORING_FORMAT = "xl_kik.scoring/1"
 META_SHEET = "_kik"
 #: very hidden sheet of a scoring workbook with the points cells' dropdown items ("ved ikke", 0 ... 100)
 LISTS_SHEET = "_kik_lists"
-#: Most characters kept from one text answer.
+#: Most characters the questionnaire lets a participant type into one text answer (its validation).
 MAX_TEXT_CHARS = 5000
+#: Most characters of one cell (Excel's limit): a returned text is read whole up to this, even
+#: when it is longer than MAX_TEXT_CHARS (pasted past the validation). Nothing typed is lost: the
+#: master's Svarrapport shows the beginning, the svarrapport report the whole text.
+MAX_CELL_CHARS = 32767
 SCORING_SUFFIX = ".xlsx"
 
 SCORING_SHEET_NAMES: dict[str, dict[str, str]] = {

@@ -47,7 +47,8 @@ PROP_PREFIX = contract.CUSTOM_PROPERTY_PREFIX
 FORMAT = contract.SCORING_FORMAT  # "xl_kik.scoring/1"
 FORMAT_NAME, _, _version = FORMAT.partition("/")
 FORMAT_VERSION = int(_version)
-MAX_TEXT = contract.MAX_TEXT_CHARS  # 5,000
+MAX_TEXT = contract.MAX_TEXT_CHARS  # 5,000: what the questionnaire allows (R030 above it)
+MAX_READ_TEXT = contract.MAX_CELL_CHARS  # 32,767: what a cell can hold, read whole
 TEXT_FIELDS = ("strengths", "improvements", "ideas")
 LAYOUT_KEYS = ("sheet", "header_row", "col_qid", "col_points", "col_strengths", "col_improvements",
                "col_ideas", "questions")
@@ -250,10 +251,12 @@ R_ERROR_POINTS = define(
      "ignored."))
 R_TEXT_TOO_LONG = define(
     "R030", WARNING, ("For lang tekst", "Text too long"),
-    ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) er teksten {length} tegn; de første "
-     "{limit} er læst. Resten står stadig i filen.",
-     "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) the text is {length} characters; "
-     "the first {limit} were read. The rest is still in the file."))
+    ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) er teksten {length} tegn, mere end de "
+     "{limit}, spørgeskemaet giver plads til. Hele teksten er læst: arket Svarrapport i masterfilen viser "
+     "begyndelsen, og svarrapporten (xl-kik report) har hele teksten.",
+     "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) the text is {length} characters, more "
+     "than the {limit} the questionnaire allows. The whole text was read: the master's Svarrapport shows "
+     "its beginning, and the answers report (xl-kik report) has the whole text."))
 R_FORMULA_TEXT = define(
     "R031", INFO, ("Tekst der ligner en formel", "Text that looks like a formula"),
     ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) begynder teksten med {start!r}, som "
@@ -1063,9 +1066,9 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None, per
         text = value.strip()
     else:
         text = _NOT_XML.sub("", clean_text(value))  # no character XML 1.0 cannot store
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT:  # pasted past the validation: read whole (a cell holds no more than MAX_READ_TEXT)
         notes.append((R_TEXT_TOO_LONG, {"length": len(text), "limit": MAX_TEXT}))
-        text = text[:MAX_TEXT]
+        text = text[:MAX_READ_TEXT]
     if text and text[0] in _FORMULA_START and _FORMULA_RE.match(text):
         notes.append((R_FORMULA_TEXT, {"start": text.lstrip()[:12]}))
     return text, notes
@@ -1107,5 +1110,5 @@ def assemble(results: list[ReturnResult], duplicates: list[ReturnResult],
 __all__ = [
     "Answer", "Response", "ReturnResult", "Collection", "CellSource", "Identity", "LayoutMap", "validate",
     "check_identity", "check_layout", "read_answers", "assemble", "parse_points", "parse_text",
-    "layout_fingerprint", "expected_layout", "is_excel_error", "FORMAT", "MAX_TEXT", "HEADER_FIRST_LINES",
+    "layout_fingerprint", "expected_layout", "is_excel_error", "FORMAT", "MAX_TEXT", "MAX_READ_TEXT", "HEADER_FIRST_LINES",
 ]

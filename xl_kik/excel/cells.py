@@ -102,7 +102,7 @@ def excel_len(text: str) -> int:
     """Length as Excel counts it: UTF-16 code units (a character beyond U+FFFF counts 2)."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # C speed; a lone surrogate counts 1
 
 
 def xml_text(value: Any) -> str:
@@ -194,6 +194,9 @@ def _prefix_within(text: str, units: int) -> str:
         return ""
     if len(text) <= units and excel_len(text) <= units:
         return text
+    head = text[:units]
+    if excel_len(head) == len(head):  # no character beyond U+FFFF: a plain slice
+        return head
     n = 0
     for i, ch in enumerate(text):
         n += 2 if ord(ch) > 0xFFFF else 1
@@ -358,27 +361,31 @@ def _number(value: float) -> float | None:
     return None if isinstance(value, float) and (math.isnan(value) or math.isinf(value)) else value
 
 
-def write_cell(cell: Any, value: Any, note: str = "") -> Any:
+def write_cell(cell: Any, value: Any, note: str = "", limit: int = MAX_CELL_TEXT) -> Any:
     """Write ``value`` into an openpyxl cell: THE openpyxl cell writer.
 
     A :class:`Formula` as a formula; ``None`` / ``""`` empties the cell; any other ``str``
     as text (data type ``s``: ``=HYPERLINK(...)`` or ``#N/A`` stay inert text), with the
-    forbidden characters removed, at most 32,767 characters (``note`` says where the full
-    text is) and Excel's text prefix where editing would make it a formula; numbers and
-    booleans as they are (NaN and infinity as empty); dates and times as dates; anything
-    else as its text."""
+    forbidden characters removed, at most ``limit`` characters (Excel's 32,767 unless a
+    sheet caps its cells lower; ``note`` says where the full text is) and Excel's text
+    prefix where editing would make it a formula; numbers and booleans as they are (NaN and
+    infinity as empty); dates and times as dates; anything else as its text."""
     if isinstance(value, Formula):
         text = str(value)
         cell.value = text if text.startswith("=") else "=" + text
     elif value is None or (isinstance(value, str) and not value):
         cell.value = None
     elif isinstance(value, str):
-        text = cell_text(value, note=note)
-        cell.value = text or None
+        text = cell_text(value, limit, note)
         if text:
+            # cleaned and within the limit already: bind it as text directly (openpyxl's own
+            # setter would scan the text again and could take "=..." for a formula)
+            cell._value = text
             cell.data_type = "s"
             if needs_text_guard(text):
                 cell.quotePrefix = True
+        else:
+            cell.value = None
     elif isinstance(value, bool):
         cell.value = value
     elif isinstance(value, (int, float)):
@@ -386,7 +393,7 @@ def write_cell(cell: Any, value: Any, note: str = "") -> Any:
     elif isinstance(value, (dt.datetime, dt.date, dt.time)):
         cell.value = value
     else:
-        text = cell_text(value, note=note)
+        text = cell_text(value, limit, note)
         cell.value = text or None
         if text:
             cell.data_type = "s"

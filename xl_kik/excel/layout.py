@@ -110,9 +110,12 @@ def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, b
     else:
         chars = max(1.0, (width - CELL_PADDING) * TEXT_FACTOR * (BOLD_FACTOR if bold else 1.0))
         per_line = max(4, int(chars * 11 / font_size))
-        if row_height(len(text) // (per_line + 1), font_size, 0) >= MAX_ROW_HEIGHT:
+        if len(text) <= per_line and "\n" not in text and "\t" not in text:
+            lines = 1  # fits on one line: what textwrap would say, without wrapping
+        elif row_height(len(text) // (per_line + 1), font_size, 0) >= MAX_ROW_HEIGHT:
             return MAX_ROW_HEIGHT  # surely taller than a row can be: skip wrapping a long text
-        lines = line_count(text, chars, font_size)
+        else:
+            lines = line_count(text, chars, font_size)
     if lines == 1 and font_size <= DEFAULT_FONT_SIZE:
         return DEFAULT_ROW_HEIGHT
     return row_height(lines, font_size, 0)
@@ -135,6 +138,7 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
                 if (r, c) != (rng.min_row, rng.min_col):
                     covered.add((r, c))
     heights: dict[int, float] = {}
+    looks: dict[tuple[int, int], tuple[float, bool, bool]] = {}  # (fontId, alignmentId) -> size, bold, wrap
     for (r, c), cell in ws._cells.items():
         if r < first_row or r > last_row or (r, c) in covered:
             continue
@@ -148,10 +152,17 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
             width = sum(cols.get(i, default) for i in range(c, last_col + 1))
         if width <= 0:  # a hidden column
             continue
-        font = cell.font
-        size = float(font.sz) if font is not None and font.sz else DEFAULT_FONT_SIZE
-        wrap = wrappable and bool(cell.alignment is not None and cell.alignment.wrap_text)
-        h = cell_height(text, width, size, bool(font is not None and font.b), wrap) / span_rows
+        style = getattr(cell, "_style", None)
+        key = (style.fontId, style.alignmentId) if style is not None else None
+        look = looks.get(key) if key is not None else None
+        if look is None:  # once per style, not per cell (the cells of a table share a few styles)
+            font, alignment = cell.font, cell.alignment
+            look = (float(font.sz) if font is not None and font.sz else DEFAULT_FONT_SIZE,
+                    bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text))
+            if key is not None:
+                looks[key] = look
+        size, bold, wrap = look
+        h = cell_height(text, width, size, bold, wrappable and wrap) / span_rows
         heights[r] = max(heights.get(r, 0.0), h)
     return heights
 

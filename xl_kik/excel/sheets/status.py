@@ -15,6 +15,7 @@ problem, errors first).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from copy import copy
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -170,7 +171,7 @@ def _fmt_time(value: Any) -> str:
 def _name(path: Any) -> str:
     if path is None:
         return ""
-    return cells.display_name(Path(str(path)).name)  # undecodable bytes of a file name: U+FFFD
+    return cells.display_name(os.path.basename(str(path)))  # undecodable bytes of a file name: U+FFFD
 
 
 def _answered(resp: Any, n_questions: int) -> int:

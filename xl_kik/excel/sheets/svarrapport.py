@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import PatternFill, Font
@@ -42,8 +42,8 @@ from xl_kik.core.round import name_labels
 from xl_kik.core.stats import RoundStats, disagreement_rule
 
 T = {
-    "full_text": Msg("(hele teksten står i deltagerens svarfil i mappen retur)",
-                     "(the full text is in the participant's returned file in the folder retur)"),
+    "full_text": Msg("(hele teksten står i svarrapporten, som xl-kik report gemmer i mappen rapporter)",
+                     "(the full text is in the answers report that xl-kik report saves in the folder rapporter)"),
     "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),
     "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
                  "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke. "
@@ -96,7 +96,8 @@ def participant_labels(setup: Any, participants: Sequence[Any], responses: Mappi
     """pid -> column label for every participant who returned, in display order."""
     anonymise = setup.anonymise if anonymise is None else anonymise
     order = [p.pid for p in participants if p.pid in responses]
-    order += [pid for pid in responses if pid not in order]
+    listed = set(order)
+    order += [pid for pid in responses if pid not in listed]
     if not anonymise:
         names = name_labels(participants)  # two "Lise Møller" get their e-mail or id
         return {pid: names.get(pid) or str(getattr(responses[pid], "name", "") or pid) for pid in order}
@@ -137,40 +138,64 @@ def question_label(setup: Any, qid: str, lang: str) -> tuple[str, str]:
     return cat.theme(q.theme).label(lang), pick(q.text, lang)
 
 
-CHUNK_CHARS = 32000  # below Excel's 32,767 characters per cell (cells.MAX_CELL_TEXT)
+#: The master's Svarrapport is a grid to sort and skim, not the archive: a text cell holds at
+#: most GRID_CELL_CHARS characters (all statements of one kind for one question) and one
+#: participant's statement at most GRID_STATEMENT_CHARS; longer texts are cut at a word
+#: boundary with "…" and the note :data:`FULL_TEXT_NOTE` (``cells.shorten``). The complete
+#: texts are in the svarrapport that ``xl-kik report`` writes (``rapporter/Svarrapport
+#: <unit>.xlsx``, :func:`write_answer_report`). The caps keep a big round's master small and
+#: its row-height estimates bounded (a 409-point row shows about 1,600 characters anyway).
+GRID_CELL_CHARS = 8000
+GRID_STATEMENT_CHARS = 1000
 #: Up to this many participants the points stand side by side (one column each); above it
 #: (big rounds, benchmarks) one "Point pr. deltager" cell per question lists them, so the
 #: master stays small (openpyxl load/save cost is per cell).
 SIDE_BY_SIDE_MAX = 60
 
 
-def text_chunks(lines: Sequence[str], limit: int = CHUNK_CHARS, sep: str = "\n\n", note: str = "") -> list[str]:
-    """Join labelled lines into cells of at most ``limit`` characters (split between lines; one
-    line longer than a cell is shortened, ``note`` saying where its full text is)."""
-    chunks: list[str] = []
-    cur: list[str] = []
+def grid_text(lines: Sequence[str], sep: str = "\n\n", note: str = "", limit: int = GRID_CELL_CHARS,
+              statement_limit: int = GRID_STATEMENT_CHARS) -> str:
+    """Labelled lines joined into one grid cell of at most ``limit`` characters: each line cut to
+    ``statement_limit``, the cell cut where it is full, both with ``note`` (where the full text
+    is) by :func:`xl_kik.excel.cells.shorten`. Only the lines that can show are looked at, so a
+    round of 3,000 costs what a round of 100 does."""
+    kept: list[str] = []
     size = 0
     for line in lines:
-        line = cells.shorten(line, limit, note)
-        if cur and size + len(line) + len(sep) > limit:
-            chunks.append(sep.join(cur))
-            cur, size = [], 0
-        cur.append(line)
+        line = cells.shorten(line, statement_limit, note)
+        kept.append(line)
         size += len(line) + len(sep)
-    if cur:
-        chunks.append(sep.join(cur))
-    return chunks
+        if size > limit:
+            break
+    return cells.shorten(sep.join(kept), limit, note)
+
+
+def _statements(answered: Sequence[tuple[str, Mapping[str, Any]]], qid: str, key: str) -> Iterable[str]:
+    """ "Deltager 3: ..." for every participant who wrote a text of kind ``key`` on ``qid``."""
+    for label, answers in answered:
+        t = _text(answers.get(qid), key)
+        if t:
+            yield f"{label}: {t}"
+
+
+def _points(answered: Sequence[tuple[str, Mapping[str, Any]]], qid: str, dont_know: str) -> Iterable[str]:
+    """ "Deltager 3: 55" (or "ved ikke") for every participant who returned."""
+    for label, answers in answered:
+        pts = getattr(answers.get(qid), "points", None)
+        yield f"{label}: {dont_know if pts is None else pts}"
 
 
 def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str, Any], stats: RoundStats,
-                lang: str = "da", anonymise: bool | None = None) -> tuple[list[str], list[list[Any]]]:
+                lang: str = "da", anonymise: bool | None = None,
+                labels: Mapping[str, str] | None = None) -> tuple[list[str], list[list[Any]]]:
     """Header and rows of the master's Svarrapport table (plain data, catalogue order).
 
     Per question: statistics, every participant's points (one column each), then the texts
     of each kind (strengths, improvement areas, ideas) of all participants in one cell per
-    kind, each statement prefixed with the participant's label ("Deltager 3: ...").
-    Texts longer than one cell can hold continue in extra columns ("Styrker (2)")."""
-    labels = participant_labels(setup, participants, responses, anonymise, lang)
+    kind, each statement prefixed with the participant's label ("Deltager 3: ..."), capped
+    for the grid (:func:`grid_text`; the full texts are in the svarrapport report)."""
+    if labels is None:
+        labels = participant_labels(setup, participants, responses, anonymise, lang)
     stats, hidden = guard(stats, setup.anonymise if anonymise is None else anonymise, min_group(setup))
     side_by_side = len(labels) <= SIDE_BY_SIDE_MAX
     header = ["qid", T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N),
@@ -179,44 +204,36 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
     if side_by_side:
         header += list(labels.values())
     rows = []
-    texts: list[dict[str, list[str]]] = []
+    texts: list[dict[str, str]] = []
     kinds = TEXT_KEYS if side_by_side else ("points",) + TEXT_KEYS
+    answered = [(label, getattr(responses[pid], "answers", None) or {}) for pid, label in labels.items()]
+    full, dont_know = T["full_text"](lang), T["dont_know"](lang)
     for qid, s in stats.questions.items():
         theme, text = question_label(setup, qid, lang)
         row: list[Any] = [qid, qid, theme, text, s.n, _num(s.mean), _num(s.median), s.min, s.max, _num(s.std, 2),
                           s.spread, s.spread_share, T["yes"](lang) if s.disagreement else ""]
-        per_kind: dict[str, list[str]] = {k: [] for k in kinds}
-        if qid in hidden and not side_by_side:
-            per_kind["points"].append(WITHHELD(lang, k=min_group(setup)))
-        for pid, label in labels.items():
-            a = _answer(responses[pid], qid)
-            pts = getattr(a, "points", None) if a is not None and qid not in hidden else None
-            if side_by_side:
-                row.append(pts)
-            elif qid not in hidden:
-                per_kind["points"].append(f"{label}: {T['dont_know'](lang) if pts is None else pts}")
-            if a is not None:
-                for k in TEXT_KEYS:
-                    t = _text(a, k)
-                    if t:
-                        per_kind[k].append(f"{label}: {t}")
+        if side_by_side:
+            row += [getattr(a.get(qid), "points", None) if qid not in hidden else None for _, a in answered]
         rows.append(row)
-        texts.append({k: text_chunks(v, sep="\n\n" if k != "points" else "; ", note=T["full_text"](lang))
-                      for k, v in per_kind.items()})
+        # lazily: grid_text reads only the statements that fit in the grid's cell
+        cell_texts = {k: grid_text(_statements(answered, qid, k), note=full) for k in TEXT_KEYS}
+        if not side_by_side:
+            points = [WITHHELD(lang, k=min_group(setup))] if qid in hidden else _points(answered, qid, dont_know)
+            cell_texts["points"] = grid_text(points, sep="; ", note=full)
+        texts.append(cell_texts)
     for k in kinds:
-        width = max([len(t[k]) for t in texts] + [1])
-        name = T["points_each"](lang) if k == "points" else T[k](lang)
-        header += [name if i == 0 else f"{name} ({i + 1})" for i in range(width)]
+        header.append(T["points_each"](lang) if k == "points" else T[k](lang))
         for row, t in zip(rows, texts):
-            row += t[k] + [""] * (width - len(t[k]))
+            row.append(t[k])
     return header, rows
 
 
 def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: Mapping[str, Any],
                    stats: RoundStats, lang: str = "da") -> int:
     """Write the master's Svarrapport sheet; returns the number of cells written."""
-    header, rows = answer_rows(setup, participants, responses, stats, lang)
-    n_labels = len(participant_labels(setup, participants, responses, None, lang))
+    labels = participant_labels(setup, participants, responses, None, lang)
+    header, rows = answer_rows(setup, participants, responses, stats, lang, labels=labels)
+    n_labels = len(labels)
     n_part = n_labels if n_labels <= SIDE_BY_SIDE_MAX else 0
     reset_sheet(ws)
     title = Look(ws, bold=True, size=14)

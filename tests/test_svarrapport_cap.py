@@ -1,0 +1,80 @@
+"""The master's Svarrapport caps long texts for the grid; ``xl-kik report`` keeps them whole (issue 14, goal 5).
+
+The caps are documented in docs/DESIGN.md (a statement at most 1,000 characters, a cell at most
+8,000); the numbers here are that documentation's, not read from the code.
+"""
+
+from __future__ import annotations
+
+import random
+
+import openpyxl
+
+from xl_kik.core import catalogue
+from xl_kik.core.round import Participant, RoundPaths
+from xl_kik.excel.masterfile import find_sheet
+from xl_kik.excel.sheets import svarrapport
+
+NOTE_DA = "(hele teksten står i svarrapporten, som xl-kik report gemmer i mappen rapporter)"
+
+
+def _long_text(size: int) -> str:
+    words = ["forbedring", "af", "dokumentationen", "mellem", "teamene", "og", "opfølgning", "på", "målene"]
+    rng = random.Random(5)
+    out: list[str] = []
+    while sum(len(w) + 1 for w in out) < size + 20:
+        out.append(rng.choice(words))
+    text = " ".join(out)[:size]
+    return text.rstrip() + "x" * (size - len(text.rstrip()))
+
+
+def test_a_20000_character_improvement_area_is_capped_on_the_master_and_whole_in_the_report(tmp_path):
+    from xl_kik.demo import simulate
+    from xl_kik.steps import merge, report
+    from xl_kik.steps.generate import generate_round
+    from xl_kik.steps.init import init_round
+
+    root = tmp_path / "runde"
+    people = [Participant("", n, f"p{i}@example.dk") for i, n in enumerate(["Anna Ærø", "Bo Bøg", "Carl Cé"])]
+    init_round(root, unit="Solsikken", participants=people, catalogue=catalogue.builtin("kik"),
+               scale=catalogue.scale("0-100"))
+    long = _long_text(20000)
+    assert len(long) == 20000
+    for k, (_participant, path) in enumerate(generate_round(root)):
+        layout = simulate.read_layout(openpyxl.load_workbook(path))
+        answers = simulate.random_answers(layout, random.Random(k))
+        if k == 0:
+            answers["1.1"]["improvements"] = long
+        simulate.fill_workbook(path, RoundPaths(root).returns / path.name, answers)
+    merge.merge_round(root)
+
+    ws = find_sheet(openpyxl.load_workbook(RoundPaths(root).master, keep_vba=True), "answers")
+    header_row = next(r for r in ws.iter_rows() if any(c.value == "Forbedringsområder" for c in r))
+    col = next(c.column for c in header_row if c.value == "Forbedringsområder")
+    row = next(r for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[0].value == "1.1")
+    cell = row[col - 1].value
+    assert len(cell) <= 8000
+    statements = cell.split("\n\n")
+    capped = [s for s in statements if NOTE_DA in s]
+    assert len(capped) == 1 and len(capped[0]) <= 1000  # the label, the start of the text, "…", the note
+    assert capped[0].endswith("… " + NOTE_DA)
+    assert long[:200] in capped[0] and long not in cell
+    assert len(statements) == 3  # the other two participants' statements are still there, whole
+
+    path = report.export_answer_report(root)
+    assert path.name == "Svarrapport Solsikken.xlsx" and path.parent.name == "rapporter"
+    texts = [c.value for ws in openpyxl.load_workbook(path).worksheets for r in ws.iter_rows() for c in r]
+    assert long in texts  # the whole text, as its own cell
+
+
+def test_grid_text_stops_at_the_cell_cap_with_the_note():
+    lines = (f"Deltager {i}: " + "ord " * 50 for i in range(10_000))  # 2 million characters if all were read
+    text = svarrapport.grid_text(lines, note="(se rapporten)")
+    assert len(text) <= 8000 and text.endswith("… (se rapporten)")
+    assert text.startswith("Deltager 0: ord ord")
+    assert text.count("Deltager") < 50
+
+
+def test_grid_text_keeps_short_statements_whole():
+    lines = ["Deltager 1: kort", "Deltager 2: også kort"]
+    assert svarrapport.grid_text(lines, note="(se rapporten)") == "Deltager 1: kort\n\nDeltager 2: også kort"
