@@ -23,6 +23,9 @@ Definitions (also shown to users in the sheets):
     (tests/test_stats.py simulates both).
   - ``"range"``: highest minus lowest is at least ``threshold`` of the scale (the classic
     rule; with many participants one outlier is enough, so almost everything is flagged).
+* ``measure`` / ``measure_share``: what the rule compares with the threshold (the IQR, or
+  highest minus lowest); the sheets' "Spredning (kvartilafstand)" columns show it, so the
+  column and the flag always agree.
 * ``distribution``: value -> count, ascending by value.
 * ``suggested``: the median rounded half up to a whole number (points are whole numbers);
   ``band`` is the scale band of ``suggested``.
@@ -56,6 +59,13 @@ RULE_TEXTS: dict[str, Msg] = {
     "iqr": Msg("midterste halvdel", "middle half"),
     "range": Msg("højeste minus laveste", "highest minus lowest"),
 }
+#: What each rule measures, named in the header of the column that shows it (Svarrapport,
+#: Konsensus): the column shows the number the flag is decided on (:attr:`QuestionStats.measure`).
+MEASURE_NAMES: dict[str, Msg] = {
+    "iqr": Msg("kvartilafstand", "interquartile range"),
+    "range": Msg("højeste − laveste", "highest − lowest"),
+}
+SPREAD_HEADER = Msg("Spredning ({measure})", "Spread ({measure})")
 _RULE_ALIASES = {"iqr": "iqr", "kvartilafstand": "iqr", "interquartile range": "iqr",
                  "range": "range", "max-min": "range", "max - min": "range", "maks-min": "range"}
 
@@ -121,6 +131,15 @@ class QuestionStats:
     iqr: float | None = None  # interquartile range; None when n < 4
     iqr_share: float | None = None  # iqr / (scale.max - scale.min)
     rule: str = DEFAULT_RULE
+
+    @property
+    def measure(self) -> float | None:
+        """The spread in points that the disagreement rule uses: the interquartile range for
+        ``"iqr"`` (highest minus lowest with fewer than :data:`IQR_MIN_ANSWERS` answers),
+        highest minus lowest for ``"range"``; ``None`` without answers."""
+        if self.rule == "iqr" and self.iqr is not None:
+            return self.iqr
+        return self.spread
 
     @property
     def measure_share(self) -> float | None:
@@ -325,6 +344,11 @@ def compute(setup: Any, points: Mapping[str, Mapping[str, Any]], agreed: Mapping
     return RoundStats(questions=qs, themes=ts, N=len(points), threshold=setup.threshold, scale=setup.scale)
 
 
+def spread_header(rule: str = DEFAULT_RULE, lang: str = "da") -> str:
+    """The header of a column showing :attr:`QuestionStats.measure`: "Spredning (kvartilafstand)"."""
+    return SPREAD_HEADER(lang, measure=MEASURE_NAMES[check_rule(rule)](lang))
+
+
 def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: str = DEFAULT_RULE) -> str:
     """User-facing description of the disagreement rule with the threshold in points."""
     pts = threshold * scale.span
@@ -350,4 +374,5 @@ def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: st
 __all__ = ["QuestionStats", "ThemeStats", "RoundStats", "compute", "question_stats", "theme_stats",
            "points_matrix", "points_columns", "points_from_responses", "round_half_up", "band_of", "theme_formula",
            "disagreement_rule", "point_value", "quartile", "interquartile_range",
-           "RULES", "DEFAULT_RULE", "IQR_MIN_ANSWERS", "RULE_TEXTS", "parse_rule"]
+           "RULES", "DEFAULT_RULE", "IQR_MIN_ANSWERS", "RULE_TEXTS", "parse_rule", "MEASURE_NAMES", "SPREAD_HEADER",
+           "spread_header"]

@@ -59,7 +59,7 @@ from xl_kik.core.konsensus import (  # noqa: F401 (read_inputs, choice_id ... al
 )
 from xl_kik.core.anonymity import WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.movement import far_points
-from xl_kik.core.stats import RoundStats, point_value, theme_stats
+from xl_kik.core.stats import DEFAULT_RULE, RoundStats, point_value, spread_header, theme_stats
 from xl_kik.core.values import YES_NO_TEXT, is_blank, is_quick_win  # noqa: F401 (is_quick_win also importable from here)
 
 # ---------------------------------------------------------------- the contract
@@ -309,6 +309,7 @@ def _looks(ws: Any) -> dict[str, Look]:
         "head": Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True, valign="bottom"),
         "theme": Look(ws, bold=True, size=12, fill="D9E1F2", border=True), "body": Look(ws, wrap=True, border=True),
         "num": Look(ws, border=True, number_format="0", halign="center"),
+        "measure": Look(ws, border=True, halign="center"),  # the rule's spread: 12 or 12.5
         "num1": Look(ws, border=True, number_format="0.0", halign="center"),
         "score": Look(ws, border=True, number_format="0.0", halign="center", bold=True),
         "inp": Look(ws, fill="FFF2CC", border=True, unlocked=True, halign="center"),
@@ -330,7 +331,9 @@ def _write_head(k: _Render) -> None:
     put_row(ws, KEY_ROW, list(KEYS), look["key"])
     ws.row_dimensions[KEY_ROW].hidden = True
     put(ws, HEADER_ROW, 1, "#header", look["head"])
-    put_row(ws, HEADER_ROW, [HEADERS[key](lang) for key in KEYS[1:]], look["head"], first_col=2)
+    rule = getattr(k.setup, "disagreement_rule", None) or DEFAULT_RULE
+    put_row(ws, HEADER_ROW, [spread_header(rule, lang) if key == "spread" else HEADERS[key](lang) for key in KEYS[1:]],
+            look["head"], first_col=2)
 
 
 def _write_questions(k: _Render, stats: RoundStats, previous: Mapping[str, Any]) -> _Questions:
@@ -356,8 +359,10 @@ def _write_questions(k: _Render, stats: RoundStats, previous: Mapping[str, Any])
             put(ws, r, 1, q.id)
             put_row(ws, r, [q.id, t.label(lang), pick(q.text, lang)], look["body"], first_col=2)
             put(ws, r, COL["n"], s.n_of_N(lang), look["num"])
-            for key, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max), ("spread", s.spread)):
+            for key, v in (("suggested", s.suggested), ("min", s.min), ("max", s.max)):
                 put(ws, r, COL[key], v, look["num"])
+            # what the flag is decided on (the rule's measure), so column and flag agree
+            put(ws, r, COL["spread"], None if s.measure is None else round(float(s.measure), 2), look["measure"])
             put(ws, r, COL["flag"], T["yes"](lang) if s.disagreement else "", look["num"])
             put(ws, r, COL["distribution"], WITHHELD(lang, k=min_group(k.setup)) if q.id in k.hidden
                 else s.distribution_text(), look["body"])

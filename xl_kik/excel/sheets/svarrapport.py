@@ -39,7 +39,7 @@ from xl_kik.excel.layout import fit_rows
 from xl_kik.excel import cells
 from xl_kik.excel.sheets.status import Look, print_setup, put, put_row, reset_sheet, set_widths
 from xl_kik.core.round import name_labels
-from xl_kik.core.stats import RoundStats, disagreement_rule
+from xl_kik.core.stats import DEFAULT_RULE, RoundStats, disagreement_rule, spread_header
 
 T = {
     "full_text": Msg("(hele teksten står i svarrapporten, som xl-kik report gemmer i mappen rapporter)",
@@ -56,16 +56,16 @@ T = {
     "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"), "question": Msg("Spørgsmål", "Question"),
     "n": Msg("Besvaret (af {N})", "Answered (of {N})"), "mean": Msg("Gns.", "Mean"), "median": Msg("Median", "Median"),
     "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"), "std": Msg("Std.afv.", "Std. dev."),
-    "spread": Msg("Spredning", "Spread"), "share": Msg("Spredning (% af skala)", "Spread (% of scale)"),
+    "share": Msg("Spredning (% af skala)", "Spread (% of scale)"),
     "flag": Msg("Uenighed (≥ {pct} %)", "Disagreement (≥ {pct} %)"),
     "yes": Msg("Ja", "Yes"),
     "strengths": Msg("Styrker", "Strengths"), "improvements": Msg("Forbedringsområder", "Improvement areas"),
     "ideas": Msg("Idéer", "Ideas"), "points": Msg("Point", "Points"),
     "no_returns": Msg("Ingen besvarelser endnu.", "No answers yet."),
     "stats_line": Msg("Besvaret {n} af {N} · gns. {mean} · median {median} · min {min} · maks {max} · "
-                      "spredning {spread}{flag}",
+                      "{spread_label} {spread}{flag}",
                       "Answered {n} of {N} · mean {mean} · median {median} · min {min} · max {max} · "
-                      "spread {spread}{flag}"),
+                      "{spread_label} {spread}{flag}"),
     "flag_text": Msg(" · UENIGHED", " · DISAGREEMENT"),
     "overview": Msg("Oversigt", "Overview"), "answers_sheet": Msg("Svar", "Answers"),
     "overview_intro": Msg("Spørgsmålene med størst spredning står først.", "The questions with the largest spread come first."),
@@ -113,6 +113,11 @@ def _answer(resp: Any, qid: str) -> Any:
 def _text(answer: Any, key: str) -> str:
     value = getattr(answer, key, "") if answer is not None else ""
     return "" if value is None else str(value).strip()
+
+
+def _rule(setup: Any) -> str:
+    """The round's disagreement rule (:data:`xl_kik.core.stats.RULES`)."""
+    return getattr(setup, "disagreement_rule", None) or DEFAULT_RULE
 
 
 def _num(x: float | None, digits: int = 1) -> float | None:
@@ -200,7 +205,7 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
     side_by_side = len(labels) <= SIDE_BY_SIDE_MAX
     header = ["qid", T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N),
               T["mean"](lang), T["median"](lang), T["min"](lang), T["max"](lang), T["std"](lang),
-              T["spread"](lang), T["share"](lang), T["flag"](lang, pct=_pct(setup.threshold, lang))]
+              spread_header(_rule(setup), lang), T["share"](lang), T["flag"](lang, pct=_pct(setup.threshold, lang))]
     if side_by_side:
         header += list(labels.values())
     rows = []
@@ -211,7 +216,7 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
     for qid, s in stats.questions.items():
         theme, text = question_label(setup, qid, lang)
         row: list[Any] = [qid, qid, theme, text, s.n, _num(s.mean), _num(s.median), s.min, s.max, _num(s.std, 2),
-                          s.spread, s.spread_share, T["yes"](lang) if s.disagreement else ""]
+                          _num(s.measure, 2), s.measure_share, T["yes"](lang) if s.disagreement else ""]
         if side_by_side:
             row += [getattr(a.get(qid), "points", None) if qid not in hidden else None for _, a in answered]
         rows.append(row)
@@ -247,9 +252,9 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     plain = Look(ws, border=True)
     text = Look(ws, wrap=True, border=True)
     pts = Look(ws, halign="center")
-    looks = [plain, plain, body, body, intl, num1, num1, intl, intl, num2, intl, pctf, plain]
+    looks = [plain, plain, body, body, intl, num1, num1, intl, intl, num2, plain, pctf, plain]  # spread: 12 or 12.5
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
-    put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), note)
+    put(ws, 2, 2, disagreement_rule(setup.scale, setup.threshold, lang, _rule(setup)), note)
     put(ws, 3, 2, T["intro"](lang), note)
     anonymous = anonymity_note(setup, stats, setup.anonymise, lang)
     if anonymous:
@@ -350,7 +355,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
     ws.set_column(2, 4, 41)  # one A4 landscape page wide at 11 pt (core.printing)
     _text_cell(ws, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
     ws.merge_range(1, 0, 1, 4, "", f["note"])
-    _text_cell(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, getattr(setup, "disagreement_rule", "iqr")), f["note"])
+    _text_cell(ws, 1, 0, disagreement_rule(setup.scale, setup.threshold, lang, _rule(setup)), f["note"])
     ws.set_row(1, 32)
     if note:
         ws.merge_range(2, 0, 2, 4, "", f["note"])
@@ -358,6 +363,8 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
         ws.set_row(2, 45)
     r = 4 if note else 3
     cat = setup.catalogue
+    spread_label = spread_header(_rule(setup), lang)
+    spread_label = spread_label[:1].lower() + spread_label[1:]  # inside the line: "spredning (kvartilafstand)"
     for t in cat.themes:
         ws.merge_range(r, 0, r, 4, "", f["theme"])
         _text_cell(ws, r, 0, t.label(lang), f["theme"])
@@ -372,7 +379,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
             line = T["stats_line"](lang, n=s.n, N=s.N, mean=_fmt(s.mean, lang), median=_fmt(s.median, lang),
                                    min=withheld if secret else _fmt(s.min, lang),
                                    max=withheld if secret else _fmt(s.max, lang),
-                                   spread=withheld if secret else _fmt(s.spread, lang),
+                                   spread=withheld if secret else _fmt(s.measure, lang), spread_label=spread_label,
                                    flag=T["flag_text"](lang) if s.disagreement else "")
             ws.merge_range(r, 0, r, 4, "", f["stats_flag"] if s.disagreement else f["stats"])
             _text_cell(ws, r, 0, line, f["stats_flag"] if s.disagreement else f["stats"])
@@ -410,7 +417,7 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
     _text_cell(ov, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
     _text_cell(ov, 1, 0, T["overview_intro"](lang), f["note"])
     heads = [T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N), T["mean"](lang),
-             T["median"](lang), T["min"](lang), T["max"](lang), T["spread"](lang), T["share"](lang),
+             T["median"](lang), T["min"](lang), T["max"](lang), spread_header(_rule(setup), lang), T["share"](lang),
              T["flag"](lang, pct=_pct(setup.threshold, lang))] + list(labels.values())
     for c, h in enumerate(heads):
         _text_cell(ov, 2, c, h, f["head"])
@@ -422,7 +429,8 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
         _text_cell(ov, r, 2, qtext, f["text"])
         ov.write_number(r, 3, s.n, f["int"])
         for c, v, fmt in ((4, s.mean, f["num"]), (5, s.median, f["num"]), (6, s.min, f["int"]), (7, s.max, f["int"]),
-                          (8, s.spread, f["int"]), (9, s.spread_share, f["pct"])):
+                          (8, _num(s.measure, 2), f["int"] if float(s.measure or 0).is_integer() else f["num"]),
+                          (9, s.measure_share, f["pct"])):
             if v is None:
                 ov.write_blank(r, c, None, fmt)
             else:
