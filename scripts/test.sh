@@ -9,14 +9,16 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=${XL_KIK_VENV:-.venv}
 
-# LibreOffice (a real spreadsheet application for the end-to-end tests) from Debian.
-if ! command -v soffice >/dev/null 2>&1 || [ ! -e /usr/lib/python3/dist-packages/uno.py ]; then
+# LibreOffice (a real spreadsheet application for the end-to-end tests) from Debian; xvfb (a
+# virtual X screen) and x11-apps (xwd, screenshots) for the tests that look at a real window.
+if ! command -v soffice >/dev/null 2>&1 || [ ! -e /usr/lib/python3/dist-packages/uno.py ] \
+   || ! command -v Xvfb >/dev/null 2>&1 || ! command -v xwd >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "== installing LibreOffice (Debian packages)"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc python3-uno libreoffice-script-provider-python poppler-utils >/dev/null
+    libreoffice-calc python3-uno libreoffice-script-provider-python poppler-utils xvfb x11-apps >/dev/null
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -293,6 +293,21 @@ class Doc:
     def type_cell(self, sheet: str, cell: str, text: str, **kw: Any) -> TypeResult:
         return self.type_cells(sheet, [(cell, text)], **kw)[0]
 
+    def set_window(self, x: int, y: int, width: int, height: int) -> list[int]:
+        """Place and size the document window (on a :class:`VirtualScreen`); returns
+        ``[x, y, width, height]`` as it is now."""
+        return self._call("set_window", x=x, y=y, width=width, height=height)
+
+    def select_cell(self, sheet: str, cell: str) -> None:
+        """Move the cell cursor to ``cell`` through the UI (the view scrolls to show it)."""
+        self._call("select_cell", sheet=sheet, cell=cell)
+
+    def view(self) -> dict:
+        """The view's frozen panes and each pane's visible range (0-based column/row numbers):
+        ``{"frozen", "split_column", "split_row", "panes": [{"first_col", "last_col",
+        "first_row", "last_row"}], "zoom", "window"}``."""
+        return self._call("view")
+
     def pick_from_list(self, sheet: str, cell: str, item: str, timeout: float = 30.0) -> dict:
         """Choose ``item`` from the cell's validation dropdown as a person does: the list is
         opened (Calc's own "launch the selection list" action, what the cell's arrow button does),
@@ -376,7 +391,9 @@ class LibreOfficeSession:
 
     def __init__(self, *, soffice: str | None = None, uno_python: str | None = None,
                  timeout: float = 60.0, startup_timeout: float = 120.0,
-                 config: list[tuple[str, str, str, Any]] | None = None):
+                 config: list[tuple[str, str, str, Any]] | None = None,
+                 display: str | None = None):
+        self.display = display  # an X display (":5", see VirtualScreen): real windows on it
         self.soffice = soffice or find_soffice()
         self.uno_python = uno_python or os.environ.get("XL_KIK_UNO_PYTHON",
                                                       DEFAULT_UNO_PYTHON)
@@ -433,6 +450,9 @@ class LibreOfficeSession:
         env["SAL_ENABLE_FILE_LOCKING"] = "0"  # no .~lock files, no "Document in Use" box
         env.pop("DISPLAY", None)
         env.pop("WAYLAND_DISPLAY", None)
+        if self.display:  # real X11 windows (VCL's "gen" backend) on our own virtual screen
+            env["SAL_USE_VCLPLUGIN"] = "gen"
+            env["DISPLAY"] = self.display
         env.setdefault("HOME", str(self.tmpdir))
         log = open(self.tmpdir / "soffice.log", "wb")
         cmd = [self.soffice, f"-env:UserInstallation={profile.as_uri()}",
@@ -604,6 +624,99 @@ class LibreOfficeSession:
         doc = Doc(self, doc_id, p)
         self._docs[doc_id] = doc
         return doc
+
+
+# ---------------------------------------------------------------------- virtual screen
+
+class VirtualScreen:
+    """Our own X server (Debian's ``xvfb``) of a given size, for LibreOffice in a real window
+    (``LibreOfficeSession(display=screen.display)``). Started with ``-displayfd`` (the server
+    picks a free display number), in its own process group, ended by that pid only."""
+
+    def __init__(self, width: int, height: int, depth: int = 24):
+        self.width, self.height, self.depth = width, height, depth
+        self.display: str | None = None
+        self._proc: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> str | None:
+        """None if Xvfb and xwd are installed, else the reason."""
+        missing = [exe for exe in ("Xvfb", "xwd") if shutil.which(exe) is None]
+        return f"{' and '.join(missing)} not found (apt-get install xvfb x11-apps)" if missing else None
+
+    def __enter__(self) -> "VirtualScreen":
+        read_fd, write_fd = os.pipe()
+        self._proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0",
+             f"{self.width}x{self.height}x{self.depth}", "-nolisten", "tcp", "-noreset"],
+            pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        os.close(write_fd)
+        number = b""
+        with os.fdopen(read_fd, "rb") as fh:
+            while not number.endswith(b"\n"):
+                chunk = fh.read(1)
+                if not chunk:
+                    break
+                number += chunk
+        if not number.strip().isdigit():
+            self.__exit__()
+            raise LibreOfficeError("Xvfb did not start")
+        self.display = ":" + number.strip().decode()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._proc is not None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=10)
+            self._proc = None
+
+    def screenshot(self, path: str | os.PathLike) -> Path:
+        """The whole screen as a PNG (``xwd -root``, converted here: no image library)."""
+        data = subprocess.run(["xwd", "-root", "-silent", "-display", str(self.display)],
+                              capture_output=True, check=True, timeout=30).stdout
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(xwd_to_png(data))
+        return p
+
+
+def xwd_to_png(data: bytes) -> bytes:
+    """A 24/32-bit TrueColor ZPixmap XWD dump (what ``xwd`` writes for Xvfb) as an RGB PNG."""
+    import struct
+    import zlib
+
+    header = struct.unpack(">25I", data[:100])
+    header_size, width, height = header[0], header[4], header[5]
+    byte_order, bits_per_pixel, bytes_per_line = header[7], header[11], header[12]
+    red_mask, green_mask, blue_mask = header[14], header[15], header[16]
+    ncolors = header[19]
+    if bits_per_pixel != 32:
+        raise ValueError(f"xwd with {bits_per_pixel} bits per pixel")
+    pixels = data[header_size + 12 * ncolors:]
+    fmt = "<" if byte_order == 0 else ">"
+    shifts = [(m, (m & -m).bit_length() - 1) for m in (red_mask, green_mask, blue_mask)]
+    rows = []
+    for y in range(height):
+        line = pixels[y * bytes_per_line:y * bytes_per_line + 4 * width]
+        out = bytearray(b"\x00")  # filter type: none
+        for (v,) in struct.iter_unpack(fmt + "I", line):
+            out += bytes((v & m) >> sh for m, sh in shifts)
+        rows.append(bytes(out))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
 
 
 # ------------------------------------------------------------------------- driver side
@@ -1004,6 +1117,95 @@ class _Driver:  # pragma: no cover - runs in the subprocess
                 f"could not put the cursor on {sheet}.{cell} before typing: active sheet "
                 f"{active!r}, grid at sheet #{got[0]} column {got[1]} row {got[2]} "
                 f"(wanted #{tab}, {pos.Column}, {pos.Row}); nothing was typed")
+
+    def cmd_set_window(self, doc: Any, x: int, y: int, width: int, height: int) -> list:
+        """Place and size the document's frame window (there is no window manager on a virtual
+        screen: the frame is what the person sees); returns the size it got."""
+        win = doc.getCurrentController().getFrame().getContainerWindow()
+        win.setPosSize(x, y, width, height, 15)  # com.sun.star.awt.PosSize.POSSIZE
+        win.setVisible(True)
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            r = win.getPosSize()
+            if (r.Width, r.Height) == (width, height):
+                break
+            time.sleep(self.POLL)
+        time.sleep(self.SETTLE)  # the grid is laid out again
+        r = win.getPosSize()
+        return [r.X, r.Y, r.Width, r.Height]
+
+    def cmd_select_cell(self, doc: Any, sheet: str, cell: str) -> bool:
+        """Move the cell cursor to ``cell`` through the grid window, as arrow keys or a click do
+        (the view scrolls to show it)."""
+        tab = list(doc.getSheets().getElementNames()).index(sheet)
+        grid = self.grid_window(doc, tab, cell)
+        target = self.sheet(doc, sheet).getCellRangeByName(cell)
+        grid.executeAction("SELECT", self.pvs(TABLE=str(tab)))
+        grid.executeAction("SELECT", self.pvs(CELL=target.AbsoluteName))
+        self.check_cursor(doc, grid, sheet, tab, cell, target.getCellAddress())
+        time.sleep(self.SETTLE)
+        return True
+
+    def cmd_view(self, doc: Any) -> dict:
+        """What the view shows: frozen panes (``split_column``/``split_row``: the first column/row
+        that scrolls, 0-based) and every pane's visible range (0-based, inclusive)."""
+        ctrl = doc.getCurrentController()
+        panes = []
+        for i in range(ctrl.getCount()):
+            r = ctrl.getByIndex(i).getVisibleRange()
+            panes.append({"first_col": r.StartColumn, "last_col": r.EndColumn,
+                          "first_row": r.StartRow, "last_row": r.EndRow})
+        win = ctrl.getFrame().getContainerWindow().getPosSize()
+        out = {"frozen": bool(ctrl.hasFrozenPanes()), "split_column": ctrl.getSplitColumn(),
+               "split_row": ctrl.getSplitRow(), "panes": panes, "zoom": ctrl.ZoomValue,
+               "window": [win.X, win.Y, win.Width, win.Height]}
+        out["cursor"] = self.cursor_pixels(ctrl, out["split_column"], out["split_row"])
+        return out
+
+    def cursor_pixels(self, ctrl: Any, split_col: int, split_row: int) -> dict | None:
+        """How much of the cursor cell is on screen: its shown part (the accessible cell's
+        bounds, clipped to its pane) against its full size in pixels. Full size = the cell's
+        width/height (1/100 mm, API) at the view's own scale, measured on the frozen panes: the
+        left pane is exactly as wide as the frozen columns, the top pane as high as the frozen
+        rows."""
+        from com.sun.star.accessibility.AccessibleRole import TABLE
+
+        tables: list = []
+
+        def walk(c: Any, depth: int) -> None:
+            if depth > 10 or c is None:
+                return
+            if c.getAccessibleRole() == TABLE:
+                tables.append(c)
+                return
+            for j in range(min(c.getAccessibleChildCount(), 50)):
+                ch = c.getAccessibleChild(j)
+                walk(ch.getAccessibleContext() if ch is not None else None, depth + 1)
+
+        walk(ctrl.getFrame().getContainerWindow().getAccessibleContext(), 0)
+        sel = ctrl.getSelection()
+        if not hasattr(sel, "getCellAddress") or not split_col or not split_row:
+            return None
+        cur = sel.getCellAddress()
+        shown, active = None, None
+        for t in tables:
+            cb = t.getAccessibleCellAt(cur.Row, cur.Column).getAccessibleContext().getBounds()
+            if cb.Width > 0 and cb.Height > 0:
+                shown, active = [cb.Width, cb.Height], t.getBounds()
+        if active is None:
+            return {"shown_px": [0, 0], "full_px": None, "pane_px": None}
+        sizes = [t.getBounds() for t in tables]
+        left = next(b.Width for b in sizes if b.Height == active.Height and b.Width != active.Width)
+        top = next(b.Height for b in sizes if b.Width == active.Width and b.Height != active.Height)
+        sheet = ctrl.getActiveSheet()
+        cols, rows = sheet.getColumns(), sheet.getRows()
+        frozen_w = sum(cols.getByIndex(i).Width for i in range(split_col) if cols.getByIndex(i).IsVisible)
+        frozen_h = sum(rows.getByIndex(i).Height for i in range(split_row) if rows.getByIndex(i).IsVisible)
+        full = [cols.getByIndex(cur.Column).Width * left / frozen_w,
+                rows.getByIndex(cur.Row).Height * top / frozen_h]
+        return {"shown_px": shown, "full_px": [round(full[0]), round(full[1])],
+                "pane_px": [active.Width, active.Height], "frozen_px": [left, top]}
+
 
     def cmd_pick_from_list(self, doc: Any, sheet: str, cell: str, item: str) -> dict:
         """Open the cell's validation dropdown (UITest ``LAUNCH SELECTMENU``, what a click on the

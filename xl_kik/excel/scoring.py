@@ -58,8 +58,12 @@ SHEET_NAMES = SCORING_SHEET_NAMES
 COLUMNS = SCORING_COLUMNS
 HEADER_ROW = SCORING_HEADER_ROW
 
-_WIDTHS = {"qid": 8, "nr": 6, "question": 42, "examples": 44, "points": 11,
-           "strengths": 44, "improvements": 44, "ideas": 36}
+# Column widths (characters). The panes are frozen after the examples, so Nr., Spørgsmål and
+# Eksempler stay in view; those three plus the widest answer column must fit a 1366 px wide
+# window: LibreOffice draws about 10 px per character (Excel about 7), and its grid is 1266 px
+# wide there, so 6 + 36 + 34 + 40 = 116 characters leave room (tests/test_e2e_panes.py measures it).
+_WIDTHS = {"qid": 8, "nr": 6, "question": 36, "examples": 34, "points": 11,
+           "strengths": 40, "improvements": 40, "ideas": 34}
 WRITE_THREADS = 4  # threads writing files in write_scoring_workbooks
 MIN_QUESTION_ROW_HEIGHT = 60  # points: room to write before the row grows
 
@@ -165,7 +169,7 @@ T = {
     "participant": Msg("Deltager: {name}", "Participant: {name}"),
     "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max} eller 'ved ikke'   ·   "
                           "Det tager ca. {minutes}",
-                          "Deadline: {deadline}   ·   Points: whole numbers from {min} to {max} or 'don't know'   ·   "
+                          "Deadline: {deadline}   ·   Points: whole numbers {min}-{max} or 'don't know'   ·   "
                           "It takes about {minutes}"),
     "no_deadline": Msg("se e-mailen fra tovholderen", "see the coordinator's e-mail"),
     "hint": Msg("Skriv i de hvide felter. Gule pointfelter er ikke besvaret endnu: skriv et tal, eller vælg "
@@ -600,7 +604,7 @@ def _formats(wb) -> dict:
         "text": f(),
         "heading": f(bold=True, font_size=13, font_color="#1F4E78"),
         "progress": f(bold=True, font_size=12, font_color="#375623"),
-        "hint": f(italic=True, font_color="#595959"),
+        "hint": f(italic=True, font_color="#595959", text_wrap=True, valign="top"),
         "colhead": f(bold=True, text_wrap=True, valign="top", font_color="#FFFFFF", bg_color="#1F4E78",
                      **border),
         "theme": f(bold=True, font_size=12, bg_color="#DDEBF7", valign="vcenter", **border),
@@ -835,7 +839,10 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
                f'&"{T["progress_of"](lang)}"&{n}&"{T["progress_answered"](lang)}"')
     # value="" makes LibreOffice compute the formula on load; Excel recalculates anyway.
     ws.write_formula(3, c["nr"], formula, fmt["progress"], "")
-    ws.write_string(4, c["nr"], T["hint"](lang, **params), fmt["hint"])
+    # the hint wraps inside the frozen columns (Nr. to Eksempler): a one-line text would run under
+    # the answer columns and be cut off at the frozen edge
+    ws.merge_range(4, c["nr"], 4, c["examples"], T["hint"](lang, **params), fmt["hint"])
+    ws.set_row(4, 30)
 
     # column headers
     hr = layout.header_row - 1
