@@ -304,13 +304,17 @@ def test_print_setup_and_panes(wb, template, setup):
         ws = wb[name]
         assert ws.page_setup.orientation == orientation
         assert str(ws.page_setup.paperSize) == "9"  # A4
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight == 0
         assert setup.unit in ws.oddHeader.left.text
         assert ws.oddHeader.right.text == "Ida Ørsted"
         assert "&P" in ws.oddFooter.right.text or "[Page]" in str(ws.oddFooter.right.text)
+    guide = wb["Vejledning"]  # readable on one portrait page wide
+    assert guide.sheet_properties.pageSetUpPr.fitToPage
+    assert guide.page_setup.fitToWidth in (1, None) and guide.page_setup.fitToHeight == 0
     ev = wb["Evaluering"]
-    assert ev.print_title_rows == "$6:$6"
+    # seven wide columns with 9 pt text: several pages across at a fixed scale >= 8/9, Nr and
+    # Spørgsmål repeated on each (core.printing; tests/test_print_layout.py measures the PDF)
+    assert not ev.sheet_properties.pageSetUpPr.fitToPage and 89 <= (ev.page_setup.scale or 100) <= 100  # 100: not written
+    assert ev.print_title_rows == "$6:$6" and ev.print_title_cols == "$B:$C"
     assert ev.freeze_panes == "E7"  # number and question stay in view in every answer column
 
 

@@ -3,6 +3,8 @@ participant: the questionnaire's Vejledning and the invitation. Real master, rea
 
 from __future__ import annotations
 
+import re
+
 import email
 from email import policy
 
@@ -24,7 +26,8 @@ def _round(root, **kw):
 
 def _vejledning(path) -> str:
     wb = openpyxl.load_workbook(path)
-    return " ".join(str(c.value) for row in wb["Vejledning"].iter_rows() for c in row if c.value)
+    # the guide's lines are wrapped (indented continuation lines): one text, single spaces
+    return re.sub(r"\s+", " ", " ".join(str(c.value) for row in wb["Vejledning"].iter_rows() for c in row if c.value))
 
 
 def test_coordinator_typed_in_opsaetning_reaches_questionnaire_and_mail(tmp_path):

@@ -48,7 +48,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.formula import Formula
-from xl_kik.core.printing import PageLayout, page_layout
+from xl_kik.core.printing import MARGINS, Margins, PageLayout, page_layout
 from xl_kik.core.i18n import Msg
 
 __all__ = [
@@ -540,7 +540,7 @@ class XlsxSheet:
     def print_layout(self, font_size: float = 11, *, prefer: str = "landscape",
                      title_rows: tuple[int, int] | None = None, title_cols: tuple[int, int] | None = None,
                      first_col: int = 0, last_col: int | None = None, one_page: bool = False,
-                     heights: Sequence[float] | None = None) -> PageLayout:
+                     heights: Sequence[float] | None = None, margins: Margins = MARGINS) -> PageLayout:
         """The one print rule (:func:`xl_kik.core.printing.page_layout`) for this sheet,
         applied: the widths given to :meth:`set_column` from ``first_col`` to ``last_col``
         (0-based; default the last column written or sized), ``font_size`` the smallest
@@ -550,7 +550,7 @@ class XlsxSheet:
         layout = page_layout(widths, font_size, prefer=prefer,
                              title_rows=(title_rows[0] + 1, title_rows[1] + 1) if title_rows else None,
                              title_cols=(title_cols[0] + 1, title_cols[1] + 1) if title_cols else None,
-                             first_col=first_col + 1, one_page=one_page, heights=heights)
+                             first_col=first_col + 1, one_page=one_page, heights=heights, margins=margins)
         self.apply_layout(layout)
         return layout
 

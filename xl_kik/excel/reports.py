@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from python_calamine import CalamineWorkbook
 
+from xl_kik.core.printing import Margins
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import cells
 from xl_kik.core.errors import KikFileError
@@ -255,11 +256,9 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
         else:
             ws.write_number(r, 3, round(t.score, 1), f["score"])
         ws.merge_range(r, 5, r, 7, T[f"basis_{t.basis}"](lang), f["text"])
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.repeat_rows(header)
+    # the one print rule (core.printing): readable, Nr and Spørgsmål repeated when it runs several pages across
+    ws.print_layout(11, title_rows=(header, header), title_cols=(0, 1), last_col=last,
+                    margins=Margins(left=0.4, right=0.4, top=0.5, bottom=0.6))
     ws.set_footer(f"&L{_hf(setup.unit)}&R{T['footer'](lang)}")
     ws.freeze_panes(header + 1, 0)
     wb.close()

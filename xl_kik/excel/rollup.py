@@ -29,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 from python_calamine import CalamineWorkbook
 
+from xl_kik.core.printing import word_width
 from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
 from xl_kik.core.actionplan import PreviousScores, follow_up_items, plan_from_rows, previous_from_rows, to_date
 from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
@@ -41,6 +42,7 @@ from xl_kik.excel import atomic, master
 from xl_kik.core.konsensus import read_inputs, read_previous, read_theme_inputs
 from xl_kik.core.values import is_yes
 from xl_kik.excel import cells
+from xl_kik.excel.layout import line_count, row_height
 
 BASIS_TEXT = {
     THEME_AGREED: Msg("aftalt for temaet", "agreed for the theme"),
@@ -244,6 +246,7 @@ def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
 OVERVIEW_FIXED = ("unit", "round", "created", "deadline", "participants", "returned", "rate", "open", "overdue",
                   "basis")
 OVERVIEW_WIDTHS = (30, 19, 11, 11, 10, 10, 10, 10, 11, 26)
+TEXT_LAST_COL = 4  # the overview's texts span A:E (about 80 units: on the first page at any scale)
 
 
 def write_overview_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str, today: dt.date) -> None:
@@ -253,30 +256,40 @@ def write_overview_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang:
     groups = result.groups
     max_themes = max((len(group_themes(us)) for us in groups.values()), default=0)
     last_col = max(len(fixed) + max_themes - 1, 10)
-    ws.write_string(0, 0, T["title"](lang), f["title"])
-    ws.merge_range(1, 0, 1, last_col, T["caution"](lang), f["caution"])
-    ws.set_row(1, 78)
-    bad = T["bad"](lang, n=len(result.failed), sheet=SHEETS["problems"](lang)) if result.failed else ""
-    ws.merge_range(2, 0, 2, last_col, T["made"](lang, date=today.strftime("%d-%m-%Y"),
-                                                n=len(result.units) + len(result.failed), bad=bad), f["note"])
-    for c, w in enumerate(OVERVIEW_WIDTHS):
+    # headers wrap between words only: each column at least as wide as its header's longest word
+    widths = [max(w, word_width(T[key](lang))) for w, key in zip(OVERVIEW_WIDTHS, fixed)]
+    theme_heads: dict[int, list[str]] = {}
+    for us in groups.values():
+        for j, (_, label, _) in enumerate(group_themes(us)):
+            theme_heads.setdefault(j, []).append(label)
+    widths += [max([13.0] + [word_width(h) for h in theme_heads.get(j, [])]) for j in range(max(max_themes, 1))]
+    for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    ws.set_column(len(fixed), len(fixed) + max(max_themes, 1) - 1, 13)
+    # the texts across the first columns only: they print whole on the first page when the
+    # table runs several pages across (core.printing)
+    text_last = min(last_col, TEXT_LAST_COL)
+    text_width = sum(widths[:text_last + 1]) - 2
+    ws.write_string(0, 0, T["title"](lang), f["title"])
+    ws.merge_range(1, 0, 1, text_last, T["caution"](lang), f["caution"])
+    ws.set_row(1, row_height(line_count(T["caution"](lang), text_width * 0.9)))  # bold: a little wider
+    bad = T["bad"](lang, n=len(result.failed), sheet=SHEETS["problems"](lang)) if result.failed else ""
+    made = T["made"](lang, date=today.strftime("%d-%m-%Y"), n=len(result.units) + len(result.failed), bad=bad)
+    ws.merge_range(2, 0, 2, text_last, made, f["note"])
+    ws.set_row(2, row_height(line_count(made, text_width)))
     r = 4
     if not result.units:
         ws.write_string(r, 0, T["no_units"](lang), f["note"])
     for (cat_id, scale_id), units in groups.items():
-        r = _write_group(ws, r, cat_id, scale_id, units, f, lang, last_col) + 2
+        r = _write_group(ws, r, cat_id, scale_id, units, f, lang, text_last, text_width) + 2
     ws.freeze_panes(4, 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 1)
+    # one catalogue (the usual case): its header row on every page; several: each has its own
+    _print_setup(ws, (5, 5) if len(groups) == 1 else None, last_col)
 
 
 def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[UnitResult], f: dict[str, Any],
-                 lang: str, last_col: int) -> int:
-    """One catalogue's block from row ``r``; returns its last row."""
+                 lang: str, last_col: int, text_width: float = 80) -> int:
+    """One catalogue's block from row ``r`` (its texts merged up to ``last_col``, ``text_width``
+    units wide); returns its last row."""
     fixed = OVERVIEW_FIXED
     themes = group_themes(units)
     first = units[0]
@@ -322,7 +335,7 @@ def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[Un
                                                            T["legend_below"](lang))})
         r += 1
         ws.merge_range(r, 0, r, last_col, legend, f["note"])
-        ws.set_row(r, 60)
+        ws.set_row(r, row_height(line_count(legend, text_width)))
     return r
 
 
@@ -348,8 +361,8 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
     plan_cols += [("_overdue", T["overdue_col"](lang), 11)]
     date_keys = {c.key for c in PLAN_COLUMNS if c.is_date}
     rows = [(u, a) for u in result.units for a in u.actions]
-    for c, (_, _, w) in enumerate(plan_cols):
-        ws.set_column(c, c, w)
+    for c, (_, h, w) in enumerate(plan_cols):
+        ws.set_column(c, c, max(w, word_width(h)))
     for i, (u, a) in enumerate(rows, start=1):
         for c, (key, _, _) in enumerate(plan_cols):
             if key == "_unit":
@@ -368,9 +381,7 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
         "name": "Handleplaner", "style": "Table Style Light 9",
         "columns": [{"header": h} for _, h, _ in plan_cols]})
     ws.freeze_panes(1, 1)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    _print_setup(ws, (0, 0), len(plan_cols) - 1)
 
 
 def write_scores_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
@@ -390,24 +401,33 @@ def write_scores_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: s
             ws.write_string(i, 5, q["text"])
             _write_num(ws, i, 6, q["agreed"], None)
             _write_num(ws, i, 7, q["suggested"], None)
-    for c, (_, w) in enumerate(score_cols):
-        ws.set_column(c, c, w)
+    for c, (h, w) in enumerate(score_cols):
+        ws.set_column(c, c, max(w, word_width(h)))
     ws.add_table(0, 0, max(i, 1), len(score_cols) - 1, {
         "name": "Point", "style": "Table Style Light 9", "columns": [{"header": h} for h, _ in score_cols]})
     ws.freeze_panes(1, 1)
+    _print_setup(ws, (0, 0), len(score_cols) - 1)
 
 
 def write_problems_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: str) -> None:
     """*Problemer*: the masters that could not be read, and other remarks."""
     ws.set_column(0, 0, 60)
-    ws.set_column(1, 1, 8)
-    ws.set_column(2, 2, 100)
+    ws.set_column(1, 1, max(8, word_width(T["code"](lang))))
+    ws.set_column(2, 2, 70)
     for c, h in enumerate((T["file"](lang), T["code"](lang), T["message"](lang))):
         ws.write_string(0, c, h, f["head"])
     for i, p in enumerate(result.problems, start=1):
         ws.write_string(i, 0, p.file, f["wrap"])
         ws.write_string(i, 1, p.code, f["text"])
         ws.write_string(i, 2, p.message(lang), f["wrap"])
+    _print_setup(ws, (0, 0), 2)
+
+
+def _print_setup(ws: Any, title_rows: tuple[int, int] | None, last_col: int) -> None:
+    """The one print rule (``core.printing``): A4, readable, the unit's column repeated across
+    pages, the title rows on every page; the footer names the sheet and the page."""
+    ws.print_layout(11, title_rows=title_rows, title_cols=(0, 0), last_col=last_col)
+    ws.set_footer("&L&A&R&P / &N")
 
 
 def _write_date(ws: Any, r: int, c: int, value: dt.date | None, f: dict[str, Any]) -> None:

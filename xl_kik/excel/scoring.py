@@ -44,6 +44,7 @@ from xl_kik.core.catalogue import SIDE_NAMES
 from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.coverage import parse_themes
 from xl_kik.core.filenames import safe_stem, unique_names
+from xl_kik.core.printing import Margins
 from xl_kik.core.round import Participant, RoundSetup
 from xl_kik.core.vocabulary import MINUTES, QUESTIONS, Count
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
@@ -317,7 +318,8 @@ INSTRUCTIONS = {
         "shown with your answers."),
 }
 
-_WRAP = 105  # characters per instruction line
+_WRAP = 88  # characters per instruction line (across B:D)
+GUIDE_TEXT_WIDTH = 41  # columns C and D of the guide
 
 
 # ---------------------------------------------------------------- placeholders
@@ -627,18 +629,18 @@ def _formats(wb) -> dict:
     }
 
 
-def _print_setup(ws, header: str, footer: str, landscape: bool, repeat_row: int | None = None) -> None:
-    ws.set_paper(9)  # A4
-    if landscape:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+#: the scoring workbook's margins (inches): room for its header and footer
+PRINT_MARGINS = Margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+
+
+def _print_setup(ws, header: str, footer: str, font_size: float, prefer: str, first_col: int, last_col: int,
+                 repeat_row: int | None = None, title_cols: tuple[int, int] | None = None) -> None:
+    """The one print rule (``core.printing``) for a sheet of columns ``first_col``..``last_col``
+    (0-based) whose smallest printed text is ``font_size`` points."""
+    ws.print_layout(font_size, prefer=prefer, first_col=first_col, last_col=last_col, margins=PRINT_MARGINS,
+                    title_rows=(repeat_row, repeat_row) if repeat_row is not None else None, title_cols=title_cols)
     ws.set_header(header, {"margin": 0.3})
     ws.set_footer(footer, {"margin": 0.3})
-    if repeat_row is not None:
-        ws.repeat_rows(repeat_row)
 
 
 def _protect(ws) -> None:
@@ -651,9 +653,9 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     lang = setup.lang
     scale = setup.scale
     sheet = layout.sheet
-    ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 14)
-    ws.set_column(2, 3, 50)
+    ws.set_column(0, 0, 2)  # one A4 portrait page wide at 11 pt (core.printing)
+    ws.set_column(1, 1, 12)
+    ws.set_column(2, 3, GUIDE_TEXT_WIDTH)
     ws.hide_gridlines(2)
     row = 0
 
@@ -694,7 +696,7 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
         ws.write_string(row, 1, band.label, fmt["band_label"])
         ws.write_string(row, 2, band.text("indsats", lang), fmt["band"])
         ws.write_string(row, 3, band.text("resultat", lang), fmt["band"])
-        lines = max(_line_count(band.text(side, lang), 50) for side in ("indsats", "resultat"))
+        lines = max(_line_count(band.text(side, lang), GUIDE_TEXT_WIDTH) for side in ("indsats", "resultat"))
         ws.set_row(row, _row_height(lines))
         auto.add(row + 1)
         row += 1
@@ -720,7 +722,7 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     gap()
     line(INSTRUCTIONS["h_contact"](lang), "heading")
     para(INSTRUCTIONS["contact"](lang, coordinator=who))
-    _print_setup(ws, header, footer, landscape=False)
+    _print_setup(ws, header, footer, 11, "portrait", 0, 3)
     _protect(ws)
     return auto
 
@@ -933,7 +935,9 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
 
     # the number and the question stay in view while typing in any answer column
     ws.freeze_panes(layout.header_row, c["points"])
-    _print_setup(ws, header, footer, landscape=True, repeat_row=hr)
+    # the smallest text is the scale's bands beside a theme (9 pt); Nr and Spørgsmål repeat across pages
+    _print_setup(ws, header, footer, 9, "landscape", c["nr"], c["ideas"], repeat_row=hr,
+                 title_cols=(c["nr"], c["question"]))
     ws.print_area(0, c["nr"], layout.last_row - 1, c["ideas"])
     first_input = f"{pts}{layout.first_row}"
     ws.set_selection(first_input)
