@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -91,3 +93,14 @@ def test_the_saved_master_is_repaired_once_compressed(demo_round, tmp_path):
     xml = zipfile.ZipFile(root / MASTER_NAME).read("xl/workbook.xml")
     assert b"_xlnm.Print_Titles_0" not in xml
     assert repair.repair_file(root / MASTER_NAME) == []
+
+
+@pytest.mark.parametrize("command", ["merge", "plan"])
+def test_a_click_process_ends_without_a_word_on_stderr(demo_round, tmp_path, command):
+    """The collector runs rarely while a command runs (cli.COMMAND_GC_THRESHOLD): nothing may
+    be left for the interpreter's exit to finalise, e.g. openpyxl's open VBA archive."""
+    root = tmp_path / "r"
+    shutil.copytree(demo_round, root)
+    proc = subprocess.run([sys.executable, "-m", "xl_kik", command, str(root), "-q"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""

@@ -249,19 +249,24 @@ class MasterFile:
             raise RoundNotFoundError(ROUND_MISSING(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
         check_not_open(path, lang)
         with atomic.round_lock(paths.root, lang):  # load-edit-save by one writer at a time
-            source: Any = path
+            data = path.read_bytes()
             if skip_cells_of:
-                source = io.BytesIO(_without_cells(path.read_bytes(), skip_cells_of))
-            wb = load_workbook(source, keep_vba=True, keep_links=True)
-            restored = restore_codenames(wb)
-            if restored:
-                log.info("restored the codeNames of %s (lost when the master was saved by another "
-                         "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
-            yield wb
-            cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
-            used_cell_styles_only(wb)  # or the master's cell formats grow with every save
-            check_not_open(path, lang)
-            data = finish_master(package_bytes(wb), path.name)
+                data = _without_cells(data, skip_cells_of)
+            # from memory: openpyxl keeps the package open for the VBA parts (no handle on the file)
+            wb = load_workbook(io.BytesIO(data), keep_vba=True, keep_links=True)
+            try:
+                restored = restore_codenames(wb)
+                if restored:
+                    log.info("restored the codeNames of %s (lost when the master was saved by another "
+                             "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
+                yield wb
+                cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
+                used_cell_styles_only(wb)  # or the master's cell formats grow with every save
+                check_not_open(path, lang)
+                data = finish_master(package_bytes(wb), path.name)
+            finally:
+                if getattr(wb, "vba_archive", None) is not None:
+                    wb.vba_archive.close()  # not left to the collector (a workbook is a cycle)
             atomic.write_with(path, lambda tmp: tmp.write_bytes(data), backup_dir=paths.backups, lang=lang)
 
     @staticmethod
