@@ -688,24 +688,34 @@ def _grid_surely_fine(data: bytes) -> bool:
     ``<row>`` and ``<dimension>`` is in the common form (their positions then do not depend on
     each other) and within the limits.
     False means: walk the tags one by one (which also finds the first problem)."""
-    if _PREFIXED_GRID.search(data) is None:
-        kinds = len(_KIND_C.findall(data)) + len(_KIND_ROW.findall(data)) + len(_KIND_DIMENSION.findall(data))
-    else:
-        kinds = len(_GRID_TAG.findall(data))
     cells = _FAST_C.findall(data)
     rows = _FAST_ROW.findall(data)
     dimensions = _FAST_DIMENSION.findall(data)
-    if len(cells) + len(rows) + len(dimensions) != kinds or len(cells) > MAX_CELLS:
+    if len(cells) > MAX_CELLS:
+        return False
+    if _PREFIXED_GRID.search(data) is None:
+        # every fast match is one unprefixed tag of its kind, and data.count(b"<row") counts each
+        # such tag and more: when the counts agree, there is no other (a cheap upper bound)
+        kinds = len(_KIND_C.findall(data))
+        kinds += len(rows) if data.count(b"<row") == len(rows) else len(_KIND_ROW.findall(data))
+        kinds += len(dimensions) if data.count(b"<dimension") == len(dimensions) else \
+            len(_KIND_DIMENSION.findall(data))
+    else:
+        kinds = len(_GRID_TAG.findall(data))
+    if len(cells) + len(rows) + len(dimensions) != kinds:
         return False
     for a, ra, b, rb_ in dimensions:
         cells = cells + [(a, ra)] + ([(b, rb_)] if b else [])  # the same limits as a cell's
-    if rows and not (1 <= min(map(int, rows)) and max(map(int, rows)) <= MAX_ROW):
-        return False
-    if cells:
-        numbers = list(map(int, [n for _, n in cells]))
+    if rows:
+        numbers = list(map(int, rows))
         if min(numbers) < 1 or max(numbers) > MAX_ROW:
             return False
-        if any(column_number(letters) > MAX_COL for letters in {letters for letters, _ in cells}):
+    if cells:
+        letters, digits = zip(*cells)
+        numbers = list(map(int, digits))
+        if min(numbers) < 1 or max(numbers) > MAX_ROW:
+            return False
+        if any(column_number(col) > MAX_COL for col in set(letters)):
             return False
     return True
 
@@ -861,7 +871,11 @@ def read_bytes(path: Path, name: str | None = None) -> bytes | Problem:
         if st.st_size > MAX_FILE_BYTES:
             return F_TOO_LARGE(file=name, size_mb=_mb(st.st_size), limit_mb=_mb(MAX_FILE_BYTES))
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            # sized by fstat (asking for MAX_FILE_BYTES allocates 20 MB for every file); a file
+            # that grew since is read on, up to the same cap
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         return F_CANNOT_OPEN(file=name, reason=exc.strerror or type(exc).__name__)
     finally:
