@@ -678,18 +678,21 @@ class VirtualScreen:
                 self._proc.wait(timeout=10)
             self._proc = None
 
-    def screenshot(self, path: str | os.PathLike) -> Path:
-        """The whole screen as a PNG (``xwd -root``, converted here: no image library)."""
+    def screenshot(self, path: str | os.PathLike,
+                   box: tuple[int, int, int, int] | None = None) -> Path:
+        """The screen (or the ``(left, top, right, bottom)`` part of it) as a PNG (``xwd -root``,
+        converted here: no image library)."""
         data = subprocess.run(["xwd", "-root", "-silent", "-display", str(self.display)],
                               capture_output=True, check=True, timeout=30).stdout
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(xwd_to_png(data))
+        p.write_bytes(xwd_to_png(data, box))
         return p
 
 
-def xwd_to_png(data: bytes) -> bytes:
-    """A 24/32-bit TrueColor ZPixmap XWD dump (what ``xwd`` writes for Xvfb) as an RGB PNG."""
+def xwd_to_png(data: bytes, box: tuple[int, int, int, int] | None = None) -> bytes:
+    """A 24/32-bit TrueColor ZPixmap XWD dump (what ``xwd`` writes for Xvfb) as an RGB PNG,
+    optionally only the ``(left, top, right, bottom)`` part."""
     import struct
     import zlib
 
@@ -703,9 +706,11 @@ def xwd_to_png(data: bytes) -> bytes:
     pixels = data[header_size + 12 * ncolors:]
     fmt = "<" if byte_order == 0 else ">"
     shifts = [(m, (m & -m).bit_length() - 1) for m in (red_mask, green_mask, blue_mask)]
+    left, top, right, bottom = box or (0, 0, width, height)
+    right, bottom = min(right, width), min(bottom, height)
     rows = []
-    for y in range(height):
-        line = pixels[y * bytes_per_line:y * bytes_per_line + 4 * width]
+    for y in range(top, bottom):
+        line = pixels[y * bytes_per_line + 4 * left:y * bytes_per_line + 4 * right]
         out = bytearray(b"\x00")  # filter type: none
         for (v,) in struct.iter_unpack(fmt + "I", line):
             out += bytes((v & m) >> sh for m, sh in shifts)
@@ -715,7 +720,7 @@ def xwd_to_png(data: bytes) -> bytes:
         return (struct.pack(">I", len(body)) + kind + body
                 + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", right - left, bottom - top, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
 
 
@@ -1135,14 +1140,22 @@ class _Driver:  # pragma: no cover - runs in the subprocess
         return [r.X, r.Y, r.Width, r.Height]
 
     def cmd_select_cell(self, doc: Any, sheet: str, cell: str) -> bool:
-        """Move the cell cursor to ``cell`` through the grid window, as arrow keys or a click do
-        (the view scrolls to show it)."""
+        """Move the cell cursor to ``cell`` through the grid window with the arrow key Right from
+        the cell on its left (Down from the cell above in column A), as a person does: the view
+        scrolls to show it, and Calc shows what it shows for a cursor moved by a person (the
+        validation's input message, a list validation's arrow button; UITest's own SELECT does
+        neither)."""
         tab = list(doc.getSheets().getElementNames()).index(sheet)
         grid = self.grid_window(doc, tab, cell)
         target = self.sheet(doc, sheet).getCellRangeByName(cell)
+        pos = target.getCellAddress()
+        col, row, key = (pos.Column - 1, pos.Row, "RIGHT") if pos.Column else (0, pos.Row - 1, "DOWN")
+        start = self.sheet(doc, sheet).getCellByPosition(max(col, 0), max(row, 0))
         grid.executeAction("SELECT", self.pvs(TABLE=str(tab)))
-        grid.executeAction("SELECT", self.pvs(CELL=target.AbsoluteName))
-        self.check_cursor(doc, grid, sheet, tab, cell, target.getCellAddress())
+        grid.executeAction("SELECT", self.pvs(CELL=start.AbsoluteName))
+        if row >= 0:
+            grid.executeAction("TYPE", self.pvs(KEYCODE=key))
+        self.check_cursor(doc, grid, sheet, tab, cell, pos)
         time.sleep(self.SETTLE)
         return True
 

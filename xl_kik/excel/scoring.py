@@ -251,9 +251,9 @@ INSTRUCTIONS = {
         Msg("Svar ud fra din egen viden og oplevelse. Du skal ikke tale med de andre først.",
             "Answer from your own knowledge and experience. You don't need to talk to the others first."),
         Msg("Du kan kun skrive i de hvide felter og pointfelterne. Øverst på fanen '{sheet}' kan du se, "
-            "hvor mange spørgsmål du har givet point.",
+            "hvor mange spørgsmål du har besvaret (med point eller 'ved ikke').",
             "You can only type in the white cells and the points cells. At the top of the '{sheet}' tab "
-            "you can see how many questions you have scored."),
+            "you can see how many questions you have answered (with points or 'don't know')."),
         Msg("Lange tekster er fine (højst {limit} tegn pr. felt). Ny linje i et felt: Alt+Enter i Excel "
             "(Mac: Ctrl+Option+Enter), Ctrl+Enter i LibreOffice. Bliver rækken ikke højere af sig selv, så dobbeltklik på "
             "stregen under rækkenummeret.",
