@@ -211,7 +211,7 @@ def shorten(text: str, limit: int, note: str = "") -> str:
     ``note`` (where the full text is) follows the "…" and is kept whole when it fits; the
     result never exceeds ``limit``. Without a space in the second half of the kept part the
     cut falls between two characters."""
-    if excel_len(text) <= limit:
+    if len(text) * 2 <= limit or excel_len(text) <= limit:  # a character counts at most 2 units
         return text
     tail = ELLIPSIS + (" " + note if note else "")
     if excel_len(tail) >= limit:

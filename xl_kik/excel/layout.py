@@ -19,6 +19,7 @@ column width for an 11 pt font) times the line height of the font.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any, Mapping
 
@@ -44,7 +45,40 @@ CELL_PADDING = 0.5  # width units lost to the cell margins
 def line_count(text: str, width_chars: float, font_size: float = 11) -> int:
     """Estimated number of lines of wrapped ``text`` in a column ``width_chars`` characters wide."""
     per_line = max(4, int(width_chars * 11 / font_size))
-    return sum(max(1, len(textwrap.wrap(par, per_line))) for par in text.split("\n"))
+    return sum(max(1, wrapped_lines(par, per_line)) for par in text.split("\n"))
+
+
+#: A paragraph of words separated by single spaces, with no other whitespace and no hyphen
+#: where textwrap may break a word (before a letter, or a run of hyphens; "2026-12-02" is one
+#: word): :func:`wrapped_lines` counts its lines without textwrap.
+_PLAIN_WORD = r"(?:[^\s-]|-(?![^\W\d]|-))+"
+_PLAIN_PARAGRAPH_RE = re.compile(_PLAIN_WORD + "(?: " + _PLAIN_WORD + ")*\\Z")
+
+
+def wrapped_lines(par: str, width: int) -> int:
+    """``len(textwrap.wrap(par, width))``, counted without building the lines for a plain
+    paragraph (a big Status has thousands of short cells that wrap once): greedy words, a word
+    longer than a line filling the rest of the line and then whole lines, as textwrap does."""
+    if len(par) <= width and "\t" not in par:
+        return 1 if par.strip() else 0
+    if not _PLAIN_PARAGRAPH_RE.match(par):
+        return len(textwrap.wrap(par, width))
+    lines = cur = 0
+    started = False
+    for word in par.split(" "):
+        n = len(word)
+        if started:
+            if cur + 1 + n <= width:
+                cur += 1 + n
+                continue
+            if n > width and cur + 1 < width:  # textwrap puts the start of a long word on this line
+                n -= width - cur - 1
+            lines += 1
+        while n > width:
+            lines += 1
+            n -= width
+        cur, started = n, True
+    return lines + started
 
 
 def row_height(lines: int, font_size: float = 11, minimum: float = 15) -> float:
@@ -91,15 +125,15 @@ def _default_width(ws: Any) -> float:
     return float(width) if width else DEFAULT_COLUMN_WIDTH
 
 
-def _text_of(cell: Any) -> tuple[str, bool] | None:
-    """(the text a cell shows, whether it can wrap) as far as it is known; None for a
-    formula (its result is not known here) or an empty cell. Numbers and dates never wrap."""
-    v = cell.value
-    if v is None or cell.data_type == "f":
-        return None
-    if isinstance(v, str):
-        return v, True
-    return str(v), False
+def _chars_per_line(width: float, font_size: float, bold: bool) -> tuple[float, int]:
+    """(characters of the column by the estimate, characters per wrapped line)."""
+    chars = max(1.0, (width - CELL_PADDING) * TEXT_FACTOR * (BOLD_FACTOR if bold else 1.0))
+    return chars, max(4, int(chars * 11 / font_size))
+
+
+def _one_line(text: str, per_line: int) -> bool:
+    """True when ``text`` surely fits on one line (what textwrap would say, without wrapping)."""
+    return len(text) <= per_line and "\n" not in text and "\t" not in text
 
 
 def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, bold: bool = False,
@@ -108,10 +142,9 @@ def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, b
     if not wrap or not text:
         lines = 1
     else:
-        chars = max(1.0, (width - CELL_PADDING) * TEXT_FACTOR * (BOLD_FACTOR if bold else 1.0))
-        per_line = max(4, int(chars * 11 / font_size))
-        if len(text) <= per_line and "\n" not in text and "\t" not in text:
-            lines = 1  # fits on one line: what textwrap would say, without wrapping
+        chars, per_line = _chars_per_line(width, font_size, bold)
+        if _one_line(text, per_line):
+            lines = 1
         elif row_height(len(text) // (per_line + 1), font_size, 0) >= MAX_ROW_HEIGHT:
             return MAX_ROW_HEIGHT  # surely taller than a row can be: skip wrapping a long text
         else:
@@ -124,7 +157,10 @@ def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, b
 def estimate_heights(ws: Any, first_row: int, last_row: int,
                      widths: Mapping[str, float] | None = None) -> dict[int, float]:
     """Estimated height of every row in ``first_row..last_row`` that has text
-    (DEFAULT_ROW_HEIGHT where one line of normal text is enough)."""
+    (DEFAULT_ROW_HEIGHT where one line of normal text is enough).
+
+    Font and wrapping are looked up once per style and width, not per cell (a big Status has
+    thousands of cells in a few styles); a text that fits on one line is not wrapped at all."""
     cols = column_widths(ws, widths)
     default = _default_width(ws)
     merged: dict[tuple[int, int], tuple[int, int]] = {}  # top-left -> (last column, rows spanned)
@@ -138,32 +174,44 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
                 if (r, c) != (rng.min_row, rng.min_col):
                     covered.add((r, c))
     heights: dict[int, float] = {}
-    looks: dict[tuple[int, int], tuple[float, bool, bool]] = {}  # (fontId, alignmentId) -> size, bold, wrap
+    #: (width, fontId, alignmentId) -> (size, bold, wrap, characters per line, height of one line)
+    looks: dict[tuple[float, int, int], tuple[float, bool, bool, int, float]] = {}
     for (r, c), cell in ws._cells.items():
-        if r < first_row or r > last_row or (r, c) in covered:
+        if r < first_row or r > last_row or (covered and (r, c) in covered):
             continue
-        shown = _text_of(cell)
-        if not shown or not shown[0]:
+        v = cell.value
+        if v is None or v == "" or cell.data_type == "f":  # empty, or a formula (its result is not known here)
             continue
-        text, wrappable = shown
         width = cols.get(c, default)
-        last_col, span_rows = merged.get((r, c), (c, 1))
-        if last_col > c:
-            width = sum(cols.get(i, default) for i in range(c, last_col + 1))
+        if merged:
+            last_col, span_rows = merged.get((r, c), (c, 1))
+            if last_col > c:
+                width = sum(cols.get(i, default) for i in range(c, last_col + 1))
+        else:
+            span_rows = 1
         if width <= 0:  # a hidden column
             continue
         style = getattr(cell, "_style", None)
-        key = (style.fontId, style.alignmentId) if style is not None else None
+        key = (width, style.fontId, style.alignmentId) if style is not None else None
         look = looks.get(key) if key is not None else None
-        if look is None:  # once per style, not per cell (the cells of a table share a few styles)
+        if look is None:
             font, alignment = cell.font, cell.alignment
-            look = (float(font.sz) if font is not None and font.sz else DEFAULT_FONT_SIZE,
-                    bool(font is not None and font.b), bool(alignment is not None and alignment.wrap_text))
+            size = float(font.sz) if font is not None and font.sz else DEFAULT_FONT_SIZE
+            bold = bool(font is not None and font.b)
+            look = (size, bold, bool(alignment is not None and alignment.wrap_text),
+                    _chars_per_line(width, size, bold)[1], cell_height("x", width, size, bold, False))
             if key is not None:
                 looks[key] = look
-        size, bold, wrap = look
-        h = cell_height(text, width, size, bold, wrappable and wrap) / span_rows
-        heights[r] = max(heights.get(r, 0.0), h)
+        size, bold, wrap, per_line, one = look
+        if not isinstance(v, str):  # numbers and dates never wrap
+            h = one
+        elif not wrap or _one_line(v, per_line):
+            h = one
+        else:
+            h = cell_height(v, width, size, bold, True)
+        h /= span_rows
+        if h > heights.get(r, 0.0):
+            heights[r] = h
     return heights
 
 
@@ -199,4 +247,4 @@ def fit_rows(ws: Any, first_row: int, last_row: int, widths: Mapping[str, float]
     return out
 
 
-__all__ = ["line_count", "row_height", "fit_rows", "estimate_heights", "cell_height", "column_widths"]
+__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "column_widths"]
