@@ -8,6 +8,7 @@ quickstart_standalone.xlsm (a vbaProject.bin written by Office) and LibreOffice.
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import re
@@ -568,3 +569,33 @@ def test_libreoffice_imports_the_project(xlsm: Path, tmp_path: Path) -> None:
         kik = z.read("Basic/VBAProject/KikButtons.xml").decode()
         assert "xl_kik.buttons.merge()" in kik
         assert 'script:moduleType="document"' in z.read("Basic/VBAProject/ThisWorkbook.xml").decode()
+
+
+def test_the_project_id_is_the_uuid5_of_its_key() -> None:
+    """project.name_uuid replaces uuid.uuid5 (the uuid module imports platform at every click)."""
+    import uuid
+
+    from xl_kik.excel.vba import project
+
+    namespace = uuid.UUID(bytes=project._ID_NAMESPACE)
+    assert str(namespace) == "6f1d7a52-5b0e-4c1e-9a55-6b1c3e0b2a10"
+    for key in ("", "VBAProject", "ThisWorkbook|Sheet1|KikButtons", "æøå" * 40):
+        assert project.name_uuid(key) == str(uuid.uuid5(namespace, key))
+
+
+def test_installed_xlwings_version_is_the_distributions() -> None:
+    import importlib.metadata
+
+    from xl_kik.excel.vba import installed_xlwings_version
+
+    assert installed_xlwings_version() == importlib.metadata.version("xlwings")
+
+
+def test_a_click_imports_neither_importlib_metadata_nor_uuid() -> None:
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from xl_kik import cli; cli.merge.__name__; cli.plan.__name__; "
+            "print(json.dumps(sorted(m for m in ('importlib.metadata', 'uuid', 'email') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == []

@@ -10,11 +10,10 @@ the same bytes.
 
 from __future__ import annotations
 
-import importlib.metadata
+import hashlib
 import importlib.util
 import re
 import struct
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,7 +55,7 @@ REFERENCES = (
     ),
 )
 HOST_EXTENDER = "&H00000001={3832D640-CF90-11CF-8E43-00A0C911005A};VBE;&H00000000"
-_ID_NAMESPACE = uuid.UUID("6f1d7a52-5b0e-4c1e-9a55-6b1c3e0b2a10")
+_ID_NAMESPACE = bytes.fromhex("6f1d7a525b0e4c1e9a556b1c3e0b2a10")  # for the project id (a UUID 5)
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 
 
@@ -236,6 +235,16 @@ def _validate(modules: Sequence[VbaModule], project_name: str) -> None:
             raise ValueError(f"module {m.name!r} is not encodable as {ENCODING}: {err}") from None
 
 
+def name_uuid(name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))`` of our namespace (RFC 4122 version 5, SHA-1), without
+    the uuid module (it imports platform)."""
+    digest = bytearray(hashlib.sha1(_ID_NAMESPACE + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def build_vba_project(modules: Sequence[VbaModule], project_name: str = "VBAProject") -> bytes:
     """Return the bytes of a vbaProject.bin holding ``modules`` as source code.
 
@@ -245,7 +254,7 @@ def build_vba_project(modules: Sequence[VbaModule], project_name: str = "VBAProj
     _validate(modules, project_name)
     workbook = next((m.name for m in modules if m.kind == "document"), None)
     key = "|".join([project_name] + [f"{m.kind}:{m.name}" for m in modules])
-    project_id = "{" + str(uuid.uuid5(_ID_NAMESPACE, key)).upper() + "}"
+    project_id = "{" + name_uuid(key).upper() + "}"
     streams = {
         "PROJECT": _project_stream(project_name, modules, project_id),
         "PROJECTwm": b"".join(
@@ -293,8 +302,16 @@ def project_modules(document_modules: Sequence[str] = ("ThisWorkbook",), macros_
     return modules
 
 
+_VERSION_RE = re.compile(r"""^__version__\s*=\s*["']([^"']+)["']""", re.M)
+
+
 def installed_xlwings_version() -> str:
-    return importlib.metadata.version("xlwings")
+    """The installed xlwings' version, from its ``__version__`` line (the package is neither
+    imported nor looked up with importlib.metadata, which costs every click its import)."""
+    m = _VERSION_RE.search(_package_file("xlwings", "__init__.py").read_text("utf-8"))
+    if m is None:
+        raise ModuleNotFoundError("xlwings/__init__.py has no __version__ line")
+    return m.group(1)
 
 
 # --------------------------------------------------------------------------- reader
