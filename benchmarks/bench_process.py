@@ -11,7 +11,9 @@ process, and prints ``xl_kik / floor``:
                reads the same cells (the metadata sheet and the evaluation sheet) of the same files;
                ``merge in-process``: ``merge_round`` alone (imports done) vs the same calamine
                reading alone, both timed inside one process; ``merge 1 process``: the whole
-               process with ``XL_KIK_WORKERS=1`` (no reading pool), against the same floor.
+               process with ``XL_KIK_WORKERS=1`` (no reading pool), ``merge pool of 2`` with
+               ``XL_KIK_WORKERS=2``, against the same floor (``merge`` itself uses the pool only
+               when cores are free, ``steps/status._workers``).
 * ``click``    ``xl-kik merge`` and ``xl-kik plan`` on a 15-person round  vs  ``python -c pass``;
                also prints the ten slowest imports of ``python -X importtime`` and the
                libraries each command loads.
@@ -47,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLI = [sys.executable, "-c", "import sys; from xl_kik.cli import main; sys.exit(main())"]
-GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 1 process": 2.5, "click merge": 15.0, "click plan": 15.0,
+GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 1 process": 2.5, "merge pool of 2": 2.5, "click merge": 15.0, "click plan": 15.0,
          "rollup": 2.0, "rollup (4 sheets)": 2.0, "generate": 3.0}
 #: What ``excel/rollup.read_unit`` reads of a master (docs/DESIGN.md, "Rollup"): parse_master's
 #: four sheets and the three with the scores, the returns and the actions. (The hidden Forrige is
@@ -184,10 +186,12 @@ def bench_merge(work: Path, n: int, repeat: int) -> list[tuple[str, float, float
     floor = best([sys.executable, "-c", CALAMINE_FLOOR, str(root / "retur"), "_kik,Evaluering"], repeat)
     ours = best(xl("merge", root, "-q"), repeat, before=reset)
     one = best(xl("merge", root, "-q"), repeat, before=reset, env={**os.environ, "XL_KIK_WORKERS": "1"})
+    two = best(xl("merge", root, "-q"), repeat, before=reset, env={**os.environ, "XL_KIK_WORKERS": "2"})
     proc = subprocess.run([sys.executable, "-c", IN_PROCESS, str(root), str(pristine), str(repeat)],
                           capture_output=True, text=True, check=True)
     floor_in, ours_in = map(float, proc.stdout.split())
-    return [("merge", floor, ours), ("merge 1 process", floor, one), ("merge in-process", floor_in, ours_in)]
+    return [("merge", floor, ours), ("merge 1 process", floor, one), ("merge pool of 2", floor, two),
+            ("merge in-process", floor_in, ours_in)]
 
 
 def bench_click(work: Path, repeat: int) -> list[tuple[str, float, float]]:

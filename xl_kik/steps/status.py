@@ -25,14 +25,25 @@ MORE = Msg("  ... og {n} til (alle med -v eller --json)", "  ... and {n} more (a
 
 
 def _workers(n_files: int) -> int | None:
-    """Process pool for reading only with many files (from 200) and at least 2 cores: on
-    2 cores ``xl-kik merge`` of 1,000 returns took 6.7 s with a pool of 2 against 8.9 s
-    without (``benchmarks/bench_process.py``, "merge 2 workers"). ``XL_KIK_WORKERS`` overrides."""
+    """Process pool for reading only with many files (from 200), at least 2 cores and at least
+    1.5 of them free (the 1-minute load average, where the system has one).
+
+    On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
+    without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
+    measured no faster (best of 5: 3.25 s against 3.05 s): its processes only compete for cores
+    that are busy anyway. ``XL_KIK_WORKERS`` overrides (``benchmarks/bench_process.py`` prints
+    both, "merge" and "merge 1 process")."""
     env = os.environ.get("XL_KIK_WORKERS", "").strip()
     if env.isdigit():
         return int(env) if int(env) > 1 else None
     cores = os.cpu_count() or 1
     if n_files < 200 or cores < 2:
+        return None
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average
+        load = 0.0
+    if cores - load < 1.5:
         return None
     return min(4, cores)
 
