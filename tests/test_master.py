@@ -405,6 +405,27 @@ def test_sheet_names_by_key_codename_then_recorded_then_contract_names():
                      "setup": "Setup"}
 
 
+def test_sheet_names_for_agrees_with_the_full_rule(paths):
+    """master.sheet_names_for (few sheet heads read) gives what sheet_names_by_key gives on every
+    sheet's codeName: on a fresh master, with a sheet renamed (codeName kept), with a sheet that
+    lost its codeName, and with a contract name taken by another sheet (the codeName wins)."""
+    keys = tuple(master.CODE_NAMES)
+
+    def both() -> tuple[dict[str, str], dict[str, str]]:
+        with zipfile.ZipFile(paths.master) as zf:
+            return master.sheet_names_for(zf, keys), master.sheet_names_by_key(master.workbook_sheets(zf)[0])
+
+    fast, full = both()
+    assert fast == full and fast["consensus"] == "Konsensus"
+    with MasterFile.edit(paths) as wb:
+        wb["Konsensus"].title = "Seminar"
+        wb["Status"].title = "Konsensus"  # the contract name of another key, on the Status sheet
+        wb["Handleplan"].sheet_properties.codeName = None
+    fast, full = both()
+    assert fast == full
+    assert (fast["consensus"], fast["status"], fast["plan"]) == ("Seminar", "Konsensus", "Handleplan")
+
+
 # ---------------------------------------------------------------- verify
 def _rewrite(path: Path, part: str, fn) -> None:
     parts = zip_parts(path)

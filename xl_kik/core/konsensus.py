@@ -33,6 +33,8 @@ def rows_of(ws_or_rows: Any) -> list[list[Any]]:
     """The values as a list of row lists (a worksheet is read with ``iter_rows(values_only=True)``)."""
     if hasattr(ws_or_rows, "iter_rows"):
         return [list(r) for r in ws_or_rows.iter_rows(values_only=True)]
+    if isinstance(ws_or_rows, list) and all(type(r) is list for r in ws_or_rows):
+        return ws_or_rows  # already rows (calamine's to_python): the readers here do not change them
     return [list(r) for r in ws_or_rows]
 
 
@@ -76,17 +78,20 @@ def choice_id(key: str, value: Any) -> str:
     return found if found in KONSENSUS_CHOICE_IDS.get(key, ()) else ""
 
 
-def read_inputs(ws_or_rows: Any, include_removed: bool = False) -> dict[str, dict[str, Any]]:
+def read_inputs(ws_or_rows: Any, include_removed: bool = False,
+                keys: Sequence[str] = KONSENSUS_INPUT_KEYS) -> dict[str, dict[str, Any]]:
     """What people typed on the Konsensus sheet: ``{qid: {key: value}}`` in sheet order.
 
-    Keys: :data:`~xl_kik.core.contract.KONSENSUS_INPUT_KEYS` plus ``quick_win`` (``True`` when
-    effect is high and feasibility easy, computed here — cached formula results are not
-    trusted). Values as :func:`clean_input`; use :func:`choice_id` for language-neutral
+    Keys: :data:`~xl_kik.core.contract.KONSENSUS_INPUT_KEYS` (or only ``keys``, e.g. the
+    rollup's ``("agreed_points",)``) plus ``quick_win`` when effect and feasibility are read
+    (``True`` when effect is high and feasibility easy, computed here — cached formula results
+    are not trusted). Values as :func:`clean_input`; use :func:`choice_id` for language-neutral
     choices. Rows of removed questions are only included with ``include_removed`` (keyed by
     their question id, with ``removed=True``).
     """
     rows = rows_of(ws_or_rows)
     key_row, cols = column_map(rows)
+    quick_win = "effect" in keys and "feasibility" in keys
     out: dict[str, dict[str, Any]] = {}
     for row in rows[key_row + 1:]:
         if not row:
@@ -97,10 +102,11 @@ def read_inputs(ws_or_rows: Any, include_removed: bool = False) -> dict[str, dic
         if not qid or not ID_RE.match(qid) or qid == KEY_COLUMN or (removed and not include_removed):
             continue
         values = {}
-        for k in KONSENSUS_INPUT_KEYS:
+        for k in keys:
             j = cols.get(k)
             values[k] = clean_input(k, row[j] if j is not None and j < len(row) else None)
-        values["quick_win"] = is_quick_win(values["effect"], values["feasibility"])
+        if quick_win:
+            values["quick_win"] = is_quick_win(values["effect"], values["feasibility"])
         if include_removed:
             values["removed"] = removed
         if qid not in out or not removed:

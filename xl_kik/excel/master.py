@@ -876,8 +876,8 @@ def _prefix_of(xml: bytes, namespace: str, default: str) -> str:
     return m.group(1).decode() if m else default
 
 
-def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
-    """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
+def _sheet_entries(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str]], str, set[str]]:
+    """(name, part, state) of every sheet in workbook order, the workbook codeName, the part names."""
     wb_xml = zf.read("xl/workbook.xml")
     rels_name = _rels_name("xl/workbook.xml")
     present = set(zf.namelist())
@@ -892,18 +892,47 @@ def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
     for tag, a in _elements(wb_xml, ("workbookPr", "sheet")):
         if tag == "workbookPr":
             wb_code = wb_code or a.get("codeName", "")
+        else:
+            out.append((a.get("name", ""), rels.get(a.get(rid, ""), ""), a.get("state", "visible")))
+    return out, wb_code, present
+
+
+def _code_name(zf: zipfile.ZipFile, part: str, present: set[str]) -> str:
+    """A worksheet part's codeName: sheetPr comes first, so only the part's head is inflated."""
+    if part not in present:
+        return ""
+    with zf.open(part) as stream:
+        m = _CODE_NAME_RE.search(stream.read(4096).decode("utf-8", "replace"))
+    return m.group(1) if m else ""
+
+
+def workbook_sheets(zf: zipfile.ZipFile) -> tuple[list[SheetInfo], str]:
+    """The sheets (name, part, codeName, state) of an xlsx/xlsm zip and the workbook codeName."""
+    entries, wb_code, present = _sheet_entries(zf)
+    return [SheetInfo(name, part, _code_name(zf, part, present), state) for name, part, state in entries], wb_code
+
+
+def sheet_names_for(zf: zipfile.ZipFile, keys: Sequence[str]) -> dict[str, str]:
+    """``sheet_names_by_key(workbook_sheets(zf))`` for ``keys`` only, inflating fewer sheet heads:
+    the sheet with a key's contract name is looked at first, and when it carries the key's
+    codeName it is the sheet (a workbook's codeNames are unique); otherwise every sheet's
+    codeName is read and :func:`find_sheet_info`'s rule decides. (A reader of many masters,
+    the rollup, reads 7 of the master's 15 heads.)"""
+    entries, _, present = _sheet_entries(zf)
+    part_of = {name: part for name, part, _ in entries}
+    out: dict[str, str] = {}
+    infos: list[SheetInfo] | None = None
+    for key in keys:
+        name = next((n for n in (SHEET_NAMES["da"][key], SHEET_NAMES["en"][key]) if n in part_of), None)
+        if name is not None and _code_name(zf, part_of[name], present) == CODE_NAMES[key]:
+            out[key] = name
             continue
-        part = rels.get(a.get(rid, ""), "")
-        code = ""
-        if part in present:
-            # sheetPr comes first in a worksheet part: inflate only its head, not the whole sheet
-            with zf.open(part) as stream:
-                m = _CODE_NAME_RE.search(stream.read(4096).decode("utf-8", "replace"))
-            code = m.group(1) if m else ""
-        out.append(SheetInfo(a.get("name", ""), part, code, a.get("state", "visible")))
-    return out, wb_code
-
-
+        if infos is None:
+            infos = [SheetInfo(n, p, _code_name(zf, p, present), st) for n, p, st in entries]
+        info = find_sheet_info(infos, key)
+        if info is not None:
+            out[key] = info.name
+    return out
 
 
 #: the last master :func:`read_sheets` parsed, by the hash of its bytes: a click reads the

@@ -22,7 +22,6 @@ The scores themselves are computed in :mod:`xl_kik.core.rollup`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -133,7 +132,7 @@ def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup,
     the unit's own previous round's as the sheet shows it (*Forrige runde*). ``stored``: the
     scores ``init --previous`` stored in the master (:class:`~xl_kik.core.actionplan.PreviousScores`),
     asked for only when the sheet shows none (a round not merged since)."""
-    inputs = read_inputs(rows) if rows else {}
+    inputs = read_inputs(rows, keys=("agreed_points",)) if rows else {}
     theme_inputs = read_theme_inputs(rows) if rows else {}
     prev_questions, prev_themes = read_previous(rows) if rows else ({}, {})
     if not prev_questions and not prev_themes and stored is not None:
@@ -152,14 +151,19 @@ def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup,
     return theme_scores(setup, agreed, theme_inputs, suggested, previous)
 
 
+#: The master sheets read_unit reads (by key): parse_master's four, then the scores, the returns
+#: and the actions; the hidden Forrige (``previous``) only for a round whose Konsensus shows no
+#: previous scores although it has a previous round.
+READ_SHEETS = ("meta", "setup", "participants", "questions", "consensus", "status", "plan", "previous")
+
+
 def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
-    """Read one master (calamine + the zip's workbook part for sheet codeNames)."""
+    """Read one master (calamine + the zip's workbook part for sheet codeNames): the sheets
+    :data:`READ_SHEETS` and no others (docs/DESIGN.md, "Rollup"; the benchmark's floor reads them)."""
     path = Path(path)
-    data = path.read_bytes()
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        infos, _ = master.workbook_sheets(zf)
-    names = master.sheet_names_by_key(infos)
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    with zipfile.ZipFile(path) as zf:
+        names = master.sheet_names_for(zf, READ_SHEETS)
+    wb = CalamineWorkbook.from_path(str(path))
     available = set(wb.sheet_names)
 
     def rows_of(key: str) -> list[list[Any]]:
