@@ -610,7 +610,10 @@ def _formats(wb) -> dict:
         "colhead": f(bold=True, text_wrap=True, valign="top", font_color="#FFFFFF", bg_color="#1F4E78",
                      **border),
         "theme": f(bold=True, font_size=12, bg_color="#DDEBF7", valign="vcenter", **border),
-        "theme_bands": f(italic=True, font_size=9, bg_color="#DDEBF7", valign="vcenter", **border),
+        # wrapped inside Styrker: text running on under the next columns showed as a fragment
+        # ("-50 Det er planlagt og…") once Styrker had scrolled out of view
+        "theme_bands": f(italic=True, font_size=9, bg_color="#DDEBF7", valign="vcenter", text_wrap=True,
+                         **border),
         "locked": f(text_wrap=True, valign="top", bg_color="#F2F2F2", **border),
         "nr": f(bold=True, valign="top", align="left", bg_color="#F2F2F2", **border),
         "examples": f(text_wrap=True, valign="top", bg_color="#F2F2F2", font_size=10, font_color="#404040",
@@ -873,9 +876,9 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
         for key in ("question", "examples", "points", "improvements", "ideas"):
             ws.write_blank(trow, c[key], None, fmt["theme"])
         # the scale's bands beside the questions they are for
-        ws.write_string(trow, c["strengths"], T["bands_row"](lang, bands=band_summary(scale, theme.side, lang)),
-                        fmt["theme_bands"])
-        ws.set_row(trow, 22)
+        bands = T["bands_row"](lang, bands=band_summary(scale, theme.side, lang))
+        ws.write_string(trow, c["strengths"], bands, fmt["theme_bands"])
+        ws.set_row(trow, max(22, _row_height(_line_count(bands, _WIDTHS["strengths"], 9), 9)))
         for q in qs:
             r = layout.rows[q.id] - 1
             text = pick(q.text, lang)
