@@ -113,7 +113,9 @@ class MergeResult:
             "removed_questions": list(self.removed_questions),
             "consensus_problems": [p.as_dict(lang) for p in self.consensus_problems],
             "questions": {q: {"n": s.n, "N": s.N, "mean": s.mean, "median": s.median, "min": s.min, "max": s.max,
-                              "std": s.std, "spread": s.spread, "disagreement": s.disagreement}
+                              "std": s.std, "spread": s.spread, "iqr": s.iqr,
+                              "measure": s.measure,  # what the disagreement rule compares (the sheets' Spredning)
+                              "disagreement": s.disagreement}
                           for q, s in (self.stats.questions.items() if self.stats is not None else [])},
         }
 

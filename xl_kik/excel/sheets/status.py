@@ -34,6 +34,7 @@ from xl_kik.core.round import name_labels
 from xl_kik.core.vocabulary import LIST_LIMIT, Count, listing
 
 MAX_CELL_CHARS = cells.MAX_CELL_TEXT
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384  # Excel's sheet size
 TEXT_GUARD_PREFIXES = cells.TEXT_GUARD_PREFIXES
 clean_cell_text = cells.cell_text  # forbidden characters removed, Excel's cell limit
 
@@ -44,9 +45,16 @@ def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> 
     other ``str`` ALWAYS as text, numbers as numbers.
 
     Dates and datetimes are written as ISO text (no locale surprises)."""
-    cell = ws.cell(row=row, column=col)
-    if look is not None:
-        cell._style = copy(look.array)
+    cell = ws._cells.get((row, col))
+    if cell is None and 0 < row <= MAX_ROW and 0 < col <= MAX_COLUMN:
+        # a new cell born with its look (openpyxl copies the style array once): what ws.cell
+        # does, without a default style that is replaced at once (a Status has 20,000 cells)
+        cell = Cell(ws, row=row, column=col, style_array=None if look is None else look.array)
+        ws._add_cell(cell)
+    else:
+        cell = ws.cell(row=row, column=col)
+        if look is not None:
+            cell._style = copy(look.array)
     if isinstance(value, dt.datetime):
         value = value.strftime("%Y-%m-%d %H:%M")
     elif isinstance(value, dt.date):
