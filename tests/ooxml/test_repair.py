@@ -254,3 +254,73 @@ def test_refresh_vba_brings_the_buttons_back(states, tmp_path):
     shutil.copy2(states["lo_saved_twice"], RoundPaths(root).master)
     assert main(["refresh-vba", str(root)]) == 0
     assert_ours(RoundPaths(root).master)
+
+
+# ------------------------------------------------------------------ the check, once per project
+def _count_checks(monkeypatch) -> list[int]:
+    calls = [0]
+    real = repair.vba_problems
+
+    def counting(zf):
+        calls[0] += 1
+        return real(zf)
+
+    monkeypatch.setattr(repair, "vba_problems", counting)
+    return calls
+
+
+def test_a_checked_project_is_not_decompressed_again(fresh, monkeypatch):
+    """A MasterFile save marks the project it checked (xl_kik_vba_checked); the next saves of
+    the same project skip the check; the mark is the key of what is in the file."""
+    from xl_kik.excel.masterfile import MasterFile
+
+    calls = _count_checks(monkeypatch)
+    with MasterFile.edit(fresh):
+        pass
+    assert calls == [1]
+    with _zip(fresh.master) as zf:
+        assert repair.checked_vba_key(zf) == repair.vba_key(zf) is not None
+    for _ in range(2):
+        with MasterFile.edit(fresh):
+            pass
+    assert calls == [1]
+    assert_ours(fresh.master)
+
+
+def test_a_marked_master_whose_project_changed_is_still_repaired(fresh, monkeypatch):
+    """The mark names the bytes it checked: another program's project (LibreOffice keeps the
+    custom properties) is checked and rebuilt, and marked only at the save after the rebuild."""
+    from xl_kik.excel.masterfile import MasterFile
+
+    with MasterFile.edit(fresh):
+        pass
+    marked = repair.checked_vba_key(_zip(fresh.master))
+    modules = [VbaModule(m.name, "document" if m.name == "Dictionary" else m.kind, m.source)
+               for m in master.default_vba_modules()]
+    _replace(fresh.master, {"xl/vbaProject.bin": build_vba_project(modules)})
+    assert repair.checked_vba_key(_zip(fresh.master)) == marked  # the old mark is still there
+    calls = _count_checks(monkeypatch)
+    with MasterFile.edit(fresh):
+        pass
+    assert calls == [1]
+    assert_ours(fresh.master)
+    assert repair.checked_vba_key(_zip(fresh.master)) == marked  # not the rebuilt one: unchecked yet
+    with MasterFile.edit(fresh):
+        pass
+    assert calls == [2]
+    with _zip(fresh.master) as zf:
+        assert repair.checked_vba_key(zf) == repair.vba_key(zf)
+
+
+def test_the_key_covers_the_codenames_and_our_modules(fresh, monkeypatch):
+    with _zip(fresh.master) as zf:
+        key = repair.vba_key(zf)
+        infos, _ = master.workbook_sheets(zf)
+        part = infos[0].part
+        renamed = re.sub(rb'codeName="[^"]*"', b'codeName="shOther"', zf.read(part), count=1)
+    _replace(fresh.master, {part: renamed})
+    renamed_key = repair.vba_key(_zip(fresh.master))
+    assert renamed_key not in (key, None)
+    real = repair.project_modules
+    monkeypatch.setattr(repair, "project_modules", lambda **kw: real(**kw)[:-1])  # e.g. another xlwings
+    assert repair.vba_key(_zip(fresh.master)) not in (renamed_key, None)

@@ -24,6 +24,7 @@ them in Danish and ``xl-kik doctor --fix`` repairs through the same path.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import posixpath
@@ -113,14 +114,71 @@ def button_problems(zf: zipfile.ZipFile) -> list[ButtonProblem]:
     return problems
 
 
+def _expected_modules(zf: zipfile.ZipFile) -> list:
+    """Our modules for this workbook: a document module per codeName, macros/, xlwings'."""
+    infos, wb_code = master.workbook_sheets(zf)
+    docs = [wb_code or master.WORKBOOK_CODE_NAME] + [i.codename for i in infos if i.codename]
+    return project_modules(document_modules=tuple(docs))
+
+
 def vba_problems(zf: zipfile.ZipFile) -> list[ProjectDifference]:
     """Why the VBA project is not ours (see :func:`project_differences`); [] when it is."""
     part = _vba_part(zf)
     if part is None:
         return []  # no project at all: verify_master reports S126
-    infos, wb_code = master.workbook_sheets(zf)
-    docs = [wb_code or master.WORKBOOK_CODE_NAME] + [i.codename for i in infos if i.codename]
-    return project_differences(zf.read(part), project_modules(document_modules=tuple(docs)))
+    return project_differences(zf.read(part), _expected_modules(zf))
+
+
+# ---------------------------------------------------------------- the VBA check, once per project
+#: Custom document property: the :func:`vba_key` of the project the last save checked (or
+#: rebuilt). Decompressing the project to check it is most of the repair step's time; while
+#: the project's bytes, the workbook's codeNames and our modules are unchanged the answer is too.
+VBA_CHECKED = "xl_kik_vba_checked"
+_CHECKED_RE = re.compile(rb'<property\b[^>]*\bname="' + VBA_CHECKED.encode() +
+                         rb'"[^>]*>\s*<vt:lpwstr>([0-9a-f]{64})</vt:lpwstr>\s*</property>')
+_PID_RE = re.compile(rb'\bpid="(\d+)"')
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def vba_key(zf: zipfile.ZipFile) -> str | None:
+    """SHA-256 of everything :func:`vba_problems` looks at: the project's bytes, the document
+    modules the workbook's codeNames need, our modules (macros/, the installed xlwings);
+    None without a project."""
+    part = _vba_part(zf)
+    if part is None:
+        return None
+    h = hashlib.sha256(zf.read(part))
+    for m in _expected_modules(zf):
+        h.update(b"\0" + "\x1f".join((m.name, m.kind, m.source)).encode("utf-8"))
+    return h.hexdigest()
+
+
+def checked_vba_key(zf: zipfile.ZipFile) -> str | None:
+    """The key the master's ``xl_kik_vba_checked`` property holds (None when it has none)."""
+    try:
+        xml = zf.read("docProps/custom.xml")
+    except KeyError:
+        return None
+    m = _CHECKED_RE.search(xml)
+    return m.group(1).decode() if m else None
+
+
+def _mark_checked(data: bytes) -> bytes:
+    """``data`` with ``xl_kik_vba_checked`` set to the key of its (checked or rebuilt) project.
+    Only in a package that has custom properties (every master has: ``xl_kik_format``)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        key = vba_key(zf)
+        if key is None or checked_vba_key(zf) == key or "docProps/custom.xml" not in zf.namelist():
+            return data
+        xml = zf.read("docProps/custom.xml")
+    if b"xmlns:vt=" not in xml or b"</Properties>" not in xml:
+        return data
+    xml = _CHECKED_RE.sub(b"", xml)
+    pid = max([int(p) for p in _PID_RE.findall(xml)] + [1]) + 1
+    # as openpyxl writes a property (the next save writes the same bytes)
+    prop = (f'<property name="{VBA_CHECKED}" fmtid="{_FMTID}" pid="{pid}"><vt:lpwstr>{key}</vt:lpwstr>'
+            f'</property></Properties>').encode()
+    return _rewrite(data, {"docProps/custom.xml": xml.replace(b"</Properties>", prop)})
 
 
 def _round_lang(zf: zipfile.ZipFile) -> str:
@@ -176,6 +234,9 @@ def _rewrite(data: bytes, replace: dict[str, bytes], drop: set[str] = frozenset(
 
 def _repair_vba(data: bytes) -> tuple[bytes, list[str]]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        key = checked_vba_key(zf)
+        if key is not None and key == vba_key(zf):
+            return data, []  # this very project was checked at an earlier save
         reasons = vba_problems(zf)
         part = _vba_part(zf) if reasons else None
     if not reasons or part is None:
@@ -373,10 +434,13 @@ def deflated(data: bytes) -> bytes:
 def finish_master(data: bytes, name: str = master.MASTER_NAME) -> bytes:
     """What :class:`~xl_kik.excel.masterfile.MasterFile` writes: the package openpyxl just
     wrote (uncompressed), repaired (:func:`repair_bytes`) and deflated once. Repairing the
-    uncompressed package costs no compression per repair step."""
+    uncompressed package costs no compression per repair step. The project it checked (or
+    rebuilt) is marked (:data:`VBA_CHECKED`): the next save checks it only if it changed."""
     data, changes = repair_bytes(data)
     if changes:
         log.info("repaired %s after another program saved it: %s", name, " | ".join(changes))
+    if not any(c.startswith("vba:") for c in changes):  # a rebuilt project is checked at the next save
+        data = _mark_checked(data)
     return deflated(data)
 
 
