@@ -18,6 +18,7 @@ from xl_kik.demo import simulate
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.core.round import Participant, RoundPaths
 from xl_kik.excel.sheets.konsensus import COL, demo_seminar, fill_suggested, read_inputs
+from xl_kik.excel.sheets.konsensus import L as COL_L
 from xl_kik.steps.generate import generate_round
 
 PAYLOADS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","klik")', "+1+1", "-2+3", "@SUM(A1:A9)"]
@@ -201,8 +202,11 @@ def test_typed_konsensus_inputs_survive_remerge_with_more_files(round3):
     assert "Husk kage til seminaret" in [c.value for row in ws.iter_rows() for c in row]
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     assert ws.cell(rows["1.1"], COL["n"]).value == f"{result.stats.questions['1.1'].n} af 4"
-    # the theme block computed the agreed theme score at merge time (column G)
-    assert ws.cell(rows["theme:8"], 7).value == 77
+    # the theme score is the live average of the theme's agreed points (the static copy made at
+    # merge time, stale as soon as someone typed, is gone); column G is the mean of the medians
+    agreed_8 = f"{COL_L['agreed_points']}{rows['8.1']}:{COL_L['agreed_points']}{rows['8.2']}"
+    assert ws.cell(rows["theme:8"], 6).value == f'=IF(COUNT({agreed_8})=0,"",AVERAGE({agreed_8}))'
+    assert ws.cell(rows["theme:8"], 7).value != 77 and isinstance(ws.cell(rows["theme:8"], 7).value, float)
 
     # a round that no longer covers theme 8: its inputs move to the removed section
     with MasterFile.edit(RoundPaths(root)) as wb:

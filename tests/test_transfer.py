@@ -87,9 +87,10 @@ def features(ws) -> dict:
         charts.append({
             "type": (type(ch).__name__, ch.type, ch.grouping), "title": _text(ch.title),
             "anchor": (anchor._from.row, anchor._from.col), "size": (anchor.ext.width, anchor.ext.height),
-            "series": [(s.tx.strRef.f if s.tx and s.tx.strRef else None, s.val.numRef.f,
+            "series": [((s.tx.strRef.f if s.tx.strRef else s.tx.v) if s.tx else None, s.val.numRef.f,
                         (s.cat.numRef or s.cat.strRef).f if s.cat else None) for s in ch.series],
-            "y": (_text(ch.y_axis.title), ch.y_axis.scaling.min, ch.y_axis.scaling.max),
+            "y": (_text(ch.y_axis.title), ch.y_axis.scaling.min, ch.y_axis.scaling.max, ch.y_axis.majorUnit,
+                  ch.y_axis.numFmt.formatCode if ch.y_axis.numFmt else None),
             "legend": ch.legend.position if ch.legend else None})
     ps, props = ws.page_setup, ws.sheet_properties.pageSetUpPr
     return {
@@ -225,9 +226,10 @@ def test_content_from_worksheet_describes_the_chart(demo_round):
     ws = openpyxl.load_workbook(demo_round / MASTER_NAME, keep_vba=True)["Konsensus"]
     [chart] = content_from_worksheet(ws).charts
     assert isinstance(chart, ChartSpec) and (chart.kind, chart.grouping) == ("col", "clustered")
-    assert [s.title for s in chart.series] == [ws[s.title_ref.split("!")[1]].value for s in chart.series]
+    # the series are named literally (the legend reads "Indsatser"/"Resultater", not a helper column's header)
+    assert [(s.title, s.title_ref) for s in chart.series] == [("Indsatser", None), ("Resultater", None)]
     assert chart.categories.startswith("'Konsensus'!$B$") and chart.width_cm > 0 and chart.height_cm > 0
-    assert (chart.y_min, chart.y_max) == (0, 100)
+    assert (chart.y_min, chart.y_max, chart.y_major, chart.y_number_format) == (0, 100, 20, "0")
 
 
 # ---------------------------------------------------------------- against the recording double
@@ -297,11 +299,11 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     added = [e[1].split("!")[1].split(".")[0] for e in log if e[0] == "call" and e[1].startswith("Konsensus!")
              and ".conditional_formats.add_" in e[1]]
     # lowest priority first (each add goes on top): chart helpers, quick win (T), far moves (N), flag, spread
-    assert added == ["I36:J43", "T5:T64", "N5:N32", "J5:J32", "I5:I32"]
+    assert added == ["I36:J43", "T5:T69", "N5:N32", "J5:J32", "I5:I32"]  # T: down to the notes below the 24-row chart
 
     # one column chart with the two theme series, placed at the anchor cell
     adds = _calls(log, "Konsensus.charts.add")
-    assert len(adds) == 1 and adds[0][2][2:] == pytest.approx((22 * 72 / 2.54, 9 * 72 / 2.54))
+    assert len(adds) == 1 and adds[0][2][2:] == pytest.approx((24 * 72 / 2.54, 12 * 72 / 2.54))  # 24 x 12 cm
     assert repr(adds[0][2][0]) == "<Konsensus!B45.left>"
     [source] = _calls(log, "Konsensus.charts.add().set_source_data")
     assert repr(source[2][0]) == "<Range Konsensus!$I$36:$I$43,$J$36:$J$43>" and source[3] == {"plot_by": "columns"}
@@ -309,9 +311,11 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     [cats] = _calls(log, "Konsensus.charts.add().set_x_axis_values")
     assert repr(cats[2][0]) == "<Range Konsensus!$B$36:$B$43>"
     wb_k = wb["Konsensus"]
-    assert ("set", "Konsensus.charts.add().series[0].name", wb_k["I35"].value) in log
-    assert ("set", "Konsensus.charts.add().series[1].name", wb_k["J35"].value) in log
+    assert ("set", "Konsensus.charts.add().series[0].name", "Indsatser") in log
+    assert ("set", "Konsensus.charts.add().series[1].name", "Resultater") in log
     assert ("set", "Konsensus.charts.add().value_axis.maximum_scale", 100.0) in log
+    assert ("set", "Konsensus.charts.add().value_axis.major_unit", 20.0) in log
+    assert ("set", "Konsensus.charts.add().value_axis.number_format", "0") in log
 
     # merged title, frozen panes (COM window), print setup (COM), AutoFilter (COM)
     assert _calls(log, "Konsensus!B2:U2.merge")  # 21 columns since the difference column N
@@ -319,7 +323,11 @@ def test_merge_button_issues_the_excel_calls(demo_round, tmp_path):
     assert ("set", "app.api.ActiveWindow.FreezePanes", True) in log
     assert ("set", "Konsensus.page_setup.api.Orientation", 2) in log  # xlLandscape
     assert ("set", "Konsensus.page_setup.api.PrintTitleRows", "$4:$4") in log
-    assert ("set", "Konsensus.page_setup.print_area", "$B$1:$U$64") in log
+    # the questions only: the theme block prints in the konsensusrapport; a fixed readable scale
+    assert ("set", "Konsensus.page_setup.print_area", "$B$1:$U$32") in log
+    assert ("set", "Konsensus.page_setup.api.PrintTitleColumns", "$B:$D") in log
+    [zoom] = [e[2] for e in log if e[:2] == ("set", "Konsensus.page_setup.api.Zoom")]
+    assert 73 <= zoom <= 100
     assert _calls(log, "Status!A6:H14.api.AutoFilter")
     assert writer.skipped == []
 

@@ -183,3 +183,11 @@ def word_width(text: str, font_size: float = 11, bold: bool = True) -> float:
     line at ``font_size``, with room for the cell's margins: a header never wraps inside a word."""
     longest = max((sum(_char_units(ch) for ch in w) for w in text.split()), default=0.0)
     return round(longest * (1.0 if bold else 0.92) * font_size / 11 + 1.0, 1)
+
+
+def axis_major_unit(lo: float, hi: float) -> float:
+    """A round step for a chart's value axis from ``lo`` to ``hi``: at most 6 steps of 1, 2 or
+    5 × 10^k (0-100: 20; 0-10: 2; 0-5: 1; 1-4: 0.5), so the labels stay legible on paper."""
+    span = (hi - lo) or 1
+    step = 10 ** math.floor(math.log10(span / 5))
+    return next(m * step for m in (1, 2, 5, 10, 20) if span / (m * step) <= 6)

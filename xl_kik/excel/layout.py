@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from functools import lru_cache
 
-from xl_kik.core.cellref import column_number
+from xl_kik.core.cellref import column_letter, column_number
+from xl_kik.core.printing import word_width
 from xl_kik.excel import cells
 
 DEFAULT_FONT_SIZE = 11.0
@@ -247,4 +248,31 @@ def fit_rows(ws: Any, first_row: int, last_row: int, widths: Mapping[str, float]
     return out
 
 
-__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "column_widths"]
+def widen_for_words(ws: Any, rows: Iterable[int]) -> dict[int, float]:
+    """Widen the columns of an openpyxl worksheet so that no text in ``rows`` (the header rows)
+    wraps inside a word: each column at least :func:`xl_kik.core.printing.word_width` of the
+    text of its (one-column) header cells, at their font size and boldness. Returns the columns
+    widened (1-based index -> new width)."""
+    widths = column_widths(ws)
+    single = {(m.min_row, m.min_col) for m in ws.merged_cells.ranges if m.max_col == m.min_col}
+    spans = {(r, c) for m in ws.merged_cells.ranges if m.max_col > m.min_col
+             for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
+    out: dict[int, float] = {}
+    for r in rows:
+        for cell in ws[r]:
+            if not isinstance(cell.value, str) or cell.data_type == "f" or ((r, cell.column) in spans
+                                                                             and (r, cell.column) not in single):
+                continue
+            if not widths.get(cell.column, 1.0):
+                continue  # a hidden column
+            need = word_width(cell.value, float(cell.font.sz or DEFAULT_FONT_SIZE), bool(cell.font.b))
+            have = out.get(cell.column, widths.get(cell.column, _default_width(ws)))
+            if need > have:
+                out[cell.column] = need
+    for c, w in out.items():
+        ws.column_dimensions[column_letter(c)].width = w
+    return out
+
+
+__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height",
+           "column_widths", "widen_for_words"]

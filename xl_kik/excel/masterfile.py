@@ -643,6 +643,8 @@ class ChartSpec:
     x_title: str | None = None
     y_min: float | None = None
     y_max: float | None = None
+    y_major: float | None = None  # the value axis' step
+    y_number_format: str | None = None  # the value axis' labels ("0": whole numbers)
     legend: str | None = "r"  # openpyxl position (r, l, t, b, tr); None = no legend
     overlap: int | None = None
     gap_width: int | None = None
@@ -993,6 +995,10 @@ class OpenpyxlSheetWriter:
         if chart.x_title:
             bar.x_axis.title = chart.x_title
         bar.y_axis.scaling.min, bar.y_axis.scaling.max = chart.y_min, chart.y_max
+        if chart.y_major is not None:
+            bar.y_axis.majorUnit = chart.y_major
+        if chart.y_number_format:
+            bar.y_axis.number_format = chart.y_number_format
         bar.x_axis.delete = bar.y_axis.delete = False
         if chart.legend is None:
             bar.legend = None
@@ -1473,6 +1479,10 @@ class XlwingsSheetWriter:
                 value_axis.minimum_scale = chart.y_min
             if chart.y_max is not None:
                 value_axis.maximum_scale = chart.y_max
+            if chart.y_major is not None:
+                value_axis.major_unit = chart.y_major
+            if chart.y_number_format:
+                value_axis.number_format = chart.y_number_format
 
         self._try(sheet, "chart value axis", axis)
         if chart.x_title:
@@ -1720,6 +1730,8 @@ def _print_setup(ws: Any) -> PrintSetup | None:
         scale=int(ps.scale) if ps.scale and not (props is not None and props.fitToPage) else None,
         title_rows=ws.print_title_rows or None, title_cols=ws.print_title_cols or None,
         print_area=area or None, grid_lines=ws.print_options.gridLines)
+    # margins are not carried: every sheet has the print rule's margins from init on (core.printing.MARGINS),
+    # and each one would cost four Excel calls per sheet and click
     return None if setup == PrintSetup() else setup
 
 
@@ -1802,6 +1814,8 @@ def _chart_spec(ws: Any, chart: Any) -> ChartSpec | None:
         y_title=_rich_text(y.title), x_title=_rich_text(x.title),
         y_min=None if y.scaling.min is None else float(y.scaling.min),
         y_max=None if y.scaling.max is None else float(y.scaling.max),
+        y_major=None if y.majorUnit is None else float(y.majorUnit),
+        y_number_format=y.numFmt.formatCode if y.numFmt is not None and not y.numFmt.sourceLinked else None,
         legend=chart.legend.position if chart.legend is not None else None,
         overlap=None if chart.overlap is None else int(chart.overlap),
         gap_width=None if chart.gapWidth is None else int(chart.gapWidth))

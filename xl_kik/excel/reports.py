@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from python_calamine import CalamineWorkbook
 
-from xl_kik.core.printing import Margins
+from xl_kik.core.printing import Margins, axis_major_unit, word_width
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import cells
 from xl_kik.core.errors import KikFileError
@@ -81,6 +81,8 @@ T = {
     "improvements": KONSENSUS_LABELS["agreed_improvements"],
     "to_plan": KONSENSUS_LABELS["to_plan"], "decision": KONSENSUS_LABELS["decision"],
     "themes": Msg("Temascorer", "Theme scores"), "theme": KONSENSUS_LABELS["theme"],
+    "themes_title": Msg("Temascorer – {unit}", "Theme scores – {unit}"),
+    "profile": Msg("Temaprofil: indsatser (blå) og resultater (orange)", "Theme profile: enablers (blue) and results (orange)"),
     "n_agreed": Msg("Aftalt (n af N)", "Agreed (n of N)"), "score": Msg("Temascore", "Theme score"),
     "basis": Msg("Grundlag", "Basis"),
     "basis_theme_agreed": Msg("aftalt for temaet", "agreed for the theme"),
@@ -240,28 +242,55 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
             ws.write_number(r, 6, m.difference, f["diff"])
             ws.write_string(r, 7, T["why_outside" if m.outside else "why_far"](lang), f["text"])
             ws.set_row(r, min(15 * _lines(q.text, 52) + 3, 400))
-    r += 2
-    ws.write_string(r, 0, T["themes"](lang), f["section"])
-    r += 1
-    ws.merge_range(r, 0, r, 1, T["theme"](lang), f["head"])
-    ws.write_string(r, 2, T["n_agreed"](lang), f["head"])
-    ws.write_string(r, 3, T["score"](lang), f["head"])
-    ws.merge_range(r, 5, r, 7, T["basis"](lang), f["head"])
-    for t in themes:
-        r += 1
-        ws.merge_range(r, 0, r, 1, t.label, f["text"])
-        ws.write_string(r, 2, T["of"](lang, n=t.n_agreed, N=t.n_questions), f["num"])
-        if t.score is None:
-            ws.write_blank(r, 3, None, f["score"])
-        else:
-            ws.write_number(r, 3, round(t.score, 1), f["score"])
-        ws.merge_range(r, 5, r, 7, T[f"basis_{t.basis}"](lang), f["text"])
     # the one print rule (core.printing): readable, Nr and Spørgsmål repeated when it runs several pages across
     ws.print_layout(11, title_rows=(header, header), title_cols=(0, 1), last_col=last,
                     margins=Margins(left=0.4, right=0.4, top=0.5, bottom=0.6))
     ws.set_footer(f"&L{_hf(setup.unit)}&R{T['footer'](lang)}")
     ws.freeze_panes(header + 1, 0)
+    _write_theme_sheet(wb, setup, themes, f, lang)
     wb.close()
+
+
+SIDE_COLOURS = {"indsats": "#4472C4", "resultat": "#ED7D31"}
+SIDE = {"indsats": Msg("indsats", "enabler"), "resultat": Msg("resultat", "result")}
+
+
+def _write_theme_sheet(wb: Any, setup: RoundSetup, themes: Sequence[Any], f: dict[str, Any], lang: str) -> None:
+    """The theme scores and their profile on a sheet of their own: on paper they get their own
+    header (under the question table's repeated header they were unreadable)."""
+    ws = wb.add_worksheet(cells.sheet_name(T["themes"](lang)))
+    cols = [("theme", 34), ("n_agreed", 12), ("score", 12), ("basis", 40)]
+    for c, (key, w) in enumerate(cols):
+        ws.set_column(c, c, max(w, word_width(T[key](lang))))
+        ws.write_string(2, c, T[key](lang), f["head"])
+    ws.write_string(0, 0, T["themes_title"](lang, unit=setup.unit), f["title"])
+    r = 2
+    for t in themes:
+        r += 1
+        ws.write_string(r, 0, f"{t.label} ({SIDE[t.side](lang)})" if t.side in SIDE else t.label, f["text"])
+        ws.write_string(r, 1, T["of"](lang, n=t.n_agreed, N=t.n_questions), f["num"])
+        if t.score is None:
+            ws.write_blank(r, 2, None, f["score"])
+        else:
+            ws.write_number(r, 2, round(t.score, 1), f["score"])
+        ws.write_string(r, 3, T[f"basis_{t.basis}"](lang), f["text"])
+    if themes:
+        lo, hi = setup.scale.min, setup.scale.max
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series({
+            "name": T["score"](lang), "categories": [ws.name, 3, 0, r, 0], "values": [ws.name, 3, 2, r, 2],
+            "points": [{"fill": {"color": SIDE_COLOURS.get(t.side, "#7F7F7F")}} for t in themes],
+            "data_labels": {"value": True, "num_format": "0.0"}, "gap": 60})
+        chart.set_title({"name": T["profile"](lang), "name_font": {"size": 14}})
+        chart.set_y_axis({"min": lo, "max": hi, "major_unit": axis_major_unit(lo, hi), "num_format": "0",
+                          "name": T["score"](lang), "num_font": {"size": 10}, "major_gridlines": {"visible": True}})
+        chart.set_x_axis({"num_font": {"size": 10, "rotation": -45}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 940, "height": 420})
+        ws.insert_chart(r + 2, 0, chart)
+    ws.print_layout(11, title_rows=(2, 2), last_col=len(cols) - 1,
+                    margins=Margins(left=0.4, right=0.4, top=0.5, bottom=0.6))
+    ws.set_footer(f"&L{_hf(setup.unit)}&R{T['footer'](lang)}")
 
 
 def _range_text(values: dict[str, Any]) -> str:

@@ -19,9 +19,9 @@ removed questions. :func:`read_inputs` returns only real question rows (ids).
 
 Formulas: quick win per question (``=IF(AND(effect="Høj",feasibility="Let"),"Ja","")``),
 theme score (``AVERAGE`` of the theme's agreed-points cells) and "n af N" (``COUNT``).
-openpyxl cannot store cached results, so merge sets ``fullCalcOnLoad`` and also writes
-the numbers computed in Python at merge time ("Beregnet ved fletning"); readers must
-not rely on cached formula results (:func:`read_inputs` computes quick win itself).
+openpyxl cannot store cached results, so merge sets ``fullCalcOnLoad`` (Excel and LibreOffice
+compute them on opening); readers must not rely on cached formula results
+(:func:`read_inputs` computes quick win itself, the rollup the theme scores).
 """
 
 from __future__ import annotations
@@ -29,16 +29,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 
 from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.excel.cells import NEW_LINE_HELP, openpyxl_validation
-from xl_kik.excel.layout import fit_rows
+from xl_kik.core.printing import axis_major_unit
+from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel.master import PLACEHOLDERS, load_round
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.core.catalogue import ID_RE
@@ -97,9 +99,8 @@ T = {
     "themes_title": Msg("Temascorer", "Theme scores"),
     "th_theme": Msg("Tema (side)", "Theme (side)"), "th_formula": Msg("Formel", "Formula"),
     "th_n": Msg("Aftalt (n af N)", "Agreed (n of N)"), "th_score": Msg("Temascore", "Theme score"),
-    "th_calc": Msg("Beregnet ved fletning", "Computed at merge"),
     "th_suggested": Msg("Forslag (gns. af medianer)", "Suggested (mean of medians)"),
-    "th_enabler": Msg("Indsatser (diagram)", "Enablers (chart)"), "th_result": Msg("Resultater (diagram)", "Results (chart)"),
+    "th_enabler": Msg("Diagram: indsatser", "Chart: enablers"), "th_result": Msg("Diagram: resultater", "Chart: results"),
     "th_agreed": Msg("Aftalt temascore (valgfri)", "Agreed theme score (optional)"),
     "of": Msg(" af ", " of "),
     "chart_title": Msg("Temaprofil: indsatser og resultater", "Theme profile: enablers and results"),
@@ -256,12 +257,18 @@ def render_konsensus(ws: Any, setup: Any, stats: RoundStats, previous: Mapping[s
     questions = _write_questions(k, stats, previous)
     themes = _write_theme_scores(k, stats, questions)
     r = _write_chart(k, themes) if setup.catalogue.themes else themes.last
+    below = r
     r = _write_removed(k, r, questions.input_ranges)
     last_row = _write_notes(k, r)
     _write_validations(k, questions.input_ranges, (themes.first, themes.last))
     if questions.last_row >= FIRST_ROW:
         _write_conditional_formats(k, questions.last_row, last_row, themes)
-    _layout(k, last_row)
+    # printed: the questions, and the removed questions and notes below the chart (they share the
+    # table's columns, so the repeated header fits them); the theme block and its chart have
+    # columns of their own and print in the konsensusrapport (excel/reports.py) instead of under
+    # the question header
+    areas = [(1, max(questions.last_row, HEADER_ROW))] + ([(below + 1, last_row)] if last_row > below else [])
+    _layout(k, last_row, areas)
     return k.info
 
 
@@ -388,8 +395,8 @@ def _write_theme_scores(k: _Render, stats: RoundStats, questions: _Questions) ->
     r += 1
     put(ws, r, 1, "#themes-header", look["head"])
     # the theme (with its side) across B:C: the Nr column alone is too narrow for a theme's name
-    block_cols = {"th_theme": 2, "th_formula": 4, "th_n": 5, "th_score": 6, "th_calc": 7,
-                  "th_suggested": 8, "th_enabler": 9, "th_result": 10, "th_agreed": COL["agreed_points"]}
+    block_cols = {"th_theme": 2, "th_formula": 4, "th_n": 5, "th_score": 6,
+                  "th_suggested": 7, "th_enabler": 9, "th_result": 10, "th_agreed": COL["agreed_points"]}
     for key, c in block_cols.items():
         put(ws, r, c, T[key](lang), look["head"])
     put(ws, r, 3, None, look["head"])
@@ -407,8 +414,7 @@ def _write_theme_scores(k: _Render, stats: RoundStats, questions: _Questions) ->
         put(ws, r, 4, computed[t.id].formula, look["body"])
         put(ws, r, 5, Formula(f'=COUNT({rng})&"{T["of"](lang)}{last - first + 1}"'), look["calc"])
         put(ws, r, 6, Formula(f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'), look["score"])
-        put(ws, r, 7, round(computed[t.id].score, 1) if computed[t.id].score is not None else None, look["num1"])
-        put(ws, r, 8, round(by_median[t.id].score, 1) if by_median[t.id].score is not None else None, look["num1"])
+        put(ws, r, 7, round(by_median[t.id].score, 1) if by_median[t.id].score is not None else None, look["num1"])
         agreed_cell = f"{L['agreed_points']}{r}"
         chart_value = Formula(f'=IF({agreed_cell}<>"",{agreed_cell},IF(COUNT({rng})=0,NA(),F{r}))')
         put(ws, r, 9 if t.side == "indsats" else 10, chart_value, look["calc"])
@@ -418,8 +424,16 @@ def _write_theme_scores(k: _Render, stats: RoundStats, questions: _Questions) ->
     return _ThemeBlock(block_first, r)
 
 
+#: The theme profile on paper: as wide as the theme block (B:J), tall enough for the theme names
+#: under the columns; one row of the sheet is about 0.53 cm (15 pt).
+CHART_WIDTH_CM, CHART_HEIGHT_CM = 24.0, 12.0
+CHART_ROWS = 24
+
+
 def _write_chart(k: _Render, themes: _ThemeBlock) -> int:
-    """The theme profile (enablers vs results) below the theme scores; returns the row after it."""
+    """The theme profile (enablers vs results) below the theme scores; returns the row after it.
+    The series are named literally (the legend says *Indsatser*/*Resultater*, not the helper
+    columns' headers); the value axis runs over the scale in round steps, whole numbers."""
     ws, lang, setup = k.ws, k.lang, k.setup
     chart = BarChart()
     chart.type = "col"
@@ -428,18 +442,24 @@ def _write_chart(k: _Render, themes: _ThemeBlock) -> int:
     chart.title = T["chart_title"](lang)
     chart.y_axis.scaling.min = setup.scale.min
     chart.y_axis.scaling.max = setup.scale.max
-    chart.y_axis.title = HEADERS["agreed_points"](lang)
+    chart.y_axis.majorUnit = axis_major_unit(setup.scale.min, setup.scale.max)
+    chart.y_axis.number_format = "0"
+    chart.y_axis.numFmt.sourceLinked = False
+    chart.y_axis.title = T["th_score"](lang)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
+    chart.legend.position = "b"
     cats = Reference(ws, min_col=2, min_row=themes.first, max_row=themes.last)
-    data = Reference(ws, min_col=9, max_col=10, min_row=themes.first - 1, max_row=themes.last)
-    chart.add_data(data, titles_from_data=True)
+    for col, name in ((9, T["chart_enablers"](lang)), (10, T["chart_results"](lang))):
+        series = Series(Reference(ws, min_col=col, min_row=themes.first, max_row=themes.last))
+        series.tx = SeriesLabel(v=name)
+        chart.series.append(series)
     chart.set_categories(cats)
-    chart.height = 9
-    chart.width = 22
+    chart.height = CHART_HEIGHT_CM
+    chart.width = CHART_WIDTH_CM
     ws.add_chart(chart, f"B{themes.last + 2}")
     k.info.chart = True
-    return themes.last + 2 + 19
+    return themes.last + 2 + CHART_ROWS
 
 
 def _write_removed(k: _Render, r: int, input_ranges: list[tuple[int, int]]) -> int:
@@ -537,16 +557,20 @@ def _write_conditional_formats(k: _Render, last_question_row: int, last_row: int
         FormulaRule(formula=[f"ISERROR(I{themes.first})"], font=Font(color="BFBFBF")))
 
 
-def _layout(k: _Render, last_row: int) -> None:
-    """Hidden key column, widths (people's own columns keep theirs), heights, panes, print."""
+def _layout(k: _Render, last_row: int, areas: Sequence[tuple[int, int]] = ()) -> None:
+    """Hidden key column, widths (people's own columns keep theirs; headers never wrap inside
+    a word), heights, panes, print (the row ranges ``areas``, default the whole sheet)."""
     ws = k.ws
     ws.column_dimensions["A"].hidden = True
     set_widths(ws, WIDTHS)
     for c, w in k.cap.extra_widths.items():
         ws.column_dimensions[column_letter(c)].width = w
+    widen_for_words(ws, [r for r in range(1, ws.max_row + 1)
+                         if row_key(ws.cell(r, 1).value) in ("#header", "#themes-header")])
     fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
-    ws.print_area = f"B1:{column_letter(LAST_COL)}{last_row}"
+    last = column_letter(LAST_COL)
+    ws.print_area = ",".join(f"$B${a}:${last}${b}" for a, b in (areas or [(1, last_row)]))
     print_setup(ws, HEADER_ROW, title_cols=(COL["nr"], COL["question"]), first_col=2, last_col=LAST_COL)
 
 
