@@ -49,7 +49,7 @@ from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
 from xl_kik.core.agenda import DEFAULT_HOURS, parse_hours
 from xl_kik.core.anonymity import DEFAULT_MIN_GROUP, parse_min_group
 from xl_kik.core.stats import DEFAULT_RULE, RULE_TEXTS, parse_rule
-from xl_kik.core.values import YES_NO_TEXT, is_blank, parse_yes_no
+from xl_kik.core.values import YES_NO_TEXT, fmt_date, is_blank, is_yes, parse_yes_no
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     DEFAULT_PASSWORD_ENV, MASTER_CODE_NAMES, MASTER_FORMAT, MASTER_SHEET_KEYS, MASTER_SHEET_NAMES, NAME_LAST_RUN,
     NAME_SETUP, OPTIONAL_SETUP_KEYS, PARTICIPANT_HEADERS, PLAN_SHEET_KEYS, SETUP_FIRST_ROW, SETUP_KEYS, SMTP_KEYS, SMTP_TLS_VALUES,
@@ -763,8 +763,11 @@ class MasterData:
     full_catalogue: Catalogue  # the whole Spørgsmål sheet (setup.catalogue is the round's subset)
     sheet_names: dict[str, str]  # sheet key -> the sheet's current name
     #: ids xl_kik gave rows the coordinator added without one: (sheet, cell, pid). ``generate``
-    #: writes them back (:func:`participant_id_writes`), so a participant keeps the id.
+    #: writes them back, so a participant keeps the id.
     new_ids: list[tuple[str, str, str]] = field(default_factory=list)
+    #: pid -> 1-based row of the participant on Deltagere; column key -> 1-based column there
+    participant_rows: dict[str, int] = field(default_factory=dict)
+    participant_columns: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -1135,7 +1138,11 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
     warnings = list(getattr(participants_from_rows, "last_report", Report(file)).problems)
     data = MasterData(path=path, setup=setup, participants=participants, full_catalogue=full, sheet_names=names,
                       warnings=warnings + [p for p in report.problems if not p.is_error], meta=meta_raw)
-    data.new_ids = _new_ids(p_rows, participants, p_sheet)
+    data.participant_columns = _participant_columns(p_rows)
+    data.participant_rows = _participant_positions(p_rows, participants, data.participant_columns)
+    id_col = data.participant_columns.get("pid")
+    data.new_ids = [(p_sheet, cell_ref(r, id_col), p.pid) for p in participants
+                    if id_col and (r := data.participant_rows.get(p.pid)) and not clean_text(p_rows[r - 1][id_col - 1])]
     if data.catalogue_changed:
         data.warnings.append(S_CATALOGUE_EDITED(file=file, sheet=q_sheet))
     return data
@@ -1190,24 +1197,53 @@ def _participant_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [r[:width] + [None] * (width - len(r[:width])) for r in rows]
 
 
-def _new_ids(rows: Sequence[Sequence[Any]], participants: Sequence[Participant], sheet: str) -> list[tuple[str, str, str]]:
-    if not rows:
-        return []
-    header = [clean_text(h).lower() for h in rows[0]]
-    id_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["pid"]), None)
-    name_col = next((i for i, h in enumerate(header) if h in PARTICIPANT_COLUMNS["name"]), None)
-    if id_col is None or name_col is None:
-        return []
-    out = []
+def _participant_columns(rows: Sequence[Sequence[Any]]) -> dict[str, int]:
+    """Column key -> 1-based column of the participants table (first header that names it);
+    ``note``: the first column right of the table (the sheet's hint stands in its first row)."""
+    header = [clean_text(h).lower() for h in rows[0]] if rows else []
+    cols = {}
+    for key, aliases in PARTICIPANT_COLUMNS.items():
+        i = next((i for i, h in enumerate(header) if h in aliases), None)
+        if i is not None:
+            cols[key] = i + 1
+    cols["note"] = len(header) + 1
+    return cols
+
+
+def _participant_positions(rows: Sequence[Sequence[Any]], participants: Sequence[Participant],
+                           cols: Mapping[str, int]) -> dict[str, int]:
+    """pid -> 1-based sheet row, in the order :func:`participants_from_rows` read them (a row
+    with a name is a participant; empty rows and rows without a name are not)."""
+    if "name" not in cols:
+        return {}
+    out: dict[str, int] = {}
     it = iter(participants)
     for r, row in enumerate(rows[1:], start=2):
-        if not any(clean_text(v) for v in row) or not clean_text(row[name_col]):
+        if not any(clean_text(v) for v in row) or not clean_text(row[cols["name"] - 1]):
             continue
         p = next(it, None)
         if p is None:
             break
-        if not clean_text(row[id_col]):
-            out.append((sheet, cell_ref(r, id_col + 1), p.pid))
+        out[p.pid] = r
+    return out
+
+
+RESENT_NOTE = Msg("Sendt igen med svar {date}", "Resent with answers {date}")
+
+
+def resend_done(data: MasterData, pid: str, when: dt.date) -> list[tuple[str, str, str]]:
+    """The cells to write on Deltagere once ``pid``'s questionnaire was made again with their
+    answers: *Send igen med svar* back to "Nej" (when it said yes) and the date in the note
+    column right of the table (column H, under the sheet's hint): (sheet, cell, text)."""
+    row = data.participant_rows.get(pid)
+    if row is None:
+        return []
+    lang = data.setup.lang
+    sheet = data.sheet_names.get("participants", SHEET_NAMES["da"]["participants"])
+    out = [(sheet, cell_ref(row, data.participant_columns["note"]), RESENT_NOTE(lang, date=fmt_date(when)))]
+    who = next((p for p in data.participants if p.pid == pid), None)
+    if who is not None and is_yes(who.resend) and "resend" in data.participant_columns:
+        out.insert(0, (sheet, cell_ref(row, data.participant_columns["resend"]), YES_NO[lang][1]))
     return out
 
 

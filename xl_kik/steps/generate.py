@@ -2,13 +2,16 @@
 
 The one implementation both doors call. Rows the coordinator added to the participants
 table without an id get one, and it is written back into the master, so the participant
-keeps it (returned files are matched by id) even if rows are later inserted above. The CLI
-writes the ids into the master on disk; a button passes ``write_ids`` to write them into
-the live workbook instead.
+keeps it (returned files are matched by id) even if rows are later inserted above. A
+questionnaire made again with the answers kept sets *Send igen med svar* back to "Nej" and
+notes the date beside the table (:func:`xl_kik.excel.master.resend_done`). The CLI writes
+these cells into the master on disk; a button passes ``write_cells`` to write them into the
+live workbook instead.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -25,8 +28,8 @@ from xl_kik.excel.resend import prefill
 from xl_kik.steps.status import read_returns
 from xl_kik.excel.masterfile import MasterFile, write_text
 
-#: ``(sheet, cell, participant id)`` for every id given to a row without one
-NewIds = Sequence[tuple[str, str, str]]
+#: ``(sheet, cell, text)`` to write on Deltagere: an id given to a row without one, a resend done
+CellWrites = Sequence[tuple[str, str, str]]
 
 GENERATED = Msg("{n} spørgeskemaer er lavet i mappen {dir}.", "{n} questionnaires were made in the folder {dir}.")
 GENERATED_ONE = Msg("1 spørgeskema er lavet i mappen {dir}.", "1 questionnaire was made in the folder {dir}.")
@@ -39,7 +42,7 @@ class GenerateResult(list):
     """``[(participant, path), ...]`` of the written workbooks, plus the ids given to new rows."""
 
     def __init__(self, written: Iterable[tuple[Participant, Path]] = (), *, folder: Path,
-                 new_ids: NewIds = ()):
+                 new_ids: CellWrites = ()):
         super().__init__(written)
         self.folder = folder
         self.new_ids = list(new_ids)
@@ -66,35 +69,39 @@ class GenerateResult(list):
                 "warnings": [p.as_dict(lang) for p in self.warnings]}
 
 
-def _write_ids_to_master(paths: RoundPaths, lang: str) -> Callable[[NewIds], None]:
-    def write(new_ids: NewIds) -> None:
+def _write_to_master(paths: RoundPaths, lang: str) -> Callable[[CellWrites], None]:
+    def write(cells: CellWrites) -> None:
         with MasterFile.edit(paths, lang) as wb:
-            for sheet, cell, pid in new_ids:
-                write_text(wb[sheet], cell, pid)
+            for sheet, cell, text in cells:
+                write_text(wb[sheet], cell, text)  # by name: the name read_master found (find_sheet_info)
     return write
 
 
 def generate_round(root: str | Path, lang: str | None = None, *, data: MasterData | None = None,
-                   write_ids: Callable[[NewIds], None] | None = None) -> GenerateResult:
+                   write_cells: Callable[[CellWrites], None] | None = None) -> GenerateResult:
     """Write one scoring workbook per participant listed in the master.
 
     ``data``: the master as read (by the button, from the live workbook); read from
-    ``root`` when omitted. ``write_ids``: where the new ids go; the master on disk when
-    omitted.
+    ``root`` when omitted. ``write_cells``: where the new ids and the done resends go; the
+    master on disk when omitted.
     """
     paths = RoundPaths(Path(root))
     if data is None:
         data = master.read_master(paths.root)
     written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
-    if data.new_ids:
-        (write_ids or _write_ids_to_master(paths, lang or data.setup.lang))(data.new_ids)
     result = GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
+    cells = list(data.new_ids)
     flagged = [p for p in data.participants if is_yes(p.resend)]  # Deltagere: "Send igen med svar" = Ja
     if flagged:
         collection = read_returns(paths.root, data.setup, data.participants, lang or data.setup.lang)
         path_of = {p.pid: path for p, path in written}
         result.resent = "\n".join(_prefill(who, path_of[who.pid], collection, lang or data.setup.lang)
                                   for who in flagged if who.pid in path_of)
+        for who in flagged:  # done: the flag back to "Nej", the date noted (not for who has returned nothing)
+            if who.pid in path_of and collection.responses.get(who.pid) is not None:
+                cells += master.resend_done(data, who.pid, dt.date.today())
+    if cells:
+        (write_cells or _write_to_master(paths, lang or data.setup.lang))(cells)
     result.warnings = coverage.warnings(data.participants, data.setup.catalogue.themes, lang or data.setup.lang,
                                         source=paths.master.name, sheet=SHEET_NAMES["da"]["participants"])
     return result
@@ -117,6 +124,7 @@ def resend(root: str | Path, pid: str, lang: str | None = None) -> GenerateResul
     written = scoring.write_scoring_workbooks(data.setup, [who], paths.outgoing)
     result = GenerateResult(written, folder=paths.outgoing)
     result.resent = _prefill(who, written[0][1], collection, lang)
+    _write_to_master(paths, lang)(master.resend_done(data, who.pid, dt.date.today()))
     return result
 
 

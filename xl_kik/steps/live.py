@@ -145,12 +145,12 @@ def render_live(ctx: ButtonContext, fn: Callable[..., Any], keys: Sequence[str])
 
 # ---------------------------------------------------------------- the steps, live
 def generate_live(ctx: ButtonContext) -> str:
-    """Generate from the live workbook's participants; new ids go into the live workbook."""
-    def write_ids(new_ids: Sequence[tuple[str, str, str]]) -> None:
-        for sheet, cell, pid in new_ids:  # ids given to rows the coordinator added
-            ctx.writer.write_rows(sheet, cell, [[pid]])
+    """Generate from the live workbook's participants; new ids and done resends go into the live workbook."""
+    def write_cells(cells: Sequence[tuple[str, str, str]]) -> None:
+        for sheet, cell, text in cells:  # ids given to rows the coordinator added, resends done
+            ctx.writer.write_rows(sheet, cell, [[text]])
 
-    return generate_round(ctx.root, lang=ctx.lang, data=ctx.master_data(), write_ids=write_ids).summary(ctx.lang)
+    return generate_round(ctx.root, lang=ctx.lang, data=ctx.master_data(), write_cells=write_cells).summary(ctx.lang)
 
 
 def merge_live(ctx: ButtonContext) -> str:
