@@ -137,12 +137,13 @@ def test_a_click_loads_no_library_it_does_not_use(command):
 def test_plan_loads_no_returns_reader_and_merge_no_process_pool(tmp_path):
     """The doors learn a round's language from ``xl_kik.steps.round_lang`` (the master, read
     with calamine), not from the status step: ``xl-kik plan`` never imports the reader of
-    returned files; a merge loads multiprocessing only when it starts a reading pool."""
+    returned files; a merge loads multiprocessing only when it starts a reading pool, and not
+    the plan step (one step per command)."""
     code = ("import json, sys; from xl_kik import cli; cli.round_lang(sys.argv[1]); cli.{step}.__name__; "
             "print(json.dumps(sorted(m for m in sys.modules if m in ('xl_kik.excel.reader', 'xl_kik.excel.intake', "
-            "'xl_kik.steps.status', 'multiprocessing', 'concurrent.futures.process'))))")
+            "'xl_kik.steps.status', 'xl_kik.steps.plan', 'multiprocessing', 'concurrent.futures.process'))))")
     loaded = {step: json.loads(subprocess.run([sys.executable, "-c", code.format(step=step), str(tmp_path)],
                                               capture_output=True, text=True, check=True).stdout)
               for step in ("plan", "merge")}
-    assert loaded["plan"] == []
-    assert loaded["merge"] == ["xl_kik.excel.intake", "xl_kik.excel.reader", "xl_kik.steps.status"]
+    assert loaded["plan"] == ["xl_kik.steps.plan"]
+    assert loaded["merge"] == ["xl_kik.excel.intake", "xl_kik.excel.reader", "xl_kik.steps.status"]  # no plan step

@@ -163,12 +163,11 @@ def checked_vba_key(zf: zipfile.ZipFile) -> str | None:
     return m.group(1).decode() if m else None
 
 
-def _mark_checked(data: bytes) -> bytes:
-    """``data`` with ``xl_kik_vba_checked`` set to the key of its (checked or rebuilt) project.
-    Only in a package that has custom properties (every master has: ``xl_kik_format``)."""
+def _mark_checked(data: bytes, key: str) -> bytes:
+    """``data`` with ``xl_kik_vba_checked`` set to ``key``, the :func:`vba_key` of its checked
+    project. Only in a package that has custom properties (every master has: ``xl_kik_format``)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        key = vba_key(zf)
-        if key is None or checked_vba_key(zf) == key or "docProps/custom.xml" not in zf.namelist():
+        if checked_vba_key(zf) == key or "docProps/custom.xml" not in zf.namelist():
             return data
         xml = zf.read("docProps/custom.xml")
     if b"xmlns:vt=" not in xml or b"</Properties>" not in xml:
@@ -233,15 +232,22 @@ def _rewrite(data: bytes, replace: dict[str, bytes], drop: set[str] = frozenset(
 
 
 def _repair_vba(data: bytes) -> tuple[bytes, list[str]]:
+    data, changes, _key = _repair_vba_keyed(data)
+    return data, changes
+
+
+def _repair_vba_keyed(data: bytes) -> tuple[bytes, list[str], str | None]:
+    """:func:`_repair_vba`, plus the :func:`vba_key` of the project when it is known to be
+    ours (checked now or at an earlier save); None when it was rebuilt or there is none."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        key = checked_vba_key(zf)
-        if key is not None and key == vba_key(zf):
-            return data, []  # this very project was checked at an earlier save
+        key = vba_key(zf)
+        if key is not None and checked_vba_key(zf) == key:
+            return data, [], key  # this very project was checked at an earlier save
         reasons = vba_problems(zf)
         part = _vba_part(zf) if reasons else None
     if not reasons or part is None:
-        return data, []
-    return _rewrite(data, {part: master.rebuilt_vba(data)}), ["vba: " + "; ".join(map(str, reasons))]
+        return data, [], key
+    return _rewrite(data, {part: master.rebuilt_vba(data)}), ["vba: " + "; ".join(map(str, reasons))], None
 
 
 def _repair_buttons(data: bytes) -> tuple[bytes, list[str]]:
@@ -414,11 +420,18 @@ def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
     """``data`` with the VBA project, the Start buttons and the defined names repaired;
     the list says what changed (empty: nothing was repaired; the content types may still have
     been put in their one order, :func:`canonical_content_types`)."""
-    changes: list[str] = []
-    for step in (_repair_vba, _repair_buttons, _repair_defined_names, _repair_sheet_views):
+    data, changes, _key = _repair_all(data)
+    return data, changes
+
+
+def _repair_all(data: bytes) -> tuple[bytes, list[str], str | None]:
+    """:func:`repair_bytes` plus the key of a project known to be ours (see _repair_vba_keyed;
+    the later steps change neither the project nor a codeName)."""
+    data, changes, key = _repair_vba_keyed(data)
+    for step in (_repair_buttons, _repair_defined_names, _repair_sheet_views):
         data, done = step(data)
         changes += done
-    return canonical_content_types(data), changes
+    return canonical_content_types(data), changes, key
 
 
 def deflated(data: bytes) -> bytes:
@@ -436,11 +449,11 @@ def finish_master(data: bytes, name: str = master.MASTER_NAME) -> bytes:
     wrote (uncompressed), repaired (:func:`repair_bytes`) and deflated once. Repairing the
     uncompressed package costs no compression per repair step. The project it checked (or
     rebuilt) is marked (:data:`VBA_CHECKED`): the next save checks it only if it changed."""
-    data, changes = repair_bytes(data)
+    data, changes, key = _repair_all(data)
     if changes:
         log.info("repaired %s after another program saved it: %s", name, " | ".join(changes))
-    if not any(c.startswith("vba:") for c in changes):  # a rebuilt project is checked at the next save
-        data = _mark_checked(data)
+    if key is not None:  # None: rebuilt (checked at the next save) or no project
+        data = _mark_checked(data, key)
     return deflated(data)
 
 

@@ -31,12 +31,12 @@ from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.sheets import coverage as sheets_coverage
 from xl_kik.excel.sheets import dagsorden as sheets_agenda
+from xl_kik.excel.sheets import handleplan as sheets_plan
 from xl_kik.excel.sheets import konsensus as sheets_konsensus
 from xl_kik.excel.sheets import status as sheets_status
 from xl_kik.excel.sheets import svarrapport as sheets_answers
 from xl_kik.excel.sheets.konsensus_previous import check_agreed_points, read_previous, render_previous_themes
 from xl_kik.excel.sheets.status import sort_problems
-from xl_kik.steps.plan import previous_scores_from_master
 from xl_kik.steps.status import read_returns
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
@@ -152,7 +152,7 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
 
     * ``previous`` given (``--previous``): its scores;
     * else, when the column is empty: the scores ``xl-kik init --previous`` stored in the
-      master (hidden sheet ``Forrige``, :func:`xl_kik.steps.plan.previous_scores_from_master`);
+      master (hidden sheet ``Forrige``, :func:`xl_kik.excel.sheets.handleplan.read_previous`);
     * else the column is kept; the theme scores are the stored ones when they belong to the
       same question scores, else the means of the column per theme.
     """
@@ -162,7 +162,7 @@ def previous_for_merge(wb: Any, captured: Any, previous: str | Path | Mapping[st
         themes = dict(getattr(prev, "themes", None) or {}) or theme_means(questions, catalogue)
         return dict(prev), themes
     try:
-        stored = previous_scores_from_master(wb)
+        stored = sheets_plan.read_previous(wb)
     except Exception:  # noqa: BLE001 - an unreadable helper sheet must not stop a merge
         stored = PreviousScores()
     if not captured.previous:
