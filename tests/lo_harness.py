@@ -102,12 +102,23 @@ lock files (a killed soffice would leave ``.~lock`` files and the next load woul
 without a prompt). AutoCorrect keeps LibreOffice's defaults (a person gets them too).
 ``config=`` adds or overrides entries.
 
+A real window
+-------------
+``with VirtualScreen(1366, 768) as screen: LibreOfficeSession(display=screen.display)`` runs
+soffice with VCL's ``gen`` (X11) backend on our own Xvfb server (``-displayfd``: a free display
+number; ended by its pid). The document window is sized with :meth:`Doc.set_window` (no window
+manager: the frame is the whole screen), the cursor moved with :meth:`Doc.select_cell` (an arrow
+key, so Calc shows the input message and a list's arrow), and :meth:`Doc.view` reports the frozen
+panes, each pane's visible range and how much of the cursor cell is drawn (accessible bounds
+against its size at the view's scale). ``screen.screenshot(path)`` writes a PNG (``xwd``).
+
 Requirements
 ------------
 Linux. Debian packages ``libreoffice-calc``, ``python3-uno`` (``uno`` for
 ``/usr/bin/python3``), ``libreoffice-script-provider-python`` (Python macros; Basic needs
-nothing more). No X server. Environment overrides: ``XL_KIK_SOFFICE`` (soffice binary),
-``XL_KIK_UNO_PYTHON`` (interpreter with ``uno``, default ``/usr/bin/python3``).
+nothing more). No X server (``xvfb`` and ``x11-apps`` only for a real window). Environment
+overrides: ``XL_KIK_SOFFICE`` (soffice binary), ``XL_KIK_UNO_PYTHON`` (interpreter with ``uno``,
+default ``/usr/bin/python3``).
 """
 
 from __future__ import annotations
