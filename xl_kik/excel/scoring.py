@@ -183,7 +183,8 @@ T = {
     "h_nr": Msg("Nr.", "No."),
     "h_question": Msg("Spørgsmål", "Question"),
     "h_examples": Msg("Eksempler (til inspiration)", "Examples (for inspiration)"),
-    "h_points": Msg("Point\n{min}-{max}\neller 'ved ikke'", "Points\n{min}-{max}\nor 'don't know'"),
+    # one line per part: the column is narrow, and "'ved ikke'" must not break inside
+    "h_points": Msg("Point\n{min}-{max}\neller\n'ved ikke'", "Points\n{min}-{max}\nor\n'don't know'"),
     "h_strengths": Msg("Styrker\n(hvad gør vi godt?)", "Strengths\n(what do we do well?)"),
     "h_improvements": Msg("Forbedringsområder\n(hvad kan blive bedre?)", "Areas for improvement\n(what could be better?)"),
     "h_ideas": Msg("Forbedringsidéer\n(valgfrit)", "Improvement ideas\n(optional)"),
