@@ -196,3 +196,173 @@ def test_long_improvement_area_is_not_clipped_in_pdf(master, tmp_path):
     assert konsensus, "no Konsensus page in the PDF"
     body = "\n".join(konsensus)
     assert _in_order(LONG_AREA.split(), body) == []
+
+
+# ---------------------------------------------------------------- measured on paper (LibreOffice PDF)
+#: The readable floor (core.printing.MIN_FONT is the rule; this test measures, it does not import it),
+#: less 1 % for the word boxes' rounding in pdftotext.
+FLOOR_PT = 8.0 * 0.99
+WORD_RE = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+FOOTER_PT = 45  # the bottom of a page: the footer (sheet name, page number), not the sheet's text
+
+
+def _tools_or_fail() -> None:
+    from xl_kik.excel import office as _office
+
+    missing = [n for n, ok in (("soffice", _office.find_soffice()), ("pdftotext", shutil.which("pdftotext")))
+               if not ok]
+    if missing:
+        if _lo_required():
+            pytest.fail(f"required for the PDF test but missing: {missing}", pytrace=False)
+        pytest.skip(f"missing: {missing}")
+
+
+def _pages(pdf: Path) -> list[dict]:
+    """Per page: its height, the words of the sheet (above the footer) with their box heights
+    (points), and the footer's first word (the master's and the rollup's footers name the sheet)."""
+    html = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True,
+                          timeout=120, text=True).stdout
+    out = []
+    for raw in html.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', raw).group(1))
+        words = [(float(y1) - float(y0), float(y0), float(x0), w)
+                 for x0, y0, _x1, y1, w in WORD_RE.findall(raw)]
+        body = [(h, w) for h, y0, _x0, w in words if y0 < height - FOOTER_PT]
+        foot = sorted((x0, w) for _h, y0, x0, w in words if y0 >= height - FOOTER_PT)
+        out.append({"body": body, "sheet": foot[0][1] if foot else "", "height": height})
+    return out
+
+
+def _box_per_point(tmp: Path) -> float:
+    """How tall pdftotext's word box is per point of font size for the font LibreOffice prints
+    Calibri with here (DejaVu Sans or Carlito), measured in the same run: 8, 11 and 14 pt text at 100 %."""
+    from xl_kik.excel import office as _office
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, size in enumerate((8, 11, 14), start=1):
+        ws.cell(r, 1, "Kalibrering Øg").font = openpyxl.styles.Font(size=size)
+        ws.cell(r, 2, "Kalibrering Øg").font = openpyxl.styles.Font(size=size, bold=True)
+    ws.column_dimensions["A"].width = ws.column_dimensions["B"].width = 30
+    path = tmp / "kalibrering.xlsx"
+    wb.save(path)
+    pdf = _office.convert([path], "pdf", tmp / "cal")[0]
+    heights = sorted({round(h, 2) for h, _w in _pages(pdf)[0]["body"]})
+    ratios = [h / s for h, s in zip(heights, (8, 11, 14))]
+    assert len(heights) == 3 and max(ratios) - min(ratios) < 0.02, heights
+    return sum(ratios) / 3
+
+
+def _header_texts(path: Path) -> tuple[list[str], set[str]]:
+    """The header cells of every visible sheet that print (bold, wrapped, short texts in visible
+    rows and columns inside the print area) and every word written anywhere in the file."""
+    from openpyxl.utils.cell import range_boundaries
+
+    wb = openpyxl.load_workbook(path)
+    heads, words = [], set()
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        areas = [range_boundaries(a.rsplit("!", 1)[-1].replace("$", "")) for a in (ws.print_area or "").split(",") if a]
+        hidden_cols = {k for k, d in ws.column_dimensions.items() if d.hidden}
+        for row in ws.iter_rows():
+            for c in row:
+                if not isinstance(c.value, str) or c.data_type == "f":
+                    continue
+                words.update(_clean(w) for w in c.value.split())
+                printed = not areas or any(a <= c.column <= b2 and b <= c.row <= d for a, b, b2, d in areas)
+                if (c.font.b and c.alignment.wrap_text and len(c.value) <= 60 and c.column_letter not in hidden_cols
+                        and not ws.row_dimensions[c.row].hidden and printed):
+                    heads.append(c.value)
+    return heads, words
+
+
+def _clean(word: str) -> str:
+    return word.strip("()[],.;:!?'\"–-/*")
+
+
+@pytest.fixture(scope="module")
+def printed(master, tmp_path_factory) -> dict[str, list[dict]]:
+    """The demo master, a participant's questionnaire, both reports and a rollup overview, each
+    rendered to PDF by LibreOffice (one soffice call)."""
+    _tools_or_fail()
+    from xl_kik.excel import office as _office
+    from xl_kik.steps import report
+    from xl_kik.steps.rollup import build_rollup
+
+    tmp = tmp_path_factory.mktemp("pdf")
+    root = master.parent
+    files = {"master": tmp / "master.xlsm"}
+    shutil.copy(master, files["master"])
+    files["scoring"] = tmp / "scoring.xlsx"
+    shutil.copy(sorted((root / "udsendt").glob("*.xlsx"))[0], files["scoring"])
+    files["answers"] = report.export_answer_report(root, tmp / "svarrapport.xlsx")
+    files["consensus"] = report.export_consensus_report(root, tmp / "konsensusrapport.xlsx")
+    files["rollup"] = build_rollup([master], tmp / "overblik.xlsx").out
+    pdfs = _office.convert(list(files.values()), "pdf", tmp / "out")
+    ratio = _box_per_point(tmp)
+    out = {}
+    for (name, src), pdf in zip(files.items(), pdfs):
+        pages = _pages(pdf)
+        for p in pages:
+            p["min_pt"] = min((h / ratio for h, _w in p["body"]), default=None)
+        out[name] = {"pages": pages, "src": src, "pdf": pdf}
+    return out
+
+
+@pytest.mark.libreoffice
+def test_every_printed_page_is_readable(printed):
+    """The smallest text on every page of every sheet, measured from the PDF's word boxes
+    (calibrated in the same run), is at least 8 pt — the Svarrapport and Spørgsmål printed at
+    3-4 pt when every sheet was squeezed onto one page wide."""
+    smallest: dict[str, float] = {}
+    for name, doc in printed.items():
+        assert doc["pages"], name
+        for i, page in enumerate(doc["pages"], start=1):
+            if page["min_pt"] is None:
+                continue  # a page with only a chart or nothing above the footer
+            key = f"{name}:{page['sheet']}"
+            smallest[key] = min(smallest.get(key, 99.0), page["min_pt"])
+    print("smallest printed text (pt):", {k: round(v, 1) for k, v in sorted(smallest.items())})
+    too_small = {k: round(v, 2) for k, v in smallest.items() if v < FLOOR_PT}
+    assert too_small == {}
+    # every sheet of the master printed (the footer names it) and the big ones run several pages
+    sheets = {p["sheet"] for p in printed["master"]["pages"]}
+    assert {"Start", "Deltagere", "Spørgsmål", "Status", "Svarrapport", "Konsensus", "Dagsorden", "Handleplan"} <= sheets
+    assert sum(p["sheet"] == "Svarrapport" for p in printed["master"]["pages"]) > 2
+    assert {"Overblik", "Handleplaner", "Point"} <= {p["sheet"] for p in printed["rollup"]["pages"]}
+
+
+@pytest.mark.libreoffice
+def test_no_header_word_is_broken_across_lines(printed):
+    """Every word of every header prints whole: no line holds only the start of a header word
+    (LibreOffice breaks a word that is wider than its column: 'temasco' / 're'), and each
+    header word is in the PDF as a word."""
+    for name, doc in printed.items():
+        heads, known = _header_texts(doc["src"])
+        assert heads, name
+        tokens = {_clean(t) for page in doc["pages"] for _h, w in page["body"] for t in re.split(r"[–/]+", w)}
+        broken, missing = set(), set()
+        for head in heads:
+            for word in {_clean(w) for w in re.split(r"[\s–/]+", head)}:  # a line may break after – or /
+                if len(word) < 4:
+                    continue
+                if word not in tokens:
+                    missing.add(word)
+                for cut in range(3, len(word) - 1):
+                    start = word[:cut]
+                    if start in tokens and start not in known:
+                        broken.add(f"{start}|{word[cut:]}")
+        assert broken == set(), name
+        assert missing == set(), name
+
+
+@pytest.mark.libreoffice
+def test_konsensus_prints_its_questions_and_the_report_its_theme_profile(printed):
+    """The question header is repeated on every Konsensus page, so only rows it describes print
+    there; the theme scores and their chart print on the konsensusrapport's own sheet."""
+    text = lambda pages: " ".join(w for p in pages for _h, w in p["body"])
+    konsensus = [p for p in printed["master"]["pages"] if p["sheet"] == "Konsensus"]
+    assert "Temascorer" not in text(konsensus) and "Aftalte" in text(konsensus)
+    report = text(printed["consensus"]["pages"])
+    assert "Temascorer" in report and "Temaprofil:" in report and "(indsats)" in report

@@ -48,7 +48,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.formula import Formula
-from xl_kik.core.printing import MARGINS, Margins, PageLayout, page_layout
+from xl_kik.core.printing import MARGINS, Margins, PageLayout, page_layout, word_width
 from xl_kik.core.i18n import Msg
 
 __all__ = [
@@ -536,6 +536,14 @@ class XlsxSheet:
         for c in range(first, last + 1):
             self._widths[c] = 0.0 if hidden else float(width)
         return self._ws.set_column(*args)
+
+    def widen_for_words(self, headers: Mapping[int, str], font_size: float = 11, bold: bool = True) -> None:
+        """Widen columns (0-based -> header text) given to :meth:`set_column` so that no header
+        wraps inside a word (:func:`xl_kik.core.printing.word_width`)."""
+        for c, text in headers.items():
+            need = word_width(text, font_size, bold)
+            if need > self._widths.get(c, DEFAULT_COLUMN_WIDTH):
+                self.set_column(c, c, need)
 
     def print_layout(self, font_size: float = 11, *, prefer: str = "landscape",
                      title_rows: tuple[int, int] | None = None, title_cols: tuple[int, int] | None = None,

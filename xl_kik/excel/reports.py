@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from xl_kik.core.printing import Margins, axis_major_unit, word_width
 from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import cells
+from xl_kik.excel.layout import line_count, row_height
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
 from xl_kik.core.i18n import Msg, format_date, pick
@@ -190,6 +191,11 @@ def write_consensus_report(path: Path, setup: RoundSetup, questions: Sequence[_Q
     header = 4
     for c, (key, _) in enumerate(cols):
         ws.write_string(header, c, T[key](lang), f["head"])
+    ws.widen_for_words({c: T[key](lang) for c, (key, _) in enumerate(cols)})
+    # LibreOffice does not fit row heights: the header's wrapped lines get an estimated height
+    # (without one the first line of 'Spænd (laveste–højeste)' was cut off)
+    ws.set_row(header, max(row_height(line_count(T[key](lang), max(w, word_width(T[key](lang))) - 1.5))
+                           for key, w in cols))
     r = header
     by_theme: dict[str, list[_Question]] = {}
     for q in questions:

@@ -216,6 +216,7 @@ def _formats(wb: Any) -> dict[str, Any]:
         "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "bottom"}),
         "text": wb.add_format({"border": 1, "valign": "top"}),
         "wrap": wb.add_format({"border": 1, "text_wrap": True, "valign": "top"}),
+        "wrap_plain": wb.add_format({"text_wrap": True, "valign": "top"}),
         "int": wb.add_format({"border": 1, "num_format": "0", "align": "center"}),
         "pct": wb.add_format({"border": 1, "num_format": "0%", "align": "center"}),
         "date": wb.add_format({"border": 1, "num_format": "dd-mm-yyyy", "align": "center"}),
@@ -365,8 +366,10 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
     plan_cols += [("_overdue", T["overdue_col"](lang), 11)]
     date_keys = {c.key for c in PLAN_COLUMNS if c.is_date}
     rows = [(u, a) for u in result.units for a in u.actions]
-    for c, (_, h, w) in enumerate(plan_cols):
-        ws.set_column(c, c, max(w, word_width(h)))
+    for c, (key, h, w) in enumerate(plan_cols):
+        # the theme's name wraps between its words only ('Medarbejderresultater' in a 10-wide column broke)
+        words = [word_width(clean_text(a.get(key)), bold=False) for _u, a in rows] if key == "theme" else []
+        ws.set_column(c, c, max([w, word_width(h)] + words))
     for i, (u, a) in enumerate(rows, start=1):
         for c, (key, _, _) in enumerate(plan_cols):
             if key == "_unit":
@@ -402,7 +405,8 @@ def write_scores_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: s
             ws.write_string(i, 2, u.catalogue_id)
             ws.write_string(i, 3, q["theme"])
             ws.write_string(i, 4, q["qid"])
-            ws.write_string(i, 5, q["text"])
+            ws.write_string(i, 5, q["text"], f["wrap_plain"])  # whole on paper, not cut at the column's edge
+            ws.set_row(i, row_height(line_count(q["text"], 59)))
             _write_num(ws, i, 6, q["agreed"], None)
             _write_num(ws, i, 7, q["suggested"], None)
     for c, (h, w) in enumerate(score_cols):

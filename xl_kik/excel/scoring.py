@@ -604,6 +604,7 @@ def _formats(wb) -> dict:
     return {
         "title": f(bold=True, font_size=16, font_color="#1F4E78"),
         "subtitle": f(bold=True, font_size=12),
+        "subtitle_wrap": f(bold=True, font_size=12, text_wrap=True, valign="top"),
         "text": f(),
         "heading": f(bold=True, font_size=13, font_color="#1F4E78"),
         "progress": f(bold=True, font_size=12, font_color="#375623"),
@@ -677,7 +678,12 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
         row += 1
 
     line(T["title"](lang, unit=setup.unit), "title")
-    line(T["for"](lang, name=ph["NAME"]) + ph["THEMES"], "subtitle")
+    # who it is for and the themes they read (filled in per participant: two lines may be needed),
+    # wrapped within B:D: a longer line would widen the printed page (LibreOffice prints text that
+    # runs over empty columns)
+    ws.merge_range(row, 1, row, 3, T["for"](lang, name=ph["NAME"]) + ph["THEMES"], fmt["subtitle_wrap"])
+    ws.set_row(row, _row_height(2, 12))
+    row += 1
     gap()
     line(INSTRUCTIONS["h_what"](lang), "heading")
     para(INSTRUCTIONS["what"](lang))

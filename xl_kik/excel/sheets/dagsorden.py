@@ -23,7 +23,7 @@ from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.konsensus import row_key
 from xl_kik.core.stats import RoundStats, point_value
 from xl_kik.core.values import is_blank
-from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel.masterfile import print_sheet
 from xl_kik.excel.sheets.status import Formula, Look, put, put_row, reset_sheet, set_widths
 
@@ -159,6 +159,7 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
         put(ws, r, COL["minutes"], Formula(f'=SUM({m})+SUMIF({m},"",{s})'), bold)
     ws.column_dimensions["A"].hidden = True
     set_widths(ws, WIDTHS)
+    widen_for_words(ws, [HEADER_ROW])
     fit_rows(ws, 1, r)
     ws.freeze_panes = f"B{FIRST_ROW}"
     # the seminar's plan on the wall: one A4 page while it stays readable (core.printing), else one page wide

@@ -37,7 +37,7 @@ from xl_kik.core.cellref import column_letter
 from xl_kik.excel import master as _master
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
-from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel import cells, masterfile
 from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet, print_sheet
 from xl_kik.core.actionplan import (
@@ -360,6 +360,7 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
         letter = column_letter(first_col + i)
         if not table.found or letter not in ws.column_dimensions or not ws.column_dimensions[letter].customWidth:
             ws.column_dimensions[letter].width = PLAN_WIDTHS.get(key, EXTRA_WIDTH)
+    widen_for_words(ws, [header_row])
     # heights for the header and every row (rows left below a shorter table go back to default)
     fit_rows(ws, header_row, max(clear_to_row, last_row))
     _print_setup(ws, header_row, PLAN_FONT_SIZE, first_col, (first_col, first_col))

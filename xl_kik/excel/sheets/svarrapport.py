@@ -35,7 +35,7 @@ from openpyxl.styles import PatternFill, Font
 from xl_kik.core.cellref import column_letter
 from xl_kik.core.anonymity import LABELS_LINKED, WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.i18n import Msg, pick
-from xl_kik.excel.layout import fit_rows
+from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel import cells
 from xl_kik.excel.sheets.status import Look, print_setup, put, put_row, reset_sheet, set_widths
 from xl_kik.core.round import name_labels
@@ -297,6 +297,7 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
             formula=[f'$M{FIRST_ROW}<>""'], fill=PatternFill("solid", start_color="FCE4D6", end_color="FCE4D6"),
             font=Font(bold=True)))
     ws.freeze_panes = f"E{FIRST_ROW}"
+    widen_for_words(ws, [HEADER_ROW])  # a header never wraps inside a word ("kvartilafs|tand")
     ws.print_area = f"B1:{last_col}{ws.max_row}"  # the notes above the table run over empty columns
     print_setup(ws, HEADER_ROW, title_cols=(2, 4), first_col=2, last_col=len(header))
     return cells
@@ -405,6 +406,8 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
                 _text_cell(ws, r, 0, T["no_returns"](lang), f["note"])
                 r += 1
             r += 1
+    ws.widen_for_words(dict(enumerate((T["who"](lang), T["points"](lang), T["strengths"](lang),
+                                       T["improvements"](lang), T["ideas"](lang)))))
     ws.print_layout(11, title_rows=(0, 0), last_col=4)
 
 
@@ -415,7 +418,9 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
     ov = wb.add_worksheet(cells.sheet_name(T["overview"](lang)))
     ov.set_footer("&L&A&R&P / &N")
     _text_cell(ov, 0, 0, T["title"](lang, unit=setup.unit), f["title"])
-    _text_cell(ov, 1, 0, T["overview_intro"](lang), f["note"])
+    # across the table's columns: in the 6-wide Nr column alone it wrapped inside its words
+    ov.merge_range(1, 0, 1, 10, cells.cell_text(T["overview_intro"](lang)), f["note"])
+    ov.set_row(1, 30)
     heads = [T["nr"](lang), T["theme"](lang), T["question"](lang), T["n"](lang, N=stats.N), T["mean"](lang),
              T["median"](lang), T["min"](lang), T["max"](lang), spread_header(_rule(setup), lang), T["share"](lang),
              T["flag"](lang, pct=_pct(setup.threshold, lang))] + list(labels.values())
@@ -451,5 +456,6 @@ def _write_overview_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], sta
     ov.set_column(2, 2, 44)
     ov.set_column(3, 10, 10)
     ov.set_column(11, 11 + max(len(labels) - 1, 0), 12)
+    ov.widen_for_words(dict(enumerate(heads)))
     ov.print_layout(11, title_rows=(2, 2), title_cols=(0, 2), last_col=max(10, 10 + len(labels)))
 
