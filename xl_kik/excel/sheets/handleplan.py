@@ -37,6 +37,7 @@ from xl_kik.core.cellref import column_letter
 from xl_kik.excel import master as _master
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
+from xl_kik.core.printing import word_width
 from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel import cells, masterfile
 from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet, print_sheet
@@ -361,6 +362,11 @@ def write_plan(wb, rows: Sequence[dict[str, Any]], table: PlanTable, lang: str =
         if not table.found or letter not in ws.column_dimensions or not ws.column_dimensions[letter].customWidth:
             ws.column_dimensions[letter].width = PLAN_WIDTHS.get(key, EXTRA_WIDTH)
     widen_for_words(ws, [header_row])
+    if "theme" in keys:  # a theme's name wraps between its words ('Medarbejderresultater' broke in 10)
+        letter = column_letter(first_col + keys.index("theme"))
+        need = max([word_width(str(r.get("theme") or ""), PLAN_FONT_SIZE, False) for r in rows] + [0.0])
+        if need > (ws.column_dimensions[letter].width or 0):
+            ws.column_dimensions[letter].width = need
     # heights for the header and every row (rows left below a shorter table go back to default)
     fit_rows(ws, header_row, max(clear_to_row, last_row))
     _print_setup(ws, header_row, PLAN_FONT_SIZE, first_col, (first_col, first_col))
