@@ -8,13 +8,16 @@ Two outputs from the same data:
   first). Columns: statistics, then one points column per participant, then one column
   per text kind (strengths / improvement areas / ideas) listing every participant's
   statement, labelled ("Deltager 3: ..."). This keeps the master compact — one cell per
-  participant and question for the points, three text cells per question — which matters
-  for big rounds: openpyxl pays per cell when the master is loaded and saved at every
-  merge (see ``benchmarks/bench_merge.py``).
+  participant and question for the points, three text cells per question, each capped for
+  the grid (:data:`GRID_CELL_CHARS`, :data:`GRID_STATEMENT_CHARS`) — which matters for big
+  rounds: openpyxl pays per cell and per character when the master is written, loaded and
+  saved at every merge (``benchmarks/bench_grid.py``, ``benchmarks/bench_merge.py``). The
+  ``Spredning`` column shows the disagreement rule's own measure, named in its header.
 * :func:`write_answer_report` writes a standalone, print-ready ``.xlsx`` (XlsxWriter) the
   coordinator hands to the participants before the consensus seminar: a long list per
   question (one row per participant: points, strengths, improvement areas, ideas) and an
-  overview sheet sorted by disagreement.
+  overview sheet sorted by disagreement. It holds every statement whole (``xl-kik report``,
+  ``rapporter/Svarrapport <unit>.xlsx``); the grid's cut texts point to it.
 
 Participants are shown as "Deltager 1..n" when ``anonymise`` (the default). The numbers
 follow a keyed hash of the participant id (round secret), not the participants list, so
