@@ -51,6 +51,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.cellref import column_letter
@@ -143,9 +144,19 @@ def is_extra(key: str) -> bool:
 
 
 def _norm_header(text: Any) -> str:
+    return _norm_header_text(text) if isinstance(text, str) else _norm_header_text(clean_text(text))
+
+
+@lru_cache(maxsize=4096)
+def _norm_header_text(text: str) -> str:
+    """A header text folded for lookup (once per distinct text: every master repeats the same headers)."""
     s = unicodedata.normalize("NFC", clean_text(text)).casefold()
-    s = re.sub(r"\s*/\s*", "/", s)
-    return re.sub(r"\s+", " ", s)
+    s = _SLASH_RE.sub("/", s)
+    return _SPACES_RE.sub(" ", s)
+
+
+_SLASH_RE = re.compile(r"\s*/\s*")
+_SPACES_RE = re.compile(r"\s+")
 
 
 _HEADER_LOOKUP: dict[str, str] = {}

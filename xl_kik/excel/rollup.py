@@ -183,10 +183,11 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     pids = {p.pid for p in md.participants}
     returned = _returned_from_status(rows_of("status"), pids)
     actions = _plan_rows(rows_of("plan"))
-    items = follow_up_items(actions, today)
-    for row, item in zip(actions, items):
-        row["_overdue"] = item.overdue
-        row["_open"] = item.open
+    day = today or dt.date.today()
+    for row in actions:  # per row: follow_up_items leaves out blank rows, so its list may be shorter
+        item = next(iter(follow_up_items([row], day)), None)
+        row["_overdue"] = bool(item and item.overdue)
+        row["_open"] = bool(item and item.open)
     full = md.full_catalogue
     name = full.name
     if full.id in BUILTIN_CATALOGUES and set(name.values()) <= {path.stem, MASTER_NAME.split(".")[0], ""}:
@@ -196,7 +197,7 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
         catalogue_name=pick(name, setup.lang), scale=setup.scale.id, scale_min=setup.scale.min,
         scale_max=setup.scale.max, created=setup.created, deadline=setup.deadline,
         participants=len(md.participants), returned=returned, themes=themes, questions=questions, actions=actions,
-        open_actions=sum(1 for i in items if i.open), overdue_actions=sum(1 for i in items if i.overdue),
+        open_actions=sum(1 for a in actions if a["_open"]), overdue_actions=sum(1 for a in actions if a["_overdue"]),
         all_themes=[(t.id, t.label(setup.lang), t.side) for t in full.themes])
 
 
