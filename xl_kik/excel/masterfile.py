@@ -216,6 +216,14 @@ def _without_cells(data: bytes, codenames: Sequence[str]) -> bytes:
     return out.getvalue()
 
 
+def _round_paths(paths: RoundPaths | str | Path) -> RoundPaths:
+    """A round folder, its master file or its :class:`RoundPaths` as :class:`RoundPaths`."""
+    if isinstance(paths, RoundPaths):
+        return paths
+    p = Path(paths)
+    return RoundPaths(p.parent if p.suffix.lower() == ".xlsm" else p)
+
+
 @dataclass
 class MasterFile:
     """A master workbook opened for editing with openpyxl. Use :meth:`edit`.
@@ -241,14 +249,10 @@ class MasterFile:
         ``skip_cells_of``: codeNames of sheets the caller rewrites from scratch; their cells
         are not parsed (for a big round tens of thousands), everything else is unchanged."""
 
-        if not isinstance(paths, RoundPaths):
-            p = Path(paths)
-            paths = RoundPaths(p.parent if p.suffix.lower() == ".xlsm" else p)
+        paths = _round_paths(paths)
         path = paths.master
-        if not path.exists():
-            raise RoundNotFoundError(ROUND_MISSING(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
-        check_not_open(path, lang)
-        with atomic.round_lock(paths.root, lang):  # load-edit-save by one writer at a time
+        with cls.lock(paths, lang):  # load-edit-save by one writer at a time
+            check_not_open(path, lang)
             data = path.read_bytes()
             if skip_cells_of:
                 data = _without_cells(data, skip_cells_of)
@@ -268,6 +272,20 @@ class MasterFile:
                 if getattr(wb, "vba_archive", None) is not None:
                     wb.vba_archive.close()  # not left to the collector (a workbook is a cycle)
             atomic.write_with(path, lambda tmp: tmp.write_bytes(data), backup_dir=paths.backups, lang=lang)
+
+    @staticmethod
+    @contextmanager
+    def lock(paths: RoundPaths | str | Path, lang: str = "da") -> Iterator[RoundPaths]:
+        """``with MasterFile.lock(root):`` hold the round's write lock (re-entrant) for a step
+        that reads the master and then writes it: take it *before* reading, so the setup read
+        is the one written on. RoundNotFoundError (no lock file left behind) when the folder
+        holds no master."""
+        paths = _round_paths(paths)
+        if not paths.master.exists():
+            missing = ROUND_MISSING if paths.root.is_dir() else master.ROUND_DIR_MISSING
+            raise RoundNotFoundError(missing(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
+        with atomic.round_lock(paths.root, lang):
+            yield paths
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:

@@ -86,8 +86,14 @@ def generate_round(root: str | Path, lang: str | None = None, *, data: MasterDat
     master on disk when omitted.
     """
     paths = RoundPaths(Path(root))
-    if data is None:
-        data = master.read_master(paths.root)
+    if data is None:  # the master on disk: first the lock, then the setup the ids are written on
+        with MasterFile.lock(paths, lang or "da"):
+            return _generate(paths, lang, master.read_master(paths.root), write_cells)
+    return _generate(paths, lang, data, write_cells)
+
+
+def _generate(paths: RoundPaths, lang: str | None, data: MasterData,
+              write_cells: Callable[[CellWrites], None] | None) -> GenerateResult:
     written = scoring.write_scoring_workbooks(data.setup, data.participants, paths.outgoing)
     result = GenerateResult(written, folder=paths.outgoing, new_ids=data.new_ids)
     cells = list(data.new_ids)
@@ -113,7 +119,11 @@ def resend(root: str | Path, pid: str, lang: str | None = None) -> GenerateResul
     (:func:`xl_kik.excel.resend.prefill`). It is a normal scoring workbook of the round: when it
     comes back, the newest usable return wins as always."""
     paths = RoundPaths(Path(root))
-    data = master.read_master(paths.root)
+    with MasterFile.lock(paths, lang or "da"):  # first the lock, then the setup it writes on
+        return _resend(paths, master.read_master(paths.root), pid, lang)
+
+
+def _resend(paths: RoundPaths, data: MasterData, pid: str, lang: str | None) -> GenerateResult:
     lang = lang or data.setup.lang or "da"
     who = next((p for p in data.participants if p.pid.casefold() == str(pid).strip().casefold()), None)
     if who is None:

@@ -234,16 +234,18 @@ def merge_round(root: str | Path, lang: str | None = None,
                 previous: str | Path | Mapping[str, Any] | None = None) -> MergeResult:
     """Merge the returned files into the round's master on disk (atomic save + backup).
 
-    The returned files are read *before* the master is opened for writing, so a slow
-    folder never holds the master half-edited."""
+    The round lock is taken first, so the setup read is the one the merge writes on; the
+    returned files are read *before* the master is opened for writing, so a slow folder never
+    holds the master half-edited."""
     root = Path(root)
-    data = read_master(root)
-    lang = lang or data.meta.get("lang") or data.setup.lang or "da"
-    collection = read_returns(root, data.setup, data.participants, lang)
-    with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
-        result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
-    if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
-        masterfile.refresh_vba(root, lang=lang)
+    with MasterFile.lock(root, lang or "da"):
+        data = read_master(root)
+        lang = lang or data.meta.get("lang") or data.setup.lang or "da"
+        collection = read_returns(root, data.setup, data.participants, lang)
+        with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
+            result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
+        if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
+            masterfile.refresh_vba(root, lang=lang)
     return result
 
 

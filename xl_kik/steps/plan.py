@@ -142,10 +142,11 @@ def build_plan(root: str | Path, lang: str | None = None, today: dt.date | None 
     Nothing anybody typed in the plan is lost (see the module docstring).
     """
     paths = round_paths(root)
-    setup, _ = load_setup(paths)
-    lang = lang or getattr(setup, "lang", "da") or "da"
-    with MasterFile.edit(paths, lang) as wb:
-        result = render_plan(wb, setup, lang, today, restore_deleted, file=paths.master.name)
+    with MasterFile.lock(paths, lang or "da"):  # first the lock, then the setup it writes on
+        setup, _ = load_setup(paths)
+        lang = lang or getattr(setup, "lang", "da") or "da"
+        with MasterFile.edit(paths, lang) as wb:
+            result = render_plan(wb, setup, lang, today, restore_deleted, file=paths.master.name)
     result.path = paths.master
     return result
 
@@ -293,6 +294,11 @@ def carry_over(old_root: str | Path, new_root: str | Path, today: dt.date | None
     """
     today = today or dt.date.today()
     old_paths, new_paths = round_paths(old_root), round_paths(new_root)
+    with MasterFile.lock(new_paths, lang or "da"):  # the old round is only read: no lock there
+        return _carry_over(old_paths, new_paths, today, lang)
+
+
+def _carry_over(old_paths: RoundPaths, new_paths: RoundPaths, today: dt.date, lang: str | None) -> CarryResult:
     old_id = _round_id_of(old_paths)
     new_setup, _ = load_setup(new_paths)
     lang = lang or getattr(new_setup, "lang", "da") or "da"
