@@ -34,3 +34,15 @@ def test_backups_are_pruned(tmp_path):
         atomic.write_bytes(target, str(i).encode(), backup_dir=tmp_path / "b")
     atomic.backup(target, tmp_path / "b", keep=2)
     assert len(list((tmp_path / "b").iterdir())) == 2
+
+
+def test_remove_removes_a_file_and_ignores_what_is_missing(tmp_path):
+    """The one 'unlink, ignore missing' of the module (temporary files, old backups, the lock)."""
+    from xl_kik.excel.atomic import _remove
+
+    f = tmp_path / "x.tmp"
+    f.write_bytes(b"1")
+    assert _remove(f) is True and not f.exists()
+    assert _remove(f) is False  # already gone: no error
+    (tmp_path / "d").mkdir()
+    assert _remove(tmp_path / "d") is False and (tmp_path / "d").is_dir()  # not a file: left alone

@@ -261,33 +261,25 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     def question_rows(ws) -> list[int]:
         return [row[q] for q in qids]
 
-    def sort_visible(wb, l):  # only B:H of the question rows (the hidden id column A stays)
-        ws = l["ws"]
-        rows = question_rows(ws)
-        values = {r: [ws.cell(r, c).value for c in range(2, 9)] for r in rows}
-        for src, dst in zip(rows, reversed(rows)):
-            for c, v in enumerate(values[src], start=2):
-                cell = ws.cell(dst, c)
-                if isinstance(v, str):
-                    _set_text(cell, v)
-                else:
-                    cell.value = v
-    p = person()
-    accept(F, "visible_columns_sorted", good_for(p, edit=sort_visible), ["R038"], p)
+    def reverse_rows(first_col: int):
+        """An edit that reverses the question rows from column ``first_col`` to H."""
+        def edit(wb, l):
+            ws = l["ws"]
+            rows = question_rows(ws)
+            values = {r: [ws.cell(r, c).value for c in range(first_col, 9)] for r in rows}
+            for src, dst in zip(rows, reversed(rows)):
+                for c, v in enumerate(values[src], start=first_col):
+                    cell = ws.cell(dst, c)
+                    if isinstance(v, str):
+                        _set_text(cell, v)
+                    else:
+                        cell.value = v
+        return edit
 
-    def sort_whole_rows(wb, l):
-        ws = l["ws"]
-        rows = question_rows(ws)
-        values = {r: [ws.cell(r, c).value for c in range(1, 9)] for r in rows}
-        for src, dst in zip(rows, reversed(rows)):
-            for c, v in enumerate(values[src], start=1):
-                cell = ws.cell(dst, c)
-                if isinstance(v, str):
-                    _set_text(cell, v)
-                else:
-                    cell.value = v
+    p = person()  # only B:H of the question rows (the hidden id column A stays)
+    accept(F, "visible_columns_sorted", good_for(p, edit=reverse_rows(2)), ["R038"], p)
     p = person()
-    accept(F, "whole_rows_sorted", good_for(p, edit=sort_whole_rows), ["R018"], p)
+    accept(F, "whole_rows_sorted", good_for(p, edit=reverse_rows(1)), ["R018"], p)
     for name, fn, codes, expect in (
             ("column_inserted_before_E", lambda wb, l: l["ws"].insert_cols(5), ["R036"], "accept"),
             ("column_inserted_before_A", lambda wb, l: l["ws"].insert_cols(1), ["R036"], "accept"),

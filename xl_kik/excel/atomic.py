@@ -164,17 +164,11 @@ def backup(path: Path, backup_dir: Path | None, keep: int = KEEP_BACKUPS) -> Pat
             pass
         os.replace(tmp, target)
     except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        _remove(tmp)
         raise
     olds = sorted(backup_dir.glob(f"{path.stem}_*{path.suffix}"))
     for old in olds[:-keep] if keep else []:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+        _remove(old)
     return target
 
 
@@ -222,10 +216,7 @@ def atomic_path(path: str | Path, backup_dir: Path | None = None, lang: str = "d
                 raise file_error(exc, path, lang) from exc
             _fsync_dir(path.parent)
         except BaseException:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            _remove(tmp)
             raise
 
 
@@ -338,18 +329,21 @@ def _command() -> str:
     return " ".join(a for a in args if a)[:80]
 
 
+def _remove(path: str | os.PathLike) -> bool:
+    """Remove a file if it is there: True when removed, False when missing or not removable."""
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
 def remove_leftovers(folder: Path) -> list[Path]:
     """Temporary files of killed runs: ``.~kik_master.*.xlsm`` in the round folder and
     ``.~backup.*.tmp`` in ``backup/``. Only call while holding the round lock."""
     stem, suffix = Path(MASTER_NAME).stem, Path(MASTER_NAME).suffix
     found = list(folder.glob(f"{TMP_PREFIX}{stem}.*{suffix}")) + list((folder / BACKUP_DIR).glob(f"{_BACKUP_TMP}*.tmp"))
-    removed = []
-    for p in found:
-        try:
-            p.unlink()
-            removed.append(p)
-        except OSError:
-            pass
+    removed = [p for p in found if _remove(p)]
     if removed:
         log.info("removed temporary files of an interrupted run: %s", ", ".join(p.name for p in removed))
     return removed
@@ -395,23 +389,14 @@ def _release(fd: int, path: Path) -> None:
         os.ftruncate(fd, 0)  # an empty lock file: the run finished
     except OSError:
         pass
-    removed = False
-    if os.name != "nt":
-        try:
-            os.unlink(path)  # while still locked: a waiter re-checks the inode
-            removed = True
-        except OSError:
-            pass
+    removed = os.name != "nt" and _remove(path)  # while still locked: a waiter re-checks the inode
     try:
         _unlock(fd)
     except OSError:
         pass
     os.close(fd)
     if not removed:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        _remove(path)
 
 
 @contextmanager
