@@ -45,6 +45,11 @@ def test_release_builds_checked_wheel_and_sdist_that_install_and_run(tmp_path):
         entry_points = zf.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
         assert "xl_kik/__main__.py" in names
         assert "xl_kik/macros/KikButtons.bas" in names
+        # the data packages (scales and the built-in catalogues the demo and `init` read)
+        for data in ("xl_kik/data/scales.json", "xl_kik/data/catalogues/kik.json",
+                     "xl_kik/data/catalogues/caf2020.json",
+                     "xl_kik/workbook_templates/kik_master_template_da.xlsm"):
+            assert data in names, data
     assert "License-Expression: MIT" in meta
     assert "Classifier: Operating System :: Microsoft :: Windows" in meta
     assert "Classifier: Programming Language :: Python :: 3.13" in meta
