@@ -180,12 +180,7 @@ def _in_order(words: list[str], text: str) -> list[str]:
 def test_long_improvement_area_is_not_clipped_in_pdf(master, tmp_path):
     from xl_kik.excel import office as _office
 
-    missing = [n for n, ok in (("soffice", _office.find_soffice()), ("pdftotext", shutil.which("pdftotext")))
-               if not ok]
-    if missing:
-        if _lo_required():
-            pytest.fail(f"required for the PDF test but missing: {missing}", pytrace=False)
-        pytest.skip(f"missing: {missing}")
+    _tools_or_fail()
     src = tmp_path / master.name
     shutil.copy(master, src)
     pdf = _office.convert([src], "pdf", tmp_path / "pdf")[0]
