@@ -897,7 +897,6 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
     special = bool(errors or formulas or percents)
     lo, hi = setup.scale.min, setup.scale.max
     answers: dict[str, Answer] = {}
-    has_text = False
     for qid in setup.question_ids:
         r = lay.rows.get(qid)
         if r is None:
@@ -930,8 +929,6 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
             for ptype, params in notes:
                 report.add(ptype(file=name, sheet=sheet_name, cell=tref, qid=qid, **params))
             texts.append(text)
-            if text:
-                has_text = True
         answers[qid] = Answer(qid, points, texts[0], texts[1], texts[2], dont_know)
     answered = sum(1 for a in answers.values() if a.answered)
     person = ident.person

@@ -40,7 +40,6 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import button
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
-from xl_kik.excel.vba import installed_xlwings_version
 from xl_kik.excel.master import (BUTTONS, REL_VBA, _rels, find_sheet_info, interpreter_config,
                                verify_master, workbook_sheets)
 from xl_kik.excel.masterfile import MasterFile, find_sheet

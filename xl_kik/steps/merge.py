@@ -26,7 +26,7 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.problems import Problem
 from xl_kik.core.round import RoundPaths
 from xl_kik.core.vocabulary import LIST_LIMIT, QUESTIONS, Count, listing
-from xl_kik.excel import master, masterfile
+from xl_kik.excel import masterfile
 from xl_kik.excel.master import CODE_NAMES, SHEET_NAMES, MasterData, read_master
 from xl_kik.excel.masterfile import MasterFile, find_sheet
 from xl_kik.excel.sheets import coverage as sheets_coverage
