@@ -47,6 +47,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
+from xl_kik.core.cellref import column_number, split_cell
 from xl_kik.core.formula import Formula
 from xl_kik.core.printing import MARGINS, Margins, PageLayout, page_layout, word_width
 from xl_kik.core.i18n import Msg
@@ -525,10 +526,8 @@ class XlsxSheet:
     def set_column(self, *args: Any) -> Any:
         """XlsxWriter's ``set_column`` (``"A:D"`` or first, last), the widths remembered for the print rule."""
         if isinstance(args[0], str):
-            from xlsxwriter.utility import xl_cell_to_rowcol  # lazy: XlsxWriter only, for A1 notation
-
             a, _, b = args[0].partition(":")
-            first, last, rest = xl_cell_to_rowcol(f"{a}1")[1], xl_cell_to_rowcol(f"{b or a}1")[1], args[1:]
+            first, last, rest = column_number(a) - 1, column_number(b or a) - 1, args[1:]
         else:
             first, last, rest = args[0], args[1], args[2:]
         width = rest[0] if rest and rest[0] is not None else DEFAULT_COLUMN_WIDTH
@@ -596,9 +595,8 @@ class XlsxSheet:
     def write(self, *args: Any) -> Any:
         n = _cell_args(args, 2)
         if n == 1:
-            from xlsxwriter.utility import xl_cell_to_rowcol  # lazy: XlsxWriter only, for A1 notation
-
-            args = (*xl_cell_to_rowcol(args[0]), *args[1:])
+            row, col = split_cell(args[0])
+            args = (row - 1, col - 1, *args[1:])
         return xlsx_write(self._ws, *args)
 
     def write_row(self, row: int, col: int, data: Iterable[Any], cell_format: Any = None) -> None:

@@ -31,7 +31,7 @@ from xl_kik.excel import cells
 
 DEFAULT_FONT_SIZE = 11.0
 DEFAULT_ROW_HEIGHT = 15.0  # Excel's and LibreOffice's row height for Calibri 11
-DEFAULT_COLUMN_WIDTH = 8.43
+DEFAULT_COLUMN_WIDTH = cells.DEFAULT_COLUMN_WIDTH
 MAX_ROW_HEIGHT = cells.MAX_ROW_HEIGHT  # Excel's largest row height (points)
 #: Excel's column width unit is the width of a digit; running text averages about 1.2
 #: characters per unit (Calibri in Excel, and DejaVu Sans where LibreOffice replaces Calibri
