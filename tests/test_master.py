@@ -280,6 +280,23 @@ def test_round_not_found(tmp_path):
         master.load_round(tmp_path)
 
 
+def test_round_not_found_one_message_for_readers_and_writers(tmp_path):
+    """Every door that finds no master in a folder says the same thing (one message: how to
+    create the round), whether it reads (load_round, invite) or takes the write lock."""
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.steps import invite
+
+    said = []
+    for attempt in (lambda: master.load_round(tmp_path), lambda: invite.load_round(tmp_path),
+                    lambda: MasterFile.lock(tmp_path).__enter__()):
+        with pytest.raises(RoundNotFoundError) as err:
+            attempt()
+        said.append(str(err.value))
+    assert len(set(said)) == 1, said
+    assert "xl-kik init" in said[0] and str(tmp_path) in said[0]
+    assert not any(tmp_path.iterdir())  # no lock file left behind
+
+
 def test_not_a_master(tmp_path):
     (tmp_path / MASTER_NAME).write_bytes(b"not a zip")
     with pytest.raises(MasterFormatError):

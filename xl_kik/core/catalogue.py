@@ -25,7 +25,7 @@ from xl_kik.core.cellref import column_letter
 from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.values import clean_text  # noqa: F401 (also importable from here)
 from xl_kik.core.errors import CatalogueError
-from xl_kik.core.problems import ERROR, WARNING, Problem, Report, define
+from xl_kik.core.problems import ERROR, WARNING, Report, define
 
 SIDES = ("indsats", "resultat")
 BUILTIN_CATALOGUES = ("kik", "caf2020")

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import openpyxl
-import xlsxwriter
 
 from xl_kik.core import catalogue
 from xl_kik.core.anonymity import guard, min_group, withheld_note

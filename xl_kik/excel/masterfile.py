@@ -74,8 +74,6 @@ LOCK_FILE = Msg(
     "Hvis den ikke er åben nogen steder, så slet låsefilen.",
     "The master workbook {file} is open in {app} (the lock file {lock} exists). Close it and try again; nothing "
     "was changed. If it is not open anywhere, delete the lock file.")
-ROUND_MISSING = Msg("Mappen {dir} er ikke en KIK-runde: der er ingen {master}.",
-                    "The folder {dir} is not a KIK round: there is no {master}.")
 
 
 def lock_files(path: Path) -> list[tuple[Path, str]]:
@@ -282,7 +280,7 @@ class MasterFile:
         holds no master."""
         paths = _round_paths(paths)
         if not paths.master.exists():
-            missing = ROUND_MISSING if paths.root.is_dir() else master.ROUND_DIR_MISSING
+            missing = master.ROUND_NOT_FOUND if paths.root.is_dir() else master.ROUND_DIR_MISSING
             raise RoundNotFoundError(missing(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
         with atomic.round_lock(paths.root, lang):
             yield paths

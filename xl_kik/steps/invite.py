@@ -40,7 +40,7 @@ from xl_kik.core.catalogue import clean_text
 from xl_kik.excel import atomic
 from xl_kik.core.i18n import Msg, format_date
 from xl_kik.core.vocabulary import Count, button
-from xl_kik.core.errors import KikFileError, RoundNotFoundError
+from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import unique_names
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, define
 from xl_kik.core.round import MASTER_NAME, Participant, RoundPaths, RoundSetup
@@ -187,12 +187,7 @@ REMINDER_SUFFIX = Msg(" - påmindelse", " - reminder")
 # ---------------------------------------------------------------- round access
 def load_round(root: str | Path) -> tuple[RoundSetup, list[Participant]]:
     """The round's setup and participants from its master (``master.load_round``)."""
-    root = Path(root)
-    if not (root / MASTER_NAME).is_file():
-        raise RoundNotFoundError(
-            Msg("Mappen {dir} er ikke en KIK-runde (der er ingen {master}).",
-                "The folder {dir} is not a KIK round (there is no {master}).")("da", dir=root, master=MASTER_NAME))
-    return master.load_round(root)
+    return master.load_round(Path(root))  # RoundNotFoundError with the one Danish message
 
 
 def read_setup_keys(master_path: str | Path, workbook: Any = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 from xl_kik.core import coverage
 from xl_kik.excel.layout import fit_rows
 from xl_kik.core.i18n import Msg
-from xl_kik.excel.sheets.status import Look, put, put_row
+from xl_kik.excel.sheets.status import Look, put
 
 T = {
     "title": coverage.COVERAGE_TITLE,

@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.differential import DifferentialStyle
@@ -40,11 +40,11 @@ from xl_kik.core.vocabulary import IMPROVEMENT_AREAS, QUESTIONS, button
 from xl_kik.core.printing import word_width
 from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel import cells, masterfile
-from xl_kik.excel.masterfile import FORMULA_PREFIXES, clear_sheet, print_sheet
+from xl_kik.excel.masterfile import clear_sheet, print_sheet
 from xl_kik.core.actionplan import (
     COLUMN_BY_KEY, COLUMNS, DATE_KEYS, DUE_SOON_DAYS, EFFECT_LEVELS, FEASIBILITY_LEVELS, LEVEL_TEXT, NEW_COLUMN,
     PRIORITY_VALUES, STATUS_VALUES, TABLE_NAME, FollowUpItem, Formula, PlanState, PreviousScores,
-    PriorityMatrix, find_header, follow_up_summary, is_blank, is_extra, map_headers, plan_from_rows, points_value,
+    PriorityMatrix, find_header, follow_up_summary, is_blank, is_extra, map_headers, plan_from_rows,
     previous_from_rows,
 )
 from xl_kik.core.catalogue import clean_text

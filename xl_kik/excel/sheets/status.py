@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from copy import copy
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl.cell.cell import Cell
