@@ -653,22 +653,55 @@ def _sheet_parts(book: bytes, rels_xml: bytes) -> dict[str, str]:
 _GRID_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])")
 _GRID_TAG_FULL = re.compile(
     rb"""<(?:[A-Za-z_][\w.\-]*:)?(?:c|row|dimension)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
-_GRID_ATTR_R = re.compile(rb"""\s(r|ref)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# one attribute of a tag _GRID_TAG_FULL accepted: over its attributes, finditer yields each pair in
+# turn (a value is consumed whole, so ' r="XFD1"' inside another attribute's value is no attribute)
+_GRID_ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
-# The form every writer uses (``<c r="B5" s="3">``, ``<row r="5" spans="1:8">``): a well-formed
-# tag (what _GRID_TAG_FULL accepts) whose first attribute is a plain reference.
-# Possessive quantifiers: the same tags match (names stop at ``=``, values at their quote), in a
-# third of the time (no backtracking into attributes that cannot match another way).
-_GRID_ATTRS = rb"""(?:\s+[^\s=/>]++\s*+=\s*+(?:"[^"]*+"|'[^']*+'))*+\s*+/?>"""
-_FAST_C = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"' + _GRID_ATTRS)
-_FAST_ROW = re.compile(rb'<row r="([0-9]{1,9})"' + _GRID_ATTRS)
-_FAST_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"' + _GRID_ATTRS)
-# The unprefixed grid tags, counted with a literal start (much faster than ``_GRID_TAG``'s
-# generic ``<``); any prefixed one (``<x:c ``) contains ``:c`` etc. and sends the count to _GRID_TAG.
-_KIND_C = re.compile(rb"<c[\s/>]")
-_KIND_ROW = re.compile(rb"<row[\s/>]")
-_KIND_DIMENSION = re.compile(rb"<dimension[\s/>]")
+# The form every writer uses (``<c r="B5" s="3">``, ``<row r="5" spans="1:8">``, ``<dimension
+# ref="A1:H34"/>``): an unprefixed tag whose first attribute is a plain reference within the limits,
+# then attributes with one space before each and double quotes (a subset of what _GRID_TAG_FULL
+# accepts), then ``>``, ``/>`` or `` />``. _grid_surely_fine looks for the first grid tag *not* in
+# that form with one search: the limits are spelled in the pattern (_at_most), so no reference is
+# turned into a number and no match into an object (a third of the tag-by-tag passes it replaces).
+_SIMPLE_ATTRS = rb"""(?: (?!r=|ref=)[A-Za-z_][\w.:\-]*+="[^"]*+")*+ ?/?>"""  # no second reference
 _PREFIXED_GRID = re.compile(rb":(?:c|row|dimension)[\s/>]")
+_DIGITS, _LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _at_most(top: str, alphabet: str, lead: str) -> str:
+    """A pattern for the strings over ``alphabet`` (first character from ``lead``) that are at most
+    ``top`` in the order where a shorter string is smaller and strings of one length compare
+    character by character: the numbers 1..10000 (``_at_most("10000", _DIGITS, "123456789")``), the
+    column letters A..DX."""
+    k = len(top)
+    alts = [f"[{lead}][{alphabet}]{{0,{k - 2}}}"] if k > 1 else []
+    for i, ch in enumerate(top):
+        pool = lead if i == 0 else alphabet
+        below = pool[:pool.index(ch)]
+        if below:
+            rest = k - i - 1
+            alts.append(re.escape(top[:i]) + f"[{below}]" + (f"[{alphabet}]{{{rest}}}" if rest else ""))
+    alts.append(re.escape(top))
+    return "(?:" + "|".join(alts) + ")"
+
+
+_ODD_GRID_TAGS: dict[tuple[int, int], re.Pattern[bytes]] = {}
+
+
+def _odd_grid_tag(max_row: int, max_col: int) -> re.Pattern[bytes]:
+    """The first unprefixed ``<c``, ``<row`` or ``<dimension`` tag not in the common form within
+    ``max_row`` x ``max_col`` (compiled once per pair of limits)."""
+    pattern = _ODD_GRID_TAGS.get((max_row, max_col))
+    if pattern is None:
+        row = _at_most(str(max_row), _DIGITS, _DIGITS[1:]).encode()
+        cell = _at_most(column_letter(max_col), _LETTERS, _LETTERS).encode() + row
+        pattern = _ODD_GRID_TAGS[(max_row, max_col)] = re.compile(
+            rb'<(?:c(?=[\s/>])(?! r="' + cell + rb'"' + _SIMPLE_ATTRS +
+            rb')|row(?=[\s/>])(?! r="' + row + rb'"' + _SIMPLE_ATTRS +
+            rb')|dimension(?=[\s/>])(?! ref="' + cell + rb'(?::' + cell + rb')?"' + _SIMPLE_ATTRS + rb'))')
+    return pattern
+
+
 _SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?sst\b[^>]*>")
 _SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
@@ -683,41 +716,17 @@ def _ref_pos(raw: bytes) -> tuple[int, int] | None:
 
 
 def _grid_surely_fine(data: bytes) -> bool:
-    """True when :func:`grid_problem` has nothing to report, found in a few passes over the
-    whole part instead of one step per tag (a third of a merge's reading): every ``<c>``,
-    ``<row>`` and ``<dimension>`` is in the common form (their positions then do not depend on
-    each other) and within the limits.
+    """True when :func:`grid_problem` has nothing to report, found in two searches over the whole
+    part instead of one step per tag (the largest part of reading a return): no grid tag has a
+    namespace prefix and every ``<c>``, ``<row>`` and ``<dimension>`` is in the common form
+    within the limits (their positions then do not depend on each other), and there cannot be
+    more than MAX_CELLS cells (a cell tag takes at least 4 bytes, or count the ``<c``).
     False means: walk the tags one by one (which also finds the first problem)."""
-    cells = _FAST_C.findall(data)
-    rows = _FAST_ROW.findall(data)
-    dimensions = _FAST_DIMENSION.findall(data)
-    if len(cells) > MAX_CELLS:
+    if _PREFIXED_GRID.search(data) is not None:
         return False
-    if _PREFIXED_GRID.search(data) is None:
-        # every fast match is one unprefixed tag of its kind, and data.count(b"<row") counts each
-        # such tag and more: when the counts agree, there is no other (a cheap upper bound)
-        kinds = len(_KIND_C.findall(data))
-        kinds += len(rows) if data.count(b"<row") == len(rows) else len(_KIND_ROW.findall(data))
-        kinds += len(dimensions) if data.count(b"<dimension") == len(dimensions) else \
-            len(_KIND_DIMENSION.findall(data))
-    else:
-        kinds = len(_GRID_TAG.findall(data))
-    if len(cells) + len(rows) + len(dimensions) != kinds:
+    if len(data) > 4 * MAX_CELLS and data.count(b"<c") > MAX_CELLS:
         return False
-    for a, ra, b, rb_ in dimensions:
-        cells = cells + [(a, ra)] + ([(b, rb_)] if b else [])  # the same limits as a cell's
-    if rows:
-        numbers = list(map(int, rows))
-        if min(numbers) < 1 or max(numbers) > MAX_ROW:
-            return False
-    if cells:
-        letters, digits = zip(*cells)
-        numbers = list(map(int, digits))
-        if min(numbers) < 1 or max(numbers) > MAX_ROW:
-            return False
-        if any(column_number(col) > MAX_COL for col in set(letters)):
-            return False
-    return True
+    return _odd_grid_tag(MAX_ROW, MAX_COL).search(data) is None
 
 
 def grid_problem(file: str, sheet: str, data: bytes) -> Problem | None:
@@ -741,10 +750,15 @@ def _grid_walk(file: str, sheet: str, data: bytes) -> Problem | None:
         full = _GRID_TAG_FULL.match(data, m.start())
         if full is None:
             return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
-        attr = _GRID_ATTR_R.search(full.group(1))
+        # the reference attribute wherever it stands (calamine reads ``<c ref="A1" r="XFD1">`` at XFD1);
+        # twice is not XML, and calamine would take the last one: refused
+        key = b"ref" if kind == b"dimension" else b"r"
+        refs = [a for a in _GRID_ATTR.finditer(full.group(1)) if a.group(1) == key]
+        if len(refs) > 1:
+            return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
         value = None
-        if attr is not None and attr.group(1) == (b"ref" if kind == b"dimension" else b"r"):
-            value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+        if refs:
+            value = refs[0].group(2) if refs[0].group(2) is not None else refs[0].group(3)
         if kind == b"c":
             cells += 1
             if cells > MAX_CELLS:
