@@ -8,6 +8,7 @@ from openpyxl's ``ExcelWriter.write_worksheet``, so a change there shows here).
 
 from __future__ import annotations
 
+import datetime
 import io
 import shutil
 import subprocess
@@ -16,7 +17,12 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
 import pytest
 
 from xl_kik.core.round import MASTER_NAME
@@ -51,6 +57,82 @@ def test_the_in_memory_writer_writes_what_openpyxl_writes(demo_round, tmp_path):
         if name == "docProps/core.xml":  # the modified time
             continue
         assert ours[name] == theirs[name], name
+
+
+def _every_kind_of_cell(unusual: bool) -> openpyxl.Workbook:
+    """A workbook with the cells a save writes: texts (spaces around, XML's special characters,
+    an ``_xHHHH_`` escape, beyond U+FFFF), numbers, booleans, NaN, formulas, dates, times,
+    durations, an error, styles on empty cells and rows, a comment, a hyperlink, merged cells;
+    with ``unusual`` also rich text and an array formula (openpyxl's own cell writer)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    texts = ["plain", " lead", "trail ", "a & b < c > d \" ' \n e", "_x0041_ x", "   ", "", "æøå ✓ 𝔘", "=x"]
+    for col, text in enumerate(texts, 1):
+        ws.cell(1, col).value = text
+    ws.cell(1, 9).data_type = "s"  # '=x' as text
+    for col, number in enumerate([1, 2.5, 1e20, float("nan"), True, False, -0.1, 10**17 + 1], 1):
+        ws.cell(2, col).value = number
+    for col, formula in enumerate(["=SUM(A2:B2)", "=", '=IF(A1="x","<",">")'], 1):
+        ws.cell(3, col).value = formula
+    for col, when in enumerate([datetime.date(2026, 12, 2), datetime.datetime(2026, 12, 2, 13, 5),
+                                datetime.time(8, 30), datetime.timedelta(hours=3)], 1):
+        ws.cell(4, col).value = when
+    ws["A5"].font = Font(bold=True)
+    ws["B5"] = 3
+    ws["B5"].alignment = Alignment(wrap_text=True)
+    ws["A6"] = "komment"
+    ws["A6"].comment = Comment("en note", "mig")
+    ws["B6"] = "link"
+    ws["B6"].hyperlink = "https://example.dk/?a=1&b=2"
+    ws.row_dimensions[10].height = 30
+    ws.row_dimensions[11].hidden = True
+    ws.row_dimensions[12].font = Font(italic=True)
+    ws.merge_cells("A8:C9")
+    ws["A8"] = "merged"
+    ws["H1"].value = "#N/A"
+    ws["H1"].data_type = "e"
+    other = wb.create_sheet("to")
+    other["A1"] = "x"
+    if unusual:
+        other["B1"] = CellRichText(["a", TextBlock(InlineFont(b=True), "b")])
+        other["C1"] = ArrayFormula("C1:C2", "=A1:A2")
+    wb.create_sheet("tom")
+    return wb
+
+
+@pytest.mark.parametrize("unusual", [False, True])
+@pytest.mark.parametrize("iso_dates", [False, True])
+def test_the_cells_are_written_as_openpyxl_writes_them(unusual, iso_dates, monkeypatch):
+    """``package_bytes`` writes a sheet's cells as one string (``masterfile._sheet_data_xml``):
+    byte for byte what openpyxl's ``Workbook.save`` writes, and openpyxl's own writer for a
+    sheet with a cell it does not write."""
+    from xl_kik.excel import masterfile
+
+    built = []
+    fast = masterfile._sheet_data_xml
+
+    def counted(ws):
+        built.append(ws.title)
+        return fast(ws)
+
+    monkeypatch.setattr(masterfile, "_sheet_data_xml", counted)
+    ours_wb, theirs_wb = _every_kind_of_cell(unusual), _every_kind_of_cell(unusual)
+    for wb in (ours_wb, theirs_wb):
+        wb.iso_dates = iso_dates
+        wb.properties.modified = None
+    ours = parts(package_bytes(ours_wb))
+    out = io.BytesIO()
+    theirs_wb.save(out)
+    theirs = parts(out.getvalue())
+    assert built == ["Sheet", "to", "tom"]
+    assert sorted(ours) == sorted(theirs)
+    assert "xl/comments/comment1.xml" in ours and b"example.dk" in ours["xl/worksheets/_rels/sheet1.xml.rels"]
+    for name in ours:
+        if name != "docProps/core.xml":
+            assert ours[name] == theirs[name], name
+    sheet = ours["xl/worksheets/sheet1.xml"]
+    assert b'<t xml:space="preserve"> lead</t>' in sheet and b"a &amp; b &lt; c &gt; d" in sheet
+    assert b"_x005F_x0041_ x" in sheet and b"<f>SUM(A2:B2)</f>" in sheet
 
 
 def test_the_package_is_stored_in_memory_and_deflated_once(demo_round):
