@@ -15,6 +15,7 @@ import re
 import pytest
 
 from xl_kik.core.cellref import column_letter
+from bad_returns import rezip
 from hostile.generator import patch_sheet
 from scoring_fixtures import kik_setup, participants as make_participants
 from xl_kik.excel import intake, scoring
@@ -167,3 +168,57 @@ def test_a_returned_file_in_the_common_form_opens_with_its_sheets_plain(tmp_path
     assert not isinstance(got, list), got
     sheets = intake.sheet_parts(got._parts)
     assert got._plain == {sheets[name] for name in got.sheet_names}
+
+
+# ---------------------------------------------------------------- parts checked before (issue 14)
+def test_a_part_checked_before_is_not_inflated_again_and_gives_the_same_workbook(tmp_path, fresh, monkeypatch):
+    intake._CHECKED.clear()
+    path = tmp_path / "svar.xlsx"
+    path.write_bytes(fresh)
+    first = intake.open_workbook(path)
+    inflated = []
+    real = intake._inflate_compressed
+    monkeypatch.setattr(intake, "_inflate_compressed", lambda comp, info: inflated.append(info.filename) or real(comp, info))
+    second = intake.open_workbook(path)
+    assert inflated == []  # every part came from the parts checked before
+    assert second._parts == first._parts and second._plain == first._plain
+    assert second.rows("Evaluering") == first.rows("Evaluering")
+    assert [p.code for p in second.problems] == [p.code for p in first.problems]
+
+
+@pytest.mark.parametrize("row", ['<row r="60"><c r="XFD1048576"/></row>', '<row r="60"><c ref="A60" r="XFD60"/></row>'])
+def test_a_hostile_sheet_beside_parts_checked_before_is_still_refused(tmp_path, fresh, row):
+    intake._CHECKED.clear()
+    (tmp_path / "good.xlsx").write_bytes(fresh)
+    assert not isinstance(intake.open_workbook(tmp_path / "good.xlsx"), list)
+    assert intake._CHECKED  # the good file's parts are remembered
+    (tmp_path / "bad.xlsx").write_bytes(_with_row(fresh, row))
+    got = intake.open_workbook(tmp_path / "bad.xlsx")
+    assert isinstance(got, list) and [p.code for p in got] == ["F022"]
+
+
+def test_parts_checked_before_count_only_under_the_same_limits(tmp_path, fresh, monkeypatch):
+    intake._CHECKED.clear()
+    path = tmp_path / "svar.xlsx"
+    path.write_bytes(fresh)
+    assert not isinstance(intake.open_workbook(path), list)
+    monkeypatch.setattr(intake, "MAX_ROW", 5)
+    got = intake.open_workbook(path)
+    assert isinstance(got, list) and [p.code for p in got] == ["F022"]
+    monkeypatch.setattr(intake, "MAX_ROW", 10_000)
+    monkeypatch.setattr(intake, "MAX_TOTAL_UNCOMPRESSED", 1000)
+    got = intake.open_workbook(path)
+    assert isinstance(got, list) and [p.code for p in got] == ["F011"]
+
+
+def test_parts_checked_before_are_bounded(tmp_path, fresh, monkeypatch):
+    intake._CHECKED.clear()
+    monkeypatch.setattr(intake, "_checked_bytes", 0)
+    monkeypatch.setattr(intake, "_CHECKED_BYTES", len(fresh) * 20)
+    path = tmp_path / "svar.xlsx"
+    for i in range(200):  # other bytes each time: a new custom property value
+        path.write_bytes(rezip(fresh, add={f"docProps/extra{i}.xml": b"<x>" + b"y" * (i + 500) + b"</x>"}))
+        assert not isinstance(intake.open_workbook(path), list)
+        held = sum(len(blob) + len(key[1]) for key, (blob, _) in intake._CHECKED.items())
+        assert held <= intake._CHECKED_BYTES
+    intake._CHECKED.clear()

@@ -358,6 +358,7 @@ _DEC_RE = re.compile(r"^([+-]?[0-9]{1,15})[.,]([0-9]+)$")
 _FORMULA_RE = re.compile(
     r"^\s*(?:[=@]|[+\-](?=[A-Za-z_$][\w.$]*\s*\(|\d+(?:[.,]\d+)?\s*[+\-*/^&]|[A-Za-z_]\w*\|))")
 _FORMULA_START = frozenset("=@+-")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _COL_RE = re.compile(r"^[A-Z]{1,3}$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: what clean_text (CONTROL_RE) or _NOT_XML would remove: text without any is only stripped
@@ -895,6 +896,8 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
     formulas = raw.formula_cells(sheet_name)
     percents = raw.percent_cells(sheet_name)
     special = bool(errors or formulas or percents)
+    # rows (0-based) with an error, formula or percent cell: only there a value needs a closer look
+    special_rows = {int(ref.lstrip(_LETTERS)) - 1 for refs in (errors, formulas, percents) for ref in refs}
     lo, hi = setup.scale.min, setup.scale.max
     answers: dict[str, Answer] = {}
     for qid in setup.question_ids:
@@ -904,10 +907,21 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
         row = grid[r]
         width = len(row)
         value = row[c_pts] if c_pts < width else None
+        kind = type(value)
+        # the common answer: whole points within the scale (what parse_points accepts without a
+        # problem) and plain texts, in a row without error, formula or percent cells
+        whole = r not in special_rows and ((kind is float and value.is_integer()) or kind is int) and lo <= value <= hi
+        if whole:
+            texts = _plain_texts(row, width, cols)
+            if texts is not None:
+                answers[qid] = Answer(qid, int(value), texts[0], texts[1], texts[2], False)
+                continue
         ref = f"{pts_letter}{r + 1}"
         dont_know = is_dont_know(value)
         if (value == "" and not special) or dont_know:
             points = None
+        elif whole:
+            points = int(value)
         else:
             points, problem = parse_points(value, lo, hi, error_value=errors.get(ref),
                                            percent=ref in percents, formula=formulas.get(ref))
@@ -937,6 +951,25 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
     return Response(pid=person.pid, name=person.name, file=path, modified=mtime, sha256=raw.sha256, answers=answers,
                     answered=answered, saved_by=normalise_app(raw.application), saved_at=raw.modified,
                     round_id=ident.round_id)
+
+
+def _plain_texts(row: list[Any], width: int, cols: list[tuple[str, str, int]]) -> list[str] | None:
+    """The text cells of a question row when each is empty or printable text that
+    :func:`parse_text` keeps as it is (stripped) without a note; None otherwise.
+    For a row without error, formula or percent cells only."""
+    out = []
+    for _, _, c in cols:
+        value = row[c] if c < width else None
+        if value == "" or value is None:
+            out.append("")
+        elif type(value) is str and value.isprintable():
+            text = value.strip()
+            if len(text) > MAX_TEXT or (text and text[0] in _FORMULA_START):
+                return None
+            out.append(text)
+        else:
+            return None
+    return out
 
 
 # ---------------------------------------------------------------- values

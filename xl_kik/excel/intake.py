@@ -334,6 +334,12 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
     zip-level encryption). Faster than ``ZipFile.open`` and never reads past the
     declared size: a member that inflates to more than it declares is damaged.
     """
+    comp = _compressed(data, info)
+    return comp if isinstance(comp, str) else _inflate_compressed(comp, info)
+
+
+def _compressed(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
+    """A member's bytes as stored in the zip (after its local header), or why they cannot be had."""
     if info.flag_bits & 0x1:
         return "encrypted"
     off = info.header_offset
@@ -346,6 +352,10 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
     comp = data[start:start + info.compress_size]
     if len(comp) < info.compress_size:
         return "afkortet / truncated"
+    return comp
+
+
+def _inflate_compressed(comp: bytes, info: zipfile.ZipInfo) -> bytes | str:
     if info.compress_type == zipfile.ZIP_STORED:
         blob = comp
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -361,6 +371,28 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
     if zlib.crc32(blob) != info.CRC:
         return "CRC"
     return blob
+
+
+#: Members this process has inflated and checked before (steps 3 and 4 of ``_open_zip``), by
+#: their name and *stored bytes*: the returns of one round share most parts byte for byte (theme,
+#: styles, workbook, relationships, the list sheet, often the instructions), and the same stored
+#: bytes inflate to the same part, so a repeated one is neither inflated nor checked again. The
+#: value: the inflated part and whether its grid is in the common form. The limits in force are
+#: part of the key. Only parts that passed every check are kept, at most _CHECKED_BYTES in all.
+_CHECKED: dict[tuple[Any, ...], tuple[bytes, bool]] = {}
+_CHECKED_PART_BYTES = 256 * 1024
+_CHECKED_BYTES = 16 * 1024 * 1024
+_checked_bytes = 0
+
+
+def _remember_checked(key: tuple[Any, ...], blob: bytes, plain: bool) -> None:
+    global _checked_bytes
+    size = len(blob) + len(key[1])
+    if _checked_bytes + size > _CHECKED_BYTES:
+        _CHECKED.clear()
+        _checked_bytes = 0
+    _CHECKED[key] = (blob, plain)
+    _checked_bytes += size
 
 
 # ---------------------------------------------------------------- result
@@ -817,11 +849,17 @@ def bounds_problem(file: str, parts: dict[str, bytes]) -> Problem | None:
     return _bounds(file, parts)[0]
 
 
-def _bounds(file: str, parts: dict[str, bytes]) -> tuple[Problem | None, frozenset[str]]:
+def _bounds(file: str, parts: dict[str, bytes], checked: dict[str, bool] | None = None
+            ) -> tuple[Problem | None, frozenset[str]]:
     """:func:`bounds_problem` and the worksheet parts in the common form (``_grid_surely_fine``),
-    whose cells later scans may find from a literal start (:meth:`RawWorkbook.formula_cells`)."""
+    whose cells later scans may find from a literal start (:meth:`RawWorkbook.formula_cells`).
+    ``checked``: parts that passed before with the same bytes (``_CHECKED``), and whether plain."""
     plain = []
     for member, blob in parts.items():
+        if checked and member in checked:
+            if checked[member]:
+                plain.append(member)
+            continue
         if b"sheetData" in blob:
             if _grid_surely_fine(blob):
                 plain.append(member)
@@ -1018,10 +1056,26 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     parts: dict[str, bytes] = {}
     crcs: dict[str, int] = {}
     total = 0
+    limits = (MAX_ROW, MAX_COL, MAX_CELLS, MAX_SHARED_STRINGS)
+    checked: dict[str, bool] = {}  # members checked before with these bytes: plain or not
+    new: dict[str, tuple[Any, ...]] = {}  # members to remember once every check has passed
     for info in infos:
         if info.is_dir():
             continue
-        blob = _inflate(data, info)
+        comp = _compressed(data, info)
+        key = None
+        if not isinstance(comp, str) and info.file_size <= _CHECKED_PART_BYTES:
+            key = (info.filename, comp, info.compress_type, info.file_size, info.CRC, limits)
+            hit = _CHECKED.get(key)
+            if hit is not None:
+                blob, checked[info.filename] = hit
+                total += len(blob)
+                if total > MAX_TOTAL_UNCOMPRESSED:
+                    return [F_BOMB_SIZE(file=name, size_mb=_mb(total), limit_mb=_mb(MAX_TOTAL_UNCOMPRESSED))]
+                parts[info.filename] = blob
+                crcs[info.filename] = info.CRC
+                continue
+        blob = comp if isinstance(comp, str) else _inflate_compressed(comp, info)
         if isinstance(blob, str):
             if blob == "encrypted":
                 return [F_ENCRYPTED(file=name)]
@@ -1035,11 +1089,15 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
         if not low.endswith(_BINARY_SUFFIXES) and _has_dtd(blob):
             return [F_DTD(file=name, member=info.filename)]
         parts[info.filename] = blob
-        crcs[info.filename] = info.CRC  # verified by _inflate
+        crcs[info.filename] = info.CRC  # verified by _inflate_compressed
+        if key is not None:
+            new[info.filename] = key
     # 4. the grid of every sheet and the shared strings, before any parser sees them
-    bounds, plain = _bounds(name, parts)
+    bounds, plain = _bounds(name, parts, checked)
     if bounds is not None:
         return [bounds]
+    for member, key in new.items():
+        _remember_checked(key, parts[member], member in plain)
     # 5. open with calamine (the parts are now known to be small, intact, DTD-free and bounded)
     try:
         # calamine reads a stored (uncompressed) copy built from the verified parts: it
