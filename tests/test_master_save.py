@@ -20,7 +20,7 @@ import openpyxl
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 import pytest
@@ -133,6 +133,52 @@ def test_the_cells_are_written_as_openpyxl_writes_them(unusual, iso_dates, monke
     sheet = ours["xl/worksheets/sheet1.xml"]
     assert b'<t xml:space="preserve"> lead</t>' in sheet and b"a &amp; b &lt; c &gt; d" in sheet
     assert b"_x005F_x0041_ x" in sheet and b"<f>SUM(A2:B2)</f>" in sheet
+
+
+def _merged_ranges() -> openpyxl.Workbook:
+    """Merged ranges with and without borders on the top-left cell, locked and unlocked."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    thin, thick = Side(style="thin", color="FF0000"), Side(style="thick")
+    for n, (border, locked) in enumerate([(None, True), (Border(left=thin, top=thick), True),
+                                          (Border(left=thin, right=thin, top=thin, bottom=thick), False)]):
+        row = 1 + 4 * n
+        ws.cell(row, 1).value = f"range {n}"
+        if border is not None:
+            ws.cell(row, 1).border = border
+        ws.cell(row, 1).protection = Protection(locked=locked)
+        ws.cell(row + 2, 4).border = Border(right=thick, bottom=thin)  # the bottom-right cell's own sides
+        ws.cell(row + 1, 2).value = "hidden under the merge"
+        ws.merge_cells(start_row=row, start_column=1, end_row=row + 2, end_column=4)
+    ws.merge_cells("F1:F30")
+    return wb
+
+
+def test_merged_ranges_get_the_styles_openpyxl_gives_them(demo_round, tmp_path, monkeypatch):
+    """``masterfile._format_merged_range`` (a merged range's edge borders and protection, each
+    style looked up once) gives every cell the style ids openpyxl's own ``format`` gives: the
+    packages are the same, for ranges made in memory and for the demo master loaded and saved."""
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    from xl_kik.excel import masterfile
+
+    def saved(make) -> dict[str, bytes]:
+        wb = make()
+        wb.properties.modified = None
+        return parts(package_bytes(wb))
+
+    demo = lambda: openpyxl.load_workbook(demo_round / MASTER_NAME, keep_vba=True, keep_links=True)  # noqa: E731
+    ours = [saved(_merged_ranges), saved(demo)]
+    monkeypatch.setattr(MergedCellRange, "format", masterfile._openpyxl_format_merged_range)
+    theirs = [saved(_merged_ranges), saved(demo)]
+    assert sum(v.count(b"<mergeCell ") for k, v in ours[1].items() if k.startswith("xl/worksheets/sheet")) > 10
+    for mine, openpyxls in zip(ours, theirs):
+        assert sorted(mine) == sorted(openpyxls)
+        for name in mine:
+            if name != "docProps/core.xml":
+                assert mine[name] == openpyxls[name], name
+    styles = ours[0]["xl/styles.xml"]
+    assert b'<left style="thin">' in styles and b'<bottom style="thick"' in styles and b'locked="0"' in styles
 
 
 def test_the_package_is_stored_in_memory_and_deflated_once(demo_round):

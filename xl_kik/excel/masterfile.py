@@ -23,6 +23,7 @@ from returned files may start with ``=``, ``+``, ``-`` or ``@`` (formula injecti
 
 from __future__ import annotations
 
+import copy
 import datetime
 import io
 import logging
@@ -49,6 +50,10 @@ from openpyxl import LXML as _LXML
 from openpyxl.comments.comment_sheet import CommentRecord as _CommentRecord
 from openpyxl.compat import safe_string as _safe_string
 from openpyxl.utils.datetime import to_excel as _to_excel, to_ISO8601 as _to_iso8601
+from openpyxl.cell.cell import MergedCell as _MergedCell
+from openpyxl.styles.borders import Border as _Border
+from openpyxl.styles.cell_style import StyleArray as _StyleArray
+from openpyxl.worksheet.merge import MergedCellRange as _MergedCellRange
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +75,59 @@ from xl_kik.core.round import MASTER_NAME, RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
 cells.openpyxl_reads_and_writes_xstrings()  # a cell's value is the text Excel shows, read and written
+
+
+def _format_merged_range(self: Any) -> None:
+    """openpyxl 3.1's ``MergedCellRange.format`` (run for every merged range a sheet loads or
+    gets): the cells of the range become ``MergedCell``s, the edge cells get the top-left cell's
+    border sides, every cell its protection; the same style ids in the same order
+    (``tests/test_master_save.py``). openpyxl hashes a new border or a copied protection per
+    cell (a deep hash of a style object, about 6 ms of a merge); here each combination is
+    looked up once per workbook, remembered by style ids on the workbook's style lists (which
+    only grow: an id always means the same style)."""
+    ws = self.ws
+    wb = ws.parent
+    cells_ = ws._cells
+    borders, protections = wb._borders, wb._protections
+
+    def cell_at(coord: tuple[int, int]) -> Any:
+        cell = cells_.get(coord)
+        if cell is None:
+            cell = _MergedCell(ws, row=coord[0], column=coord[1])
+            cells_[(cell.row, cell.column)] = cell
+        if not cell._style:
+            cell._style = _StyleArray()
+        return cell
+
+    start = self.start_cell
+    if not start._style:
+        start._style = _StyleArray()
+    combined = borders.__dict__.setdefault("_xl_kik_merged", {})  # (border id, side, top-left's id) -> id
+    for name in ("top", "left", "right", "bottom"):
+        start_id = start._style.borderId  # the top-left cell's border as this side begins
+        side = getattr(borders[start_id], name)
+        if side and side.style is None:
+            continue  # no border style on this side
+        border = None
+        for coord in getattr(self, name):
+            cell = cell_at(coord)
+            key = (cell._style.borderId, name, start_id)
+            if key not in combined:
+                border = border or _Border(**{name: side})
+                combined[key] = borders.add(borders[key[0]] + border)
+            cell._style.borderId = combined[key]
+    copies = protections.__dict__.setdefault("_xl_kik_merged", {})  # top-left's protection id -> id
+    key = start._style.protectionId
+    if key not in copies:
+        copies[key] = protections.add(copy.copy(start.protection))
+    for coord in self.cells:
+        cell_at(coord)._style.protectionId = copies[key]
+
+
+if not getattr(_MergedCellRange.format, "_xl_kik", False):
+    _openpyxl_format_merged_range = _MergedCellRange.format  # openpyxl's own (the test compares)
+    _format_merged_range._xl_kik = True  # type: ignore[attr-defined]
+    _MergedCellRange.format = _format_merged_range
 
 FORMULA_PREFIXES = cells.TEXT_GUARD_PREFIXES
 needs_text_guard = cells.needs_text_guard
