@@ -234,6 +234,21 @@ def _through_xlsxwriter(texts: list[str]) -> list[str | None]:
     return got
 
 
+def _through_xlsxwriter_rows(texts: list[str]) -> list[str | None]:
+    """XlsxSheet.write_rows: one text a row in column A, and all of them in one row (the row's
+    texts are checked together)."""
+    buf = io.BytesIO()
+    wb = cells.xlsx_workbook(buf)
+    ws = wb.add_worksheet("Ark")
+    ws.write_rows(0, 0, [[t] for t in texts])
+    ws.write_rows(len(texts), 1, [texts])
+    wb.close()
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue())).active
+    got = [back.cell(i, 1).value for i in range(1, len(texts) + 1)]
+    assert got == [back.cell(len(texts) + 1, c).value for c in range(2, len(texts) + 2)]
+    return got
+
+
 def _through_sheet_writer(texts: list[str]) -> list[str | None]:
     """The renderers' path: SheetContent -> apply_content -> OpenpyxlSheetWriter."""
     wb = openpyxl.Workbook()
@@ -286,7 +301,7 @@ def _through_xlwings(texts: list[str]) -> list[str | None]:
     return out
 
 
-WRITERS = {"openpyxl": _through_openpyxl, "xlsxwriter": _through_xlsxwriter,
+WRITERS = {"openpyxl": _through_openpyxl, "xlsxwriter": _through_xlsxwriter, "xlsxwriter_rows": _through_xlsxwriter_rows,
            "sheet_writer": _through_sheet_writer, "xlwings": _through_xlwings}
 
 
@@ -308,6 +323,97 @@ def test_the_forbidden_characters_and_the_cell_limit_through_every_writer(writer
     assert got[1].endswith("…") and utf16_len(got[1]) <= 32767 and got[1].startswith("ord ord")
     assert not got[1].endswith("o…") and got[1][:-1].rstrip().endswith("ord")
     assert got[2] == "=cmd|' /C calc'!A0" and got[3] == "\U0001f600 æøå"
+
+
+# ---------------------------------------------------------------- XlsxSheet.write_rows
+def _canonical_sheets(data: bytes) -> dict[str, str]:
+    """Every part of an xlsx, each worksheet's cell styles (``s="n"``) replaced by what the
+    style is (the xf with its font, fill, border and number format), so that two files whose
+    formats were numbered in another order compare equal; docProps/core.xml (a time) left out."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {n: zf.read(n).decode("utf-8") for n in zf.namelist() if n != "docProps/core.xml"}
+    styles = parts.pop("xl/styles.xml")
+
+    def section(tag: str) -> list[str]:
+        body = re.search(rf"<{tag} count=\"\d+\"[^>]*>(.*?)</{tag}>", styles, re.S)
+        return re.findall(r"<(?:xf|font|fill|border)\b.*?(?:/>|</(?:xf|font|fill|border)>)", body.group(1), re.S) if body else []
+
+    fonts, fills, borders, xfs = section("fonts"), section("fills"), section("borders"), section("cellXfs")
+    codes = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
+
+    def what(xf: str) -> str:
+        a = dict(re.findall(r'(\w+)="([^"]*)"', xf.split(">", 1)[0]))
+        inner = xf.split(">", 1)[1] if not xf.endswith("/>") else ""
+        return "|".join([fonts[int(a.get("fontId", 0))], fills[int(a.get("fillId", 0))],
+                         borders[int(a.get("borderId", 0))], codes.get(a.get("numFmtId", "0"), a.get("numFmtId", "0")),
+                         inner])
+
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = re.sub(r' (s|style)="(\d+)"', lambda m: f' {m.group(1)}="{what(xfs[int(m.group(2))])}"',
+                             parts[name])
+    return parts
+
+
+def _block_and_cells(block: bool) -> bytes:
+    import datetime as dt
+
+    buf = io.BytesIO()
+    wb = cells.xlsx_workbook(buf)
+    bold, date, italic = (wb.add_format(p) for p in ({"bold": True, "border": 1}, {"num_format": "dd-mm-yyyy"},
+                                                     {"italic": True}))
+    ws = wb.add_worksheet("Ark")
+    ws.set_column(4, 4, 20, italic)  # a column's format: for a cell written without one
+    ws.write_string(0, 0, "over the block", bold)
+    ws.write_comment(30, 2, "a comment in a row of the block")
+    ws.set_row(5, 30)
+    ws.set_row(3, None, italic)  # a row's format: before the column's
+    rows = [["a\x01b", "", None, 3, 2.5, True, dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 12), "x\r\ny",
+             float("nan"), "_x0041_", 10 ** 20, -0.125, "=1+1", "  kept  ", 7.0]] * 3
+    rows += [["plain", cells.styled("own format", bold), cells.styled(None, bold), None, None, "æøå \U0001f600"]] * 40
+    rows += [[], ["after an empty row"]]
+    formats = [None, bold, date, None, None, None, date, date, None, bold]
+    if block:
+        assert ws.write_rows(1, 1, rows, formats) == len(rows)
+    else:
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                fmt = formats[j] if j < len(formats) else None
+                if isinstance(value, cells.Styled):
+                    value, fmt = value
+                cells.xlsx_write(ws, 1 + i, 1 + j, value, fmt)
+    ws.write_string(60, 0, "under the block")
+    wb.close()
+    return buf.getvalue()
+
+
+def test_write_rows_writes_the_file_that_writing_cell_by_cell_writes():
+    """The block writer against XlsxWriter's own cell-by-cell path (through xlsx_write's rules):
+    the same parts, cell for cell and style for style (formats may be numbered in another order)."""
+    by_cell, by_block = _canonical_sheets(_block_and_cells(False)), _canonical_sheets(_block_and_cells(True))
+    assert by_cell.keys() == by_block.keys()
+    for name in by_cell:
+        assert by_block[name] == by_cell[name], name
+    data = _block_and_cells(True)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="E5"' not in sheet and '<c r="E6"' not in sheet  # a blank without its own format: no cell
+    assert re.search(r'<c r="C2" s="\d+"/>', sheet)  # an empty text with a format: a blank cell
+    back = openpyxl.load_workbook(io.BytesIO(data))["Ark"]
+    assert [back.cell(2, c).value for c in (2, 4, 5, 10, 11, 15)] == ["ab", None, 3, "x\ny", None, "=1+1"]
+    assert back["H2"].number_format == "dd-mm-yyyy" and back["H2"].value.date().isoformat() == "2026-01-02"
+    assert back["C6"].font.b and back["B46"].value == "after an empty row"
+    assert back["B4"].font.i and back["E2"].font.i and not back["B3"].font.i  # the row's, the column's format
+
+
+def test_write_rows_refuses_formulas_and_rows_written_both_ways():
+    wb = cells.xlsx_workbook(io.BytesIO())
+    ws = wb.add_worksheet("Ark")
+    with pytest.raises(TypeError):
+        ws.write_rows(0, 0, [[Formula("=1+1")]])
+    ws.write_rows(1, 0, [["a", "b"]])
+    ws.write_string(1, 5, "the same row")
+    with pytest.raises(ValueError, match="row 2"):
+        wb.close()
 
 
 # ---------------------------------------------------------------- a hostile merge

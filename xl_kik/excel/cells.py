@@ -47,7 +47,7 @@ import os
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
-from xl_kik.core.cellref import column_number, split_cell
+from xl_kik.core.cellref import column_letter, column_number, split_cell
 from xl_kik.core.formula import Formula
 from xl_kik.core.printing import MARGINS, Margins, PageLayout, page_layout, word_width
 from xl_kik.core.i18n import Msg
@@ -56,7 +56,7 @@ __all__ = [
     "Formula", "ELLIPSIS", "NEW_LINE_HELP", "MAX_CELL_TEXT", "MAX_VALIDATION_TITLE", "MAX_VALIDATION_ERROR",
     "MAX_VALIDATION_PROMPT", "MAX_LIST_LITERAL", "MAX_SHEET_NAME", "SHEET_NAME_FORBIDDEN",
     "MAX_DEFINED_NAME", "MAX_HEADER_FOOTER", "MAX_ROW_HEIGHT", "TEXT_GUARD_PREFIXES",
-    "XLSXWRITER_OPTIONS", "excel_len", "xml_text", "xstring", "from_xstring",
+    "XLSXWRITER_OPTIONS", "Styled", "styled", "excel_len", "xml_text", "xstring", "from_xstring",
     "openpyxl_reads_and_writes_xstrings", "shorten", "cell_text", "needs_text_guard",
     "validation_texts", "list_literal", "sheet_name", "defined_name", "header_footer",
     "header_footer_text", "row_height", "display_name", "write_cell", "openpyxl_validation",
@@ -492,7 +492,8 @@ class XlsxBook:
         return self._wb
 
     def add_worksheet(self, name: str | None = None) -> "XlsxSheet":
-        return XlsxSheet(self._wb.add_worksheet(None if name is None else sheet_name(name)))
+        return XlsxSheet(self._wb.add_worksheet(None if name is None else sheet_name(name),
+                                                worksheet_class=_block_worksheet_class()))
 
     def define_name(self, name: str, formula: str) -> Any:
         return self._wb.define_name(defined_name(name), formula)
@@ -592,6 +593,21 @@ class XlsxSheet:
             return self._ws.write_blank(*args[:n], None, *args[n + 1:])
         return self._ws.write_string(*args[:n], text, *args[n + 1:])
 
+    def write_rows(self, row: int, col: int, rows: Iterable[Sequence[Any]], formats: Sequence[Any] = ()) -> int:
+        """Write a block of rows at once from ``row``, ``col`` (0-based), by the rules of
+        :func:`xlsx_write`, at a fraction of the cost of one ``write_*`` call per cell: each
+        row is turned into its XML when it is written (:func:`_block_worksheet_class`).
+
+        ``formats[j]`` is the format of the ``j``-th cell of every row (missing or ``None``: the
+        row's format, else the column's, as XlsxWriter does); a cell given as :class:`Styled`
+        (:func:`styled`) has its own. A
+        text is cleaned and limited by :func:`cell_text` (an empty text is a blank cell), a
+        ``bool`` is a boolean, an ``int`` / ``float`` a number (NaN and infinity blank), a date
+        or datetime Excel's serial number; ``None`` is a blank cell (written only with a
+        format). A :class:`Formula` raises ``TypeError``: write it with :meth:`write`. The
+        rows must not hold cells written otherwise. Returns the number of rows written."""
+        return self._ws.write_block(row, col, rows, formats)
+
     def write(self, *args: Any) -> Any:
         n = _cell_args(args, 2)
         if n == 1:
@@ -625,6 +641,186 @@ class XlsxSheet:
 
     def set_footer(self, footer: str = "", *args: Any) -> Any:
         return self._ws.set_footer(header_footer(footer), *args)
+
+
+class Styled(tuple):
+    """A cell for :meth:`XlsxSheet.write_rows` with its own format: ``Styled((value, fmt))``
+    or :func:`styled`."""
+
+    __slots__ = ()
+
+
+def styled(value: Any, fmt: Any) -> Styled:
+    """``value`` with its own format ``fmt`` in a row given to :meth:`XlsxSheet.write_rows`."""
+    return Styled((value, fmt))
+
+
+_BLOCK_CLASS: list[type] = []
+
+
+def _block_worksheet_class() -> type:
+    """XlsxWriter's ``Worksheet`` with ``write_block``: rows of cells rendered to their XML
+    when they are written (cell references, format indexes, shared-string indexes) and put
+    into ``<sheetData>`` in row order among the cells written cell by cell.
+
+    XlsxWriter keeps a tuple per cell and turns each into XML when the file is closed,
+    through several calls per cell (about 3 µs); the rollup's overview has 70,000 cells.
+    The block writer uses the worksheet's own string table, format indexes, date conversion,
+    dimensions and row attributes (``set_row``), so the file is the one XlsxWriter writes cell
+    by cell, up to the order in which the formats are numbered (``tests/test_cells.py``). A
+    row's or column's format for the cells without their own is the one set before the rows
+    are written."""
+    if _BLOCK_CLASS:
+        return _BLOCK_CLASS[0]
+    from xlsxwriter.worksheet import Worksheet  # lazy: only the XlsxWriter writers need it
+
+    class BlockWorksheet(Worksheet):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block_rows: dict[int, tuple[str, int, int]] = {}  # row -> (its cells' XML, first, last col)
+
+        def write_block(self, row: int, col: int, rows: Iterable[Sequence[Any]], formats: Sequence[Any] = ()) -> int:
+            if self.constant_memory:
+                raise ValueError("write_rows does not work in XlsxWriter's constant_memory mode")
+            sst = self.str_table._get_shared_string_index
+            style: dict[int, str] = {}  # id(format) -> ' s="n"'
+            keep: list[Any] = []  # the formats whose id() is a key of ``style`` (so no id is reused)
+            dates: dict[Any, str] = {}
+            formats = list(formats)
+            blocks, row_info = self.block_rows, self.row_info
+            letters: list[str] = []  # per cell of a row: its column's letters
+            given: list[str] = []  # per cell: the style of formats[j], else of the column's format ('' none)
+
+            def style_of(fmt: Any) -> str:
+                found = style.get(id(fmt))
+                if found is None:
+                    found = style[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+                    keep.append(fmt)
+                return found
+
+            def fallback(c: int, row_format: Any) -> str:
+                """A cell without a format of its own: the row's format, else the column's (XlsxWriter's rule)."""
+                if row_format:
+                    return style_of(row_format)
+                info = self.col_info.get(c)
+                return style_of(info.column_format) if info is not None and info.column_format is not None else ""
+
+            def other(value: Any, fmt: Any, at: str, attr: str) -> str:
+                """A cell that is not a plain str, int or float (xlsx_write's rules)."""
+                if isinstance(value, Formula):
+                    raise TypeError("write_rows does not write formulas: write them with write()")
+                if value is None:
+                    return "" if fmt is None else f'<c r="{at}"{attr}/>'
+                if isinstance(value, bool):
+                    return f'<c r="{at}"{attr} t="b"><v>{int(value)}</v></c>'
+                if isinstance(value, (int, float)):
+                    number = _number(value)
+                    if number is None:
+                        return other(None, fmt, at, attr)
+                    return f'<c r="{at}"{attr}><v>{number:.16G}</v></c>'
+                if isinstance(value, (dt.datetime, dt.date)):
+                    serial = dates.get(value)
+                    if serial is None:
+                        serial = dates[value] = f"{self._convert_date_time(value):.16G}"
+                    if fmt is None and self.default_date_format is not None:
+                        attr = style_of(self.default_date_format)
+                    return f'<c r="{at}"{attr}><v>{serial}</v></c>'
+                text = cell_text(value)
+                if not text:
+                    return other(None, fmt, at, attr)
+                return f'<c r="{at}"{attr} t="s"><v>{sst(text)}</v></c>'
+
+            r = row
+            for values in rows:
+                width = len(values)
+                if not width:
+                    r += 1
+                    continue
+                if self._check_dimensions(r, col) or self._check_dimensions(r, col + width - 1):
+                    raise IndexError(f"row {r}, columns {col}-{col + width - 1}: outside the worksheet")
+                while len(letters) < width:
+                    j = len(letters)
+                    letters.append(column_letter(col + j + 1))
+                    fmt = formats[j] if j < len(formats) else None
+                    given.append(style_of(fmt) if fmt is not None else fallback(col + j, None))
+                info = row_info.get(r)
+                row_format = info.row_format if info is not None else None
+                attrs = given if not row_format else [
+                    a if j < len(formats) and formats[j] is not None else fallback(col + j, row_format)
+                    for j, a in enumerate(given)]
+                # one look at all the row's texts: most need no cleaning (cell_text otherwise)
+                texts = [v for v in values if v.__class__ is str]
+                joined = "\n".join(texts)
+                clean = _XML_FORBIDDEN_RE.search(joined) is None and "\r" not in joined and \
+                    max(map(len, texts), default=0) * 2 <= MAX_CELL_TEXT
+                ref = str(r + 1)
+                parts = []
+                for j, value in enumerate(values):
+                    cls = value.__class__
+                    if cls is str:
+                        text = value if clean else cell_text(value)
+                        if text:
+                            parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]} t="s"><v>{sst(text)}</v></c>')
+                        elif j < len(formats) and formats[j] is not None:  # a blank only with its own format
+                            parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]}/>')
+                    elif cls is int or (cls is float and math.isfinite(value)):
+                        parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]}><v>{value:.16G}</v></c>')
+                    elif cls is Styled:
+                        value, fmt = value
+                        attr = style_of(fmt) if fmt is not None else fallback(col + j, row_format)
+                        parts.append(other(value, fmt, f"{letters[j]}{ref}", attr))
+                    else:
+                        fmt = formats[j] if j < len(formats) else None
+                        parts.append(other(value, fmt, f"{letters[j]}{ref}", attrs[j]))
+                blocks[r] = ("".join(parts), col, col + width - 1)
+                r += 1
+            return r - row
+
+        def _write_rows(self) -> None:
+            blocks = self.block_rows
+            if not blocks:
+                super()._write_rows()
+                return
+            table, comments = self.table, self.comments
+            for r in blocks:
+                if table.get(r):
+                    raise ValueError(f"row {r + 1} has cells written both by write_rows and cell by cell")
+            # the rows' spans (a hint): per 16 rows the first and last column with a cell or a comment
+            spans: dict[int, list[int]] = {}
+
+            def span_of(r: int, first: int, last: int) -> None:
+                found = spans.get(r // 16)
+                if found is None:
+                    spans[r // 16] = [first, last]
+                else:
+                    found[0], found[1] = min(found[0], first), max(found[1], last)
+
+            for source in (table, comments):
+                for r, cols in source.items():
+                    if cols:
+                        span_of(r, min(cols), max(cols))
+            for r, (_, first, last) in blocks.items():
+                span_of(r, first, last)
+            rows = {r for r, cols in table.items() if cols} | set(self.row_info) | set(comments) | set(blocks)
+            for r in sorted(rows):
+                found = spans.get(r // 16)
+                span = f"{found[0] + 1}:{found[1] + 1}" if found else None
+                info = self.row_info.get(r)
+                if r in blocks:
+                    self._write_row(r, span, info)
+                    self.fh.write(blocks[r][0])
+                    self._xml_end_tag("row")
+                elif table.get(r):
+                    self._write_row(r, span, info)
+                    cols = table[r]
+                    for c in sorted(cols):
+                        self._write_cell(r, c, cols[c])
+                    self._xml_end_tag("row")
+                else:
+                    self._write_empty_row(r, span, info)
+
+    _BLOCK_CLASS.append(BlockWorksheet)
+    return BlockWorksheet
 
 
 def xlsx_write(ws: Any, row: int, col: int, value: Any, fmt: Any = None, note: str = "") -> None:

@@ -367,24 +367,30 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
     plan_cols += [("_overdue", T["overdue_col"](lang), 11)]
     date_keys = {c.key for c in PLAN_COLUMNS if c.is_date}
     rows = [(u, a) for u in result.units for a in u.actions]
+    themes = {clean_text(a.get("theme")) for _u, a in rows}
     for c, (key, h, w) in enumerate(plan_cols):
         # the theme's name wraps between its words only ('Medarbejderresultater' in a 10-wide column broke)
-        words = [word_width(clean_text(a.get(key)), bold=False) for _u, a in rows] if key == "theme" else []
+        words = [word_width(t, bold=False) for t in themes] if key == "theme" else []
         ws.set_column(c, c, max([w, word_width(h)] + words))
-    for i, (u, a) in enumerate(rows, start=1):
-        for c, (key, _, _) in enumerate(plan_cols):
-            if key == "_unit":
-                ws.write_string(i, c, u.unit, f["wrap"])
-            elif key == "_round":
-                ws.write_string(i, c, u.round_id, f["text"])
-            elif key == "_overdue":
-                ws.write_string(i, c, T["yes"](lang) if a.get("_overdue") else "", f["text"])
-            elif key in date_keys and (d := to_date(a.get(key))) is not None:
-                ws.write_datetime(i, c, dt.datetime.combine(d, dt.time()), f["date"])
-            elif key in date_keys:
-                ws.write_string(i, c, clean_text(a.get(key)), f["text"])
+    # a format per column; a date column's cell that holds no date is text (f["text"])
+    formats = [f["date"] if key in date_keys else f["text"] if key in ("_round", "_overdue") else f["wrap"]
+               for key, _, _ in plan_cols]
+    yes, text_fmt = T["yes"](lang), f["text"]
+    keys = [key for key, _, _ in plan_cols[2:-1]]
+
+    def cells_of(u: UnitResult, a: dict[str, Any]) -> list[Any]:
+        out: list[Any] = [u.unit, u.round_id]
+        for key in keys:
+            value = a.get(key)
+            if key in date_keys:
+                d = to_date(value)
+                out.append(d if d is not None else cells.styled(clean_text(value), text_fmt))
             else:
-                ws.write_string(i, c, clean_text(a.get(key)), f["wrap"])
+                out.append(clean_text(value))
+        out.append(yes if a.get("_overdue") else "")
+        return out
+
+    ws.write_rows(1, 0, (cells_of(u, a) for u, a in rows), formats)
     ws.add_table(0, 0, max(len(rows), 1), len(plan_cols) - 1, {
         "name": "Handleplaner", "style": "Table Style Light 9",
         "columns": [{"header": h} for _, h, _ in plan_cols]})
@@ -397,19 +403,21 @@ def write_scores_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: s
     score_cols = [(T["unit"](lang), 28), (T["round"](lang), 19), (T["catalogue"](lang), 10),
                   (T["theme"](lang), 24), (T["qid"](lang), 6), (T["question"](lang), 60),
                   (T["agreed"](lang), 10), (T["suggested"](lang), 10)]
-    i = 0
-    for u in result.units:
-        for q in u.questions:
-            i += 1
-            ws.write_string(i, 0, u.unit)
-            ws.write_string(i, 1, u.round_id)
-            ws.write_string(i, 2, u.catalogue_id)
-            ws.write_string(i, 3, q["theme"])
-            ws.write_string(i, 4, q["qid"])
-            ws.write_string(i, 5, q["text"], f["wrap_plain"])  # whole on paper, not cut at the column's edge
-            ws.set_row(i, row_height(line_count(q["text"], 59)))
-            _write_num(ws, i, 6, q["agreed"], None)
-            _write_num(ws, i, 7, q["suggested"], None)
+    heights: dict[str, float] = {}  # question text -> its row's height (the same questions in many units)
+
+    def height(text: str) -> float:
+        found = heights.get(text)
+        if found is None:
+            found = heights[text] = row_height(line_count(text, 59))
+        return found
+
+    rows = [(u, q) for u in result.units for q in u.questions]
+    for i, (_u, q) in enumerate(rows, start=1):
+        ws.set_row(i, height(q["text"]))  # whole on paper, not cut at the column's edge
+    ws.write_rows(1, 0, ([u.unit, u.round_id, u.catalogue_id, q["theme"], q["qid"], q["text"], q["agreed"],
+                          q["suggested"]] for u, q in rows),
+                  [None, None, None, None, None, f["wrap_plain"]])
+    i = len(rows)
     for c, (h, w) in enumerate(score_cols):
         ws.set_column(c, c, max(w, word_width(h)))
     ws.add_table(0, 0, max(i, 1), len(score_cols) - 1, {
