@@ -9,6 +9,7 @@ the PDF (LibreOffice clips text that does not fit its row; clipped words are not
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -361,3 +362,38 @@ def test_konsensus_prints_its_questions_and_the_report_its_theme_profile(printed
     assert "Temascorer" not in text(konsensus) and "Aftalte" in text(konsensus)
     report = text(printed["consensus"]["pages"])
     assert "Temascorer" in report and "Temaprofil:" in report and "(indsats)" in report
+
+
+@pytest.mark.libreoffice
+def test_the_notes_above_a_table_print_whole_on_its_first_page(printed):
+    """The title and the notes above a sheet's table (the rows above its repeated header row)
+    print whole on the sheet's first page: the Konsensus help and the Svarrapport's rule ran
+    past the right edge of the page, their ends on no page at all."""
+    checked = []
+    for name in ("master", "answers", "consensus", "rollup"):
+        checked += [f"{name}:{t}" for t in _notes_on_first_pages(printed[name])]
+    print(sorted(set(checked)))
+    assert {"master:Konsensus", "master:Svarrapport", "master:Status", "answers:Oversigt", "rollup:Overblik"} <= set(checked)
+
+
+def _notes_on_first_pages(doc: dict) -> list[str]:
+    wb = openpyxl.load_workbook(doc["src"])
+    first_page: dict[str, set[str]] = {}
+    for page in doc["pages"]:
+        first_page.setdefault(page["sheet"], {_clean(html.unescape(w)) for _h, w in page["body"]})
+    checked = []
+    for ws in wb.worksheets:
+        titles = ws.print_title_rows
+        if ws.sheet_state != "visible" or not titles or ws.title not in first_page:
+            continue
+        header = int(titles.split(":")[0].lstrip("$"))
+        hidden = {k for k, d in ws.column_dimensions.items() if d.hidden}
+        for r in range(1, header):
+            if ws.row_dimensions[r].hidden:
+                continue
+            for c in ws[r]:
+                if isinstance(c.value, str) and c.value and c.column_letter not in hidden:
+                    words = {_clean(w) for w in c.value.split()} - {""}
+                    assert words <= first_page[ws.title], (ws.title, c.coordinate, sorted(words - first_page[ws.title]))
+                    checked.append(ws.title)
+    return checked

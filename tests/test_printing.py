@@ -67,3 +67,16 @@ def test_pages_across():
     assert pages_across([], 250) == 1
     with pytest.raises(ValueError):
         page_layout([10], 11, prefer="sideways")
+
+
+def test_first_page_columns_counts_what_the_first_page_across_holds():
+    from xl_kik.core.printing import A4, MARGINS, PageLayout, first_page_columns
+
+    # A4 landscape: 841.9 pt less 0.4 + 0.4 inch margins = 784.3 pt; a 10-unit column is 70 pt at 100 %
+    fixed = PageLayout("landscape", A4, MARGINS, None, None, 100, (4, 4), None, 2, 11.0)
+    assert first_page_columns([10] * 20, fixed) == 11  # 11 x 70 = 770 <= 784.3 < 12 x 70
+    half = PageLayout("landscape", A4, MARGINS, None, None, 50, (4, 4), None, 2, 5.5)
+    assert first_page_columns([10] * 30, half) == 22  # 35 pt a column
+    assert first_page_columns([0, 200, 10], fixed) == 2  # a hidden column takes no room; a too-wide one stands alone
+    fitted = PageLayout("landscape", A4, MARGINS, 1, 0, None, (4, 4), None, 1, 9.0)
+    assert first_page_columns([10] * 20, fitted) == 20  # one page wide: every column is on it

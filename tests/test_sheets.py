@@ -92,6 +92,25 @@ def test_status_lists_returned_missing_and_bad_files_errors_first():
     assert ws.page_setup.orientation == "landscape"
 
 
+def test_status_participant_table_is_a_whole_grid():
+    """Every cell of the participants table has its border, also a remark cell on a row
+    without remarks and the empty cells of a participant who has not returned (a table with
+    holes in its grid reads as broken on paper)."""
+    setup, coll, rs = standard()
+    wb = openpyxl.Workbook()
+    data = sheets_status.render_status(wb.active, setup, PEOPLE, coll, "da")
+    ws = roundtrip(wb).active
+    header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Id")
+    rows = range(header + 1, header + 1 + len(data["participants"]))
+    blanks = 0
+    for r in rows:
+        for c in range(1, 9):
+            cell = ws.cell(r, c)
+            blanks += cell.value is None
+            assert cell.border.left.style == cell.border.right.style == "thin", (cell.coordinate, cell.value)
+    assert blanks  # the standard round has rows without remarks and a participant who is missing
+
+
 def test_status_english():
     setup, coll, rs = standard(lang="en")
     wb = openpyxl.Workbook()

@@ -162,6 +162,24 @@ def page_layout(widths: Sequence[float], font_size: float, *, prefer: str = "lan
     return layout("landscape", None, None, scale, pages_at(scale), font_size * scale / 100, cols)
 
 
+def first_page_columns(widths: Sequence[float], layout: PageLayout) -> int:
+    """How many of the printed columns ``widths`` (character units, from the layout's first
+    column) the first page across holds under ``layout``: all of them when the sheet prints
+    one page wide, else as many as fit at its scale (at least one). A note above the table
+    wraps within these columns, so that no line of it runs off the first page."""
+    if layout.scale is None or layout.pages_wide <= 1:
+        return len(widths)
+    page_w, _ = _printable(layout.paper, layout.orientation, layout.margins)
+    used, n = 0.0, 0
+    for w in widths:
+        w_pt = max(0.0, float(w)) * CHAR_PT * layout.scale / 100
+        if used > 0 and used + w_pt > page_w + 1e-6:
+            break
+        used += w_pt
+        n += 1
+    return max(n, 1)
+
+
 #: Widths of bold characters in column-width units (a unit is the regular digit's width) in the
 #: widest renderer, DejaVu Sans Bold (measured in LibreOffice's PDF: "Brugerresultater" is 14.9
 #: units); a regular character is about 0.92 of its bold width.

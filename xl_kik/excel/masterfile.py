@@ -65,9 +65,9 @@ from xl_kik.excel.repair import finish_master
 from xl_kik.core.cellref import cell_ref, column_letter, column_number, split_cell
 from xl_kik.core.contract import MASTER_CODE_NAMES, MASTER_SHEET_NAMES
 from xl_kik.core.formula import Formula
-from xl_kik.core.printing import PageLayout, page_layout
+from xl_kik.core.printing import PageLayout, first_page_columns, page_layout
 from xl_kik.excel import atomic, cells
-from xl_kik.excel.layout import DEFAULT_COLUMN_WIDTH, DEFAULT_ROW_HEIGHT, column_widths
+from xl_kik.excel.layout import DEFAULT_COLUMN_WIDTH, DEFAULT_ROW_HEIGHT, column_widths, fit_rows
 from xl_kik.core.i18n import Msg
 from xl_kik.core.errors import MasterFormatError, MasterLockedError, RoundNotFoundError
 from xl_kik.excel.vba import installed_xlwings_version
@@ -783,12 +783,16 @@ def apply_print_setup(ws: Any, setup: PrintSetup, replace: bool = False) -> None
 
 def print_sheet(ws: Any, font_size: float = 11, *, prefer: str = "landscape", title_rows: tuple[int, int] | None = None,
                 title_cols: tuple[int, int] | None = None, first_col: int = 1, last_col: int | None = None,
-                one_page: bool = False,
+                one_page: bool = False, notes: Iterable[int] = (),
                 footer: tuple[str | None, str | None, str | None] | None = ("&A", None, "&P / &N")) -> PageLayout:
     """The one print rule (:func:`xl_kik.core.printing.page_layout`) applied to an openpyxl
     worksheet: its column widths from ``first_col`` to ``last_col`` (default: the last used
     column), ``font_size`` the smallest text it prints; the footer (left, centre, right) names
-    the sheet and the page by default."""
+    the sheet and the page by default.
+
+    ``notes``: rows whose text (in ``first_col``, above the table) must stay on the first page:
+    each is merged across the columns the first page holds, wrapped, and its row height
+    estimated anew (a writer with a taller minimum for the row fits it again afterwards)."""
     widths = column_widths(ws)
     default = ws.sheet_format.defaultColWidth or DEFAULT_COLUMN_WIDTH
     last = last_col or max(ws.max_column, first_col)
@@ -800,10 +804,29 @@ def print_sheet(ws: Any, font_size: float = 11, *, prefer: str = "landscape", ti
                          title_rows=title_rows, title_cols=title_cols, first_col=first_col, one_page=one_page,
                          heights=heights)
     apply_print_setup(ws, print_setup_of(layout), replace=True)
+    if notes:
+        widths_printed = [widths.get(c, default) for c in range(first_col, last + 1)]
+        _wrap_notes(ws, notes, first_col, first_col + first_page_columns(widths_printed, layout) - 1)
     if footer is not None:
         for part, text in zip((ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right), footer):
             part.text = text or None
     return layout
+
+
+def _wrap_notes(ws: Any, rows: Iterable[int], first_col: int, last_col: int) -> None:
+    """Each note row's text cell merged over ``first_col..last_col`` (any earlier merge of it
+    undone), wrapped, its height fitted to the merged width."""
+    for r in rows:
+        for rng in [m for m in ws.merged_cells.ranges if m.min_row == r and m.min_col == first_col]:
+            ws.unmerge_cells(str(rng))
+        if last_col > first_col:
+            ws.merge_cells(start_row=r, start_column=first_col, end_row=r, end_column=last_col)
+        cell = ws.cell(r, first_col)
+        if not cell.alignment.wrap_text:  # (a style left as it is when it wraps already)
+            al = copy.copy(cell.alignment)
+            al.wrap_text, al.vertical = True, al.vertical or "top"
+            cell.alignment = al
+        fit_rows(ws, r, r)
 
 
 @dataclass(frozen=True)

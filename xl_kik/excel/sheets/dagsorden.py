@@ -130,7 +130,6 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     put(ws, 1, 2, T["title"](lang, unit=setup.unit), title)
     put(ws, 2, 1, "#help")
     put(ws, 2, 2, T["help"](lang, hours=_hours_text(setup, lang)), note)
-    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=len(KEYS))
     put_row(ws, KEY_ROW, list(KEYS), Look(ws, color="808080", size=8))
     ws.row_dimensions[KEY_ROW].hidden = True
     put(ws, HEADER_ROW, 1, "#header", head)
@@ -165,7 +164,7 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     # the seminar's plan on the wall: one A4 page while it stays readable (core.printing), else one page wide
     ws.print_area = f"B1:{column_letter(len(KEYS))}{r}"
     print_sheet(ws, 11, prefer="portrait", title_rows=(HEADER_ROW, HEADER_ROW), first_col=2, last_col=len(KEYS),
-                one_page=True)
+                one_page=True, notes=(2,))
     return [it.qid for it in items]
 
 

@@ -71,6 +71,7 @@ COL = {k: i + 1 for i, k in enumerate(KEYS)}
 LAST_COL = len(KEYS)
 L = {k: column_letter(c) for k, c in COL.items()}
 KEY_ROW = KONSENSUS_KEY_ROW
+HELP_ROW = 2  # the help text under the title (wraps within the first printed page)
 HEADER_ROW = KONSENSUS_HEADER_ROW
 FIRST_ROW = KONSENSUS_FIRST_ROW
 THEME_KEY = KONSENSUS_THEME_KEY
@@ -331,10 +332,9 @@ def _write_head(k: _Render) -> None:
     ws, lang, look = k.ws, k.lang, k.look
     put(ws, 1, 1, "#title")
     put(ws, 1, 2, T["title"](lang, unit=k.setup.unit), look["title"])
-    put(ws, 2, 1, "#help")
-    put(ws, 2, 2, " ".join(t for t in (T["help"](lang, new_line=NEW_LINE_HELP(lang)),
+    put(ws, HELP_ROW, 1, "#help")
+    put(ws, HELP_ROW, 2, " ".join(t for t in (T["help"](lang, new_line=NEW_LINE_HELP(lang)),
                                        withheld_note(k.hidden, min_group(k.setup), lang)) if t), look["note"])
-    ws.merge_cells(start_row=2, start_column=2, end_row=2, end_column=LAST_COL)
     put_row(ws, KEY_ROW, list(KEYS), look["key"])
     ws.row_dimensions[KEY_ROW].hidden = True
     put(ws, HEADER_ROW, 1, "#header", look["head"])
@@ -567,11 +567,12 @@ def _layout(k: _Render, last_row: int, areas: Sequence[tuple[int, int]] = ()) ->
         ws.column_dimensions[column_letter(c)].width = w
     widen_for_words(ws, [r for r in range(1, ws.max_row + 1)
                          if row_key(ws.cell(r, 1).value) in ("#header", "#themes-header")])
-    fit_konsensus_rows(ws)
     ws.freeze_panes = f"E{FIRST_ROW}"
     last = column_letter(LAST_COL)
     ws.print_area = ",".join(f"$B${a}:${last}${b}" for a, b in (areas or [(1, last_row)]))
-    print_setup(ws, HEADER_ROW, title_cols=(COL["nr"], COL["question"]), first_col=2, last_col=LAST_COL)
+    print_setup(ws, HEADER_ROW, title_cols=(COL["nr"], COL["question"]), first_col=2, last_col=LAST_COL,
+                notes=(HELP_ROW,))
+    fit_konsensus_rows(ws)  # after the help is merged over the first page's columns
 
 
 def fit_konsensus_rows(ws: Any) -> None:

@@ -103,13 +103,14 @@ def set_widths(ws: Any, widths: Mapping[int, float]) -> None:
 
 def print_setup(ws: Any, title_row: int | None = None, *, font_size: float = 11,
                 title_cols: tuple[int, int] | None = None, first_col: int = 1, last_col: int | None = None,
-                prefer: str = "landscape") -> Any:
+                prefer: str = "landscape", notes: Iterable[int] = ()) -> Any:
     """The sheet's page setup by the one print rule (:func:`xl_kik.excel.masterfile.print_sheet`):
     A4, one page wide only while the text stays readable, the header row (and, when the sheet
-    runs several pages across, ``title_cols``) repeated, no gridlines, sheet and page in the footer."""
+    runs several pages across, ``title_cols``) repeated, no gridlines, sheet and page in the footer;
+    the ``notes`` rows above the table wrap within the first page."""
     ws.print_options.gridLines = False
     return print_sheet(ws, font_size, prefer=prefer, title_rows=(title_row, title_row) if title_row else None,
-                       title_cols=title_cols, first_col=first_col, last_col=last_col)
+                       title_cols=title_cols, first_col=first_col, last_col=last_col, notes=notes)
 
 
 SEVERITY_LABEL = {ERROR: Msg("Fejl", "Error"), WARNING: Msg("Advarsel", "Warning"), INFO: Msg("Info", "Info")}
@@ -367,9 +368,8 @@ def render_status(ws: Any, setup: Any, participants: Sequence[Any], collection: 
     for row in data["participants"]:
         r += 1
         look = body if row[2] == T["yes"](lang) else red
-        for c, v in enumerate(row, start=1):
-            if v != "":  # empty cells are not written: a big round has 1,000 rows here
-                put(ws, r, c, v, look)
+        for c, v in enumerate(row, start=1):  # empty ones too: the table's grid is whole
+            put(ws, r, c, v, look)
     if data["participants"]:
         ws.auto_filter.ref = f"A{header_row}:H{r}"
     r += 2

@@ -302,7 +302,8 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     ws.freeze_panes = f"E{FIRST_ROW}"
     widen_for_words(ws, [HEADER_ROW])  # a header never wraps inside a word ("kvartilafs|tand")
     ws.print_area = f"B1:{last_col}{ws.max_row}"  # the notes above the table run over empty columns
-    print_setup(ws, HEADER_ROW, title_cols=(2, 4), first_col=2, last_col=len(header))
+    print_setup(ws, HEADER_ROW, title_cols=(2, 4), first_col=2, last_col=len(header),
+                notes=[r for r in range(2, HEADER_ROW) if ws.cell(r, 2).value])
     return cells
 
 
