@@ -320,6 +320,18 @@ def test_follow_up_items_flags():
     assert items["HP-6"].deadline == dt.date(2026, 3, 20) and items["HP-6"].status_key == "unknown"
 
 
+def test_action_flags_are_the_follow_ups_open_and_overdue():
+    """The rollup's per-row flags (open, overdue), written out by hand; a blank row has none."""
+    rows = plan_rows() + [{"id": None, "area": " ", "status": None}]
+    expected = {"HP-1": (True, True), "HP-2": (True, False), "HP-3": (False, False), "HP-4": (True, False),
+                "HP-5": (True, False), "HP-6": (True, False)}
+    assert {r["id"]: ap.action_flags(r, TODAY) for r in rows[:-1]} == expected
+    assert ap.action_flags(rows[-1], TODAY) is None
+    late = {"id": "HP-7", "deadline": "01-01-2026", "status": "måske"}  # an unknown status stays open
+    assert ap.action_flags(late, TODAY) == (True, True)
+    assert {i.id: (i.open, i.overdue) for i in follow_up_items(rows + [late], TODAY)} == {**expected, "HP-7": (True, True)}
+
+
 def test_owner_filter_and_order():
     items = follow_up_items(plan_rows(), TODAY)
     ida = ap.filter_items(items, owner="ida")

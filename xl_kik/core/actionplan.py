@@ -664,6 +664,21 @@ class FollowUpItem:
                 "days_left": self.days_left, "last_follow_up": self.last_follow_up}
 
 
+def _open_overdue(key: str, deadline: dt.date | None, today: dt.date) -> tuple[bool, bool]:
+    """The follow-up's rule: an action is open until its status is *afsluttet*, overdue when
+    open past its deadline."""
+    open_ = key != "done"
+    return open_, bool(open_ and deadline and deadline < today)
+
+
+def action_flags(row: Mapping[str, Any], today: dt.date) -> tuple[bool, bool] | None:
+    """(open, overdue) of one plan row as :func:`follow_up_items` sees it; None for a blank row
+    (which the follow-up leaves out). For a reader of many plans (the rollup) that needs only these."""
+    if row_is_blank(row):
+        return None
+    return _open_overdue(status_key(row.get("status")) or "unknown", to_date(row.get("deadline")), today)
+
+
 def follow_up_items(rows: Iterable[Mapping[str, Any]], today: dt.date | None = None) -> list[FollowUpItem]:
     today = today or dt.date.today()
     items = []
@@ -672,13 +687,13 @@ def follow_up_items(rows: Iterable[Mapping[str, Any]], today: dt.date | None = N
             continue
         key = status_key(r.get("status")) or "unknown"
         deadline = to_date(r.get("deadline"))
-        open_ = key != "done"
+        open_, overdue = _open_overdue(key, deadline, today)
         days = (deadline - today).days if deadline else None
         items.append(FollowUpItem(
             id=clean_text(r.get("id")), theme=clean_text(r.get("theme")), area=clean_text(r.get("area")),
             action=clean_text(r.get("action")), owner=clean_text(r.get("owner")), deadline=deadline,
             deadline_text=fmt_date(r.get("deadline")), status=clean_text(r.get("status")), status_key=key,
-            overdue=bool(open_ and deadline and deadline < today),
+            overdue=overdue,
             due_soon=bool(open_ and deadline and 0 <= (deadline - today).days <= DUE_SOON_DAYS),
             days_left=days, last_follow_up=fmt_date(r.get("last_follow_up")), row=dict(r)))
     return items

@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 
 from xl_kik.core.printing import word_width
 from xl_kik.core.actionplan import COLUMNS as PLAN_COLUMNS
-from xl_kik.core.actionplan import PreviousScores, follow_up_items, plan_from_rows, previous_from_rows, to_date
+from xl_kik.core.actionplan import PreviousScores, action_flags, plan_from_rows, previous_from_rows, to_date
 from xl_kik.core.catalogue import BUILTIN_CATALOGUES, builtin, clean_text
 from xl_kik.core.contract import KONSENSUS_LABELS
 from xl_kik.core.i18n import Msg, pick
@@ -184,10 +184,8 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     returned = _returned_from_status(rows_of("status"), pids)
     actions = _plan_rows(rows_of("plan"))
     day = today or dt.date.today()
-    for row in actions:  # per row: follow_up_items leaves out blank rows, so its list may be shorter
-        item = next(iter(follow_up_items([row], day)), None)
-        row["_overdue"] = bool(item and item.overdue)
-        row["_open"] = bool(item and item.open)
+    for row in actions:  # the follow-up's rule (a blank row is neither)
+        row["_open"], row["_overdue"] = action_flags(row, day) or (False, False)
     full = md.full_catalogue
     name = full.name
     if full.id in BUILTIN_CATALOGUES and set(name.values()) <= {path.stem, MASTER_NAME.split(".")[0], ""}:
@@ -386,7 +384,7 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
                 d = to_date(value)
                 out.append(d if d is not None else cells.styled(clean_text(value), text_fmt))
             else:
-                out.append(clean_text(value))
+                out.append("" if value is None else clean_text(value))
         out.append(yes if a.get("_overdue") else "")
         return out
 
