@@ -55,3 +55,85 @@ def test_the_pool_reads_like_one_process(tmp_path):
     assert len(one.results) >= PARALLEL_MIN_FILES
     assert [(r.path.name, r.accepted, [p.type.code for p in r.report.problems]) for r in one.results] == \
            [(r.path.name, r.accepted, [p.type.code for p in r.report.problems]) for r in pool.results]
+
+
+def _many_returns(tmp_path, n):
+    root = tmp_path / "demo"
+    demo.run_demo(root, say=lambda _text: None)
+    files = sorted((root / "retur").glob("*.xlsx"))
+    for i in range(n):
+        shutil.copy2(files[i % len(files)], root / "retur" / f"kopi_{i:03d}.xlsx")
+    return root
+
+
+def _summary(col):
+    return [(r.path.name, r.accepted, [p.type.code for p in r.report.problems],
+             r.response and {q: (a.points, a.strengths) for q, a in r.response.answers.items()}) for r in col.results]
+
+
+def test_this_process_reads_what_no_helper_has_taken(tmp_path, monkeypatch):
+    """The reading is shared (issue 14): a helper that starts late leaves its chunks to this
+    process, which never waits for it; the collection is the same as one process's."""
+    import concurrent.futures
+    import threading
+    import time
+
+    from xl_kik.excel import reader
+
+    root = _many_returns(tmp_path, PARALLEL_MIN_FILES)
+    setup, people = master.load_round(root)
+    one = collect_returns(root / "retur", setup, people)
+    here = threading.get_ident()
+    read_here = []
+    real_read = reader._read_path
+    monkeypatch.setattr(reader, "_read_path", lambda path, *a: (read_here.append(path) if threading.get_ident() == here
+                                                                else None) or real_read(path, *a))
+    started = threading.Event()
+
+    def slow_start(*args):
+        time.sleep(1.0)  # e.g. a process started by spawn on Windows, or no free core
+        reader._start_reader(*args)
+        started.set()
+
+    class LateHelpers(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, max_workers, initializer, initargs):
+            super().__init__(max_workers=max_workers, initializer=slow_start, initargs=initargs)
+
+    monkeypatch.setattr(reader, "_POOL", LateHelpers)
+    shared = collect_returns(root / "retur", setup, people, workers=2)
+    assert _summary(shared) == _summary(one)
+    assert started.is_set()
+    assert sorted(read_here) == sorted(r.path for r in one.results)  # the helper came too late for any chunk
+
+
+def test_helpers_read_from_the_end_and_the_order_is_kept(tmp_path, monkeypatch):
+    import concurrent.futures
+    import threading
+
+    from xl_kik.excel import reader
+
+    root = _many_returns(tmp_path, PARALLEL_MIN_FILES)
+    setup, people = master.load_round(root)
+    one = collect_returns(root / "retur", setup, people)
+    here = threading.get_ident()
+    by_helper = []
+    real_read = reader._read_path
+    gate = threading.Event()
+
+    def read(path, *a):
+        if threading.get_ident() != here:
+            gate.wait(10)  # the helper has taken its first chunk and waits until this process has read a file
+            by_helper.append(path)
+        else:
+            gate.set()
+        return real_read(path, *a)
+
+    monkeypatch.setattr(reader, "_read_path", read)
+
+    monkeypatch.setattr(reader, "_POOL", concurrent.futures.ThreadPoolExecutor)
+    shared = collect_returns(root / "retur", setup, people, workers=2)
+    assert _summary(shared) == _summary(one)
+    names = [r.path.name for r in one.results]
+    assert by_helper and names[-1] in {p.name for p in by_helper}  # the helper started at the end ...
+    assert sorted(p.name for p in by_helper) == sorted(names[-len(by_helper):])  # ... and went backwards
+    assert len(by_helper) < len(names)  # while this process read from the front

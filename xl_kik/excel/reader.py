@@ -21,7 +21,7 @@ import stat
 import concurrent.futures  # its process pool module (multiprocessing) loads only when a pool is used
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from xl_kik.core.problems import Problem, Report
 from xl_kik.core.returns import (R_DUPLICATE_FILE, R_NOT_TOP_LEVEL, Collection, ReturnResult, assemble,
@@ -173,6 +173,25 @@ def _read(path: Path, name: str, data: bytes | None, setup: RoundSetup, people: 
 def _read_one(args: tuple[Path, RoundSetup, dict[str, Participant], str]) -> tuple[ReturnResult, str]:
     """Read one file of a folder: (result, sha256 of its bytes or "")."""
     path, setup, people, lang = args
+    return _read_path(path, setup, people, lang)
+
+
+#: what a reading process was started with (_start_reader): the round, its people, the language
+_ROUND: tuple[RoundSetup, dict[str, Participant], str] | None = None
+
+
+def _start_reader(setup: RoundSetup, people: dict[str, Participant], lang: str) -> None:
+    global _ROUND
+    _ROUND = (setup, people, lang)
+
+
+def _read_paths(paths: list[Path]) -> list[tuple[ReturnResult, str]]:
+    """A chunk of files, read in a reading process (the round from :func:`_start_reader`)."""
+    assert _ROUND is not None
+    return [_read_path(path, *_ROUND) for path in paths]
+
+
+def _read_path(path: Path, setup: RoundSetup, people: dict[str, Participant], lang: str) -> tuple[ReturnResult, str]:
     got = intake.read_bytes(path, name=display_name(path))
     if isinstance(got, Problem):
         return ReturnResult(path, None, Report(display_name(path), [got])), ""
@@ -185,14 +204,43 @@ def _read_one(args: tuple[Path, RoundSetup, dict[str, Participant], str]) -> tup
 
 
 # ---------------------------------------------------------------- a folder
+#: the helpers' pool; None: concurrent.futures.ProcessPoolExecutor, looked up only when a pool starts
+#: (it loads multiprocessing). A test may use threads.
+_POOL: Any = None
+
+
+def _read_shared(files: list[Path], helpers: int, setup: RoundSetup, people: dict[str, Participant],
+                 lang: str) -> list[tuple[ReturnResult, str]]:
+    """Every file read by this process and ``helpers`` reading processes together, in order.
+
+    The files go in chunks to the pool from the last one backwards, and this process reads
+    from the first one forwards every chunk no helper has taken yet (a queued chunk can be
+    cancelled until a helper takes it): nobody waits for a helper that starts late or runs
+    slowly on a busy machine, and a helper is sent only the paths (the round once, when it
+    starts). At most a couple of chunks are taken ahead by the helpers."""
+    size = max(4, len(files) // (8 * (helpers + 1)))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    out: list[list[tuple[ReturnResult, str]] | None] = [None] * len(chunks)
+    with (_POOL or concurrent.futures.ProcessPoolExecutor)(max_workers=helpers, initializer=_start_reader, initargs=(setup, people, lang)) as pool:
+        futures = {i: pool.submit(_read_paths, chunks[i]) for i in reversed(range(len(chunks)))}
+        for i, chunk in enumerate(chunks):
+            if not futures[i].cancel():
+                break  # taken by a helper: so are all after it
+            out[i] = [_read_path(path, setup, people, lang) for path in chunk]
+        for i, future in futures.items():
+            if out[i] is None:
+                out[i] = future.result()
+    return [result for chunk_results in out for result in chunk_results or ()]
+
+
 def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Sequence[Participant],
                     lang: str = "da", workers: int | None = None) -> Collection:
     """Read every returned file at the top level of ``returns_dir``.
 
     Sub-folders are reported (info) and not read; entries that are never read (FIFOs,
     devices, dangling links, links out of the round) are reported as unusable. Results come
-    in file-name order. ``workers`` > 1 reads with a process pool (only worth it for
-    thousands of files).
+    in file-name order. ``workers`` > 1 reads with this process and ``workers - 1`` helper
+    processes (:func:`_read_shared`; from PARALLEL_MIN_FILES files).
     """
     returns_dir = Path(returns_dir)
     entries = listing(returns_dir)
@@ -201,13 +249,10 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
     results: list[ReturnResult] = []
     duplicates: list[ReturnResult] = []
     seen: dict[str, str] = {}
-    jobs = [(p, setup, people, lang) for p in files]
     done: dict[Path, tuple[ReturnResult, str]] | None = None
     if workers and workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         # Duplicates are read twice here and reported the same way below.
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            got = list(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
-        done = {job[0]: r for job, r in zip(jobs, got)}
+        done = dict(zip(files, _read_shared(files, workers - 1, setup, people, lang)))
     for entry in entries:
         path, name = entry.path, display_name(entry.path)
         if entry.kind == "problem":

@@ -25,8 +25,9 @@ MORE = Msg("  ... og {n} til (alle med -v eller --json)", "  ... and {n} more (a
 
 
 def _workers(n_files: int) -> int | None:
-    """Process pool for reading only with many files (from 200), at least 2 cores and at least
-    1.5 of them free (the 1-minute load average, where the system has one).
+    """How many processes read the returns (this one and helpers, ``excel/reader._read_shared``):
+    more than one only with many files (from 200), at least 2 cores and at least 1.5 of them free
+    (the 1-minute load average, where the system has one).
 
     On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
     without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
