@@ -256,6 +256,25 @@ def test_colours_show_change_against_the_units_own_previous_round(units, tmp_pat
     assert {x["trend"] for u in d for x in u["themes"].values()} == {"up", "down", "same", ""}
 
 
+def test_previous_scores_of_a_round_not_merged_since_init_previous(units, tmp_path):
+    """``init --previous`` without a merge since: the Konsensus sheet shows no previous scores
+    yet, so the rollup reads them from the hidden Forrige sheet (the only master it reads there)."""
+    from xl_kik.steps.init import init_round
+
+    setup, people = master.load_round(units / "solsikken")
+    new = tmp_path / "solsikken_ny"
+    init_round(new, unit="Solsikken ny runde", participants=people, catalogue=cat.builtin("kik"),
+               scale=cat.scale("0-100"), previous_root=units / "solsikken")
+    result = rollup.build_rollup([new], tmp_path / "o.xlsx")
+    [unit] = result.units
+    before = _old_theme_scores(units / "solsikken")
+    assert before and {t.theme for t in unit.themes if t.previous is not None} == set(before)
+    for t in unit.themes:
+        if t.theme in before:
+            assert t.previous == pytest.approx(before[t.theme], abs=0.051), t.theme
+        assert t.score is None and t.trend == ""  # nothing merged or agreed yet: not compared
+
+
 def test_english_and_single_master(units, tmp_path):
     out = tmp_path / "overview.xlsx"
     result = rollup.build_rollup([units / "solsikken" / MASTER_NAME, units / "solsikken"], out, lang="en")

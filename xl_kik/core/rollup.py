@@ -201,6 +201,8 @@ def previous_theme_scores(setup: RoundSetup, themes: Mapping[str, Any], question
     ``{theme id: score}`` where given, else the mean of the previous points ``questions``
     ``{qid: points}`` of the theme's questions (as merge computes them for the Konsensus sheet)."""
     out = {t: v for t, raw in themes.items() if (v := number(raw)) is not None}
+    if not questions:
+        return out
     for t in setup.catalogue.themes:
         if t.id not in out:
             values = [v for q in setup.catalogue.questions_of(t.id) if (v := number(questions.get(q.id))) is not None]
@@ -230,7 +232,8 @@ def theme_scores(setup: RoundSetup, agreed_points: Mapping[str, Any], theme_agre
     themes, questions = [], []
     cat = setup.catalogue
     for t in cat.themes:
-        qids = [q.id for q in cat.questions_of(t.id)]
+        theme_questions = cat.questions_of(t.id)
+        qids = [q.id for q in theme_questions]
         agreed = {q: valid(agreed_points.get(q)) for q in qids}
         agreed_values = [v for v in agreed.values() if v is not None]
         medians = [sugg[q] for q in qids if q in sugg]
@@ -246,8 +249,9 @@ def theme_scores(setup: RoundSetup, agreed_points: Mapping[str, Any], theme_agre
         before = previous.get(t.id)
         themes.append(ThemeScore(t.id, t.label(lang), t.side, score, basis, len(agreed_values), len(qids),
                                  previous=before, trend=trend(score, before, basis, lo, hi)))
-        for q in cat.questions_of(t.id):
-            questions.append({"qid": q.id, "theme": t.label(lang), "text": pick(q.text, lang),
+        label = t.label(lang)
+        for q in theme_questions:
+            questions.append({"qid": q.id, "theme": label, "text": pick(q.text, lang),
                               "agreed": agreed[q.id], "suggested": sugg.get(q.id)})
     return themes, questions
 

@@ -38,7 +38,7 @@ from xl_kik.core.rollup import (AGREED, DOWN, MEDIAN, NONE, SAME, THEME_AGREED, 
                                 UnitResult, change_points, group_themes, number, previous_theme_scores, theme_scores)
 from xl_kik.core.round import MASTER_NAME, RoundSetup
 from xl_kik.excel import atomic, master
-from xl_kik.core.konsensus import read_inputs, read_previous, read_theme_inputs
+from xl_kik.core.konsensus import column_map, read_inputs, read_previous, read_theme_inputs, row_key
 from xl_kik.core.values import is_yes
 from xl_kik.excel import cells
 from xl_kik.excel.layout import line_count, row_height
@@ -138,14 +138,13 @@ def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup,
     if not prev_questions and not prev_themes and stored is not None:
         found = stored()
         prev_questions, prev_themes = dict(found), dict(found.themes)
-    suggested: dict[str, Any] = {}
-    for i, row in enumerate(rows):
-        if row and clean_text(row[0]) == "qid":
-            col = next((j for j, v in enumerate(row) if clean_text(v) == "suggested"), None)
-            for r in rows[i + 1:]:
-                if r and col is not None and col < len(r) and number(r[col]) is not None:
-                    suggested.setdefault(clean_text(r[0]), r[col])
-            break
+    suggested: dict[str, Any] = {}  # the merge's median per question, from the key row's 'suggested' column
+    key_row, cols = column_map(rows) if rows else (-1, {})
+    col = cols.get("suggested") if key_row >= 0 else None
+    if col is not None:
+        for r in rows[key_row + 1:]:
+            if col < len(r) and r[col] is not None and r[col] != "" and number(r[col]) is not None:
+                suggested.setdefault(row_key(r[0]), r[col])
     agreed = {q: v.get("agreed_points") for q, v in inputs.items()}
     previous = previous_theme_scores(setup, prev_themes, prev_questions)
     return theme_scores(setup, agreed, theme_inputs, suggested, previous)
@@ -162,7 +161,7 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     :data:`READ_SHEETS` and no others (docs/DESIGN.md, "Rollup"; the benchmark's floor reads them)."""
     path = Path(path)
     with zipfile.ZipFile(path) as zf:
-        names = master.sheet_names_for(zf, READ_SHEETS)
+        names = master.sheet_names_for(zf, READ_SHEETS[:-1])  # Forrige's name: looked up when it is read
     wb = CalamineWorkbook.from_path(str(path))
     available = set(wb.sheet_names)
 
@@ -177,7 +176,11 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     setup = md.setup
 
     def stored() -> Any:  # the hidden Forrige sheet, read only for a round with a previous one
-        return previous_from_rows(rows_of("previous")[2:]) if setup.previous_round else PreviousScores()
+        if not setup.previous_round:
+            return PreviousScores()
+        with zipfile.ZipFile(path) as zf:
+            names.update(master.sheet_names_for(zf, READ_SHEETS[-1:]))
+        return previous_from_rows(rows_of("previous")[2:])
 
     themes, questions = konsensus_scores(rows_of("consensus"), setup, stored)
     pids = {p.pid for p in md.participants}
