@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -441,6 +442,35 @@ def test_sheet_names_for_agrees_with_the_full_rule(paths):
     fast, full = both()
     assert fast == full
     assert (fast["consensus"], fast["status"], fast["plan"]) == ("Seminar", "Konsensus", "Handleplan")
+
+
+def test_zip_members_read_directly_are_what_zipfile_reads(paths, tmp_path):
+    """master._member (one seek, one inflate) against ZipFile.read, whole and as a head, on a
+    master (deflated) and on the same parts stored uncompressed."""
+    stored = tmp_path / "stored.xlsm"
+    with zipfile.ZipFile(paths.master) as zf, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as out:
+        for info in zf.infolist():
+            out.writestr(info.filename, zf.read(info.filename))
+    for path in (paths.master, stored):
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                whole = zf.read(name)
+                assert master._member(zf, name) == whole, name
+                assert master._member(zf, name, 100) == whole[:100], name
+
+
+def test_workbook_tags_are_scanned_in_linear_time():
+    """The start-tag scan of workbook.xml: quoted '>' inside attributes, comments skipped, and an
+    unclosed tag does not make the pattern backtrack exponentially (a plain ``+`` inside ``*``
+    took seconds for 24 characters)."""
+    xml = ('<workbook><!-- <sheet name="no"/> --><sheet name="a>b" x=\'>\' r:id="rId1"/>'
+           '<x:sheet name="q" r:id="rId2"/><workbookPr codeName="ThisWorkbook"/></workbook>').encode()
+    found = master._elements(xml, ("sheet", "workbookPr"))
+    assert found == [("sheet", {"name": "a>b", "x": ">", "r:id": "rId1"}), ("sheet", {"name": "q", "r:id": "rId2"}),
+                     ("workbookPr", {"codeName": "ThisWorkbook"})]
+    t0 = time.perf_counter()
+    assert master._elements(b"<sheet " + b"a" * 26, ("sheet",)) == []  # about 6 s when it backtracks
+    assert time.perf_counter() - t0 < 1.0
 
 
 # ---------------------------------------------------------------- verify
