@@ -222,3 +222,16 @@ def test_parts_checked_before_are_bounded(tmp_path, fresh, monkeypatch):
         held = sum(len(blob) + len(key[1]) for key, (blob, _) in intake._CHECKED.items())
         assert held <= intake._CHECKED_BYTES
     intake._CHECKED.clear()
+
+
+def test_the_dtd_check_finds_what_the_pattern_finds_anywhere():
+    """``_has_dtd`` looks at each "!" instead of searching the whole part for the pattern."""
+    import random
+
+    rng = random.Random(14)
+    pieces = [b"<", b"!", b" ", b"\n", b"DOCTYPE", b"doctype", b"ENTITY", b"Entity", b"x", b"<!", b"<!--", b"!>"]
+    for _ in range(20_000):
+        text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert intake._has_dtd(text) == bool(intake._DTD_RE.search(text)), text
+    for text in (b"!<!DOCTYPE w>", b"<?xml?>\n<! ENTITY x>", b"!" * 5000 + b"<!doctype", b"<x>Tak!</x><!--!-->"):
+        assert intake._has_dtd(text) == bool(intake._DTD_RE.search(text)), text[:40]

@@ -314,8 +314,13 @@ def _stored_zip(parts: dict[str, bytes], crcs: dict[str, int] | None = None) -> 
 
 def _has_dtd(blob: bytes) -> bool:
     """True if an XML part declares a DTD or entities (in UTF-8 or UTF-16)."""
-    if b"!" in blob and _DTD_RE.search(blob):  # memchr for a rare byte first: fast
-        return True
+    # every match starts with "<!": look at each "!" (a rare byte, found by memchr; a search for
+    # "<!" or the pattern itself would stop at every "<" of the part)
+    bang = blob.find(b"!")
+    while bang >= 0:
+        if bang and blob[bang - 1] == 0x3C and _DTD_RE.match(blob, bang - 1):  # 0x3C: "<"
+            return True
+        bang = blob.find(b"!", bang + 1)
     if b"\x00" in blob[:200] or blob.startswith((b"\xff\xfe", b"\xfe\xff")):
         for enc in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
             try:
