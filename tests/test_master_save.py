@@ -232,3 +232,93 @@ def test_a_click_process_ends_without_a_word_on_stderr(demo_round, tmp_path, com
     proc = subprocess.run([sys.executable, "-m", "xl_kik", command, str(root), "-q"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == ""
+
+
+# ---------------------------------------------------------------- cells carried through unparsed
+def _edit_without_carrying(monkeypatch) -> None:
+    """``MasterFile.edit`` parsing every sheet (``uses`` ignored), as before the carrying."""
+    import contextlib
+
+    edit = MasterFile.__dict__["edit"].__func__.__wrapped__
+
+    def parsing_all(cls, paths, lang="da", skip_cells_of=(), uses=None, tables_anywhere=False):
+        return edit(cls, paths, lang, skip_cells_of, None, False)
+
+    monkeypatch.setattr(MasterFile, "edit", classmethod(contextlib.contextmanager(parsing_all)))
+
+
+def test_merge_and_plan_write_the_carried_sheets_as_a_full_parse_does(demo_round, tmp_path, monkeypatch):
+    """Merge and plan parse only the sheets they use (``USED_BY_MERGE``, ``USED_BY_PLAN``); the
+    others are written back as the file had them: the same package as parsing every sheet,
+    except that a row height the layout estimated stays without ``customHeight`` (openpyxl
+    adds it to every row it reads)."""
+    from xl_kik.steps.plan import build_plan
+
+    def run(root):
+        shutil.copytree(demo_round, root)
+        merge_round(root)
+        build_plan(root)
+        merge_round(root)
+        return parts((root / MASTER_NAME).read_bytes())
+
+    carried = []
+    from xl_kik.excel import masterfile
+
+    real = masterfile._carried_sheet_data
+    monkeypatch.setattr(masterfile, "_carried_sheet_data", lambda ws, sheet: carried.append(ws.title) or real(ws, sheet))
+    ours = run(tmp_path / "carried")
+    assert {"Start", "Opsætning", "Spørgsmål", "Handleplan", "_kik"} <= set(carried)  # by merge
+    assert {"Svarrapport", "Status", "Dagsorden"} <= set(carried)  # by the plan
+    _edit_without_carrying(monkeypatch)
+    full = run(tmp_path / "parsed")
+    assert sorted(ours) == sorted(full)
+    unmarked = lambda xml: xml.replace(b' customHeight="1"', b"")  # noqa: E731
+    for name in ours:
+        if name != "docProps/core.xml":
+            assert unmarked(ours[name]) == unmarked(full[name]), name
+
+
+def test_a_change_to_a_carried_sheet_is_refused_and_nothing_is_written(demo_round, tmp_path):
+    root = tmp_path / "r"
+    shutil.copytree(demo_round, root)
+    before = (root / MASTER_NAME).read_bytes()
+    with pytest.raises(RuntimeError, match="Opsætning"):
+        with MasterFile.edit(root, uses=("shConsensus",)) as wb:
+            wb["Opsætning"]["B30"] = "typed"
+    with pytest.raises(RuntimeError, match="Deltagere"):
+        with MasterFile.edit(root, uses=("shConsensus",)) as wb:
+            wb["Deltagere"].row_dimensions[3].height = 40
+    assert (root / MASTER_NAME).read_bytes() == before
+    with MasterFile.edit(root, uses=("shConsensus", "shSetup")) as wb:  # named: parsed and saved
+        wb["Opsætning"]["B30"] = "typed"
+    assert openpyxl.load_workbook(root / MASTER_NAME)["Opsætning"]["B30"].value == "typed"
+
+
+def test_only_cells_that_survive_unparsed_are_carried(demo_round):
+    """Shared strings, hyperlinks and comments (bound to cells), other programs' markup, a
+    table for the plan, or a workbook without codeNames: the sheet is parsed."""
+    from xl_kik.excel.masterfile import _prepared
+
+    data = (demo_round / MASTER_NAME).read_bytes()
+    src = parts(data)
+    _, carried = _prepared(data, uses=("shConsensus",))
+    assert {"Opsætning", "Deltagere", "_kik"} <= set(carried) and "Konsensus" not in carried
+    _, for_plan = _prepared(data, uses=("shConsensus",), tables_anywhere=True)
+    assert "Opsætning" in for_plan and "Deltagere" not in for_plan  # Deltagere holds a table
+
+    def changed(part, old, new):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zw:
+            for name, content in src.items():
+                zw.writestr(name, content.replace(old, new, 1) if name == part else content)
+        return out.getvalue()
+
+    setup = "xl/worksheets/sheet2.xml"
+    assert b't="inlineStr"' in src[setup]
+    for old, new in [(b't="inlineStr"><is><t>', b't="s"><v>0</v><is><t>'),
+                     (b"<row ", b'<row x14ac:dyDescent="0.25" '),
+                     (b"</worksheet>", b'<hyperlinks><hyperlink ref="A1" display="x" /></hyperlinks></worksheet>')]:
+        _, carried = _prepared(changed(setup, old, new), uses=("shConsensus",))
+        assert "Opsætning" not in carried and "Deltagere" in carried, new
+    _, carried = _prepared(changed(setup, b'codeName="shSetup"', b""), uses=("shConsensus",))
+    assert carried == {}

@@ -27,6 +27,7 @@ import copy
 import datetime
 import io
 import logging
+import posixpath
 import re
 import zipfile
 import xml.etree.ElementTree as _ET
@@ -54,6 +55,7 @@ from openpyxl.cell.cell import MergedCell as _MergedCell
 from openpyxl.styles.borders import Border as _Border
 from openpyxl.styles.cell_style import StyleArray as _StyleArray
 from openpyxl.worksheet.merge import MergedCellRange as _MergedCellRange
+from openpyxl.worksheet.dimensions import SheetDimension as _SheetDimension
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,23 +260,106 @@ def ensure_table(ws: Any, name: str, ref: str, columns: Sequence[str], style: st
 _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)", re.S)
 
 
-def _without_cells(data: bytes, codenames: Sequence[str]) -> bytes:
-    """The workbook's bytes with the cells of the sheets with these codeNames removed."""
+#: what keeps a sheet's cells from being carried through unparsed: shared strings (openpyxl
+#: writes none), a name with a namespace prefix the new root may not declare (``xml:`` aside),
+#: cell metadata (``cm``/``vm``, a part openpyxl drops)
+_NOT_CARRIED_RE = re.compile(rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=')
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
+#: a cell's or row's start tag and its style attribute (carried cells get the new style ids)
+_STYLED_TAG_RE = re.compile(r"<(?:c|row)\s[^>]*?\ss=\"\d+\"")
+_STYLE_ATTR_RE = re.compile(r'(\ss=")(\d+)(")')
 
+
+@dataclass
+class _Carried:
+    """A sheet whose cells :meth:`MasterFile.edit` did not parse: its ``<sheetData>`` as the
+    file had it, its dimension, and the cell formats the file's style ids stand for."""
+
+    sheet_data: str
+    dimension: str
+    styles: list[Any] = field(default_factory=list)
+
+
+def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str] | None = None,
+              tables_anywhere: bool = False) -> tuple[bytes, dict[str, _Carried]]:
+    """The workbook's bytes for openpyxl: without the cells of the sheets with the codeNames
+    ``skip_cells_of`` (rewritten from scratch), and, with ``uses``, without the cells of every
+    sheet whose codeName is not in ``uses`` (returned by sheet name, to be written back as they
+    were: :class:`_Carried`). A sheet keeps its cells for openpyxl when carrying it could change
+    it: shared strings, hyperlinks or comments bound to its cells, foreign markup in its cells,
+    no codeName anywhere (the codeNames are restored from ``_kik``'s cells); with
+    ``tables_anywhere`` (the caller looks for its table on every sheet) a sheet with a table."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos, _ = workbook_sheets(zf)
-        blank = {i.part for i in infos if i.codename in codenames}
-        if not blank:
-            return data
+        blank = {i.part for i in infos if i.codename in skip_cells_of}
+        carry = {}
+        if uses is not None and not _LXML and all(i.codename for i in infos):
+            names = set(zf.namelist())
+            for i in infos:
+                rels = posixpath.join(posixpath.dirname(i.part), "_rels", posixpath.basename(i.part) + ".rels")
+                related = zf.read(rels) if rels in names else b""
+                if i.codename not in uses and i.part not in blank and i.part in names and \
+                        b"/comments" not in related and not (tables_anywhere and b"/table" in related):
+                    carry[i.part] = i.name
+        if not blank and not carry:
+            return data, {}
+        carried: dict[str, _Carried] = {}
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
             for item in zf.infolist():
                 content = zf.read(item.filename)
                 if item.filename in blank:
                     content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
+                elif item.filename in carry:
+                    m = _SHEET_DATA_RE.search(content)
+                    dim = _DIMENSION_RE.search(content)
+                    if m and not m.group(1) and dim and b"<hyperlinks" not in content and \
+                            _NOT_CARRIED_RE.search(m.group(0)) is None:
+                        carried[carry[item.filename]] = _Carried(m.group(0).decode("utf-8"), dim.group(1).decode("utf-8"))
+                        content = content[:m.start()] + b"<sheetData/>" + content[m.end():]
                 item.compress_type = zipfile.ZIP_STORED
                 zw.writestr(item, content)
-    return out.getvalue()
+    return out.getvalue(), carried
+
+
+def _carry(wb: Any, carried: Mapping[str, _Carried]) -> None:
+    """Mark the carried sheets of the loaded ``wb`` (their cell formats: the loaded list, which
+    :func:`used_cell_styles_only` replaces before the save)."""
+    styles = list(wb._cell_styles)
+    for name, sheet in carried.items():
+        sheet.styles = styles
+        wb[name]._xl_kik_carried = sheet
+
+
+def _refuse_changes_to_carried(wb: Any) -> None:
+    """RuntimeError (before anything is written) if the step changed a cell or a row of a carried
+    sheet: it said it would not (``MasterFile.edit(uses=...)``), and the change would be lost.
+    (The cells openpyxl makes for a merged range are no change.)"""
+    for ws in wb.worksheets:
+        if getattr(ws, "_xl_kik_carried", None) is None:
+            continue
+        merged = [r.bounds for r in ws.merged_cells.ranges]  # (min_col, min_row, max_col, max_row)
+        for (row, col), cell in ws._cells.items():
+            inside = any(c0 <= col <= c1 and r0 <= row <= r1 for c0, r0, c1, r1 in merged)
+            if cell._value is not None or cell.hyperlink or cell._comment is not None or \
+                    (cell.has_style and not inside):
+                raise RuntimeError(f"{ws.title}!{cell.coordinate} was changed, but the sheet's cells are carried "
+                                   "through unparsed (MasterFile.edit(uses=...) does not name it)")
+        if len(ws.row_dimensions):
+            raise RuntimeError(f"the rows of {ws.title} were changed, but its cells are carried through unparsed")
+
+
+def _carried_sheet_data(ws: Any, sheet: _Carried) -> str:
+    """A carried sheet's ``<sheetData>`` as the file had it, each style id replaced by the id of
+    the same cell format in the workbook being saved (registered in the order of the cells, as
+    openpyxl's writer does)."""
+    cell_styles, originals = ws.parent._cell_styles, sheet.styles
+
+    def restyle(tag: Any) -> str:
+        return _STYLE_ATTR_RE.sub(lambda a: f"{a.group(1)}{cell_styles.add(originals[int(a.group(2))])}{a.group(3)}",
+                                  tag.group(0), count=1)
+
+    return _STYLED_TAG_RE.sub(restyle, sheet.sheet_data)
 
 
 def _round_paths(paths: RoundPaths | str | Path) -> RoundPaths:
@@ -303,28 +388,35 @@ class MasterFile:
     @classmethod
     @contextmanager
     def edit(cls, paths: RoundPaths | str | Path, lang: str = "da",
-             skip_cells_of: Sequence[str] = ()) -> Iterator[Any]:
+             skip_cells_of: Sequence[str] = (), uses: Sequence[str] | None = None,
+             tables_anywhere: bool = False) -> Iterator[Any]:
         """``with MasterFile.edit(paths) as wb:`` — save atomically (with a backup) on a
         normal exit; leave the file untouched on an exception.
 
         ``skip_cells_of``: codeNames of sheets the caller rewrites from scratch; their cells
-        are not parsed (for a big round tens of thousands), everything else is unchanged."""
+        are not parsed (for a big round tens of thousands), everything else is unchanged.
+        ``uses``: codeNames of the only sheets whose cells the caller reads or changes; the
+        cells of the others are not parsed but written back as the file had them (their
+        styles, merged cells, validations, tables ... are loaded and saved as usual). A change
+        to a cell of such a sheet is refused at the save (RuntimeError), never lost.
+        ``tables_anywhere``: the caller reads its table wherever it is (the plan): every sheet
+        with a table keeps its cells."""
 
         paths = _round_paths(paths)
         path = paths.master
         with cls.lock(paths, lang):  # load-edit-save by one writer at a time
             check_not_open(path, lang)
-            data = path.read_bytes()
-            if skip_cells_of:
-                data = _without_cells(data, skip_cells_of)
+            data, carried = _prepared(path.read_bytes(), skip_cells_of, uses, tables_anywhere)
             # from memory: openpyxl keeps the package open for the VBA parts (no handle on the file)
             wb = load_workbook(io.BytesIO(data), keep_vba=True, keep_links=True)
             try:
+                _carry(wb, carried)
                 restored = restore_codenames(wb)
                 if restored:
                     log.info("restored the codeNames of %s (lost when the master was saved by another "
                              "program, e.g. LibreOffice): %s", path.name, ", ".join(restored))
                 yield wb
+                _refuse_changes_to_carried(wb)
                 cells.fit_workbook(wb)  # validations, headers/footers, row heights within Excel's limits
                 used_cell_styles_only(wb)  # or the master's cell formats grow with every save
                 check_not_open(path, lang)
@@ -452,11 +544,23 @@ class _WorksheetWriter(WorksheetWriter):
     five times faster than an element per cell); openpyxl's own rows writer for a sheet with an
     unusual cell, or when openpyxl writes through lxml."""
 
+    def write_dimensions(self) -> None:
+        carried = getattr(self.ws, "_xl_kik_carried", None)
+        if carried is None:
+            super().write_dimensions()
+        else:  # openpyxl would compute it from the cells it has not read
+            self.xf.send(_SheetDimension(carried.dimension).to_tree())
+
     def write_rows(self) -> None:
         xf = self.xf.send(True)
         write = getattr(xf, "_file", None)
+        carried = getattr(self.ws, "_xl_kik_carried", None)
         text = None
-        if not _LXML and callable(write):
+        if carried is not None:
+            if _LXML or not callable(write):
+                raise RuntimeError("carried cells are written through et_xmlfile only")
+            text = _carried_sheet_data(self.ws, carried)
+        elif not _LXML and callable(write):
             try:
                 text = _sheet_data_xml(self.ws)
             except _UnusualCell:

@@ -41,6 +41,9 @@ from xl_kik.steps.status import read_returns
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
+#: codeNames of the only sheets whose cells merge reads or writes (Forrige: the previous round's
+#: scores); the others are carried through unparsed (``MasterFile.edit(uses=...)``)
+USED_BY_MERGE = tuple(CODE_NAMES[key] for key in ("status", "answers", "consensus", "agenda", "previous"))
 
 T = {
     "warnings": Count(Msg("{n} bemærkning til brugte filer (se arket Status).",
@@ -242,11 +245,11 @@ def merge_round(root: str | Path, lang: str | None = None,
         data = read_master(root)
         lang = lang or data.meta.get("lang") or data.setup.lang or "da"
         collection = read_returns(root, data.setup, data.participants, lang)
-        with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE) as wb:
+        with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE, uses=USED_BY_MERGE) as wb:
             result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
         if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
             masterfile.refresh_vba(root, lang=lang)
     return result
 
 
-__all__ = ["GENERATED_BY_MERGE", "MergeResult", "merge_into", "merge_round", "previous_for_merge"]
+__all__ = ["GENERATED_BY_MERGE", "USED_BY_MERGE", "MergeResult", "merge_into", "merge_round", "previous_for_merge"]

@@ -98,6 +98,11 @@ class PlanResult:
                 "due_soon": self.due_soon, "problems": [p.as_dict(lang) for p in self.report.problems]}
 
 
+#: codeNames of the only sheets whose cells the plan reads or writes; the others are carried
+#: through unparsed, except a sheet with a table (the Handleplan table is looked for everywhere)
+USED_BY_PLAN = tuple(master.CODE_NAMES[key] for key in ("consensus", "plan", "priority", "follow_up", "plan_state",
+                                                        "previous"))
+
 PLAN_DONE = Msg(
     "Handleplanen i {file} er lavet: {rows} ({added}, {removed} med 'kilde fjernet'); "
     "{open}, overskredne: {overdue}.",
@@ -145,7 +150,7 @@ def build_plan(root: str | Path, lang: str | None = None, today: dt.date | None 
     with MasterFile.lock(paths, lang or "da"):  # first the lock, then the setup it writes on
         setup, _ = load_setup(paths)
         lang = lang or getattr(setup, "lang", "da") or "da"
-        with MasterFile.edit(paths, lang) as wb:
+        with MasterFile.edit(paths, lang, uses=USED_BY_PLAN, tables_anywhere=True) as wb:
             result = render_plan(wb, setup, lang, today, restore_deleted, file=paths.master.name)
     result.path = paths.master
     return result
