@@ -1,6 +1,8 @@
 """The command line: one round end to end, exit codes, Danish/English messages, --json."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -216,3 +218,15 @@ def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_pa
     finally:
         gc.set_threshold(*before)
     assert seen == [cli.COMMAND_GC_THRESHOLD] and cli.COMMAND_GC_THRESHOLD >= 10_000
+
+
+@pytest.mark.parametrize("own_command_line", [True, False])
+def test_the_programs_own_command_hands_its_objects_to_gc_freeze(own_command_line):
+    """``xl-kik`` (main without argv) ends its process: what is left is frozen, so the exit does
+    not walk it for garbage cycles; main(argv) in a longer-running process freezes nothing."""
+    call = "main()" if own_command_line else "main(['catalogue', '-q'])"
+    code = f"import gc, sys; from xl_kik.cli import main; code = {call}; print(code, gc.get_freeze_count())"
+    proc = subprocess.run([sys.executable, "-c", code, "catalogue", "-q"], capture_output=True, text=True, check=True)
+    status, frozen = map(int, proc.stdout.split()[-2:])
+    assert status == 0
+    assert (frozen > 10_000) if own_command_line else frozen == 0
