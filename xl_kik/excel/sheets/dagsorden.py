@@ -88,8 +88,10 @@ def text_counts(responses: Mapping[str, Any], qids: Any) -> dict[str, int]:
     for resp in responses.values():
         for q, a in (getattr(resp, "answers", {}) or {}).items():
             if q in out:
-                out[q] += sum(1 for k in ("strengths", "improvements", "ideas")
-                              if str(getattr(a, k, "") or "").strip())
+                for k in ("strengths", "improvements", "ideas"):
+                    text = getattr(a, k, "")
+                    if text and (text.strip() if type(text) is str else str(text).strip()):
+                        out[q] += 1
     return out
 
 
