@@ -32,8 +32,10 @@ def _workers(n_files: int) -> int | None:
     On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
     without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
     measured no faster (best of 5: 3.25 s against 3.05 s): its processes only compete for cores
-    that are busy anyway. ``XL_KIK_WORKERS`` overrides (``benchmarks/bench_process.py`` prints
-    both, "merge" and "merge 1 process")."""
+    that are busy anyway. Since this process reads too (``excel/reader._read_shared``), at a load of
+    1.5-2 on 2 cores (2 December 2026, 11 runs) one helper made it between 26 % faster and 20 %
+    slower: the threshold stays. ``XL_KIK_WORKERS`` overrides (``benchmarks/bench_process.py``
+    prints both, "merge" and "merge 1 process")."""
     env = os.environ.get("XL_KIK_WORKERS", "").strip()
     if env.isdigit():
         return int(env) if int(env) > 1 else None
