@@ -371,6 +371,7 @@ def _block_and_cells(block: bool) -> bytes:
              float("nan"), "_x0041_", 10 ** 20, -0.125, "=1+1", "  kept  ", 7.0]] * 3
     rows += [["plain", cells.styled("own format", bold), cells.styled(None, bold), None, None, "æøå \U0001f600"]] * 40
     rows += [[], ["after an empty row"]]
+    rows += [["short", None, None, ""]] * 20 + [[None, None, ""]]  # rows ending in no cell; one with none at all
     formats = [None, bold, date, None, None, None, date, date, None, bold]
     if block:
         assert ws.write_rows(1, 1, rows, formats) == len(rows)
@@ -381,7 +382,7 @@ def _block_and_cells(block: bool) -> bytes:
                 if isinstance(value, cells.Styled):
                     value, fmt = value
                 cells.xlsx_write(ws, 1 + i, 1 + j, value, fmt)
-    ws.write_string(60, 0, "under the block")
+    ws.write_string(80, 0, "under the block")
     wb.close()
     return buf.getvalue()
 

@@ -730,13 +730,16 @@ def _block_worksheet_class() -> type:
                     return other(None, fmt, at, attr)
                 return f'<c r="{at}"{attr} t="s"><v>{sst(text)}</v></c>'
 
+            rmax, cmax = self.xls_rowmax, self.xls_colmax
+            lo = hi = None  # the first and last row with a cell, and the columns' extent
+            first_c = last_c = col
             r = row
             for values in rows:
                 width = len(values)
                 if not width:
                     r += 1
                     continue
-                if self._check_dimensions(r, col) or self._check_dimensions(r, col + width - 1):
+                if r < 0 or col < 0 or r >= rmax or col + width > cmax:
                     raise IndexError(f"row {r}, columns {col}-{col + width - 1}: outside the worksheet")
                 while len(letters) < width:
                     j = len(letters)
@@ -755,25 +758,39 @@ def _block_worksheet_class() -> type:
                     max(map(len, texts), default=0) * 2 <= MAX_CELL_TEXT
                 ref = str(r + 1)
                 parts = []
+                js = []  # the columns (0-based in the row) that got a cell
                 for j, value in enumerate(values):
                     cls = value.__class__
                     if cls is str:
                         text = value if clean else cell_text(value)
                         if text:
-                            parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]} t="s"><v>{sst(text)}</v></c>')
+                            cell = f'<c r="{letters[j]}{ref}"{attrs[j]} t="s"><v>{sst(text)}</v></c>'
                         elif j < len(formats) and formats[j] is not None:  # a blank only with its own format
-                            parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]}/>')
+                            cell = f'<c r="{letters[j]}{ref}"{attrs[j]}/>'
+                        else:
+                            continue
                     elif cls is int or (cls is float and math.isfinite(value)):
-                        parts.append(f'<c r="{letters[j]}{ref}"{attrs[j]}><v>{value:.16G}</v></c>')
+                        cell = f'<c r="{letters[j]}{ref}"{attrs[j]}><v>{value:.16G}</v></c>'
                     elif cls is Styled:
                         value, fmt = value
                         attr = style_of(fmt) if fmt is not None else fallback(col + j, row_format)
-                        parts.append(other(value, fmt, f"{letters[j]}{ref}", attr))
+                        cell = other(value, fmt, f"{letters[j]}{ref}", attr)
                     else:
                         fmt = formats[j] if j < len(formats) else None
-                        parts.append(other(value, fmt, f"{letters[j]}{ref}", attrs[j]))
-                blocks[r] = ("".join(parts), col, col + width - 1)
+                        cell = other(value, fmt, f"{letters[j]}{ref}", attrs[j])
+                    if cell:
+                        parts.append(cell)
+                        js.append(j)
+                if parts:
+                    blocks[r] = ("".join(parts), col + js[0], col + js[-1])
+                    if lo is None:
+                        lo, first_c, last_c = r, col + js[0], col + js[-1]
+                    hi = r
+                    first_c, last_c = min(first_c, col + js[0]), max(last_c, col + js[-1])
                 r += 1
+            if lo is not None:  # the sheet's dimensions, as writing the cells one by one sets them
+                self._check_dimensions(lo, first_c)
+                self._check_dimensions(hi, last_c)
             return r - row
 
         def _write_rows(self) -> None:
