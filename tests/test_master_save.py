@@ -317,6 +317,7 @@ def test_only_cells_that_survive_unparsed_are_carried(demo_round):
     assert b't="inlineStr"' in src[setup]
     for old, new in [(b't="inlineStr"><is><t>', b't="s"><v>0</v><is><t>'),
                      (b"<row ", b'<row x14ac:dyDescent="0.25" '),
+                     (b"<row ", b"<!-- a note --><row "),
                      (b"</worksheet>", b'<hyperlinks><hyperlink ref="A1" display="x" /></hyperlinks></worksheet>')]:
         _, carried = _prepared(changed(setup, old, new), uses=("shConsensus",))
         assert "Opsætning" not in carried and "Deltagere" in carried, new

@@ -262,8 +262,8 @@ _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetD
 
 #: what keeps a sheet's cells from being carried through unparsed: shared strings (openpyxl
 #: writes none), a name with a namespace prefix the new root may not declare (``xml:`` aside),
-#: cell metadata (``cm``/``vm``, a part openpyxl drops)
-_NOT_CARRIED_RE = re.compile(rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=')
+#: cell metadata (``cm``/``vm``, a part openpyxl drops), a comment or CDATA section
+_NOT_CARRIED_RE = re.compile(rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=|<!')
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
 #: a cell's or row's start tag and its style attribute (carried cells get the new style ids)
 _STYLED_TAG_RE = re.compile(r"<(?:c|row)\s[^>]*?\ss=\"\d+\"")
