@@ -255,9 +255,6 @@ _NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", 
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
-_ATTR_R = re.compile(rb'\br="([A-Za-z]{1,3}[0-9]{1,7})"')
-_ATTR_T_ERR = re.compile(rb'\bt="e"')
 _ERR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
@@ -434,6 +431,7 @@ class RawWorkbook:
     _custom: dict[str, str] | None = field(default=None, repr=False)
     _percent: set[int] | None = field(default=None, repr=False)
     _plain: frozenset[str] = field(default=frozenset(), repr=False)  # worksheet parts in the common form
+    _cells: dict[str, list[tuple[str, re.Match]]] = field(default_factory=dict, repr=False)  # cell_tags per sheet
 
     @property
     def custom_properties(self) -> dict[str, str]:
@@ -457,7 +455,7 @@ class RawWorkbook:
     @property
     def has_error_cells(self) -> bool:
         """Whether any worksheet part holds a cell with an Excel error value."""
-        return any(n.startswith("xl/worksheets/") and b't="e"' in b for n, b in self._parts.items())
+        return any(self.error_cells(name) for name in self._map_sheet_parts())
 
     @property
     def sheet_names(self) -> list[str]:
@@ -505,24 +503,27 @@ class RawWorkbook:
         """Cells of a sheet that hold an Excel error value: ``{"E12": "#DIV/0!"}``."""
         member = self._map_sheet_parts().get(name)
         data = self._parts.get(member or "", b"")
-        if not data or b't="e"' not in data or not _ATTR_T_ERR.search(data):
+        # in the common form every attribute is double-quoted after one space: t="e" is spelled so
+        if not data or (member in self._plain and b' t="e"' not in data):
             return {}
         out: dict[str, str] = {}
-        for m in _CELL_TAG.finditer(data):
-            attrs = m.group(1)
-            if not _ATTR_T_ERR.search(attrs):
+        for ref, tag in self._cell_tags(name):
+            if b"e" not in _attr_values(tag.group(1), b"t"):
                 continue
-            ref = _ATTR_R.search(attrs)
-            if not ref:
-                continue
-            value = _ERR_VALUE.search(data, m.end(), m.end() + 400)
-            text = value.group(1).decode("utf-8", "replace") if value else "#?"
-            out[ref.group(1).decode().upper()] = text
+            value = None if tag.group(0).endswith(b"/>") else _ERR_VALUE.search(data, tag.end(), tag.end() + 400)
+            out[ref] = value.group(1).decode("utf-8", "replace") if value else "#?"
         return out
 
     def _sheet_data(self, name: str) -> bytes:
         member = self._map_sheet_parts().get(name)
         return self._parts.get(member or "", b"")
+
+    def _cell_tags(self, name: str) -> list[tuple[str, re.Match]]:
+        """:func:`cell_tags` of a sheet (worked out once per sheet)."""
+        found = self._cells.get(name)
+        if found is None:
+            found = self._cells[name] = cell_tags(self._sheet_data(name))
+        return found
 
     def formula_cells(self, name: str) -> dict[str, bool]:
         """Cells of a sheet holding a formula: ``{"E12": True}`` if it has a cached result."""
@@ -531,13 +532,16 @@ class RawWorkbook:
             return {}
         member = self._map_sheet_parts().get(name)
         out: dict[str, bool] = {}
-        for m in _formula_cell_tags(data, member in self._plain):
-            ref = _ATTR_R.search(m.group(1))
-            if not ref:
-                continue
+        if member in self._plain:  # the cell tag's first attribute is its reference (_grid_surely_fine)
+            found = [(_attr_values(m.group(1), b"r"), m) for m in _formula_cell_tags(data, True)]
+            cells = [(refs[0].decode().upper(), m) for refs, m in found if refs]
+        else:
+            cells = [(ref, tag) for ref, tag in self._cell_tags(name)
+                     if not tag.group(0).endswith(b"/>") and _FORMULA_NEXT.match(data, tag.end())]
+        for ref, m in cells:
             end = _CELL_END.search(data, m.end())
             segment = data[m.end(): end.start() if end else len(data)]
-            out[ref.group(1).decode().upper()] = _CACHED_VALUE.search(segment) is not None
+            out[ref] = _CACHED_VALUE.search(segment) is not None
         return out
 
     def percent_cells(self, name: str) -> set[str]:
@@ -545,16 +549,15 @@ class RawWorkbook:
         styles = self._percent_styles()
         if not styles:
             return set()
+        member = self._map_sheet_parts().get(name)
         data = self._sheet_data(name)
+        # in the common form a style is spelled s="N" after one space: no such percent style, no cell
+        if member in self._plain and not any(int(m.group(1)) in styles for m in _PLAIN_S.finditer(data)):
+            return set()
         out: set[str] = set()
-        for m in _CELL_TAG.finditer(data):
-            attrs = m.group(1)
-            st = _ATTR_S.search(attrs)
-            if st is None or int(st.group(1)) not in styles:
-                continue
-            ref = _ATTR_R.search(attrs)
-            if ref:
-                out.add(ref.group(1).decode().upper())
+        for ref, tag in self._cell_tags(name):
+            if any(v.isdigit() and len(v) <= 6 and int(v) in styles for v in _attr_values(tag.group(1), b"s")):
+                out.add(ref)
         return out
 
     def _percent_styles(self) -> set[int]:
@@ -602,8 +605,9 @@ def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
 
 
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_FORMULA_NEXT = re.compile(rb"\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")  # a formula right after a cell tag
+_PLAIN_S = re.compile(rb' s="([0-9]{1,6})"')
 _CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
-_ATTR_S = re.compile(rb'\bs="([0-9]{1,6})"')
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
 _NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
@@ -778,56 +782,122 @@ def grid_problem(file: str, sheet: str, data: bytes) -> Problem | None:
     return _grid_walk(file, sheet, data)
 
 
-def _grid_walk(file: str, sheet: str, data: bytes) -> Problem | None:
-    """:func:`grid_problem` one tag at a time."""
-    limits = {"max_row": MAX_ROW, "max_col_letter": column_letter(MAX_COL)}
-    row = col = cells = 0
+_TWICE = b"\x00twice"  # _grid_tags' value for a reference attribute given twice
+
+
+def _attr_values(attrs: bytes, key: bytes) -> list[bytes]:
+    """The values of the attribute named exactly ``key`` among a grid tag's attributes (``attrs``:
+    group 1 of ``_GRID_TAG_FULL``), in order. Each name=value pair is read whole, so ``r="B3"``
+    inside another attribute's value is no attribute, a single-quoted value counts, and ``x:r`` is
+    not ``r``: as calamine reads them. The one way a grid tag's attributes are read here."""
+    return [a.group(2) if a.group(2) is not None else a.group(3)
+            for a in _GRID_ATTR.finditer(attrs) if a.group(1) == key]
+
+
+def _grid_tags(data: bytes):
+    """Each ``<c>``, ``<row>`` and ``<dimension>`` tag of a worksheet part (any prefix), in order, as
+    ``(kind, tag, value, row, col, inner)``:
+
+    * ``tag``: the whole tag (``_GRID_TAG_FULL``); None for a tag that cannot be read (then the
+      walk ends); ``value``: its reference attribute (``r``; ``ref`` of ``<dimension>``) wherever it
+      stands, None without, ``_TWICE`` when given twice (calamine would take the last one);
+    * a cell: ``row``/``col`` where calamine places it (1-based; without a reference, the column
+      after the cell before in the current row), 0/0 when the reference is not a plain ``A1``
+      reference; a row: ``row`` its number (-1 when not a number), col 0;
+    * ``inner``: the tag stands inside an attribute value of the tag before (not XML, and no tag
+      to calamine): it moves no position, but its reference is still given to be checked.
+    """
+    row = col = 0
+    end = 0  # where the last tag outside an attribute value ended
     for m in _GRID_TAG.finditer(data):
         kind = m.group(1)
         full = _GRID_TAG_FULL.match(data, m.start())
         if full is None:
-            return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
-        # the reference attribute wherever it stands (calamine reads ``<c ref="A1" r="XFD1">`` at XFD1);
-        # twice is not XML, and calamine would take the last one: refused
-        key = b"ref" if kind == b"dimension" else b"r"
-        refs = [a for a in _GRID_ATTR.finditer(full.group(1)) if a.group(1) == key]
+            yield kind, None, None, 0, 0, False
+            return
+        refs = _attr_values(full.group(1), b"ref" if kind == b"dimension" else b"r")
         if len(refs) > 1:
+            yield kind, full, _TWICE, 0, 0, False
+            return
+        value = refs[0] if refs else None
+        inner = m.start() < end
+        if not inner:
+            end = full.end()
+        if kind == b"c":
+            if value is None:
+                if inner:
+                    yield kind, full, None, 0, 0, True
+                    continue
+                col += 1
+                yield kind, full, None, max(row, 1), col, False
+                continue
+            pos = _ref_pos(value.strip())
+            if pos is None:
+                yield kind, full, value, 0, 0, inner
+                continue
+            if not inner:
+                col = pos[1]
+            yield kind, full, value, pos[0], pos[1], inner
+        elif kind == b"row":
+            if value is None:
+                if inner:
+                    yield kind, full, None, 0, 0, True
+                    continue
+                row, col = row + 1, 0
+                yield kind, full, None, row, 0, False
+                continue
+            text = value.strip()
+            number = int(text) if text.isdigit() and len(text) <= 9 else -1
+            if not inner:
+                row, col = number, 0
+            yield kind, full, value, number, 0, inner
+        else:
+            yield kind, full, value, 0, 0, inner
+
+
+def _grid_walk(file: str, sheet: str, data: bytes) -> Problem | None:
+    """:func:`grid_problem` one tag at a time (:func:`_grid_tags`)."""
+    limits = {"max_row": MAX_ROW, "max_col_letter": column_letter(MAX_COL)}
+    cells = 0
+    for kind, full, value, r, c, inner in _grid_tags(data):
+        if full is None or value is _TWICE:  # a reference twice is not XML: refused
             return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
-        value = None
-        if refs:
-            value = refs[0].group(2) if refs[0].group(2) is not None else refs[0].group(3)
         if kind == b"c":
             cells += 1
             if cells > MAX_CELLS:
                 return F_TOO_MANY_CELLS(file=file, sheet=sheet, limit=MAX_CELLS)
-            if value is None:
-                col += 1
-                r, c = max(row, 1), col
-            else:
-                pos = _ref_pos(value.strip())
-                if pos is None:
-                    return F_GRID(file=file, sheet=sheet, cell=_shown(value), **limits)
-                r, c = pos
-                col = c
+            if value is None and inner:
+                continue
+            if r == 0 and c == 0:
+                return F_GRID(file=file, sheet=sheet, cell=_shown(value), **limits)
             if r > MAX_ROW or c > MAX_COL or r < 1 or c < 1:
                 return F_GRID(file=file, sheet=sheet, cell=f"{column_letter(c)}{r}", **limits)
         elif kind == b"row":
-            col = 0
-            if value is None:
-                row += 1
-            else:
-                text = value.strip()
-                if not text.isdigit() or len(text) > 9:
-                    return F_GRID(file=file, sheet=sheet, cell=_shown(value) + ":" + _shown(value), **limits)
-                row = int(text)
-            if not 1 <= row <= MAX_ROW:
-                return F_GRID(file=file, sheet=sheet, cell=f"{row}:{row}", **limits)
+            if value is None and inner:
+                continue
+            if r == -1:
+                return F_GRID(file=file, sheet=sheet, cell=_shown(value) + ":" + _shown(value), **limits)
+            if not 1 <= r <= MAX_ROW:
+                return F_GRID(file=file, sheet=sheet, cell=f"{r}:{r}", **limits)
         else:  # the declared dimension "A1:H34"
             for ref in (value or b"").split(b":"):
                 pos = _ref_pos(ref.strip())
                 if pos is None or not (1 <= pos[0] <= MAX_ROW and 1 <= pos[1] <= MAX_COL):
                     return F_GRID(file=file, sheet=sheet, cell=_shown(value or b"?"), **limits)
     return None
+
+
+def cell_tags(data: bytes) -> list[tuple[str, re.Match]]:
+    """Every cell tag of a worksheet part that passed :func:`grid_problem`, with the reference of
+    the cell calamine reads from it (``"E12"``: its ``r`` wherever it stands, or the implicit
+    position), in order. The later scans (error, formula, percent cells) read cells only so."""
+    out = []
+    for kind, full, value, r, c, inner in _grid_tags(data):
+        if full is None or value is _TWICE:
+            break  # refused by the grid check: not reached for a checked part
+        if kind == b"c" and not inner and r > 0 and c > 0:
+            out.append((f"{column_letter(c)}{r}", full))
+    return out
 
 
 def _shown(raw: bytes) -> str:

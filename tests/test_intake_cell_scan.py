@@ -1,0 +1,135 @@
+"""The later scans of a returned sheet (error, formula and percent cells: ``RawWorkbook.error_cells``,
+``formula_cells``, ``percent_cells``) name the cell calamine reads, on hostile XML too.
+
+They read a cell tag's reference the one way the grid walk reads it (``intake._attr_values`` over
+``intake._grid_tags``): each attribute read whole (``r="B3"`` inside a single-quoted value is no
+reference), ``r`` wherever it stands and in either quotes, ``x:r`` no reference, implicit positions
+counted, a tag inside another's attribute value no cell; a reference given twice is refused before.
+Each case puts a marker value into the special cell; where calamine shows the marker is where the
+scan must report the cell (errors, which calamine shows as "", are written by hand).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from xl_kik.core.cellref import column_letter
+from xl_kik.excel import intake
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x="urn:x"'
+
+
+@pytest.fixture(scope="module")
+def base() -> tuple[bytes, int]:
+    """A workbook with one sheet "Ark" and a percent style; the index of that style."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark"
+    ws["A1"] = 1
+    ws["B1"] = 0.5
+    ws["B1"].number_format = "0%"
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml")
+    percent = intake.percent_styles(styles)
+    assert len(percent) == 1
+    return data, next(iter(percent))
+
+
+def _book(base: bytes, body: str) -> bytes:
+    sheet = f"<worksheet {NS}><sheetData>{body}</sheetData></worksheet>".encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else src.read(info))
+    return out.getvalue()
+
+
+def _calamine_cells(data: bytes) -> dict[str, object]:
+    grid = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Ark").to_python(skip_empty_area=False)
+    return {f"{column_letter(c + 1)}{r + 1}": v for r, row in enumerate(grid) for c, v in enumerate(row) if v != ""}
+
+
+def _open(tmp_path, data: bytes):
+    path = tmp_path / "svar.xlsx"
+    path.write_bytes(data)
+    return intake.open_workbook(path)
+
+
+# (body with {S} for the percent style, the cell calamine shows the marker in): a formula whose cached
+# result is the marker 4242, hidden from a scan that takes the first r="..." of the tag text
+FORMULAS = [
+    ("""<row r="1"><c foo='r="B3"' r="A1"><f>1+1</f><v>4242</v></c></row>""", "A1"),
+    ("""<row r="1"><c foo='x r="B3" y' t="n" r="C1"><f>1+1</f><v>4242</v></c></row>""", "C1"),
+    ("""<row r="1"><c x:r="B3" r="A1"><f>1+1</f><v>4242</v></c></row>""", "A1"),
+    ("""<row r="1"><c r='D1'><f>1+1</f><v>4242</v></c></row>""", "D1"),
+    ("""<row r="1"><c s="0" r = "E1"><f>1+1</f><v>4242</v></c></row>""", "E1"),
+    ("""<row r="3"><c r="A3"/><c><f>1+1</f><v>4242</v></c></row>""", "B3"),
+    ("""<row r="3"><c r="A3"><v>1</v></c></row><row><c r="B4"><v>1</v></c><c><f>1</f><v>4242</v></c></row>""", "C4"),
+    ("""<row r="1"><c r="D1" x='<c r="A1"/>'/><c><f>1</f><v>4242</v></c></row>""", "E1"),
+    ("""<row r="1"><c r="A1" x="a>b"><f>1</f><v>4242</v></c></row>""", "A1"),
+]
+PERCENTS = [
+    ("""<row r="1"><c s="{S}" foo='r="A1"' r="C1"><v>0.4242</v></c></row>""", "C1"),
+    ("""<row r="1"><c r="B1" s='{S}'><v>0.4242</v></c></row>""", "B1"),
+    ("""<row r="1"><c r="A1" x="a>b" s="{S}"><v>0.4242</v></c></row>""", "A1"),  # common form, '>' in a value
+    ("""<row r="2"><c r="C2"/><c s="{S}"><v>0.4242</v></c></row>""", "D2"),
+    ("""<row r="1"><c foo='s="{S}"' r="A1"><v>1</v></c><c r="B1" s="{S}"><v>0.4242</v></c></row>""", "B1"),
+]
+ERRORS = [  # (body, the error cells a reader must find), written by hand
+    ("""<row r="1"><c r="A1" t='e'><v>#DIV/0!</v></c></row>""", {"A1": "#DIV/0!"}),
+    ("""<row r="1"><c foo='t="e"' r="A1"><v>3</v></c><c t="e" foo='r="A1"' r="C1"><v>#N/A</v></c></row>""",
+     {"C1": "#N/A"}),
+    ("""<row r="1"><c r="B1" x="a>b" t="e"><v>#N/A</v></c></row>""", {"B1": "#N/A"}),
+    ("""<row r="5"><c r="C5"/><c t="e"><v>#REF!</v></c></row>""", {"D5": "#REF!"}),
+]
+
+
+@pytest.mark.parametrize("body,cell", FORMULAS)
+def test_formula_cells_name_the_cell_calamine_reads(tmp_path, base, body, cell):
+    data = _book(base[0], body)
+    assert _calamine_cells(data).get(cell) == 4242
+    raw = _open(tmp_path, data)
+    assert not isinstance(raw, list), raw
+    assert raw.formula_cells("Ark") == {cell: True}
+
+
+@pytest.mark.parametrize("body,cell", PERCENTS)
+def test_percent_cells_name_the_cell_calamine_reads(tmp_path, base, body, cell):
+    data = _book(base[0], body.replace("{S}", str(base[1])))
+    assert _calamine_cells(data).get(cell) == 0.4242
+    raw = _open(tmp_path, data)
+    assert not isinstance(raw, list), raw
+    assert raw.percent_cells("Ark") == {cell}
+
+
+@pytest.mark.parametrize("body,cells", ERRORS)
+def test_error_cells_name_the_cell_calamine_reads(tmp_path, base, body, cells):
+    raw = _open(tmp_path, _book(base[0], body))
+    assert not isinstance(raw, list), raw
+    assert raw.error_cells("Ark") == cells
+    assert raw.has_error_cells
+    for cell in cells:  # calamine shows an error cell as ""
+        assert cell not in _calamine_cells(_book(base[0], body))
+
+
+@pytest.mark.parametrize("body", ["""<row r="1"><c r="A1" r="B1"><f>1</f><v>4242</v></c></row>""",
+                                  """<row r="1"><c r="A1" s="0" r='B1' t="e"><v>#N/A</v></c></row>""",
+                                  """<row r="1" r="2"><c><f>1</f><v>4242</v></c></row>"""])
+def test_a_reference_given_twice_is_refused_before_any_scan(tmp_path, base, body):
+    got = _open(tmp_path, _book(base[0], body))
+    assert isinstance(got, list) and [p.code for p in got] == ["F010"], got
+
+
+def test_cell_tags_follow_the_grid_walk_positions():
+    part = (f"<worksheet {NS}><sheetData>"
+            """<row r="2"><c/><c r='C2'/><c foo='r="A9"'/></row><row><c x:r="Z1"/><c r="B3" x='<c r="H8"/>'/><c/></row>"""
+            "</sheetData></worksheet>").encode()
+    assert intake.grid_problem("f.xlsx", "Ark", part) is None
+    assert [ref for ref, _ in intake.cell_tags(part)] == ["A2", "C2", "D2", "A3", "B3", "C3"]
