@@ -74,8 +74,16 @@ def compiled(cls: type, name: str) -> bool:
     return fn.__code__.co_name == name
 
 
+#: Python 3.11 and 3.12 compile each method with ``dataclasses._create_fn``; 3.13 builds them
+#: its own way, and the hook stands aside (the classes are then made as usual)
+LAZY = hasattr(dataclasses, "_create_fn")
+
+
 def test_methods_are_compiled_when_first_called(ours_and_plain):
     ours, plain = ours_and_plain
+    if not LAZY:
+        assert compiled(ours.Point, "__eq__") and compiled(ours.Point, "__hash__")
+        return
     assert compiled(ours.Point, "__init__")  # at once: the signature is the class's
     assert not compiled(ours.Point, "__eq__") and not compiled(ours.Point, "__repr__")
     assert not compiled(ours.Point, "__hash__") and not compiled(ours.Point, "__setattr__")
@@ -156,4 +164,4 @@ def test_a_fresh_process_compiles_only_what_it_calls():
             "print(len(n), len(eq))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     classes, with_eq = map(int, out)
-    assert classes > 50 and with_eq == 0
+    assert classes > 50 and with_eq == (0 if LAZY else classes)
