@@ -238,3 +238,20 @@ def test_the_rule_is_a_setting_of_the_round(tmp_path):
         master.load_round(tmp_path)
     [problem] = [p for p in err.value.problems if p.code == "S131"]
     assert problem.cell == f"C{row}" and "gennemsnit" in problem.message("da")
+
+
+def test_sample_stdev_is_statistics_stdev_to_the_last_bit():
+    """The integer shortcut gives the very float statistics.stdev gives (issue 14), for any whole
+    numbers; other values go to statistics.stdev itself."""
+    import random
+    import statistics
+
+    from xl_kik.core.stats import sample_stdev
+
+    rng = random.Random(14)
+    for _ in range(5000):
+        top = rng.choice([1, 3, 100, 10**9])
+        values = [rng.randint(-top, top) for _ in range(rng.randint(2, 80))]
+        assert sample_stdev(values) == statistics.stdev(values), values
+    for values in ([5, 5], [0, 100], [0, 100, 100], [42] * 1000, [0.5, 1.5, 4.0], [1, 2.5]):
+        assert sample_stdev(values) == statistics.stdev(values), values

@@ -100,6 +100,8 @@ def round_half_up(x: float | None) -> int | None:
 
 def point_value(value: Any) -> int | None:
     """A point value as int, or None for blank / not a whole number (already validated upstream)."""
+    if type(value) is int:  # the common case (a bool is no int here: its type is bool)
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Integral):
@@ -251,6 +253,24 @@ def band_of(scale: Scale, value: float | None) -> Band | None:
 
 
 # ---------------------------------------------------------------- statistics
+_SQRT_OF_FRAC = getattr(statistics, "_float_sqrt_of_frac", None)  # what statistics.stdev ends with (3.11-3.13)
+
+
+def sample_stdev(values: Sequence[int]) -> float:
+    """``statistics.stdev`` of whole numbers, the same float: the sample variance worked out exactly
+    in integers, (n * sum of squares - sum**2) / (n * (n - 1)), and its square root correctly rounded
+    as ``statistics`` does it, instead of one exact fraction per value (about 0.4 ms per question
+    of 1,000 answers). Anything but ints (or no such helper in ``statistics``): ``statistics.stdev``."""
+    n = len(values)
+    if _SQRT_OF_FRAC is None or n < 2 or any(type(v) is not int for v in values):
+        return statistics.stdev(values)
+    total = sum(values)
+    num = n * sum(v * v for v in values) - total * total
+    den = n * (n - 1)
+    g = math.gcd(num, den)
+    return _SQRT_OF_FRAC(num // g, den // g)
+
+
 def quartile(sorted_values: Sequence[int], p: float) -> float:
     """Excel's QUARTILE.INC / PERCENTILE.INC: linear interpolation between order statistics."""
     h = (len(sorted_values) - 1) * p
@@ -300,7 +320,7 @@ def question_stats(catalogue: Catalogue, scale: Scale, threshold: float,
             qid=q.id, theme=q.theme, side=side_of.get(q.theme, ""), n=nq, N=N,
             mean=math.fsum(values) / nq if nq else None, median=med,
             min=lo, max=hi,
-            std=statistics.stdev(values) if nq >= 2 else None,
+            std=sample_stdev(values) if nq >= 2 else None,
             spread=spread, spread_share=share,
             disagreement=measure is not None and measure + _EPS >= threshold,
             distribution=distribution,
