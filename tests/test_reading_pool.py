@@ -71,6 +71,16 @@ def _summary(col):
              r.response and {q: (a.points, a.strengths) for q, a in r.response.answers.items()}) for r in col.results]
 
 
+def _round_read_by_one_process(tmp_path):
+    """A round with enough returns for the pool, its setup and people, the collection one
+    process reads, and the reader's own per-file function (before a test wraps it)."""
+    from xl_kik.excel import reader
+
+    root = _many_returns(tmp_path, PARALLEL_MIN_FILES)
+    setup, people = master.load_round(root)
+    return root, setup, people, collect_returns(root / "retur", setup, people), reader._read_path
+
+
 def test_this_process_reads_what_no_helper_has_taken(tmp_path, monkeypatch):
     """The reading is shared (issue 14): a helper that starts late leaves its chunks to this
     process, which never waits for it; the collection is the same as one process's."""
@@ -80,12 +90,9 @@ def test_this_process_reads_what_no_helper_has_taken(tmp_path, monkeypatch):
 
     from xl_kik.excel import reader
 
-    root = _many_returns(tmp_path, PARALLEL_MIN_FILES)
-    setup, people = master.load_round(root)
-    one = collect_returns(root / "retur", setup, people)
+    root, setup, people, one, real_read = _round_read_by_one_process(tmp_path)
     here = threading.get_ident()
     read_here = []
-    real_read = reader._read_path
     monkeypatch.setattr(reader, "_read_path", lambda path, *a: (read_here.append(path) if threading.get_ident() == here
                                                                 else None) or real_read(path, *a))
     started = threading.Event()
@@ -112,12 +119,9 @@ def test_helpers_read_from_the_end_and_the_order_is_kept(tmp_path, monkeypatch):
 
     from xl_kik.excel import reader
 
-    root = _many_returns(tmp_path, PARALLEL_MIN_FILES)
-    setup, people = master.load_round(root)
-    one = collect_returns(root / "retur", setup, people)
+    root, setup, people, one, real_read = _round_read_by_one_process(tmp_path)
     here = threading.get_ident()
     by_helper = []
-    real_read = reader._read_path
     gate = threading.Event()
 
     def read(path, *a):

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
 from xl_kik.core import contract
-from xl_kik.core.cellref import column_letter, column_number
+from xl_kik.core.cellref import column_letter, column_number, split_cell
 from xl_kik.core.catalogue import clean_text
 from xl_kik.core.problems import ERROR, INFO, WARNING, Problem, Report, define
 from xl_kik.core.round import Participant, RoundSetup
@@ -358,7 +358,6 @@ _DEC_RE = re.compile(r"^([+-]?[0-9]{1,15})[.,]([0-9]+)$")
 _FORMULA_RE = re.compile(
     r"^\s*(?:[=@]|[+\-](?=[A-Za-z_$][\w.$]*\s*\(|\d+(?:[.,]\d+)?\s*[+\-*/^&]|[A-Za-z_]\w*\|))")
 _FORMULA_START = frozenset("=@+-")
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _COL_RE = re.compile(r"^[A-Z]{1,3}$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: what clean_text (CONTROL_RE) or _NOT_XML would remove: text without any is only stripped
@@ -897,7 +896,7 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
     percents = raw.percent_cells(sheet_name)
     special = bool(errors or formulas or percents)
     # rows (0-based) with an error, formula or percent cell: only there a value needs a closer look
-    special_rows = {int(ref.lstrip(_LETTERS)) - 1 for refs in (errors, formulas, percents) for ref in refs}
+    special_rows = {split_cell(ref)[0] - 1 for refs in (errors, formulas, percents) for ref in refs}
     lo, hi = setup.scale.min, setup.scale.max
     answers: dict[str, Answer] = {}
     for qid in setup.question_ids:

@@ -35,6 +35,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from xl_kik.core.cellref import column_letter, column_number
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
 from xl_kik.core.returns import is_excel_error
+from xl_kik.excel import zipparts
 
 # ---------------------------------------------------------------- limits
 MAX_FILE_BYTES = 20 * 1024 * 1024          # a scoring workbook is ~15 KB
@@ -254,7 +255,7 @@ _NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", 
                     ".tar", ".bz2", ".xz")
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_LOCAL_HEADER = zipparts.LOCAL_HEADER
 _ERR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
@@ -348,31 +349,16 @@ def _compressed(data: bytes, info: zipfile.ZipInfo) -> bytes | str:
     if off < 0 or off + 30 > len(data):
         return "lokal header mangler / local header missing"
     head = _LOCAL_HEADER.unpack_from(data, off)
-    if head[0] != b"PK\x03\x04":
+    if head[0] != zipparts.LOCAL_SIGNATURE:
         return "lokal header mangler / local header missing"
-    start = off + 30 + head[10] + head[11]
+    start = zipparts.data_offset(off, head)
     comp = data[start:start + info.compress_size]
     if len(comp) < info.compress_size:
         return "afkortet / truncated"
     return comp
 
 
-def _inflate_compressed(comp: bytes, info: zipfile.ZipInfo) -> bytes | str:
-    if info.compress_type == zipfile.ZIP_STORED:
-        blob = comp
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        try:
-            inflater = zlib.decompressobj(-15)
-            blob = inflater.decompress(comp, info.file_size + 1)
-        except zlib.error as exc:
-            return f"zlib: {exc}"[:80]
-    else:
-        return f"komprimering {info.compress_type} / compression {info.compress_type}"
-    if len(blob) != info.file_size:
-        return "størrelsen passer ikke / size mismatch"
-    if zlib.crc32(blob) != info.CRC:
-        return "CRC"
-    return blob
+_inflate_compressed = zipparts.inflate  # (a module global: a test counts the inflations)
 
 
 #: Members this process has inflated and checked before (steps 3 and 4 of ``_open_zip``), by

@@ -23,7 +23,6 @@ import html
 import io
 import posixpath
 import re
-import struct
 import sys
 import zipfile
 import zlib
@@ -35,7 +34,7 @@ from xml.etree import ElementTree as ET
 from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook
 
-from xl_kik.excel import atomic, cells
+from xl_kik.excel import atomic, cells, zipparts
 from xl_kik.excel.vba import (VbaModule, build_vba_project, installed_xlwings_version, project_modules,
                               read_modules, vba_xlwings_version)
 from xl_kik.core import catalogue as catmod
@@ -884,7 +883,6 @@ def _prefix_of(xml: bytes, namespace: str, default: str) -> str:
     return m.group(1).decode() if m else default
 
 
-_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 
 
 def _member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
@@ -898,25 +896,24 @@ def _member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
     if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or fp is None:
         return _member_by_zipfile(zf, name, limit)
     fp.seek(info.header_offset)
-    head = fp.read(_LOCAL_HEADER.size)
-    if len(head) < _LOCAL_HEADER.size:
+    head = fp.read(zipparts.LOCAL_HEADER.size)
+    if len(head) < zipparts.LOCAL_HEADER.size:
         return _member_by_zipfile(zf, name, limit)
-    local = _LOCAL_HEADER.unpack(head)
-    if local[0] != b"PK\x03\x04":
+    local = zipparts.LOCAL_HEADER.unpack(head)
+    if local[0] != zipparts.LOCAL_SIGNATURE:
         return _member_by_zipfile(zf, name, limit)
-    fp.seek(info.header_offset + _LOCAL_HEADER.size + local[9] + local[10])
+    fp.seek(zipparts.data_offset(info.header_offset, local))
     size = info.compress_size if limit is None else min(info.compress_size, 2 * limit + 1024)
     raw = fp.read(size)
+    if limit is None:  # the whole member, checked against its size and CRC (zipparts.inflate)
+        data = zipparts.inflate(raw, info)
+        return _member_by_zipfile(zf, name, limit) if isinstance(data, str) else data
     if info.compress_type == zipfile.ZIP_STORED:
-        data = raw if limit is None else raw[:limit]
-    else:
-        try:
-            data = zlib.decompressobj(-15).decompress(raw, info.file_size if limit is None else limit)
-        except zlib.error:
-            return _member_by_zipfile(zf, name, limit)
-    if limit is None and (len(data) != info.file_size or zlib.crc32(data) != info.CRC):
+        return raw[:limit]
+    try:
+        return zlib.decompressobj(-15).decompress(raw, limit)
+    except zlib.error:
         return _member_by_zipfile(zf, name, limit)
-    return data
 
 
 def _member_by_zipfile(zf: zipfile.ZipFile, name: str, limit: int | None) -> bytes:

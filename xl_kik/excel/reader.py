@@ -170,12 +170,6 @@ def _read(path: Path, name: str, data: bytes | None, setup: RoundSetup, people: 
         raw.close()
 
 
-def _read_one(args: tuple[Path, RoundSetup, dict[str, Participant], str]) -> tuple[ReturnResult, str]:
-    """Read one file of a folder: (result, sha256 of its bytes or "")."""
-    path, setup, people, lang = args
-    return _read_path(path, setup, people, lang)
-
-
 #: what a reading process was started with (_start_reader): the round, its people, the language
 _ROUND: tuple[RoundSetup, dict[str, Participant], str] | None = None
 
