@@ -337,3 +337,92 @@ def test_previous_theme_scores_and_theme_scores_on_plain_data():
     assert (by[t1].previous, by[t1].trend, by[t1].change) == (55.0, "up", 15.0)
     assert (by[t2].previous, by[t2].trend, by[t2].change) == (50.0, "same", -9.0)
     assert (by[t3].previous, by[t3].trend, by[t3].change) == (None, "", None)
+
+
+def _cells(path: Path) -> dict[str, list]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+
+
+def _pool_masters(units: Path, tmp_path: Path) -> list[Path]:
+    """Enough masters for the reading pool: the fixture's rounds (a broken one too), copies of a
+    round under their own unit names, a round given twice and a missing file."""
+    demo_master = units / "solsikken" / MASTER_NAME
+    copies = []
+    for i in range(9):
+        dest = tmp_path / f"enhed_{i}" / MASTER_NAME
+        _vary(demo_master, dest, f"Enhed {i}", f"KIK-20260301-{i:06x}", 40 + 5 * i)
+        copies.append(dest)
+    twin = tmp_path / "tvilling" / MASTER_NAME  # the same round under another path
+    twin.parent.mkdir()
+    shutil.copy(copies[5], twin)
+    return [units, *copies, copies[3], tmp_path / "enhed_3", twin, tmp_path / "findes-ikke.xlsm"]
+
+
+def test_the_reading_pool_gives_what_one_process_reads(units, tmp_path, monkeypatch):
+    """Masters read by this process and a helper process (``XL_KIK_WORKERS=2``, excel/pool)
+    give the same overview, problems and order as one process."""
+    masters = _pool_masters(units, tmp_path)
+    day = dt.date(2026, 12, 2)
+    monkeypatch.setenv("XL_KIK_WORKERS", "1")
+    assert rollup._workers(100) is None
+    one = rollup.build_rollup(masters, tmp_path / "one.xlsx", today=day)
+    monkeypatch.setenv("XL_KIK_WORKERS", "2")
+    assert rollup._workers(len(masters)) == 2
+    seen = []
+    pool = rollup.build_rollup(masters, tmp_path / "pool.xlsx", today=day, progress=lambda n, total: seen.append((n, total)))
+    assert len(one.units) >= 12 and sorted(p.code for p in one.problems) == ["M201", "M201", "M203"]
+    assert {k: v for k, v in pool.as_dict().items() if "seconds" not in k and k != "out"} == \
+           {k: v for k, v in one.as_dict().items() if "seconds" not in k and k != "out"}
+    assert [p.describe("da") for p in pool.problems] == [p.describe("da") for p in one.problems]
+    assert _cells(tmp_path / "pool.xlsx") == _cells(tmp_path / "one.xlsx")
+    total = len(rollup.expand_masters(masters)) - 2  # the same file given twice is read once
+    assert seen[-1] == (total, total) and [n for n, _ in seen] == sorted({n for n, _ in seen})
+
+
+def test_the_pool_shares_the_masters_and_keeps_their_order(units, tmp_path, monkeypatch):
+    """A helper (a thread here, so the test sees who read what) reads from the last master
+    backwards while this process reads from the first; the result is in the masters' order."""
+    import concurrent.futures
+    import threading
+
+    from xl_kik.excel import pool
+
+    masters = _pool_masters(units, tmp_path)
+    one = rollup.build_rollup(masters, tmp_path / "one.xlsx", workers=1)
+    here, by_helper, gate = threading.get_ident(), [], threading.Event()
+    real = rollup._read_safely
+
+    def read(path, today):
+        if threading.get_ident() != here:
+            gate.wait(10)  # the helper's first chunk waits until this process has read a master
+            by_helper.append(path)
+        else:
+            gate.set()
+        return real(path, today)
+
+    monkeypatch.setattr(rollup, "_read_safely", read)
+    real_shared = pool.read_shared
+    monkeypatch.setattr(pool, "read_shared", lambda *a, **k: real_shared(*a, **k, pool=concurrent.futures.ThreadPoolExecutor))
+    shared = rollup.build_rollup(masters, tmp_path / "pool.xlsx", workers=2)
+    assert [u.file for u in shared.units] == [u.file for u in one.units]
+    assert [p.describe("en") for p in shared.problems] == [p.describe("en") for p in one.problems]
+    files = rollup.expand_masters(masters)
+    assert by_helper and by_helper[0] == files[-1] and len(by_helper) < len(set(files))
+
+
+def test_a_few_masters_load_no_process_pool(units, tmp_path):
+    """Below PARALLEL_MIN_MASTERS the rollup never loads multiprocessing, and never openpyxl,
+    pandas or the status step (``xl-kik rollup`` stays light)."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from xl_kik.steps import rollup; rollup.build_rollup(sys.argv[1:-1], sys.argv[-1]); "
+            "print(json.dumps(sorted(m for m in sys.modules if m in ('multiprocessing', 'concurrent.futures.process', "
+            "'openpyxl', 'pandas', 'xl_kik.steps.status'))))")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "XL_KIK_WORKERS"}
+    out = subprocess.run([sys.executable, "-c", code, str(units), str(tmp_path / "o.xlsx")], capture_output=True,
+                         text=True, check=True, env=env).stdout
+    assert json.loads(out) == []
+    assert rollup.PARALLEL_MIN_MASTERS > len(rollup.expand_masters([units]))

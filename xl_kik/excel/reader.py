@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import concurrent.futures  # its process pool module (multiprocessing) loads only when a pool is used
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,7 +26,7 @@ from xl_kik.core.problems import Problem, Report
 from xl_kik.core.returns import (R_DUPLICATE_FILE, R_NOT_TOP_LEVEL, Collection, ReturnResult, assemble,
                                  validate)
 from xl_kik.core.round import Participant, RoundSetup
-from xl_kik.excel import intake
+from xl_kik.excel import intake, pool
 
 PARALLEL_MIN_FILES = 64  # below this a process pool costs more than it saves
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
@@ -205,26 +204,14 @@ _POOL: Any = None
 
 def _read_shared(files: list[Path], helpers: int, setup: RoundSetup, people: dict[str, Participant],
                  lang: str) -> list[tuple[ReturnResult, str]]:
-    """Every file read by this process and ``helpers`` reading processes together, in order.
+    """Every file read by this process and ``helpers`` reading processes together, in order
+    (:func:`xl_kik.excel.pool.read_shared`: this process from the first file forwards, the
+    helpers from the last backwards; a helper gets the round once, when it starts)."""
+    def here(chunk: list[Path]) -> list[tuple[ReturnResult, str]]:
+        return [_read_path(path, setup, people, lang) for path in chunk]
 
-    The files go in chunks to the pool from the last one backwards, and this process reads
-    from the first one forwards every chunk no helper has taken yet (a queued chunk can be
-    cancelled until a helper takes it): nobody waits for a helper that starts late or runs
-    slowly on a busy machine, and a helper is sent only the paths (the round once, when it
-    starts). At most a couple of chunks are taken ahead by the helpers."""
-    size = max(4, len(files) // (20 * (helpers + 1)))  # ~25 of 1,000: little to wait for at the end
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    out: list[list[tuple[ReturnResult, str]] | None] = [None] * len(chunks)
-    with (_POOL or concurrent.futures.ProcessPoolExecutor)(max_workers=helpers, initializer=_start_reader, initargs=(setup, people, lang)) as pool:
-        futures = {i: pool.submit(_read_paths, chunks[i]) for i in reversed(range(len(chunks)))}
-        for i, chunk in enumerate(chunks):
-            if not futures[i].cancel():
-                break  # taken by a helper: so are all after it
-            out[i] = [_read_path(path, setup, people, lang) for path in chunk]
-        for i, future in futures.items():
-            if out[i] is None:
-                out[i] = future.result()
-    return [result for chunk_results in out for result in chunk_results or ()]
+    return pool.read_shared(files, _read_paths, helpers, here=here, initializer=_start_reader,
+                            initargs=(setup, people, lang), pool=_POOL)
 
 
 def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Sequence[Participant],

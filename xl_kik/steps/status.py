@@ -16,7 +16,7 @@ from xl_kik.core.returns import Collection, ReturnResult
 from xl_kik.excel.reader import collect_returns
 from xl_kik.core.round import Participant, RoundPaths, RoundSetup
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.excel import master
+from xl_kik.excel import master, pool
 from xl_kik.excel.sheets.status import overview_lines, status_rows, superseded_items
 
 RETURNED = Msg("Afleveret:", "Returned:")
@@ -26,29 +26,8 @@ MORE = Msg("  ... og {n} til (alle med -v eller --json)", "  ... and {n} more (a
 
 def _workers(n_files: int) -> int | None:
     """How many processes read the returns (this one and helpers, ``excel/reader._read_shared``):
-    more than one only with many files (from 200), at least 2 cores and at least 1.5 of them free
-    (the 1-minute load average, where the system has one).
-
-    On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
-    without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
-    measured no faster (best of 5: 3.25 s against 3.05 s): its processes only compete for cores
-    that are busy anyway. Since this process reads too (``excel/reader._read_shared``), at a load of
-    1.5-2 on 2 cores (2 December 2026, 11 runs) one helper made it between 26 % faster and 20 %
-    slower: the threshold stays. ``XL_KIK_WORKERS`` overrides (``benchmarks/bench_process.py``
-    prints both, "merge" and "merge 1 process")."""
-    env = os.environ.get("XL_KIK_WORKERS", "").strip()
-    if env.isdigit():
-        return int(env) if int(env) > 1 else None
-    cores = os.cpu_count() or 1
-    if n_files < 200 or cores < 2:
-        return None
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows has no load average
-        load = 0.0
-    if cores - load < 1.5:
-        return None
-    return min(4, cores)
+    the reading pool's rule (:func:`xl_kik.excel.pool.workers`) from 200 files."""
+    return pool.workers(n_files, 200)
 
 
 def read_returns(root: str | Path, setup: RoundSetup, participants: Sequence[Participant], lang: str) -> Collection:
