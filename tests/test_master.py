@@ -444,6 +444,29 @@ def test_sheet_names_for_agrees_with_the_full_rule(paths):
     assert (fast["consensus"], fast["status"], fast["plan"]) == ("Seminar", "Konsensus", "Handleplan")
 
 
+def test_the_sheet_list_is_parsed_once_per_distinct_workbook_part(paths, tmp_path):
+    """A reader of many masters (the rollup) parses each distinct workbook.xml and its
+    relationships once; a master whose workbook.xml differs (a sheet renamed) gets its own."""
+    renamed = tmp_path / "renamed.xlsm"
+    with zipfile.ZipFile(paths.master) as zf, zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in zf.infolist():
+            raw = zf.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                raw = raw.replace(b'name="Konsensus"', b'name="Seminar"')
+            out.writestr(info, raw)
+
+    def names(path):
+        with zipfile.ZipFile(path) as zf:
+            return master.sheet_names_for(zf, ("consensus", "status")), master.workbook_sheets(zf)[0]
+
+    master._ENTRIES.clear()
+    first = names(paths.master)
+    assert first[0] == {"consensus": "Konsensus", "status": "Status"}
+    assert names(renamed)[0] == {"consensus": "Seminar", "status": "Status"}
+    assert names(paths.master) == first and len(master._ENTRIES) == 2
+    assert [i.name for i in names(renamed)[1]] == [i.name.replace("Konsensus", "Seminar") for i in first[1]]
+
+
 def test_zip_members_read_directly_are_what_zipfile_reads(paths, tmp_path):
     """master._member (one seek, one inflate) against ZipFile.read, whole and as a head, on a
     master (deflated) and on the same parts stored uncompressed."""

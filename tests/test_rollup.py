@@ -426,3 +426,23 @@ def test_a_few_masters_load_no_process_pool(units, tmp_path):
                          text=True, check=True, env=env).stdout
     assert json.loads(out) == []
     assert rollup.PARALLEL_MIN_MASTERS > len(rollup.expand_masters([units]))
+
+
+def test_the_rollup_reads_with_a_helper_when_half_a_core_is_free(monkeypatch):
+    """Its own bar (a rollup never waits for a helper that gets no core): from 40 masters on
+    2 cores at a load up to 1.5, where merge's reading pool needs a load up to 0.5."""
+    import os
+
+    from xl_kik.steps import status
+
+    monkeypatch.delenv("XL_KIK_WORKERS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 0.5))
+    assert rollup._workers(150) == 2 and rollup._workers(39) is None
+    assert status._workers(1000) is None
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.0, 0.5))
+    assert rollup._workers(150) is None
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 1.0, 0.5))
+    assert rollup._workers(150) == 2 and status._workers(1000) == 2
+    monkeypatch.setenv("XL_KIK_WORKERS", "2")
+    assert rollup._workers(3) == 2  # asked for

@@ -923,17 +923,33 @@ def _member_by_zipfile(zf: zipfile.ZipFile, name: str, limit: int | None) -> byt
         return stream.read(limit)
 
 
+#: (name, part, state) of the sheets and the workbook codeName by the bytes of ``xl/workbook.xml``
+#: and its relationships: a reader of many masters (the rollup) parses each distinct pair once
+_ENTRIES: dict[tuple[bytes, bytes], tuple[tuple[tuple[str, str, str], ...], str]] = {}
+_ENTRIES_MAX = 64
+
+
 def _sheet_entries(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str]], str, set[str]]:
     """(name, part, state) of every sheet in workbook order, the workbook codeName, the part names."""
     wb_xml = _member(zf, "xl/workbook.xml")
     rels_name = _rels_name("xl/workbook.xml")
     present = set(zf.NameToInfo)
+    rels_xml = _member(zf, rels_name) if rels_name in present else b""
+    found = _ENTRIES.get((wb_xml, rels_xml))
+    if found is None:
+        found = _parse_entries(wb_xml, rels_xml)
+        if len(_ENTRIES) >= _ENTRIES_MAX:
+            _ENTRIES.clear()
+        _ENTRIES[(wb_xml, rels_xml)] = found
+    return list(found[0]), found[1], present
+
+
+def _parse_entries(wb_xml: bytes, rels_xml: bytes) -> tuple[tuple[tuple[str, str, str], ...], str]:
     rels: dict[str, str] = {}
-    if rels_name in present:
-        for _, a in _elements(_member(zf, rels_name), ("Relationship",)):
-            target = a.get("Target", "")
-            rels[a.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
-                posixpath.normpath(posixpath.join("xl", target))
+    for _, a in _elements(rels_xml, ("Relationship",)) if rels_xml else ():
+        target = a.get("Target", "")
+        rels[a.get("Id", "")] = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join("xl", target))
     rid = _prefix_of(wb_xml, _NS["r"], "r") + ":id"
     wb_code, out = "", []
     for tag, a in _elements(wb_xml, ("workbookPr", "sheet")):
@@ -941,7 +957,7 @@ def _sheet_entries(zf: zipfile.ZipFile) -> tuple[list[tuple[str, str, str]], str
             wb_code = wb_code or a.get("codeName", "")
         else:
             out.append((a.get("name", ""), rels.get(a.get(rid, ""), ""), a.get("state", "visible")))
-    return out, wb_code, present
+    return tuple(out), wb_code
 
 
 def _code_name(zf: zipfile.ZipFile, part: str, present: set[str]) -> str:

@@ -16,11 +16,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def workers(n_files: int, min_files: int = 200) -> int | None:
+def workers(n_files: int, min_files: int = 200, min_free: float = 1.5) -> int | None:
     """How many processes read ``n_files`` files (this one and helpers, :func:`read_shared`):
-    more than one only from ``min_files`` files, on at least 2 cores with at least 1.5 of them
-    free (the 1-minute load average, where the system has one). ``XL_KIK_WORKERS`` overrides
-    (the number counts this process; 1 or 0: no helpers).
+    more than one only from ``min_files`` files, on at least 2 cores with at least ``min_free``
+    of them free (the 1-minute load average, where the system has one). ``XL_KIK_WORKERS``
+    overrides (the number counts this process; 1 or 0: no helpers).
 
     On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
     without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
@@ -39,7 +39,7 @@ def workers(n_files: int, min_files: int = 200) -> int | None:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # Windows has no load average
         load = 0.0
-    if cores - load < 1.5:
+    if cores - load < min_free:
         return None
     return min(4, cores)
 

@@ -56,16 +56,21 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-#: From this many masters ``build_rollup`` may read with helper processes (``excel/pool``):
-#: 150 masters took 0.75 s instead of 1.04 s with one forked helper on 2 cores (issue 14).
+#: From this many masters ``build_rollup`` may read with helper processes (``excel/pool``) ...
 PARALLEL_MIN_MASTERS = 40
+#: ... when this many cores are free by the load average. 150 masters on 2 cores, one helper
+#: against one process (``XL_KIK_WORKERS`` 2 and 1 alternating, 2 December 2026, issue 14): at a
+#: load of 1-1.5 1.12 s against 1.44 s (median of 7), at 1.7-1.8 1.11 s against 1.22 s, at
+#: 2.2-2.9 2.80 s against 2.51 s (median of 5). This process never waits for a helper that
+#: gets no core (it reads every chunk no helper has taken), so a lower bar than merge's 1.5.
+ROLLUP_MIN_FREE_CORES = 0.5
 
 
 def _workers(n_masters: int) -> int | None:
     """How many processes read the masters (this one counted): the reading pool's rule
-    (:func:`xl_kik.excel.pool.workers`: cores free, ``XL_KIK_WORKERS``) from
-    :data:`PARALLEL_MIN_MASTERS` (or as ``XL_KIK_WORKERS`` says)."""
-    return pool.workers(n_masters, PARALLEL_MIN_MASTERS)
+    (:func:`xl_kik.excel.pool.workers`) from :data:`PARALLEL_MIN_MASTERS` masters with
+    :data:`ROLLUP_MIN_FREE_CORES` cores free; ``XL_KIK_WORKERS`` overrides."""
+    return pool.workers(n_masters, PARALLEL_MIN_MASTERS, ROLLUP_MIN_FREE_CORES)
 
 
 def _read_chunk(today: dt.date | None, paths: list[Path]) -> list[UnitResult | Problem]:
