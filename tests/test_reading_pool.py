@@ -4,7 +4,10 @@ was not); the pool gives the same collection as one process."""
 
 from __future__ import annotations
 
+import os
 import shutil
+
+import pytest
 
 from xl_kik.demo import round as demo
 from xl_kik.excel import master
@@ -141,3 +144,40 @@ def test_helpers_read_from_the_end_and_the_order_is_kept(tmp_path, monkeypatch):
     assert by_helper and names[-1] in {p.name for p in by_helper}  # the helper started at the end ...
     assert sorted(p.name for p in by_helper) == sorted(names[-len(by_helper):])  # ... and went backwards
     assert len(by_helper) < len(names)  # while this process read from the front
+
+
+_PARENT = os.getpid()
+
+
+def _square_here_only(chunk):
+    """A chunk's squares in the test's own process; a helper process dies (os._exit) instead."""
+    if os.getpid() != _PARENT:
+        os._exit(3)
+    return [x * x for x in chunk]
+
+
+# Python 3.11's pool thread, when the pool breaks, sets an error on the futures this process
+# cancelled (it read those chunks) and raises InvalidStateError in that thread: not ours.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_helper_that_dies_leaves_its_chunks_to_this_process():
+    from xl_kik.excel import pool
+
+    import time
+
+    def slowly(chunk):  # this process's reading takes long enough for the helper to take chunks
+        time.sleep(0.02)
+        return _square_here_only(chunk)
+
+    seen = []
+    got = pool.read_shared(list(range(100)), _square_here_only, 1, here=slowly, done=seen.append)
+    assert got == [x * x for x in range(100)]
+    assert seen[-1] == 100 and seen == sorted(seen)
+
+
+def test_without_a_process_pool_this_process_reads_everything():
+    from xl_kik.excel import pool
+
+    def no_pool(**_kw):
+        raise OSError("no semaphores")  # e.g. a sandbox without /dev/shm
+
+    assert pool.read_shared(list(range(30)), _square_here_only, 1, pool=no_pool) == [x * x for x in range(30)]

@@ -59,25 +59,42 @@ def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], he
     process pool pickles ``read_chunk`` by name). At most a couple of chunks are taken ahead
     by the helpers. ``pool``: the executor class (default ``ProcessPoolExecutor``; a test may
     use threads). ``done(n)``: called with the number of items read so far, after each chunk
-    this process reads and each helper's chunk collected."""
+    this process reads and each helper's chunk collected. A chunk whose helper fails (a helper
+    killed, a result it cannot send) is read by this process, and without a process pool
+    (``ProcessPoolExecutor`` cannot start) this process reads everything."""
     here = here or read_chunk
     size = max(4, len(items) // (20 * (helpers + 1)))  # ~25 of 1,000: little to wait for at the end
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     out: list[list[R] | None] = [None] * len(chunks)
     count = 0
-    with (pool or concurrent.futures.ProcessPoolExecutor)(max_workers=helpers, initializer=initializer,
-                                                          initargs=initargs) as executor:
+
+    def read_here(i: int) -> None:
+        nonlocal count
+        out[i] = here(chunks[i])
+        count += len(chunks[i])
+        if done:
+            done(count)
+
+    try:
+        executor = (pool or concurrent.futures.ProcessPoolExecutor)(max_workers=helpers, initializer=initializer,
+                                                                    initargs=initargs)
+    except (OSError, ImportError, NotImplementedError):  # no process pool here (e.g. no semaphores)
+        for i in range(len(chunks)):
+            read_here(i)
+        return [result for chunk_results in out for result in chunk_results or ()]
+    with executor:
         futures = {i: executor.submit(read_chunk, chunks[i]) for i in reversed(range(len(chunks)))}
-        for i, chunk in enumerate(chunks):
+        for i in range(len(chunks)):
             if not futures[i].cancel():
                 break  # taken by a helper: so are all after it
-            out[i] = here(chunk)
-            count += len(chunk)
-            if done:
-                done(count)
+            read_here(i)
         for i, future in futures.items():
             if out[i] is None:
-                out[i] = future.result()
+                try:
+                    out[i] = future.result()
+                except Exception:  # noqa: BLE001 - a helper that died (or a result it could not send)
+                    read_here(i)  # this process reads the chunk: the result one process gives
+                    continue
                 count += len(chunks[i])
                 if done:
                     done(count)
