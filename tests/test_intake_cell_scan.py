@@ -74,7 +74,37 @@ FORMULAS = [
     ("""<row r="3"><c r="A3"><v>1</v></c></row><row><c r="B4"><v>1</v></c><c><f>1</f><v>4242</v></c></row>""", "C4"),
     ("""<row r="1"><c r="D1" x='<c r="A1"/>'/><c><f>1</f><v>4242</v></c></row>""", "E1"),
     ("""<row r="1"><c r="A1" x="a>b"><f>1</f><v>4242</v></c></row>""", "A1"),
+    ("""<row r="1"><c r="B1">x<f>1</f><v>4242</v></c></row>""", "B1"),  # text before the formula
+    ("""<row r="1"><c r="C1"><v>3</v><f>1</f><v>4242</v></c></row>""", "C1"),  # a value before it
+    ("""<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[</c><c r="D1">]]></t></is></c>"""
+     """<c><f>1</f><v>4242</v></c></row>""", "B1"),  # tags in a text's CDATA are text
+    # a comment, PI or CDATA section outside a cell is no element to calamine, nor a grid tag in it
+    ("""<row r="5"><!-- <c/> --><c><f>1</f><v>4242</v></c></row>""", "A5"),
+    ("""<row r="5"><?x <c/> ?><c><f>1</f><v>4242</v></c></row>""", "A5"),
+    ("""<row r="5"><![CDATA[<c/>]]><c><f>1</f><v>4242</v></c></row>""", "A5"),
+    ("""<!-- <row r="9"><c r="A9"/></row> --><row><c r="A1"/><!--<c/>--><c><f>1</f><v>4242</v></c></row>""", "B1"),
 ]
+# A comment or processing instruction in a cell (Excel and LibreOffice never write one) hides what
+# follows from a scan that takes the next tag, or hides a value from calamine; a CDATA section in a
+# cell outside a text likewise (calamine shows the marker 4242 each time, or nothing where the
+# markup stands inside the value). Refused, naming the cell.
+MARKUP = [
+    ("""<row r="5"><c r="C5"><!-- x --><f>HYPERLINK("http://x","y")</f><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"><?pi x?><f>1</f><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"> <!-- x --> <f>1</f><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"><![CDATA[ ]]><f>1</f><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"><!-- x --><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"><v>4242<!-- x --></v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5" t="inlineStr"><!-- x --><is><t>4242</t></is></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5" t="inlineStr"><is><t>42<!-- x -->42</t></is></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5"><v><!-- x -->4242</v></c></row>""", "C5"),  # calamine: empty
+    ("""<row r="5"><c r="C5"><v><![CDATA[4242]]></v></c></row>""", "C5"),  # calamine: empty
+    ("""<row r="5"><c r="B5"/><c><v>1</v><!-- </c> --><f>1</f><v>4242</v></c></row>""", "C5"),
+    ("""<row r="5"><c r="C5" t="inlineStr"><is><t><![CDATA[</c>]]></t></is><?x?><f>1</f><v>4242</v></c></row>""",
+     "C5"),
+]
+
+
 PERCENTS = [
     ("""<row r="1"><c s="{S}" foo='r="A1"' r="C1"><v>0.4242</v></c></row>""", "C1"),
     ("""<row r="1"><c r="B1" s='{S}'><v>0.4242</v></c></row>""", "B1"),
@@ -136,3 +166,36 @@ def test_cell_tags_follow_the_grid_walk_positions():
             "</sheetData></worksheet>").encode()
     assert intake.grid_problem("f.xlsx", "Ark", part) is None
     assert [ref for ref, _ in intake.cell_tags(part)] == ["A2", "C2", "D2", "A3", "B3", "C3"]
+
+
+@pytest.mark.parametrize("body,cell", MARKUP)
+def test_a_comment_pi_or_cdata_outside_a_text_is_refused_naming_the_cell(tmp_path, base, body, cell):
+    data = _book(base[0], body)
+    shown = _calamine_cells(data)
+    assert shown in ({}, {cell: 4242}, {cell: "4242"}, {cell: 1}), shown
+    got = _open(tmp_path, data)
+    assert isinstance(got, list) and [p.code for p in got] == ["F029"], got
+    assert (got[0].file, got[0].sheet, got[0].cell) == ("svar.xlsx", "Ark", cell)
+    text = got[0].message("da")
+    assert "svar.xlsx" in text and "Ark" in text and f"celle {cell}" in text and "ikke læst" in text
+    assert f"in cell {cell}" in got[0].message("en")
+
+
+def test_a_cdata_section_in_a_text_is_read_as_calamine_reads_it(tmp_path, base):
+    body = """<row r="1"><c r="A1" t="inlineStr"><is><t>a<![CDATA[<b>]]><![CDATA[c]]></t></is></c><c r="B1"><v>2</v></c></row>"""
+    data = _book(base[0], body)
+    assert _calamine_cells(data) == {"A1": "a<b>c", "B1": 2}
+    raw = _open(tmp_path, data)
+    assert not isinstance(raw, list), raw
+    assert [ref for ref, _ in raw._cell_tags("Ark")] == ["A1", "B1"] and raw.formula_cells("Ark") == {}
+
+
+def test_a_style_inside_a_comment_in_the_styles_moves_no_style_index(tmp_path, base):
+    data, index = base
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        styles = z.read("xl/styles.xml")
+    cell_xfs = styles.index(b"<cellXfs")
+    first_xf = styles.index(b"<xf", cell_xfs)
+    fake = b'<!-- <xf numFmtId="9"/> --><?x <xf numFmtId="10"/>?>'
+    hostile = styles[:first_xf] + fake + styles[first_xf:]
+    assert intake.percent_styles(hostile) == intake.percent_styles(styles) == {index}

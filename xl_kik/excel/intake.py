@@ -223,6 +223,16 @@ F_LINK_OUTSIDE = define(
      "Kopiér selve filen ind i returmappen, hvis den skal med.",
      "{file} in the returns folder is a link (symbolic link) to a file outside the round's folder; it was not "
      "read. Copy the file itself into the returns folder if it should count."))
+F_MARKUP = define(
+    "F029", ERROR, ("XML, som Excel ikke skriver, i et ark", "XML that Excel does not write in a sheet"),
+    ("Arket {sheet} i filen {file} har i celle {cell} en XML-kommentar, en behandlingsinstruktion eller en "
+     "CDATA-sektion uden for en tekst ({markup}). Excel og LibreOffice skriver aldrig sådan noget i et ark, og "
+     "det kan skjule en formel eller et svar; filen er ikke læst. Bed deltageren åbne filen i Excel eller "
+     "LibreOffice, gemme den igen og sende den.",
+     "The sheet {sheet} in the file {file} has, in cell {cell}, an XML comment, a processing instruction or a "
+     "CDATA section outside a text ({markup}). Excel and LibreOffice never write such things in a sheet, and "
+     "it can hide a formula or an answer; the file was not read. Ask the participant to open the file in "
+     "Excel or LibreOffice, save it again and send it."))
 F_UNEXPECTED = define(
     "F099", ERROR, ("Filen kunne ikke læses", "The file could not be read"),
     ("Filen {file} kunne ikke læses ({error}). Bed deltageren gemme den igen som .xlsx i Excel og "
@@ -513,22 +523,24 @@ class RawWorkbook:
         return found
 
     def formula_cells(self, name: str) -> dict[str, bool]:
-        """Cells of a sheet holding a formula: ``{"E12": True}`` if it has a cached result."""
+        """Cells of a sheet holding a formula: ``{"E12": True}`` if it has a cached result.
+
+        A formula cell is a cell with an ``<f>`` element anywhere in it, as calamine reads it (a
+        ``<v>`` before the formula does not hide it; a comment or processing instruction cannot
+        stand in a checked part, see :func:`_grid_tags`); the cached result is a ``<v>`` with
+        content after the cell's last ``<f>`` (calamine shows the cell empty without one)."""
         data = self._sheet_data(name)
         if not data or (b"<f" not in data and b":f" not in data):
             return {}
         member = self._map_sheet_parts().get(name)
+        if member in self._plain and _PREFIXED_F.search(data) is None:
+            return _plain_formula_cells(data)
         out: dict[str, bool] = {}
-        if member in self._plain:  # the cell tag's first attribute is its reference (_grid_surely_fine)
-            found = [(_attr_values(m.group(1), b"r"), m) for m in _formula_cell_tags(data, True)]
-            cells = [(refs[0].decode().upper(), m) for refs, m in found if refs]
-        else:
-            cells = [(ref, tag) for ref, tag in self._cell_tags(name)
-                     if not tag.group(0).endswith(b"/>") and _FORMULA_NEXT.match(data, tag.end())]
-        for ref, m in cells:
-            end = _CELL_END.search(data, m.end())
-            segment = data[m.end(): end.start() if end else len(data)]
-            out[ref] = _CACHED_VALUE.search(segment) is not None
+        for ref, tag in self._cell_tags(name):
+            if not tag.group(0).endswith(b"/>"):
+                cached = _formula_in(data, tag.end(), _content_end(data, tag.end()))
+                if cached is not None:
+                    out[ref] = cached
         return out
 
     def percent_cells(self, name: str) -> set[str]:
@@ -562,40 +574,65 @@ class RawWorkbook:
                 pass
 
 
-_CELL_WITH_FORMULA = re.compile(
-    rb"""<(?:[A-Za-z_][\w.\-]*:)?c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*>\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]""")
-_SPACE = frozenset(b" \t\n\r\f\v")  # what \s matches in a bytes pattern
 _F_START = re.compile(rb"<f[\s/>]")
 _PREFIXED_F = re.compile(rb":f[\s/>]")
+_F_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")  # a formula element, any prefix
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
+_CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
 
 
-def _formula_cell_tags(data: bytes, plain: bool) -> list[re.Match]:
-    """The matches of ``_CELL_WITH_FORMULA`` in ``data`` (a cell tag followed by a formula).
+def _content_end(data: bytes, start: int) -> int:
+    """Where the content of the cell whose tag ends at ``start`` ends (its ``</c>``; a ``</c>``
+    inside a CDATA section of a text is text)."""
+    pos = start
+    while True:
+        end = _CELL_END.search(data, pos)
+        stop = end.start() if end else len(data)
+        cdata = data.find(b"<![CDATA[", pos, stop)
+        if cdata < 0:
+            return stop
+        close = data.find(b"]]>", cdata)
+        if close < 0:
+            return len(data)
+        pos = close + 3
 
-    In a part in the common form (``plain``: every cell tag unprefixed, well formed, none inside
-    another's attributes, see ``_grid_surely_fine``) each ``<f`` is found with a literal search and
-    its cell tag matched where it starts (the ``<`` before the ``>`` before it): a few
-    microseconds instead of trying the pattern at every ``<`` of the part. Any ``<f`` not right
-    after a cell tag, a prefixed ``:f`` or a part not in the common form: the full scan."""
-    if not plain or _PREFIXED_F.search(data) is not None:
-        return list(_CELL_WITH_FORMULA.finditer(data))
-    out = []
+
+def _formula_in(data: bytes, start: int, stop: int) -> bool | None:
+    """Whether the cell content ``data[start:stop]`` holds a formula: None without one, else
+    whether a cached result follows its last ``<f>`` (CDATA sections are text, no element)."""
+    segment = data[start:stop]
+    if b"<![CDATA[" in segment:
+        segment = _CDATA.sub(b"", segment)
+    last = None
+    for last in _F_TAG.finditer(segment):
+        pass
+    if last is None:
+        return None
+    return _CACHED_VALUE.search(segment, last.end()) is not None
+
+
+def _plain_formula_cells(data: bytes) -> dict[str, bool]:
+    """:meth:`RawWorkbook.formula_cells` of a part in the common form (``_grid_surely_fine``: every
+    cell tag unprefixed, starting ``<c r="``, none inside another's attributes, no comment, PI or
+    CDATA) without an ``:f``: each ``<f`` is found with a literal search and its cell as the
+    last cell tag before it that is still open there (a few microseconds per formula instead of
+    a look at every cell)."""
+    out: dict[str, bool] = {}
     for f in _F_START.finditer(data):
         pos = f.start()
-        gt = pos - 1
-        while gt >= 0 and data[gt] in _SPACE:
-            gt -= 1
-        start = data.rfind(b"<", 0, gt) if gt > 0 and data[gt] == 0x3E else -1  # 0x3E: ">"
-        m = _CELL_WITH_FORMULA.match(data, start) if start >= 0 else None
-        if m is None or m.end() != f.end():
-            return list(_CELL_WITH_FORMULA.finditer(data))
-        out.append(m)
+        start = data.rfind(b'<c r="', 0, pos)
+        tag = _GRID_TAG_FULL.match(data, start) if start >= 0 else None
+        if tag is None or tag.end() > pos or tag.group(0).endswith(b"/>"):
+            continue  # not in a cell (or inside a tag's attribute value)
+        end = data.find(b"</c>", tag.end())
+        if 0 <= end < pos:
+            continue
+        ref = _attr_values(tag.group(1), b"r")[0].decode().upper()
+        out[ref] = _CACHED_VALUE.search(data, f.end(), end if end >= 0 else len(data)) is not None
     return out
 
 
-_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
-_FORMULA_NEXT = re.compile(rb"\s*<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")  # a formula right after a cell tag
-_CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
 _NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
@@ -631,7 +668,12 @@ def percent_styles(styles: bytes) -> set[int]:
     return set(_by_content("percent", styles, b"", lambda: frozenset(_percent_styles(styles))))
 
 
+_NO_ELEMENT = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>", re.S)  # comment, PI, CDATA
+
+
 def _percent_styles(styles: bytes) -> set[int]:
+    if b"<!" in styles or b"<?" in styles[1:]:  # no elements: an <xf> in a comment would move the indices
+        styles = _NO_ELEMENT.sub(b"", styles)
     percent_ids = {9, 10}
     for m in _NUMFMT.finditer(styles):
         code = _QUOTED.sub("", html.unescape(m.group(2).decode("utf-8", "replace")))
@@ -679,7 +721,20 @@ def _sheet_parts(book: bytes, rels_xml: bytes) -> dict[str, str]:
 # ---------------------------------------------------------------- grid bounds
 # Start of a row/cell/dimension element (any namespace prefix), then the whole tag with quoted
 # attribute values (a '>' inside quotes is legal XML and must not end the tag).
-_GRID_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])")
+# A comment, processing instruction or CDATA section (group 2) is found as well: no element to
+# calamine, so a grid tag inside one is none, and one in a cell can hide what the scans look for.
+_GRID_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|row|dimension)(?=[\s/>])|<(!\[CDATA\[|!--|!|\?)")
+# the XML declaration (``<?xml version="1.0" ...?>``) a part starts with: the one PI allowed
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*<\?xml[ \t\r\n][^<>?]*\?>")
+_MARKUP_CLOSE = {b"![CDATA[": b"]]>", b"!--": b"-->", b"?": b"?>"}  # (a bare "<!" is refused)
+# a text element's start tag (``<t>``, ``<t xml:space="preserve">``): CDATA in it is text
+_TEXT_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?t(?:\s[^<>]*)?>")
+
+
+def _prolog_end(data: bytes) -> int:
+    """Where a part's XML declaration ends (0 without one)."""
+    m = _DECLARATION.match(data)
+    return m.end() if m else 0
 _GRID_TAG_FULL = re.compile(
     rb"""<(?:[A-Za-z_][\w.\-]*:)?(?:c|row|dimension)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>""")
 # one attribute of a tag _GRID_TAG_FULL accepted: over its attributes, finditer yields each pair in
@@ -727,7 +782,8 @@ def _odd_grid_tag(max_row: int, max_col: int) -> re.Pattern[bytes]:
         pattern = _ODD_GRID_TAGS[(max_row, max_col)] = re.compile(
             rb'<(?:c(?=[\s/>])(?! r="' + cell + rb'"' + _SIMPLE_ATTRS +
             rb')|row(?=[\s/>])(?! r="' + row + rb'"' + _SIMPLE_ATTRS +
-            rb')|dimension(?=[\s/>])(?! ref="' + cell + rb'(?::' + cell + rb')?"' + _SIMPLE_ATTRS + rb'))')
+            rb')|dimension(?=[\s/>])(?! ref="' + cell + rb'(?::' + cell + rb')?"' + _SIMPLE_ATTRS +
+            rb')|[!?])')  # a comment, PI or CDATA section: the walk looks at it
     return pattern
 
 
@@ -749,13 +805,14 @@ def _grid_surely_fine(data: bytes) -> bool:
     part instead of one step per tag (the largest part of reading a return): no grid tag has a
     namespace prefix and every ``<c>``, ``<row>`` and ``<dimension>`` is in the common form
     within the limits (their positions then do not depend on each other), and there cannot be
-    more than MAX_CELLS cells (a cell tag takes at least 4 bytes, or count the ``<c``).
+    more than MAX_CELLS cells (a cell tag takes at least 4 bytes, or count the ``<c``), and there
+    is no comment, processing instruction or CDATA section after the XML declaration.
     False means: walk the tags one by one (which also finds the first problem)."""
     if _PREFIXED_GRID.search(data) is not None:
         return False
     if len(data) > 4 * MAX_CELLS and data.count(b"<c") > MAX_CELLS:
         return False
-    return _odd_grid_tag(MAX_ROW, MAX_COL).search(data) is None
+    return _odd_grid_tag(MAX_ROW, MAX_COL).search(data, _prolog_end(data)) is None
 
 
 def grid_problem(file: str, sheet: str, data: bytes) -> Problem | None:
@@ -794,11 +851,43 @@ def _grid_tags(data: bytes):
       reference; a row: ``row`` its number (-1 when not a number), col 0;
     * ``inner``: the tag stands inside an attribute value of the tag before (not XML, and no tag
       to calamine): it moves no position, but its reference is still given to be checked.
+
+    A comment, processing instruction (after the XML declaration) or CDATA section is no element
+    to calamine: outside a cell it is passed over whole (a grid tag in it is none and moves no
+    position); in a cell, where it could hide a formula or a value from the scans or from
+    calamine (``<c r="C5"><!-- x --><f>..``, ``<v><!-- x -->3</v>``), it comes as
+    ``(b"<!", match, None, 0, 0, False)`` and is refused (:func:`_grid_walk`), except a CDATA
+    section right in a text element (``<t><![CDATA[..]]></t>``: text, as calamine reads it).
+    Markup inside an attribute value is none.
     """
     row = col = 0
     end = 0  # where the last tag outside an attribute value ended
-    for m in _GRID_TAG.finditer(data):
+    at = _prolog_end(data)
+    in_text = False  # the last CDATA section stood in a text element
+    open_cell = False  # the last grid tag (outside an attribute value) opened a cell
+    while True:
+        m = _GRID_TAG.search(data, at)
+        if m is None:
+            return
+        at = m.end()
         kind = m.group(1)
+        if kind is None:  # markup that is no element
+            if m.start() < end:
+                continue  # inside an attribute value: no markup to calamine
+            opener = m.group(2)
+            close = data.find(_MARKUP_CLOSE.get(opener, b"<"), m.end())
+            in_cell = open_cell and _content_end(data, end) > m.start()
+            if in_cell and opener == b"![CDATA[":
+                lt = data.rfind(b"<", end, m.start())
+                if lt >= 0:
+                    t = _TEXT_START.match(data, lt)
+                    in_text = t is not None and t.end() <= m.start()
+                in_cell = not in_text
+            if close < 0 or in_cell or opener == b"!":
+                yield b"<!", m, None, 0, 0, False
+                return
+            at = end = close + len(_MARKUP_CLOSE[opener])
+            continue
         full = _GRID_TAG_FULL.match(data, m.start())
         if full is None:
             yield kind, None, None, 0, 0, False
@@ -811,6 +900,8 @@ def _grid_tags(data: bytes):
         inner = m.start() < end
         if not inner:
             end = full.end()
+            in_text = False
+            open_cell = kind == b"c" and not full.group(0).endswith(b"/>")
         if kind == b"c":
             if value is None:
                 if inner:
@@ -847,7 +938,16 @@ def _grid_walk(file: str, sheet: str, data: bytes) -> Problem | None:
     """:func:`grid_problem` one tag at a time (:func:`_grid_tags`)."""
     limits = {"max_row": MAX_ROW, "max_col_letter": column_letter(MAX_COL)}
     cells = 0
+    last = ""  # the last cell of the current row, else "A" and the row's number
     for kind, full, value, r, c, inner in _grid_tags(data):
+        if kind == b"<!":
+            return F_MARKUP(file=file, sheet=sheet, cell=last or "A1",
+                            markup=full.group(0).decode("ascii"))
+        if not inner and r > 0:
+            if kind == b"c" and c > 0:
+                last = f"{column_letter(c)}{r}"
+            elif kind == b"row":
+                last = f"A{r}"
         if full is None or value is _TWICE:  # a reference twice is not XML: refused
             return F_CORRUPT(file=file, reason=f"{sheet}: ulæselig XML / unreadable XML")
         if kind == b"c":
@@ -881,7 +981,7 @@ def cell_tags(data: bytes) -> list[tuple[str, re.Match]]:
     position), in order. The later scans (error, formula, percent cells) read cells only so."""
     out = []
     for kind, full, value, r, c, inner in _grid_tags(data):
-        if full is None or value is _TWICE:
+        if full is None or value is _TWICE or kind == b"<!":
             break  # refused by the grid check: not reached for a checked part
         if kind == b"c" and not inner and r > 0 and c > 0:
             out.append((f"{column_letter(c)}{r}", full))
