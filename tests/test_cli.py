@@ -230,3 +230,23 @@ def test_the_programs_own_command_hands_its_objects_to_gc_freeze(own_command_lin
     status, frozen = map(int, proc.stdout.split()[-2:])
     assert status == 0
     assert (frozen > 10_000) if own_command_line else frozen == 0
+
+
+def test_a_setup_error_of_an_english_round_is_told_in_english(tmp_path, participants_csv, capsys):
+    """The door's language comes from the setup's language cell alone (master.round_lang): a
+    round whose setup has another error still answers in its own language."""
+    from xl_kik.excel.master import read_master
+    from xl_kik.excel.masterfile import MasterFile, write_text
+
+    root = tmp_path / "r"
+    assert run(capsys, "init", root, "--unit", "X", "--participants", participants_csv, "--lang", "en")[0] == 0
+    data = read_master(root)
+    sheet = data.sheet_names["setup"]
+    with MasterFile.edit(root) as wb:
+        ws = wb[sheet]
+        row = next(c.row for c in ws["A"] if c.value == "threshold")
+        write_text(ws, f"C{row}", "abc")
+    code, out = run(capsys, "generate", root)
+    assert code == 2
+    assert "The disagreement threshold must be a share between 0 and 1" in out
+    assert "Grænsen for uenighed" not in out

@@ -1054,13 +1054,45 @@ def load_round(root_or_master: str | Path) -> tuple[RoundSetup, list[Participant
 
 def round_lang(root: str | Path) -> str | None:
     """The language of the round in ``root`` (so an English round answers in English); None
-    when there is no readable master there (the command itself then says what is wrong)."""
+    when there is no readable master there (the command itself then says what is wrong).
+
+    Only the setup's language is parsed, not the participants or the catalogue: the step the
+    door runs next reads the master itself (under the round lock when it writes), and the
+    sheets' cells are parsed once (:func:`read_sheets`). A setup with other errors still
+    gives its language, so the step reports them in it."""
     if not (Path(root) / MASTER_NAME).is_file():
         return None
     try:
-        return read_master(root).setup.lang
+        rows, _ = read_sheets(_master_path(root))
+        meta = {k: clean_text(v) for k, (v, _) in _kv(rows["meta"]).items()}
+        if meta.get("format") != FORMAT:
+            return None
+        return _setup_lang(_setup_cells(rows["setup"]), meta)[0]
     except Exception:  # noqa: BLE001 - a broken master is reported by the command itself
         return None
+
+
+def _setup_cells(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[Any, str]]:
+    """The setup sheet's ``key -> (value, cell)``: key in column A, value in column C (the first row)."""
+    found: dict[str, tuple[Any, str]] = {}
+    for r, row in enumerate(rows, start=1):
+        if row and isinstance(row[0], str) and row[0].strip() in SETUP_KEYS:
+            found.setdefault(row[0].strip(), (row[2] if len(row) > 2 else None, f"C{r}"))
+    return found
+
+
+def _setup_lang(found: Mapping[str, tuple[Any, str]], meta: Mapping[str, str]) -> tuple[str, str | None]:
+    """The round's language from the setup (the metadata's when the cell is blank): ``(lang, bad)``
+    with ``bad`` the cell's text when it names no language we have (the language is then "da")."""
+    raw = clean_text(found.get("lang", (None, ""))[0])
+    lang = raw.lower() or meta.get("lang", "da")
+    if lang in ("dansk", "danish"):
+        lang = "da"
+    elif lang in ("engelsk", "english"):
+        lang = "en"
+    if lang not in ("da", "en"):
+        return "da", raw
+    return lang, None
 
 
 def _kv(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[Any, int]]:
@@ -1091,11 +1123,7 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
 
     report = Report(file)
     setup_sheet = names.get("setup", SHEET_NAMES["da"]["setup"])
-    # setup: key in column A, value in column C
-    found: dict[str, tuple[Any, str]] = {}
-    for r, row in enumerate(rows["setup"], start=1):
-        if row and isinstance(row[0], str) and row[0].strip() in SETUP_KEYS:
-            found.setdefault(row[0].strip(), (row[2] if len(row) > 2 else None, f"C{r}"))
+    found = _setup_cells(rows["setup"])
     for key in SETUP_KEYS:
         if key not in found and key not in OPTIONAL_SETUP_KEYS:
             report.add(S_MISSING_KEY(file=file, sheet=setup_sheet, key=key))
@@ -1113,14 +1141,9 @@ def parse_master(rows: Mapping[str, Sequence[Sequence[Any]]], sheet_names: Mappi
     unit = clean_text(val("unit"))
     if "unit" in found and not unit:
         report.add(S_NO_UNIT(**where("unit")))
-    lang = clean_text(val("lang")).lower() or meta_raw.get("lang", "da")
-    if lang in ("dansk", "danish"):
-        lang = "da"
-    elif lang in ("engelsk", "english"):
-        lang = "en"
-    if lang not in ("da", "en"):
-        report.add(S_BAD_LANG(**where("lang"), value=clean_text(val("lang"))))
-        lang = "da"
+    lang, bad_lang = _setup_lang(found, meta_raw)
+    if bad_lang is not None:
+        report.add(S_BAD_LANG(**where("lang"), value=bad_lang))
     scale_obj: Scale | None = None
     scale_id = clean_text(val("scale")).replace(" ", "")
     if "scale" in found:
