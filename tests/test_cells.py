@@ -732,3 +732,49 @@ def test_escape_like_text_as_libreoffice_reads_it(escaped_round, tmp_path):
     texts = set(LITERAL_ESCAPES) - {"_x005F_x0041_"}
     for sheet in ("Status", "Deltagere"):
         assert texts <= _calamine_texts(out, sheet), sheet
+
+
+def test_openpyxl_validation_texts_are_read_and_written_as_xstrings():
+    """A data validation's prompt/error texts are ST_Xstring attributes (Excel and LibreOffice
+    decode _xHHHH_ in them): openpyxl, once patched, writes them escaped and reads them decoded,
+    so a save of a loaded file writes them as they were (expected spellings by hand)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    cells.openpyxl_reads_and_writes_xstrings()
+
+    def attributes(blob: bytes) -> dict[str, str]:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            xml = zf.read("xl/worksheets/sheet1.xml").decode()
+        return dict(re.findall(r' (promptTitle|prompt|errorTitle|error)="([^"]*)"', xml))
+
+    def save(wb) -> bytes:
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    wb = openpyxl.Workbook()
+    dv = cells.openpyxl_validation(type="list", formula1='"a,b"', promptTitle="T_x0041_", prompt="Enhed _x0042_",
+                                   errorTitle="E", error="a_x005F_b")
+    wb.active.add_data_validation(dv)
+    dv.add("A1")
+    first = save(wb)
+    assert attributes(first) == {"promptTitle": "T_x005F_x0041_", "prompt": "Enhed _x005F_x0042_",
+                                 "errorTitle": "E", "error": "a_x005F_x005F_b"}
+    loaded = openpyxl.load_workbook(io.BytesIO(first))
+    got = loaded.active.data_validations.dataValidation[0]
+    assert (got.promptTitle, got.prompt, got.error) == ("T_x0041_", "Enhed _x0042_", "a_x005F_b")
+    assert attributes(save(loaded)) == attributes(first)
+    # as Excel writes an escaped character: read as the character it stands for
+    wb = openpyxl.Workbook()
+    dv = DataValidation(type="list", formula1='"a,b"', prompt="x")
+    wb.active.add_data_validation(dv)
+    dv.add("A1")
+    blob = save(wb)
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b'prompt="x"', b'prompt="A_x0042_"')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for n, b in parts.items():
+            zf.writestr(n, b)
+    assert openpyxl.load_workbook(io.BytesIO(out.getvalue())).active.data_validations.dataValidation[0].prompt == "AB"

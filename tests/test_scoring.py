@@ -621,3 +621,48 @@ def test_question_stays_in_view_beside_every_answer_column(screen):
     assert px("B") > 0 and px("C") > 0  # Nr. and Spørgsmål are among the frozen columns
     for letter in "EFGH":
         assert frozen + px(letter) <= screen - 60, (letter, frozen, px(letter))
+
+
+# ---------------------------------------------------------------- validation texts are ST_Xstring
+def _escape_like_setup():
+    """A scale whose band texts (typed by a coordinator) look like OOXML escapes."""
+    import dataclasses
+
+    setup = kik_setup()
+    bands = tuple(dataclasses.replace(b, indsats={**b.indsats, "da": f"Ind_x0041_{b.level}"},
+                                      resultat={**b.resultat, "da": f"Res_x0042_{b.level}"})
+                  for b in setup.scale.bands)
+    return dataclasses.replace(setup, scale=dataclasses.replace(setup.scale, bands=bands))
+
+
+def _shown_prompts(blob: bytes) -> list[str]:
+    """Every dataValidation prompt as Excel and LibreOffice show it: the attribute's XML value with
+    ECMA-376's _xHHHH_ decoded (22.9.2.19; decoded here by hand, not by the code under test)."""
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    decode = lambda t: re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), t)  # noqa: E731
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        root = ET.fromstring(zf.read("xl/worksheets/sheet2.xml"))
+    return [decode(dv.get("prompt")) for dv in root.iter(ns + "dataValidation") if dv.get("prompt")]
+
+
+def test_validation_prompts_show_escape_like_text_as_typed():
+    blob = ScoringTemplate(_escape_like_setup()).render(IDA)
+    prompts = _shown_prompts(blob)
+    assert len(prompts) == 2
+    assert any("Ind_x0041_1" in p for p in prompts) and any("Res_x0042_1" in p for p in prompts), prompts
+    assert not any("IndA" in p or "ResB" in p for p in prompts), prompts
+
+
+def test_validation_prompts_as_libreoffice_shows_them(tmp_path):
+    from tests.needs import require
+    from xl_kik.excel import office
+
+    if not office.find_soffice():
+        require("LibreOffice", "soffice not installed")
+    src = tmp_path / "svar.xlsx"
+    src.write_bytes(ScoringTemplate(_escape_like_setup()).render(IDA))
+    out = office.convert([src], "ods", tmp_path / "lo")[0]
+    with zipfile.ZipFile(out) as zf:
+        content = zf.read("content.xml").decode("utf-8")
+    helps = re.findall(r"<table:help-message[^>]*>(.*?)</table:help-message>", content, re.S)
+    assert helps and any("Ind_x0041_1" in h for h in helps) and any("Res_x0042_1" in h for h in helps), helps

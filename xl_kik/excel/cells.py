@@ -141,6 +141,9 @@ def from_xstring(text: str) -> str:
     return _XSTRING_RE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
+_VALIDATION_TEXTS = ("promptTitle", "prompt", "errorTitle", "error")  # ST_Xstring attributes
+
+
 def openpyxl_reads_and_writes_xstrings() -> None:
     """Make openpyxl read and write cell text as Excel does (idempotent; called where openpyxl
     loads or saves: ``masterfile``, ``resend``, ``demo/simulate``).
@@ -150,11 +153,14 @@ def openpyxl_reads_and_writes_xstrings() -> None:
     and inline strings, its own, not decoded at all. Afterwards a cell's value in memory is
     always the text Excel shows: shared and inline strings are decoded (:func:`from_xstring`),
     and every text cell is written through :func:`xstring`, the cells our code writes
-    (:func:`write_cell`) and the ones a save only carries along."""
+    (:func:`write_cell`) and the ones a save only carries along. The same for a data
+    validation's prompt and error texts (ST_Xstring attributes, decoded by Excel and LibreOffice):
+    decoded when read, escaped when written."""
     from openpyxl.cell import _writer  # lazy: openpyxl only where a module uses it
     from openpyxl.cell.text import Text  # lazy: as above
     from openpyxl.reader import excel as _excel_reader  # lazy: as above
     from openpyxl.worksheet import _reader  # lazy: as above
+    from openpyxl.worksheet.datavalidation import DataValidation  # lazy: as above
     from openpyxl.xml.constants import SHEET_MAIN_NS  # lazy: as above
     from openpyxl.xml.functions import iterparse  # lazy: as above
 
@@ -183,8 +189,28 @@ def openpyxl_reads_and_writes_xstrings() -> None:
             cell["value"] = from_xstring(cell["value"])
         return cell
 
+    dv_to_tree, dv_from_tree = DataValidation.to_tree, DataValidation.from_tree.__func__
+
+    def validation_to_tree(self: Any, *args: Any, **kwargs: Any) -> Any:
+        node = dv_to_tree(self, *args, **kwargs)
+        for key in _VALIDATION_TEXTS:
+            value = node.get(key)
+            if value:
+                node.set(key, xstring(value))
+        return node
+
+    def validation_from_tree(cls: Any, node: Any) -> Any:
+        dv = dv_from_tree(cls, node)
+        for key in _VALIDATION_TEXTS:
+            value = getattr(dv, key, None)
+            if isinstance(value, str) and value:
+                setattr(dv, key, from_xstring(value))
+        return dv
+
     write_attributes._xl_kik = True  # type: ignore[attr-defined]
     _writer._set_attributes = write_attributes
+    DataValidation.to_tree = validation_to_tree
+    DataValidation.from_tree = classmethod(validation_from_tree)
     _excel_reader.read_string_table = read_string_table
     _reader.WorkSheetParser.parse_cell = read_cell
 
@@ -245,7 +271,9 @@ def needs_text_guard(text: str) -> bool:
 
 def validation_texts(input_title: Any = None, input_message: Any = None, error_title: Any = None,
                      error_message: Any = None) -> tuple[str | None, str | None, str | None, str | None]:
-    """A data validation's four texts within Excel's limits (None stays None)."""
+    """A data validation's four texts within Excel's limits (None stays None), as shown: a file
+    writer escapes them with :func:`xstring` (:func:`xlsx_validation`; openpyxl once
+    :func:`openpyxl_reads_and_writes_xstrings` ran); xlwings hands them to Excel as they are."""
     def fit(value: Any, limit: int) -> str | None:
         return None if value is None else cell_text(value, limit)
 
@@ -876,6 +904,8 @@ def xlsx_validation(options: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("input_title", "input_message", "error_title", "error_message"):
         if out[key] is None:
             del out[key]
+        else:  # ST_Xstring attributes: Excel and LibreOffice decode _xHHHH_ in them (XlsxWriter writes as is)
+            out[key] = xstring(out[key])
     if out.get("validate") == "list" and isinstance(out.get("source"), (list, tuple)):
         list_literal(out["source"])  # raises when Excel would refuse it
         out["source"] = [xml_text(o) for o in out["source"]]
