@@ -571,6 +571,31 @@ def test_regenerate_replaces_own_file_but_never_another(tmp_path, setup):
     assert foreign.read_bytes() == b"coordinator's own notes"
 
 
+def test_files_are_written_by_threads_only_when_the_folder_makes_them_wait():
+    """Local files cost CPU (threads only add contention); files on a share wait for the server."""
+    assert scoring._write_threads(wall=0.004, cpu=0.004, probed=8, left=992) == 1  # a local disk
+    assert scoring._write_threads(wall=0.010, cpu=0.004, probed=8, left=992) == 1  # a busy machine
+    assert scoring._write_threads(wall=0.120, cpu=0.004, probed=8, left=992) == scoring.WRITE_THREADS
+    assert scoring._write_threads(wall=0.120, cpu=0.004, probed=8, left=2) == 2
+    assert scoring._write_threads(wall=0.120, cpu=0.004, probed=8, left=1) == 1
+    assert scoring._write_threads(wall=0.0, cpu=0.0, probed=0, left=0) == 1
+
+
+def test_threads_write_the_same_files(tmp_path, setup, monkeypatch):
+    """With the probe saying "slow folder", the rest is written by the pool: every participant
+    still gets their own complete file, in order, and no temporary file is left."""
+    ps = participants(4) + [Participant(f"D{i:02d}", f"Navn {i}") for i in range(5, 30)]
+    serial = write_scoring_workbooks(setup, ps, tmp_path / "serial")
+    seen = []
+    monkeypatch.setattr(scoring, "_write_threads", lambda *a: seen.append(a) or 4)
+    pooled = write_scoring_workbooks(setup, ps, tmp_path / "pooled")
+    assert seen and seen[0][2:] == (scoring.PROBE_FILES, len(ps) - scoring.PROBE_FILES)
+    assert [p for p, _ in pooled] == ps
+    assert [f.name for _, f in pooled] == [f.name for _, f in serial]
+    assert [f.read_bytes() for _, f in pooled] == [f.read_bytes() for _, f in serial]
+    assert sorted(x.name for x in (tmp_path / "pooled").iterdir()) == sorted(f.name for _, f in pooled)
+
+
 def test_duplicate_ids_refused(tmp_path, setup):
     with pytest.raises(ValueError):
         write_scoring_workbooks(setup, [Participant("D01", "A"), Participant("D01", "B")], tmp_path)

@@ -26,6 +26,7 @@ import re
 import secrets
 import struct
 import textwrap
+import time
 import unicodedata
 import zipfile
 
@@ -65,7 +66,19 @@ HEADER_ROW = SCORING_HEADER_ROW
 # wide there, so 6 + 36 + 34 + 40 = 116 characters leave room (tests/test_e2e_panes.py measures it).
 _WIDTHS = {"qid": 8, "nr": 6, "question": 36, "examples": 34, "points": 11,
            "strengths": 40, "improvements": 40, "ideas": 34}
-WRITE_THREADS = 4  # threads writing files in write_scoring_workbooks
+#: Threads writing files in :func:`write_scoring_workbooks` when the folder makes writes wait.
+#: On a network folder (a share on a file server) every create, write and rename waits for the
+#: server, and a few threads overlap those waits. On a local disk creating a file costs CPU in
+#: the kernel and threads only add contention on the folder and the GIL: 1,000 workbooks on
+#: ext4, 2 cores (2 December 2026) took 1.1 s system time with one thread, 2.3 s with four,
+#: and no less wall time. So the first :data:`PROBE_FILES` files are written by one thread,
+#: and the rest by :data:`WRITE_THREADS` only if those waited (:func:`_write_threads`).
+WRITE_THREADS = 4
+PROBE_FILES = 8
+#: average waiting (wall time not spent on the CPU) per probe file that means "slow folder":
+#: a local file costs 0.1-0.7 ms, on a busy machine as much again in waiting for a core; a
+#: file on a share costs a few round trips to the server
+WAIT_PER_FILE = 0.002  # seconds
 MIN_QUESTION_ROW_HEIGHT = 60  # points: room to write before the row grows
 
 
@@ -1051,8 +1064,9 @@ def write_scoring_workbooks(setup: RoundSetup, participants: Sequence[Participan
     Each file is written to a temporary file in ``outdir`` and moved into place with
     ``os.replace``. A file that belongs to another participant (or is not one of ours) is
     never overwritten; regenerating for the same participant of the same round replaces it.
-    The files are written by a few threads: on slow (network) folders the time goes to
-    file-system calls, which run in parallel.
+    The first few files are written by this thread; the rest by a few threads only when those
+    waited for the folder (a network folder: the file-system calls then overlap), see
+    :data:`WRITE_THREADS`.
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -1079,10 +1093,23 @@ def write_scoring_workbooks(setup: RoundSetup, participants: Sequence[Participan
             raise
         return target
 
-    workers = max(1, min(WRITE_THREADS, len(participants)))
+    n = len(participants)
+    probe = min(PROBE_FILES, n)
+    wall, cpu = time.perf_counter(), time.thread_time()
+    paths = [write(i) for i in range(probe)]
+    workers = _write_threads(time.perf_counter() - wall, time.thread_time() - cpu, probe, n - probe)
     if workers == 1:
-        paths = [write(i) for i in range(len(participants))]
+        paths += [write(i) for i in range(probe, n)]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            paths = list(pool.map(write, range(len(participants))))
+            paths += pool.map(write, range(probe, n))
     return list(zip(participants, paths))
+
+
+def _write_threads(wall: float, cpu: float, probed: int, left: int) -> int:
+    """Threads for the ``left`` files still to write, after ``probed`` files took ``wall``
+    seconds, ``cpu`` of them on this thread's CPU: :data:`WRITE_THREADS` when the files
+    waited for the folder (:data:`WAIT_PER_FILE` on average), else 1."""
+    if left <= 1 or probed == 0 or (wall - cpu) / probed < WAIT_PER_FILE:
+        return 1
+    return max(1, min(WRITE_THREADS, left))
