@@ -19,6 +19,7 @@ from xl_kik.core import values as v
     ("a\x00b\x07c\x1fd\x7fe", "abcde"),              # C0 controls and DEL go
     ("linje 1\nlinje 2\tfane", "linje 1\nlinje 2\tfane"),  # line feed and tab stay
     ("\x0bx\x0c", "x"),
+    (type("Sub", (str,), {})(" sub\x01 "), "sub"), (-0.0, "0"), (1e20, str(10 ** 20)),
 ])
 def test_clean_text(raw, expected):
     assert v.clean_text(raw) == expected
@@ -182,6 +183,7 @@ def test_konsensus_reader_and_plan_decide_quick_win_the_same_way():
     (3, 3), (3.0, 3), (2.5, 2.5), ("55", 55), (" 55 ", 55), ("2,5", 2.5), ("2.5", 2.5), ("-4", -4), ("1e2", 100),
     (None, None), ("", None), ("  ", None), (True, None), (False, None), ("ca. 60", None), ("5 point", None),
     (float("nan"), None), (float("inf"), None), ("nan", None), ("-inf", None),
+    (-0.0, 0), (-3.0, -3), (1e20, 10 ** 20), (-2.25, -2.25), (float("-inf"), None),
 ])
 def test_to_number(raw, expected):
     got = v.to_number(raw)

@@ -34,6 +34,8 @@ def clean_text(value: Any) -> str:
 
     ``None`` is ``""``; a whole float (what a spreadsheet gives for ``7``) is written ``7``.
     """
+    if value.__class__ is str:  # the common case first: the same result, fewer steps
+        return CONTROL_RE.sub("", value).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -56,6 +58,10 @@ def to_number(value: Any) -> int | float | None:
     """A number from a cell value: an ``int`` when whole, else a ``float``; text with a decimal
     comma or point (``"2,5"``) too. ``None`` for blanks, booleans, text that is no number, NaN and
     infinities."""
+    if value.__class__ is float:  # what calamine gives for every number: the same result, fewer steps
+        if not math.isfinite(value):
+            return None
+        return int(value) if value.is_integer() else value
     if isinstance(value, bool) or is_blank(value):
         return None
     if isinstance(value, (int, float)):
