@@ -691,3 +691,32 @@ def test_validation_prompts_as_libreoffice_shows_them(tmp_path):
         content = zf.read("content.xml").decode("utf-8")
     helps = re.findall(r"<table:help-message[^>]*>(.*?)</table:help-message>", content, re.S)
     assert helps and any("Ind_x0041_1" in h for h in helps) and any("Res_x0042_1" in h for h in helps), helps
+
+
+@pytest.mark.parametrize("who", [
+    IDA,
+    Participant("D02", "Å & <b> _x0041_ \x01 \"navn\"", themes="1, 2"),
+    Participant("D03", "", themes="99"),
+    Participant("D04", "Ida " * 40 + "&", themes="2"),
+])
+def test_render_is_the_template_with_the_values_put_in(template, setup, who):
+    """Every part of a rendered workbook (zip CRCs checked by ``testzip``) is the template's part
+    with each placeholder replaced by the participant's escaped value by plain text replacement:
+    the prepared deflate segments and the CRCs carried across them change nothing."""
+    name = scoring.display_name(who)
+    token = setup.token(who.pid)
+    sst = {"NAME": name, "PID": who.pid, "TOKEN": token, "THEMES": scoring.themes_text(setup, who),
+           "THEMEIDS": scoring.theme_ids_text(setup, who)}
+    expected = {}
+    for part, data in parts(template.template_bytes).items():
+        text = data.decode("utf-8")
+        if part == "xl/sharedStrings.xml":
+            values = {k: scoring._sst_text(v) for k, v in sst.items()}
+        elif part == "docProps/custom.xml":
+            values = {"PID": scoring._xml_text(who.pid), "TOKEN": scoring._xml_text(token)}
+        else:
+            values = {"HNAME": scoring._header_text(name)}
+        for key, value in values.items():
+            text = text.replace(template.placeholders[key], value)
+        expected[part] = text.encode("utf-8")
+    assert parts(template.render(who)) == expected
