@@ -476,3 +476,40 @@ def test_workbook_save_time_beats_file_time(tmp_path, setup, people):
     col = collect_returns(folder, setup, people)
     assert col.responses["D01"].file == late
     assert col.responses["D01"].answers[q0].points == 3
+
+
+# ---------------------------------------------------------------- plain text: one rule
+def test_parse_text_takes_the_plain_text_rule_read_answers_takes(monkeypatch):
+    """read_answers' whole-row fast path (_plain_texts) and parse_text share one rule: whatever it
+    calls plain, parse_text returns without looking further (so the two cannot drift apart)."""
+    seen = []
+
+    def rule(row, width, cols):
+        seen.append(list(row))
+        return ["RULE"] * len(cols)
+
+    monkeypatch.setattr(returns, "_plain_texts", rule)
+    assert returns.parse_text("  Godt samarbejde  ") == ("RULE", [])
+    assert returns.parse_text("=HYPERLINK(1)") == ("RULE", [])
+    assert seen == [["  Godt samarbejde  "], ["=HYPERLINK(1)"]]
+    assert returns.parse_text("x", error_value="#N/A") == ("#N/A", [])  # an error value comes first
+
+
+_TEXT_PIECES = st.sampled_from(["a", "ø", " ", "\u00a0", "\n", "\t", "\x01", "=", "+", "-", "@", "1", "_x0041_",
+                                "\u202e", "\ufffe", "SUM(", "|"])
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(_TEXT_PIECES, max_size=8).map("".join),
+                 st.integers(0, 10).map(lambda n: "x" * (returns.MAX_TEXT - 5 + n)),
+                 st.none(), st.floats(allow_nan=True), st.booleans(), st.integers()))
+def test_a_row_the_fast_path_reads_is_read_alike_by_parse_text(value):
+    cols = [("strengths", "F", 0), ("improvements", "G", 1), ("ideas", "H", 5)]  # H beyond the row: empty
+    row = [value, "", "ok"]
+    fast = returns._plain_texts(row, len(row), cols)
+    slow = [returns.parse_text(v) for v in (value, "", None)]
+    if fast is not None:
+        assert fast == [slow[0][0], "", ""] and slow[0][1] == [] and slow[1:] == [("", []), ("", [])]
+    if isinstance(value, str) and value.isprintable() and len(value.strip()) <= returns.MAX_TEXT and \
+            not value.strip().startswith(("=", "+", "-", "@")):
+        assert fast == [value.strip(), "", ""]  # plain text: read by the fast path, stripped

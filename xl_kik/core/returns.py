@@ -952,10 +952,12 @@ def read_answers(name: str, path: Path, raw: CellSource, setup: RoundSetup, iden
                     round_id=ident.round_id)
 
 
-def _plain_texts(row: list[Any], width: int, cols: list[tuple[str, str, int]]) -> list[str] | None:
-    """The text cells of a question row when each is empty or printable text that
-    :func:`parse_text` keeps as it is (stripped) without a note; None otherwise.
-    For a row without error, formula or percent cells only."""
+def _plain_texts(row: Sequence[Any], width: int, cols: Sequence[tuple[str, str, int]]) -> list[str] | None:
+    """The text cells ``row[c]`` of a question row when each is empty or plain text, stripped;
+    None otherwise. Plain: a printable ``str`` (nothing to clean), within MAX_TEXT, not starting
+    like a formula. The one rule of :func:`parse_text`'s common case (it asks this for its one
+    cell, so a text is plain in both or in neither), taken for a whole row at once by
+    ``read_answers`` for a row without error, formula or percent cells."""
     out = []
     for _, _, c in cols:
         value = row[c] if c < width else None
@@ -1073,6 +1075,9 @@ def shown_date(value: Any, lang: str = "da") -> str:
     return str(value)
 
 
+_ONE_CELL = (("", "", 0),)  # _plain_texts' columns for parse_text's one value
+
+
 def parse_text(value: Any, lang: str = "da", error_value: str | None = None, percent: bool = False
                ) -> tuple[str, list[tuple[Any, dict[str, Any]]]]:
     """A free-text cell as text (never evaluated) plus notes (too long, formula-like).
@@ -1082,8 +1087,9 @@ def parse_text(value: Any, lang: str = "da", error_value: str | None = None, per
     notes: list[tuple[Any, dict[str, Any]]] = []
     if error_value:
         return error_value, notes
-    if value is None:
-        return "", notes
+    plain = _plain_texts((value,), 1, _ONE_CELL)
+    if plain is not None:  # the common case, by the rule read_answers takes for a whole row
+        return plain[0], notes
     if isinstance(value, bool):
         yes, no = _BOOL_TEXT.get(lang, _BOOL_TEXT["da"])
         return (yes if value else no), notes
