@@ -10,6 +10,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
              *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),
              *(f"COM{c}" for c in "¹²³"), *(f"LPT{c}" for c in "¹²³")}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_SPACES = re.compile(r"\s+")
+_UNDERSCORES = re.compile(r"_+")
 MAX_STEM = 80
 
 
@@ -22,8 +24,9 @@ def safe_stem(text: str, fallback: str = "fil") -> str:
     """
     s = unicodedata.normalize("NFC", str(text))
     s = _BAD_CHARS.sub("_", s)
-    s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"_+", "_", s)
+    s = _SPACES.sub(" ", s).strip()
+    if "__" in s:
+        s = _UNDERSCORES.sub("_", s)
     s = s[:MAX_STEM].rstrip(" .")
     s = s.lstrip(" ")
     if not s.strip("_. "):

@@ -19,6 +19,7 @@ made once for its length (:func:`_crc_shift`). Rendering a file costs about 60 u
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -1021,12 +1022,20 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
 # ---------------------------------------------------------------- files
 def file_stem(setup: RoundSetup, participant: Participant) -> str:
     """``KIK <unit> - <name>`` (unit shortened so the name survives; the id if the name is unusable)."""
-    unit = _WS_RE.sub(" ", setup.unit).strip()[:30]
+    unit = _file_unit(setup.unit)
     name = display_name(participant)
     if not any(ch.isalnum() for ch in safe_stem(name, fallback="")):  # only punctuation
         name = participant.pid
-    stem = f"KIK {unit} - {name}" if safe_stem(unit, fallback="").strip("_. -") else f"KIK - {name}"
+    stem = f"KIK {unit} - {name}" if unit else f"KIK - {name}"
     return safe_stem(stem, fallback=f"KIK - {participant.pid}")
+
+
+@functools.lru_cache(maxsize=8)
+def _file_unit(unit: str) -> str:
+    """The unit as it starts a file name (shortened), or "" when nothing usable is left of it
+    (once per round, not per participant)."""
+    unit = _WS_RE.sub(" ", unit).strip()[:30]
+    return unit if safe_stem(unit, fallback="").strip("_. -") else ""
 
 
 def read_owner(path: Path) -> tuple[str, str] | None:
