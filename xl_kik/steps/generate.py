@@ -69,9 +69,14 @@ class GenerateResult(list):
                 "warnings": [p.as_dict(lang) for p in self.warnings]}
 
 
+#: codeNames of the only sheets whose cells generate writes (ids, resends done: all on Deltagere);
+#: the others are carried through unparsed (``MasterFile.edit(uses=...)``)
+USED_BY_GENERATE = (master.CODE_NAMES["participants"],)
+
+
 def _write_to_master(paths: RoundPaths, lang: str) -> Callable[[CellWrites], None]:
     def write(cells: CellWrites) -> None:
-        with MasterFile.edit(paths, lang) as wb:
+        with MasterFile.edit(paths, lang, uses=USED_BY_GENERATE) as wb:
             for sheet, cell, text in cells:
                 write_text(wb[sheet], cell, text)  # by name: the name read_master found (find_sheet_info)
     return write
