@@ -1072,6 +1072,13 @@ def read_bytes(path: Path, name: str | None = None) -> bytes | Problem:
 
     Opened without blocking and checked to be a regular file after opening: a FIFO or device
     put in place after the listing cannot hang the run."""
+    got = read_file(path, name)
+    return got if isinstance(got, Problem) else got[0]
+
+
+def read_file(path: Path, name: str | None = None) -> tuple[bytes, float] | Problem:
+    """:func:`read_bytes` and the file's modification time (from the same open file's status,
+    so the reader needs no second ``stat``)."""
     name = name or path.name
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
@@ -1085,17 +1092,25 @@ def read_bytes(path: Path, name: str | None = None) -> bytes | Problem:
                                  "mappe/folder" if stat.S_ISDIR(st.st_mode) else "?")
         if st.st_size > MAX_FILE_BYTES:
             return F_TOO_LARGE(file=name, size_mb=_mb(st.st_size), limit_mb=_mb(MAX_FILE_BYTES))
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            # sized by fstat (asking for MAX_FILE_BYTES allocates 20 MB for every file); a file
-            # that grew since is read on, up to the same cap
-            data = fh.read(st.st_size + 1)
-            if len(data) > st.st_size:
-                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
+        # sized by fstat (asking for MAX_FILE_BYTES allocates 20 MB for every file); a file that
+        # grew since is read on in chunks, up to the same cap (plain os.read: no file object)
+        data = os.read(fd, st.st_size + 1)
+        if data:
+            more = [data]
+            size = len(data)
+            while size <= MAX_FILE_BYTES:
+                chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+                if not chunk:
+                    break
+                more.append(chunk)
+                size += len(chunk)
+            if len(more) > 1:
+                data = b"".join(more)
     except OSError as exc:
         return F_CANNOT_OPEN(file=name, reason=exc.strerror or type(exc).__name__)
     finally:
         os.close(fd)
-    return data
+    return data, st.st_mtime
 
 
 def _mb(size: int) -> str:
@@ -1166,12 +1181,20 @@ def _looks_like_text(sample: bytes) -> bool:
     return bad <= len(text) // 100
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError)
+
+
 def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> RawWorkbook | list[Problem]:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        return [F_CORRUPT(file=name, reason=_reason(exc))]
+    # the directory in the plain form is read without zipfile's objects (zipparts.plain_members);
+    # any other one, damaged or not, by zipfile (which says what is wrong)
+    infos: list[Any] | None = zipparts.plain_members(data)
+    zf = None
+    if infos is None:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = zf.infolist()
+        except _ZIP_ERRORS as exc:
+            return [F_CORRUPT(file=name, reason=_reason(exc))]
     # 1. central directory: counts and declared sizes (nothing decompressed yet)
     if len(infos) > MAX_MEMBERS:
         return [F_BOMB_MEMBERS(file=name, count=len(infos), limit=MAX_MEMBERS)]
@@ -1192,6 +1215,11 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     name_set = set(names)
     # 2. what kind of zip is it (names only, plus the tiny stored 'mimetype' of OpenDocument)
     if "mimetype" in name_set:
+        if zf is None:
+            try:
+                zf = zipfile.ZipFile(io.BytesIO(data))
+            except _ZIP_ERRORS as exc:
+                return [F_CORRUPT(file=name, reason=_reason(exc))]
         info = zf.getinfo("mimetype")
         if info.file_size < 200:
             try:
@@ -1288,7 +1316,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     return raw
 
 
-def _part_sheet(data: bytes, infos: list[zipfile.ZipInfo], member: str) -> str:
+def _part_sheet(data: bytes, infos: list[Any], member: str) -> str:
     """The sheet name of a zip member, for a message ("-" when it is not a sheet or unknown)."""
     small = {}
     for info in infos:
@@ -1349,7 +1377,7 @@ def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
 
 
 __all__ = [
-    "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "is_excel_error",
+    "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "read_file", "is_excel_error",
     "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS", "MAX_ROW", "MAX_COL", "MAX_CELLS",
     "MAX_PART_BYTES", "MAX_SHARED_STRINGS", "bounds_problem", "grid_problem", "sheet_parts",
     "VISIBLE", "HIDDEN", "VERY_HIDDEN",

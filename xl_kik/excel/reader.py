@@ -185,15 +185,12 @@ def _read_paths(paths: list[Path]) -> list[tuple[ReturnResult, str]]:
 
 
 def _read_path(path: Path, setup: RoundSetup, people: dict[str, Participant], lang: str) -> tuple[ReturnResult, str]:
-    got = intake.read_bytes(path, name=display_name(path))
+    got = intake.read_file(path, name=display_name(path))
     if isinstance(got, Problem):
         return ReturnResult(path, None, Report(display_name(path), [got])), ""
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        mtime = 0.0
-    sha = hashlib.sha256(got).hexdigest()
-    return _read_safely(path, got, setup, people, lang, mtime, sha), sha
+    data, mtime = got
+    sha = hashlib.sha256(data).hexdigest()
+    return _read_safely(path, data, setup, people, lang, mtime, sha), sha
 
 
 # ---------------------------------------------------------------- a folder
@@ -243,23 +240,20 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
             continue
         if done is None:
             # Dedupe before parsing: hash first, parse only new content.
-            got = intake.read_bytes(path, name=name)
+            got = intake.read_file(path, name=name)
             if isinstance(got, Problem):
                 results.append(ReturnResult(path, None, Report(name, [got])))
                 continue
-            sha = hashlib.sha256(got).hexdigest()
+            data, mtime = got
+            sha = hashlib.sha256(data).hexdigest()
             if sha in seen:
                 dup = ReturnResult(path, None, Report(name, [R_DUPLICATE_FILE(file=name, other=seen[sha])]))
                 results.append(dup)
                 duplicates.append(dup)
                 continue
             seen[sha] = name
-            try:
-                mtime = path.stat().st_mtime
-            except OSError:
-                mtime = 0.0
-            results.append(_read_safely(path, got, setup, people, lang, mtime, sha))
-            del got
+            results.append(_read_safely(path, data, setup, people, lang, mtime, sha))
+            del got, data
         else:
             result, sha = done[path]
             if sha and sha in seen:
