@@ -21,7 +21,10 @@ process, and prints ``xl_kik / floor``:
                sheets the rollup reads (_kik, Opsætning, Deltagere, Spørgsmål, Status, Konsensus,
                Handleplan: :data:`ROLLUP_SHEETS`) of the same masters; ``rollup (4 sheets)``: the
                same run against the earlier floor of four sheets (Opsætning, Status, Konsensus,
-               Handleplan), which leaves out the three sheets ``parse_master`` needs.
+               Handleplan), which leaves out the three sheets ``parse_master`` needs;
+               ``rollup 1 process`` / ``rollup pool of 2``: ``XL_KIK_WORKERS=1`` / ``2`` (``rollup``
+               itself reads with a helper from 40 masters when half a core is free,
+               ``steps/rollup._workers``).
 * ``generate`` ``xl-kik generate`` of N workbooks  vs  a process that writes N byte copies of one
                finished scoring workbook.
 * ``grid``     the master side of a merge of 3,000 returns: Status and Svarrapport written with
@@ -50,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CLI = [sys.executable, "-c", "import sys; from xl_kik.cli import main; sys.exit(main())"]
 GOALS = {"merge": 2.5, "merge in-process": 2.0, "merge 1 process": 2.5, "merge pool of 2": 2.5, "click merge": 15.0, "click plan": 15.0,
-         "rollup": 2.0, "rollup (4 sheets)": 2.0, "generate": 3.0}
+         "rollup": 2.0, "rollup (4 sheets)": 2.0, "rollup 1 process": 2.0, "rollup pool of 2": 2.0, "generate": 3.0}
 #: What ``excel/rollup.read_unit`` reads of a master (docs/DESIGN.md, "Rollup"): parse_master's
 #: four sheets and the three with the scores, the returns and the actions. (The hidden Forrige is
 #: read only for a round with a previous one not merged since; these masters have none.)
@@ -247,24 +250,32 @@ def bench_rollup(work: Path, m: int, repeat: int) -> list[tuple[str, float, floa
                         f"KIK-20261101-{i:06x}", rng, agreed=True, lo=10, hi=95)
     masters = sorted(units.glob("*.xlsm"))
     out = work / "rollup_out.xlsx"
-    floor = floor4 = ours = float("inf")
-    cpu = {"floor": float("inf"), "ours": float("inf")}
-    for _ in range(repeat):  # interleaved, so a busy moment of the shared machine hits all three
+    floor = floor4 = ours = one = two = float("inf")
+    cpu = {"floor": float("inf"), "ours": float("inf"), "one": float("inf"), "two": float("inf")}
+    for _ in range(repeat):  # interleaved, so a busy moment of the shared machine hits them all
         floor = min(floor, run_cpu([sys.executable, "-c", CALAMINE_FLOOR, str(units), ROLLUP_SHEETS], cpu, "floor"))
         floor4 = min(floor4, run([sys.executable, "-c", CALAMINE_FLOOR, str(units),
                                   "Opsætning,Status,Konsensus,Handleplan"]))
         ours = min(ours, run_cpu(xl("rollup", *masters, "-o", out, "-q"), cpu, "ours"))
+        # the reading pool forced off and on (``rollup`` itself uses it only when a core is free)
+        one = min(one, run_cpu(xl("rollup", *masters, "-o", out, "-q"), cpu, "one",
+                               env={**os.environ, "XL_KIK_WORKERS": "1"}))
+        two = min(two, run_cpu(xl("rollup", *masters, "-o", out, "-q"), cpu, "two",
+                               env={**os.environ, "XL_KIK_WORKERS": "2"}))
     print(f"  rollup, CPU time (user + sys, min of {repeat}): floor {cpu['floor']:.3f} s, xl_kik {cpu['ours']:.3f} s, "
-          f"ratio {cpu['ours'] / cpu['floor']:.1f}x (less sensitive to a busy machine than the wall clock)")
-    return [("rollup", floor, ours), ("rollup (4 sheets)", floor4, ours)]
+          f"ratio {cpu['ours'] / cpu['floor']:.1f}x (less sensitive to a busy machine than the wall clock); "
+          f"in one process {cpu['one']:.3f} s, with a helper {cpu['two']:.3f} s")
+    return [("rollup", floor, ours), ("rollup (4 sheets)", floor4, ours), ("rollup 1 process", floor, one),
+            ("rollup pool of 2", floor, two)]
 
 
-def run_cpu(cmd: list[str], best_cpu: dict[str, float], key: str) -> float:
-    """:func:`run`, also keeping the least CPU time (user + sys) of the child in ``best_cpu[key]``."""
+def run_cpu(cmd: list[str], best_cpu: dict[str, float], key: str, env: dict | None = None) -> float:
+    """:func:`run`, also keeping the least CPU time (user + sys) of the child (and its helper
+    processes) in ``best_cpu[key]``."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = run(cmd)
+    wall = run(cmd, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     best_cpu[key] = min(best_cpu[key], used)
