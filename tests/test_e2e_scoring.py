@@ -179,17 +179,21 @@ def test_participant_picks_ved_ikke_from_the_dropdown(libreoffice, tmp_path):
 
 
 def test_english_round_dont_know_typed_and_picked(libreoffice, tmp_path):
-    """English rounds: the item is "don't know". Picked, the reader takes it as "don't know".
-    Typed in LibreOffice, AutoCorrect turns the apostrophe into ’ and the list refuses it (Excel
-    does not autocorrect cell input): the error message then sends the participant to the list."""
+    """English rounds: the item is "do not know", without an apostrophe. Picked or typed in
+    LibreOffice, the reader takes it as "don't know". A typed "don't know" (the earlier item) has
+    its apostrophe turned into ’ by LibreOffice's AutoCorrect and is not on the list: refused,
+    the error message sends the participant to the list (Excel does not autocorrect cell input;
+    a pasted "don’t know" passes no validation and is read as "don't know": test_returns)."""
     setup = kik_setup(lang="en")
     row = make_layout(setup).rows
     path = make_scoring_workbook(tmp_path / "sent", setup, PARTICIPANT)
     with libreoffice.open(path) as doc:
-        picked = doc.pick_from_list("Evaluation", f"E{row['1.1']}", "don't know")
-        assert picked["items"][:2] == ["don't know", "0"] and picked["value_after"] == "don't know"
-        [typed] = doc.type_cells("Evaluation", [(f"E{row['1.2']}", "don't know")])
+        picked = doc.pick_from_list("Evaluation", f"E{row['1.1']}", "do not know")
+        assert picked["items"][:2] == ["do not know", "0"] and picked["value_after"] == "do not know"
+        [typed] = doc.type_cells("Evaluation", [(f"E{row['1.2']}", "do not know")])
+        [old] = doc.type_cells("Evaluation", [(f"E{row['2.1']}", "don't know")])
         [bad] = doc.type_cells("Evaluation", [(f"E{row['1.3']}", "about 60")])
+        assert typed.outcome == "accepted", typed
         assert bad.outcome == "rejected" and "whole number from 0 to 100" in bad.dialog_text, bad
         saved = doc.save_as_xlsx(tmp_path / "back" / "en.xlsx")
 
@@ -198,11 +202,12 @@ def test_english_round_dont_know_typed_and_picked(libreoffice, tmp_path):
     result = read_return(saved, setup, [PARTICIPANT])
     got = result.response.answers
     assert got["1.1"].dont_know and got["1.1"].answered
-    if typed.outcome == "accepted":
-        assert got["1.2"].dont_know
+    assert got["1.2"].dont_know and got["1.2"].answered
+    if old.outcome == "accepted":
+        assert got["2.1"].dont_know
     else:
-        assert "pick 'don't know' from the list" in typed.dialog_text, typed
-        assert not got["1.2"].answered
+        assert "pick 'do not know' from the list" in old.dialog_text, old
+        assert not got["2.1"].answered
 
 
 def _with_cached_zero(data: bytes) -> bytes:

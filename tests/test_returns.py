@@ -513,3 +513,30 @@ def test_a_row_the_fast_path_reads_is_read_alike_by_parse_text(value):
     if isinstance(value, str) and value.isprintable() and len(value.strip()) <= returns.MAX_TEXT and \
             not value.strip().startswith(("=", "+", "-", "@")):
         assert fast == [value.strip(), "", ""]  # plain text: read by the fast path, stripped
+
+
+# ---------------------------------------------------------------- "ved ikke" typed in English
+@pytest.mark.parametrize("typed", ["do not know", "Do not know", "don't know", "Don\u2019t know", "don\u2018t know",
+                                   "don\u00b4t know", "don`t know", "don\u02bct know", "DON\u2019T  KNOW", "dont know"])
+def test_a_typed_dont_know_with_any_apostrophe_is_the_same_answer(typed):
+    """LibreOffice's AutoCorrect types ’ for ', a Danish keyboard's accent key ´; a pasted value
+    passes no validation: each is the deliberate "ved ikke" (answered, no points)."""
+    assert returns.is_dont_know(typed)
+
+
+@pytest.mark.parametrize("typed", ["don t know", "know", "ved", "do not know it", "'", "don''t know"])
+def test_other_texts_are_not_dont_know(typed):
+    assert not returns.is_dont_know(typed)
+
+
+def test_a_pasted_dont_know_with_a_typographic_apostrophe_is_read_as_dont_know(tmp_path, people):
+    setup = kik_setup(lang="en")
+    std = standard_answers(setup)
+    q1, q2, q3 = setup.question_ids[:3]
+    answers = {**std, q1: {**std[q1], "points": "Don\u2019t know"}, q2: {**std[q2], "points": "don\u00b4t know"},
+               q3: {**std[q3], "points": "do not know"}}
+    res = read_return(make_corpus_one(tmp_path, setup, people, answers=answers), setup, people, lang="en")
+    assert res.report.codes() == []
+    got = res.response.answers
+    assert all(got[q].dont_know and got[q].answered and got[q].points is None for q in (q1, q2, q3))
+    assert res.response.answered == len(setup.question_ids)

@@ -386,8 +386,8 @@ def test_english(tmp_path):
     q = setup.catalogue.question("1.1")
     assert ws[f"C{tpl.layout.rows['1.1']}"].value == q.text["en"]
     dv = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"][0]
-    assert "pick 'don't know'" in dv.prompt
-    assert [c.value for c in wb["_kik_lists"]["A"]][:3] == ["don't know", 0, 1]
+    assert "pick 'do not know'" in dv.prompt
+    assert [c.value for c in wb["_kik_lists"]["A"]][:3] == ["do not know", 0, 1]  # no apostrophe to autocorrect
     text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
     assert "What is KIK?" in text and "15 April 2026" in text and "Do not rename" in text
 

@@ -228,7 +228,7 @@ R_TEXT_POINTS = define(
     ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) står {value!r}; point skal være et "
      "helt tal fra {min} til {max} eller 'ved ikke'. Pointet er ikke talt med; resten af filen er læst.",
      "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) holds {value!r}; points must be a "
-     "whole number from {min} to {max} or 'don't know'. The points were ignored; the rest of the file "
+     "whole number from {min} to {max} or 'do not know'. The points were ignored; the rest of the file "
      "was read."))
 R_BOOL_POINTS = define(
     "R024", ERROR, ("Sand/falsk i pointfeltet", "True/false in the points cell"),
@@ -381,14 +381,19 @@ class Answer:
         return self.points is not None or self.dont_know
 
 
-#: what a participant may type (or pick) in a points cell for "don't know" (case and spaces ignored)
-DONT_KNOW_WORDS = frozenset({"ved ikke", "vedikke", "ved ikke.", "don't know", "dont know", "don’t know",
-                             "do not know"})
+#: what a participant may type (or pick) in a points cell for "ved ikke" (case, spaces and the kind of
+#: apostrophe ignored): the list item ("do not know" in English, core.vocabulary) and the usual
+#: spellings, also those of earlier questionnaires ("don't know")
+DONT_KNOW_WORDS = frozenset({"ved ikke", "vedikke", "ved ikke.", "do not know", "don't know", "dont know"})
+#: apostrophes as typed: LibreOffice's AutoCorrect makes ' a ’ (or ‘), a Danish keyboard's accent
+#: key (beside Backspace) gives ´, others ` or the modifier letter ʼ: each is the same ' here
+_APOSTROPHES = str.maketrans({ch: "'" for ch in "’‘´`ʼ′"})
 
 
 def is_dont_know(value: Any) -> bool:
-    """True for a points cell holding "ved ikke" (or the English "don't know")."""
-    return isinstance(value, str) and " ".join(value.split()).casefold() in DONT_KNOW_WORDS
+    """True for a points cell holding "ved ikke" (or the English "do not know", "don't know" with
+    any apostrophe)."""
+    return isinstance(value, str) and " ".join(value.split()).casefold().translate(_APOSTROPHES) in DONT_KNOW_WORDS
 
 
 @dataclass

@@ -75,7 +75,9 @@ TERMS: dict[str, Msg] = {
     "improvement_area": Msg("forbedringsområde", "improvement area"),
     "improvement_ideas": Msg("forbedringsidéer", "improvement ideas"),
     "points": Msg("point", "points"),
-    "dont_know": Msg("ved ikke", "don't know"),
+    # the points list's item, so typed as well as picked: English without an apostrophe, which
+    # LibreOffice's AutoCorrect would turn into ’ as it is typed (and the list refuse the text)
+    "dont_know": Msg("ved ikke", "do not know"),
     "answer_report": Msg("svarrapport", "answer report"),
     "consensus_seminar": Msg("konsensusseminar", "consensus seminar"),
     "consensus_report": Msg("konsensusrapport", "consensus report"),

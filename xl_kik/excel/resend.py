@@ -16,6 +16,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+from xl_kik.core.vocabulary import TERMS
 from xl_kik.excel import cells
 
 cells.openpyxl_reads_and_writes_xstrings()  # the questionnaire's texts as Excel shows them
@@ -48,7 +49,7 @@ def prefill(path: Path, answers: Mapping[str, Any], problems: Iterable[Any], lan
             value = getattr(answer, key, None)
             if key == "points" and value is None:
                 if getattr(answer, "dont_know", False):  # a deliberate "ved ikke" stays one
-                    cells.write_cell(ws[f"{meta[col]}{r}"], "don't know" if lang == "en" else "ved ikke")
+                    cells.write_cell(ws[f"{meta[col]}{r}"], TERMS["dont_know"]("en" if lang == "en" else "da"))
                 continue
             if value not in (None, ""):
                 cells.write_cell(ws[f"{meta[col]}{r}"], value)

@@ -49,7 +49,7 @@ from xl_kik.core.coverage import parse_themes
 from xl_kik.core.filenames import safe_stem, unique_names
 from xl_kik.core.printing import Margins
 from xl_kik.core.round import Participant, RoundSetup
-from xl_kik.core.vocabulary import MINUTES, QUESTIONS, Count
+from xl_kik.core.vocabulary import MINUTES, QUESTIONS, TERMS, Count
 from xl_kik.core.contract import (  # the file contract; names kept importable from here
     CUSTOM_PROPERTY_KEYS, CUSTOM_PROPERTY_PREFIX, LISTS_SHEET, MAX_TEXT_CHARS, META_KEYS, META_SHEET, SCORING_COLUMNS,
     SCORING_FORMAT, SCORING_HEADER_ROW, SCORING_SHEET_NAMES, SCORING_SUFFIX, Layout, layout_fingerprint,
@@ -185,13 +185,13 @@ T = {
     "participant": Msg("Deltager: {name}", "Participant: {name}"),
     "deadline_scale": Msg("Svarfrist: {deadline}   ·   Point: hele tal fra {min} til {max} eller 'ved ikke'   ·   "
                           "Det tager ca. {minutes}",
-                          "Deadline: {deadline}   ·   Points: whole numbers {min}-{max} or 'don't know'   ·   "
+                          "Deadline: {deadline}   ·   Points: whole numbers {min}-{max} or 'do not know'   ·   "
                           "It takes about {minutes}"),
     "no_deadline": Msg("se e-mailen fra tovholderen", "see the coordinator's e-mail"),
     "hint": Msg("Skriv i de hvide felter. Gule pointfelter er ikke besvaret endnu: skriv et tal, eller vælg "
                 "'ved ikke' på feltets liste (pilen ved feltet). Læs fanen '{sheet}' først.",
                 "Write in the white cells. Yellow points cells are not answered yet: type a number, or pick "
-                "'don't know' from the cell's list (the arrow beside the cell). Read the '{sheet}' tab first."),
+                "'do not know' from the cell's list (the arrow beside the cell). Read the '{sheet}' tab first."),
     "progress_of": Msg(" af ", " of "),
     "progress_answered": Msg(" besvaret", " answered"),
     "h_qid": Msg("qid", "qid"),
@@ -199,7 +199,7 @@ T = {
     "h_question": Msg("Spørgsmål", "Question"),
     "h_examples": Msg("Eksempler (til inspiration)", "Examples (for inspiration)"),
     # one line per part: the column is narrow, and "'ved ikke'" must not break inside
-    "h_points": Msg("Point\n{min}-{max}\neller\n'ved ikke'", "Points\n{min}-{max}\nor\n'don't know'"),
+    "h_points": Msg("Point\n{min}-{max}\neller\n'ved ikke'", "Points\n{min}-{max}\nor\n'do not know'"),
     "h_strengths": Msg("Styrker\n(hvad gør vi godt?)", "Strengths\n(what do we do well?)"),
     "h_improvements": Msg("Forbedringsområder\n(hvad kan blive bedre?)", "Areas for improvement\n(what could be better?)"),
     "h_ideas": Msg("Forbedringsidéer\n(valgfrit)", "Improvement ideas\n(optional)"),
@@ -208,14 +208,14 @@ T = {
     "side_resultat": Msg("resultat (det vi opnår)", "result (what we achieve)"),
     "pts_input_title": Msg("Point {min}-{max}", "Points {min}-{max}"),
     "pts_input_head": Msg("Helt tal {min}-{max}, eller vælg 'ved ikke'.", "Whole number {min}-{max}, or pick "
-                          "'don't know'."),
+                          "'do not know'."),
     "bands_row": Msg("Point: {bands}", "Points: {bands}"),
     "pts_error_title": Msg("Ugyldigt pointtal", "Invalid points"),
     "pts_error": Msg(
         "Skriv et helt tal fra {min} til {max} – kun cifre, fx {example} (ikke 'ca. {example}' eller "
         "decimaltal). Ved du det ikke, så vælg 'ved ikke' på listen.",
         "Type a whole number from {min} to {max} – digits only, e.g. {example} (not 'about {example}' "
-        "or decimals). If you don't know, pick 'don't know' from the list."),
+        "or decimals). If you don't know, pick 'do not know' from the list."),
     "txt_error_title": Msg("For lang tekst", "Text too long"),
     "txt_error": Msg(
         "Der er plads til højst {limit} tegn i ét felt. Forkort teksten, eller skriv det vigtigste.",
@@ -261,7 +261,7 @@ INSTRUCTIONS = {
         Msg("Ved du det ikke, så vælg 'ved ikke' på listen i pointfeltet (klik på pilen ved feltet), eller skriv "
             "det – det er helt i orden og tæller som besvaret, "
             "men ikke med i gennemsnittet. Et tomt pointfelt betyder, at du ikke har svaret endnu; det er gult.",
-            "If you don't know, pick 'don't know' from the list in the points cell (click the arrow beside the "
+            "If you don't know, pick 'do not know' from the list in the points cell (click the arrow beside the "
             "cell), or type it – that is fine and counts as answered, "
             "but not in the average. An empty points cell means you have not answered yet; it is yellow."),
         Msg("Svar ud fra din egen viden og oplevelse. Du skal ikke tale med de andre først.",
@@ -269,7 +269,7 @@ INSTRUCTIONS = {
         Msg("Du kan kun skrive i de hvide felter og pointfelterne. Øverst på fanen '{sheet}' kan du se, "
             "hvor mange spørgsmål du har besvaret (med point eller 'ved ikke').",
             "You can only type in the white cells and the points cells. At the top of the '{sheet}' tab "
-            "you can see how many questions you have answered (with points or 'don't know')."),
+            "you can see how many questions you have answered (with points or 'do not know')."),
         Msg("Lange tekster er fine (højst {limit} tegn pr. felt). Ny linje i et felt: Alt+Enter i Excel "
             "(Mac: Ctrl+Option+Enter), Ctrl+Enter i LibreOffice. Bliver rækken ikke højere af sig selv, så dobbeltklik på "
             "stregen under rækkenummeret.",
@@ -286,7 +286,7 @@ INSTRUCTIONS = {
     "band_points": Msg("Point", "Points"),
     "band_indsats": Msg("Indsatser (det vi gør)", "Enablers (what we do)"),
     "band_resultat": Msg("Resultater (det vi opnår)", "Results (what we achieve)"),
-    "band_blank": Msg("ved ikke", "don't know"),
+    "band_blank": Msg("ved ikke", "do not know"),
     "band_blank_text": Msg("Du ved det ikke. Tæller som besvaret, men ikke med i gennemsnittet. (Et tomt felt "
                            "er ikke besvaret endnu.)",
                            "You don't know. Counts as answered, but not in the average. (An empty cell is not "
@@ -801,7 +801,7 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     return auto
 
 
-DONT_KNOW = Msg("ved ikke", "don't know")
+DONT_KNOW = TERMS["dont_know"]  # the list item; English without an apostrophe (see core.vocabulary)
 
 
 def points_choices(scale, lang: str) -> list:

@@ -155,7 +155,7 @@ STEPS = (
     Msg("Skriv for hvert spørgsmål styrker og forbedringsområder, og giv point. Teksten er det vigtigste; "
         "pointene er dit bedste bud. Vælg 'ved ikke' i pointfeltet, hvis du ikke ved det.",
         "For each question, write strengths and areas for improvement, and give points. The text matters "
-        "most; the points are your best guess. Pick 'don't know' in the points cell if you don't know."),
+        "most; the points are your best guess. Pick 'do not know' in the points cell if you don't know."),
     Msg("Gem filen. Behold filnavnet, og lav ikke en kopi.",
         "Save the file. Keep the file name and don't make a copy."),
     Msg("Svar på denne mail med den udfyldte fil vedhæftet.",

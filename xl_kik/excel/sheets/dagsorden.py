@@ -40,7 +40,7 @@ HEADERS = {
     "suggested": Msg("Forslag (min.)", "Suggested (min.)"), "order": Msg("Jeres rækkefølge", "Your order"),
     "minutes": Msg("Jeres minutter", "Your minutes"), "note": Msg("Noter", "Notes"),
 }
-REASON = {"disagreement": Msg("uenighed", "disagreement"), "unanswered": Msg("mange 'ved ikke'", "many 'don't know'"),
+REASON = {"disagreement": Msg("uenighed", "disagreement"), "unanswered": Msg("mange 'ved ikke'", "many 'do not know'"),
           "texts": Msg("mange tekster", "many texts")}
 T = {
     "title": Msg("Dagsorden til konsensusseminaret – {unit}", "Agenda for the consensus seminar – {unit}"),
@@ -48,7 +48,7 @@ T = {
                 "holdes samlet. Minutterne deler seminarets længde ({hours} timer, arket Opsætning) efter, hvor "
                 "meget der er at drøfte. Skriv et nummer i 'Jeres rækkefølge' for at flytte et spørgsmål, og ret "
                 "minutterne, hvis I vil; det, I skriver, bevares ved næste fletning.",
-                "The order: questions with disagreement first, then those with many 'don't know' answers and many "
+                "The order: questions with disagreement first, then those with many 'do not know' answers and many "
                 "texts; themes are kept together. The minutes share the seminar's length ({hours} hours, Setup "
                 "sheet) by how much there is to discuss. Type a number in 'Your order' to move a question and "
                 "change the minutes if you like; what you type is kept at the next merge."),

@@ -38,6 +38,7 @@ from openpyxl.styles import PatternFill, Font
 from xl_kik.core.cellref import column_letter
 from xl_kik.core.anonymity import LABELS_LINKED, WITHHELD, guard, min_group, withheld_note
 from xl_kik.core.i18n import Msg, pick
+from xl_kik.core.vocabulary import TERMS
 from xl_kik.excel.layout import fit_rows, widen_for_words
 from xl_kik.excel import cells
 from xl_kik.excel.sheets.status import Look, print_setup, put, put_row, reset_sheet, set_widths
@@ -52,7 +53,7 @@ T = {
                  "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke. "
                  "Arket skrives af xl_kik ved hver fletning.",
                  "One row per question with every participant's points and texts. Sort by spread with the "
-                 "filter button in the header to see the disagreements first. Blank points = don't know. "
+                 "filter button in the header to see the disagreements first. Blank points = do not know. "
                  "xl_kik writes this sheet at every merge."),
     "participant": Msg("Deltager {n}", "Participant {n}"),
     "texts_of": Msg("{label} – tekst", "{label} – text"),
@@ -72,7 +73,7 @@ T = {
     "flag_text": Msg(" · UENIGHED", " · DISAGREEMENT"),
     "overview": Msg("Oversigt", "Overview"), "answers_sheet": Msg("Svar", "Answers"),
     "overview_intro": Msg("Spørgsmålene med størst spredning står først.", "The questions with the largest spread come first."),
-    "dont_know": Msg("ved ikke", "don't know"),
+    "dont_know": TERMS["dont_know"],
     "who": Msg("Deltager", "Participant"),
     "points_each": Msg("Point pr. deltager", "Points per participant"),
 }
