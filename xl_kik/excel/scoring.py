@@ -412,10 +412,9 @@ def _crc_shift(n: int) -> tuple[list[int], list[int], list[int], list[int]]:
     bits = [zlib.crc32(zeros, 1 << i) ^ base for i in range(32)]
     tables = []
     for k in range(4):
-        table = [0] * 256
-        for b in range(1, 256):
-            low = b & -b
-            table[b] = table[b ^ low] ^ bits[8 * k + low.bit_length() - 1]
+        table = [0]
+        for bit in bits[8 * k:8 * k + 8]:  # table[b | 1 << i] = table[b] ^ shift(1 << i)
+            table += [t ^ bit for t in table]
         tables.append(table)
     return tables[0], tables[1], tables[2], tables[3]
 
