@@ -235,3 +235,34 @@ def test_the_dtd_check_finds_what_the_pattern_finds_anywhere():
         assert intake._has_dtd(text) == bool(intake._DTD_RE.search(text)), text
     for text in (b"!<!DOCTYPE w>", b"<?xml?>\n<! ENTITY x>", b"!" * 5000 + b"<!doctype", b"<x>Tak!</x><!--!-->"):
         assert intake._has_dtd(text) == bool(intake._DTD_RE.search(text)), text[:40]
+
+
+@pytest.mark.parametrize("limit,value,code", [
+    ("MAX_COL", 3, "F022"), ("MAX_CELLS", 10, "F023"), ("MAX_SHARED_STRINGS", 5, "F025"),
+    ("MAX_PART_BYTES", 2000, "F024"), ("MAX_MEMBERS", 3, "F013"), ("MAX_FILE_BYTES", 1000, "F002"),
+])
+def test_a_verdict_remembered_under_other_limits_is_not_taken(tmp_path, fresh, monkeypatch, limit, value, code):
+    """A long-running host (Excel's buttons) keeps _CHECKED between merges: a lower limit set
+    after a file passed refuses it the next time, and the old limit back opens it again."""
+    intake._CHECKED.clear()
+    path = tmp_path / "svar.xlsx"
+    path.write_bytes(fresh)
+    assert not isinstance(intake.open_workbook(path), list)
+    assert intake._CHECKED
+    old = getattr(intake, limit)
+    monkeypatch.setattr(intake, limit, value)
+    got = intake.open_workbook(path)
+    assert isinstance(got, list) and [p.code for p in got] == [code], got
+    monkeypatch.setattr(intake, limit, old)
+    assert not isinstance(intake.open_workbook(path), list)
+
+
+def test_a_ratio_limit_set_after_a_file_passed_is_applied(tmp_path, fresh, monkeypatch):
+    intake._CHECKED.clear()
+    path = tmp_path / "svar.xlsx"
+    path.write_bytes(fresh)
+    assert not isinstance(intake.open_workbook(path), list)
+    monkeypatch.setattr(intake, "RATIO_MIN_BYTES", 100)
+    monkeypatch.setattr(intake, "MAX_RATIO", 1)
+    got = intake.open_workbook(path)
+    assert isinstance(got, list) and [p.code for p in got] == ["F012"], got
