@@ -181,3 +181,100 @@ def test_without_a_process_pool_this_process_reads_everything():
         raise OSError("no semaphores")  # e.g. a sandbox without /dev/shm
 
     assert pool.read_shared(list(range(30)), _square_here_only, 1, pool=no_pool) == [x * x for x in range(30)]
+
+
+def _gated_pool_run(idle):
+    """pool.read_shared with one helper thread that holds its first chunk until ``gate`` is set;
+    returns (results, whether the helper had to give up waiting)."""
+    import concurrent.futures
+    import threading
+
+    from xl_kik.excel import pool
+
+    gate = threading.Event()
+    gave_up = []
+
+    def helper(chunk):
+        if not gate.wait(5):
+            gave_up.append(chunk)
+        return [x * x for x in chunk]
+
+    got = pool.read_shared(list(range(100)), helper, 1, here=lambda chunk: [x * x for x in chunk],
+                           pool=concurrent.futures.ThreadPoolExecutor, idle=lambda: idle(gate))
+    return got, gave_up
+
+
+def test_idle_is_called_once_while_a_helper_still_reads():
+    calls = []
+    got, gave_up = _gated_pool_run(lambda gate: (calls.append(1), gate.set()))
+    assert got == [x * x for x in range(100)]
+    assert calls == [1] and not gave_up  # called while the helper held its chunk: the helper went on
+
+
+def test_what_idle_raises_is_raised_once_the_helpers_stopped():
+    def fails(gate):
+        gate.set()
+        raise ValueError("the master is open in Excel")
+
+    with pytest.raises(ValueError):
+        _gated_pool_run(fails)
+
+
+def test_idle_is_not_called_when_no_helper_reads():
+    import concurrent.futures
+
+    from xl_kik.excel import pool
+
+    class NoHelper(concurrent.futures.ThreadPoolExecutor):  # a helper that never takes a chunk
+        def submit(self, fn, *args):
+            future = concurrent.futures.Future()
+            return future
+
+    calls = []
+    got = pool.read_shared(list(range(40)), lambda c: [x * x for x in c], 1, pool=NoHelper, idle=lambda: calls.append(1))
+    assert got == [x * x for x in range(40)] and calls == []
+
+
+def test_merge_loads_the_master_while_a_helper_reads_and_writes_what_one_process_writes(tmp_path, monkeypatch):
+    """merge_round with a reading helper opens the master for its edit while the helper still
+    reads its last files (issue 14: that time is not waited away); the master it writes holds
+    the cells a merge by one process writes."""
+    import concurrent.futures
+    import threading
+
+    import openpyxl
+
+    from xl_kik.excel import masterfile, reader
+    from xl_kik.steps.merge import merge_round
+
+    root = _many_returns(tmp_path / "a", PARALLEL_MIN_FILES)
+    other = tmp_path / "b" / "demo"
+    shutil.copytree(root, other)
+    monkeypatch.setenv("XL_KIK_WORKERS", "1")
+    merge_round(other)
+
+    loaded = threading.Event()
+    waited_in_vain = []
+    real_edit, real_chunk = masterfile.MasterFile.edit, reader._read_paths
+
+    def edit(*args, **kwargs):
+        loaded.set()
+        return real_edit(*args, **kwargs)
+
+    def chunk(paths):
+        if not loaded.wait(10):
+            waited_in_vain.append(paths)
+        return real_chunk(paths)
+
+    monkeypatch.setattr(masterfile.MasterFile, "edit", edit)
+    monkeypatch.setattr(reader, "_read_paths", chunk)
+    monkeypatch.setattr(reader, "_POOL", concurrent.futures.ThreadPoolExecutor)
+    monkeypatch.setattr(status, "_workers", lambda n: 2)
+    merge_round(root)
+    assert not waited_in_vain  # the master was opened while the helper held its chunk
+
+    def cells(path):
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+
+    assert cells(root / "kik_master.xlsm") == cells(other / "kik_master.xlsm")

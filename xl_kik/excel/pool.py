@@ -47,7 +47,7 @@ def workers(n_files: int, min_files: int = 200, min_free: float = 1.5) -> int | 
 def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], helpers: int, *,
                 here: Callable[[list[T]], list[R]] | None = None, initializer: Callable[..., Any] | None = None,
                 initargs: tuple = (), pool: Any = None,
-                done: Callable[[int], None] | None = None) -> list[R]:
+                done: Callable[[int], None] | None = None, idle: Callable[[], None] | None = None) -> list[R]:
     """``read_chunk`` of every item, read by this process and ``helpers`` helper processes
     together, in the items' order.
 
@@ -61,7 +61,10 @@ def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], he
     use threads). ``done(n)``: called with the number of items read so far, after each chunk
     this process reads and each helper's chunk collected. A chunk whose helper fails (a helper
     killed, a result it cannot send) is read by this process, and without a process pool
-    (``ProcessPoolExecutor`` cannot start) this process reads everything."""
+    (``ProcessPoolExecutor`` cannot start) this process reads everything. ``idle()``: called once,
+    when this process has read every chunk left to it while a helper's chunk is still being read
+    (other work for the time it would wait: merge loads the master then); what it raises is
+    raised once the helpers have stopped."""
     here = here or read_chunk
     size = max(4, len(items) // (20 * (helpers + 1)))  # ~25 of 1,000: little to wait for at the end
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
@@ -88,6 +91,8 @@ def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], he
             if not futures[i].cancel():
                 break  # taken by a helper: so are all after it
             read_here(i)
+        if idle is not None and any(out[i] is None and not f.done() for i, f in futures.items()):
+            idle()
         for i, future in futures.items():
             if out[i] is None:
                 try:

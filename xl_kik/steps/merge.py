@@ -16,6 +16,7 @@ written into the sheets).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -238,15 +239,25 @@ def merge_round(root: str | Path, lang: str | None = None,
     """Merge the returned files into the round's master on disk (atomic save + backup).
 
     The round lock is taken first, so the setup read is the one the merge writes on; the
-    returned files are read *before* the master is opened for writing, so a slow folder never
-    holds the master half-edited."""
+    returned files are read *before* anything is written into the master, so a slow folder never
+    holds the master half-edited. With reading helpers, the master is loaded while this process
+    would wait for a helper's last files (``idle`` of :func:`~xl_kik.excel.pool.read_shared`);
+    an error while reading leaves it untouched (``MasterFile.edit``)."""
     root = Path(root)
     with MasterFile.lock(root, lang or "da"):
         data = read_master(root)
         lang = lang or data.meta.get("lang") or data.setup.lang or "da"
-        collection = read_returns(root, data.setup, data.participants, lang)
-        with MasterFile.edit(RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE, uses=USED_BY_MERGE) as wb:
-            result = merge_into(wb, root, data, lang=lang, previous=previous, collection=collection)
+        with contextlib.ExitStack() as stack:
+            loaded: list[Any] = []
+
+            def load_master() -> None:
+                loaded.append(stack.enter_context(MasterFile.edit(
+                    RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE, uses=USED_BY_MERGE)))
+
+            collection = read_returns(root, data.setup, data.participants, lang, idle=load_master)
+            if not loaded:
+                load_master()
+            result = merge_into(loaded[0], root, data, lang=lang, previous=previous, collection=collection)
         if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
             masterfile.refresh_vba(root, lang=lang)
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from xl_kik.core.i18n import Msg
 from xl_kik.core.returns import Collection, ReturnResult
@@ -30,14 +30,16 @@ def _workers(n_files: int) -> int | None:
     return pool.workers(n_files, 200)
 
 
-def read_returns(root: str | Path, setup: RoundSetup, participants: Sequence[Participant], lang: str) -> Collection:
-    """Every returned file in the round's ``retur/`` folder, read and validated."""
+def read_returns(root: str | Path, setup: RoundSetup, participants: Sequence[Participant], lang: str,
+                 idle: Callable[[], None] | None = None) -> Collection:
+    """Every returned file in the round's ``retur/`` folder, read and validated. ``idle()``: work
+    for the time this process would wait for a reading helper (``excel/reader.collect_returns``)."""
     paths = RoundPaths(Path(root))
     try:
         n_files = sum(1 for _ in os.scandir(paths.returns))
     except OSError:
         n_files = 0
-    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files))
+    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files), idle=idle)
 
 
 @dataclass
