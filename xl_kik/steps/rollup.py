@@ -1,9 +1,10 @@
 """``xl-kik rollup``: one overview across many units' rounds (for a direktion / forvaltning).
 
 Reads many masters (files, round folders, or folders of round folders) with
-:func:`xl_kik.excel.rollup.read_unit`, gathers them with :func:`xl_kik.core.rollup.gather`
-(one bad master never stops the overview; a round given twice counts once) and writes the
-workbook with :func:`xl_kik.excel.rollup.write_overview`.
+:func:`xl_kik.excel.rollup.read_unit` (many masters with a core free: this process and a
+helper process together, :func:`xl_kik.excel.pool.read_shared`), gathers them with
+:func:`xl_kik.core.rollup.gather` (one bad master never stops the overview; a round given
+twice counts once) and writes the workbook with :func:`xl_kik.excel.rollup.write_overview`.
 """
 
 from __future__ import annotations
