@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from xl_kik.demo import round as demo
-from xl_kik.excel import master
+from xl_kik.excel import master, pool
 from xl_kik.excel.reader import PARALLEL_MIN_FILES, collect_returns
 from xl_kik.steps import status
 
@@ -24,8 +24,16 @@ def test_the_reading_pool_is_used_on_two_cores_for_many_files(monkeypatch):
     assert status._workers(1000) is None
 
 
-def test_no_reading_pool_on_a_busy_machine(monkeypatch):
+def run_queue(tmp_path, monkeypatch, text: str) -> None:
+    """What /proc/loadavg says right now (``pool.RUN_QUEUE`` read from a file of ours)."""
+    path = tmp_path / "loadavg"
+    path.write_text(text)
+    monkeypatch.setattr(pool, "RUN_QUEUE", str(path))
+
+
+def test_no_reading_pool_on_a_busy_machine(monkeypatch, tmp_path):
     monkeypatch.delenv("XL_KIK_WORKERS", raising=False)
+    run_queue(tmp_path, monkeypatch, "4.30 4.00 3.00 8/120 4242\n")  # 7 others running now too
     monkeypatch.setattr(status.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(status.os, "getloadavg", lambda: (4.3, 4.0, 3.0))  # 2 cores, 7 busy helpers
     assert status._workers(1000) is None
@@ -34,6 +42,29 @@ def test_no_reading_pool_on_a_busy_machine(monkeypatch):
     monkeypatch.setenv("XL_KIK_WORKERS", "2")
     monkeypatch.setattr(status.os, "cpu_count", lambda: 2)
     assert status._workers(1000) == 2  # asked for
+
+
+def test_the_tasks_running_now_decide_when_the_average_says_busy(monkeypatch, tmp_path):
+    """The 1-minute average still counts a command that ended seconds ago; the run queue shows
+    whether anything else wants a core now. Only this process running: the pool."""
+    monkeypatch.delenv("XL_KIK_WORKERS", raising=False)
+    monkeypatch.setattr(status.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(status.os, "getloadavg", lambda: (1.4, 0.9, 0.4))
+    run_queue(tmp_path, monkeypatch, "1.40 0.90 0.40 1/77 5837\n")
+    assert status._workers(1000) == 2
+    run_queue(tmp_path, monkeypatch, "1.40 0.90 0.40 2/77 5837\n")  # one other task on a core
+    assert status._workers(1000) is None
+    monkeypatch.setattr(pool, "RUN_QUEUE", str(tmp_path / "missing"))  # macOS: the average decides
+    assert status._workers(1000) is None
+    run_queue(tmp_path, monkeypatch, "garbage\n")
+    assert status._workers(1000) is None
+
+
+def test_the_run_queue_of_this_machine_is_read():
+    if not os.path.exists("/proc/loadavg"):
+        assert pool.others_running() is None
+    else:
+        assert isinstance(pool.others_running(), int) and pool.others_running() >= 0
 
 
 def test_no_load_average_counts_as_idle(monkeypatch):  # Windows

@@ -433,9 +433,11 @@ def test_the_rollup_reads_with_a_helper_when_half_a_core_is_free(monkeypatch):
     2 cores at a load up to 1.5, where merge's reading pool needs a load up to 0.5."""
     import os
 
+    from xl_kik.excel import pool
     from xl_kik.steps import status
 
     monkeypatch.delenv("XL_KIK_WORKERS", raising=False)
+    monkeypatch.setattr(pool, "RUN_QUEUE", os.devnull)  # no run queue: the average alone decides
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 0.5))
     assert rollup._workers(150) == 2 and rollup._workers(39) is None

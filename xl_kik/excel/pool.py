@@ -10,17 +10,43 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import time
 from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+#: Linux: the 4th field of this file is "runnable tasks/all tasks" right now (this process's
+#: reading thread among them); where it is missing (macOS) the 1-minute average alone decides
+RUN_QUEUE = "/proc/loadavg"
+RUN_QUEUE_SAMPLES = 3  # read this many times, 1 ms apart: the busiest one counts
+
+
+def others_running() -> int | None:
+    """Tasks other than this one that want a core right now (the busiest of
+    :data:`RUN_QUEUE_SAMPLES` looks at :data:`RUN_QUEUE`), None where the system does not say."""
+    busiest = None
+    for i in range(RUN_QUEUE_SAMPLES):
+        if i:
+            time.sleep(0.001)
+        try:
+            with open(RUN_QUEUE, "rb") as fh:
+                running = int(fh.read(200).split()[3].split(b"/")[0])
+        except (OSError, IndexError, ValueError):
+            return None
+        busiest = max(busiest or 0, running - 1)
+    return busiest
+
+
 def workers(n_files: int, min_files: int = 200, min_free: float = 1.5) -> int | None:
     """How many processes read ``n_files`` files (this one and helpers, :func:`read_shared`):
     more than one only from ``min_files`` files, on at least 2 cores with at least ``min_free``
-    of them free (the 1-minute load average, where the system has one). ``XL_KIK_WORKERS``
-    overrides (the number counts this process; 1 or 0: no helpers).
+    of them free. Free is what the 1-minute load average leaves, or, when that says busy, what
+    the tasks running right now leave (:func:`others_running`): the average still counts the
+    coordinator's previous command for a minute after it ended (``xl-kik generate`` or a merge
+    just before), while a machine busy with other work shows those tasks running now too.
+    ``XL_KIK_WORKERS`` overrides (the number counts this process; 1 or 0: no helpers).
 
     On 2 cores ``xl-kik merge`` of 1,000 returns once took 6.7 s with a pool of 2 against 8.9 s
     without; on the same machine at a steady load of 4 (2 December 2026, issue 14) the pool
@@ -40,7 +66,9 @@ def workers(n_files: int, min_files: int = 200, min_free: float = 1.5) -> int | 
     except (AttributeError, OSError):  # Windows has no load average
         load = 0.0
     if cores - load < min_free:
-        return None
+        now = others_running()
+        if now is None or cores - now < min_free:
+            return None
     return min(4, cores)
 
 
