@@ -330,6 +330,17 @@ def test_every_printed_page_is_readable(printed):
 
 
 @pytest.mark.libreoffice
+def test_svarrapport_prints_on_few_pages(printed):
+    """The master's Svarrapport (20 questions, 8 participants) on at most 30 pages: it printed on
+    55 when every row was as tall as its longest text in a 60-wide column with a blank line
+    between statements (2 questions per page, 5-6 pages across). 30 is 6 pages down at 5 across:
+    at least 4 questions on a page of the table."""
+    pages = [p for p in printed["master"]["pages"] if p["sheet"] == "Svarrapport"]
+    print("Svarrapport pages:", len(pages))
+    assert 2 < len(pages) <= 30
+
+
+@pytest.mark.libreoffice
 def test_no_header_word_is_broken_across_lines(printed):
     """Every word of every header prints whole: no line holds only the start of a header word
     (LibreOffice breaks a word that is wider than its column: 'temasco' / 're'), and each

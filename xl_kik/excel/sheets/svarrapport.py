@@ -162,7 +162,7 @@ GRID_STATEMENT_CHARS = 1000
 SIDE_BY_SIDE_MAX = 60
 
 
-def grid_text(lines: Sequence[str], sep: str = "\n\n", note: str = "", limit: int = GRID_CELL_CHARS,
+def grid_text(lines: Sequence[str], sep: str = "\n", note: str = "", limit: int = GRID_CELL_CHARS,
               statement_limit: int = GRID_STATEMENT_CHARS) -> str:
     """Labelled lines joined into one grid cell of at most ``limit`` characters: each line cut to
     ``statement_limit``, the cell cut where it is full, both with ``note`` (where the full text
@@ -287,8 +287,10 @@ def render_answers(ws: Any, setup: Any, participants: Sequence[Any], responses: 
     set_widths(ws, {1: 6, 2: 6, 3: 14, 4: 40, 5: 11, 6: 8, 7: 8, 8: 7, 9: 7, 10: 8, 11: 10, 12: 11, 13: 12})
     for i in range(n_part):
         ws.column_dimensions[column_letter(fixed + 1 + i)].width = 11
+    # a text column and the repeated Nr/Tema/Spørgsmål fill one landscape page at the scale the
+    # print rule takes (core.printing): rows half as tall as at width 60, half the pages
     for c in range(fixed + n_part + 1, len(header) + 1):
-        ws.column_dimensions[column_letter(c)].width = 60
+        ws.column_dimensions[column_letter(c)].width = 88
     fit_rows(ws, 1, ws.max_row)
     if rows:
         span = setup.scale.span or 1
