@@ -10,7 +10,6 @@ the PDF (LibreOffice clips text that does not fit its row; clipped words are not
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 import subprocess

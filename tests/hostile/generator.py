@@ -28,8 +28,7 @@ import socket
 import struct
 import warnings
 import zipfile
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -534,7 +533,6 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
     refuse(F, "lzma_member", _recompress(good, zipfile.ZIP_LZMA), ["F010"], p)
     enc = bytearray(good)
     struct.pack_into("<H", enc, 6, struct.unpack_from("<H", enc, 6)[0] | 1)  # local header
-    cd = good.rfind(b"PK\x01\x02", 0, good.rfind(b"PK\x05\x06"))
     first_cd = good.find(b"PK\x01\x02")
     struct.pack_into("<H", enc, first_cd + 8, struct.unpack_from("<H", enc, first_cd + 8)[0] | 1)
     refuse(F, "zip_encryption_flag", bytes(enc), ["F009"], p)
