@@ -26,7 +26,7 @@ RUN_QUEUE_SAMPLES = 3  # read this many times, 1 ms apart: the busiest one count
 def others_running() -> int | None:
     """Tasks other than this one that want a core right now (the busiest of
     :data:`RUN_QUEUE_SAMPLES` looks at :data:`RUN_QUEUE`), None where the system does not say."""
-    busiest = None
+    busiest = 0
     for i in range(RUN_QUEUE_SAMPLES):
         if i:
             time.sleep(0.001)
@@ -35,7 +35,7 @@ def others_running() -> int | None:
                 running = int(fh.read(200).split()[3].split(b"/")[0])
         except (OSError, IndexError, ValueError):
             return None
-        busiest = max(busiest or 0, running - 1)
+        busiest = max(busiest, running - 1)
     return busiest
 
 
