@@ -186,3 +186,40 @@ def test_buttons_are_quoted_by_their_captions():
             if name not in captions_en and "{" not in name:
                 bad.append(f"{where}: {name!r} in {msg.en!r}")
     assert not bad, "\n".join(bad)
+
+
+# ---------------------------------------------------------------- the "ved ikke" label
+#: a phrase in quotes or brackets; an apostrophe between letters (don't) belongs to the phrase
+QUOTED_PHRASE = re.compile(r"(?<!\w)['‘\"“(]((?:[^'‘’\"“”()\n]|(?<=\w)['’](?=\w))+?)['’\"”)](?!\w)")
+
+
+def _label_spellings(text: str) -> list[str]:
+    """The quoted or bracketed phrases of ``text`` (and ``text`` itself) that the reader takes
+    for the "ved ikke" label."""
+    from xl_kik.core.returns import is_dont_know
+
+    return [p for p in [text, *QUOTED_PHRASE.findall(text)] if is_dont_know(p)]
+
+
+@pytest.mark.parametrize("sample, found", [
+    ("Pick 'do not know' from the list", ["do not know"]),
+    ("Blank answers (don't know) are ignored", ["don't know"]),
+    ("If you don't know, pick 'x' from the list", []),
+    ("mange 'ved ikke'", ["ved ikke"]),
+    ("Du ved det ikke.", []),
+    ("ved ikke", ["ved ikke"]),
+])
+def test_the_label_scan_finds_quoted_spellings(sample, found):
+    assert _label_spellings(sample) == found
+
+
+def test_texts_quote_the_dont_know_label_as_the_list_has_it():
+    """A text that names the points list's "ved ikke" item spells it as the item is
+    (``TERMS["dont_know"]``): an English text saying "don't know" would send a participant to
+    type what the list refuses in a new workbook."""
+    label = vocabulary.TERMS["dont_know"]
+    bad = []
+    for where, msg in TEXTS:
+        for lang, text in (("da", msg.da), ("en", msg.en)):
+            bad += [f"{where} ({lang}): {p!r} in {text!r}" for p in _label_spellings(text) if p != label(lang)]
+    assert not bad, "\n".join(bad)

@@ -286,7 +286,7 @@ INSTRUCTIONS = {
     "band_points": Msg("Point", "Points"),
     "band_indsats": Msg("Indsatser (det vi gør)", "Enablers (what we do)"),
     "band_resultat": Msg("Resultater (det vi opnår)", "Results (what we achieve)"),
-    "band_blank": Msg("ved ikke", "do not know"),
+    "band_blank": TERMS["dont_know"],
     "band_blank_text": Msg("Du ved det ikke. Tæller som besvaret, men ikke med i gennemsnittet. (Et tomt felt "
                            "er ikke besvaret endnu.)",
                            "You don't know. Counts as answered, but not in the average. (An empty cell is not "
