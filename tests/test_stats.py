@@ -240,6 +240,27 @@ def test_the_rule_is_a_setting_of_the_round(tmp_path):
     assert problem.cell == f"C{row}" and "gennemsnit" in problem.message("da")
 
 
+def test_sqrt_of_fraction_is_correctly_rounded():
+    """The root of n/m is the float nearest to the exact root (60 significant digits by decimal),
+    for small and huge numbers and perfect squares; no private part of statistics is used."""
+    import random
+    from decimal import Decimal, localcontext
+
+    from xl_kik.core.stats import sqrt_of_fraction
+
+    rng = random.Random(3)
+    cases = [(0, 1), (1, 1), (4, 1), (1, 4), (2, 1), (10**40, 3), (3, 10**40), (144, 25)]
+    cases += [(rng.randint(0, 10 ** rng.randint(1, 60)), rng.randint(1, 10 ** rng.randint(1, 60))) for _ in range(3000)]
+    with localcontext() as ctx:
+        ctx.prec = 60
+        for n, m in cases:
+            assert sqrt_of_fraction(n, m) == float((Decimal(n) / Decimal(m)).sqrt()), (n, m)
+    from pathlib import Path
+
+    import xl_kik.core.stats as module
+    assert "statistics._" not in Path(module.__file__).read_text("utf-8")
+
+
 def test_sample_stdev_is_statistics_stdev_to_the_last_bit():
     """The integer shortcut gives the very float statistics.stdev gives (issue 14), for any whole
     numbers; other values go to statistics.stdev itself."""

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
@@ -253,22 +254,40 @@ def band_of(scale: Scale, value: float | None) -> Band | None:
 
 
 # ---------------------------------------------------------------- statistics
-_SQRT_OF_FRAC = getattr(statistics, "_float_sqrt_of_frac", None)  # what statistics.stdev ends with (3.11-3.13)
+#: bits of the integer square root taken before the one rounding to a float: two float mantissas
+#: and 3 guard bits, so the round-to-odd integer rounds to the nearest float like the exact root
+_SQRT_BITS = 2 * sys.float_info.mant_dig + 3
+
+
+def sqrt_of_fraction(n: int, m: int) -> float:
+    """The square root of ``n / m`` (whole numbers, ``n >= 0``, ``m > 0``) correctly rounded to a
+    float, as ``statistics.stdev`` ends: an integer square root of enough bits, rounded to odd
+    (its last bit set when inexact), then one division that rounds to the nearest float."""
+    q = (n.bit_length() - m.bit_length() - _SQRT_BITS) // 2
+    if q >= 0:
+        return float(_isqrt_to_odd(n, m << 2 * q) << q)
+    return _isqrt_to_odd(n << -2 * q, m) / (1 << -q)
+
+
+def _isqrt_to_odd(n: int, m: int) -> int:
+    """``isqrt(n // m)`` with its last bit set when ``sqrt(n / m)`` is not that whole number."""
+    a = math.isqrt(n // m)
+    return a | (a * a * m != n)
 
 
 def sample_stdev(values: Sequence[int]) -> float:
     """``statistics.stdev`` of whole numbers, the same float: the sample variance worked out exactly
     in integers, (n * sum of squares - sum**2) / (n * (n - 1)), and its square root correctly rounded
-    as ``statistics`` does it, instead of one exact fraction per value (about 0.4 ms per question
-    of 1,000 answers). Anything but ints (or no such helper in ``statistics``): ``statistics.stdev``."""
+    (:func:`sqrt_of_fraction`), instead of one exact fraction per value (about 0.4 ms per question
+    of 1,000 answers). Anything but ints: ``statistics.stdev``."""
     n = len(values)
-    if _SQRT_OF_FRAC is None or n < 2 or any(type(v) is not int for v in values):
+    if n < 2 or any(type(v) is not int for v in values):
         return statistics.stdev(values)
     total = sum(values)
     num = n * sum(v * v for v in values) - total * total
     den = n * (n - 1)
     g = math.gcd(num, den)
-    return _SQRT_OF_FRAC(num // g, den // g)
+    return sqrt_of_fraction(num // g, den // g)
 
 
 def quartile(sorted_values: Sequence[int], p: float) -> float:
