@@ -12,6 +12,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -415,6 +416,73 @@ def test_write_rows_refuses_formulas_and_rows_written_both_ways():
     ws.write_string(1, 5, "the same row")
     with pytest.raises(ValueError, match="row 2"):
         wb.close()
+
+
+def _tables_file(block: bool, tables: list[tuple[Any, ...]], merges: list[tuple[int, ...]] = ()) -> bytes:
+    """A sheet with cells, merges and tables, by XlsxWriter's own Worksheet or the block one."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {**cells.XLSXWRITER_OPTIONS, "in_memory": True})
+    ws = wb.add_worksheet("Ark", worksheet_class=cells._block_worksheet_class() if block else None)
+    for r in range(40):
+        ws.write_row(r, 0, [f"r{r}c{c}" for c in range(6)])
+    for m in merges:
+        ws.merge_range(*m, "merged")
+    for args in tables:
+        ws.add_table(*args)
+    wb.close()
+    return buf.getvalue()
+
+
+TABLES = [
+    [(0, 0, 19, 3, {"name": "Plain", "style": "Table Style Light 9", "columns": [{"header": f"H{c}"} for c in range(4)]})],
+    [("A22:C30", {"name": "Lettered"}), (31, 0, 33, 1, {"autofilter": False}), (34, 0, 35, 2),
+     (36, 0, 39, 2, {"columns": [{"header": "F", "formula": "=1+1"}]})],
+    [(0, 4, 39, 5, {"header_row": False}), (0, 0, 10, 2, {"total_row": True})],
+]
+
+
+@pytest.mark.parametrize("tables", TABLES)
+def test_block_sheet_tables_are_the_ones_xlsxwriter_writes(tables: list[tuple[Any, ...]]) -> None:
+    """add_table on the block writer's sheet (set up from two rows, then widened) against
+    XlsxWriter's own: the same parts, byte for byte (the creation time aside)."""
+    def parts(data: bytes) -> dict[str, bytes]:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+    assert parts(_tables_file(True, tables)) == parts(_tables_file(False, tables))
+
+
+@pytest.mark.parametrize("tables, merges", [
+    ([(0, 0, 19, 3), (15, 2, 25, 4)], []),  # a table on rows 16-26 of a wide table
+    ([(0, 0, 19, 3)], [(12, 1, 13, 2)]),  # a merge inside it
+    ([(5, 0, 19, 3)], [(0, 0, 6, 1)]),  # a table over an earlier merge
+    ([(10, 0, 12, 1), ("A1:D11",)], []),  # a small table, then a wide one over it
+])
+def test_block_sheet_refuses_overlapping_tables_and_merges(tables: list[tuple[Any, ...]],
+                                                          merges: list[tuple[int, ...]]) -> None:
+    """An overlap Excel calls a corrupt file is refused as XlsxWriter refuses it, also in the
+    rows of a wide table beyond its first two (which XlsxWriter's own check does not see)."""
+    from xlsxwriter.exceptions import OverlappingRange
+
+    def build(block: bool) -> None:
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+        ws = wb.add_worksheet("Ark", worksheet_class=cells._block_worksheet_class() if block else None)
+        if merges and tables[0][0] == 5:  # the merge first
+            ws.merge_range(*merges[0], "m")
+            ws.add_table(*tables[0])
+        else:
+            for args in tables:
+                ws.add_table(*args)
+            for m in merges:
+                ws.merge_range(*m, "m")
+
+    for block in (False, True):
+        with pytest.raises(OverlappingRange):
+            build(block)
 
 
 # ---------------------------------------------------------------- a hostile merge
