@@ -485,6 +485,34 @@ def test_block_sheet_refuses_overlapping_tables_and_merges(tables: list[tuple[An
             build(block)
 
 
+def test_zip_level_deflates_the_parts_at_that_level_and_writes_the_same_parts(tmp_path: Path) -> None:
+    """xlsx_workbook(zip_level=1): the same parts as at XlsxWriter's level, each deflated at
+    level 1 (its size is zlib's at 1), and XlsxWriter's ZipFile is its own again after closing."""
+    import zlib
+
+    from xlsxwriter import workbook as xlsxwriter_workbook
+
+    def write(path: Path, **level: Any) -> None:
+        wb = cells.xlsx_workbook(path, in_memory=True, **level)
+        ws = wb.add_worksheet("Ark")
+        ws.write_rows(0, 0, [[f"tekst {i % 97}", i, i * 0.5] for i in range(3000)])
+        wb.close()
+
+    write(tmp_path / "default.xlsx")
+    write(tmp_path / "fast.xlsx", zip_level=1)
+    assert xlsxwriter_workbook.ZipFile is zipfile.ZipFile
+    with zipfile.ZipFile(tmp_path / "default.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
+        parts = {n for n in a.namelist() if n != "docProps/core.xml"}
+        assert parts == {n for n in b.namelist() if n != "docProps/core.xml"}
+        for name in parts:
+            data = b.read(name)
+            assert data == a.read(name), name
+            raw = zlib.compressobj(1, zlib.DEFLATED, -15)
+            assert b.getinfo(name).compress_size == len(raw.compress(data) + raw.flush()), name
+        sheet = "xl/worksheets/sheet1.xml"
+        assert b.getinfo(sheet).compress_size > a.getinfo(sheet).compress_size  # not zlib's default level
+
+
 # ---------------------------------------------------------------- a hostile merge
 def _make_round(root: Path, people: list[str]):
     from xl_kik.steps.generate import generate_round

@@ -45,6 +45,8 @@ import datetime as dt
 import math
 import os
 import re
+import threading
+import zipfile
 from typing import Any, Iterable, Mapping, Sequence
 
 from xl_kik.core.cellref import column_letter, column_number, split_cell
@@ -472,11 +474,12 @@ def fit_workbook(wb: Any) -> None:
 
 
 # ---------------------------------------------------------------- XlsxWriter
-def xlsx_workbook(target: Any, **options: Any) -> "XlsxBook":
+def xlsx_workbook(target: Any, *, zip_level: int | None = None, **options: Any) -> "XlsxBook":
     """An XlsxWriter workbook with the one set of options (:data:`XLSXWRITER_OPTIONS`), as an
     :class:`XlsxBook`: every sheet it adds is an :class:`XlsxSheet`, so every text, sheet name,
     defined name, validation, header/footer and row height goes through this module. A
-    file-like ``target`` is written in memory; extra options (``constant_memory`` ...) add."""
+    file-like ``target`` is written in memory; extra options (``constant_memory`` ...) add.
+    ``zip_level``: the parts' deflate level (zlib's 1-9; None: XlsxWriter's, zlib's default 6)."""
     import xlsxwriter  # lazy: only the XlsxWriter writers need it
     from xlsxwriter import xmlwriter  # lazy: as above
 
@@ -489,7 +492,28 @@ def xlsx_workbook(target: Any, **options: Any) -> "XlsxBook":
     else:
         opts["in_memory"] = True
     opts.update(options)
-    return XlsxBook(xlsxwriter.Workbook(target, opts))
+    return XlsxBook(xlsxwriter.Workbook(target, opts), zip_level)
+
+
+_ZIP_SWAP = threading.Lock()  # one workbook at a time closes with its own deflate level
+_LEVEL_ZIPS: dict[int, type] = {}
+
+
+def _level_zip(level: int) -> type:
+    """``zipfile.ZipFile`` deflating every member it is given at ``level`` (XlsxWriter passes none)."""
+    found = _LEVEL_ZIPS.get(level)
+    if found is None:
+        class LevelZipFile(zipfile.ZipFile):
+            def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                         compresslevel: int | None = None) -> None:
+                super().writestr(zinfo_or_arcname, data, compress_type, level if compresslevel is None else compresslevel)
+
+            def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
+                      compresslevel: int | None = None) -> None:
+                super().write(filename, arcname, compress_type, level if compresslevel is None else compresslevel)
+
+        found = _LEVEL_ZIPS[level] = LevelZipFile
+    return found
 
 
 def _cell_args(args: tuple[Any, ...], n: int) -> int:
@@ -502,8 +526,9 @@ class XlsxBook:
     """An ``xlsxwriter.Workbook`` whose sheets, names and document properties go through
     this module; everything else is the workbook's own (attribute access is forwarded)."""
 
-    def __init__(self, wb: Any):
+    def __init__(self, wb: Any, zip_level: int | None = None):
         self._wb = wb
+        self._zip_level = zip_level
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._wb, name)
@@ -512,7 +537,23 @@ class XlsxBook:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._wb.close()
+        self.close()
+
+    def close(self) -> None:
+        """Write the file (XlsxWriter's ``close``), its parts deflated at the book's ``zip_level``:
+        XlsxWriter has no option for it, so its module's ``ZipFile`` is this level's while it closes."""
+        if self._zip_level is None:
+            self._wb.close()
+            return
+        from xlsxwriter import workbook as module  # lazy: only the XlsxWriter writers need it
+
+        with _ZIP_SWAP:
+            saved = module.ZipFile
+            module.ZipFile = _level_zip(self._zip_level)
+            try:
+                self._wb.close()
+            finally:
+                module.ZipFile = saved
 
     @property
     def workbook(self) -> Any:

@@ -99,10 +99,6 @@ SHEETS = {
     "overview": Msg("Overblik", "Overview"), "plans": Msg("Handleplaner", "Action plans"),
     "scores": Msg("Point", "Scores"), "problems": Msg("Problemer", "Problems"),
 }
-SHEETS = {
-    "overview": Msg("Overblik", "Overview"), "plans": Msg("Handleplaner", "Action plans"),
-    "scores": Msg("Point", "Scores"), "problems": Msg("Problemer", "Problems"),
-}
 
 
 # ---------------------------------------------------------------- reading one master
@@ -238,8 +234,13 @@ def _formats(wb: Any) -> dict[str, Any]:
     }
 
 
+OVERVIEW_ZIP_LEVEL = 1
+
+
 def _write(result: RollupResult, path: Path, lang: str, today: dt.date) -> None:
-    wb = cells.xlsx_workbook(path, in_memory=True)  # the parts are zipped from memory: no temporary files
+    # the parts are zipped from memory (no temporary files) at deflate level 1: 2.6 MB of XML for 150
+    # units in 10 ms instead of 34 ms at zlib's default, the file 370 KB instead of 270 KB
+    wb = cells.xlsx_workbook(path, in_memory=True, zip_level=OVERVIEW_ZIP_LEVEL)
     wb.set_properties({"title": T["title"](lang), "comments": T["caution"](lang)})
     f = _formats(wb)
     write_overview_sheet(wb.add_worksheet(SHEETS["overview"](lang)), result, f, lang, today)
