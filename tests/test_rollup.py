@@ -448,3 +448,38 @@ def test_the_rollup_reads_with_a_helper_when_half_a_core_is_free(monkeypatch):
     assert rollup._workers(150) == 2 and status._workers(1000) == 2
     monkeypatch.setenv("XL_KIK_WORKERS", "2")
     assert rollup._workers(3) == 2  # asked for
+
+
+def _rezip(src: Path, dest: Path, comment: bytes = b"", method_of=lambda name: zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info), compress_type=method_of(info.filename))
+        zout.comment = comment
+    return dest
+
+
+def test_open_zip_finds_the_sheets_zipfile_finds(units, tmp_path):
+    """master.open_zip (the plain directory read from the bytes, parts inflated from memory)
+    against zipfile.ZipFile, for a master in the plain form, one with a zip comment (not plain:
+    zipfile reads it), one whose sheets are stored and one whose sheets are bzip2 (left to zipfile):
+    the same sheets by key, the same codeNames; a missing part raises zipfile's KeyError."""
+    src = units / "solsikken" / MASTER_NAME
+    sheets = lambda name: name.startswith("xl/worksheets/sheet")  # noqa: E731
+    forms = {
+        "plain": _rezip(src, tmp_path / "plain.xlsm"),
+        "comment": _rezip(src, tmp_path / "comment.xlsm", comment=b"a comment"),
+        "stored": _rezip(src, tmp_path / "stored.xlsm",
+                         method_of=lambda n: zipfile.ZIP_STORED if sheets(n) else zipfile.ZIP_DEFLATED),
+        "bzip2": _rezip(src, tmp_path / "bzip2.xlsm",
+                        method_of=lambda n: zipfile.ZIP_BZIP2 if sheets(n) else zipfile.ZIP_DEFLATED),
+    }
+    keys = ("meta", "setup", "participants", "questions", "consensus", "status", "plan", "previous")
+    for form, path in forms.items():
+        got = master.open_zip(path)
+        assert isinstance(got, master.BytesZip) == (form != "comment"), form
+        with zipfile.ZipFile(path) as zf:
+            assert master.sheet_names_for(got, keys) == master.sheet_names_for(zf, keys), form
+            assert master.workbook_sheets(got) == master.workbook_sheets(zf), form
+            assert len(master.sheet_names_for(zf, keys)) == len(keys)
+    with pytest.raises(KeyError, match="There is no item named 'xl/nothing.xml' in the archive"):
+        master.open_zip(forms["plain"]).getinfo("xl/nothing.xml")

@@ -22,7 +22,6 @@ The scores themselves are computed in :mod:`xl_kik.core.rollup`.
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -156,8 +155,8 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     """Read one master (calamine + the zip's workbook part for sheet codeNames): the sheets
     :data:`READ_SHEETS` and no others (docs/DESIGN.md, "Rollup"; the benchmark's floor reads them)."""
     path = Path(path)
-    with zipfile.ZipFile(path) as zf:
-        names = master.sheet_names_for(zf, READ_SHEETS[:-1])  # Forrige's name: looked up when it is read
+    zf = master.open_zip(path)  # in memory: no file kept open
+    names = master.sheet_names_for(zf, READ_SHEETS[:-1])  # Forrige's name: looked up when it is read
     wb = CalamineWorkbook.from_path(str(path))
     available = set(wb.sheet_names)
 
@@ -174,8 +173,7 @@ def read_unit(path: str | Path, today: dt.date | None = None) -> UnitResult:
     def stored() -> Any:  # the hidden Forrige sheet, read only for a round with a previous one
         if not setup.previous_round:
             return PreviousScores()
-        with zipfile.ZipFile(path) as zf:
-            names.update(master.sheet_names_for(zf, READ_SHEETS[-1:]))
+        names.update(master.sheet_names_for(zf, READ_SHEETS[-1:]))
         return previous_from_rows(rows_of("previous")[2:])
 
     themes, questions = konsensus_scores(rows_of("consensus"), setup, stored)
