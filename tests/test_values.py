@@ -25,6 +25,15 @@ def test_clean_text(raw, expected):
     assert v.clean_text(raw) == expected
 
 
+@pytest.mark.parametrize("raw,expected", [
+    ("æøå \u00a0Ida\u2028", "æøå \u00a0Ida"),  # not printable but no control character: nothing removed
+    ("\u200bx\x85y", "\u200bx\x85y"),  # a format character, a C1 control (NEL): kept, only C0 and DEL go
+    ("Ida\x00", "Ida"), ("\ttab\x01\n", "tab"), ("", ""), (" ", ""),
+])
+def test_clean_text_of_texts_printable_or_not(raw, expected):
+    assert v.clean_text(raw) == expected
+
+
 def test_strip_control_keeps_white_space():
     assert v.strip_control("  a\x01 \r\n") == "  a \r\n"
 

@@ -38,7 +38,7 @@ from xl_kik.core.rollup import (AGREED, DOWN, MEDIAN, NONE, SAME, THEME_AGREED, 
 from xl_kik.core.round import MASTER_NAME, RoundSetup
 from xl_kik.excel import atomic, master
 from xl_kik.core.konsensus import column_map, read_inputs, read_previous, read_theme_inputs, row_key
-from xl_kik.core.values import CONTROL_RE, is_yes
+from xl_kik.core.values import is_yes
 from xl_kik.excel import cells
 from xl_kik.excel.layout import line_count, row_height
 
@@ -387,8 +387,8 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
                 out.append(d if d is not None else cells.styled(clean_text(value), text_fmt))
             elif value is None:
                 out.append("")
-            elif value.__class__ is str and CONTROL_RE.search(value) is None:
-                out.append(value.strip())  # clean_text's result, without its conversions
+            elif value.__class__ is str and value.isprintable():
+                out.append(value.strip())  # clean_text's result (no control character), without its call
             else:
                 out.append(clean_text(value))
         out.append(yes if a.get("_overdue") else "")
