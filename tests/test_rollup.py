@@ -483,3 +483,22 @@ def test_open_zip_finds_the_sheets_zipfile_finds(units, tmp_path):
             assert len(master.sheet_names_for(zf, keys)) == len(keys)
     with pytest.raises(KeyError, match="There is no item named 'xl/nothing.xml' in the archive"):
         master.open_zip(forms["plain"]).getinfo("xl/nothing.xml")
+
+
+@pytest.mark.parametrize("head, expected", [
+    ('<worksheet xmlns="x"><sheetPr codeName="shSetup"><outlinePr/></sheetPr>', "shSetup"),
+    # the root tag's namespaces fill the first kilobyte: the codeName lies beyond it
+    ('<worksheet ' + " ".join(f'xmlns:n{i}="urn:{"x" * 40}"' for i in range(40)) + '><sheetPr codeName="shLate"/>',
+     "shLate"),
+    # a sheetPr tag that is not whole in the first kilobyte: its last codeName counts, as in the longer head
+    ('<worksheet><sheetPr codeName="shFirst" ' + "a" * 1100 + ' codeName="shLast"/>', "shLast"),
+    ('<worksheet><sheetPr filterMode="0"/>' + "<x/>" * 400, ""),
+])
+def test_a_sheets_codename_from_its_head(tmp_path, head, expected):
+    """master._code_name reads a short head first and the longer one when the sheetPr tag is not
+    whole in it: the codeName the longer head alone gives (hand-written heads)."""
+    path = tmp_path / "heads.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", head + "<sheetData/></worksheet>")
+    for zf in (zipfile.ZipFile(path), master.open_zip(path)):
+        assert master._code_name(zf, "xl/worksheets/sheet1.xml", {"xl/worksheets/sheet1.xml"}) == expected

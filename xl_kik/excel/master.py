@@ -1002,11 +1002,20 @@ def _parse_entries(wb_xml: bytes, rels_xml: bytes) -> tuple[tuple[tuple[str, str
     return tuple(out), wb_code
 
 
+#: how much of a worksheet part is inflated first for its codeName (sheetPr follows the root tag)
+CODE_NAME_HEAD = 1024
+
+
 def _code_name(zf: zipfile.ZipFile, part: str, present: set[str]) -> str:
     """A worksheet part's codeName: sheetPr comes first, so only the part's head is inflated."""
     if part not in present:
         return ""
-    m = _CODE_NAME_RE.search(_member(zf, part, 4096).decode("utf-8", "replace"))
+    head = _member(zf, part, CODE_NAME_HEAD).decode("utf-8", "replace")
+    m = _CODE_NAME_RE.search(head)
+    if m is None or head.find(">", m.end()) < 0:
+        # the tag not whole in the short head: the longer head decides (a match whose tag ends
+        # in the short head is the one the longer head gives: [^>]* cannot pass that '>')
+        m = _CODE_NAME_RE.search(_member(zf, part, 4096).decode("utf-8", "replace"))
     return m.group(1) if m else ""
 
 
