@@ -308,30 +308,28 @@ def _write_group(ws: Any, r: int, cat_id: str, scale_id: str, units: Sequence[Un
         ws.write_string(r, c, h, f["head"])
     ws.set_row(r, 45)
     head_row = r
+    # the units' rows in one block (XlsxSheet.write_rows): a cell whose format depends on its value styled
+    formats = [f["text"], f["text"], None, None, f["int"], None, None, f["int"], None, f["wrap"]]
+    rows = []
     for u in units:
-        r += 1
-        ws.write_string(r, 0, u.unit, f["text"])
-        ws.write_string(r, 1, u.round_id, f["text"])
-        _write_date(ws, r, 2, u.created, f)
-        _write_date(ws, r, 3, u.deadline, f)
-        ws.write_number(r, 4, u.participants, f["int"])
-        _write_num(ws, r, 5, u.returned, f["int"])
-        _write_num(ws, r, 6, u.response_rate, f["pct"])
-        ws.write_number(r, 7, u.open_actions, f["int"])
-        ws.write_number(r, 8, u.overdue_actions, f["bad"] if u.overdue_actions else f["int"])
         scores = {t.theme: t for t in u.themes}
         bases = set()
-        for j, (tid, _, _) in enumerate(themes):
+        theme_cells: list[Any] = []
+        for tid, _, _ in themes:
             t = scores.get(tid)
-            c = len(fixed) + j
             if t is None or t.score is None:
-                ws.write_blank(r, c, None, f["empty"])
+                theme_cells.append(cells.styled(None, f["empty"]))
                 continue
             look = "score_median" if t.basis == MEDIAN else f"score_{t.trend}" if t.trend else "score"
-            ws.write_number(r, c, round(t.score, 1), f[look])
+            theme_cells.append(cells.styled(round(t.score, 1), f[look]))
             bases.add(t.basis)
-        ws.write_string(r, len(fixed) - 1, "; ".join(BASIS_TEXT[b](lang) for b in (THEME_AGREED, AGREED, MEDIAN)
-                                                     if b in bases), f["wrap"])
+        basis = "; ".join(BASIS_TEXT[b](lang) for b in (THEME_AGREED, AGREED, MEDIAN) if b in bases)
+        rows.append([u.unit, u.round_id, _date_cell(u.created, f), _date_cell(u.deadline, f), u.participants,
+                     cells.styled(u.returned, f["int"]), cells.styled(u.response_rate, f["pct"]), u.open_actions,
+                     cells.styled(u.overdue_actions, f["bad"] if u.overdue_actions else f["int"]), basis]
+                    + theme_cells)
+    ws.write_rows(r + 1, 0, rows, formats)
+    r += len(rows)
     if themes:
         legend = legend_text(first.scale_min, first.scale_max, lang,
                              compared=any(t.trend for u in units for t in u.themes))
@@ -451,18 +449,11 @@ def _print_setup(ws: Any, title_rows: tuple[int, int] | None, last_col: int) -> 
     ws.set_footer("&L&A&R&P / &N")
 
 
-def _write_date(ws: Any, r: int, c: int, value: dt.date | None, f: dict[str, Any]) -> None:
+def _date_cell(value: dt.date | None, f: dict[str, Any]) -> Any:
+    """A date cell for ``write_rows``: the date in its format, or a blank text cell."""
     if value is None:
-        ws.write_blank(r, c, None, f["text"])
-    else:
-        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), f["date"])
-
-
-def _write_num(ws: Any, r: int, c: int, value: float | None, fmt: Any) -> None:
-    if value is None:
-        ws.write_blank(r, c, None, fmt)
-    else:
-        ws.write_number(r, c, value, fmt)
+        return cells.styled(None, f["text"])
+    return cells.styled(dt.datetime.combine(value, dt.time()), f["date"])
 
 
 __all__ = ["SHEETS", "konsensus_scores", "legend_text", "read_unit", "write_overview", "write_overview_sheet", "write_plans_sheet",
