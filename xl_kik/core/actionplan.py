@@ -245,9 +245,10 @@ def plan_from_rows(rows: Sequence[Sequence[Any]], lang: str = "da") -> PlanValue
             head = NEW_COLUMN(lang, letter=column_letter(c + 1))
         texts.append((c, head))
     table = PlanValues(hr, hc, map_headers(texts))
+    columns = [(c, k) for c, k, _h in table.columns]
     for r, raw in enumerate(rows[hr + 1:], start=hr + 2):
-        row = {k: (raw[c] if c < len(raw) else None) for c, k, _h in table.columns}
-        row = {k: (None if v == "" else v) for k, v in row.items()}
+        n = len(raw)
+        row = {k: (None if (v := raw[c] if c < n else None) == "" else v) for c, k in columns}
         if all(is_blank(v) for v in row.values()):
             continue
         table.rows.append(row)

@@ -376,11 +376,14 @@ def write_plans_sheet(ws: Any, result: RollupResult, f: dict[str, Any], lang: st
     yes, text_fmt = T["yes"](lang), f["text"]
     keys = [key for key, _, _ in plan_cols[2:-1]]
 
+    kinds = [(key, key in date_keys) for key in keys]
+
     def cells_of(u: UnitResult, a: dict[str, Any]) -> list[Any]:
         out: list[Any] = [u.unit, u.round_id]
-        for key in keys:
-            value = a.get(key)
-            if key in date_keys:
+        get = a.get
+        for key, is_date in kinds:
+            value = get(key)
+            if is_date:
                 d = to_date(value)
                 out.append(d if d is not None else cells.styled(clean_text(value), text_fmt))
             elif value is None:
