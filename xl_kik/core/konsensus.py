@@ -79,7 +79,8 @@ def choice_id(key: str, value: Any) -> str:
 
 
 def read_inputs(ws_or_rows: Any, include_removed: bool = False,
-                keys: Sequence[str] = KONSENSUS_INPUT_KEYS) -> dict[str, dict[str, Any]]:
+                keys: Sequence[str] = KONSENSUS_INPUT_KEYS,
+                mapped: tuple[int, dict[str, int]] | None = None) -> dict[str, dict[str, Any]]:
     """What people typed on the Konsensus sheet: ``{qid: {key: value}}`` in sheet order.
 
     Keys: :data:`~xl_kik.core.contract.KONSENSUS_INPUT_KEYS` (or only ``keys``, e.g. the
@@ -87,10 +88,11 @@ def read_inputs(ws_or_rows: Any, include_removed: bool = False,
     (``True`` when effect is high and feasibility easy, computed here — cached formula results
     are not trusted). Values as :func:`clean_input`; use :func:`choice_id` for language-neutral
     choices. Rows of removed questions are only included with ``include_removed`` (keyed by
-    their question id, with ``removed=True``).
+    their question id, with ``removed=True``). ``mapped``: the rows' :func:`column_map`, when
+    the caller has it (a reader of several of the sheet's parts, the rollup).
     """
     rows = rows_of(ws_or_rows)
-    key_row, cols = column_map(rows)
+    key_row, cols = mapped or column_map(rows)
     quick_win = "effect" in keys and "feasibility" in keys
     out: dict[str, dict[str, Any]] = {}
     for row in rows[key_row + 1:]:
@@ -114,10 +116,11 @@ def read_inputs(ws_or_rows: Any, include_removed: bool = False,
     return out
 
 
-def read_theme_inputs(ws_or_rows: Any) -> dict[str, Any]:
-    """Separately agreed theme scores: ``{theme id: int|str}`` (only filled ones)."""
+def read_theme_inputs(ws_or_rows: Any, mapped: tuple[int, dict[str, int]] | None = None) -> dict[str, Any]:
+    """Separately agreed theme scores: ``{theme id: int|str}`` (only filled ones); ``mapped`` as
+    in :func:`read_inputs`."""
     rows = rows_of(ws_or_rows)
-    key_row, cols = column_map(rows)
+    key_row, cols = mapped or column_map(rows)
     j = cols.get("agreed_points", KONSENSUS_KEYS.index("agreed_points"))
     out = {}
     for row in rows[key_row + 1:]:
@@ -129,13 +132,15 @@ def read_theme_inputs(ws_or_rows: Any) -> dict[str, Any]:
     return out
 
 
-def read_previous(ws_or_rows: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def read_previous(ws_or_rows: Any, mapped: tuple[int, dict[str, int]] | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the sheet shows of the previous round: ``({qid: points}, {theme id: theme score})``
     from the *Forrige runde* column of the question rows and the previous column of the
     theme-score rows (:data:`~xl_kik.core.contract.KONSENSUS_THEME_PREVIOUS_COL`); only filled
-    cells, values as typed or written (numbers; see :func:`xl_kik.core.values.to_number`)."""
+    cells, values as typed or written (numbers; see :func:`xl_kik.core.values.to_number`);
+    ``mapped`` as in :func:`read_inputs`."""
     rows = rows_of(ws_or_rows)
-    key_row, cols = column_map(rows)
+    key_row, cols = mapped or column_map(rows)
     q_col = cols.get("previous", KONSENSUS_KEYS.index("previous"))
     t_col = KONSENSUS_THEME_PREVIOUS_COL - 1
     questions: dict[str, Any] = {}

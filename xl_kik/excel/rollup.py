@@ -127,14 +127,15 @@ def konsensus_scores(rows: Sequence[Sequence[Any]], setup: RoundSetup,
     the unit's own previous round's as the sheet shows it (*Forrige runde*). ``stored``: the
     scores ``init --previous`` stored in the master (:class:`~xl_kik.core.actionplan.PreviousScores`),
     asked for only when the sheet shows none (a round not merged since)."""
-    inputs = read_inputs(rows, keys=("agreed_points",)) if rows else {}
-    theme_inputs = read_theme_inputs(rows) if rows else {}
-    prev_questions, prev_themes = read_previous(rows) if rows else ({}, {})
+    mapped = column_map(rows) if rows else (-1, {})  # the sheet's one column map, for every part read
+    inputs = read_inputs(rows, keys=("agreed_points",), mapped=mapped) if rows else {}
+    theme_inputs = read_theme_inputs(rows, mapped=mapped) if rows else {}
+    prev_questions, prev_themes = read_previous(rows, mapped=mapped) if rows else ({}, {})
     if not prev_questions and not prev_themes and stored is not None:
         found = stored()
         prev_questions, prev_themes = dict(found), dict(found.themes)
     suggested: dict[str, Any] = {}  # the merge's median per question, from the key row's 'suggested' column
-    key_row, cols = column_map(rows) if rows else (-1, {})
+    key_row, cols = mapped
     col = cols.get("suggested") if key_row >= 0 else None
     if col is not None:
         for r in rows[key_row + 1:]:
