@@ -953,13 +953,29 @@ def _block_worksheet_class() -> type:
             for r, (_, first, last) in blocks.items():
                 span_of(r, first, last)
             rows = {r for r, cols in table.items() if cols} | set(self.row_info) | set(comments) | set(blocks)
+            write = self.fh.write
+            default, original = self.default_row_height, self.original_row_height
+            plain_rows = self.excel_version != 2010  # else XlsxWriter adds an attribute to every row
+            heights: dict[Any, str] = {}  # a row height -> its attributes, as _write_row writes them
             for r in sorted(rows):
                 found = spans.get(r // 16)
                 span = f"{found[0] + 1}:{found[1] + 1}" if found else None
                 info = self.row_info.get(r)
                 if r in blocks:
+                    if plain_rows and (info is None or not (info.row_format or info.hidden or info.level
+                                                            or info.collapsed)):
+                        # the <row> tag XlsxWriter's _write_row writes for a row without a format,
+                        # outline or hiding: r, spans, and ht / customHeight when not the default
+                        height = default if info is None or info.height is None else info.height
+                        attrs = heights.get(height)
+                        if attrs is None:
+                            custom = height != original or height != default
+                            attrs = heights[height] = f' ht="{height * 0.75:.16g}" customHeight="1"' if custom else ""
+                        spans_attr = f' spans="{span}"' if span else ""
+                        write(f'<row r="{r + 1}"{spans_attr}{attrs}>{blocks[r][0]}</row>')
+                        continue
                     self._write_row(r, span, info)
-                    self.fh.write(blocks[r][0])
+                    write(blocks[r][0])
                     self._xml_end_tag("row")
                 elif table.get(r):
                     self._write_row(r, span, info)
