@@ -291,7 +291,17 @@ DUE_SOON_DAYS = 14
 def status_key(value: Any) -> str | None:
     """``not_started`` / ``in_progress`` / ``done`` / ``on_hold``; ``not_started`` if blank;
     None if the text is not a known status."""
-    text = _fold(value)
+    if value.__class__ is str:  # a plan holds a few distinct status texts: each folded once
+        return _status_of_text(value)
+    return _status_of(_fold(value))
+
+
+@lru_cache(maxsize=256)
+def _status_of_text(value: str) -> str | None:
+    return _status_of(_fold(value))
+
+
+def _status_of(text: str) -> str | None:
     if not text:
         return "not_started"
     for key, aliases in _STATUS_ALIASES.items():
