@@ -472,6 +472,10 @@ def _sheet_data_xml(ws: Any) -> str:
     links: list[Any] = []
     out = ["<sheetData>"]
     add = out.append
+    # a style id per distinct style array, registered at its first cell as ``cell.style_id``
+    # does (the same list, the same order): a Status of 8,000 cells has six looks
+    register = wb._cell_styles.add
+    style_ids: dict[bytes, int | None] = {}
     for row_idx, row in _rows(ws):
         attrs = {"r": f"{row_idx}"}
         attrs.update(dims.get(row_idx, {}))
@@ -479,14 +483,22 @@ def _sheet_data_xml(ws: Any) -> str:
         for cell in row:
             if cell._comment is not None:
                 comments.append(cell)
-            styled = cell.has_style
+            style = cell._style
+            if style is None:
+                style_id = None
+            else:
+                key = style.tobytes()
+                if key in style_ids:
+                    style_id = style_ids[key]
+                else:  # an all-zero array is no style (``cell.has_style``)
+                    style_id = style_ids[key] = register(style) if any(style) else None
             value = cell._value
-            if value is None and not styled and not cell._comment:
+            if value is None and style_id is None and not cell._comment:
                 continue
             data_type = cell.data_type
             head = f'<c r="{cell.coordinate}"'
-            if styled:
-                head += f' s="{cell.style_id}"'
+            if style_id is not None:
+                head += f' s="{style_id}"'
             if data_type == "s":
                 head += ' t="inlineStr"'
                 if isinstance(value, str):
