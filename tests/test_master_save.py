@@ -295,7 +295,7 @@ def test_a_change_to_a_carried_sheet_is_refused_and_nothing_is_written(demo_roun
 
 
 def test_only_cells_that_survive_unparsed_are_carried(demo_round):
-    """Shared strings, hyperlinks and comments (bound to cells), other programs' markup, a
+    """A shared-string cell left as such, hyperlinks and comments (bound to cells), other programs' markup, a
     table for the plan, or a workbook without codeNames: the sheet is parsed."""
     from xl_kik.excel.masterfile import _prepared
 
@@ -323,3 +323,40 @@ def test_only_cells_that_survive_unparsed_are_carried(demo_round):
         assert "Opsætning" not in carried and "Deltagere" in carried, new
     _, carried = _prepared(changed(setup, b'codeName="shSetup"', b""), uses=("shConsensus",))
     assert carried == {}
+
+
+def test_a_sheet_whose_texts_are_in_the_string_table_is_carried_with_the_same_texts(demo_round):
+    """A master as XlsxWriter writes it (generate) holds its texts in the shared string table:
+    such a sheet is carried too, each shared-string cell as the inline-string cell openpyxl's
+    save would write; a cell whose index is not in the table keeps the sheet parsed."""
+    import re
+
+    from xl_kik.excel.masterfile import _prepared
+
+    data = (demo_round / MASTER_NAME).read_bytes()
+    src = parts(data)
+    setup = "xl/worksheets/sheet2.xml"
+    items: list[bytes] = []
+
+    def to_shared(m):
+        items.append(m.group(1))
+        return b't="s"><v>' + str(len(items) - 1).encode() + b"</v></c>"
+
+    shared_setup = re.sub(rb't="inlineStr"><is>(.*?)</is></c>', to_shared, src[setup])
+    assert len(items) > 3 and b"inlineStr" not in shared_setup
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + \
+        b"".join(b"<si>" + i + b"</si>" for i in items) + b"</sst>"
+
+    def package(sheet, table):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zw:
+            for name, content in {**src, setup: sheet, "xl/sharedStrings.xml": table}.items():
+                zw.writestr(name, content)
+        return out.getvalue()
+
+    _, inline = _prepared(data, uses=("shConsensus",))
+    _, carried = _prepared(package(shared_setup, sst), uses=("shConsensus",))
+    assert carried["Opsætning"].sheet_data == inline["Opsætning"].sheet_data
+    short = sst.replace(b"<si>" + items[-1] + b"</si></sst>", b"</sst>")
+    _, carried = _prepared(package(shared_setup, short), uses=("shConsensus",))
+    assert "Opsætning" not in carried and "Deltagere" in carried

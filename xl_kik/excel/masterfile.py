@@ -260,8 +260,8 @@ def ensure_table(ws: Any, name: str, ref: str, columns: Sequence[str], style: st
 _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)", re.S)
 
 
-#: what keeps a sheet's cells from being carried through unparsed: shared strings (openpyxl
-#: writes none), a name with a namespace prefix the new root may not declare (``xml:`` aside),
+#: what keeps a sheet's cells from being carried through unparsed: a shared string left as such
+#: (openpyxl writes a new table; :func:`_inline_cell` makes the plain ones inline), a name with a namespace prefix the new root may not declare (``xml:`` aside),
 #: cell metadata (``cm``/``vm``, a part openpyxl drops), a comment or CDATA section
 _NOT_CARRIED_RE = re.compile(rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=|<!')
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
@@ -286,7 +286,7 @@ def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str
     ``skip_cells_of`` (rewritten from scratch), and, with ``uses``, without the cells of every
     sheet whose codeName is not in ``uses`` (returned by sheet name, to be written back as they
     were: :class:`_Carried`). A sheet keeps its cells for openpyxl when carrying it could change
-    it: shared strings, hyperlinks or comments bound to its cells, foreign markup in its cells,
+    it: a shared string not made inline, hyperlinks or comments bound to its cells, foreign markup in its cells,
     no codeName anywhere (the codeNames are restored from ``_kik``'s cells); with
     ``tables_anywhere`` (the caller looks for its table on every sheet) a sheet with a table."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -304,6 +304,7 @@ def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str
         if not blank and not carry:
             return data, {}
         carried: dict[str, _Carried] = {}
+        shared: list[bytes] | None = None
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
             for item in zf.infolist():
@@ -311,6 +312,10 @@ def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str
                 if item.filename in blank:
                     content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
                 elif item.filename in carry:
+                    if b't="s"' in content and shared is None:
+                        shared = _shared_items(zf, names)
+                    if shared:
+                        content = _SHARED_CELL_RE.sub(lambda c: _inline_cell(c, shared), content)
                     m = _SHEET_DATA_RE.search(content)
                     dim = _DIMENSION_RE.search(content)
                     if m and not m.group(1) and dim and b"<hyperlinks" not in content and \
@@ -320,6 +325,32 @@ def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str
                 item.compress_type = zipfile.ZIP_STORED
                 zw.writestr(item, content)
     return out.getvalue(), carried
+
+
+#: a cell holding a shared string (the form XlsxWriter writes) and the string table's items
+_SHARED_CELL_RE = re.compile(rb'<c\b([^>]*?)\st="s"([^>]*)><v>(\d+)</v></c>')
+_SHARED_ITEM_RE = re.compile(rb"<si>(.*?)</si>|<si\s*/>", re.S)
+
+
+def _shared_items(zf: zipfile.ZipFile, names: set[str]) -> list[bytes]:
+    """The ``<si>`` contents of the workbook's string table (what an inline ``<is>`` may hold),
+    or [] when there is none or it has markup this simple reading could misread (then the
+    sheets with shared strings keep their cells for openpyxl)."""
+    part = "xl/sharedStrings.xml"
+    if part not in names:
+        return []
+    text = zf.read(part)
+    items = [m.group(1) or b"" for m in _SHARED_ITEM_RE.finditer(text)]
+    return items if len(items) == text.count(b"<si") else []
+
+
+def _inline_cell(cell: Any, shared: list[bytes]) -> bytes:
+    """A shared-string cell as an inline-string cell with the same text (and runs), so that a
+    carried sheet needs no string table; left alone when the index is out of range."""
+    index = int(cell.group(3))
+    if index >= len(shared):
+        return cell.group(0)
+    return b"<c" + cell.group(1) + b' t="inlineStr"' + cell.group(2) + b"><is>" + shared[index] + b"</is></c>"
 
 
 def _carry(wb: Any, carried: Mapping[str, _Carried]) -> None:
