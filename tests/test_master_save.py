@@ -360,3 +360,47 @@ def test_a_sheet_whose_texts_are_in_the_string_table_is_carried_with_the_same_te
     short = sst.replace(b"<si>" + items[-1] + b"</si></sst>", b"</sst>")
     _, carried = _prepared(package(shared_setup, short), uses=("shConsensus",))
     assert "Opsætning" not in carried and "Deltagere" in carried
+
+
+def test_a_fresh_master_is_loaded_without_its_string_table_and_reads_the_same(tmp_path):
+    """A master as XlsxWriter writes it (``init``, before the first merge) holds its texts in the
+    shared string table. Every shared-string cell of a sheet openpyxl parses is made the inline
+    cell openpyxl's save writes too, so openpyxl is given an empty table instead of reading
+    thousands of strings (issue 14: ~40 ms of a first merge of 1,000); what it reads is the same.
+    A shared-string cell in another form keeps the table."""
+    from xl_kik.core import catalogue
+    from xl_kik.core.round import Participant
+    from xl_kik.excel import master
+    from xl_kik.excel.masterfile import _prepared
+    from xl_kik.steps.merge import GENERATED_BY_MERGE, USED_BY_MERGE
+
+    people = [Participant(f"D{i:03d}", f"Deltager {i} & <Co>", f"d{i}@example.dk") for i in range(1, 41)]
+    paths = master.create_round(tmp_path / "r", unit="Enhed _x0041_ \u00e6\u00f8\u00e5", participants=people,
+                                catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"))
+    data = paths.master.read_bytes()
+    src = parts(data)
+    assert src["xl/sharedStrings.xml"].count(b"<si>") > 100
+
+    def cells(book):
+        wb = openpyxl.load_workbook(io.BytesIO(book))
+        return {ws.title: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+                for ws in wb.worksheets}
+
+    prepared, carried = _prepared(data, GENERATED_BY_MERGE, USED_BY_MERGE)
+    assert b"<si" not in parts(prepared)["xl/sharedStrings.xml"]
+    assert not any(b't="s"' in content for name, content in parts(prepared).items() if name.startswith("xl/worksheets/"))
+    full, loaded = cells(data), cells(prepared)
+    kept = [name for name in full if name not in carried and loaded[name]]
+    assert "Konsensus" in kept, kept
+    for name in kept:
+        assert loaded[name] == full[name], name
+
+    # one shared-string cell in a form the rewrite leaves alone: the table stays for openpyxl
+    sheet = next(n for n, c in src.items() if n.startswith("xl/worksheets/sheet") and b't="s"><v>' in c)
+    odd = src[sheet].replace(b't="s"><v>', b't="s"> <v>', 1)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zw:
+        for name, content in {**src, sheet: odd}.items():
+            zw.writestr(name, content)
+    prepared, _ = _prepared(out.getvalue(), GENERATED_BY_MERGE, USED_BY_MERGE)
+    assert parts(prepared)["xl/sharedStrings.xml"] == src["xl/sharedStrings.xml"]

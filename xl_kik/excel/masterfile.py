@@ -266,8 +266,7 @@ _SHEET_DATA_RE = re.compile(rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetD
 _NOT_CARRIED_RE = re.compile(rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=|<!')
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([^"]*)"')
 #: a cell's or row's start tag and its style attribute (carried cells get the new style ids)
-_STYLED_TAG_RE = re.compile(r"<(?:c|row)\s[^>]*?\ss=\"\d+\"")
-_STYLE_ATTR_RE = re.compile(r'(\ss=")(\d+)(")')
+_STYLED_SPLIT_RE = re.compile(r'(<(?:c|row)\s[^>]*?\ss=")(\d+)(?=")')
 
 
 @dataclass
@@ -303,25 +302,38 @@ def _prepared(data: bytes, skip_cells_of: Sequence[str] = (), uses: Sequence[str
                     carry[i.part] = i.name
         if not blank and not carry:
             return data, {}
+        names = set(zf.namelist())
+        sheets = {i.part for i in infos}
         carried: dict[str, _Carried] = {}
         shared: list[bytes] | None = None
+        members: list[tuple[zipfile.ZipInfo, bytes]] = []
+        strings_used = False  # a cell openpyxl reads still refers to the string table
+        for item in zf.infolist():
+            content = zf.read(item.filename)
+            if item.filename in blank:
+                content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
+            elif item.filename in sheets and b't="s"' in content:
+                # every shared-string cell made the inline cell openpyxl's save writes: a carried
+                # sheet needs no string table, and openpyxl need not read one for the others
+                if shared is None:
+                    shared = _shared_items(zf, names)
+                if shared:
+                    content = _SHARED_CELL_RE.sub(lambda c: _inline_cell(c, shared), content)
+            if item.filename in carry:
+                m = _SHEET_DATA_RE.search(content)
+                dim = _DIMENSION_RE.search(content)
+                if m and not m.group(1) and dim and b"<hyperlinks" not in content and \
+                        _NOT_CARRIED_RE.search(m.group(0)) is None:
+                    carried[carry[item.filename]] = _Carried(m.group(0).decode("utf-8"), dim.group(1).decode("utf-8"))
+                    content = content[:m.start()] + b"<sheetData/>" + content[m.end():]
+            if item.filename in sheets and b't="s"' in content:
+                strings_used = True
+            members.append((item, content))
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zw:
-            for item in zf.infolist():
-                content = zf.read(item.filename)
-                if item.filename in blank:
-                    content = _SHEET_DATA_RE.sub(lambda m: b"<" + m.group(1) + b"sheetData/>", content, count=1)
-                elif item.filename in carry:
-                    if b't="s"' in content and shared is None:
-                        shared = _shared_items(zf, names)
-                    if shared:
-                        content = _SHARED_CELL_RE.sub(lambda c: _inline_cell(c, shared), content)
-                    m = _SHEET_DATA_RE.search(content)
-                    dim = _DIMENSION_RE.search(content)
-                    if m and not m.group(1) and dim and b"<hyperlinks" not in content and \
-                            _NOT_CARRIED_RE.search(m.group(0)) is None:
-                        carried[carry[item.filename]] = _Carried(m.group(0).decode("utf-8"), dim.group(1).decode("utf-8"))
-                        content = content[:m.start()] + b"<sheetData/>" + content[m.end():]
+            for item, content in members:
+                if item.filename == _SHARED_STRINGS and shared and not strings_used:
+                    content = _NO_STRINGS  # openpyxl's save writes the cells inline, with no table
                 item.compress_type = zipfile.ZIP_STORED
                 zw.writestr(item, content)
     return out.getvalue(), carried
@@ -332,11 +344,18 @@ _SHARED_CELL_RE = re.compile(rb'<c\b([^>]*?)\st="s"([^>]*)><v>(\d+)</v></c>')
 _SHARED_ITEM_RE = re.compile(rb"<si>(.*?)</si>|<si\s*/>", re.S)
 
 
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+#: the string table openpyxl reads when no cell it parses refers to the file's one (the cells are
+#: inline strings now); it has no save of its own to feed (openpyxl writes every text inline)
+_NO_STRINGS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>')
+
+
 def _shared_items(zf: zipfile.ZipFile, names: set[str]) -> list[bytes]:
     """The ``<si>`` contents of the workbook's string table (what an inline ``<is>`` may hold),
     or [] when there is none or it has markup this simple reading could misread (then the
-    sheets with shared strings keep their cells for openpyxl)."""
-    part = "xl/sharedStrings.xml"
+    sheets with shared strings keep their cells for openpyxl, and the table)."""
+    part = _SHARED_STRINGS
     if part not in names:
         return []
     text = zf.read(part)
@@ -385,12 +404,12 @@ def _carried_sheet_data(ws: Any, sheet: _Carried) -> str:
     the same cell format in the workbook being saved (registered in the order of the cells, as
     openpyxl's writer does)."""
     cell_styles, originals = ws.parent._cell_styles, sheet.styles
-
-    def restyle(tag: Any) -> str:
-        return _STYLE_ATTR_RE.sub(lambda a: f"{a.group(1)}{cell_styles.add(originals[int(a.group(2))])}{a.group(3)}",
-                                  tag.group(0), count=1)
-
-    return _STYLED_TAG_RE.sub(restyle, sheet.sheet_data)
+    pieces = _STYLED_SPLIT_RE.split(sheet.sheet_data)  # text, tag up to s=", style id, text, ...
+    ids = pieces[2::3]
+    # each distinct id registered at its first cell: the list openpyxl's writer leaves, one call a format
+    new = {old: str(cell_styles.add(originals[int(old)])) for old in dict.fromkeys(ids)}
+    pieces[2::3] = [new[old] for old in ids]
+    return "".join(pieces)
 
 
 def _round_paths(paths: RoundPaths | str | Path) -> RoundPaths:
