@@ -220,6 +220,50 @@ def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_pa
     assert seen == [cli.COMMAND_GC_THRESHOLD] and cli.COMMAND_GC_THRESHOLD >= 10_000
 
 
+class _Seen(Exception):
+    pass
+
+
+@pytest.mark.parametrize("step", ["merge", "plan", "generate", "rollup", "button"])
+def test_a_step_called_directly_runs_with_the_commands_collector(step, tmp_path, monkeypatch):
+    """merge_round, build_plan, generate_round and build_rollup (what a program calling xl_kik
+    runs, and the buttons' run_button) collect garbage as a command does
+    (``steps.COMMAND_GC_THRESHOLD``: ~50 ms of a merge of 1,000), and restore the caller's
+    collector afterwards, also when the step fails."""
+    import gc
+
+    from xl_kik import buttons, steps
+    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.steps import generate, merge, plan, rollup
+
+    seen = []
+
+    def inside(*_args, **_kwargs):
+        seen.append(gc.get_threshold()[0])
+        raise _Seen()
+
+    monkeypatch.setattr(MasterFile, "lock", inside)
+    monkeypatch.setattr(rollup, "expand_masters", inside)
+    monkeypatch.setattr(buttons, "_caller", inside)
+    run = {"merge": lambda: merge.merge_round(tmp_path), "plan": lambda: plan.build_plan(tmp_path),
+           "generate": lambda: generate.generate_round(tmp_path), "rollup": lambda: rollup.build_rollup([tmp_path], tmp_path / "o.xlsx"),
+           "button": lambda: buttons.run_button("merge", buttons.do_merge)}[step]
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        if step == "button":
+            monkeypatch.setattr(buttons, "_alert", lambda *a, **k: None)
+            monkeypatch.setattr(buttons, "user_log_dir", lambda: tmp_path)
+            assert run() is None  # the failure is told, not raised
+        else:
+            with pytest.raises(_Seen):
+                run()
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [steps.COMMAND_GC_THRESHOLD]
+
+
 @pytest.mark.parametrize("own_command_line", [True, False])
 def test_the_programs_own_command_hands_its_objects_to_gc_freeze(own_command_line):
     """``xl-kik`` (main without argv) ends its process: what is left is frozen, so the exit does

@@ -27,6 +27,7 @@ from typing import Any, Callable
 from xl_kik.core.errors import KikError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import MASTER_NAME
+from xl_kik.steps import few_collections
 from xl_kik.steps.doctor import check as check_setup
 from xl_kik.steps.live import (
     ButtonContext,
@@ -159,7 +160,13 @@ def run_button(action: str, body: Callable[[ButtonContext], str], book: Any = No
     Everything is inside the error handling: finding the calling workbook, its path and
     the round folder it maps to, reading the live sheets, the work and the save. Any
     failure gives a short message box and the traceback in ``xl_kik.log`` (the round's,
-    or :func:`user_log_dir`'s when the round folder is not known), and nothing changed."""
+    or :func:`user_log_dir`'s when the round folder is not known), and nothing changed.
+    The collector runs as for a command (:func:`xl_kik.steps.few_collections`)."""
+    with few_collections():
+        return _run_button(action, body, book, save)
+
+
+def _run_button(action: str, body: Callable[[ButtonContext], str], book: Any, save: bool) -> str | None:
     lang = "da"
     handler = None
     log_dir: Path | None = None

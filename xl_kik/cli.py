@@ -23,7 +23,7 @@ from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.steps import Step, round_lang
+from xl_kik.steps import COMMAND_GC_THRESHOLD, Step, few_collections, round_lang  # noqa: F401 - the threshold named here too
 
 # Each step module is imported on its first use: a command loads only the libraries its own
 # step needs (merge never imports e-mail, reports or pandas), which is most of a click's time.
@@ -523,13 +523,6 @@ def round_dir(given: str) -> str:
     return str(p)
 
 
-#: The cyclic garbage collector's first threshold while a command runs (Python's default: 700).
-#: A click allocates a few hundred thousand objects that live until it ends (modules, openpyxl's
-#: cells); the collections walked them again and again: about 90 collections and 35-50 ms of a
-#: 15-person merge (gc.callbacks). Garbage cycles are still collected, every 100,000 allocations.
-COMMAND_GC_THRESHOLD = 100_000
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``xl-kik``: run the command in ``argv`` (default: the program's own command line).
 
@@ -538,14 +531,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     not walk them all again for garbage cycles: about 40 ms of a 15-person merge or plan
     (issue 14). Open files are still closed and flushed at the exit; a caller passing ``argv``
     (tests, a Python program running several commands) keeps the collector as it was."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(COMMAND_GC_THRESHOLD, *thresholds[1:])
-    try:
-        return _main(argv)
-    finally:
-        if argv is None:
-            gc.freeze()
-        gc.set_threshold(*thresholds)  # a caller in the same process keeps its own
+    with few_collections():  # the command's collector (xl_kik.steps.COMMAND_GC_THRESHOLD)
+        try:
+            return _main(argv)
+        finally:
+            if argv is None:
+                gc.freeze()
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -27,6 +27,7 @@ from xl_kik.excel.master import SHEET_NAMES, MasterData
 from xl_kik.excel.resend import prefill
 from xl_kik.steps.status import read_returns
 from xl_kik.excel.masterfile import MasterFile, write_text
+from xl_kik.steps import step_command
 
 #: ``(sheet, cell, text)`` to write on Deltagere: an id given to a row without one, a resend done
 CellWrites = Sequence[tuple[str, str, str]]
@@ -82,6 +83,7 @@ def _write_to_master(paths: RoundPaths, lang: str) -> Callable[[CellWrites], Non
     return write
 
 
+@step_command
 def generate_round(root: str | Path, lang: str | None = None, *, data: MasterData | None = None,
                    write_cells: Callable[[CellWrites], None] | None = None) -> GenerateResult:
     """Write one scoring workbook per participant listed in the master.

@@ -39,6 +39,7 @@ from xl_kik.excel.sheets import svarrapport as sheets_answers
 from xl_kik.excel.sheets.konsensus_previous import check_agreed_points, read_previous, render_previous_themes
 from xl_kik.excel.sheets.status import sort_problems
 from xl_kik.steps.status import read_returns
+from xl_kik.steps import step_command
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
@@ -234,6 +235,7 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
         status_data=status_data, agenda=agenda, agenda_created=agenda_created)
 
 
+@step_command
 def merge_round(root: str | Path, lang: str | None = None,
                 previous: str | Path | Mapping[str, Any] | None = None) -> MergeResult:
     """Merge the returned files into the round's master on disk (atomic save + backup).

@@ -56,6 +56,7 @@ from xl_kik.core.round import RoundPaths
 from xl_kik.excel import master
 from xl_kik.excel.masterfile import MasterFile
 from xl_kik.excel.sheets import handleplan as sheets_plan
+from xl_kik.steps import step_command
 
 
 @dataclass
@@ -139,6 +140,7 @@ def load_setup(paths: RoundPaths):
     return setup, _participants
 
 
+@step_command
 def build_plan(root: str | Path, lang: str | None = None, today: dt.date | None = None,
                restore_deleted: bool = False) -> PlanResult:
     """Build (or rebuild) the action plan in the master from the Konsensus sheet (CLI door).

@@ -22,6 +22,7 @@ from xl_kik.core.rollup import M_MASTER_UNREADABLE, RollupResult, ThemeScore, Un
 from xl_kik.core.round import MASTER_NAME
 from xl_kik.excel import pool
 from xl_kik.excel.rollup import read_unit, write_overview
+from xl_kik.steps import step_command
 
 Progress = Callable[[int, int], None]
 
@@ -92,6 +93,7 @@ def _read_safely(path: Path, today: dt.date | None) -> UnitResult | Problem:
 
 
 # ---------------------------------------------------------------- the overview
+@step_command
 def build_rollup(masters: Sequence[str | Path], out: str | Path, lang: str = "da", progress: Progress | None = None,
                  *, today: dt.date | None = None, workers: int | None = None) -> RollupResult:
     """Read every master (files, round folders or folders of round folders) and write the overview to ``out``.
