@@ -1057,7 +1057,8 @@ def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
     problems (at least one error) when the file cannot be read as a workbook. ``data`` may
     pass the file's bytes when the caller has already read them (and ``sha256`` their hash).
     """
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     name = name or path.name
     try:
         return _open(path, name, data, sha256)

@@ -19,7 +19,7 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Callable, Sequence
 
 from xl_kik.core.problems import Problem, Report
@@ -35,7 +35,7 @@ LOCK_FILE_MAX = 4096  # Excel's owner file "~$name.xlsx" is 165 bytes; a workboo
 
 def display_name(path: Path | str) -> str:
     """The file name as text that can be shown and written anywhere (no lone surrogates)."""
-    name = Path(path).name
+    name = path.name if isinstance(path, PurePath) else Path(path).name
     try:
         name.encode("utf-8")
         return name
