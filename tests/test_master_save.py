@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -191,6 +192,13 @@ def test_the_package_is_stored_in_memory_and_deflated_once(demo_round):
         assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
         assert zf.testzip() is None
     assert len(packed) < len(data) / 2
+
+    def level_1(blob):  # zlib's fastest level (repair.MASTER_ZIP_LEVEL): 7 ms instead of 26 for 1,000 returns
+        c = zlib.compressobj(1, zlib.DEFLATED, -15)
+        return len(c.compress(blob) + c.flush())
+
+    with zipfile.ZipFile(io.BytesIO(packed)) as zf:
+        assert all(i.compress_size == level_1(zf.read(i)) for i in zf.infolist())
     assert [i.filename for i in zipfile.ZipFile(io.BytesIO(packed)).infolist()] == \
         [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist()]
     assert parts(packed) == parts(data)

@@ -434,13 +434,20 @@ def _repair_all(data: bytes) -> tuple[bytes, list[str], str | None]:
     return canonical_content_types(data), changes, key
 
 
+#: zlib's level for the saved master: a merged master of 1,000 returns (1.8 MB of XML) deflates
+#: in 7 ms to 242 KB at level 1, in 26 ms to 207 KB at zlib's default 6 (3 December 2026)
+MASTER_ZIP_LEVEL = 1
+
+
 def deflated(data: bytes) -> bytes:
-    """The package ``data`` with every part deflated, in the same order with the same names
-    and dates (``MasterFile`` saves and repairs uncompressed, then compresses once)."""
+    """The package ``data`` with every part deflated (:data:`MASTER_ZIP_LEVEL`), in the same order
+    with the same names and dates (``MasterFile`` saves and repairs uncompressed, then
+    compresses once)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED,
+                         compresslevel=MASTER_ZIP_LEVEL)
     return out.getvalue()
 
 
