@@ -25,6 +25,8 @@ from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xl_kik.core.round import MASTER_NAME
 from xl_kik.demo import round as demo
@@ -412,3 +414,25 @@ def test_a_fresh_master_is_loaded_without_its_string_table_and_reads_the_same(tm
             zw.writestr(name, content)
     prepared, _ = _prepared(out.getvalue(), GENERATED_BY_MERGE, USED_BY_MERGE)
     assert parts(prepared)["xl/sharedStrings.xml"] == src["xl/sharedStrings.xml"]
+
+
+# the patterns _sheet_data_span and _not_carried stand for, searched the slow way
+_SHEET_DATA_PATTERN = rb"<((?:\w+:)?)sheetData\b[^>]*?(?:/>|>.*?</\1sheetData>)"
+_NOT_CARRIED_PATTERN = rb't="s"|<\w+:|\s(?!xml:)[\w.-]+:[\w.-]+\s*=|\s[cv]m\s*=|<!'
+_PIECES = [b"<sheetData>", b"</sheetData>", b"<sheetData/>", b"<sheetData />", b"<x:sheetData>", b"</x:sheetData>",
+           b"<sheetDatax>", b'<sheetData a="/">', b'<sheetData a="b"/>', b"<row>", b"<c r=\"A1\" t=\"s\">", b' t="s"',
+           b"<x:c>", b" x14ac:dyDescent=\"1\"", b" xml:space=\"preserve\"", b" cm=\"1\"", b"\tvm =", b"<!-- -->",
+           b"<![CDATA[", b" a:b:c=", b" a.b-c:d=", b":", b"=", b" ", b"\n", b"<", b">", b"/", b"x", b"m", b"c", b"xml:"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+@settings(max_examples=600, deadline=None)
+def test_the_sheet_data_and_its_markup_are_found_as_the_patterns_find_them(pieces):
+    import re
+
+    from xl_kik.excel.masterfile import _not_carried, _sheet_data_span
+
+    content = b"".join(pieces)
+    m = re.search(_SHEET_DATA_PATTERN, content, re.S)
+    assert _sheet_data_span(content) == (None if m is None else (m.start(), m.end(), m.group(1)))
+    assert _not_carried(content) == (re.search(_NOT_CARRIED_PATTERN, content) is not None)
