@@ -233,7 +233,7 @@ def test_a_step_called_directly_runs_with_the_commands_collector(step, tmp_path,
     import gc
 
     from xl_kik import buttons, steps
-    from xl_kik.excel.masterfile import MasterFile
+    from xl_kik.excel import master
     from xl_kik.steps import generate, merge, plan, rollup
 
     seen = []
@@ -242,7 +242,7 @@ def test_a_step_called_directly_runs_with_the_commands_collector(step, tmp_path,
         seen.append(gc.get_threshold()[0])
         raise _Seen()
 
-    monkeypatch.setattr(MasterFile, "lock", inside)
+    monkeypatch.setattr(master, "locked_round", inside)  # the round's lock, also MasterFile.lock's
     monkeypatch.setattr(rollup, "expand_masters", inside)
     monkeypatch.setattr(buttons, "_caller", inside)
     run = {"merge": lambda: merge.merge_round(tmp_path), "plan": lambda: plan.build_plan(tmp_path),

@@ -26,9 +26,10 @@ import re
 import sys
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring
@@ -301,6 +302,31 @@ ROUND_NOT_FOUND = Msg(
 ROUND_DIR_MISSING = Msg(
     "Mappen {dir} findes ikke. Skriv stien til rundens mappe (den med {master}).",
     "The folder {dir} does not exist. Give the path of the round's folder (the one with {master}).")
+
+
+def round_paths(paths: RoundPaths | str | Path) -> RoundPaths:
+    """A round folder, its master file or its :class:`RoundPaths` as :class:`RoundPaths`."""
+    if isinstance(paths, RoundPaths):
+        return paths
+    p = Path(paths)
+    return RoundPaths(p.parent if p.suffix.lower() == ".xlsm" else p)
+
+
+@contextmanager
+def locked_round(paths: RoundPaths | str | Path, lang: str = "da") -> Iterator[RoundPaths]:
+    """``with locked_round(root):`` hold the round's write lock (re-entrant) for a step that
+    reads the master and then writes it: take it *before* reading, so the setup read is the one
+    written on. RoundNotFoundError (no lock file left behind) when the folder holds no master.
+    (``MasterFile.lock`` is this; a step that may write nothing into the master, generate, takes
+    it here without loading openpyxl.)"""
+    paths = round_paths(paths)
+    if not paths.master.exists():
+        missing = ROUND_NOT_FOUND if paths.root.is_dir() else ROUND_DIR_MISSING
+        raise RoundNotFoundError(missing(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
+    with atomic.round_lock(paths.root, lang):
+        yield paths
+
+
 MASTER_EXISTS = Msg(
     "Der findes allerede en runde i mappen {dir} ({master}). Den bliver ikke overskrevet; vælg en ny mappe.",
     "There already is a round in the folder {dir} ({master}). It is not overwritten; choose a new folder.")
@@ -1568,6 +1594,6 @@ __all__ = [
     "BUTTONS", "BuildOptions", "CODE_NAMES", "FORMAT", "MasterData", "NAME_LAST_RUN", "PLAN_SHEET_KEYS", "SETUP_KEYS",
     "SHEET_KEYS", "SMTP_KEYS",
     "SHEET_NAMES", "TABLE_CATALOGUE", "TABLE_PARTICIPANTS", "TABLE_PLAN", "button_bindings", "create_round",
-    "interpreter_config", "load_round", "parse_master", "read_master", "verify_master",
-    "write_master",
+    "interpreter_config", "load_round", "locked_round", "parse_master", "read_master", "round_paths",
+    "verify_master", "write_master",
 ]

@@ -71,9 +71,9 @@ from xl_kik.core.printing import PageLayout, first_page_columns, page_layout
 from xl_kik.excel import atomic, cells
 from xl_kik.excel.layout import DEFAULT_COLUMN_WIDTH, DEFAULT_ROW_HEIGHT, column_widths, fit_rows
 from xl_kik.core.i18n import Msg
-from xl_kik.core.errors import MasterFormatError, MasterLockedError, RoundNotFoundError
+from xl_kik.core.errors import MasterFormatError, MasterLockedError
 from xl_kik.excel.vba import installed_xlwings_version
-from xl_kik.core.round import MASTER_NAME, RoundPaths
+from xl_kik.core.round import RoundPaths
 
 log = logging.getLogger("xl_kik.workbook")  # a button run sends xl_kik.* to <round>/xl_kik.log
 cells.openpyxl_reads_and_writes_xstrings()  # a cell's value is the text Excel shows, read and written
@@ -453,12 +453,7 @@ def _carried_sheet_data(ws: Any, sheet: _Carried) -> str:
     return "".join(pieces)
 
 
-def _round_paths(paths: RoundPaths | str | Path) -> RoundPaths:
-    """A round folder, its master file or its :class:`RoundPaths` as :class:`RoundPaths`."""
-    if isinstance(paths, RoundPaths):
-        return paths
-    p = Path(paths)
-    return RoundPaths(p.parent if p.suffix.lower() == ".xlsm" else p)
+_round_paths = master.round_paths
 
 
 @dataclass
@@ -524,12 +519,8 @@ class MasterFile:
         that reads the master and then writes it: take it *before* reading, so the setup read
         is the one written on. RoundNotFoundError (no lock file left behind) when the folder
         holds no master."""
-        paths = _round_paths(paths)
-        if not paths.master.exists():
-            missing = master.ROUND_NOT_FOUND if paths.root.is_dir() else master.ROUND_DIR_MISSING
-            raise RoundNotFoundError(missing(lang, dir=paths.root, master=MASTER_NAME), lang=lang)
-        with atomic.round_lock(paths.root, lang):
-            yield paths
+        with master.locked_round(paths, lang) as locked:
+            yield locked
 
     @staticmethod
     def sheet_by_codename(wb: Any, codename: str) -> Any:

@@ -4,6 +4,7 @@ In the order a coordinator works:
 
 ``init``         create the round folder and its master (``--previous``: carry a round over)
 ``generate``     one scoring workbook per participant (``udsendt/``)
+``resend``       ``generate --resend`` and generate's write-back into the master (loaded when needed)
 ``invite``       invitation and reminder e-mails (``mails/``), optionally sent by SMTP
 ``status``       who has returned, who is missing (reads ``retur/``, changes nothing)
 ``collect``      attachments of saved e-mails into ``retur/``
