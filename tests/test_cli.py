@@ -217,7 +217,9 @@ def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_pa
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)
-    assert seen == [cli.COMMAND_GC_THRESHOLD] and cli.COMMAND_GC_THRESHOLD >= 10_000
+    from xl_kik.steps import COMMAND_GC_THRESHOLD
+
+    assert seen == [COMMAND_GC_THRESHOLD] and COMMAND_GC_THRESHOLD >= 10_000
 
 
 class _Seen(Exception):

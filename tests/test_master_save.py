@@ -235,7 +235,7 @@ def test_the_saved_master_is_repaired_once_compressed(demo_round, tmp_path):
 
 @pytest.mark.parametrize("command", ["merge", "plan"])
 def test_a_click_process_ends_without_a_word_on_stderr(demo_round, tmp_path, command):
-    """The collector runs rarely while a command runs (cli.COMMAND_GC_THRESHOLD): nothing may
+    """The collector runs rarely while a command runs (steps.COMMAND_GC_THRESHOLD): nothing may
     be left for the interpreter's exit to finalise, e.g. openpyxl's open VBA archive."""
     root = tmp_path / "r"
     shutil.copytree(demo_round, root)

@@ -23,7 +23,7 @@ from xl_kik._version import __version__
 from xl_kik.core.errors import KikError, KikFileError, KikInputError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.steps import COMMAND_GC_THRESHOLD, Step, few_collections, round_lang  # noqa: F401 - the threshold named here too
+from xl_kik.steps import Step, few_collections, round_lang
 
 # Each step module is imported on its first use: a command loads only the libraries its own
 # step needs (merge never imports e-mail, reports or pandas), which is most of a click's time.

@@ -453,9 +453,6 @@ def _carried_sheet_data(ws: Any, sheet: _Carried) -> str:
     return "".join(pieces)
 
 
-_round_paths = master.round_paths
-
-
 @dataclass
 class MasterFile:
     """A master workbook opened for editing with openpyxl. Use :meth:`edit`.
@@ -488,7 +485,7 @@ class MasterFile:
         ``tables_anywhere``: the caller reads its table wherever it is (the plan): every sheet
         with a table keeps its cells."""
 
-        paths = _round_paths(paths)
+        paths = master.round_paths(paths)
         path = paths.master
         with cls.lock(paths, lang):  # load-edit-save by one writer at a time
             check_not_open(path, lang)
