@@ -7,10 +7,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scoring_fixtures import kik_setup
+from xl_kik.core import filenames
 from xl_kik.core.filenames import MAX_STEM, safe_stem, unique_names
 from xl_kik.core.round import Participant
 from xl_kik.excel.scoring import SUFFIX, file_stem, plan_file_names
@@ -77,6 +78,30 @@ def test_any_text_gives_a_windows_safe_stem(text):
     # the reserved-name prefix may add one character to a stem cut at MAX_STEM
     assert 0 < len(stem) <= MAX_STEM + 1
     assert_windows_safe(stem + SUFFIX)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("Cc OoNnPRrUXxLT1¹ .._\t/:?Åå\u00a0\u0301a"), max_size=90)
+       | st.text(max_size=120), st.sampled_from(["fil", "", "KIK - p1", "CON", "a/b"]))
+@example("CON." + "x" * 90, "fil")  # "_" + a stem cut at MAX_STEM: cut again by the next call
+@example("???", "a/b")  # the fallback, as given
+def test_safe_stem_cached_answers_as_made(text, fallback):
+    # safe_stem keeps what it made, and enters a made stem as its own stem: both answers must
+    # be what the uncached rule gives, also for a text asked for twice
+    filenames._STEMS.clear()
+    stem = safe_stem(text, fallback)
+    assert stem == filenames._safe_stem(text, fallback)
+    assert safe_stem(stem, fallback) == filenames._safe_stem(stem, fallback)
+    assert safe_stem(stem) == filenames._safe_stem(stem, "fil")
+    assert safe_stem(text, fallback) == stem
+
+
+def test_safe_stem_cache_is_bounded():
+    filenames._STEMS.clear()
+    for i in range(filenames._STEMS_MAX + 10):
+        safe_stem(f"Deltager {i}")
+    assert len(filenames._STEMS) <= filenames._STEMS_MAX + 1
+    assert safe_stem("Deltager 7") == "Deltager 7"
 
 
 # ---------------------------------------------------------------- scoring workbook names

@@ -22,7 +22,29 @@ def safe_stem(text: str, fallback: str = "fil") -> str:
     ``<>:"/\\|?*``, collapses white space, strips trailing dots and spaces, avoids reserved
     device names (``CON``, ``com1.txt`` ...), and keeps at most 80 characters.
     """
-    s = unicodedata.normalize("NFC", str(text))
+    key = (str(text), fallback)
+    stem = _STEMS.get(key)
+    if stem is None:
+        stem = _safe_stem(*key)
+        if len(_STEMS) >= _STEMS_MAX:
+            _STEMS.clear()
+        _STEMS[key] = stem
+        # a made stem is its own, whatever the fallback (a test says so): not a fallback (taken
+        # as given), nor a reserved name's "_" + a stem cut at MAX_STEM (cut again next time)
+        if stem != fallback and len(stem) <= MAX_STEM:
+            _STEMS[(stem, fallback)] = _STEMS[(stem, "fil")] = stem
+    return stem
+
+
+#: ``(text, fallback) -> stem``: naming a round's files asks again for stems it made (generate of
+#: 1,000: 4,000 calls; unique_names and plan_file_names take any stem), so a made stem is
+#: entered as its own stem too
+_STEMS: dict[tuple[str, str], str] = {}
+_STEMS_MAX = 20_000
+
+
+def _safe_stem(text: str, fallback: str) -> str:
+    s = unicodedata.normalize("NFC", text)
     s = _BAD_CHARS.sub("_", s)
     s = _SPACES.sub(" ", s).strip()
     if "__" in s:

@@ -19,6 +19,7 @@ made once for its length (:func:`_crc_shift`). Rendering a file costs about 60 u
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import hashlib
 import io
@@ -1134,14 +1135,25 @@ def write_scoring_workbooks(setup: RoundSetup, participants: Sequence[Participan
     template = template or ScoringTemplate(setup)
     targets = [outdir / name for name in plan_file_names(setup, participants, outdir)]
 
+    # plain os calls on str paths: per file, a Path join, a random token and a buffered file
+    # object cost about as much as creating the file does on a fast local disk (issue 14)
+    tmp_prefix = os.path.join(str(outdir), f".~kik-{os.getpid()}-{secrets.token_hex(4)}-")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
     def write(index: int) -> Path:
         target = targets[index]
-        data = template.render(participants[index])
-        tmp = outdir / f".~kik-{os.getpid()}-{index}-{secrets.token_hex(4)}.tmp"
+        data = memoryview(template.render(participants[index]))
+        tmp = f"{tmp_prefix}{index}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            fd = os.open(tmp, flags, 0o644)
+            try:
+                while data:  # os.write may write less than asked (a full disk, a signal)
+                    done = os.write(fd, data)
+                    if not done:
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), tmp)
+                    data = data[done:]
+            finally:
+                os.close(fd)
             os.replace(tmp, target)
         except BaseException:
             try:
