@@ -399,6 +399,7 @@ class _Part:
     #: leading segment, whose running CRC is 0)
     plan: list = None  # type: ignore[assignment]
     static_size: int = 0  # the static segments' bytes
+    key: str = ""  # the name as ``fill``'s values are keyed
 
 
 def _crc_shift(n: int) -> tuple[list[int], list[int], list[int], list[int]]:
@@ -479,23 +480,36 @@ class _ZipTemplate:
                                  for i, (s, c) in enumerate(zip(segments, part.compressed))]
                     part.static_size = sum(len(s) for s in segments if isinstance(s, bytes))
                 self.parts.append(part)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Put the parts without placeholders first (``[Content_Types].xml`` stays the first
+        entry: file-type sniffers look for it there): their local entries and central directory
+        entries then stand at the same offsets in every participant's file, made once."""
+        static = [p for p in self.parts if p.static_blob is not None]
+        self.filled = [p for p in self.parts if p.static_blob is None]
+        self.parts = static + self.filled
+        head, central, offset = [], [], 0
+        for part in static:
+            head.append(part.static_blob)
+            central += (part.central, _OFFSET.pack(offset), part.name)
+            offset += len(part.static_blob)
+        self.head, self.head_central = b"".join(head), b"".join(central)
+        for part in self.filled:
+            part.key = part.name.decode()
 
     def fill(self, values: dict[str, dict[str, bytes]]) -> bytes:
         """``values[part_name][key]`` = replacement bytes (already escaped for that part).
 
         Only the values are read per participant: the static segments' deflate output and
-        CRCs were made once (:func:`_crc_shift` continues the CRC across a static segment)."""
-        out: list[bytes] = []
-        central: list[bytes] = []
-        offset = 0
+        CRCs were made once (:func:`_crc_shift` continues the CRC across a static segment), and
+        the parts without placeholders are one block (:meth:`_lay_out`)."""
+        out: list[bytes] = [self.head]
+        central: list[bytes] = [self.head_central]
+        offset = len(self.head)
         crc32 = zlib.crc32
-        for part in self.parts:
-            if part.static_blob is not None:
-                out.append(part.static_blob)
-                central += (part.central, _OFFSET.pack(offset), part.name)
-                offset += len(part.static_blob)
-                continue
-            vals = values[part.name.decode()]
+        for part in self.filled:
+            vals = values[part.key]
             crc = 0
             usize = part.static_size
             body: list[bytes] = []
