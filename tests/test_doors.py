@@ -152,7 +152,8 @@ def test_plan_loads_no_returns_reader_and_merge_no_process_pool(tmp_path):
 def test_generate_loads_no_openpyxl_when_it_writes_nothing_back(tmp_path):
     """Writing the questionnaires needs no openpyxl (issue 14, goal 7: ~0.1 s of a generate): the
     write-back into the master and the resends (``steps/resend``) load only when there is a cell
-    to write (``tests/test_resend.py`` writes them)."""
+    to write (``tests/test_resend.py`` writes them). Nor does it load the VBA project writer
+    (``excel/vba`` loads its modules on first use)."""
     from xl_kik.core import catalogue
     from xl_kik.core.round import Participant
     from xl_kik.excel import master
@@ -162,7 +163,8 @@ def test_generate_loads_no_openpyxl_when_it_writes_nothing_back(tmp_path):
                                 catalogue=catalogue.builtin("kik"), scale=catalogue.scale("0-100"))
     code = ("import json, sys; from xl_kik import cli; written = cli.generate.generate_round(sys.argv[1]); "
             "print(json.dumps([len(written), sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl' "
-            "or m in ('xl_kik.excel.masterfile', 'xl_kik.steps.resend', 'xl_kik.steps.status'))[:3]]))")
+            "or m in ('xl_kik.excel.masterfile', 'xl_kik.steps.resend', 'xl_kik.steps.status', "
+            "'xl_kik.excel.vba.project', 'xl_kik.excel.vba.ovba'))[:3]]))")
     run = lambda: json.loads(subprocess.run([sys.executable, "-c", code, str(paths.root)], capture_output=True,  # noqa: E731
                                             text=True, check=True).stdout)
     assert run() == [2, []]

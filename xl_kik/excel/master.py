@@ -35,9 +35,7 @@ from xml.etree import ElementTree as ET
 from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook
 
-from xl_kik.excel import atomic, cells, zipparts
-from xl_kik.excel.vba import (VbaModule, build_vba_project, installed_xlwings_version, project_modules,
-                              read_modules, vba_xlwings_version)
+from xl_kik.excel import atomic, cells, vba, zipparts
 from xl_kik.core import catalogue as catmod
 from xl_kik.core import vocabulary
 from xl_kik.core.cellref import cell_ref
@@ -379,7 +377,7 @@ def document_module_names() -> list[str]:
 
 
 def default_vba_modules() -> list[Any]:
-    return project_modules(document_modules=tuple(document_module_names()))
+    return vba.project_modules(document_modules=tuple(document_module_names()))
 
 
 def _print_wide(ws: Any, repeat_row: int, title_cols: tuple[int, int] | None = None, last_col: int | None = None) -> None:
@@ -423,7 +421,7 @@ def meta_rows(setup: RoundSetup, full: Catalogue, lang: str) -> list[tuple[str, 
         ("catalogue_fingerprint", full.fingerprint),
         ("lang", lang),
         ("generator", GENERATOR),
-        ("xlwings", installed_xlwings_version()),
+        ("xlwings", vba.installed_xlwings_version()),
         ("created", setup.created.isoformat()),
     ]
     rows += [(f"sheet_{k}", SHEET_NAMES[lang][k]) for k in SHEET_KEYS]
@@ -472,7 +470,7 @@ def write_master(path: str | Path, setup: RoundSetup, participants: Sequence[Par
     lang = check_lang(setup.lang)
     names = SHEET_NAMES[lang]
     modules = list(opts.vba_modules) if opts.vba_modules is not None else default_vba_modules()
-    vba_blob = build_vba_project(modules)
+    vba_blob = vba.build_vba_project(modules)
 
     wb = cells.xlsx_workbook(path)
     created = opts.timestamp or dt.datetime.combine(setup.created, dt.time(12, 0))
@@ -1417,7 +1415,7 @@ _SUB_RE = re.compile(r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+([A-Za-z_][A-Za-z0-9_]*)
 
 def vba_document_modules(vba_bin: bytes) -> set[str]:
     """Names of the document modules (ThisWorkbook + one per sheet) of a vbaProject.bin."""
-    full = read_modules(vba_bin, strip_attributes=False)
+    full = vba.read_modules(vba_bin, strip_attributes=False)
     out = set()
     for name, text in full.items():
         m = re.search(r'Attribute\s+VB_Base\s*=\s*"0\{(0002081[9]|00020820)-', text, re.I)
@@ -1428,7 +1426,7 @@ def vba_document_modules(vba_bin: bytes) -> set[str]:
 
 def vba_public_subs(vba_bin: bytes) -> dict[str, set[str]]:
     """Module -> public Subs (callable from a form button) of a vbaProject.bin."""
-    return {name: {m.group(1) for m in _SUB_RE.finditer(src)} for name, src in read_modules(vba_bin).items()}
+    return {name: {m.group(1) for m in _SUB_RE.finditer(src)} for name, src in vba.read_modules(vba_bin).items()}
 
 
 def button_bindings(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
@@ -1495,11 +1493,11 @@ def verify_zip(data: bytes, file: str = MASTER_NAME) -> list[Problem]:
         return problems + [S_NOT_MASTER(file=file, reason=f"{type(exc).__name__}: {exc}")]
     if vba_part is None or vba_part not in names:
         return problems + [S_NO_VBA(file=file, reason="xl/vbaProject.bin")]
-    vba = zf.read(vba_part)
+    vba_bin = zf.read(vba_part)
     try:
-        subs = vba_public_subs(vba)
-        documents = vba_document_modules(vba)
-        vba_version = vba_xlwings_version(vba)
+        subs = vba_public_subs(vba_bin)
+        documents = vba_document_modules(vba_bin)
+        vba_version = vba.vba_xlwings_version(vba_bin)
     except Exception as exc:
         return problems + [S_NO_VBA(file=file, reason=f"{type(exc).__name__}: {exc}")]
     # every bound macro exists as a Sub
@@ -1522,7 +1520,7 @@ def verify_zip(data: bytes, file: str = MASTER_NAME) -> list[Problem]:
             problems.append(S_CODENAME_NO_MODULE(file=file, sheet=sheet, codename=code))
     for module in sorted(documents - set(codes)):
         problems.append(S_MODULE_NO_SHEET(file=file, module=module))
-    installed = installed_xlwings_version()
+    installed = vba.installed_xlwings_version()
     if vba_version != installed:
         problems.append(S_XLWINGS_VERSION(file=file, vba=vba_version or "?", installed=installed))
     return problems
@@ -1545,7 +1543,7 @@ def rebuilt_vba(data: bytes) -> bytes:
     zf = zipfile.ZipFile(io.BytesIO(data))
     infos, wb_code = workbook_sheets(zf)
     docs = [wb_code or WORKBOOK_CODE_NAME] + [i.codename for i in infos if i.codename]
-    fresh = project_modules(document_modules=tuple(docs))
+    fresh = vba.project_modules(document_modules=tuple(docs))
     ours = {m.name.lower() for m in fresh}
     old: dict[str, str] = {}
     old_kinds: dict[str, str] = {}
@@ -1554,9 +1552,9 @@ def rebuilt_vba(data: bytes) -> bytes:
         part = next((t for typ, t, _m in rels.values() if typ == REL_VBA), None)
         if part and part in zf.namelist():
             blob = zf.read(part)
-            old = read_modules(blob)
+            old = vba.read_modules(blob)
             documents = vba_document_modules(blob)
-            full = read_modules(blob, strip_attributes=False)
+            full = vba.read_modules(blob, strip_attributes=False)
             for name in old:
                 old_kinds[name] = ("document" if name in documents else
                                    "class" if re.search(r"Attribute\s+VB_Base", full[name], re.I) else "standard")
@@ -1565,12 +1563,12 @@ def rebuilt_vba(data: bytes) -> bytes:
     modules = []
     for m in fresh:
         if m.kind == "document" and old.get(m.name, "").strip():
-            m = VbaModule(m.name, "document", old[m.name])
+            m = vba.VbaModule(m.name, "document", old[m.name])
         modules.append(m)
     for name, src in old.items():
         if name.lower() not in ours and old_kinds.get(name) != "document":
-            modules.append(VbaModule(name, old_kinds.get(name, "standard"), src))
-    return build_vba_project(modules)
+            modules.append(vba.VbaModule(name, old_kinds.get(name, "standard"), src))
+    return vba.build_vba_project(modules)
 
 
 def replace_zip_part(data: bytes, part: str, content: bytes) -> bytes:
