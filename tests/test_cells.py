@@ -74,6 +74,13 @@ def test_shorten_keeps_the_note_that_says_where_the_full_text_is():
     assert out[: -len("… hele teksten: xl-kik report")].split(" ") == ["ord"] * 56
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\n\u00a0\u2003\u3000\x1c\u0085Æ\U0001f600"), max_size=60))
+def test_the_last_space_is_the_last_match_of_the_space_pattern(text):
+    spaces = [m.start() for m in cells._SPACE_RE.finditer(text)]
+    assert cells._last_space(text) == (spaces[-1] if spaces else -1)
+
+
 def test_shorten_never_splits_an_astral_character():
     out = cells.shorten("\U0001f600" * 20, 11)
     assert out == "\U0001f600" * 5 + "…"

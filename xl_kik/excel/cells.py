@@ -246,14 +246,21 @@ def shorten(text: str, limit: int, note: str = "") -> str:
     if excel_len(tail) >= limit:
         tail = ELLIPSIS
     head = _prefix_within(text, limit - excel_len(tail))
-    cut = None
     if head and len(head) < len(text) and not _SPACE_RE.match(text[len(head)]):
-        spaces = [m.start() for m in _SPACE_RE.finditer(head)]
-        if spaces and spaces[-1] >= len(head) // 2:
-            cut = spaces[-1]
-    if cut is not None:
-        head = head[:cut]
+        cut = _last_space(head)
+        if cut >= len(head) // 2:
+            head = head[:cut]
     return head.rstrip() + tail
+
+
+def _last_space(text: str) -> int:
+    """Where the last white-space character (``\s``) of ``text`` is, -1 without one: found from
+    the end by ``str.rsplit`` (the same white space), not by finding every one (a Svarrapport
+    cell holds up to 32,767 characters)."""
+    if text[-1:].isspace():
+        return len(text) - 1
+    words = text.rsplit(None, 1)
+    return len(text) - len(words[-1]) - 1 if words else -1
 
 
 def cell_text(value: Any, limit: int = MAX_CELL_TEXT, note: str = "") -> str:

@@ -4,7 +4,7 @@ import importlib
 from typing import Any
 
 #: the names, loaded from their module on first use: a command that reads a master and writes
-#: no VBA (generate, report) does not load the project writer (issue 14)
+#: no VBA (generate) does not load the project writer (issue 14)
 _FROM = {"compress": "ovba", "decompress": "ovba",
          **{name: "project" for name in ("BUTTON_MACROS", "ProjectDifference", "VbaModule", "build_vba_project",
                                          "dir_stream_modules", "installed_xlwings_version", "project_differences",
