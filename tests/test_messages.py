@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from dataclasses import fields, is_dataclass
 
 import pytest
 
