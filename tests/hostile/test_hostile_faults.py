@@ -200,6 +200,44 @@ def test_lock_of_a_killed_process_is_recovered_with_a_message(rnd_round, caplog)
     assert not leftover.exists() and not half_backup.exists()
 
 
+STALL_AT_RENAME = r"""
+import os, sys, time
+real = os.replace
+def stall(src, dst):  # the moment between a questionnaire written whole and its rename
+    if str(src).endswith(".tmp"):
+        print("written", flush=True)
+        time.sleep(60)
+    return real(src, dst)
+os.replace = stall
+from xl_kik.steps.generate import generate_round
+generate_round(sys.argv[1])
+"""
+
+
+@POSIX
+def test_a_killed_generate_leaves_no_half_questionnaire(rnd_round):
+    """kill -9 of a real generate while a questionnaire is written: udsendt/ holds its temporary
+    file, never a workbook under a participant's name; the next run holding the lock removes the
+    temporary file (on Windows a dot name is not hidden) and writes every questionnaire."""
+    outgoing = RoundPaths(rnd_round).outgoing
+    shutil.rmtree(outgoing, ignore_errors=True)
+    proc = subprocess.Popen([sys.executable, "-c", STALL_AT_RENAME, str(rnd_round)], stdout=subprocess.PIPE,
+                            text=True, env=_env())
+    assert proc.stdout.readline().strip() == "written"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    left = sorted(p.name for p in outgoing.iterdir())
+    assert len(left) == 1 and left[0].startswith(atomic.OUTGOING_TMP_PREFIX) and left[0].endswith(".tmp")
+    from xl_kik.steps.generate import generate_round
+
+    written = generate_round(rnd_round)
+    assert sorted(p.name for p in outgoing.iterdir()) == sorted(f.name for _, f in written)
+    assert len(written) == len(PEOPLE)
+    for _, f in written:
+        with zipfile.ZipFile(f) as zf:
+            assert zf.testzip() is None
+
+
 def test_lock_is_reentrant_and_released(tmp_path):
     with atomic.round_lock(tmp_path):
         with atomic.round_lock(tmp_path):

@@ -44,7 +44,7 @@ if os.name == "nt":  # pragma: no cover - Windows: byte-range locks
 else:  # POSIX: whole-file advisory locks
     import fcntl
 from xl_kik.core.i18n import Msg
-from xl_kik.core.round import BACKUP_DIR, MASTER_NAME
+from xl_kik.core.round import BACKUP_DIR, MASTER_NAME, OUTGOING_DIR
 
 log = logging.getLogger("xl_kik.atomic")
 
@@ -91,6 +91,9 @@ KEEP_BACKUPS = 30
 LOCK_NAME = ".xl_kik.lock"
 TMP_PREFIX = ".~"
 _BACKUP_TMP = ".~backup."
+#: a scoring workbook while it is written (``excel/scoring``): ``udsendt/.~kik-<pid>-<hex>-<n>.tmp``,
+#: renamed to its name when whole
+OUTGOING_TMP_PREFIX, OUTGOING_TMP_SUFFIX = ".~kik-", ".tmp"
 _LOCK_OFFSET = 1 << 30  # msvcrt locks a byte range: lock one far past the holder's text
 _FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -339,10 +342,13 @@ def _remove(path: str | os.PathLike) -> bool:
 
 
 def remove_leftovers(folder: Path) -> list[Path]:
-    """Temporary files of killed runs: ``.~kik_master.*.xlsm`` in the round folder and
-    ``.~backup.*.tmp`` in ``backup/``. Only call while holding the round lock."""
+    """Temporary files of killed runs: ``.~kik_master.*.xlsm`` in the round folder,
+    ``.~backup.*.tmp`` in ``backup/`` and ``.~kik-*.tmp`` in ``udsendt/`` (a questionnaire not
+    written whole; on Windows a name starting with a dot is not hidden). Only call while holding
+    the round lock (generate writes its temporary files holding it)."""
     stem, suffix = Path(MASTER_NAME).stem, Path(MASTER_NAME).suffix
-    found = list(folder.glob(f"{TMP_PREFIX}{stem}.*{suffix}")) + list((folder / BACKUP_DIR).glob(f"{_BACKUP_TMP}*.tmp"))
+    found = (list(folder.glob(f"{TMP_PREFIX}{stem}.*{suffix}")) + list((folder / BACKUP_DIR).glob(f"{_BACKUP_TMP}*.tmp"))
+             + list((folder / OUTGOING_DIR).glob(f"{OUTGOING_TMP_PREFIX}*{OUTGOING_TMP_SUFFIX}")))
     removed = [p for p in found if _remove(p)]
     if removed:
         log.info("removed temporary files of an interrupted run: %s", ", ".join(p.name for p in removed))

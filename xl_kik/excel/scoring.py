@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Sequence
 
 from xl_kik.core.i18n import Msg, check_lang, format_date, pick
-from xl_kik.excel import cells
+from xl_kik.excel import atomic, cells
 from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
@@ -1151,13 +1151,13 @@ def write_scoring_workbooks(setup: RoundSetup, participants: Sequence[Participan
 
     # plain os calls on str paths: per file, a Path join, a random token and a buffered file
     # object cost about as much as creating the file does on a fast local disk (issue 14)
-    tmp_prefix = os.path.join(str(outdir), f".~kik-{os.getpid()}-{secrets.token_hex(4)}-")
+    tmp_prefix = os.path.join(str(outdir), f"{atomic.OUTGOING_TMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
     def write(index: int) -> Path:
         target = targets[index]
         data = memoryview(template.render(participants[index]))
-        tmp = f"{tmp_prefix}{index}.tmp"
+        tmp = f"{tmp_prefix}{index}{atomic.OUTGOING_TMP_SUFFIX}"
         try:
             fd = os.open(tmp, flags, 0o644)
             try:
