@@ -3,7 +3,6 @@ files, no permission, a full disk. Real processes, real files, real file systems
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil

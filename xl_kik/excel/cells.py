@@ -254,9 +254,9 @@ def shorten(text: str, limit: int, note: str = "") -> str:
 
 
 def _last_space(text: str) -> int:
-    """Where the last white-space character (``\s``) of ``text`` is, -1 without one: found from
-    the end by ``str.rsplit`` (the same white space), not by finding every one (a Svarrapport
-    cell holds up to 32,767 characters)."""
+    """Where the last white-space character (what ``\\s`` matches) of ``text`` is, -1 without
+    one: found from the end by ``str.rsplit`` (the same white space), not by finding every one (a
+    Svarrapport cell holds up to 32,767 characters)."""
     if text[-1:].isspace():
         return len(text) - 1
     words = text.rsplit(None, 1)
