@@ -13,9 +13,10 @@ _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _UNDERSCORES = re.compile(r"_+")
 MAX_STEM = 80
+DEFAULT_FALLBACK = "fil"  # the stem of a text with nothing usable in it
 
 
-def safe_stem(text: str, fallback: str = "fil") -> str:
+def safe_stem(text: str, fallback: str = DEFAULT_FALLBACK) -> str:
     """A file-name stem: keeps æøå and spaces, replaces what Windows forbids.
 
     Composes Unicode to NFC (macOS hands out NFD names), removes control characters and
@@ -32,7 +33,7 @@ def safe_stem(text: str, fallback: str = "fil") -> str:
         # a made stem is its own, whatever the fallback (a test says so): not a fallback (taken
         # as given), nor a reserved name's "_" + a stem cut at MAX_STEM (cut again next time)
         if stem != fallback and len(stem) <= MAX_STEM:
-            _STEMS[(stem, fallback)] = _STEMS[(stem, "fil")] = stem
+            _STEMS[(stem, fallback)] = _STEMS[(stem, DEFAULT_FALLBACK)] = stem
     return stem
 
 

@@ -24,18 +24,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_FROM))
 
 
-__all__ = [
-    "BUTTON_MACROS",
-    "ProjectDifference",
-    "VbaModule",
-    "build_vba_project",
-    "dir_stream_modules",
-    "compress",
-    "decompress",
-    "installed_xlwings_version",
-    "project_differences",
-    "project_modules",
-    "project_stream_modules",
-    "read_modules",
-    "vba_xlwings_version",
-]
+__all__ = sorted(_FROM)  # the names above, one list
