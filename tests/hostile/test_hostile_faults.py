@@ -237,6 +237,34 @@ def test_a_killed_generate_leaves_no_half_questionnaire(rnd_round):
             assert zf.testzip() is None
 
 
+@POSIX
+def test_generate_from_given_master_data_waits_for_the_round_lock(rnd_round, monkeypatch):
+    """A program calling generate_round with the master already read (as the button does) takes
+    the round lock too: while another process writes in the round it waits, then stops with the
+    Danish message, and udsendt/ is as it was (a concurrent command's cleanup could otherwise
+    remove the questionnaires it is writing)."""
+    from xl_kik.excel.master import read_master
+    from xl_kik.steps.generate import generate_round
+
+    outgoing = RoundPaths(rnd_round).outgoing
+    shutil.rmtree(outgoing, ignore_errors=True)
+    outgoing.mkdir()
+    data = read_master(rnd_round)
+    holder = _holder(rnd_round, 30)
+    try:
+        monkeypatch.setenv("XL_KIK_LOCK_WAIT", "1")
+        with pytest.raises(MasterLockedError) as err:
+            generate_round(rnd_round, data=data)
+        assert "skriver i runden" in str(err.value)
+        assert list(outgoing.iterdir()) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    written = generate_round(rnd_round, data=data)  # the lock is free again: every questionnaire
+    assert len(written) == len(PEOPLE)
+    assert not atomic.holds_lock(rnd_round)
+
+
 def test_lock_is_reentrant_and_released(tmp_path):
     with atomic.round_lock(tmp_path):
         with atomic.round_lock(tmp_path):

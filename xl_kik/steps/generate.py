@@ -23,7 +23,7 @@ from xl_kik.core import coverage
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import Participant, RoundPaths, name_labels
 from xl_kik.core.vocabulary import LIST_LIMIT
-from xl_kik.excel import master
+from xl_kik.excel import atomic, master
 from xl_kik.excel import scoring
 from xl_kik.core.values import is_yes
 from xl_kik.excel.master import SHEET_NAMES, MasterData
@@ -86,7 +86,11 @@ def generate_round(root: str | Path, lang: str | None = None, *, data: MasterDat
     if data is None:  # the master on disk: first the lock, then the setup the ids are written on
         with master.locked_round(paths, lang or "da"):
             return _generate(paths, lang, master.read_master(paths.root), write_cells)
-    return _generate(paths, lang, data, write_cells)
+    # the master as given (the button holds the lock already: it is re-entrant); a program
+    # calling with ``data`` gets it too, so a concurrent command's cleanup of leftovers
+    # (atomic.remove_leftovers) never removes a questionnaire being written
+    with atomic.round_lock(paths.root, lang or "da"):
+        return _generate(paths, lang, data, write_cells)
 
 
 def _generate(paths: RoundPaths, lang: str | None, data: MasterData,
