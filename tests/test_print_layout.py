@@ -407,3 +407,69 @@ def _notes_on_first_pages(doc: dict) -> list[str]:
                     assert words <= first_page[ws.title], (ws.title, c.coordinate, sorted(words - first_page[ws.title]))
                     checked.append(ws.title)
     return checked
+
+
+# ---------------------------------------------------------------- the questionnaire's subtitle row
+#: a participant whose subtitle row (name and documentation themes) is longer than a printed page is wide
+LONG_NAMED = ("D09", "Margrethe Kristine Vestergaard-Østergaard", "1; 5; 7")
+
+
+def _long_named_questionnaire(folder: Path) -> Path:
+    from scoring_fixtures import kik_setup
+
+    from xl_kik.core.round import Participant
+    from xl_kik.excel.scoring import ScoringTemplate
+
+    pid, name, themes = LONG_NAMED
+    path = folder / "spørgeskema.xlsx"
+    path.write_bytes(ScoringTemplate(kik_setup()).render(Participant(pid, name, themes=themes)))
+    return path
+
+
+def test_questionnaire_subtitle_wraps_within_the_frozen_columns(tmp_path):
+    """Both sheets' subtitle (row 2) is merged over B:D and wrapped, its row at least as tall as the
+    plain estimate for its text over the three columns (as :func:`_too_short_rows` measures)."""
+    wb = openpyxl.load_workbook(_long_named_questionnaire(tmp_path))
+    for sheet in ("Vejledning", "Evaluering"):
+        ws = wb[sheet]
+        cell = ws["B2"]
+        assert "B2:D2" in {str(m) for m in ws.merged_cells.ranges}, sheet
+        assert cell.alignment.wrap_text and LONG_NAMED[1] in cell.value, sheet
+        width = sum(_widths(ws)[c] for c in (2, 3, 4))
+        size = float(cell.font.sz)
+        lines = line_count(cell.value, width, size)
+        assert lines >= 2, (sheet, width)  # the case this test is for: longer than B:D is wide
+        assert ws.row_dimensions[2].height >= row_height(lines, size), sheet
+    # and every wrapped text of the guide (the scale's 'ved ikke' row was one line high: cut off)
+    assert _too_short_rows(wb["Vejledning"]) == []
+
+
+@pytest.mark.libreoffice
+def test_questionnaire_subtitle_is_printed_whole(tmp_path):
+    """In LibreOffice's PDF of the evaluation sheet every word of the subtitle stands left of the
+    points column and above the next row's text: a line longer than the page is cut at the page's
+    edge, and a row too low clips its last line (pdftotext still reports the words of both, with
+    their boxes where they would be)."""
+    from xl_kik.excel import office as _office
+
+    _tools_or_fail()
+    pdf = _office.convert([_long_named_questionnaire(tmp_path)], "pdf", tmp_path / "pdf")[0]
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, timeout=120,
+                         text=True).stdout
+    wb = openpyxl.load_workbook(tmp_path / "spørgeskema.xlsx")
+    expected = [_clean(w) for w in wb["Evaluering"]["B2"].value.split()]
+    expected = [w for w in expected if w]
+    for raw in out.split("<page ")[1:]:
+        words = [(float(x0), float(y0), float(x1), float(y1), html.unescape(w)) for x0, y0, x1, y1, w in WORD_RE.findall(raw)]
+        texts = [_clean(w[4]) for w in words]
+        if "Deltager" not in texts or "Point" not in texts:
+            continue
+        start = texts.index("Deltager")
+        subtitle = [w for w in words[start:] if _clean(w[4])][:len(expected)]
+        assert [_clean(w[4]) for w in subtitle] == expected
+        points = next(w for w in words if w[4] == "Point")
+        below = next(w for w in words if _clean(w[4]) == "Svarfrist")
+        assert max(w[2] for w in subtitle) < points[0], "the subtitle runs into the points column"
+        assert max(w[3] for w in subtitle) <= below[1], "the subtitle's last line is lower than its row"
+        return
+    pytest.fail("no page with the evaluation sheet's subtitle and the points column")

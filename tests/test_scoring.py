@@ -414,8 +414,9 @@ def test_placeholders_verbatim_in_template_and_gone_after_render(template):
         assert ph[key] in sst
     custom = tparts["docProps/custom.xml"].decode()
     assert ph["PID"] in custom and ph["TOKEN"] in custom
-    for sheet in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+    for sheet, height in (("xl/worksheets/sheet1.xml", "GUIDEH"), ("xl/worksheets/sheet2.xml", "EVALH")):
         assert ph["HNAME"] in tparts[sheet].decode()
+        assert re.search(f'<row r="2"[^>]* ht="{ph[height]}"', tparts[sheet].decode())
     for name, data in parts(template.render(IDA)).items():
         assert b"XLKIK" not in data, name
 
@@ -714,9 +715,46 @@ def test_render_is_the_template_with_the_values_put_in(template, setup, who):
             values = {k: scoring._sst_text(v) for k, v in sst.items()}
         elif part == "docProps/custom.xml":
             values = {"PID": scoring._xml_text(who.pid), "TOKEN": scoring._xml_text(token)}
-        else:
-            values = {"HNAME": scoring._header_text(name)}
+        else:  # the page header's name; the subtitle rows' heights (their adequacy: test_print_layout)
+            themes = scoring.themes_text(setup, who)
+            values = {"HNAME": scoring._header_text(name),
+                      "GUIDEH": "%g" % scoring.subtitle_height(scoring.T["for"]("da", name=name) + themes, "GUIDEH"),
+                      "EVALH": "%g" % scoring.subtitle_height(scoring.T["participant"]("da", name=name) + themes,
+                                                              "EVALH")}
         for key, value in values.items():
             text = text.replace(template.placeholders[key], value)
         expected[part] = text.encode("utf-8")
     assert parts(template.render(who)) == expected
+
+
+@pytest.mark.parametrize("name,themes", [
+    ("Bo", ""), ("Ida Ørsted", "1; 5"), ("Margrethe Kristine Vestergaard-Østergaard", "1; 5; 7"),
+    ("x" * 60, ""), ("x" * 61, ""), ("y" * 200, "2"), ("Ida\tTab", ""), ("Ida\nNy linje", "3"),
+])
+def test_subtitle_height_per_participant(template, setup, name, themes):
+    """The subtitle row's height in a rendered file is the estimate for that participant's text
+    (the shortcut for a one-line text gives what the estimate gives); a longer text, a taller row."""
+    who = Participant("D42", name, themes=themes)
+    shown = scoring.display_name(who)
+    theme_text = scoring.themes_text(setup, who)
+    for key, msg in (("GUIDEH", "for"), ("EVALH", "participant")):
+        want = scoring.subtitle_height(scoring.T[msg]("da", name=shown) + theme_text, key)
+        assert template._subtitle_height(key, shown, theme_text) == b"%g" % want
+    wb = openpyxl.load_workbook(io.BytesIO(template.render(who)))
+    one_line = scoring._row_height(1, scoring.SUBTITLE_FONT_SIZE)
+    for sheet in ("Vejledning", "Evaluering"):
+        height = wb[sheet].row_dimensions[scoring.SUBTITLE_ROW].height
+        assert height >= one_line
+        if len(name) > 100:
+            assert height >= scoring._row_height(2, scoring.SUBTITLE_FONT_SIZE), sheet
+
+
+def test_subtitle_height_shortcut_at_the_line_length(template, setup):
+    """Around the length where the estimate starts a second line the shortcut and the estimate agree."""
+    for key, msg in (("GUIDEH", "for"), ("EVALH", "participant")):
+        fixed = len(scoring.T[msg]("da", name=""))
+        per_line = scoring._chars_per_line(scoring.SUBTITLE_WIDTHS[key], scoring.SUBTITLE_FONT_SIZE, True)
+        for n in range(per_line - fixed - 3, per_line - fixed + 4):
+            for name in ("a" * n, ("ab " * n)[:n]):
+                want = scoring.subtitle_height(scoring.T[msg]("da", name=name), key)
+                assert template._subtitle_height(key, name, "") == b"%g" % want, (key, n)

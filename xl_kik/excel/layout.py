@@ -132,6 +132,12 @@ def _chars_per_line(width: float, font_size: float, bold: bool) -> tuple[float, 
     return chars, max(4, int(chars * 11 / font_size))
 
 
+def chars_per_line(width: float, font_size: float = DEFAULT_FONT_SIZE, bold: bool = False) -> int:
+    """Characters per wrapped line of a column ``width`` wide by the estimate: a text of at most
+    this many characters, without a line break or tab, is one line (:func:`cell_height`)."""
+    return _chars_per_line(width, font_size, bold)[1]
+
+
 def _one_line(text: str, per_line: int) -> bool:
     """True when ``text`` surely fits on one line (what textwrap would say, without wrapping)."""
     return len(text) <= per_line and "\n" not in text and "\t" not in text
@@ -274,5 +280,5 @@ def widen_for_words(ws: Any, rows: Iterable[int]) -> dict[int, float]:
     return out
 
 
-__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height",
+__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "chars_per_line",
            "column_widths", "widen_for_words"]

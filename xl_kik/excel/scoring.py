@@ -42,7 +42,8 @@ from typing import Sequence
 
 from xl_kik.core.i18n import Msg, check_lang, format_date, pick
 from xl_kik.excel import atomic, cells
-from xl_kik.excel.layout import line_count as _line_count, row_height as _row_height
+from xl_kik.excel.layout import (cell_height as _cell_height, chars_per_line as _chars_per_line,
+                                 line_count as _line_count, row_height as _row_height)
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
 from xl_kik.core.cellref import column_letter, column_number
@@ -340,7 +341,15 @@ GUIDE_TEXT_WIDTH = 41  # columns C and D of the guide
 
 
 # ---------------------------------------------------------------- placeholders
-_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME", "THEMES", "THEMEIDS")
+_PH_KEYS = ("NAME", "PID", "TOKEN", "HNAME", "THEMES", "THEMEIDS", "GUIDEH", "EVALH")
+#: The row under the title of both sheets names the participant and their documentation themes,
+#: bold 12 pt, wrapped within B:D (a longer line is cut at the printed page's edge). Its height
+#: depends on that text, so the row's ``ht`` is a placeholder too (GUIDEH, EVALH), filled with
+#: the estimate for the participant's text and the width of B:D (:func:`subtitle_height`).
+SUBTITLE_ROW = 2
+SUBTITLE_WIDTHS = {"GUIDEH": 12 + 2 * GUIDE_TEXT_WIDTH,
+                   "EVALH": _WIDTHS["nr"] + _WIDTHS["question"] + _WIDTHS["examples"]}
+SUBTITLE_FONT_SIZE = 12
 
 
 def _placeholders(setup: RoundSetup) -> dict[str, str]:
@@ -552,6 +561,12 @@ class ScoringTemplate:
         self.template_bytes = _build_workbook(setup, self.layout, self.placeholders)
         self._zip = _ZipTemplate(self.template_bytes, self.placeholders)
         self._check_placeholders()
+        # per subtitle row: its text's length without the name, the characters of one line and the
+        # height of one line (most participants' subtitle is one line: no wrapping per participant)
+        self._subtitles = {key: (msg, len(T[msg](self.lang, name="")),
+                                 _chars_per_line(SUBTITLE_WIDTHS[key], SUBTITLE_FONT_SIZE, True),
+                                 b"%g" % subtitle_height("", key))
+                           for key, msg in (("GUIDEH", "for"), ("EVALH", "participant"))}
 
     def _check_placeholders(self) -> None:
         found = self._zip.found
@@ -564,11 +579,14 @@ class ScoringTemplate:
         for key in ("PID", "TOKEN"):
             if custom.get(key) != 1:
                 problems.append(f"{key} not exactly once in custom.xml")
+        for key, part in (("GUIDEH", "xl/worksheets/sheet1.xml"), ("EVALH", "xl/worksheets/sheet2.xml")):
+            if found.get(part, {}).get(key) != 1:
+                problems.append(f"{key} not exactly once in {part}")
         for part, keys in found.items():
             allowed = {"xl/sharedStrings.xml": {"NAME", "PID", "TOKEN", "THEMES", "THEMEIDS"},
                        "docProps/custom.xml": {"PID", "TOKEN"}}.get(part)
             if allowed is None:
-                allowed = {"HNAME"} if part.startswith("xl/worksheets/sheet") else set()
+                allowed = {"HNAME", "GUIDEH", "EVALH"} if part.startswith("xl/worksheets/sheet") else set()
             if set(keys) - allowed:
                 problems.append(f"unexpected placeholders {sorted(set(keys) - allowed)} in {part}")
         if problems:  # a programming error: the template would leak placeholders
@@ -586,10 +604,19 @@ class ScoringTemplate:
                 "TOKEN": _sst_text(token).encode(), "THEMES": _sst_text(themes).encode(),
                 "THEMEIDS": _sst_text(ids).encode()}
         plain = {"PID": _xml_text(participant.pid).encode(), "TOKEN": _xml_text(token).encode()}
-        header = {"HNAME": _header_text(name).encode()}
+        # the sheets' parts: the page header's name and the height of each sheet's subtitle row
+        header = {"HNAME": _header_text(name).encode(), "GUIDEH": self._subtitle_height("GUIDEH", name, themes),
+                  "EVALH": self._subtitle_height("EVALH", name, themes)}
         # one dict per kind of part, shared by the parts of that kind (fill only reads them)
         return {part: text if part == "xl/sharedStrings.xml" else plain if part == "docProps/custom.xml" else header
                 for part in self._zip.found}
+
+    def _subtitle_height(self, key: str, name: str, themes: str) -> bytes:
+        """The ``ht`` of a sheet's subtitle row for this name and these themes (:func:`subtitle_height`)."""
+        msg, fixed, per_line, one_line = self._subtitles[key]
+        if fixed + len(name) + len(themes) <= per_line and not any("\n" in t or "\t" in t for t in (name, themes)):
+            return one_line  # what subtitle_height gives a text that fits on one line
+        return b"%g" % subtitle_height(T[msg](self.lang, name=name) + themes, key)
 
     def render(self, participant: Participant) -> bytes:
         """The participant's workbook as .xlsx bytes."""
@@ -644,8 +671,8 @@ def _build_workbook(setup: RoundSetup, layout: Layout, ph: dict[str, str]) -> by
     ins.activate()
     wb.close()
     return _patch_parts(buf.getvalue(), {
-        "xl/worksheets/sheet1.xml": lambda x: _auto_heights(x, ins_auto),
-        "xl/worksheets/sheet2.xml": lambda x: _auto_heights(x, ev_auto),
+        "xl/worksheets/sheet1.xml": lambda x: _height_placeholder(_auto_heights(x, ins_auto), ph["GUIDEH"]),
+        "xl/worksheets/sheet2.xml": lambda x: _height_placeholder(_auto_heights(x, ev_auto), ph["EVALH"]),
     })
 
 
@@ -672,6 +699,22 @@ def _auto_heights(xml: bytes, rows: set[int]) -> bytes:
     return re.sub(rb"<row [^>]*>", fix, xml)
 
 
+def _height_placeholder(xml: bytes, placeholder: str, row: int = SUBTITLE_ROW) -> bytes:
+    """The height of row ``row`` (1-based) replaced by ``placeholder``: filled in per participant."""
+    tag = re.compile(rb'(<row r="%d"[^>]*? ht=")[0-9.]+(")' % row)
+    out, n = tag.subn(lambda m: m.group(1) + placeholder.encode() + m.group(2), xml, count=1)
+    if n != 1:  # a programming error: the template's row has no height to fill in
+        raise RuntimeError(f"scoring template: row {row} has no height")
+    return out
+
+
+def subtitle_height(text: str, key: str) -> float:
+    """The height (points) of the subtitle row (:data:`SUBTITLE_ROW`) showing ``text`` on the sheet
+    of ``key`` (GUIDEH: the guide, EVALH: the evaluation sheet): bold, wrapped within B:D."""
+    return max(_row_height(1, SUBTITLE_FONT_SIZE),
+               _cell_height(text, SUBTITLE_WIDTHS[key], SUBTITLE_FONT_SIZE, bold=True))
+
+
 def _formats(wb) -> dict:
     base = {"font_name": "Calibri", "font_size": 11}
     border = {"border": 1, "border_color": "#BFBFBF"}
@@ -681,7 +724,6 @@ def _formats(wb) -> dict:
 
     return {
         "title": f(bold=True, font_size=16, font_color="#1F4E78"),
-        "subtitle": f(bold=True, font_size=12),
         "subtitle_wrap": f(bold=True, font_size=12, text_wrap=True, valign="top"),
         "text": f(),
         "heading": f(bold=True, font_size=13, font_color="#1F4E78"),
@@ -756,11 +798,13 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
         row += 1
 
     line(T["title"](lang, unit=setup.unit), "title")
-    # who it is for and the themes they read (filled in per participant: two lines may be needed),
-    # wrapped within B:D: a longer line would widen the printed page (LibreOffice prints text that
-    # runs over empty columns)
+    # who it is for and the themes they read, wrapped within B:D: a longer line would widen the
+    # printed page (LibreOffice prints text that runs over empty columns); the row's height is
+    # filled in per participant (SUBTITLE_ROW)
+    if row != SUBTITLE_ROW - 1:  # a programming error: the height placeholder goes on SUBTITLE_ROW
+        raise RuntimeError(f"scoring template: the subtitle is on row {row + 1}, not {SUBTITLE_ROW}")
     ws.merge_range(row, 1, row, 3, T["for"](lang, name=ph["NAME"]) + ph["THEMES"], fmt["subtitle_wrap"])
-    ws.set_row(row, _row_height(2, 12))
+    ws.set_row(row, _row_height(2, SUBTITLE_FONT_SIZE))
     row += 1
     gap()
     line(INSTRUCTIONS["h_what"](lang), "heading")
@@ -792,6 +836,8 @@ def _write_instructions(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, 
     ws.write_string(row, 1, INSTRUCTIONS["band_blank"](lang), fmt["band_blank"])
     ws.write_string(row, 2, blank, fmt["band_blank"])
     ws.write_string(row, 3, blank, fmt["band_blank"])
+    ws.set_row(row, _row_height(_line_count(blank, GUIDE_TEXT_WIDTH)))  # wrapped as the bands above it
+    auto.add(row + 1)
     row += 1
     gap()
     line(INSTRUCTIONS["h_deadline"](lang), "heading")
@@ -917,7 +963,11 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
 
     # header block (rows 1-5)
     ws.write_string(0, c["nr"], T["title"](lang, unit=setup.unit), fmt["title"])
-    ws.write_string(1, c["nr"], T["participant"](lang, name=ph["NAME"]) + ph["THEMES"], fmt["subtitle"])
+    # wrapped within the frozen columns (Nr. to Eksempler), as the hint below: the themes make it
+    # longer than a printed page is wide (the height is filled in per participant, SUBTITLE_ROW)
+    ws.merge_range(SUBTITLE_ROW - 1, c["nr"], SUBTITLE_ROW - 1, c["examples"],
+                   T["participant"](lang, name=ph["NAME"]) + ph["THEMES"], fmt["subtitle_wrap"])
+    ws.set_row(SUBTITLE_ROW - 1, _row_height(2, SUBTITLE_FONT_SIZE))
     deadline = format_date(setup.deadline, lang) if setup.deadline else T["no_deadline"](lang)
     ws.write_string(2, c["nr"], T["deadline_scale"](lang, deadline=deadline, minutes=estimated_time(len(layout.rows), lang),
                                                      **params), fmt["text"])
