@@ -10,6 +10,7 @@ the PDF (LibreOffice clips text that does not fit its row; clipped words are not
 from __future__ import annotations
 
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -473,3 +474,22 @@ def test_questionnaire_subtitle_is_printed_whole(tmp_path):
         assert max(w[3] for w in subtitle) <= below[1], "the subtitle's last line is lower than its row"
         return
     pytest.fail("no page with the evaluation sheet's subtitle and the points column")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_questionnaire_column_headers_fit_their_row(tmp_path, lang):
+    """The evaluation sheet's header row is as tall as the plain estimate of every visible header
+    (the English points header, "Points / 0-100 / or / 'do not know'", wraps to five lines)."""
+    from scoring_fixtures import kik_setup
+
+    from xl_kik.core.round import Participant
+    from xl_kik.excel.scoring import ScoringTemplate
+
+    ws = openpyxl.load_workbook(io.BytesIO(ScoringTemplate(kik_setup(lang=lang)).render(Participant("D01", "Bo")))
+                                ).worksheets[1]
+    widths = _widths(ws)
+    header = 6
+    for cell in ws[header]:
+        if isinstance(cell.value, str) and widths.get(cell.column, 1) > 0:
+            want = row_height(line_count(cell.value, widths[cell.column], 11), 11)
+            assert ws.row_dimensions[header].height >= want, (cell.coordinate, cell.value)

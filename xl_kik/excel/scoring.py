@@ -350,6 +350,7 @@ SUBTITLE_ROW = 2
 SUBTITLE_WIDTHS = {"GUIDEH": 12 + 2 * GUIDE_TEXT_WIDTH,
                    "EVALH": _WIDTHS["nr"] + _WIDTHS["question"] + _WIDTHS["examples"]}
 SUBTITLE_FONT_SIZE = 12
+HEADER_ROW_HEIGHT = 64  # the evaluation sheet's column headers: four lines (Point / 0-100 / eller / 'ved ikke')
 
 
 def _placeholders(setup: RoundSetup) -> dict[str, str]:
@@ -994,7 +995,9 @@ def _write_evaluation(ws, setup: RoundSetup, layout: Layout, ph, fmt, header, fo
     }
     for key, text in heads.items():
         ws.write_string(hr, c[key], text, fmt["colhead"])
-    ws.set_row(hr, 64)
+    # four lines at least; more where a language's header wraps further ("'do not know'" in 11 columns)
+    ws.set_row(hr, max([HEADER_ROW_HEIGHT] + [_cell_height(text, _WIDTHS[key], bold=True)
+                                              for key, text in heads.items() if key != "qid"]))
 
     auto: set[int] = set()
     ranges: dict[str, list[str]] = {"indsats": [], "resultat": []}
