@@ -75,34 +75,38 @@ def workers(n_files: int, min_files: int = 200, min_free: float = 1.5) -> int | 
 def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], helpers: int, *,
                 here: Callable[[list[T]], list[R]] | None = None, initializer: Callable[..., Any] | None = None,
                 initargs: tuple = (), pool: Any = None,
-                done: Callable[[int], None] | None = None, idle: Callable[[], None] | None = None) -> list[R]:
+                done: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``read_chunk`` of every item, read by this process and ``helpers`` helper processes
     together, in the items' order.
 
-    The items go in chunks to the pool from the last one backwards, and this process reads
-    from the first one forwards every chunk no helper has taken yet (``here``, default
-    ``read_chunk``; a queued chunk can be cancelled until a helper takes it): nobody waits for
-    a helper that starts late or runs slowly on a busy machine, and a helper is sent only its
-    chunk (what every chunk needs goes once, to ``initializer`` when the helper starts; a
-    process pool pickles ``read_chunk`` by name). At most a couple of chunks are taken ahead
-    by the helpers. ``pool``: the executor class (default ``ProcessPoolExecutor``; a test may
-    use threads). ``done(n)``: called with the number of items read so far, after each chunk
-    this process reads and each helper's chunk collected. A chunk whose helper fails (a helper
-    killed, a result it cannot send) is read by this process, and without a process pool
-    (``ProcessPoolExecutor`` cannot start) this process reads everything. ``idle()``: called once,
-    when this process has read every chunk left to it while a helper's chunk is still being read
-    (other work for the time it would wait: merge loads the master then); what it raises is
-    raised once the helpers have stopped."""
+    The helpers take chunks from the last item backwards and this process reads from the first
+    one forwards, until the two meet. Each helper holds one chunk to read and one ready
+    (:data:`CHUNKS_PER_HELPER`); this process sends the next one whenever it has read a few items
+    itself. A chunk is a share of the items nobody has taken yet (:func:`chunk_size`): at most
+    about 1/20 of a helper's part while much is left, down to one item where the two meet, so
+    neither waits long for the other at the end. Nobody waits for a helper that starts late or
+    runs slowly on a busy machine: a chunk no helper has started yet is cancelled and read here,
+    and a helper is sent only its chunk (what every chunk needs goes once, to ``initializer``
+    when the helper starts; a process pool pickles ``read_chunk`` by name). ``pool``: the
+    executor class (default ``ProcessPoolExecutor``; a test may use threads). ``done(n)``: called
+    with the number of items read so far, after each chunk this process reads and each helper's
+    chunk collected. A chunk whose helper fails (a helper killed, a result it cannot send) is
+    read by this process, and without a process pool (``ProcessPoolExecutor`` cannot start)
+    this process reads everything. ``meanwhile()``: other work for this process while the
+    helpers read (merge loads the master then), called once, when the helpers have their first
+    chunks and one more each (to read while no new one is sent) and before this process reads;
+    what it raises is raised once the helpers have stopped (the chunks they had not started are
+    dropped)."""
     here = here or read_chunk
-    size = max(4, len(items) // (20 * (helpers + 1)))  # ~25 of 1,000: little to wait for at the end
-    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
-    out: list[list[R] | None] = [None] * len(chunks)
-    count = 0
+    n = len(items)
+    largest = max(4, n // (20 * (helpers + 1)))  # ~25 of 1,000: what a slow helper may hold at the end
+    parts: dict[int, list[R]] = {}  # first item of a chunk -> its results
+    front, back, count = 0, n, 0  # this process has taken items[:front], the helpers items[back:]
 
-    def read_here(i: int) -> None:
+    def read_here(start: int, end: int) -> None:
         nonlocal count
-        out[i] = here(chunks[i])
-        count += len(chunks[i])
+        parts[start] = here(list(items[start:end]))
+        count += end - start
         if done:
             done(count)
 
@@ -110,28 +114,68 @@ def read_shared(items: Sequence[T], read_chunk: Callable[[list[T]], list[R]], he
         executor = (pool or concurrent.futures.ProcessPoolExecutor)(max_workers=helpers, initializer=initializer,
                                                                     initargs=initargs)
     except (OSError, ImportError, NotImplementedError):  # no process pool here (e.g. no semaphores)
-        for i in range(len(chunks)):
-            read_here(i)
-        return [result for chunk_results in out for result in chunk_results or ()]
-    with executor:
-        futures = {i: executor.submit(read_chunk, chunks[i]) for i in reversed(range(len(chunks)))}
-        for i in range(len(chunks)):
-            if not futures[i].cancel():
-                break  # taken by a helper: so are all after it
-            read_here(i)
-        if idle is not None and any(out[i] is None and not f.done() for i, f in futures.items()):
-            idle()
-        for i, future in futures.items():
-            if out[i] is None:
-                try:
-                    out[i] = future.result()
-                except Exception:  # noqa: BLE001 - a helper that died (or a result it could not send)
-                    read_here(i)  # this process reads the chunk: the result one process gives
-                    continue
-                count += len(chunks[i])
-                if done:
-                    done(count)
-    return [result for chunk_results in out for result in chunk_results or ()]
+        while front < n:
+            start, front = front, min(n, front + largest)
+            read_here(start, front)
+        return [result for start in sorted(parts) for result in parts[start]]
+    sent: dict[Any, tuple[int, int]] = {}  # future -> (first item, end), in the order sent
+    accepting = True
+
+    def send(per_helper: int = CHUNKS_PER_HELPER) -> None:
+        nonlocal back, accepting
+        while accepting and len(sent) < per_helper * helpers and back > front:
+            start = back - chunk_size(back - front, helpers, largest)
+            try:
+                future = executor.submit(read_chunk, list(items[start:back]))
+            except Exception:  # noqa: BLE001 - a broken pool (a helper died) takes no more chunks
+                accepting = False
+                return
+            sent[future] = (start, back)
+            back = start
+
+    def collect(future: Any) -> None:
+        nonlocal count
+        start, end = sent.pop(future)
+        try:
+            parts[start] = future.result()
+        except Exception:  # noqa: BLE001 - a helper that died (or a result it could not send)
+            read_here(start, end)  # this process reads the chunk: the result one process gives
+            return
+        count += end - start
+        if done:
+            done(count)
+
+    try:
+        send(CHUNKS_PER_HELPER + (meanwhile is not None))
+        if meanwhile is not None:
+            meanwhile()
+        while back > front:
+            start, front = front, front + min(HERE_AT_A_TIME, chunk_size(back - front, helpers, largest))
+            read_here(start, front)
+            for future in [f for f in sent if f.done()]:
+                collect(future)
+            send()
+        for future in reversed(list(sent)):  # the last sent are the likeliest not started
+            if future.cancel():
+                read_here(*sent.pop(future))
+        for future in list(sent):
+            collect(future)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return [result for start in sorted(parts) for result in parts[start]]
+
+
+#: chunks a helper holds at a time: the one it reads and the next, ready when it is done
+CHUNKS_PER_HELPER = 2
+#: items this process reads at most before it looks whether a helper needs its next chunk
+HERE_AT_A_TIME = 4
+
+
+def chunk_size(left: int, helpers: int, largest: int) -> int:
+    """Items in the next chunk when ``left`` items are not taken yet: a share small enough that
+    the chunks every process still holds when the items run out take little time (guided
+    scheduling), at most ``largest``, at least one."""
+    return min(largest, max(1, left // (CHUNKS_PER_HELPER * (helpers + 1))))
 
 
 __all__ = ["read_shared", "workers"]

@@ -200,7 +200,7 @@ _POOL: Any = None
 
 
 def _read_shared(files: list[Path], helpers: int, setup: RoundSetup, people: dict[str, Participant],
-                 lang: str, idle: Callable[[], None] | None = None) -> list[tuple[ReturnResult, str]]:
+                 lang: str, meanwhile: Callable[[], None] | None = None) -> list[tuple[ReturnResult, str]]:
     """Every file read by this process and ``helpers`` reading processes together, in order
     (:func:`xl_kik.excel.pool.read_shared`: this process from the first file forwards, the
     helpers from the last backwards; a helper gets the round once, when it starts)."""
@@ -208,20 +208,20 @@ def _read_shared(files: list[Path], helpers: int, setup: RoundSetup, people: dic
         return [_read_path(path, setup, people, lang) for path in chunk]
 
     return pool.read_shared(files, _read_paths, helpers, here=here, initializer=_start_reader,
-                            initargs=(setup, people, lang), pool=_POOL, idle=idle)
+                            initargs=(setup, people, lang), pool=_POOL, meanwhile=meanwhile)
 
 
 def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Sequence[Participant],
-                    lang: str = "da", workers: int | None = None, idle: Callable[[], None] | None = None
+                    lang: str = "da", workers: int | None = None, meanwhile: Callable[[], None] | None = None
                     ) -> Collection:
     """Read every returned file at the top level of ``returns_dir``.
 
     Sub-folders are reported (info) and not read; entries that are never read (FIFOs,
     devices, dangling links, links out of the round) are reported as unusable. Results come
     in file-name order. ``workers`` > 1 reads with this process and ``workers - 1`` helper
-    processes (:func:`_read_shared`; from PARALLEL_MIN_FILES files). ``idle()``: called when this
-    process would wait for a helper's last files (:func:`xl_kik.excel.pool.read_shared`); never
-    without helpers.
+    processes (:func:`_read_shared`; from PARALLEL_MIN_FILES files). ``meanwhile()``: work for this
+    process while the helpers read, called once when they have their first files
+    (:func:`xl_kik.excel.pool.read_shared`); never without helpers.
     """
     returns_dir = Path(returns_dir)
     entries = listing(returns_dir)
@@ -233,7 +233,7 @@ def collect_returns(returns_dir: str | Path, setup: RoundSetup, participants: Se
     done: dict[Path, tuple[ReturnResult, str]] | None = None
     if workers and workers > 1 and len(files) >= PARALLEL_MIN_FILES:
         # Duplicates are read twice here and reported the same way below.
-        done = dict(zip(files, _read_shared(files, workers - 1, setup, people, lang, idle)))
+        done = dict(zip(files, _read_shared(files, workers - 1, setup, people, lang, meanwhile)))
     for entry in entries:
         path, name = entry.path, display_name(entry.path)
         if entry.kind == "problem":

@@ -242,9 +242,9 @@ def merge_round(root: str | Path, lang: str | None = None,
 
     The round lock is taken first, so the setup read is the one the merge writes on; the
     returned files are read *before* anything is written into the master, so a slow folder never
-    holds the master half-edited. With reading helpers, the master is loaded while this process
-    would wait for a helper's last files (``idle`` of :func:`~xl_kik.excel.pool.read_shared`);
-    an error while reading leaves it untouched (``MasterFile.edit``)."""
+    holds the master half-edited. With reading helpers, the master is loaded while they read
+    (``meanwhile`` of :func:`~xl_kik.excel.pool.read_shared`; this process then reads fewer
+    files); an error while reading leaves it untouched (``MasterFile.edit``)."""
     root = Path(root)
     with MasterFile.lock(root, lang or "da"):
         data = read_master(root)
@@ -256,7 +256,7 @@ def merge_round(root: str | Path, lang: str | None = None,
                 loaded.append(stack.enter_context(MasterFile.edit(
                     RoundPaths(root), lang, skip_cells_of=GENERATED_BY_MERGE, uses=USED_BY_MERGE)))
 
-            collection = read_returns(root, data.setup, data.participants, lang, idle=load_master)
+            collection = read_returns(root, data.setup, data.participants, lang, meanwhile=load_master)
             if not loaded:
                 load_master()
             result = merge_into(loaded[0], root, data, lang=lang, previous=previous, collection=collection)

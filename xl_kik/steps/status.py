@@ -31,15 +31,15 @@ def _workers(n_files: int) -> int | None:
 
 
 def read_returns(root: str | Path, setup: RoundSetup, participants: Sequence[Participant], lang: str,
-                 idle: Callable[[], None] | None = None) -> Collection:
-    """Every returned file in the round's ``retur/`` folder, read and validated. ``idle()``: work
-    for the time this process would wait for a reading helper (``excel/reader.collect_returns``)."""
+                 meanwhile: Callable[[], None] | None = None) -> Collection:
+    """Every returned file in the round's ``retur/`` folder, read and validated. ``meanwhile()``: work
+    for this process while reading helpers read (``excel/reader.collect_returns``)."""
     paths = RoundPaths(Path(root))
     try:
         n_files = sum(1 for _ in os.scandir(paths.returns))
     except OSError:
         n_files = 0
-    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files), idle=idle)
+    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files), meanwhile=meanwhile)
 
 
 @dataclass
