@@ -35,3 +35,17 @@ def test_wrapped_lines_by_hand(text, width, lines):
 
 def test_line_count_counts_paragraphs():
     assert line_count("Microsoft Excel\n\nJa", 10) == 4  # 2 + an empty line + 1
+
+
+def test_pieces_on_one_line_is_the_one_line_rule_of_the_whole_text():
+    """The generator's per-participant shortcut (``pieces_on_one_line``) says what
+    ``cell_height``'s one-line rule says of the text it would build."""
+    from xl_kik.excel import layout
+
+    per_line = layout.chars_per_line(40, 12, bold=True)
+    for fixed in (0, 10, per_line - 5, per_line):
+        for pieces in (("Anne",), ("Anne", "1. Ledelse"), ("A\nB",), ("", "x\ty"), ("x" * 5, "y" * 5)):
+            whole = "f" * fixed + "".join(pieces)
+            assert layout.pieces_on_one_line(fixed, pieces, per_line) == layout._one_line(whole, per_line), (fixed, pieces)
+            if layout.pieces_on_one_line(fixed, pieces, per_line):
+                assert layout.cell_height(whole, 40, 12, bold=True) == layout.cell_height("x", 40, 12, bold=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from functools import lru_cache
 
@@ -141,6 +141,12 @@ def chars_per_line(width: float, font_size: float = DEFAULT_FONT_SIZE, bold: boo
 def _one_line(text: str, per_line: int) -> bool:
     """True when ``text`` surely fits on one line (what textwrap would say, without wrapping)."""
     return len(text) <= per_line and "\n" not in text and "\t" not in text
+
+
+def pieces_on_one_line(fixed: int, pieces: Sequence[str], per_line: int) -> bool:
+    """:func:`_one_line` of a text made of ``fixed`` characters without a line break or tab and
+    ``pieces`` (a name, a list), without building it: the generator asks it per participant."""
+    return fixed + sum(map(len, pieces)) <= per_line and not any("\n" in p or "\t" in p for p in pieces)
 
 
 def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, bold: bool = False,
@@ -280,5 +286,5 @@ def widen_for_words(ws: Any, rows: Iterable[int]) -> dict[int, float]:
     return out
 
 
-__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "chars_per_line",
+__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "chars_per_line", "pieces_on_one_line",
            "column_widths", "widen_for_words"]

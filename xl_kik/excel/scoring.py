@@ -43,7 +43,8 @@ from typing import Sequence
 from xl_kik.core.i18n import Msg, check_lang, format_date, pick
 from xl_kik.excel import atomic, cells
 from xl_kik.excel.layout import (cell_height as _cell_height, chars_per_line as _chars_per_line,
-                                 line_count as _line_count, row_height as _row_height)
+                                 line_count as _line_count, pieces_on_one_line as _pieces_on_one_line,
+                                 row_height as _row_height)
 from xl_kik._version import GENERATOR
 from xl_kik.core.catalogue import SIDE_NAMES
 from xl_kik.core.cellref import column_letter, column_number
@@ -615,7 +616,7 @@ class ScoringTemplate:
     def _subtitle_height(self, key: str, name: str, themes: str) -> bytes:
         """The ``ht`` of a sheet's subtitle row for this name and these themes (:func:`subtitle_height`)."""
         msg, fixed, per_line, one_line = self._subtitles[key]
-        if fixed + len(name) + len(themes) <= per_line and not any("\n" in t or "\t" in t for t in (name, themes)):
+        if _pieces_on_one_line(fixed, (name, themes), per_line):
             return one_line  # what subtitle_height gives a text that fits on one line
         return b"%g" % subtitle_height(T[msg](self.lang, name=name) + themes, key)
 
