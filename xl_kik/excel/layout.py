@@ -286,5 +286,5 @@ def widen_for_words(ws: Any, rows: Iterable[int]) -> dict[int, float]:
     return out
 
 
-__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "chars_per_line", "pieces_on_one_line",
-           "column_widths", "widen_for_words"]
+__all__ = ["line_count", "wrapped_lines", "row_height", "fit_rows", "estimate_heights", "cell_height", "chars_per_line",
+           "pieces_on_one_line", "column_widths", "widen_for_words"]

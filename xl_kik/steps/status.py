@@ -39,7 +39,8 @@ def read_returns(root: str | Path, setup: RoundSetup, participants: Sequence[Par
         n_files = sum(1 for _ in os.scandir(paths.returns))
     except OSError:
         n_files = 0
-    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files), meanwhile=meanwhile)
+    return collect_returns(paths.returns, setup, participants, lang=lang, workers=_workers(n_files),
+                           meanwhile=meanwhile)
 
 
 @dataclass
