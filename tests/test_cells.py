@@ -51,6 +51,21 @@ def test_every_forbidden_character_is_removed_and_nothing_else():
         assert cells.xml_text(f"a{ch}b") == f"a{ch}b", repr(ch)
 
 
+def test_each_code_point_alone_is_kept_unless_forbidden():
+    # xml_text passes a printable text without looking for the forbidden characters: no
+    # code point may be both printable and forbidden, and each one is judged alone too
+    for cp in range(0x110000):
+        ch = chr(cp)
+        assert cells.xml_text(ch) == ("" if cp in FORBIDDEN else ch), hex(cp)
+
+
+def test_a_file_name_with_surrogates_is_shown_with_replacement_characters():
+    assert cells.display_name("r\udce6d.xlsx") == "r\ufffdd.xlsx"  # an undecodable byte (os.listdir)
+    assert cells.display_name("a\ud83d.xlsx") == "a" + "\ufffd" * 3 + ".xlsx"  # a lone one: its 3 bytes
+    assert cells.display_name("æble \U0001f600.xlsx") == "æble \U0001f600.xlsx"
+    assert cells.display_name(b"r\xe6d.xlsx") == "r\ufffdd.xlsx"
+
+
 def test_lengths_are_counted_like_excel_in_utf16_units():
     assert cells.excel_len("abc") == 3
     assert cells.excel_len("\U0001f600") == 2

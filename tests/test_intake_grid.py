@@ -78,6 +78,7 @@ FORMULA_SHEETS = {
     b'</cfRule></conditionalFormatting><dataValidations><dataValidation><formula1>5</formula1>'
     b'</dataValidation></dataValidations>': {},
     b'<x:row r="1"><x:c r="A1"><x:f>B1</x:f><x:v>2</x:v></x:c></x:row>': {"A1": True},
+    b'<row r="1"><c r="A1"><x:f>B1</x:f><v>2</v></c><c r="B1"><f>A1</f></c></row>': {"A1": True, "B1": False},
     b'<row r="1"><c r="A1" s="1"><f>B1</f></c><c r="B1" a="x&lt;y"><f>C1</f><v>0</v></c></row>': {
         "A1": False, "B1": True},
 }
@@ -85,12 +86,27 @@ FORMULA_SHEETS = {
 
 @pytest.mark.parametrize("plain", [True, False])
 def test_formula_cells_found_by_a_literal_start_like_the_full_scan(plain):
+    # plain: the part marked as the grid check marks it (only a part in the common form is
+    # scanned from a literal start); not plain: every part scanned cell by cell
     for body, expected in FORMULA_SHEETS.items():
         part = b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+        marked = plain and intake._grid_surely_fine(part)
         raw = intake.RawWorkbook(path=None, size=0, sha256="", members=[], sheets=[],
                                  _parts={"xl/worksheets/sheet1.xml": part}, _sheet_parts={"Ark": "xl/worksheets/sheet1.xml"},
-                                 _plain=frozenset({"xl/worksheets/sheet1.xml"}) if plain else frozenset())
+                                 _plain=frozenset({"xl/worksheets/sheet1.xml"}) if marked else frozenset())
         assert raw.formula_cells("Ark") == expected, body
+
+
+def test_a_prefixed_formula_keeps_a_part_out_of_the_common_form():
+    # the literal scan looks for "<f": a part whose formula elements have a prefix is walked
+    part = b'<worksheet><sheetData><row r="1"><c r="A1"><x:f>B1</x:f><v>2</v></c></row></sheetData></worksheet>'
+    assert not intake._grid_surely_fine(part)
+    problem, plain = intake._bounds("f.xlsx", {"xl/worksheets/sheet1.xml": part})
+    assert problem is None and plain == frozenset()
+    raw = intake.RawWorkbook(path=None, size=0, sha256="", members=[], sheets=[],
+                             _parts={"xl/worksheets/sheet1.xml": part}, _sheet_parts={"Ark": "xl/worksheets/sheet1.xml"},
+                             _plain=plain)
+    assert raw.formula_cells("Ark") == {"A1": True}
 
 
 def test_parts_in_the_common_form_are_marked_plain():

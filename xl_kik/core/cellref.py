@@ -30,6 +30,9 @@ def column_letter(number: int) -> str:
 
 def column_number(letters: str | bytes) -> int:
     """The 1-based column number of Excel's letters (any case): ``A`` -> 1, ``XFD`` -> 16384."""
+    n = _NUMBERS.get(letters) if type(letters) is str else None
+    if n is not None:
+        return n
     if isinstance(letters, bytes):
         letters = letters.decode("ascii")
     if not _LETTERS_RE.fullmatch(letters):
@@ -37,7 +40,15 @@ def column_number(letters: str | bytes) -> int:
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
+    if len(_NUMBERS) < _NUMBERS_KEPT and type(letters) is str:
+        _NUMBERS[letters] = n
     return n
+
+
+#: column numbers worked out before, by their letters: a merge asks for the same few columns of
+#: every returned file (a sheet's far columns are never many: the first letters asked are kept)
+_NUMBERS: dict[str, int] = {}
+_NUMBERS_KEPT = 4096
 
 
 def cell_ref(row: int, col: int) -> str:

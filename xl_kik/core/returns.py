@@ -29,6 +29,7 @@ wins (both reported), participants without a file are listed as ``missing``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import math
 import operator
@@ -496,10 +497,18 @@ class Collection:
 # ---------------------------------------------------------------- helpers
 def layout_fingerprint(meta: Mapping[str, str]) -> str:
     """The layout fingerprint the generator would write for these metadata values."""
-    questions = [q for q in meta.get("questions", "").split(",")]
-    return contract.layout_fingerprint(questions, meta.get("col_qid", ""), meta.get("col_points", ""),
-                                       meta.get("col_strengths", ""), meta.get("col_improvements", ""),
-                                       meta.get("col_ideas", ""), fmt=meta.get("format", ""))
+    return _layout_fingerprint(meta.get("questions", ""), meta.get("col_qid", ""), meta.get("col_points", ""),
+                               meta.get("col_strengths", ""), meta.get("col_improvements", ""),
+                               meta.get("col_ideas", ""), meta.get("format", ""))
+
+
+@functools.lru_cache(maxsize=16)  # a hostile file's values may be long: a few kept only
+def _layout_fingerprint(questions: str, col_qid: str, col_points: str, col_strengths: str, col_improvements: str,
+                        col_ideas: str, fmt: str) -> str:
+    """:func:`contract.layout_fingerprint` of these values, worked out once (the returns of a
+    round share them: a hash of the question list per file otherwise)."""
+    return contract.layout_fingerprint(questions.split(","), col_qid, col_points, col_strengths, col_improvements,
+                                       col_ideas, fmt=fmt)
 
 
 def normalise_app(application: str) -> str:

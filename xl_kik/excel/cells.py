@@ -92,6 +92,7 @@ XLSXWRITER_OPTIONS: Mapping[str, Any] = {"strings_to_formulas": False, "strings_
 
 _XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SPACE_RE = re.compile(r"\s")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 #: Tokens of a header/footer string: ``&&``, ``&"font,style"``, ``&12`` (size), ``&KRRGGBB``
 #: (colour), ``&X`` (any other code) and single characters.
 _HF_TOKEN_RE = re.compile(r'&(?:&|"[^"]*"?|\d+|K[0-9A-Fa-f]{6}|.?)|[^&]', re.S)
@@ -111,7 +112,9 @@ def excel_len(text: str) -> int:
 def xml_text(value: Any) -> str:
     """``value`` as text without the characters XML 1.0 forbids; everything else is kept."""
     text = value if isinstance(value, str) else ("" if value is None else str(value))
-    if _XML_FORBIDDEN_RE.search(text) is None:
+    # every character XML forbids is a control, a surrogate or a non-character, none of them
+    # printable: a printable text (most of them, and found at C speed) holds none
+    if text.isprintable() or _XML_FORBIDDEN_RE.search(text) is None:
         return text
     return _XML_FORBIDDEN_RE.sub("", text)
 
@@ -386,7 +389,7 @@ def display_name(name: Any) -> str:
 
 
 def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
+    return not text.isascii() and _SURROGATE_RE.search(text) is not None
 
 
 def _only_escapes(text: str) -> bool:
@@ -408,12 +411,13 @@ def write_cell(cell: Any, value: Any, note: str = "", limit: int = MAX_CELL_TEXT
     sheet caps its cells lower; ``note`` says where the full text is) and Excel's text
     prefix where editing would make it a formula; numbers and booleans as they are (NaN and
     infinity as empty); dates and times as dates; anything else as its text."""
-    if isinstance(value, Formula):
+    exact = type(value) is str  # the common case, and never a Formula (a str subclass)
+    if not exact and isinstance(value, Formula):
         text = str(value)
         cell.value = text if text.startswith("=") else "=" + text
     elif value is None or (isinstance(value, str) and not value):
         cell.value = None
-    elif isinstance(value, str):
+    elif exact or isinstance(value, str):
         text = cell_text(value, limit, note)
         if text:
             # cleaned and within the limit already: bind it as text directly (openpyxl's own

@@ -533,7 +533,7 @@ class RawWorkbook:
         if not data or (b"<f" not in data and b":f" not in data):
             return {}
         member = self._map_sheet_parts().get(name)
-        if member in self._plain and _PREFIXED_F.search(data) is None:
+        if member in self._plain:  # no formula element with a prefix either (_grid_surely_fine)
             return _plain_formula_cells(data)
         out: dict[str, bool] = {}
         for ref, tag in self._cell_tags(name):
@@ -575,7 +575,6 @@ class RawWorkbook:
 
 
 _F_START = re.compile(rb"<f[\s/>]")
-_PREFIXED_F = re.compile(rb":f[\s/>]")
 _F_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]")  # a formula element, any prefix
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?c>")
 _CACHED_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?v>[^<]")
@@ -748,7 +747,9 @@ _REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 # that form with one search: the limits are spelled in the pattern (_at_most), so no reference is
 # turned into a number and no match into an object (a third of the tag-by-tag passes it replaces).
 _SIMPLE_ATTRS = rb"""(?: (?!r=|ref=)[A-Za-z_][\w.:\-]*+="[^"]*+")*+ ?/?>"""  # no second reference
-_PREFIXED_GRID = re.compile(rb":(?:c|row|dimension)[\s/>]")
+#: a grid tag or a formula element with a namespace prefix (then the part is not in the common
+#: form: the walk looks at it, and the formula scan does not start from a literal ``<f``)
+_PREFIXED_GRID = re.compile(rb":(?:c|row|dimension|f)[\s/>]")
 _DIGITS, _LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -802,8 +803,8 @@ def _ref_pos(raw: bytes) -> tuple[int, int] | None:
 
 def _grid_surely_fine(data: bytes) -> bool:
     """True when :func:`grid_problem` has nothing to report, found in two searches over the whole
-    part instead of one step per tag (the largest part of reading a return): no grid tag has a
-    namespace prefix and every ``<c>``, ``<row>`` and ``<dimension>`` is in the common form
+    part instead of one step per tag (the largest part of reading a return): no grid tag (nor a
+    formula element: :meth:`RawWorkbook.formula_cells`) has a namespace prefix and every ``<c>``, ``<row>`` and ``<dimension>`` is in the common form
     within the limits (their positions then do not depend on each other), and there cannot be
     more than MAX_CELLS cells (a cell tag takes at least 4 bytes, or count the ``<c``), and there
     is no comment, processing instruction or CDATA section after the XML declaration.

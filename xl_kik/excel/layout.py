@@ -100,6 +100,16 @@ def _fitted_row_class() -> type:
         def customHeight(self) -> bool:  # noqa: N802 - openpyxl's attribute name
             return False
 
+        @classmethod
+        def fitted(cls, ws: Any, index: int, ht: float | None) -> Any:
+            """``cls(ws, index=index, ht=ht)`` with openpyxl's defaults, without its descriptors'
+            checks of values that are known to be right (a big Status has a thousand rows)."""
+            row = cls.__new__(cls)
+            row.__dict__.update(ht=None if ht is None else float(ht), thickBot=False, thickTop=False,
+                                index=int(index), hidden=False, outlineLevel=0, collapsed=False)
+            row.parent, row._style = ws, None
+            return row
+
     return FittedRow
 
 
@@ -192,7 +202,7 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
     for (r, c), cell in ws._cells.items():
         if r < first_row or r > last_row or (covered and (r, c) in covered):
             continue
-        v = cell.value
+        v = cell._value  # what cell.value returns (a merged range's other cells: None)
         if v is None or v == "" or cell.data_type == "f":  # empty, or a formula (its result is not known here)
             continue
         width = cols.get(c, default)
@@ -204,8 +214,9 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
             span_rows = 1
         if width <= 0:  # a hidden column
             continue
-        style = getattr(cell, "_style", None)
-        key = (width, style.fontId, style.alignmentId) if style is not None else None
+        style = cell._style
+        # the style array's fontId and alignmentId (indexed: its named fields are Python descriptors)
+        key = (width, style[0], style[5]) if style is not None else None
         look = looks.get(key) if key is not None else None
         if look is None:
             font, alignment = cell.font, cell.alignment
@@ -222,7 +233,8 @@ def estimate_heights(ws: Any, first_row: int, last_row: int,
             h = one
         else:
             h = cell_height(v, width, size, bold, True)
-        h /= span_rows
+        if span_rows != 1:
+            h /= span_rows
         if h > heights.get(r, 0.0):
             heights[r] = h
     return heights
@@ -240,6 +252,7 @@ def fit_rows(ws: Any, first_row: int, last_row: int, widths: Mapping[str, float]
     widths (for a writer that sets the widths later). Hidden rows stay hidden. Returns the
     heights set (None = default)."""
     est = estimate_heights(ws, first_row, last_row, widths)
+    fitted = _fitted_row_class().fitted
     out: dict[int, float | None] = {}
     for r in range(first_row, last_row + 1):
         h = max(est.get(r, DEFAULT_ROW_HEIGHT), minimum)
@@ -248,7 +261,7 @@ def fit_rows(ws: Any, first_row: int, last_row: int, widths: Mapping[str, float]
         if old is None and height is None:
             out[r] = None
             continue
-        row = _fitted_row_class()(ws, index=r, ht=height)
+        row = fitted(ws, r, height)
         if old is not None:
             row.hidden = old.hidden
             row.outlineLevel = old.outlineLevel

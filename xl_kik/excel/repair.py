@@ -163,21 +163,20 @@ def checked_vba_key(zf: zipfile.ZipFile) -> str | None:
     return m.group(1).decode() if m else None
 
 
-def _mark_checked(data: bytes, key: str) -> bytes:
-    """``data`` with ``xl_kik_vba_checked`` set to ``key``, the :func:`vba_key` of its checked
-    project. Only in a package that has custom properties (every master has: ``xl_kik_format``)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        if checked_vba_key(zf) == key or "docProps/custom.xml" not in zf.namelist():
-            return data
-        xml = zf.read("docProps/custom.xml")
+def _checked_properties(zf: zipfile.ZipFile, key: str) -> bytes | None:
+    """The package's ``docProps/custom.xml`` with ``xl_kik_vba_checked`` set to ``key``; None when
+    it holds that already or has no custom properties to add it to."""
+    if checked_vba_key(zf) == key or "docProps/custom.xml" not in zf.namelist():
+        return None
+    xml = zf.read("docProps/custom.xml")
     if b"xmlns:vt=" not in xml or b"</Properties>" not in xml:
-        return data
+        return None
     xml = _CHECKED_RE.sub(b"", xml)
     pid = max([int(p) for p in _PID_RE.findall(xml)] + [1]) + 1
     # as openpyxl writes a property (the next save writes the same bytes)
     prop = (f'<property name="{VBA_CHECKED}" fmtid="{_FMTID}" pid="{pid}"><vt:lpwstr>{key}</vt:lpwstr>'
             f'</property></Properties>').encode()
-    return _rewrite(data, {"docProps/custom.xml": xml.replace(b"</Properties>", prop)})
+    return xml.replace(b"</Properties>", prop)
 
 
 def _round_lang(zf: zipfile.ZipFile) -> str:
@@ -403,17 +402,24 @@ def canonical_content_types(data: bytes) -> bytes:
     extension). openpyxl registers them in the order it happens to write the kept VBA parts,
     which follows Python's string hashing, so two saves of the same master could differ."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        try:
-            ct = zf.read("[Content_Types].xml")
-        except KeyError:
-            return data
+        ordered = _canonical_content_types(zf)
+    return data if ordered is None else _rewrite(data, {"[Content_Types].xml": ordered})
+
+
+def _canonical_content_types(zf: zipfile.ZipFile) -> bytes | None:
+    """The package's ``[Content_Types].xml`` with its ``<Default>`` entries in their one order;
+    None when they are in it already (or there is none)."""
+    try:
+        ct = zf.read("[Content_Types].xml")
+    except KeyError:
+        return None
     defaults = _DEFAULT_RE.findall(ct)
     ordered = sorted(defaults, key=lambda d: (m.group(1).lower() if (m := _EXTENSION_RE.search(d)) else b""))
     if ordered == defaults:
-        return data
+        return None
     first = ct.index(defaults[0])
     body = _DEFAULT_RE.sub(b"", ct)
-    return _rewrite(data, {"[Content_Types].xml": body[:first] + b"".join(ordered) + body[first:]})
+    return body[:first] + b"".join(ordered) + body[first:]
 
 
 def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
@@ -427,11 +433,17 @@ def repair_bytes(data: bytes) -> tuple[bytes, list[str]]:
 def _repair_all(data: bytes) -> tuple[bytes, list[str], str | None]:
     """:func:`repair_bytes` plus the key of a project known to be ours (see _repair_vba_keyed;
     the later steps change neither the project nor a codeName)."""
+    data, changes, key = _repaired(data)
+    return canonical_content_types(data), changes, key
+
+
+def _repaired(data: bytes) -> tuple[bytes, list[str], str | None]:
+    """:func:`_repair_all` but for the order of the content types."""
     data, changes, key = _repair_vba_keyed(data)
     for step in (_repair_buttons, _repair_defined_names, _repair_sheet_views):
         data, done = step(data)
         changes += done
-    return canonical_content_types(data), changes, key
+    return data, changes, key
 
 
 #: zlib's level for the saved master: a merged master of 1,000 returns (1.8 MB of XML) deflates
@@ -439,15 +451,17 @@ def _repair_all(data: bytes) -> tuple[bytes, list[str], str | None]:
 MASTER_ZIP_LEVEL = 1
 
 
-def deflated(data: bytes) -> bytes:
+def deflated(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
     """The package ``data`` with every part deflated (:data:`MASTER_ZIP_LEVEL`), in the same order
     with the same names and dates (``MasterFile`` saves and repairs uncompressed, then
-    compresses once)."""
+    compresses once); the parts in ``replace`` (all of them in ``data``) with their new bytes."""
     out = io.BytesIO()
+    replace = replace or {}
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(info, src.read(info.filename), compress_type=zipfile.ZIP_DEFLATED,
-                         compresslevel=MASTER_ZIP_LEVEL)
+            content = replace.get(info.filename)
+            dst.writestr(info, src.read(info.filename) if content is None else content,
+                         compress_type=zipfile.ZIP_DEFLATED, compresslevel=MASTER_ZIP_LEVEL)
     return out.getvalue()
 
 
@@ -456,12 +470,21 @@ def finish_master(data: bytes, name: str = master.MASTER_NAME) -> bytes:
     wrote (uncompressed), repaired (:func:`repair_bytes`) and deflated once. Repairing the
     uncompressed package costs no compression per repair step. The project it checked (or
     rebuilt) is marked (:data:`VBA_CHECKED`): the next save checks it only if it changed."""
-    data, changes, key = _repair_all(data)
+    data, changes, key = _repaired(data)
     if changes:
         log.info("repaired %s after another program saved it: %s", name, " | ".join(changes))
-    if key is not None:  # None: rebuilt (checked at the next save) or no project
-        data = _mark_checked(data, key)
-    return deflated(data)
+    # the content types in their order and the project marked when the package is deflated,
+    # not each in a copy of the whole package
+    replace: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ordered = _canonical_content_types(zf)
+        if ordered is not None:
+            replace["[Content_Types].xml"] = ordered
+        if key is not None:  # None: rebuilt (checked at the next save) or no project
+            marked = _checked_properties(zf, key)
+            if marked is not None:
+                replace["docProps/custom.xml"] = marked
+    return deflated(data, replace)
 
 
 def repair_file(path: str | Path) -> list[str]:

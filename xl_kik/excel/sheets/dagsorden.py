@@ -88,10 +88,14 @@ def text_counts(responses: Mapping[str, Any], qids: Any) -> dict[str, int]:
     for resp in responses.values():
         for q, a in (getattr(resp, "answers", {}) or {}).items():
             if q in out:
+                n = 0
                 for k in ("strengths", "improvements", "ideas"):
                     text = getattr(a, k, "")
-                    if text and (text.strip() if type(text) is str else str(text).strip()):
-                        out[q] += 1
+                    # white space only is no text (isspace: no stripped copy of every text)
+                    if text and (not text.isspace() if type(text) is str else str(text).strip()):
+                        n += 1
+                if n:
+                    out[q] += n
     return out
 
 

@@ -54,10 +54,11 @@ def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> 
         cell = ws.cell(row=row, column=col)
         if look is not None:
             cell._style = copy(look.array)
-    if isinstance(value, dt.datetime):
-        value = value.strftime("%Y-%m-%d %H:%M")
-    elif isinstance(value, dt.date):
-        value = value.isoformat()
+    if type(value) is not str:
+        if isinstance(value, dt.datetime):
+            value = value.strftime("%Y-%m-%d %H:%M")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
     return cells.write_cell(cell, value)
 
 
