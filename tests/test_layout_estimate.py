@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import textwrap
 
+import openpyxl
 import pytest
 
-from xl_kik.excel.layout import line_count, wrapped_lines
+from xl_kik.excel.layout import _fitted_row_class, line_count, wrapped_lines
 
 WORDS = ["a", "ok", "Ja", "Microsoft", "Excel", "2026-12-02", "22:13", "KIK", "Deltager", "Lise", "Møller",
          "forbedringsområderne", "x" * 17, "y" * 40, "Solsikken.xlsx", "æøå", "et-ord", "—", "a.b,c",
@@ -49,3 +51,16 @@ def test_pieces_on_one_line_is_the_one_line_rule_of_the_whole_text():
             assert layout.pieces_on_one_line(fixed, pieces, per_line) == layout._one_line(whole, per_line), (fixed, pieces)
             if layout.pieces_on_one_line(fixed, pieces, per_line):
                 assert layout.cell_height(whole, 40, 12, bold=True) == layout.cell_height("x", 40, 12, bold=True)
+
+
+def test_a_fitted_row_is_the_row_openpyxl_would_make():
+    # fit_rows makes its rows without openpyxl's descriptor checks: the same row, written the same
+    ws = openpyxl.Workbook().active
+    cls = _fitted_row_class()
+    for ht in (None, 30.0, 45, 409.0):
+        made, fitted = cls(ws, index=7, ht=ht), cls.fitted(ws, 7, ht)
+        assert dict(fitted) == dict(made) and fitted.__dict__ == made.__dict__
+        assert (fitted.parent, fitted._style) == (made.parent, made._style)
+        assert dict(copy.copy(fitted)) == dict(made)
+    fitted.hidden = True
+    assert dict(fitted)["hidden"] == "1" and not fitted.customHeight
