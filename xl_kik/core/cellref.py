@@ -19,12 +19,17 @@ _CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 def column_letter(number: int) -> str:
     """Excel's letters of a 1-based column number: 1 -> ``A``, 27 -> ``AA``, 16384 -> ``XFD``."""
+    out = _LETTERS.get(number) if type(number) is int else None
+    if out is not None:
+        return out
     if number < 1:
         raise ValueError(f"column numbers start at 1: {number!r}")
-    out = ""
-    while number:
-        number, rem = divmod(number - 1, 26)
+    n, out = number, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
         out = chr(65 + rem) + out
+    if len(_LETTERS) < _KEPT and type(number) is int:
+        _LETTERS[number] = out
     return out
 
 
@@ -40,15 +45,16 @@ def column_number(letters: str | bytes) -> int:
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
-    if len(_NUMBERS) < _NUMBERS_KEPT and type(letters) is str:
+    if len(_NUMBERS) < _KEPT and type(letters) is str:
         _NUMBERS[letters] = n
     return n
 
 
-#: column numbers worked out before, by their letters: a merge asks for the same few columns of
-#: every returned file (a sheet's far columns are never many: the first letters asked are kept)
+#: columns worked out before, by number and by letters: a merge asks for the same few columns of
+#: every returned file and every row of a sheet it writes (the first :data:`_KEPT` are kept)
+_LETTERS: dict[int, str] = {}
 _NUMBERS: dict[str, int] = {}
-_NUMBERS_KEPT = 4096
+_KEPT = 4096
 
 
 def cell_ref(row: int, col: int) -> str:

@@ -805,9 +805,9 @@ def _grid_surely_fine(data: bytes) -> bool:
     """True when :func:`grid_problem` has nothing to report, found in two searches over the whole
     part instead of one step per tag (the largest part of reading a return): no grid tag (nor a
     formula element: :meth:`RawWorkbook.formula_cells`) has a namespace prefix and every ``<c>``,
-    ``<row>`` and ``<dimension>`` is in the common form within the limits (their positions then do not depend on each other), and there cannot be
-    more than MAX_CELLS cells (a cell tag takes at least 4 bytes, or count the ``<c``), and there
-    is no comment, processing instruction or CDATA section after the XML declaration.
+    ``<row>`` and ``<dimension>`` is in the common form within the limits (their positions then do
+    not depend on each other), and there cannot be more than MAX_CELLS cells (a cell tag takes at
+    least 4 bytes, or count the ``<c``), and there is no comment, processing instruction or CDATA section after the XML declaration.
     False means: walk the tags one by one (which also finds the first problem)."""
     if _PREFIXED_GRID.search(data) is not None:
         return False

@@ -555,7 +555,6 @@ def _sheet_data_xml(ws: Any) -> str:
     # does (the same list, the same order): a Status of 8,000 cells has six looks
     register = wb._cell_styles.add
     style_ids: dict[bytes, int | None] = {}
-    letters: dict[int, str] = {}  # column -> its letters (``cell.coordinate`` spells them for every cell)
     for row_idx, row in _rows(ws):
         attrs = {"r": f"{row_idx}"}
         attrs.update(dims.get(row_idx, {}))
@@ -576,11 +575,7 @@ def _sheet_data_xml(ws: Any) -> str:
             if value is None and style_id is None and not cell._comment:
                 continue
             data_type = cell.data_type
-            col = cell.column
-            letter = letters.get(col)
-            if letter is None:
-                letter = letters[col] = column_letter(col)
-            head = f'<c r="{letter}{cell.row}"'
+            head = f'<c r="{column_letter(cell.column)}{cell.row}"'  # cell.coordinate, its letters kept
             if style_id is not None:
                 head += f' s="{style_id}"'
             if data_type == "s":
