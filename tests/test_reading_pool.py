@@ -392,6 +392,8 @@ def test_a_helpers_answers_arrive_whole():
               "dont_know": True}
     assert [f.name for f in dataclasses.fields(Answer)] == list(values)  # a new field: add it here
     answer = Answer(**values)
+    assert vars(answer) == values  # Answer.__init__ sets every field, each from its own argument
+    assert vars(Answer(*values.values())) == values
     for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
         copy = pickle.loads(pickle.dumps(answer, protocol=protocol))
         assert copy == answer and dataclasses.asdict(copy) == values
