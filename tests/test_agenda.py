@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from xl_kik.core import agenda
+from xl_kik.core.returns import Answer
 from xl_kik.core.stats import QuestionStats
 
 
@@ -54,3 +57,14 @@ def test_parse_hours():
     for bad in ("hele dagen", "0", 30, True, ""):
         with pytest.raises(ValueError):
             agenda.parse_hours(bad)
+
+
+def test_text_counts_count_every_written_text_per_question():
+    """Strengths, improvement areas and ideas each count once when they hold more than white space;
+    a question outside the list is not counted, a listed one nobody wrote about is 0."""
+    first = SimpleNamespace(answers={"1.1": Answer("1.1", 50, "Godt", " \n\t", "Idé"),
+                                     "1.2": Answer("1.2", None, "", "Bedre", ""),
+                                     "9.9": Answer("9.9", 10, "Uden for listen", "", "")})
+    second = SimpleNamespace(answers={"1.1": Answer("1.1", 70, "Også godt", "Mere tid", "\u00a0")})
+    counts = agenda.text_counts({"a": first, "b": second}, ["1.1", "1.2", "2.1"])
+    assert counts == {"1.1": 4, "1.2": 1, "2.1": 0}

@@ -77,10 +77,7 @@ from xl_kik.core.values import (  # noqa: F401 (the value helpers are also impor
     YES_NO_TEXT,
 )
 from xl_kik.core.problems import ERROR, INFO, WARNING, Report, define
-# KEY and Column: re-exported (the plan's columns are the contract's)
-from xl_kik.core.contract import (  # noqa: F401
-    KEY, KONSENSUS_CHOICES, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN, Column,
-)
+from xl_kik.core.contract import KONSENSUS_CHOICES, PERSON, PLAN_COLUMNS, PLAN_KEYS, SYSTEM, TABLE_PLAN
 
 # ---------------------------------------------------------------- problem types
 A_BAD_STATUS = define(

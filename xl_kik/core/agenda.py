@@ -86,6 +86,23 @@ def share_minutes(weights: Sequence[float], total: int) -> list[int]:
     return [b + 1 for b in base]
 
 
+def text_counts(responses: Mapping[str, Any], qids: Any) -> dict[str, int]:
+    """Number of texts (strengths, improvement areas, ideas) per question over the returns."""
+    out = {q: 0 for q in qids}
+    for resp in responses.values():
+        for q, a in (getattr(resp, "answers", {}) or {}).items():
+            if q in out:
+                n = 0
+                for k in ("strengths", "improvements", "ideas"):
+                    text = getattr(a, k, "")
+                    # white space only is no text (isspace: no stripped copy of every text)
+                    if text and (not text.isspace() if type(text) is str else str(text).strip()):
+                        n += 1
+                if n:
+                    out[q] += n
+    return out
+
+
 def build(questions: Mapping[str, QuestionStats], theme_order: Sequence[str], texts: Mapping[str, int],
           total_minutes: int) -> list[Item]:
     """The agenda for ``questions`` (catalogue order), ``texts`` = number of texts per question."""
@@ -125,4 +142,4 @@ def parse_hours(value: Any) -> float:
 
 
 __all__ = ["DEFAULT_HOURS", "Item", "REASONS", "TEXT_HEAVY_FACTOR", "build", "heavy_threshold", "parse_hours",
-           "reasons_of", "share_minutes"]
+           "reasons_of", "share_minutes", "text_counts"]

@@ -82,23 +82,6 @@ def capture(ws: Any) -> Captured:
     return cap
 
 
-def text_counts(responses: Mapping[str, Any], qids: Any) -> dict[str, int]:
-    """Number of texts (strengths, improvement areas, ideas) per question over the returns."""
-    out = {q: 0 for q in qids}
-    for resp in responses.values():
-        for q, a in (getattr(resp, "answers", {}) or {}).items():
-            if q in out:
-                n = 0
-                for k in ("strengths", "improvements", "ideas"):
-                    text = getattr(a, k, "")
-                    # white space only is no text (isspace: no stripped copy of every text)
-                    if text and (not text.isspace() if type(text) is str else str(text).strip()):
-                        n += 1
-                if n:
-                    out[q] += n
-    return out
-
-
 def seminar_minutes(setup: Any) -> int:
     return int(round(60 * float(getattr(setup, "seminar_hours", None) or agenda.DEFAULT_HOURS)))
 
@@ -113,7 +96,7 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     """Rebuild the Dagsorden sheet; returns the question ids in the order shown."""
     cap = captured if captured is not None else capture(ws)
     cat = setup.catalogue
-    items = agenda.build(stats.questions, [t.id for t in cat.themes], text_counts(responses, stats.questions),
+    items = agenda.build(stats.questions, [t.id for t in cat.themes], agenda.text_counts(responses, stats.questions),
                          seminar_minutes(setup))
     # the coordinator's own order: a typed number moves the question to that place
     position = {it.qid: i + 1 for i, it in enumerate(items)}
@@ -174,5 +157,4 @@ def render_agenda(ws: Any, setup: Any, stats: RoundStats, responses: Mapping[str
     return [it.qid for it in items]
 
 
-__all__ = ["COL", "Captured", "HEADERS", "INPUT_KEYS", "KEYS", "capture", "render_agenda", "seminar_minutes",
-           "text_counts"]
+__all__ = ["COL", "Captured", "HEADERS", "INPUT_KEYS", "KEYS", "capture", "render_agenda", "seminar_minutes"]
