@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 
 import openpyxl
+import pytest
 
 from xl_kik.core import catalogue, coverage
 from xl_kik.core.round import Participant
+from xl_kik.excel import master
+from xl_kik.steps.generate import generate_round
 
 CAT = catalogue.builtin("kik")
 THEMES = [t.id for t in CAT.themes]
@@ -109,3 +112,17 @@ def test_one_role_warns_only_for_a_narrow_role():
     codes = [(p.code, p.params.get("theme")) for p in coverage.warnings(ps, CAT.themes, "da")]
     assert ("P021", CAT.themes[0].label("da")) in codes
     assert not any(code == "P021" and theme == CAT.themes[1].label("da") for code, theme in codes)
+
+
+@pytest.mark.parametrize("lang, sheet", [("da", "Deltagere"), ("en", "Participants")])
+def test_generate_names_the_participants_sheet_the_master_has(tmp_path, lang, sheet):
+    """The warnings about the Temaer column point at the master's own participants sheet: in an
+    English round it is called Participants, not Deltagere."""
+    ps = people(("Ida Leder", "leder", "1"), ("Bo Bøg", "medarbejder", "1"))
+    master.create_round(tmp_path / "r", unit="Enhed", participants=ps, catalogue=CAT, scale=catalogue.scale("0-100"),
+                        lang=lang)
+    warnings = generate_round(tmp_path / "r").warnings
+    assert warnings and {p.code for p in warnings} == {"P020"}
+    assert {(p.file, p.sheet) for p in warnings} == {("kik_master.xlsm", sheet)}
+    shown = warnings[0].describe(lang)
+    assert (f"sheet {sheet}" if lang == "en" else f"ark {sheet}") in shown, shown

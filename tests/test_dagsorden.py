@@ -4,7 +4,6 @@ kept by question id, one printed page, and created in masters made before it exi
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import subprocess
 
@@ -13,8 +12,13 @@ import pytest
 from needs import required as _lo_required
 
 from test_sheets import CAT, PEOPLE, make_collection, make_response, make_setup, roundtrip
+from xl_kik.core import catalogue
+from xl_kik.core.round import Participant, RoundPaths
 from xl_kik.core.stats import compute
+from xl_kik.excel import master
+from xl_kik.excel.masterfile import MasterFile
 from xl_kik.excel.sheets import dagsorden
+from xl_kik.steps import merge
 from xl_kik.excel.sheets.dagsorden import COL, FIRST_ROW, render_agenda
 
 
@@ -101,10 +105,7 @@ def test_what_the_coordinator_typed_is_kept_and_moves_the_question():
 @pytest.mark.libreoffice
 def test_demo_agenda_prints_one_page_wide_and_old_masters_get_the_sheet(tmp_path):
     from xl_kik.demo import round as demo
-    from xl_kik.excel import master, office
-    from xl_kik.excel.masterfile import MasterFile
-    from xl_kik.core.round import RoundPaths
-    from xl_kik.steps import merge
+    from xl_kik.excel import office
 
     root = tmp_path / "runde"
     demo.run_demo(root, participants=8, say=lambda _: None)
@@ -139,3 +140,17 @@ def test_demo_agenda_prints_one_page_wide_and_old_masters_get_the_sheet(tmp_path
     assert book["Dagsorden"].sheet_properties.codeName == "shAgenda"
     assert [p.code for p in master.verify_master(path)] == []
     assert not merge.merge_round(root).agenda_created
+
+
+def test_an_old_english_master_gets_the_agenda_under_its_english_name(tmp_path):
+    """A master made before Dagsorden was in the contract gets the sheet at the next merge, named
+    in the round's language: Agenda in an English round (Konsensus is Consensus there)."""
+    root = tmp_path / "round"
+    people = [Participant("D01", "Ida", "ida@x.dk"), Participant("D02", "Bo", "bo@x.dk")]
+    master.create_round(root, unit="Unit", participants=people, catalogue=catalogue.builtin("kik"),
+                        scale=catalogue.scale("0-100"), lang="en")
+    with MasterFile.edit(RoundPaths(root)) as book:
+        book.remove(book["Agenda"])
+    assert merge.merge_round(root).agenda_created
+    names = openpyxl.load_workbook(RoundPaths(root).master).sheetnames
+    assert "Dagsorden" not in names and names.index("Agenda") == names.index("Consensus") + 1

@@ -104,8 +104,10 @@ def _generate(paths: RoundPaths, lang: str | None, data: MasterData,
         cells += done
     if cells:
         (write_cells or _RESEND.write_to_master(paths, lang or data.setup.lang))(cells)
+    # the warnings point at the master's own participants sheet (Participants in an English round)
+    participants_sheet = data.sheet_names.get("participants") or SHEET_NAMES[data.setup.lang or "da"]["participants"]
     result.warnings = coverage.warnings(data.participants, data.setup.catalogue.themes, lang or data.setup.lang,
-                                        source=paths.master.name, sheet=SHEET_NAMES["da"]["participants"])
+                                        source=paths.master.name, sheet=participants_sheet)
     return result
 
 

@@ -133,15 +133,16 @@ def _sheet(wb: Any, key: str, names: Mapping[str, str] | None = None) -> Any:
     return ws if ws is not None else wb.create_sheet(SHEET_NAMES["da"][key])
 
 
-def _agenda_sheet(wb: Any, names: Mapping[str, str] | None, after: Any) -> tuple[Any, bool]:
+def _agenda_sheet(wb: Any, names: Mapping[str, str] | None, after: Any, round_lang: str = "da") -> tuple[Any, bool]:
     """The Dagsorden sheet, created right after Konsensus in a master made before it was in the
-    contract (with its codeName; :func:`merge_round` then rebuilds the VBA project so the
-    sheet has its document module). Returns ``(sheet, created)``."""
+    contract (with its codeName and its name in the round's language, ``round_lang``;
+    :func:`merge_round` then rebuilds the VBA project so the sheet has its document module).
+    Returns ``(sheet, created)``."""
     ws = find_sheet(wb, "agenda", names)
     if ws is not None:
         return ws, False
     index = wb.worksheets.index(after) + 1 if after in wb.worksheets else None
-    ws = wb.create_sheet(SHEET_NAMES["da"]["agenda"], index)
+    ws = wb.create_sheet(SHEET_NAMES.get(round_lang, SHEET_NAMES["da"])["agenda"], index)
     ws.sheet_properties.codeName = CODE_NAMES["agenda"]
     return ws, True
 
@@ -209,7 +210,7 @@ def merge_into(wb: Any, root: str | Path, data: MasterData | None = None, lang: 
     sheets_coverage.render_coverage(ws_status, setup, participants, lang)
     sheets_answers.render_answers(_sheet(wb, "answers", names), setup, participants, collection.responses, rs, lang)
     info = sheets_konsensus.render_konsensus(ws_k, setup, rs, prev, lang, captured=captured)
-    ws_a, agenda_created = _agenda_sheet(wb, names, ws_k)
+    ws_a, agenda_created = _agenda_sheet(wb, names, ws_k, setup.lang or "da")
     agenda = sheets_agenda.render_agenda(ws_a, setup, rs, collection.responses, lang)
     render_previous_themes(ws_k, info, prev_themes, lang)
     try:
