@@ -72,6 +72,12 @@ def test_argparse_errors_are_danish(capsys):
     with pytest.raises(SystemExit):
         cli.main(["merge", "a", "b"])
     assert "fejl: ukendte argumenter: b" in capsys.readouterr().err
+    # an option the command does not have: told with the command's own usage (its options)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["plan", "runde", "--status"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.startswith("brug: xl-kik plan") and "--overdue" in err, err
+    assert "xl-kik plan: fejl: ukendte argumenter: --status" in err
     with pytest.raises(SystemExit):
         cli.main(["demo", "d", "--participants", "mange"])
     assert "ugyldig værdi (int): 'mange'" in capsys.readouterr().err

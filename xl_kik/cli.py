@@ -312,9 +312,23 @@ class KikArgumentParser(argparse.ArgumentParser):
         with _argparse_texts(self.lang):
             return super().parse_known_args(*a, **kw)
 
-    def parse_args(self, *a: Any, **kw: Any) -> Any:
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:
+        """argparse's ``parse_args``, except that arguments no parser knows are reported by the
+        command's own parser (``brug: xl-kik plan ...``: the options of that command), not by
+        the top-level one, whose usage line lists only the commands."""
         with _argparse_texts(self.lang):
-            return super().parse_args(*a, **kw)
+            parsed, extras = super().parse_known_args(args, namespace)
+            if extras:
+                (self._command_parser(parsed) or self).error(
+                    argparse._("unrecognized arguments: %s") % " ".join(extras))  # type: ignore[attr-defined]
+            return parsed
+
+    def _command_parser(self, parsed: Any) -> argparse.ArgumentParser | None:
+        """The parser of the command ``parsed`` chose (None without commands)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(getattr(parsed, action.dest, None) or "")
+        return None
 
     def format_usage(self) -> str:
         with _argparse_texts(self.lang):
