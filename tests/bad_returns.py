@@ -405,6 +405,7 @@ def make_corpus(directory: Path, setup: RoundSetup, participants: Sequence[Parti
     add("xlsb", _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x83\x01\x00"}), ["F021"],
         suffix=".xlsb", **no)
     add("zip_without_workbook", _zip({"svar.txt": b"60"}), ["F017"], suffix=".zip", **no)
+    add("zipped_answers", _zip({"KIK Enhed - Deltager.xlsx": good}), ["F030"], suffix=".zip", **no)
 
     # -- zip bombs and XML bombs
     many = {f"xl/media/f{i}.txt": b"x" for i in range(2000)}

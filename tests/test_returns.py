@@ -32,7 +32,7 @@ CASE_NAMES = [
     "evaluation_sheet_renamed", "qid_missing", "qid_and_number_missing", "qid_duplicated", "qid_unknown", "macros_xlsm", "not_xlkik",
     "empty", "too_large", "old_xls", "encrypted_real", "encrypted_minimal", "ods", "ods_named_xlsx", "csv",
     "pdf", "pdf_named_xlsx", "docx", "png", "truncated_zip", "random_bytes", "xlsb", "zip_without_workbook",
-    "zip_2000_members", "zip_declared_1gb", "zip_ratio_bomb", "zip_size_lie", "nested_archive",
+    "zipped_answers", "zip_2000_members", "zip_declared_1gb", "zip_ratio_bomb", "zip_size_lie", "nested_archive",
     "billion_laughs", "dtd_utf16", "xxe_custom_props",
 ]
 

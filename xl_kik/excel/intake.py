@@ -233,6 +233,14 @@ F_MARKUP = define(
      "CDATA section outside a text ({markup}). Excel and LibreOffice never write such things in a sheet, and "
      "it can hide a formula or an answer; the file was not read. Ask the participant to open the file in "
      "Excel or LibreOffice, save it again and send it."))
+F_ZIP_FOLDER = define(
+    "F030", ERROR, ("Komprimeret mappe, ikke en Excel-fil", "Compressed folder, not an Excel file"),
+    ("Filen {file} er en komprimeret mappe (zip), ikke en Excel-fil; i den ligger {member}. Pak den ud (i "
+     "Stifinder: højreklik på filen og vælg 'Udpak alle'), læg Excel-filen i returmappen ('retur'), og flet "
+     "igen.",
+     "The file {file} is a compressed folder (zip), not an Excel file; it holds {member}. Extract it (in File "
+     "Explorer: right-click the file and choose 'Extract All'), put the Excel file in the returns folder "
+     "('retur') and merge again."))
 F_UNEXPECTED = define(
     "F099", ERROR, ("Filen kunne ikke læses", "The file could not be read"),
     ("Filen {file} kunne ikke læses ({error}). Bed deltageren gemme den igen som .xlsx i Excel og "
@@ -263,6 +271,8 @@ _ARCHIVE_MAGICS = (
 _NESTED_MAGICS = ZIP_MAGICS + tuple(m for m, _ in _ARCHIVE_MAGICS if len(m) > 2)
 _NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", ".jar", ".gz", ".7z", ".rar",
                     ".tar", ".bz2", ".xz")
+#: what a zip archive holding a participant's workbook holds (not an OOXML package itself)
+_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _LOCAL_HEADER = zipparts.LOCAL_HEADER
@@ -793,6 +803,24 @@ _SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
 
 
+def member_name(info: Any) -> str:
+    """A zip member's name as the program that made the zip meant it, for messages. Without the
+    UTF-8 flag ``zipfile`` reads a name as code page 437, but macOS, Linux and many tools write
+    UTF-8 without the flag, and Windows' own zip folders the OEM code page (850 in Denmark):
+    ``"B├╕rnehuset"`` is shown ``"Børnehuset"``."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeError:
+        return name
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp850", "replace")
+
+
 def _ref_pos(raw: bytes) -> tuple[int, int] | None:
     """``b"XFD1048576"`` -> (row, column), 1-based; None if it is not a plain cell reference."""
     m = _REF.match(raw)
@@ -1241,9 +1269,13 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_WORD(file=name)]
         if any(n.startswith("ppt/") for n in names):
             return [F_UNKNOWN_TYPE(file=name, kind="PowerPoint")]
-        nested = next((n for n in names if n.lower().endswith(_NESTED_SUFFIXES)), None)
+        books = [i for i in infos if i.filename.lower().endswith(_SPREADSHEET_SUFFIXES)]
+        if books:  # a participant's answers zipped (e-mail programs that hold back .xlsx attachments)
+            return [F_ZIP_FOLDER(file=name, member=", ".join(member_name(i) for i in books[:3])
+                                 + (f" (+{len(books) - 3})" if len(books) > 3 else ""))]
+        nested = next((i for i in infos if i.filename.lower().endswith(_NESTED_SUFFIXES)), None)
         if nested:
-            return [F_NESTED(file=name, member=nested)]
+            return [F_NESTED(file=name, member=member_name(nested))]
         return [F_NO_WORKBOOK(file=name)]
     # 3. decompress every member with a byte cap; look for nested archives and DTDs
     parts: dict[str, bytes] = {}
@@ -1278,7 +1310,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_BOMB_SIZE(file=name, size_mb=_mb(total), limit_mb=_mb(MAX_TOTAL_UNCOMPRESSED))]
         low = info.filename.lower()
         if blob.startswith(_NESTED_MAGICS) or low.endswith(_NESTED_SUFFIXES):
-            return [F_NESTED(file=name, member=info.filename)]
+            return [F_NESTED(file=name, member=member_name(info))]
         if not low.endswith(_BINARY_SUFFIXES) and _has_dtd(blob):
             return [F_DTD(file=name, member=info.filename)]
         parts[info.filename] = blob
