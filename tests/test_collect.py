@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import struct
+import zipfile
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -289,3 +290,74 @@ def test_collected_reply_is_accepted_by_the_merge_reader(tmp_path):
     assert [p.name for p in collection.missing] == ["Bo"]
     digest = hashlib.sha256(filled.read_bytes()).hexdigest()
     assert report.mails[0].attachments[0].sha256 == digest
+
+
+def _zip_of(members: dict[bytes, bytes]) -> bytes:
+    """A zip with members named by raw bytes and no UTF-8 flag (as Info-ZIP and Windows' zip
+    folders write them); ``zipfile`` flags every name that is not ASCII, so ASCII stand-ins of
+    the same length are replaced in the finished bytes."""
+    out = io.BytesIO()
+    stand_ins = {}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, (raw, data) in enumerate(members.items()):
+            stand_in = (b"%03d" % i + b"n" * len(raw))[:len(raw)]
+            stand_ins[stand_in] = raw
+            zf.writestr(stand_in.decode(), data)
+    packed = out.getvalue()
+    for stand_in, raw in stand_ins.items():
+        assert packed.count(stand_in) == 2
+        packed = packed.replace(stand_in, raw)
+    return packed
+
+
+def test_a_zip_attachment_is_opened_one_level(dirs):
+    """A participant who zipped the workbook (a compressed folder): its spreadsheets are saved as
+    if attached, named as the zip's maker wrote the names; what is not a spreadsheet by content,
+    and a zip in the zip, are not taken."""
+    root, inbox = dirs
+    wb, other = workbook_bytes("Åse"), workbook_bytes("Bo")
+    inner_zip = _zip_of({b"bo.xlsx": other})
+    archive = _zip_of({"KIK Solsikken - Åse Ørnø.xlsx".encode("utf-8"): wb,
+                       "noter.txt".encode(): b"hej",
+                       "falsk.xlsx".encode(): b"not a workbook",
+                       "mere.zip".encode(): inner_zip,
+                       "Bø.xlsx".encode("cp850"): other})
+    eml(inbox / "zip.eml", [("Mit skema.zip", archive, ("application", "zip"))])
+    report = collect.collect_from_mail(root, inbox)
+    retur = root / "retur"
+    assert sorted(p.name for p in retur.iterdir()) == ["Bø.xlsx", "KIK Solsikken - Åse Ørnø.xlsx"]
+    assert (retur / "KIK Solsikken - Åse Ørnø.xlsx").read_bytes() == wb and (retur / "Bø.xlsx").read_bytes() == other
+    attachments = report.mails[0].attachments
+    assert [(a.name, a.status, a.via) for a in attachments] == [
+        ("Mit skema.zip", "unzipped", ""), ("KIK Solsikken - Åse Ørnø.xlsx", "saved", "Mit skema.zip"),
+        ("Bø.xlsx", "saved", "Mit skema.zip")]
+    text = report.summary("da")
+    assert "2 regneark gemt" in text and "Mit skema.zip: komprimeret mappe (zip), pakket ud" in text, text
+    assert report.as_dict()["counts"]["unzipped"] == 1
+    assert "compressed folder (zip), extracted" in report.summary("en")
+    # the same zip again: its workbooks are there already
+    eml(inbox / "zip.eml", [("Mit skema.zip", archive, ("application", "zip"))])
+    again = collect.collect_from_mail(root, inbox)
+    assert [a.status for a in again.mails[0].attachments] == ["unzipped", "duplicate", "duplicate"]
+
+
+def test_a_zip_member_is_read_no_further_than_the_limit(dirs, monkeypatch):
+    """A member larger than an attachment may be (declared, or when inflated) is not taken; a
+    member whose declared size lies is read no further than it declares, and the zip then gives
+    nothing (its check fails): whatever the zip says, no more than the limit is ever read."""
+    root, inbox = dirs
+    monkeypatch.setattr(collect, "MAX_ATTACHMENT", 20000)
+    big = workbook_bytes("x" * 20) + b"\x00" * 30000  # ~36 KB inflated, ~6 KB in the zip
+    archive = _zip_of({b"stor.xlsx": big, b"lille.xlsx": workbook_bytes("ok")})
+    assert len(archive) < 20000
+    eml(inbox / "zip.eml", [("svar.zip", archive, ("application", "zip"))])
+    report = collect.collect_from_mail(root, inbox)
+    assert [(a.name, a.status) for a in report.mails[0].attachments] == [("svar.zip", "unzipped"),
+                                                                          ("lille.xlsx", "saved")]
+    lying = bytearray(archive)
+    at = lying.find(b"PK\x01\x02")
+    while lying[at + 46:at + 46 + struct.unpack_from("<H", lying, at + 28)[0]] != b"stor.xlsx":
+        at = lying.find(b"PK\x01\x02", at + 1)
+    struct.pack_into("<L", lying, at + 24, 1000)  # the central directory says 1,000 bytes
+    assert zipfile.ZipFile(io.BytesIO(bytes(lying))).getinfo("stor.xlsx").file_size == 1000
+    assert collect._zipped_spreadsheets(bytes(lying)) == []

@@ -803,24 +803,6 @@ _SST_UNIQUE = re.compile(rb"""\suniqueCount\s*=\s*["']\s*([0-9]+)""")
 _SI_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?si(?=[\s/>])")
 
 
-def member_name(info: Any) -> str:
-    """A zip member's name as the program that made the zip meant it, for messages. Without the
-    UTF-8 flag ``zipfile`` reads a name as code page 437, but macOS, Linux and many tools write
-    UTF-8 without the flag, and Windows' own zip folders the OEM code page (850 in Denmark):
-    ``"B├╕rnehuset"`` is shown ``"Børnehuset"``."""
-    name = info.filename
-    if info.flag_bits & 0x800:
-        return name
-    try:
-        raw = name.encode("cp437")
-    except UnicodeError:
-        return name
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp850", "replace")
-
-
 def _ref_pos(raw: bytes) -> tuple[int, int] | None:
     """``b"XFD1048576"`` -> (row, column), 1-based; None if it is not a plain cell reference."""
     m = _REF.match(raw)
@@ -1271,11 +1253,11 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_UNKNOWN_TYPE(file=name, kind="PowerPoint")]
         books = [i for i in infos if i.filename.lower().endswith(_SPREADSHEET_SUFFIXES)]
         if books:  # a participant's answers zipped (e-mail programs that hold back .xlsx attachments)
-            return [F_ZIP_FOLDER(file=name, member=", ".join(member_name(i) for i in books[:3])
+            return [F_ZIP_FOLDER(file=name, member=", ".join(zipparts.member_name(i) for i in books[:3])
                                  + (f" (+{len(books) - 3})" if len(books) > 3 else ""))]
         nested = next((i for i in infos if i.filename.lower().endswith(_NESTED_SUFFIXES)), None)
         if nested:
-            return [F_NESTED(file=name, member=member_name(nested))]
+            return [F_NESTED(file=name, member=zipparts.member_name(nested))]
         return [F_NO_WORKBOOK(file=name)]
     # 3. decompress every member with a byte cap; look for nested archives and DTDs
     parts: dict[str, bytes] = {}
@@ -1310,7 +1292,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_BOMB_SIZE(file=name, size_mb=_mb(total), limit_mb=_mb(MAX_TOTAL_UNCOMPRESSED))]
         low = info.filename.lower()
         if blob.startswith(_NESTED_MAGICS) or low.endswith(_NESTED_SUFFIXES):
-            return [F_NESTED(file=name, member=member_name(info))]
+            return [F_NESTED(file=name, member=zipparts.member_name(info))]
         if not low.endswith(_BINARY_SUFFIXES) and _has_dtd(blob):
             return [F_DTD(file=name, member=info.filename)]
         parts[info.filename] = blob

@@ -8,6 +8,7 @@ import os
 import struct
 import zipfile
 import zlib
+from typing import Any
 
 #: a local file header (APPNOTE 4.3.7): signature, versions, flags, method, time, date, CRC,
 #: sizes, then the lengths of the name and the extra field (fields 10 and 11)
@@ -113,3 +114,21 @@ def plain_members(data: bytes) -> list[Member] | None:
             return None
         out.append(Member(name, flags, method, crc, csize, usize, offset))
     return out if pos == end else None
+
+
+def member_name(info: Any) -> str:
+    """A zip member's name as the program that made the zip meant it, for messages and file names.
+    Without the UTF-8 flag ``zipfile`` reads a name as code page 437, but macOS, Linux and many
+    tools write UTF-8 without the flag, and Windows' own zip folders the OEM code page (850 in
+    Denmark): ``"B├╕rnehuset"`` is shown ``"Børnehuset"``."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeError:
+        return name
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp850", "replace")

@@ -12,7 +12,11 @@ returns folder, where the merge judges them. E-mail is untrusted input:
 * an attachment whose content (sha256) is already in ``retur/`` is not saved again;
 * attachments over 20 MB and saved e-mails over 100 MB are skipped;
 * a forwarded message (``message/rfc822``, an attached ``.eml`` or an embedded Outlook
-  message) is opened one level deep.
+  message) is opened one level deep;
+* a zip attachment (a compressed folder: some mail programs hold back ``.xlsx``) is opened one
+  level deep too: the spreadsheets in it are saved as if attached (by content, each at most
+  20 MB read through a bounded stream, at most :data:`MAX_ZIPPED` of them); a zip in the zip is
+  not opened.
 
 ``.eml`` is parsed with the standard library (``policy.default``); ``.msg`` (MS-OXMSG, a
 compound file) with olefile: attachments are the storages ``__attach_version1.0_#XXXXXXXX``
@@ -39,6 +43,7 @@ from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import button
 from xl_kik.core.errors import KikFileError
 from xl_kik.core.filenames import safe_stem
+from xl_kik.excel.zipparts import member_name
 from xl_kik.steps.invite import (
     M_BAD_MAIL,
     M_DUPLICATE,
@@ -69,9 +74,12 @@ SPREADSHEET_MIME = {
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+#: spreadsheets taken from one zip attachment at most (and members looked at: MAX_ZIP_MEMBERS)
+MAX_ZIPPED, MAX_ZIP_MEMBERS = 50, 1000
 
 # outcome of one attachment
 SAVED, DUPLICATE, TOO_LARGE, IGNORED, NESTED_TOO_DEEP = "saved", "duplicate", "too_large", "ignored", "nested_too_deep"
+UNZIPPED = "unzipped"  # a zip attachment whose spreadsheets follow it (their ``via``: its name)
 
 STATUS_TEXT = {
     SAVED: Msg("gemt som {saved_as}", "saved as {saved_as}"),
@@ -79,6 +87,7 @@ STATUS_TEXT = {
     TOO_LARGE: Msg("for stor ({size_mb} MB)", "too large ({size_mb} MB)"),
     IGNORED: Msg("ikke et regneark", "not a spreadsheet"),
     NESTED_TOO_DEEP: Msg("videresendt for mange gange", "forwarded too many times"),
+    UNZIPPED: Msg("komprimeret mappe (zip), pakket ud", "compressed folder (zip), extracted"),
 }
 RENAMED = Msg(" (navnet er gjort sikkert)", " (the name was made safe)")
 SUMMARY = Msg("{mails} mails læst: {saved} regneark gemt i {folder}, {duplicates} fandtes allerede, {skipped} sprunget over.",
@@ -97,7 +106,7 @@ class CollectError(KikFileError):
 @dataclass
 class AttachmentOutcome:
     name: str  # as the e-mail names it
-    status: str  # saved / duplicate / too_large / ignored / nested_too_deep
+    status: str  # saved / duplicate / too_large / ignored / nested_too_deep / unzipped
     size: int = 0
     saved_as: str = ""  # file name in retur/
     existing: str = ""  # for duplicates: the file already there
@@ -178,7 +187,8 @@ class CollectReport:
     def as_dict(self, lang: str = "da") -> dict[str, Any]:
         return {"folder": str(self.folder), "returns_dir": str(self.returns_dir),
                 "saved": [str(p) for p in self.saved],
-                "counts": {s: self._count(s) for s in (SAVED, DUPLICATE, TOO_LARGE, IGNORED, NESTED_TOO_DEEP)},
+                "counts": {s: self._count(s)
+                           for s in (SAVED, DUPLICATE, TOO_LARGE, IGNORED, NESTED_TOO_DEEP, UNZIPPED)},
                 "mails": [m.as_dict(lang) for m in self.mails],
                 "problems": [p.as_dict(lang) for p in self.all_problems]}
 
@@ -434,6 +444,34 @@ def _sniff_suffix(data: bytes) -> str:
     return ""
 
 
+def _zipped_spreadsheets(data: bytes) -> list[tuple[str, bytes]]:
+    """The spreadsheets in a zip archive that is no spreadsheet itself, as (name as its maker
+    wrote it, bytes), in the zip's order: members with a spreadsheet name whose content is one
+    (:func:`_sniff_suffix`), each read through a stream stopped after MAX_ATTACHMENT bytes (a
+    bomb's declared sizes are not trusted), at most MAX_ZIPPED; [] for anything unreadable."""
+    if not data.startswith(b"PK\x03\x04"):
+        return []
+    out: list[tuple[str, bytes]] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS or any(i.filename in ("xl/workbook.xml", "mimetype") for i in infos):
+                return []
+            for info in infos:
+                if info.is_dir() or _bare_name(member_name(info))[1] not in SPREADSHEET_SUFFIXES or \
+                        info.file_size > MAX_ATTACHMENT:
+                    continue
+                with zf.open(info) as fh:
+                    blob = fh.read(MAX_ATTACHMENT + 1)
+                if len(blob) <= MAX_ATTACHMENT and _sniff_suffix(blob):
+                    out.append((member_name(info), blob))
+                    if len(out) == MAX_ZIPPED:
+                        break
+    except Exception:  # noqa: BLE001 - a damaged or encrypted zip, a bad member: nothing taken from it
+        return []
+    return out
+
+
 def _claimed_suffix(name: str, mime: str) -> str:
     suffix = _bare_name(name)[1]
     if suffix in SPREADSHEET_SUFFIXES:
@@ -502,7 +540,9 @@ class _Store:
                 except OSError:
                     continue
 
-    def put(self, att: _Attachment, file: str, entry: MailEntry) -> None:
+    def put(self, att: _Attachment, file: str, entry: MailEntry, *, unzip: bool = True) -> None:
+        """Save one attachment into retur/ (or say why not); a zip attachment's spreadsheets
+        are saved after it when ``unzip`` (:func:`_zipped_spreadsheets`)."""
         out = AttachmentOutcome(name=att.name, status=IGNORED, size=att.size, via=att.via)
         entry.attachments.append(out)
         claimed = _claimed_suffix(att.name, att.mime)
@@ -521,6 +561,12 @@ class _Store:
             return
         suffix = claimed or _sniff_suffix(data)
         if not suffix:
+            zipped = _zipped_spreadsheets(data) if unzip else []
+            if zipped:
+                out.status = UNZIPPED
+                for name, blob in zipped:  # a zip in the zip is not opened
+                    self.put(_Attachment(name, "", len(blob), lambda b=blob: b, via=att.name or "?"), file, entry,
+                             unzip=False)
             return
         digest = hashlib.sha256(data).hexdigest()
         out.sha256 = digest
