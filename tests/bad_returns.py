@@ -157,6 +157,24 @@ def _zip(parts: dict[str, bytes], stored_first: str | None = None) -> bytes:
     return out.getvalue()
 
 
+def zip_with_raw_names(members: dict[bytes, bytes]) -> bytes:
+    """A zip with members named by raw bytes and no UTF-8 flag (as Info-ZIP and Windows' zip
+    folders write them); ``zipfile`` flags every name that is not ASCII, so ASCII stand-ins of
+    the same length are replaced in the finished bytes."""
+    out = io.BytesIO()
+    stand_ins = {}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, (raw, data) in enumerate(members.items()):
+            stand_in = (b"%03d" % i + b"n" * len(raw))[:len(raw)]
+            stand_ins[stand_in] = raw
+            zf.writestr(stand_in.decode(), data)
+    packed = out.getvalue()
+    for stand_in, raw in stand_ins.items():
+        assert packed.count(stand_in) == 2
+        packed = packed.replace(stand_in, raw)
+    return packed
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
  <!ENTITY lol "lol">

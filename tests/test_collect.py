@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_returns import zip_with_raw_names
 from xl_kik.steps import collect
 from xl_kik.excel.vba.cfb import write_cfb
 
@@ -292,32 +293,14 @@ def test_collected_reply_is_accepted_by_the_merge_reader(tmp_path):
     assert report.mails[0].attachments[0].sha256 == digest
 
 
-def _zip_of(members: dict[bytes, bytes]) -> bytes:
-    """A zip with members named by raw bytes and no UTF-8 flag (as Info-ZIP and Windows' zip
-    folders write them); ``zipfile`` flags every name that is not ASCII, so ASCII stand-ins of
-    the same length are replaced in the finished bytes."""
-    out = io.BytesIO()
-    stand_ins = {}
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for i, (raw, data) in enumerate(members.items()):
-            stand_in = (b"%03d" % i + b"n" * len(raw))[:len(raw)]
-            stand_ins[stand_in] = raw
-            zf.writestr(stand_in.decode(), data)
-    packed = out.getvalue()
-    for stand_in, raw in stand_ins.items():
-        assert packed.count(stand_in) == 2
-        packed = packed.replace(stand_in, raw)
-    return packed
-
-
 def test_a_zip_attachment_is_opened_one_level(dirs):
     """A participant who zipped the workbook (a compressed folder): its spreadsheets are saved as
     if attached, named as the zip's maker wrote the names; what is not a spreadsheet by content,
     and a zip in the zip, are not taken."""
     root, inbox = dirs
     wb, other = workbook_bytes("Åse"), workbook_bytes("Bo")
-    inner_zip = _zip_of({b"bo.xlsx": other})
-    archive = _zip_of({"KIK Solsikken - Åse Ørnø.xlsx".encode("utf-8"): wb,
+    inner_zip = zip_with_raw_names({b"bo.xlsx": other})
+    archive = zip_with_raw_names({"KIK Solsikken - Åse Ørnø.xlsx".encode("utf-8"): wb,
                        "noter.txt".encode(): b"hej",
                        "falsk.xlsx".encode(): b"not a workbook",
                        "mere.zip".encode(): inner_zip,
@@ -348,7 +331,7 @@ def test_a_zip_member_is_read_no_further_than_the_limit(dirs, monkeypatch):
     root, inbox = dirs
     monkeypatch.setattr(collect, "MAX_ATTACHMENT", 20000)
     big = workbook_bytes("x" * 20) + b"\x00" * 30000  # ~36 KB inflated, ~6 KB in the zip
-    archive = _zip_of({b"stor.xlsx": big, b"lille.xlsx": workbook_bytes("ok")})
+    archive = zip_with_raw_names({b"stor.xlsx": big, b"lille.xlsx": workbook_bytes("ok")})
     assert len(archive) < 20000
     eml(inbox / "zip.eml", [("svar.zip", archive, ("application", "zip"))])
     report = collect.collect_from_mail(root, inbox)

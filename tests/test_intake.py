@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bad_returns import BILLION_LAUGHS, filled, minimal_encrypted_cfb, rezip, standard_answers
+from bad_returns import BILLION_LAUGHS, filled, minimal_encrypted_cfb, rezip, standard_answers, zip_with_raw_names
 from scoring_fixtures import kik_setup, participants as make_participants
 from xl_kik.excel import intake
 from xl_kik.excel import scoring
@@ -111,32 +111,19 @@ def test_sniffing_not_extension(tmp_path, data, code):
     assert codes(_open(tmp_path, data, "besvarelse.xlsx")) == [code]
 
 
-def _zip_with_raw_name(raw: bytes, data: bytes) -> bytes:
-    """A zip holding ``data`` under the name bytes ``raw`` without the UTF-8 flag, as Info-ZIP on
-    Linux and macOS (UTF-8) or Windows' zip folders (the OEM code page) write them: ``zipfile``
-    itself flags every name that is not ASCII, so an ASCII name of the same length is replaced."""
-    stand_in = b"n" * len(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(stand_in.decode(), data)
-    packed = out.getvalue()
-    assert packed.count(stand_in) == 2  # the local header and the central directory
-    return packed.replace(stand_in, raw)
-
-
 @pytest.mark.parametrize("raw", ["KIK Børnehuset - Søren Østergaard.xlsx".encode("utf-8"),
                                  "KIK Børnehuset - Søren Østergaard.xlsx".encode("cp850")])
 def test_a_zipped_answer_is_named_and_the_way_out_said(tmp_path, raw):
     """A participant's workbook sent inside a zip (a compressed folder): refused with what to do,
     the workbook named as its maker wrote the name (UTF-8 or, from Windows, code page 850)."""
-    got = _open(tmp_path, _zip_with_raw_name(raw, b"the workbook: refused by its name, never opened"), "Søren.zip")
+    got = _open(tmp_path, zip_with_raw_names({raw: b"the workbook: refused by its name, never opened"}), "Søren.zip")
     assert codes(got) == ["F030"]
     text = got[0].describe("da")
     assert "KIK Børnehuset - Søren Østergaard.xlsx" in text and "Udpak alle" in text, text
     assert "'retur'" in got[0].describe("en") and "Extract All" in got[0].describe("en")
     # a zip with another archive but no workbook in it stays the nested-archive refusal
-    assert codes(_open(tmp_path, _zip_with_raw_name("indre æ.zip".encode("utf-8"), b"PK"), "b.zip")) == ["F014"]
-    nested = _open(tmp_path, _zip_with_raw_name("indre æ.zip".encode("utf-8"), b"PK"), "b.zip")[0]
+    assert codes(_open(tmp_path, zip_with_raw_names({"indre æ.zip".encode("utf-8"): b"PK"}), "b.zip")) == ["F014"]
+    nested = _open(tmp_path, zip_with_raw_names({"indre æ.zip".encode("utf-8"): b"PK"}), "b.zip")[0]
     assert "indre æ.zip" in nested.describe("da")
 
 
