@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import random
+import string
 import struct
 import zipfile
 from email.message import EmailMessage
@@ -344,3 +346,9 @@ def test_a_zip_member_is_read_no_further_than_the_limit(dirs, monkeypatch):
     struct.pack_into("<L", lying, at + 24, 1000)  # the central directory says 1,000 bytes
     assert zipfile.ZipFile(io.BytesIO(bytes(lying))).getinfo("stor.xlsx").file_size == 1000
     assert collect._zipped_spreadsheets(bytes(lying)) == []
+    # together no more than one attachment: of two workbooks of ~12 KB, the second is left
+    rng = random.Random(1)
+    a, b = (workbook_bytes("".join(rng.choices(string.ascii_letters, k=11000))) for _ in range(2))
+    assert 10000 < len(a) < 20000 and 10000 < len(b) < 20000
+    two = zip_with_raw_names({b"a.xlsx": a, b"b.xlsx": b})
+    assert [name for name, _ in collect._zipped_spreadsheets(two)] == ["a.xlsx"]

@@ -14,9 +14,9 @@ returns folder, where the merge judges them. E-mail is untrusted input:
 * a forwarded message (``message/rfc822``, an attached ``.eml`` or an embedded Outlook
   message) is opened one level deep;
 * a zip attachment (a compressed folder: some mail programs hold back ``.xlsx``) is opened one
-  level deep too: the spreadsheets in it are saved as if attached (by content, each at most
-  20 MB read through a bounded stream, at most :data:`MAX_ZIPPED` of them); a zip in the zip is
-  not opened.
+  level deep too: the spreadsheets in it are saved as if attached (by content, read through a
+  bounded stream, together at most 20 MB and :data:`MAX_ZIPPED` files); a zip in the zip is not
+  opened.
 
 ``.eml`` is parsed with the standard library (``policy.default``); ``.msg`` (MS-OXMSG, a
 compound file) with olefile: attachments are the storages ``__attach_version1.0_#XXXXXXXX``
@@ -74,8 +74,9 @@ SPREADSHEET_MIME = {
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-#: spreadsheets taken from one zip attachment at most (and members looked at: MAX_ZIP_MEMBERS)
-MAX_ZIPPED, MAX_ZIP_MEMBERS = 50, 1000
+#: spreadsheets taken from one zip attachment at most (together at most MAX_ATTACHMENT bytes),
+#: and the members a zip may have to be looked at
+MAX_ZIPPED, MAX_ZIP_MEMBERS = 20, 1000
 
 # outcome of one attachment
 SAVED, DUPLICATE, TOO_LARGE, IGNORED, NESTED_TOO_DEEP = "saved", "duplicate", "too_large", "ignored", "nested_too_deep"
@@ -447,11 +448,13 @@ def _sniff_suffix(data: bytes) -> str:
 def _zipped_spreadsheets(data: bytes) -> list[tuple[str, bytes]]:
     """The spreadsheets in a zip archive that is no spreadsheet itself, as (name as its maker
     wrote it, bytes), in the zip's order: members with a spreadsheet name whose content is one
-    (:func:`_sniff_suffix`), each read through a stream stopped after MAX_ATTACHMENT bytes (a
-    bomb's declared sizes are not trusted), at most MAX_ZIPPED; [] for anything unreadable."""
+    (:func:`_sniff_suffix`), read through streams stopped at what is left of MAX_ATTACHMENT (a
+    bomb's declared sizes are not trusted: all of them together are at most one attachment),
+    at most MAX_ZIPPED; [] for anything unreadable."""
     if not data.startswith(b"PK\x03\x04"):
         return []
     out: list[tuple[str, bytes]] = []
+    left = MAX_ATTACHMENT
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -459,12 +462,15 @@ def _zipped_spreadsheets(data: bytes) -> list[tuple[str, bytes]]:
                 return []
             for info in infos:
                 if info.is_dir() or _bare_name(member_name(info))[1] not in SPREADSHEET_SUFFIXES or \
-                        info.file_size > MAX_ATTACHMENT:
+                        info.file_size > left:
                     continue
                 with zf.open(info) as fh:
-                    blob = fh.read(MAX_ATTACHMENT + 1)
-                if len(blob) <= MAX_ATTACHMENT and _sniff_suffix(blob):
+                    blob = fh.read(left + 1)
+                if len(blob) > left:
+                    continue  # more than it declared: not taken (its check fails at the end anyway)
+                if _sniff_suffix(blob):
                     out.append((member_name(info), blob))
+                    left -= len(blob)
                     if len(out) == MAX_ZIPPED:
                         break
     except Exception:  # noqa: BLE001 - a damaged or encrypted zip, a bad member: nothing taken from it
