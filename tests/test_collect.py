@@ -320,6 +320,10 @@ def test_a_zip_attachment_is_opened_one_level(dirs):
     assert "2 regneark gemt" in text and "Mit skema.zip: komprimeret mappe (zip), pakket ud" in text, text
     assert report.as_dict()["counts"]["unzipped"] == 1
     assert "compressed folder (zip), extracted" in report.summary("en")
+    # an office document is no folder: a Word file's embedded sheet is not taken from it
+    docx = zip_with_raw_names({b"[Content_Types].xml": b"<Types/>", b"word/document.xml": b"<w:document/>",
+                               b"word/embeddings/Microsoft_Excel_Worksheet.xlsx": wb})
+    assert collect._zipped_spreadsheets(docx) == []
     # the same zip again: its workbooks are there already
     eml(inbox / "zip.eml", [("Mit skema.zip", archive, ("application", "zip"))])
     again = collect.collect_from_mail(root, inbox)

@@ -121,6 +121,9 @@ def test_a_zipped_answer_is_named_and_the_way_out_said(tmp_path, raw):
     text = got[0].describe("da")
     assert "KIK Børnehuset - Søren Østergaard.xlsx" in text and "Udpak alle" in text, text
     assert "'retur'" in got[0].describe("en") and "Extract All" in got[0].describe("en")
+    # an office document of another kind with a sheet embedded is no compressed folder
+    other = zip_with_raw_names({b"[Content_Types].xml": b"<Types/>", b"visio/embeddings/ark.xlsx": b"PK"})
+    assert codes(_open(tmp_path, other, "tegning.vsdx")) == ["F014"]
     # a zip with another archive but no workbook in it stays the nested-archive refusal
     assert codes(_open(tmp_path, zip_with_raw_names({"indre æ.zip".encode("utf-8"): b"PK"}), "b.zip")) == ["F014"]
     nested = _open(tmp_path, zip_with_raw_names({"indre æ.zip".encode("utf-8"): b"PK"}), "b.zip")[0]

@@ -13,6 +13,9 @@ _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _UNDERSCORES = re.compile(r"_+")
 MAX_STEM = 80
+#: the names of spreadsheet files (what ``xl-kik collect`` saves from an e-mail or a zip, and what
+#: a zip sent in as a return may hold instead of being one)
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".fods")
 DEFAULT_FALLBACK = "fil"  # the stem of a text with nothing usable in it
 
 

@@ -33,6 +33,7 @@ from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from xl_kik.core.cellref import column_letter, column_number
+from xl_kik.core.filenames import SPREADSHEET_SUFFIXES
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
 from xl_kik.core.returns import is_excel_error
 from xl_kik.excel import zipparts
@@ -271,8 +272,6 @@ _ARCHIVE_MAGICS = (
 _NESTED_MAGICS = ZIP_MAGICS + tuple(m for m, _ in _ARCHIVE_MAGICS if len(m) > 2)
 _NESTED_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".ods", ".odt", ".jar", ".gz", ".7z", ".rar",
                     ".tar", ".bz2", ".xz")
-#: what a zip archive holding a participant's workbook holds (not an OOXML package itself)
-_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _BINARY_SUFFIXES = (".bin", ".png", ".jpeg", ".jpg", ".gif", ".emf", ".wmf", ".bmp", ".tif", ".tiff")
 _DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _LOCAL_HEADER = zipparts.LOCAL_HEADER
@@ -1251,8 +1250,9 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
             return [F_WORD(file=name)]
         if any(n.startswith("ppt/") for n in names):
             return [F_UNKNOWN_TYPE(file=name, kind="PowerPoint")]
-        books = [i for i in infos if i.filename.lower().endswith(_SPREADSHEET_SUFFIXES)]
-        if books:  # a participant's answers zipped (e-mail programs that hold back .xlsx attachments)
+        books = [] if "[Content_Types].xml" in name_set else \
+            [i for i in infos if i.filename.lower().endswith(SPREADSHEET_SUFFIXES)]
+        if books:  # a participant's answers zipped: a folder, not an office document (e-mail that holds back .xlsx)
             return [F_ZIP_FOLDER(file=name, member=", ".join(zipparts.member_name(i) for i in books[:3])
                                  + (f" (+{len(books) - 3})" if len(books) > 3 else ""))]
         nested = next((i for i in infos if i.filename.lower().endswith(_NESTED_SUFFIXES)), None)

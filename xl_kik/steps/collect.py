@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterator
 from xl_kik.core.i18n import Msg
 from xl_kik.core.vocabulary import button
 from xl_kik.core.errors import KikFileError
-from xl_kik.core.filenames import safe_stem
+from xl_kik.core.filenames import SPREADSHEET_SUFFIXES, safe_stem
 from xl_kik.excel.zipparts import member_name
 from xl_kik.steps.invite import (
     M_BAD_MAIL,
@@ -62,7 +62,6 @@ Progress = Callable[[int, int], None]
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_MAIL_FILE = 100 * 1024 * 1024
 MAIL_SUFFIXES = (".eml", ".msg")
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".xltx", ".xltm", ".fods")
 SPREADSHEET_MIME = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
@@ -458,8 +457,8 @@ def _zipped_spreadsheets(data: bytes) -> list[tuple[str, bytes]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
-            if len(infos) > MAX_ZIP_MEMBERS or any(i.filename in ("xl/workbook.xml", "mimetype") for i in infos):
-                return []
+            if len(infos) > MAX_ZIP_MEMBERS or any(i.filename in ("[Content_Types].xml", "mimetype") for i in infos):
+                return []  # an office document (a Word file's embedded sheets are no returns), not a folder
             for info in infos:
                 if info.is_dir() or _bare_name(member_name(info))[1] not in SPREADSHEET_SUFFIXES or \
                         info.file_size > left:
