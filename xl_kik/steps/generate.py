@@ -105,7 +105,7 @@ def _generate(paths: RoundPaths, lang: str | None, data: MasterData,
     if cells:
         (write_cells or _RESEND.write_to_master(paths, lang or data.setup.lang))(cells)
     # the warnings point at the master's own participants sheet (Participants in an English round)
-    participants_sheet = data.sheet_names.get("participants") or SHEET_NAMES[data.setup.lang or "da"]["participants"]
+    participants_sheet = data.sheet_names.get("participants", SHEET_NAMES["da"]["participants"])
     result.warnings = coverage.warnings(data.participants, data.setup.catalogue.themes, lang or data.setup.lang,
                                         source=paths.master.name, sheet=participants_sheet)
     return result
