@@ -244,6 +244,53 @@ def test_a_click_process_ends_without_a_word_on_stderr(demo_round, tmp_path, com
     assert proc.stderr == ""
 
 
+def test_promote_survivors_moves_what_exists_to_the_oldest_generation():
+    """``steps.promote_survivors``: the objects alive now go to the collector's oldest generation
+    (nothing stays frozen); a caller's own frozen objects stay frozen."""
+    import gc
+
+    from xl_kik import steps
+
+    assert gc.get_freeze_count() == 0  # pytest freezes nothing
+    alive = [[] for _ in range(3)]
+    assert any(o is alive for o in gc.get_objects(0))
+    steps.promote_survivors()
+    assert any(o is alive for o in gc.get_objects(2)) and not any(o is alive for o in gc.get_objects(0))
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        late = [[]]
+        steps.promote_survivors()
+        assert gc.get_freeze_count() == frozen and any(o is late for o in gc.get_objects(0))
+    finally:
+        gc.unfreeze()
+
+
+def test_a_merge_hands_what_it_read_to_the_oldest_generation(demo_round, tmp_path, monkeypatch):
+    """merge_round promotes the returns it read and the loaded master before it renders
+    (steps.promote_survivors): the collections while it writes do not walk them again."""
+    import gc
+
+    from xl_kik.steps import merge
+
+    root = tmp_path / "r"
+    shutil.copytree(demo_round, root)
+    seen = {}
+    real = merge.merge_into
+
+    def rendering(wb, *args, **kwargs):
+        answers = next(iter(kwargs["collection"].responses.values())).answers
+        oldest = gc.get_objects(2)
+        seen["returns"] = any(o is answers for o in oldest)
+        seen["master"] = any(o is wb for o in oldest)
+        return real(wb, *args, **kwargs)
+
+    monkeypatch.setattr(merge, "merge_into", rendering)
+    merge_round(root)
+    assert seen == {"returns": True, "master": True}
+
+
 # ---------------------------------------------------------------- cells carried through unparsed
 def _edit_without_carrying(monkeypatch) -> None:
     """``MasterFile.edit`` parsing every sheet (``uses`` ignored), as before the carrying."""

@@ -367,3 +367,25 @@ def test_konsensus_from_the_older_layout_keeps_columns_typed_right_of_the_table(
     assert ws.cell(r, 22).value == "egen note"
     assert ws.column_dimensions["V"].width == 33
     assert read_inputs(ws)["1.1"]["agreed_points"] == 40
+
+
+@pytest.mark.parametrize("styled", [True, False])
+def test_put_makes_the_cell_openpyxl_makes(styled):
+    """``status.new_cell`` (put's cell, slots set directly) has every slot openpyxl's
+    ``Cell(ws, row=, column=, style_array=)`` has, and a style array of its own."""
+    from openpyxl.cell.cell import Cell
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    look = sheets_status.Look(ws, bold=True, fill="DDEBF7", wrap=True, border=True) if styled else None
+    array = None if look is None else look.array
+    ours, theirs = sheets_status.new_cell(ws, 7, 3, array), Cell(ws, row=7, column=3, style_array=array)
+    slots = [slot for klass in Cell.__mro__ for slot in getattr(klass, "__slots__", ())]
+    assert {slot: getattr(ours, slot) for slot in slots} == {slot: getattr(theirs, slot) for slot in slots}
+    if styled:
+        assert ours._style is not array and ours._style == array
+        ours.quotePrefix = True  # openpyxl changes a cell's own array in place
+        assert not look.array.quotePrefix
+    cell = sheets_status.put(ws, 7, 3, "=1+1", look)  # through the one writer: inert text
+    assert (cell.value, cell.data_type, ws.max_row, ws._current_row) == ("=1+1", "s", 7, 7)
+    assert ws.cell(7, 3) is cell

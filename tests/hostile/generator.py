@@ -137,11 +137,22 @@ def build(folder: Path, setup: RoundSetup, participants: Sequence[Participant]) 
 
     # ------------------------------------------------ 1. grid and size limits (calamine safety)
     F = "grid"
-    for label, sheet_name in (("eval", sheet), ("meta", scoring.META_SHEET), ("instructions", "Vejledning")):
+    far_cell = add_rows(b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')
+    for label, sheet_name in (("eval", sheet), ("meta", scoring.META_SHEET)):
         p = person()
-        refuse(F, f"xfd1048576_{label}", patch_sheet(good_for(p), sheet_name, add_rows(
-            b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')), ["F022"], p,
+        refuse(F, f"xfd1048576_{label}", patch_sheet(good_for(p), sheet_name, far_cell), ["F022"], p,
                check=lambda res, want=sheet_name: _assert_sheet(res, "F022", want))
+    # a sheet the reader never reads is never parsed: what is in it cannot refuse the answers...
+    p = person()
+    accept(F, "xfd1048576_instructions", patch_sheet(good_for(p), "Vejledning", far_cell), [], p)
+
+    # ...but once the metadata names it as the questions sheet it is read, and checked first
+    def layout_on_instructions(wb, l):
+        set_meta(wb, l, "sheet", "Vejledning")
+    p = person()
+    refuse(F, "xfd1048576_instructions_named_in_meta", patch_sheet(good_for(p, edit=layout_on_instructions),
+                                                                 "Vejledning", far_cell), ["F022"], p,
+           check=lambda res: _assert_sheet(res, "F022", "Vejledning"))
     p = person()
     refuse(F, "a50000000", patch_sheet(good_for(p), sheet, add_rows(
         b'<row r="9000"><c r="A50000000" t="n"><v>1</v></c></row>')), ["F022"], p)

@@ -21,6 +21,7 @@ at least one minute each.
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -92,15 +93,22 @@ def text_counts(responses: Mapping[str, Any], qids: Any) -> dict[str, int]:
     for resp in responses.values():
         for q, a in (getattr(resp, "answers", {}) or {}).items():
             if q in out:
+                try:
+                    texts = _TEXTS(a)  # one call for the three fields (26,000 answers in a merge of 1,000)
+                except AttributeError:
+                    texts = tuple(getattr(a, k, "") for k in _TEXT_NAMES)
                 n = 0
-                for k in ("strengths", "improvements", "ideas"):
-                    text = getattr(a, k, "")
+                for text in texts:
                     # white space only is no text (isspace: no stripped copy of every text)
                     if text and (not text.isspace() if type(text) is str else str(text).strip()):
                         n += 1
                 if n:
                     out[q] += n
     return out
+
+
+_TEXT_NAMES = ("strengths", "improvements", "ideas")  # an answer's texts (core/returns.Answer)
+_TEXTS = operator.attrgetter(*_TEXT_NAMES)
 
 
 def build(questions: Mapping[str, QuestionStats], theme_order: Sequence[str], texts: Mapping[str, int],

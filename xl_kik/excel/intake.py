@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from defusedxml.ElementTree import fromstring
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -306,26 +306,32 @@ _CENTRAL = struct.Struct("<4s6H3L5H2L")
 _END = struct.Struct("<4s4H2LH")
 
 
-def _stored_zip(parts: dict[str, bytes], crcs: dict[str, int] | None = None) -> bytes:
+def _stored_zip(parts: dict[str, bytes], crcs: dict[str, int] | None = None,
+                raw: dict[str, tuple[bytes, Any]] | None = None) -> bytes:
     """A zip of ``parts`` without compression (fast to build and to read).
 
-    ``crcs`` may give already verified CRC-32 values per member."""
+    ``crcs`` may give already verified CRC-32 values per member. ``raw``: members copied as they
+    were stored, ``{name: (stored bytes, info)}`` (the deferred worksheet parts, inflated by
+    calamine itself if a sheet of theirs is read after all, once checked)."""
     out: list[bytes] = []
     central: list[bytes] = []
     offset = 0
-    for member, blob in parts.items():
+    entries = [(member, blob, 0, crcs[member] if crcs and member in crcs else zlib.crc32(blob), len(blob))
+               for member, blob in parts.items()]
+    entries += [(member, comp, info.compress_type, info.CRC, info.file_size)
+                for member, (comp, info) in (raw or {}).items()]
+    for member, blob, method, crc, size in entries:
         raw_name = member.encode("utf-8")
         flags = 0 if raw_name.isascii() else 0x800
-        crc = crcs[member] if crcs and member in crcs else zlib.crc32(blob)
-        size = len(blob)
-        header = _LOCAL.pack(b"PK\x03\x04", 20, flags, 0, 0, 0, crc, size, size, len(raw_name), 0)
+        stored = len(blob)
+        header = _LOCAL.pack(b"PK\x03\x04", 20, flags, method, 0, 0, crc, stored, size, len(raw_name), 0)
         out += (header, raw_name, blob)
-        central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, 0, 0, 0, crc, size, size, len(raw_name),
+        central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, 0, 0, crc, stored, size, len(raw_name),
                                      0, 0, 0, 0, 0, offset) + raw_name)
-        offset += len(header) + len(raw_name) + size
+        offset += len(header) + len(raw_name) + stored
     directory = b"".join(central)
     out.append(directory)
-    out.append(_END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(directory), offset, 0))
+    out.append(_END.pack(b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), offset, 0))
     return b"".join(out)
 
 
@@ -413,9 +419,25 @@ class SheetInfo:
     index: int
 
 
+class Refused(Exception):
+    """A worksheet part found unsafe when it is first read (:meth:`RawWorkbook.rows` and the cell
+    scans of a sheet whose part was deferred, ``open_workbook(read_sheets=...)``): ``problem``
+    says why, as the same check at open would have (the file is refused)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.code)
+        self.problem = problem
+
+
 @dataclass
 class RawWorkbook:
-    """An opened, checked workbook. Cell grids are read lazily, one sheet at a time."""
+    """An opened, checked workbook. Cell grids are read lazily, one sheet at a time.
+
+    The worksheet parts of sheets outside ``read_sheets`` (:func:`open_workbook`) are *deferred*:
+    neither inflated nor checked at open, and checked (inflated, DTD, nesting, grid) the first
+    time a sheet of theirs is read (:meth:`_sheet_part`); an unsafe one raises :class:`Refused`.
+    A sheet nobody reads (the instructions sheet of a return) then costs nothing, and what is in
+    it cannot refuse the answers."""
 
     path: Path
     size: int
@@ -437,6 +459,8 @@ class RawWorkbook:
     _percent: set[int] | None = field(default=None, repr=False)
     _plain: frozenset[str] = field(default=frozenset(), repr=False)  # worksheet parts in the common form
     _cells: dict[str, list[tuple[str, re.Match]]] = field(default_factory=dict, repr=False)  # cell_tags per sheet
+    _deferred: dict[str, tuple[bytes, Any]] = field(default_factory=dict, repr=False)  # member -> (stored bytes, info)
+    _file: str = field(default="", repr=False)  # the file's name in messages
 
     @property
     def custom_properties(self) -> dict[str, str]:
@@ -489,6 +513,8 @@ class RawWorkbook:
         key = name if nrows is None else f"{name}\x00{nrows}"
         grid = self._grids.get(key)
         if grid is None:
+            if self._deferred:
+                self._sheet_part(name)  # checked before calamine parses it
             sheet = self._book.get_sheet_by_name(name)
             grid = sheet.to_python(skip_empty_area=False, nrows=nrows) if nrows else \
                 sheet.to_python(skip_empty_area=False)
@@ -506,8 +532,7 @@ class RawWorkbook:
 
     def error_cells(self, name: str) -> dict[str, str]:
         """Cells of a sheet that hold an Excel error value: ``{"E12": "#DIV/0!"}``."""
-        member = self._map_sheet_parts().get(name)
-        data = self._parts.get(member or "", b"")
+        member, data = self._sheet_part(name)
         # in the common form every attribute is double-quoted after one space: t="e" is spelled so
         # (rfind: CPython's backward search is about 3x faster than `in` on a part without it)
         if not data or (member in self._plain and data.rfind(b' t="e"') < 0):
@@ -521,8 +546,36 @@ class RawWorkbook:
         return out
 
     def _sheet_data(self, name: str) -> bytes:
+        return self._sheet_part(name)[1]
+
+    def _sheet_part(self, name: str) -> tuple[str | None, bytes]:
+        """The zip member of a sheet and its bytes (b"" when it has none): THE way to a sheet's
+        part, which checks a deferred part first (raises :class:`Refused` when it is unsafe)."""
         member = self._map_sheet_parts().get(name)
-        return self._parts.get(member or "", b"")
+        if member is not None and member in self._deferred:
+            self._check_deferred(member, name)
+        return member, self._parts.get(member or "", b"")
+
+    def _check_deferred(self, member: str, sheet: str) -> None:
+        """Inflate and check a deferred worksheet part as step 3 and 4 of ``_open_zip`` do."""
+        comp, info = self._deferred.pop(member)
+        file = self._file or self.path.name
+        blob = _inflate_compressed(comp, info)
+        if isinstance(blob, str):
+            raise Refused(F_CORRUPT(file=file, reason=f"{member}: {blob}"))
+        if blob.startswith(_NESTED_MAGICS):
+            raise Refused(F_NESTED(file=file, member=zipparts.member_name(info)))
+        if _has_dtd(blob):
+            raise Refused(F_DTD(file=file, member=member))
+        plain = False
+        if b"sheetData" in blob:
+            plain = _grid_surely_fine(blob)
+            problem = None if plain else _grid_walk(file, sheet, blob)
+            if problem is not None:
+                raise Refused(problem)
+        self._parts[member] = blob
+        if plain:
+            self._plain = self._plain | {member}
 
     def _cell_tags(self, name: str) -> list[tuple[str, re.Match]]:
         """:func:`cell_tags` of a sheet (worked out once per sheet)."""
@@ -538,10 +591,9 @@ class RawWorkbook:
         ``<v>`` before the formula does not hide it; a comment or processing instruction cannot
         stand in a checked part, see :func:`_grid_tags`); the cached result is a ``<v>`` with
         content after the cell's last ``<f>`` (calamine shows the cell empty without one)."""
-        data = self._sheet_data(name)
+        member, data = self._sheet_part(name)
         if not data or (b"<f" not in data and b":f" not in data):
             return {}
-        member = self._map_sheet_parts().get(name)
         if member in self._plain:  # no formula element with a prefix either (_grid_surely_fine)
             return _plain_formula_cells(data)
         out: dict[str, bool] = {}
@@ -557,8 +609,7 @@ class RawWorkbook:
         styles = self._percent_styles()
         if not styles:
             return set()
-        member = self._map_sheet_parts().get(name)
-        data = self._sheet_data(name)
+        member, data = self._sheet_part(name)
         # in the common form a style is spelled s="N" after one space (N without a leading zero, or
         # the cells are looked at): no such percent style, no percent cell
         if member in self._plain and data.rfind(b' s="0') < 0 and \
@@ -1060,18 +1111,22 @@ def _normpath(path: str) -> str:
 
 # ---------------------------------------------------------------- entry point
 def open_workbook(path: str | Path, lang: str = "da", data: bytes | None = None,
-                  sha256: str | None = None, name: str | None = None) -> RawWorkbook | list[Problem]:
+                  sha256: str | None = None, name: str | None = None,
+                  read_sheets: Iterable[str] | None = None) -> RawWorkbook | list[Problem]:
     """Check and open a returned file. Never raises.
 
     Returns a :class:`RawWorkbook` (whose ``problems`` hold warnings) or the list of
     problems (at least one error) when the file cannot be read as a workbook. ``data`` may
     pass the file's bytes when the caller has already read them (and ``sha256`` their hash).
+    ``read_sheets``: the sheets (names, any case) the caller will read; the parts of the other
+    sheets are deferred (:class:`RawWorkbook`: checked only if read after all, when an unsafe
+    one raises :class:`Refused`). None: every part is checked now.
     """
     if not isinstance(path, Path):
         path = Path(path)
     name = name or path.name
     try:
-        return _open(path, name, data, sha256)
+        return _open(path, name, data, sha256, read_sheets)
     except MemoryError:
         return [F_UNEXPECTED(file=name, error="MemoryError")]
     except Exception as exc:  # noqa: BLE001 - the contract: never crash on a returned file
@@ -1128,7 +1183,8 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",") if size < 10 * 1024 ** 3 else f"{size // 1024 ** 2}"
 
 
-def _open(path: Path, name: str, data: bytes | None, sha256: str | None = None) -> RawWorkbook | list[Problem]:
+def _open(path: Path, name: str, data: bytes | None, sha256: str | None = None,
+          read_sheets: Iterable[str] | None = None) -> RawWorkbook | list[Problem]:
     if data is None:
         got = read_bytes(path, name)
         if isinstance(got, Problem):
@@ -1140,7 +1196,7 @@ def _open(path: Path, name: str, data: bytes | None, sha256: str | None = None) 
         return [F_TOO_LARGE(file=name, size_mb=_mb(len(data)), limit_mb=_mb(MAX_FILE_BYTES))]
     head = data[:16]
     if head.startswith(ZIP_MAGICS):
-        return _open_zip(path, name, data, sha256)
+        return _open_zip(path, name, data, sha256, read_sheets)
     if head.startswith(OLE_MAGIC):
         return [_classify_ole(name, data)]
     return [_classify_other(name, data)]
@@ -1195,7 +1251,8 @@ def _looks_like_text(sample: bytes) -> bool:
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError)
 
 
-def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> RawWorkbook | list[Problem]:
+def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None,
+              read_sheets: Iterable[str] | None = None) -> RawWorkbook | list[Problem]:
     # the directory in the plain form is read without zipfile's objects (zipparts.plain_members);
     # any other one, damaged or not, by zipfile (which says what is wrong)
     infos: list[Any] | None = zipparts.plain_members(data)
@@ -1266,10 +1323,21 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     limits = (MAX_ROW, MAX_COL, MAX_CELLS, MAX_SHARED_STRINGS)
     checked: dict[str, bool] = {}  # members checked before with these bytes: plain or not
     new: dict[str, tuple[Any, ...]] = {}  # members to remember once every check has passed
-    for info in infos:
+    deferred: dict[str, tuple[bytes, Any]] = {}  # worksheet parts of sheets not read now
+    later = set() if read_sheets is None else {i.filename for i in infos if _WORKSHEET_PART.fullmatch(i.filename)}
+    unread: set[str] | None = None  # the worksheet parts of no sheet in read_sheets (known once the map is read)
+    for info in sorted(infos, key=lambda i: i.filename in later) if later else infos:  # worksheets last
         if info.is_dir():
             continue
-        comp = _compressed(data, info)
+        if info.filename in later:
+            if unread is None:
+                unread = _unread_parts(parts, read_sheets or ())
+            comp = _compressed(data, info)
+            if info.filename in unread and not isinstance(comp, str):
+                deferred[info.filename] = (comp, info)  # checked if it is read after all (RawWorkbook._sheet_part)
+                continue
+        else:
+            comp = _compressed(data, info)
         key = None
         if not isinstance(comp, str) and info.file_size <= _CHECKED_PART_BYTES:
             key = (info.filename, comp, info.compress_type, info.file_size, info.CRC, limits)
@@ -1309,7 +1377,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     try:
         # calamine reads a stored (uncompressed) copy built from the verified parts: it
         # parses exactly the bytes checked above and does not inflate them a second time.
-        book = CalamineWorkbook.from_filelike(io.BytesIO(_stored_zip(parts, crcs)))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(_stored_zip(parts, crcs, deferred)))
         metas = book.sheets_metadata
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
         return [F_CORRUPT(file=name, reason=_reason(exc))]
@@ -1321,7 +1389,7 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
         sheets.append(SheetInfo(m.name, vis, i))
     raw = RawWorkbook(path=path, size=len(data), sha256=sha256 or hashlib.sha256(data).hexdigest(), members=names,
                       sheets=sheets,
-                      _book=book, _parts=parts, _plain=plain)
+                      _book=book, _parts=parts, _plain=plain, _deferred=deferred, _file=name)
     _app_and_core(raw, parts)
     if "xl/vbaProject.bin" in name_set or any(n.lower().endswith("vbaproject.bin") for n in names):
         raw.has_macros = True
@@ -1330,6 +1398,21 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None) -> 
     if suffix not in WORKBOOK_EXTENSIONS:
         raw.problems.append(F_EXTENSION(file=name, suffix=path.suffix or "(ingen)"))
     return raw
+
+
+#: where Excel, LibreOffice and openpyxl put the worksheet parts: the only ones that may be
+#: deferred (calamine reads the shared strings, styles and workbook at open from their own names)
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def _unread_parts(parts: dict[str, bytes], read_sheets: Iterable[str]) -> set[str]:
+    """The worksheet parts (:data:`_WORKSHEET_PART`) of sheets not in ``read_sheets`` (any case),
+    by the workbook's map of sheets (``parts`` holds it, checked); a part that a read sheet uses
+    as well is not among them, and without a readable map none is."""
+    wanted = {name.casefold() for name in read_sheets}
+    mapping = sheet_parts(parts)
+    used = {member for sheet, member in mapping.items() if sheet.casefold() in wanted}
+    return {member for member in mapping.values() if member not in used and _WORKSHEET_PART.fullmatch(member)}
 
 
 def _part_sheet(data: bytes, infos: list[Any], member: str) -> str:
@@ -1393,7 +1476,7 @@ def _app_and_core(raw: RawWorkbook, parts: dict[str, bytes]) -> None:
 
 
 __all__ = [
-    "RawWorkbook", "SheetInfo", "open_workbook", "read_bytes", "read_file", "is_excel_error",
+    "RawWorkbook", "Refused", "SheetInfo", "open_workbook", "read_bytes", "read_file", "is_excel_error",
     "MAX_FILE_BYTES", "MAX_TOTAL_UNCOMPRESSED", "MAX_RATIO", "MAX_MEMBERS", "MAX_ROW", "MAX_COL", "MAX_CELLS",
     "MAX_PART_BYTES", "MAX_SHARED_STRINGS", "bounds_problem", "grid_problem", "sheet_parts",
     "VISIBLE", "HIDDEN", "VERY_HIDDEN",

@@ -39,7 +39,7 @@ from xl_kik.excel.sheets import svarrapport as sheets_answers
 from xl_kik.excel.sheets.konsensus_previous import check_agreed_points, read_previous, render_previous_themes
 from xl_kik.excel.sheets.status import sort_problems
 from xl_kik.steps.status import read_returns
-from xl_kik.steps import step_command
+from xl_kik.steps import promote_survivors, step_command
 
 #: codeNames of the sheets merge renders from scratch: their cells need not be parsed
 GENERATED_BY_MERGE = ("shStatus", "shAnswers")
@@ -260,6 +260,7 @@ def merge_round(root: str | Path, lang: str | None = None,
             collection = read_returns(root, data.setup, data.participants, lang, meanwhile=load_master)
             if not loaded:
                 load_master()
+            promote_survivors()  # the returns and the master live until the merge ends
             result = merge_into(loaded[0], root, data, lang=lang, previous=previous, collection=collection)
         if result.agenda_created:  # the new sheet's VBA document module (masters made before Dagsorden)
             masterfile.refresh_vba(root, lang=lang)

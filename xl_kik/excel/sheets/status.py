@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 
 from xl_kik.core.cellref import column_letter
 from xl_kik.core.formula import Formula  # noqa: F401 - the renderers' formulas (re-exported)
@@ -46,10 +47,12 @@ def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> 
     Dates and datetimes are written as ISO text (no locale surprises)."""
     cell = ws._cells.get((row, col))
     if cell is None and 0 < row <= MAX_ROW and 0 < col <= MAX_COLUMN:
-        # a new cell born with its look (openpyxl copies the style array once): what ws.cell
-        # does, without a default style that is replaced at once (a Status has 20,000 cells)
-        cell = Cell(ws, row=row, column=col, style_array=None if look is None else look.array)
-        ws._add_cell(cell)
+        # a new cell born with its look: what ws.cell does, without a default style that is
+        # replaced at once (a Status has 20,000 cells)
+        cell = new_cell(ws, row, col, None if look is None else look.array)
+        ws._cells[(row, col)] = cell  # what ws._add_cell does
+        if row > ws._current_row:
+            ws._current_row = row
     else:
         cell = ws.cell(row=row, column=col)
         if look is not None:
@@ -60,6 +63,22 @@ def put(ws: Any, row: int, col: int, value: Any, look: "Look | None" = None) -> 
         elif isinstance(value, dt.date):
             value = value.isoformat()
     return cells.write_cell(cell, value)
+
+
+_bare_cell = Cell.__new__
+
+
+def new_cell(ws: Any, row: int, col: int, style_array: Any = None) -> Cell:
+    """``Cell(ws, row=row, column=col, style_array=style_array)``, the slots set directly (half
+    the time: no keyword parsing, no value setter for a value that is None; tests/test_sheets
+    compares every slot with openpyxl's own); the cell has its own copy of ``style_array``."""
+    cell = _bare_cell(Cell)
+    cell.parent = ws
+    cell._style = None if style_array is None else StyleArray(style_array)
+    cell.row, cell.column = row, col
+    cell._value = cell._hyperlink = cell._comment = None
+    cell.data_type = "n"
+    return cell
 
 
 def put_row(ws: Any, row: int, values: Sequence[Any], look: "Look | None" = None, first_col: int = 1) -> None:
