@@ -43,3 +43,21 @@ def test_master_buttons_have_the_vocabulary_captions(tmp_path):
             bound = {macro.split("!")[-1].split(".")[-1]: caption for _, caption, macro in master.button_bindings(zf)}
         assert bound == {macro: msg(lang) for macro, msg in vocabulary.BUTTONS.items()}
         assert button("KikMerge", lang) == f"'{bound['KikMerge']}'"
+
+
+@pytest.mark.parametrize("value, da, en", [(0.0, "under 0,1 s", "under 0.1 s"), (0.049, "under 0,1 s", "under 0.1 s"),
+                                           (0.05, "0,1 s", "0.1 s"), (1.26, "1,3 s", "1.3 s"),
+                                           (1234.5, "1.234,5 s", "1,234.5 s")])
+def test_seconds_read_as_the_language_writes_them(value, da, en):
+    assert vocabulary.seconds(value, "da") == da and vocabulary.seconds(value, "en") == en
+
+
+def test_the_rollup_summary_counts_its_units_and_never_says_zero_seconds(tmp_path):
+    """``xl-kik rollup`` of a small set printed "(0.0 s)" and "1 enheder"-style plurals were
+    a message apart (issue 14's closing note)."""
+    from xl_kik.core.rollup import RollupResult
+
+    one = RollupResult(out=tmp_path / "o.xlsx", units=[object()], seconds=0.004)  # type: ignore[list-item] - only counted
+    assert one.summary("da") == f"Overblikket over 1 enhed er gemt i {tmp_path / 'o.xlsx'} (under 0,1 s)."
+    many = RollupResult(out=tmp_path / "o.xlsx", units=[object()] * 1200, seconds=2.26)  # type: ignore[list-item]
+    assert many.summary("en") == f"The overview of 1,200 units was saved to {tmp_path / 'o.xlsx'} (2.3 s)."

@@ -32,6 +32,7 @@ from xl_kik.core.i18n import Msg, pick
 from xl_kik.core.problems import ERROR, WARNING, Problem, define
 from xl_kik.core.round import RoundSetup
 from xl_kik.core.values import to_number
+from xl_kik.core.vocabulary import UNITS, seconds
 
 M_MASTER_UNREADABLE = define(
     "M201", ERROR, ("Masterfilen kan ikke læses", "The master file cannot be read"),
@@ -54,10 +55,8 @@ UP, DOWN, SAME = "up", "down", "same"
 #: previous round counts as changed (10 points on 0-100, 0.5 on 0-5).
 CHANGE_SHARE = 0.1
 
-SUMMARY = Msg("Overblikket over {n} enheder er gemt i {out} ({seconds:.1f} s).",
-              "The overview of {n} units was saved to {out} ({seconds:.1f} s).")
-SUMMARY_ONE = Msg("Overblikket over 1 enhed er gemt i {out} ({seconds:.1f} s).",
-                  "The overview of 1 unit was saved to {out} ({seconds:.1f} s).")
+SUMMARY = Msg("Overblikket over {units} er gemt i {out} ({duration}).",
+              "The overview of {units} was saved to {out} ({duration}).")
 SUMMARY_BAD = Msg("Masterfilen fra {n} enheder kunne ikke læses:", "{n} master workbooks could not be read:")
 SUMMARY_BAD_ONE = Msg("Masterfilen fra 1 enhed kunne ikke læses:", "1 master workbook could not be read:")
 
@@ -151,8 +150,7 @@ class RollupResult:
 
     def summary(self, lang: str = "da") -> str:
         n = len(self.units)
-        lines = [SUMMARY_ONE(lang, out=self.out, seconds=self.seconds) if n == 1
-                 else SUMMARY(lang, n=n, out=self.out, seconds=self.seconds)]
+        lines = [SUMMARY(lang, units=UNITS(lang, n=n), out=self.out, duration=seconds(self.seconds, lang))]
         if self.failed:
             bad = len(self.failed)
             lines.append(SUMMARY_BAD_ONE(lang) if bad == 1 else SUMMARY_BAD(lang, n=bad))

@@ -37,6 +37,15 @@ def _number(n: int, lang: str) -> str:
     return text.replace(",", ".") if lang == "da" else text
 
 
+def seconds(value: float, lang: str = DEFAULT_LANG) -> str:
+    """A duration as people read it: one decimal with the language's decimal mark ("1,3 s",
+    "1.3 s"), and "under 0,1 s" for less (never "0,0 s")."""
+    if value < 0.05:
+        return "under 0,1 s" if lang == "da" else "under 0.1 s"
+    text = f"{value:,.1f}"
+    return (text.replace(",", "\x00").replace(".", ",").replace("\x00", ".") if lang == "da" else text) + " s"
+
+
 def count(n: int, one: tuple[str, str], many: tuple[str, str], lang: str = DEFAULT_LANG) -> str:
     """A one-off counted phrase: ``count(3, ("{n} fil", "{n} file"), ("{n} filer", "{n} files"))``."""
     return Count(Msg(*one), Msg(*many))(lang, n=n)
@@ -130,6 +139,6 @@ def term(key: str, lang: str = DEFAULT_LANG) -> str:
     return TERMS[key](lang)
 
 
-__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "term", "listing", "LIST_LIMIT", "FILES", "QUESTIONNAIRES",
+__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "seconds", "term", "listing", "LIST_LIMIT", "FILES", "QUESTIONNAIRES",
            "PARTICIPANTS", "QUESTIONS", "REMARKS", "ERRORS", "WARNINGS", "REPORTS", "IMPROVEMENT_AREAS",
            "ACTIONS", "ROWS", "MAILS", "UNITS", "MINUTES"]
