@@ -32,7 +32,8 @@ def _far_on(blob: bytes, sheet: str) -> bytes:
 def _counting(monkeypatch) -> list[str]:
     inflated: list[str] = []
     real = intake._inflate_compressed
-    monkeypatch.setattr(intake, "_inflate_compressed", lambda comp, info: inflated.append(info.filename) or real(comp, info))
+    monkeypatch.setattr(intake, "_inflate_compressed",
+                        lambda comp, info: inflated.append(info.filename) or real(comp, info))
     intake._CHECKED.clear()  # every part inflated anew: what is counted is what was taken
     return inflated
 

@@ -57,7 +57,7 @@ def test_the_rollup_summary_counts_its_units_and_never_says_zero_seconds(tmp_pat
     a message apart (issue 14's closing note)."""
     from xl_kik.core.rollup import RollupResult
 
-    one = RollupResult(out=tmp_path / "o.xlsx", units=[object()], seconds=0.004)  # type: ignore[list-item] - only counted
+    one = RollupResult(out=tmp_path / "o.xlsx", units=[object()], seconds=0.004)  # type: ignore[list-item]
     assert one.summary("da") == f"Overblikket over 1 enhed er gemt i {tmp_path / 'o.xlsx'} (under 0,1 s)."
     many = RollupResult(out=tmp_path / "o.xlsx", units=[object()] * 1200, seconds=2.26)  # type: ignore[list-item]
     assert many.summary("en") == f"The overview of 1,200 units was saved to {tmp_path / 'o.xlsx'} (2.3 s)."

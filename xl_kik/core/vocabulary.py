@@ -139,6 +139,7 @@ def term(key: str, lang: str = DEFAULT_LANG) -> str:
     return TERMS[key](lang)
 
 
-__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "seconds", "term", "listing", "LIST_LIMIT", "FILES", "QUESTIONNAIRES",
+__all__ = ["BUTTONS", "COMMANDS", "Count", "TERMS", "button", "count", "seconds", "term",
+           "listing", "LIST_LIMIT", "FILES", "QUESTIONNAIRES",
            "PARTICIPANTS", "QUESTIONS", "REMARKS", "ERRORS", "WARNINGS", "REPORTS", "IMPROVEMENT_AREAS",
            "ACTIONS", "ROWS", "MAILS", "UNITS", "MINUTES"]

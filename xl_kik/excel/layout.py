@@ -46,6 +46,8 @@ CELL_PADDING = 0.5  # width units lost to the cell margins
 def line_count(text: str, width_chars: float, font_size: float = 11) -> int:
     """Estimated number of lines of wrapped ``text`` in a column ``width_chars`` characters wide."""
     per_line = max(4, int(width_chars * 11 / font_size))
+    if "\n" not in text:  # one paragraph (most cells): no list, no generator
+        return max(1, wrapped_lines(text, per_line))
     return sum(max(1, wrapped_lines(par, per_line)) for par in text.split("\n"))
 
 
@@ -168,7 +170,7 @@ def cell_height(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE, b
         chars, per_line = _chars_per_line(width, font_size, bold)
         if _one_line(text, per_line):
             lines = 1
-        elif row_height(len(text) // (per_line + 1), font_size, 0) >= MAX_ROW_HEIGHT:
+        elif round(len(text) // (per_line + 1) * font_size * 15 / 11 + 3, 1) >= MAX_ROW_HEIGHT:  # row_height's sum
             return MAX_ROW_HEIGHT  # surely taller than a row can be: skip wrapping a long text
         else:
             lines = line_count(text, chars, font_size)
