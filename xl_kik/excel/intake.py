@@ -483,7 +483,8 @@ class RawWorkbook:
 
     @property
     def has_error_cells(self) -> bool:
-        """Whether any worksheet part holds a cell with an Excel error value."""
+        """Whether any worksheet part holds a cell with an Excel error value (deferred parts are
+        checked for it: :class:`Refused`)."""
         return any(self.error_cells(name) for name in self._map_sheet_parts())
 
     @property
@@ -1329,15 +1330,13 @@ def _open_zip(path: Path, name: str, data: bytes, sha256: str | None = None,
     for info in sorted(infos, key=lambda i: i.filename in later) if later else infos:  # worksheets last
         if info.is_dir():
             continue
-        if info.filename in later:
+        comp = _compressed(data, info)
+        if info.filename in later and not isinstance(comp, str):
             if unread is None:
                 unread = _unread_parts(parts, read_sheets or ())
-            comp = _compressed(data, info)
-            if info.filename in unread and not isinstance(comp, str):
+            if info.filename in unread:
                 deferred[info.filename] = (comp, info)  # checked if it is read after all (RawWorkbook._sheet_part)
                 continue
-        else:
-            comp = _compressed(data, info)
         key = None
         if not isinstance(comp, str) and info.file_size <= _CHECKED_PART_BYTES:
             key = (info.filename, comp, info.compress_type, info.file_size, info.CRC, limits)
