@@ -405,11 +405,16 @@ class _Part:
     usize: int = 0
     csize: int = 0
     central: bytes = b""  # fully static parts: the central directory entry up to its offset field
-    #: per segment: ``(key, None, None)`` for a placeholder, else ``(compressed, crc, shift)``:
-    #: the static text's CRC from 0 and :func:`_crc_shift`'s tables for its length (None for a
-    #: leading segment, whose running CRC is 0)
+    #: per segment: ``(key, None, None, None, None, None)`` for a placeholder, else
+    #: ``(compressed, crc, *shift)``: the static text's CRC from 0 and :func:`_crc_shift`'s four
+    #: tables for its length (four None for a leading segment, whose running CRC is 0)
     plan: list = None  # type: ignore[assignment]
     static_size: int = 0  # the static segments' bytes
+    static_csize: int = 0  # their compressed bytes and the final block's
+    local_head: bytes = b""  # the local header before its CRC and sizes
+    local_tail: bytes = b""  # after them: the lengths and the name
+    central_head: bytes = b""  # the central directory entry before its CRC and sizes
+    central_tail: bytes = b""  # after them, up to the offset
     key: str = ""  # the name as ``fill``'s values are keyed
 
 
@@ -450,6 +455,14 @@ def _central_head(name: bytes, crc: int, csize: int, usize: int) -> bytes:
 _OFFSET = struct.Struct("<I")
 _STORED_LEN = struct.Struct("<HH")
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+# a local entry's header is _LOCAL_HEAD + _SIZES + _NAME_LENGTHS (26 bytes) + name, a central
+# directory entry's _CENTRAL_HEAD + _SIZES + _CENTRAL_TAIL + offset + name: _ZipTemplate.fill
+# packs only the CRC and the sizes per participant
+_LOCAL_HEAD = struct.Struct("<IHHHHH")
+_SIZES = struct.Struct("<III")
+_NAME_LENGTHS = struct.Struct("<HH")
+_CENTRAL_HEAD = struct.Struct("<IHHHHHH")
+_CENTRAL_TAIL = struct.Struct("<HHHHHI")
 
 
 class _ZipTemplate:
@@ -486,10 +499,15 @@ class _ZipTemplate:
                     part.central = _central_head(name, part.crc, part.csize, part.usize)
                 else:
                     part.compressed = [_deflate_segment(s) if isinstance(s, bytes) else None for s in segments]
-                    part.plan = [(s, None, None) if c is None
-                                 else (c, zlib.crc32(s), _crc_shift(len(s)) if i else None)
+                    part.plan = [(s, None, None, None, None, None) if c is None
+                                 else (c, zlib.crc32(s), *(_crc_shift(len(s)) if i else (None,) * 4))
                                  for i, (s, c) in enumerate(zip(segments, part.compressed))]
                     part.static_size = sum(len(s) for s in segments if isinstance(s, bytes))
+                    part.static_csize = sum(len(c) for c in part.compressed if c is not None) + len(_FINAL_BLOCK)
+                    part.local_head = _LOCAL_HEAD.pack(0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE)
+                    part.local_tail = _NAME_LENGTHS.pack(len(name), 0) + name
+                    part.central_head = _CENTRAL_HEAD.pack(0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE)
+                    part.central_tail = _CENTRAL_TAIL.pack(len(name), 0, 0, 0, 0, 0)
                 self.parts.append(part)
         self._lay_out()
 
@@ -513,37 +531,39 @@ class _ZipTemplate:
         """``values[part_name][key]`` = replacement bytes (already escaped for that part).
 
         Only the values are read per participant: the static segments' deflate output and
-        CRCs were made once (:func:`_crc_shift` continues the CRC across a static segment), and
-        the parts without placeholders are one block (:meth:`_lay_out`)."""
+        CRCs were made once (:func:`_crc_shift` continues the CRC across a static segment), the
+        parts without placeholders are one block (:meth:`_lay_out`), and a part's headers are
+        its fixed bytes around the one packing of its CRC and sizes."""
         out: list[bytes] = [self.head]
         central: list[bytes] = [self.head_central]
         offset = len(self.head)
-        crc32 = zlib.crc32
+        crc32, stored_len, sizes, pack_offset = zlib.crc32, _STORED_LEN.pack, _SIZES.pack, _OFFSET.pack
         for part in self.filled:
             vals = values[part.key]
             crc = 0
-            usize = part.static_size
+            usize, csize = part.static_size, part.static_csize
             body: list[bytes] = []
-            for seg, seg_crc, shift in part.plan:
-                if seg_crc is None:  # a placeholder
+            for seg, seg_crc, t0, t1, t2, t3 in part.plan:
+                if seg_crc is None:  # a placeholder: its value as a stored block
                     value = vals[seg]
-                    body.append(_stored_blocks(value))
+                    n = len(value)
+                    block = b"\x00" + stored_len(n, n ^ 0xFFFF) + value if 0 < n <= 0xFFFF else _stored_blocks(value)
+                    body.append(block)
+                    csize += len(block)
+                    usize += n
                     crc = crc32(value, crc)
-                    usize += len(value)
+                elif t0 is None:  # the leading static segment: its CRC from 0
+                    body.append(seg)
+                    crc = seg_crc
                 else:
                     body.append(seg)
-                    if shift is None:
-                        crc = seg_crc
-                    else:
-                        t0, t1, t2, t3 = shift
-                        crc = seg_crc ^ t0[crc & 0xFF] ^ t1[(crc >> 8) & 0xFF] ^ t2[(crc >> 16) & 0xFF] ^ t3[crc >> 24]
+                    crc = seg_crc ^ t0[crc & 0xFF] ^ t1[(crc >> 8) & 0xFF] ^ t2[(crc >> 16) & 0xFF] ^ t3[crc >> 24]
             body.append(_FINAL_BLOCK)
-            csize = sum(map(len, body))
-            out.append(_LOCAL_HEADER.pack(0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, csize, usize,
-                                          len(part.name), 0) + part.name)
+            crc_sizes = sizes(crc, csize, usize)
+            out.append(part.local_head + crc_sizes + part.local_tail)
             out += body
-            central += (_central_head(part.name, crc, csize, usize), _OFFSET.pack(offset), part.name)
-            offset += 30 + len(part.name) + csize
+            central.append(part.central_head + crc_sizes + part.central_tail + pack_offset(offset) + part.name)
+            offset += len(part.local_tail) + 26 + csize
         cd = b"".join(central)
         eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.parts), len(self.parts), len(cd), offset, 0)
         return b"".join(out) + cd + eocd
