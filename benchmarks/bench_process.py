@@ -26,10 +26,13 @@ process, and prints ``xl_kik / floor``:
                itself reads with a helper from 40 masters when half a core is free,
                ``steps/rollup._workers``).
 * ``generate`` ``xl-kik generate`` of N workbooks  vs  a process that writes N byte copies of one
-               finished scoring workbook, both into an emptied folder; the two run back to back
-               (in turns first), and the row is the round with the median ratio, since the cost
-               of a new file changes from moment to moment here (:func:`bench_generate`);
-               ``generate (minima)``: the least time of each.
+               finished scoring workbook, both into a new folder (no file deleted while they are
+               measured: on this VM's ext4 a new file costs up to 25 times as much for a minute
+               or more after files were deleted, :func:`quiet_inodes`); the two run back to back (in
+               turns first), and the row is the round with the median ratio;
+               ``generate (minima)``: the least time of each; ``generate, 1,000 files after the first
+               15``: the time of 1,000 more files, from the same runs on a 15-person round (what is
+               left when the start, interpreter, imports, master and template, is taken away).
 * ``grid``     the master side of a merge of 3,000 returns: Status and Svarrapport written with
                openpyxl into the loaded master  vs  openpyxl writing the same cells plain (in-process,
                ``benchmarks/bench_grid.py``; its goal is absolute: <= 0.5 s).
@@ -103,6 +106,40 @@ for _ in range(repeat):
     ours = min(ours, time.perf_counter() - t0)
 print(floor, ours)
 """
+
+#: a new file in a folder of its own, in this VM's fast phase: ~0.03 ms (see :func:`quiet_inodes`)
+QUIET_PER_FILE = 0.0001  # seconds
+#: the small round of :func:`bench_generate`: what generate costs before its files (the start)
+SMALL_GENERATE = 15
+
+
+def quiet_inodes(out: Path, aside: Path, data: bytes, files: int, patience: float = 480.0) -> None:
+    """Wait until creating files costs what it does with no inode freed nearby of late.
+
+    This VM's ext4 has no journal, and without one ext4 does not hand out an inode freed in the
+    last 60 seconds, or 360 while its inode table block is not yet written out
+    (``recently_deleted`` in ``fs/ext4/ialloc.c``): each new file then walks past every inode
+    freed before it, so for some minutes after 1,000 files were deleted the next 1,000 cost
+    0.1-0.8 ms each instead of ~0.03 ms, the floor's copies as much as generate's files. Probes
+    as the runs will write: ``files`` copies of ``data`` into a new ``out``, moved into ``aside``
+    after (not deleted: that would start it again), every 20 s, at most ``patience`` seconds,
+    and says how long it waited."""
+    t0 = time.perf_counter()
+    while True:
+        out.mkdir()
+        t = time.perf_counter()
+        for i in range(files):
+            (out / f"p{i}.xlsx").write_bytes(data)
+        per_file = (time.perf_counter() - t) / files
+        out.rename(aside / f"probe_{time.time_ns()}")
+        waited = time.perf_counter() - t0
+        if per_file <= QUIET_PER_FILE or waited > patience:
+            print(f"  file system: a new file {per_file * 1000:.3f} ms after waiting {waited:.0f} s"
+                  + ("" if per_file <= QUIET_PER_FILE else " (still slow: the rows below are not comparable)"))
+            return
+        os.sync()
+        time.sleep(20)
+
 
 COPY_FLOOR = r"""
 import sys
@@ -302,45 +339,76 @@ def run_cpu(cmd: list[str], best_cpu: dict[str, float], key: str, env: dict | No
 
 
 def bench_generate(work: Path, n: int, repeat: int) -> list[tuple[str, float, float]]:
-    """Both write N new files into the round's emptied ``udsendt/``: the floor's copies too.
-    Overwriting its own copies of the last run in place allocates no inodes, and on this VM's ext4
-    a new file costs 0.03-0.8 ms of system time depending on the moment (1,000 files in two fresh
-    folders side by side, same moment: 0.1 s and 0.8 s; a run of writes can itself turn the next
-    runs slow). So each round runs the two back to back, in turns first, and ``generate`` is the
-    round with the median ratio: floor and ours from the same moment. ``generate (minima)`` is the
-    least time of each, which can come from different moments. CPU time printed as well, and the
-    user time alone (what the file system does not decide)."""
+    """Both write N new files into a new, empty ``udsendt/``: the floor's copies too.
+
+    No file is deleted while the two are measured: the folder of the run before is moved aside
+    (a rename), and all of them are deleted after the last run; before the first, the inodes
+    freed earlier are waited for (:func:`quiet_inodes`: the "file-system phases" that made this
+    row 1.5x-3.6x until 7 December). Each round
+    runs the two back to back, in turns first; ``generate`` is the round with the median ratio,
+    ``generate (minima)`` the least time of each. CPU time printed as well, and the user time
+    alone."""
     import resource
 
-    root = build_round(work, f"generate_{n}", n, fill=False)
-    one = work / "one_scoring_workbook.xlsx"  # kept apart: udsendt/ is emptied before each run
-    shutil.copyfile(next((root / "udsendt").glob("*.xlsx")), one)
-    out = root / "udsendt"  # the same folder for both, emptied before each run of either
+    one = work / "one_scoring_workbook.xlsx"  # kept apart: udsendt/ is moved aside before each run
+    small = SMALL_GENERATE
+    roots = {size: build_round(work, f"generate_{size}", size, fill=False) for size in (n, small)}
+    aside = work / "generate_aside"  # the folders of earlier runs, deleted after the last run
+    shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir()
+    for size, root in roots.items():
+        if not (root / "udsendt").is_dir():  # an earlier run stopped while its folder was moved aside
+            run(xl("generate", root, "-q"))
+        if size == n:
+            shutil.copyfile(next((root / "udsendt").glob("*.xlsx")), one)
+        (root / "udsendt").rename(aside / f"built_{size}")
+    # the inodes freed before (the merge benchmark's copies, an earlier run)
+    quiet_inodes(roots[n] / "udsendt", aside, one.read_bytes(), n)
     wall = {"floor": float("inf"), "ours": float("inf")}
     cpu = dict(wall)
     user = dict(wall)
-    cmds = {"floor": [sys.executable, "-c", COPY_FLOOR, str(one), str(out), str(n)], "ours": xl("generate", root, "-q")}
-    pairs = []  # (floor, ours) wall times of one round, run back to back: the same file-system phase
+    pairs = {n: [], small: []}  # per size: (floor, ours) wall times of one round, run back to back
     for i in range(max(repeat, 2)):
-        pair = {}
-        for key in ("floor", "ours") if i % 2 == 0 else ("ours", "floor"):
-            shutil.rmtree(out, ignore_errors=True)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            pair[key] = run(cmds[key])
-            wall[key] = min(wall[key], pair[key])
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            u = after.ru_utime - before.ru_utime
-            user[key] = min(user[key], u)
-            cpu[key] = min(cpu[key], u + after.ru_stime - before.ru_stime)
-        pairs.append((pair["floor"], pair["ours"]))
-    print(f"  generate, CPU time (user + sys, min of {len(pairs)}): floor {cpu['floor']:.3f} s, xl_kik {cpu['ours']:.3f} s, "
+        for size, root in roots.items():
+            out = root / "udsendt"  # the same path for both, a new folder before each run of either
+            cmds = {"floor": [sys.executable, "-c", COPY_FLOOR, str(one), str(out), str(size)],
+                    "ours": xl("generate", root, "-q")}
+            pair = {}
+            for key in ("floor", "ours") if i % 2 == 0 else ("ours", "floor"):
+                os.sync()  # the run before's 20 MB written out now, not by the kernel during this run
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                pair[key] = run(cmds[key])
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                if size == n:
+                    wall[key] = min(wall[key], pair[key])
+                    u = after.ru_utime - before.ru_utime
+                    user[key] = min(user[key], u)
+                    cpu[key] = min(cpu[key], u + after.ru_stime - before.ru_stime)
+                if len(list(out.iterdir())) != size:
+                    raise SystemExit(f"{key} wrote {len(list(out.iterdir()))} files, not {size}")
+                out.rename(aside / f"{i}_{size}_{key}")
+            pairs[size].append((pair["floor"], pair["ours"]))
+    for size, root in roots.items():
+        (aside / f"built_{size}").rename(root / "udsendt")  # the round as it was built (a rename)
+    shutil.rmtree(aside)
+    print(f"  generate, CPU time (user + sys, min of {len(pairs[n])}): floor {cpu['floor']:.3f} s, xl_kik {cpu['ours']:.3f} s, "
           f"ratio {cpu['ours'] / cpu['floor']:.1f}x; user time alone: floor {user['floor']:.3f} s, "
           f"xl_kik {user['ours']:.3f} s")
-    by_ratio = sorted(pairs, key=lambda p: p[1] / p[0])
-    print("  generate, wall time of each round's back-to-back runs (floor / xl_kik = ratio): "
-          + ", ".join(f"{f:.3f} / {o:.3f} = {o / f:.1f}x" for f, o in by_ratio))
-    median = by_ratio[(len(by_ratio) - 1) // 2]  # the lower median: a pair that ran, not a mean of two
-    return [("generate", median[0], median[1]), ("generate (minima)", wall["floor"], wall["ours"])]
+    medians = {}
+    for size in (n, small):
+        by_ratio = sorted(pairs[size], key=lambda p: p[1] / p[0])
+        print(f"  generate {size}, wall time of each round's back-to-back runs (floor / xl_kik = ratio): "
+              + ", ".join(f"{f:.3f} / {o:.3f} = {o / f:.1f}x" for f, o in by_ratio))
+        medians[size] = by_ratio[(len(by_ratio) - 1) // 2]  # the lower median: a pair that ran, not a mean of two
+    # the start and the files after it from the least times (noise only adds to a time)
+    least = {size: (min(f for f, _ in pairs[size]), min(o for _, o in pairs[size])) for size in (n, small)}
+    (floor_n, ours_n), (floor_s, ours_s) = least[n], least[small]
+    per_floor, per_ours = (floor_n - floor_s) / (n - small), (ours_n - ours_s) / (n - small)
+    print(f"  generate, least times: {small} workbooks (the start: interpreter, imports, master, template) "
+          f"floor {floor_s:.3f} s, xl_kik {ours_s:.3f} s; each of the other {n - small}: "
+          f"floor {per_floor * 1000:.3f} ms, xl_kik {per_ours * 1000:.3f} ms")
+    return [("generate", *medians[n]), ("generate (minima)", wall["floor"], wall["ours"]),
+            (f"generate, 1,000 files after the first {small}", per_floor * 1000, per_ours * 1000)]
 
 
 def bench_grid(work: Path, repeat: int) -> list[tuple[str, float, float]]:
