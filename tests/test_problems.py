@@ -65,6 +65,27 @@ def test_problem_describe_names_where():
                                 "(file k.xlsx, sheet Spørgsmål, cell A3)")
 
 
+def test_describe_does_not_repeat_what_the_message_names():
+    """A message that names its file, sheet and cell itself gets no "(fil ..., ark ..., celle ...)"
+    after it; one that names only the file still gets the sheet and the cell."""
+    r030 = problems.all_types()["R030"]  # "I filen {file}, ark {sheet}, celle {cell} ..."
+    p = r030(file="Ida.xlsx", sheet="Evaluering", cell="E7", qid="1.1", length=40000, limit=32767)
+    assert p.describe("da") == "[R030] " + p.message("da")
+    assert p.describe("da").count("Ida.xlsx") == 1 and p.describe("en").count("E7") == 1
+    m202 = problems.all_types()["M202"]  # "{unit} ({file}) har ..."
+    q = m202(file="a/kik_master.xlsm", sheet="Konsensus", cell="C5", unit="Solsikken")
+    assert q.describe("da") == f"[M202] {q.message('da')} (ark Konsensus, celle C5)"
+    assert q.describe("en") == f"[M202] {q.message('en')} (sheet Konsensus, cell C5)"
+    assert q.describe("da").count("a/kik_master.xlsm") == 1
+
+
+def test_describe_names_where_when_a_parameter_is_missing():
+    """The template shown as written ("{file}" visible) is no naming: the location follows it."""
+    p = problems.all_types()["R030"](file="Ida.xlsx", sheet="Evaluering", cell="E7")
+    assert "{file}" in p.message("da")
+    assert p.describe("da").endswith("(fil Ida.xlsx, ark Evaluering, celle E7)")
+
+
 def test_missing_parameter_does_not_crash():
     """A missing parameter gives the template as written (placeholders visible), not an exception."""
     t = problems.all_types()["C001"]

@@ -15,7 +15,9 @@ file as a file, ``R`` a returned file's content, ``A`` action plan, ``M`` mail.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import string
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -107,21 +109,30 @@ class Problem:
         return self.type.title(lang)
 
     def message(self, lang: str = "da") -> str:
+        return self._message(lang)[0]
+
+    def _message(self, lang: str) -> tuple[str, frozenset[str]]:
+        """The message, and which of file, sheet and cell it names itself (its template's
+        placeholders; none when a parameter is missing and the template is shown as written)."""
         params = {"file": self.file, "sheet": self.sheet, "cell": self.cell, **self.params}
         try:
-            return self.type.template(lang, **params)
+            return self.type.template(lang, **params), _located(self.type.template.text(lang))
         except (KeyError, IndexError):  # a missing parameter must never crash reporting
-            return self.type.template.text(lang)
+            return self.type.template.text(lang), frozenset()
 
-    def where(self, lang: str = "da") -> str:
+    def where(self, lang: str = "da", named: frozenset[str] = frozenset()) -> str:
+        """``fil x.xlsx, ark Evaluering, celle E7``, without what ``named`` says the message names."""
         names = _WHERE.get(lang, _WHERE["da"])
-        parts = [f"{n} {v}" for n, v in zip(names, (self.file, self.sheet, self.cell)) if v]
+        parts = [f"{n} {v}" for n, key, v in zip(names, _LOCATION, (self.file, self.sheet, self.cell))
+                 if v and key not in named]
         return ", ".join(parts)
 
     def describe(self, lang: str = "da") -> str:
-        """One line: ``[R012] message (fil x.xlsx, ark Evaluering, celle E7)``."""
-        where = self.where(lang)
-        return f"[{self.code}] {self.message(lang)}" + (f" ({where})" if where else "")
+        """One line: ``[C001] message (fil k.xlsx, ark Spørgsmål, celle A3)``; what the message
+        names itself (``I filen {file}, ark {sheet}, celle {cell} ...``) is not said again."""
+        message, named = self._message(lang)
+        where = self.where(lang, named)
+        return f"[{self.code}] {message}" + (f" ({where})" if where else "")
 
     def as_dict(self, lang: str = "da") -> dict[str, Any]:
         return {
@@ -133,6 +144,15 @@ class Problem:
             "sheet": self.sheet,
             "cell": self.cell,
         }
+
+
+_LOCATION = ("file", "sheet", "cell")
+
+
+@functools.lru_cache(maxsize=None)
+def _located(template: str) -> frozenset[str]:
+    """Which of file, sheet and cell a template has placeholders for."""
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(template) if f in _LOCATION)
 
 
 @dataclass
