@@ -200,6 +200,18 @@ def test_demo_runs_a_whole_round(tmp_path, capsys):
     assert code == 2 and "allerede" in out  # never overwrites a round
 
 
+def test_demo_in_english_names_the_early_version_in_english(tmp_path, capsys):
+    """The participant who sent an early version named it in the round's language: an English
+    demo's output and returns folder have no Danish file name."""
+    root = tmp_path / "demo_en"
+    code, out = run(capsys, "demo", root, "--lang", "en")
+    assert code == 0
+    names = [p.name for p in (root / "retur").iterdir()]
+    assert any(n.endswith(" (first version).xlsx") for n in names), names
+    assert "første" not in out and not any("første" in n for n in names)
+    assert "(first version).xlsx (used instead: " in out
+
+
 def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_path, monkeypatch, capsys):
     """A click's objects live until it ends: the collector is not run every 700 allocations
     while a command runs; a caller in the same process gets its thresholds back."""

@@ -56,6 +56,8 @@ AGENDA = Msg("Arket Dagsorden foreslår seminarets rækkefølge og minutter; fø
              "The Agenda sheet suggests the seminar's order and minutes; first: {qids}")
 MOVED = Msg("Gruppen flyttede sig langt fra medianen ved {count}; se konsensusrapporten {file}",
             "The group moved far from the median on {count}; see the consensus report {file}")
+#: how the participant who sent an early version named it (in the round's language)
+FIRST_VERSION = Msg("første udgave", "first version")
 NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe til demoen.",
                 "The folder {dir} already contains a round; choose an empty folder for the demo.")
 
@@ -77,7 +79,7 @@ def _participants_file(root: Path, count: int) -> Path:
     return path
 
 
-def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> dict[str, int]:
+def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int, lang: str) -> dict[str, int]:
     rng = random.Random(seed)
     paths = RoundPaths(root)
     levels: dict[str, int] = {}
@@ -104,10 +106,11 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int) -> d
         if i == 2:
             # An early version sent in a hurry, then a corrected one later.
             early = dict(answers)
-            simulate.fill_workbook(path, paths.returns / f"{path.stem} (første udgave).xlsx",
+            first_version = paths.returns / f"{path.stem} ({FIRST_VERSION(lang)}).xlsx"
+            simulate.fill_workbook(path, first_version,
                                    {q: {"points": a["points"]} for q, a in list(early.items())[:5]})
             old = time.time() - 3600
-            os.utime(paths.returns / f"{path.stem} (første udgave).xlsx", (old, old))
+            os.utime(first_version, (old, old))
             counts["resent"] += 1
         if i == 3:
             qid = list(layout.rows)[4]
@@ -141,7 +144,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     for problem in files.warnings:  # documentation responsibility (core.coverage)
         say("    " + problem.describe(lang))
     say(STEP(lang, n=3, text=Msg("Deltagerne udfylder og sender tilbage", "Participants fill in and return")(lang)))
-    counts = _simulate_returns(root, files, seed)
+    counts = _simulate_returns(root, files, seed, lang)
     say(STEP(lang, n=4, text=Msg("Fletter besvarelserne", "Merging the returns")(lang)))
     merged = merge.merge_round(root, lang=lang)
     say("    " + merged.summary(lang).replace("\n", "\n    "))
