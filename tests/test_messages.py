@@ -140,8 +140,17 @@ def test_no_english_words_in_danish_texts():
     assert not bad, "\n".join(bad)
 
 
+#: the endings of a Danish noun (the definite, the plural, the genitive): "master-projektmappen"
+#: and "skemaerne" are words of the "ikke" column too; not for "masterfil", whose definite form
+#: is the term itself ("masterfilen"; the ones not ours are listed)
+INFLECTED = r"(?:n|en|et|ne|er|erne|ene|s|ns|ens|ets|ers|ernes)?"
+NOT_INFLECTED = ("masterfil",)
+
+
 def test_only_the_vocabulary_words():
-    words = re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in NOT_OURS) + r")(?![\w-])", re.IGNORECASE)
+    stems = "|".join(re.escape(w) for w in NOT_OURS if w not in NOT_INFLECTED)
+    exact = "|".join(re.escape(w) for w in NOT_INFLECTED)
+    words = re.compile(rf"(?<![\w-])((?:{stems}){INFLECTED}|{exact})(?![\w-])", re.IGNORECASE)
     bad = [f"{w}: {words.findall(m.da)} in {m.da!r}" for w, m in TEXTS if words.search(_danish(m))]
     assert not bad, "\n".join(bad)
 

@@ -106,7 +106,7 @@ SETUP_HELP: dict[str, Msg] = {
     "round_id": Msg("Skrives af xl_kik. Returnerede filer genkendes på dette id.",
                     "Written by xl_kik. Returned files are recognised by this id."),
     "unit": Msg("Enhedens navn, som det skal stå i rapporterne.", "The unit's name as shown in the reports."),
-    "catalogue_id": Msg("Spørgsmålene står på arket Spørgsmål og kan tilpasses, før skemaerne sendes ud.",
+    "catalogue_id": Msg("Spørgsmålene står på arket Spørgsmål og kan tilpasses, før spørgeskemaerne sendes ud.",
                         "The questions are on the Questions sheet and can be adapted before sending out."),
     "catalogue_version": Msg("", ""),
     "scale": Msg("0-100 (CAF's klassiske trin) eller 0-5.", "0-100 (CAF's classical bands) or 0-5."),
@@ -212,7 +212,7 @@ PLACEHOLDERS: dict[str, Msg] = {
 # ---------------------------------------------------------------- problems
 S_MISSING_SHEET = define(
     "S101", ERROR, ("Ark mangler", "Sheet missing"),
-    ("Arket {missing} mangler i master-projektmappen {file}. Brug en sikkerhedskopi fra mappen 'backup'.",
+    ("Arket {missing} mangler i masterfilen {file}. Brug en sikkerhedskopi fra mappen 'backup'.",
      "The sheet {missing} is missing from the master workbook {file}. Use a copy from the 'backup' folder."))
 S_MISSING_KEY = define(
     "S102", ERROR, ("Indstilling mangler", "Setting missing"),
@@ -282,7 +282,7 @@ S_MODULE_NO_SHEET = define(
      "The VBA project has the document module {module}, but no sheet has it as its codeName."))
 S_XLWINGS_VERSION = define(
     "S125", ERROR, ("Forkert xlwings-version", "Wrong xlwings version"),
-    ("Master-projektmappens VBA er lavet til xlwings {vba}, men xlwings {installed} er installeret. "
+    ("VBA-koden i masterfilen er lavet til xlwings {vba}, men xlwings {installed} er installeret. "
      "Kør 'xl-kik refresh-vba' på mappen.",
      "The master workbook's VBA was made for xlwings {vba}, but xlwings {installed} is installed. "
      "Run 'xl-kik refresh-vba' on the folder."))

@@ -52,12 +52,12 @@ IMPORT_TIMEOUT = 90.0
 T = {
     "no_master": Msg("Mappen {dir} har ingen {master}. Opret runden med 'xl-kik init'.",
                      "The folder {dir} has no {master}. Create the round with 'xl-kik init'."),
-    "verify_ok": Msg("Master-projektmappen er i orden: knapperne peger på makroer, der findes.",
+    "verify_ok": Msg("Masterfilen er i orden: knapperne peger på makroer, der findes.",
                      "The master workbook is fine: the buttons point to macros that exist."),
     "xlwings_ok": Msg("VBA-koden og Python bruger begge xlwings {version}.",
                       "The VBA code and Python both use xlwings {version}."),
     "xlwings_mismatch": Msg(
-        "VBA-koden i master-projektmappen er til xlwings {vba}, men {where} har xlwings {installed}. "
+        "VBA-koden i masterfilen er til xlwings {vba}, men {where} har xlwings {installed}. "
         "Kør 'xl-kik refresh-vba {dir}' (med Excel lukket).",
         "The VBA code in the master workbook is for xlwings {vba}, but {where} has xlwings {installed}. "
         "Run 'xl-kik refresh-vba {dir}' (with Excel closed)."),
@@ -81,11 +81,11 @@ T = {
     "not_linux": Msg("Excel-knapperne bruges ikke på {platform}; tjek af Python i xlwings.conf er sprunget over.",
                      "The Excel buttons are not used on {platform}; the check of Python in xlwings.conf was skipped."),
     "motw_blocked": Msg(
-        "Windows har mærket master-projektmappen som hentet fra internettet (Zone {zone}), så Excel blokerer "
+        "Windows har mærket masterfilen som hentet fra internettet (Zone {zone}), så Excel blokerer "
         "makroerne. Højreklik på {file} > Egenskaber > sæt flueben i 'Fjern blokering' > OK, og åbn filen igen.",
         "Windows marked the master workbook as downloaded from the internet (zone {zone}), so Excel blocks its "
         "macros. Right-click {file} > Properties > tick 'Unblock' > OK, and open the file again."),
-    "motw_ok": Msg("Master-projektmappen er ikke blokeret af Windows (ingen internetmærkning).",
+    "motw_ok": Msg("Masterfilen er ikke blokeret af Windows (ingen internetmærkning).",
                    "The master workbook is not blocked by Windows (no Mark of the Web)."),
     "motw_na": Msg("Internetmærkning ('Mark of the Web') er kun relevant på Windows; ikke tjekket på {platform}.",
                    "The Mark of the Web only matters on Windows; not checked on {platform}."),
