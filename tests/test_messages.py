@@ -155,6 +155,13 @@ def test_only_the_vocabulary_words():
     assert not bad, "\n".join(bad)
 
 
+def test_english_texts_say_master_file():
+    """The English word is the vocabulary's ("the master file", ``TERMS['master']``), not "master workbook"."""
+    assert vocabulary.TERMS["master"].en == "the master file"
+    bad = [f"{w}: {m.en!r}" for w, m in TEXTS if re.search(r"master\s+workbooks?", m.en, re.IGNORECASE)]
+    assert not bad, "\n".join(bad)
+
+
 #: button names used before the captions were fixed; a quoted one must be the caption itself
 #: Excel's own buttons a participant is told to click
 EXCEL_BUTTONS = ("Aktivér redigering", "Enable Editing", "Aktivér indhold", "Enable Content", "Gem som", "Save As",

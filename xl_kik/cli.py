@@ -353,7 +353,7 @@ DIR_HELP = _h("rundens mappe (den med kik_master.xlsm); masterfilen selv kan ogs
               "the round's folder (the one with kik_master.xlsm); the master file itself is accepted too")
 # (name, help) in the order of a round; then the tools.
 SUBCOMMANDS: tuple[tuple[str, Msg], ...] = (
-    ("init", _h("1. opret en runde: rundens mappe og masterfilen", "1. create a round: folder and master workbook")),
+    ("init", _h("1. opret en runde: rundens mappe og masterfilen", "1. create a round: folder and master file")),
     ("generate", _h("2. lav et spørgeskema til hver deltager (i udsendt/)",
                     "2. make one questionnaire per participant (in udsendt/)")),
     ("invite", _h("3. skriv invitationer som e-mails (eller send dem)", "3. write invitation e-mails (or send them)")),

@@ -57,8 +57,8 @@ CHANGE_SHARE = 0.1
 
 SUMMARY = Msg("Overblikket over {units} er gemt i {out} ({duration}).",
               "The overview of {units} was saved to {out} ({duration}).")
-SUMMARY_BAD = Msg("Masterfilen fra {n} enheder kunne ikke læses:", "{n} master workbooks could not be read:")
-SUMMARY_BAD_ONE = Msg("Masterfilen fra 1 enhed kunne ikke læses:", "1 master workbook could not be read:")
+SUMMARY_BAD = Msg("Masterfilerne fra {n} enheder kunne ikke læses:", "{n} master files could not be read:")
+SUMMARY_BAD_ONE = Msg("Masterfilen fra 1 enhed kunne ikke læses:", "1 master file could not be read:")
 
 
 # ---------------------------------------------------------------- data

@@ -213,7 +213,7 @@ PLACEHOLDERS: dict[str, Msg] = {
 S_MISSING_SHEET = define(
     "S101", ERROR, ("Ark mangler", "Sheet missing"),
     ("Arket {missing} mangler i masterfilen {file}. Brug en sikkerhedskopi fra mappen 'backup'.",
-     "The sheet {missing} is missing from the master workbook {file}. Use a copy from the 'backup' folder."))
+     "The sheet {missing} is missing from the master file {file}. Use a copy from the 'backup' folder."))
 S_MISSING_KEY = define(
     "S102", ERROR, ("Indstilling mangler", "Setting missing"),
     ("Indstillingen {key!r} mangler i kolonne A på arket {sheet}.",
@@ -248,7 +248,7 @@ S_UNKNOWN_THEME = define(
 S_NOT_MASTER = define(
     "S107", ERROR, ("Ikke en xl_kik-master", "Not an xl_kik master"),
     ("{file} er ikke masterfilen til en xl_kik-runde, eller den er beskadiget ({reason}).",
-     "{file} is not an xl_kik master workbook, or it is damaged ({reason})."))
+     "{file} is not an xl_kik master file, or it is damaged ({reason})."))
 S_ROUND_ID_CHANGED = define(
     "S108", ERROR, ("Runde-id er ændret", "Round id changed"),
     ("Runde-id'et er ændret til {value!r}; det skal være {expected!r}, ellers genkendes de returnerede filer ikke.",
@@ -284,7 +284,7 @@ S_XLWINGS_VERSION = define(
     "S125", ERROR, ("Forkert xlwings-version", "Wrong xlwings version"),
     ("VBA-koden i masterfilen er lavet til xlwings {vba}, men xlwings {installed} er installeret. "
      "Kør 'xl-kik refresh-vba' på mappen.",
-     "The master workbook's VBA was made for xlwings {vba}, but xlwings {installed} is installed. "
+     "The VBA code in the master file was made for xlwings {vba}, but xlwings {installed} is installed. "
      "Run 'xl-kik refresh-vba' on the folder."))
 S_NO_VBA = define(
     "S126", ERROR, ("Intet VBA-projekt", "No VBA project"),
@@ -329,7 +329,7 @@ MASTER_EXISTS = Msg(
     "Der findes allerede en runde i mappen {dir} ({master}). Den bliver ikke overskrevet; vælg en ny mappe.",
     "There already is a round in the folder {dir} ({master}). It is not overwritten; choose a new folder.")
 SETUP_INVALID = Msg("Opsætningen i {file} har fejl:", "The setup in {file} has errors:")
-NOT_MASTER = Msg("{file} er ikke masterfilen til en xl_kik-runde.", "{file} is not an xl_kik master workbook.")
+NOT_MASTER = Msg("{file} er ikke masterfilen til en xl_kik-runde.", "{file} is not an xl_kik master file.")
 
 
 # ---------------------------------------------------------------- xlwings.conf

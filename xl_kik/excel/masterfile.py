@@ -137,7 +137,7 @@ needs_text_guard = cells.needs_text_guard
 LOCK_FILE = Msg(
     "Masterfilen {file} er åben i {app} (låsefilen {lock} findes). Luk den og prøv igen; intet er ændret. "
     "Hvis den ikke er åben nogen steder, så slet låsefilen.",
-    "The master workbook {file} is open in {app} (the lock file {lock} exists). Close it and try again; nothing "
+    "The master file {file} is open in {app} (the lock file {lock} exists). Close it and try again; nothing "
     "was changed. If it is not open anywhere, delete the lock file.")
 
 

@@ -61,7 +61,7 @@ T = {
         "participants and its own understanding of the scale; CAF stresses this too. Use the overview to see where "
         "each unit is strong and weak, how it develops from round to round and how the action plans are followed "
         "up – not to rank units. The text of the consensus reports says more than the numbers."),
-    "made": Msg("Lavet {date} ud fra {n} masterfiler. {bad}", "Made {date} from {n} master workbooks. {bad}"),
+    "made": Msg("Lavet {date} ud fra {n} masterfiler. {bad}", "Made {date} from {n} master files. {bad}"),
     "bad": Msg("{n} kunne ikke læses (se arket {sheet}).", "{n} could not be read (see the sheet {sheet})."),
     "legend": Msg(
         "Temascore = temaets særskilt aftalte point, ellers gennemsnittet af de aftalte point for temaets spørgsmål. "

@@ -53,13 +53,13 @@ T = {
     "no_master": Msg("Mappen {dir} har ingen {master}. Opret runden med 'xl-kik init'.",
                      "The folder {dir} has no {master}. Create the round with 'xl-kik init'."),
     "verify_ok": Msg("Masterfilen er i orden: knapperne peger på makroer, der findes.",
-                     "The master workbook is fine: the buttons point to macros that exist."),
+                     "The master file is fine: the buttons point to macros that exist."),
     "xlwings_ok": Msg("VBA-koden og Python bruger begge xlwings {version}.",
                       "The VBA code and Python both use xlwings {version}."),
     "xlwings_mismatch": Msg(
         "VBA-koden i masterfilen er til xlwings {vba}, men {where} har xlwings {installed}. "
         "Kør 'xl-kik refresh-vba {dir}' (med Excel lukket).",
-        "The VBA code in the master workbook is for xlwings {vba}, but {where} has xlwings {installed}. "
+        "The VBA code in the master file is for xlwings {vba}, but {where} has xlwings {installed}. "
         "Run 'xl-kik refresh-vba {dir}' (with Excel closed)."),
     "no_interpreter": Msg(
         "Arket xlwings.conf angiver ingen Python for {platform}; Excel bruger så 'python' fra PATH. "
@@ -83,10 +83,10 @@ T = {
     "motw_blocked": Msg(
         "Windows har mærket masterfilen som hentet fra internettet (Zone {zone}), så Excel blokerer "
         "makroerne. Højreklik på {file} > Egenskaber > sæt flueben i 'Fjern blokering' > OK, og åbn filen igen.",
-        "Windows marked the master workbook as downloaded from the internet (zone {zone}), so Excel blocks its "
+        "Windows marked the master file as downloaded from the internet (zone {zone}), so Excel blocks its "
         "macros. Right-click {file} > Properties > tick 'Unblock' > OK, and open the file again."),
     "motw_ok": Msg("Masterfilen er ikke blokeret af Windows (ingen internetmærkning).",
-                   "The master workbook is not blocked by Windows (no Mark of the Web)."),
+                   "The master file is not blocked by Windows (no Mark of the Web)."),
     "motw_na": Msg("Internetmærkning ('Mark of the Web') er kun relevant på Windows; ikke tjekket på {platform}.",
                    "The Mark of the Web only matters on Windows; not checked on {platform}."),
     "codenames_lost": Msg(

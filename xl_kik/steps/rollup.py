@@ -27,7 +27,7 @@ from xl_kik.steps import step_command
 Progress = Callable[[int, int], None]
 
 
-NO_MASTERS = Msg("Angiv mindst én rundemappe eller masterfilen i den (kik_master.xlsm).", "Give at least one master workbook or round folder.")
+NO_MASTERS = Msg("Angiv mindst én rundemappe eller masterfilen i den (kik_master.xlsm).", "Give at least one master file or round folder.")
 
 
 class RollupError(KikError):
@@ -112,7 +112,7 @@ def build_rollup(masters: Sequence[str | Path], out: str | Path, lang: str = "da
             paths.append(p)
     if not paths:
         raise RollupError(Msg("Angiv mindst én rundemappe eller masterfilen i den (kik_master.xlsm).",
-                              "Give at least one master workbook or round folder.")(lang), lang=lang)
+                              "Give at least one master file or round folder.")(lang), lang=lang)
     total = len(paths)
     helpers = (workers if workers is not None else _workers(total)) or 1
     if helpers > 1:  # this process and helper processes (multiprocessing is loaded only here)
