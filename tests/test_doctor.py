@@ -108,6 +108,18 @@ def test_broken_master_and_missing_returns(tmp_path):
     assert all(f.describe("da").startswith(("[OK]", "[FEJL]", "[ADVARSEL]")) for f in findings)
 
 
+def test_returns_folder_counts_its_files_in_the_right_number(tmp_path):
+    paths = make(tmp_path)
+    (paths.returns / "Ida.xlsx").write_bytes(b"x")
+    (paths.returns / "~$Ida.xlsx").write_bytes(b"x")  # Excel's lock file is not a return
+    (f,) = doctor.check_returns(paths)
+    assert f.message("da") == "Returmappen ('retur') findes; der ligger 1 fil i den."
+    assert f.message("en") == "The returns folder ('retur') exists; it holds 1 file."
+    (paths.returns / "Bo.xlsx").write_bytes(b"x")
+    (f,) = doctor.check_returns(paths)
+    assert f.message("da").endswith("2 filer i den.") and f.message("en").endswith("2 files.")
+
+
 def test_no_round(tmp_path):
     (f,) = doctor.check(tmp_path)
     assert f.severity == "error" and "xl-kik init" in f.message("da")

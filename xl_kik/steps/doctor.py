@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from xl_kik.core.i18n import Msg
-from xl_kik.core.vocabulary import button
+from xl_kik.core.vocabulary import Count, button
 from xl_kik.core.round import MASTER_NAME, RoundPaths
 from xl_kik.excel import repair
 from xl_kik.excel.master import (BUTTONS, REL_VBA, _rels, find_sheet_info, interpreter_config,
@@ -125,10 +125,13 @@ T = {
     "fix_vba": Msg("VBA-projektet er bygget igen fra xl_kik's moduler", "the VBA project was rebuilt from xl_kik's modules"),
     "fix_buttons": Msg("knapperne på arket {sheet} er lavet igen", "the buttons on the sheet {sheet} were made again"),
     "fix_still": Msg("Stadig ikke i orden efter rettelsen: {what}.", "Still not right after the fix: {what}."),
-    "returns_missing": Msg(f"Mappen til returnerede filer ({{dir}}) findes ikke. Klik {button('KikOpenReturns', 'da')}, så oprettes den.",
-                           f"The returned files folder ({{dir}}) does not exist. Click {button('KikOpenReturns', 'en')} to create it."),
-    "returns_ok": Msg("Mappen til returnerede filer findes (antal filer: {n}).",
-                      "The returned files folder exists (number of files: {n})."),
+    "returns_missing": Msg(f"Returmappen ({{dir}}) findes ikke. Klik {button('KikOpenReturns', 'da')}, så oprettes den.",
+                           f"The returns folder ({{dir}}) does not exist. Click {button('KikOpenReturns', 'en')} to create it."),
+    # a Count: "1 fil" / "3 filer" (DoctorFinding calls it as it calls a Msg)
+    "returns_ok": Count(Msg("Returmappen ('retur') findes; der ligger {n} fil i den.",
+                            "The returns folder ('retur') exists; it holds {n} file."),
+                        Msg("Returmappen ('retur') findes; der ligger {n} filer i den.",
+                            "The returns folder ('retur') exists; it holds {n} files.")),
 }
 
 
@@ -162,7 +165,7 @@ def _details(problems: Any, texts: dict[str, Msg]) -> Msg:
 class DoctorFinding:
     check: str  # stable key, e.g. "xlwings_version"
     severity: str  # ok / warning / error
-    text: Msg
+    text: Msg | Count
     params: dict[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str = "da") -> str:
