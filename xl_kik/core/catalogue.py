@@ -415,10 +415,10 @@ def scale(scale_id: str) -> Scale:
 XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "nr", "nummer", "spørgsmål nr", "question id"),
     "theme": ("tema", "tema nr", "theme", "theme id"),
-    "theme_name": ("temanavn", "tema navn", "theme name"),
+    "theme_name": ("temanavn", "tema navn", "theme name", "temanavn (da)", "theme name (da)"),
     "side": ("side", "type", "del"),
-    "text": ("spørgsmål", "spørgsmålstekst", "question", "text"),
-    "examples": ("eksempler", "examples"),
+    "text": ("spørgsmål", "spørgsmålstekst", "question", "text", "spørgsmål (da)", "question (da)"),
+    "examples": ("eksempler", "examples", "eksempler (da)", "examples (da)"),
     "text_en": ("spørgsmål (en)", "question (en)", "text (en)", "text_en"),
     "examples_en": ("eksempler (en)", "examples (en)", "examples_en"),
     "theme_name_en": ("temanavn (en)", "theme name (en)", "theme_name_en"),
@@ -534,11 +534,24 @@ _WHERE_ROW = Msg("i række {row}", "in row {row}")
 _WHERE_BASE = Msg("i {base}", "in {base}")
 
 
-def to_rows(cat: Catalogue) -> list[list[str]]:
-    """Tabular form (header + one row per question), the inverse of :func:`from_rows`."""
-    header = ["Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler",
-              "Temanavn (en)", "Spørgsmål (en)", "Eksempler (en)"]
-    rows: list[list[str]] = [header]
+#: The columns of :func:`to_rows`, by their :data:`XLSX_COLUMNS` keys; the Danish texts are
+#: ``theme_name``, ``text`` and ``examples``, the English ones end in ``_en``.
+TABLE_KEYS = ("id", "theme", "theme_name", "side", "text", "examples", "theme_name_en", "text_en", "examples_en")
+#: Their headers in a Danish and in an English master (each an alias :func:`from_rows` reads):
+#: the English master names both languages' text columns by their language, since a plain
+#: "Question" is read as the Danish text
+TABLE_HEADERS = {
+    "da": ("Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler", "Temanavn (en)", "Spørgsmål (en)",
+           "Eksempler (en)"),
+    "en": ("Id", "Theme", "Theme name (da)", "Side", "Question (da)", "Examples (da)", "Theme name (en)",
+           "Question (en)", "Examples (en)"),
+}
+
+
+def to_rows(cat: Catalogue, lang: str = "da") -> list[list[str]]:
+    """Tabular form (header + one row per question), the inverse of :func:`from_rows`; the
+    headers in ``lang`` (:data:`TABLE_HEADERS`)."""
+    rows: list[list[str]] = [list(TABLE_HEADERS.get(lang, TABLE_HEADERS["da"]))]
     for q in cat.questions:
         t = cat.theme(q.theme)
         rows.append([q.id, t.id, t.name.get("da", ""), t.side, q.text.get("da", ""),

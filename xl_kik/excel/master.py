@@ -710,7 +710,7 @@ def _write_participants(ws: Any, participants: Sequence[Participant], lang: str,
 def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], lang: str = "da") -> None:
     """Spørgsmål: the catalogue table with estimated row heights. Only the round's language is
     shown and printed: the other language's text columns stay in the table, hidden."""
-    rows = catmod.to_rows(full_catalogue)
+    rows = catmod.to_rows(full_catalogue, lang)
     ws.add_table(0, 0, len(rows) - 1, len(rows[0]) - 1, {"name": TABLE_CATALOGUE, "style": "Table Style Light 9",
                                                           "columns": [{"header": h} for h in rows[0]]})
     question_widths = [7, 6, 18, 10, 52, 50, 22, 52, 50]  # one A4 landscape page wide at 11 pt
@@ -719,9 +719,9 @@ def _write_questions(ws: Any, full_catalogue: Catalogue, f: Mapping[str, Any], l
             ws.write_string(r, c, v, f["wrap"])
         # LibreOffice does not fit row heights on load: give wrapped rows their estimated height
         ws.set_row(r, max(row_height(line_count(v, w)) for v, w in zip(values_row, question_widths)))
-    headers = rows[0]
-    english = {c for c, h in enumerate(headers) if h.endswith(" (en)")}
-    danish = {c for c, h in enumerate(headers) if f"{h} (en)" in headers}
+    keys = catmod.TABLE_KEYS
+    english = {c for c, k in enumerate(keys) if k.endswith("_en")}
+    danish = {c for c, k in enumerate(keys) if f"{k}_en" in keys}
     hidden = english if lang != "en" else danish
     for c, w in enumerate(question_widths):
         ws.set_column(c, c, w, f["wrap"], {"hidden": True} if c in hidden else None)
