@@ -78,3 +78,54 @@ def test_grid_text_stops_at_the_cell_cap_with_the_note():
 def test_grid_text_keeps_short_statements_whole():
     lines = ["Deltager 1: kort", "Deltager 2: også kort"]
     assert svarrapport.grid_text(lines, note="(se rapporten)") == "Deltager 1: kort\nDeltager 2: også kort"
+
+
+def test_the_report_tells_ved_ikke_from_a_question_left_blank(tmp_path):
+    """A participant who picked 'ved ikke' is shown so; a question they left blank is 'ikke
+    besvaret', in the answers report's rows and in the grid's per-participant points text."""
+    from xl_kik.demo import simulate
+    from xl_kik.steps import merge, report
+    from xl_kik.steps.generate import generate_round
+    from xl_kik.steps.init import init_round
+
+    root = tmp_path / "runde"
+    people = [Participant("", n, f"p{i}@example.dk") for i, n in enumerate(["Ida", "Bo", "Ali", "Eva"])]
+    init_round(root, unit="Solsikken", participants=people, catalogue=catalogue.builtin("kik"),
+               scale=catalogue.scale("0-100"))
+    for k, (participant, path) in enumerate(generate_round(root)):
+        qids = list(simulate.read_layout(openpyxl.load_workbook(path)).rows)
+        if participant.name == "Ida":  # 1.1 answered, 1.2 "ved ikke", the rest left blank
+            answers = {qids[0]: {"points": 50}, qids[1]: {"points": "ved ikke"}}
+        else:
+            answers = {q: {"points": 60 + k} for q in qids}
+        simulate.fill_workbook(path, RoundPaths(root).returns / path.name, answers)
+    merge.merge_round(root)
+    wb = openpyxl.load_workbook(report.export_answer_report(root))
+    rows = [[c.value for c in r] for r in wb.worksheets[0].iter_rows()]
+
+    def points_under(qid: str) -> list:
+        start = next(i for i, r in enumerate(rows) if str(r[0] or "").startswith(f"{qid} "))
+        block = []
+        for r in rows[start + 3:]:  # the question, its statistics line, the column heads
+            if not r[0]:
+                break
+            block.append(r[1])
+        return block
+
+    assert sorted(map(str, points_under("1.2"))) == sorted(["ved ikke", "61", "62", "63"])
+    assert sorted(map(str, points_under("1.3"))) == sorted(["ikke besvaret", "61", "62", "63"])
+    assert sorted(map(str, points_under("1.1"))) == sorted(["50", "61", "62", "63"])
+
+    answered = {"1.2": simulate_answer(dont_know=True), "1.3": simulate_answer()}
+    assert [*svarrapport._points([("Deltager 1", answered)], "1.2", "ved ikke", "ikke besvaret")] == \
+        ["Deltager 1: ved ikke"]
+    assert [*svarrapport._points([("Deltager 1", answered)], "1.3", "ved ikke", "ikke besvaret")] == \
+        ["Deltager 1: ikke besvaret"]
+    assert [*svarrapport._points([("Deltager 1", answered)], "2.1", "ved ikke", "ikke besvaret")] == \
+        ["Deltager 1: ikke besvaret"]
+
+
+def simulate_answer(dont_know: bool = False):
+    from xl_kik.core.returns import Answer
+
+    return Answer("q", None, "", "", "", dont_know=dont_know)

@@ -402,11 +402,12 @@ def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: st
     return Msg("Uenighed markeres, når den midterste halvdel af svarene spænder over mindst {pct} % af "
                "skalaen ({pts} point på skalaen {lo}-{hi}; kvartilafstanden). Med færre end {k} svar bruges "
                "forskellen mellem højeste og laveste point. Sådan betyder uenighed det samme for 5 og for "
-               "300 deltagere. Tomme svar (ved ikke) tæller ikke med.",
+               "300 deltagere. Svar uden point (ved ikke eller ikke besvaret) tæller ikke med.",
                "Disagreement is flagged when the middle half of the answers spans at least {pct} % of the "
                "scale ({pts} points on the {lo}-{hi} scale; the interquartile range). With fewer than {k} "
                "answers, the difference between the highest and lowest score is used. So disagreement "
-               "means the same for 5 and for 300 participants. Blank answers (do not know) are ignored."
+               "means the same for 5 and for 300 participants. Answers without points (do not know or not answered) are "
+               "ignored."
                )(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max, k=IQR_MIN_ANSWERS)
 
 

@@ -87,6 +87,8 @@ TERMS: dict[str, Msg] = {
     # the points list's item, so typed as well as picked: English without an apostrophe, which
     # LibreOffice's AutoCorrect would turn into ’ as it is typed (and the list refuse the text)
     "dont_know": Msg("ved ikke", "do not know"),
+    # a question left blank in a returned questionnaire (no points, and not "ved ikke")
+    "not_answered": Msg("ikke besvaret", "not answered"),
     "answer_report": Msg("svarrapport", "answer report"),
     "consensus_seminar": Msg("konsensusseminar", "consensus seminar"),
     "consensus_report": Msg("konsensusrapport", "consensus report"),

@@ -50,10 +50,10 @@ T = {
                      "(the full text is in the answers report that xl-kik report saves in the folder rapporter)"),
     "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),
     "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
-                 "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke. "
+                 "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke eller ikke besvaret. "
                  "Arket skrives af xl_kik ved hver fletning.",
                  "One row per question with every participant's points and texts. Sort by spread with the "
-                 "filter button in the header to see the disagreements first. Blank points = do not know. "
+                 "filter button in the header to see the disagreements first. Blank points = do not know or not answered. "
                  "xl_kik writes this sheet at every merge."),
     "participant": Msg("Deltager {n}", "Participant {n}"),
     "texts_of": Msg("{label} – tekst", "{label} – text"),
@@ -74,6 +74,7 @@ T = {
     "overview": Msg("Oversigt", "Overview"), "answers_sheet": Msg("Svar", "Answers"),
     "overview_intro": Msg("Spørgsmålene med størst spredning står først.", "The questions with the largest spread come first."),
     "dont_know": TERMS["dont_know"],
+    "not_answered": TERMS["not_answered"],
     "who": Msg("Deltager", "Participant"),
     "points_each": Msg("Point pr. deltager", "Points per participant"),
 }
@@ -187,11 +188,20 @@ def _statements(answered: Sequence[tuple[str, Mapping[str, Any]]], qid: str, key
             yield f"{label}: {t}"
 
 
-def _points(answered: Sequence[tuple[str, Mapping[str, Any]]], qid: str, dont_know: str) -> Iterable[str]:
-    """ "Deltager 3: 55" (or "ved ikke") for every participant who returned."""
+def _points(answered: Sequence[tuple[str, Mapping[str, Any]]], qid: str, dont_know: str,
+            not_answered: str) -> Iterable[str]:
+    """ "Deltager 3: 55" ("ved ikke", "ikke besvaret") for every participant who returned."""
     for label, answers in answered:
-        pts = getattr(answers.get(qid), "points", None)
-        yield f"{label}: {dont_know if pts is None else pts}"
+        yield f"{label}: {_points_text(answers.get(qid), dont_know, not_answered)}"
+
+
+def _points_text(answer: Any, dont_know: str, not_answered: str) -> Any:
+    """The points of one answer; without points, "ved ikke" only when the participant chose it
+    (a question left blank in a returned questionnaire is "ikke besvaret", not "ved ikke")."""
+    pts = getattr(answer, "points", None)
+    if pts is not None:
+        return pts
+    return dont_know if getattr(answer, "dont_know", False) else not_answered
 
 
 def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str, Any], stats: RoundStats,
@@ -216,7 +226,7 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
     texts: list[dict[str, str]] = []
     kinds = TEXT_KEYS if side_by_side else ("points",) + TEXT_KEYS
     answered = [(label, getattr(responses[pid], "answers", None) or {}) for pid, label in labels.items()]
-    full, dont_know = T["full_text"](lang), T["dont_know"](lang)
+    full, dont_know, not_answered = T["full_text"](lang), T["dont_know"](lang), T["not_answered"](lang)
     for qid, s in stats.questions.items():
         theme, text = question_label(setup, qid, lang)
         row: list[Any] = [qid, qid, theme, text, s.n, _num(s.mean), _num(s.median), s.min, s.max, _num(s.std, 2),
@@ -227,7 +237,7 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
         # lazily: grid_text reads only the statements that fit in the grid's cell
         cell_texts = {k: grid_text(_statements(answered, qid, k), note=full) for k in TEXT_KEYS}
         if not side_by_side:
-            points = [WITHHELD(lang, k=min_group(setup))] if qid in hidden else _points(answered, qid, dont_know)
+            points = [WITHHELD(lang, k=min_group(setup))] if qid in hidden else _points(answered, qid, dont_know, not_answered)
             cell_texts["points"] = grid_text(points, sep="; ", note=full)
         texts.append(cell_texts)
     for k in kinds:
@@ -403,7 +413,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
                 if secret:
                     _text_cell(ws, r, 1, withheld, f["int"])
                 elif pts is None:
-                    _text_cell(ws, r, 1, T["dont_know"](lang), f["int"])
+                    _text_cell(ws, r, 1, _points_text(a, T["dont_know"](lang), T["not_answered"](lang)), f["int"])
                 else:
                     ws.write_number(r, 1, pts, f["int"])
                 for c, key in enumerate(TEXT_KEYS, start=2):
