@@ -126,6 +126,9 @@ def test_questions_sheet_shows_only_the_rounds_language(tmp_path):
         assert not is_hidden(by_header["Id"])
         if lang == "en":  # no Danish word in an English master's headers
             assert not {"Tema", "Temanavn", "Spørgsmål", "Eksempler"} & set(by_header), by_header
+            sides = {ws.cell(r, by_header["Side"]).value for r in range(2, ws.max_row + 1)}
+            assert sides == {"Enablers", "Results"}, sides
             back = master.read_master(root).setup.catalogue  # the table is read back as it was written
+            assert [t.side for t in back.themes] == [t.side for t in catalogue.builtin("kik").themes]
             assert back.questions == catalogue.builtin("kik").questions
             assert [t.name for t in back.themes] == [t.name for t in catalogue.builtin("kik").themes]

@@ -37,6 +37,9 @@ SIDE_NAMES = {
     "indsats": {"da": "Indsatser", "en": "Enablers"},
     "resultat": {"da": "Resultater", "en": "Results"},
 }
+#: A theme's side in a catalogue table: the key, or its English name (an English master writes
+#: "Enablers"/"Results", :func:`to_rows`); compared in lower case
+SIDE_WORDS = {word.lower(): side for side, names in SIDE_NAMES.items() for word in (side, names["en"])}
 
 # ---------------------------------------------------------------- problem types
 C_DUPLICATE_QUESTION = define(
@@ -53,7 +56,7 @@ C_EMPTY_TEXT = define(
 C_BAD_SIDE = define(
     "C004", ERROR, ("Ugyldig side", "Invalid side"),
     ("Tema {theme} har siden {side!r}; skriv 'indsats' eller 'resultat'.",
-     "Theme {theme} has side {side!r}; write 'indsats' or 'resultat'."))
+     "Theme {theme} has side {side!r}; write 'Enablers' or 'Results' (or 'indsats' or 'resultat')."))
 C_BAD_ID = define(
     "C005", ERROR, ("Ugyldigt id", "Invalid id"),
     ("Id'et {value!r} kan ikke bruges; brug tal, bogstaver og punktum (fx 1.2), højst 16 tegn.",
@@ -471,6 +474,7 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
             continue
         tid = clean_text(get(row, "theme"))
         side = clean_text(get(row, "side")).lower()
+        side = SIDE_WORDS.get(side, side)
         qid = clean_text(get(row, "id"))
         good_theme = bool(THEME_ID_RE.match(tid)) or not strict
         if not good_theme:
@@ -554,7 +558,8 @@ def to_rows(cat: Catalogue, lang: str = "da") -> list[list[str]]:
     rows: list[list[str]] = [list(TABLE_HEADERS.get(lang, TABLE_HEADERS["da"]))]
     for q in cat.questions:
         t = cat.theme(q.theme)
-        rows.append([q.id, t.id, t.name.get("da", ""), t.side, q.text.get("da", ""),
+        side = t.side if lang != "en" else SIDE_NAMES.get(t.side, {}).get("en", t.side)
+        rows.append([q.id, t.id, t.name.get("da", ""), side, q.text.get("da", ""),
                      "\n".join(q.examples.get("da", ())), t.name.get("en", ""), q.text.get("en", ""),
                      "\n".join(q.examples.get("en", ()))])
     return rows
