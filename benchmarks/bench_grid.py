@@ -63,14 +63,14 @@ def build_inputs(n: int, work: Path, seed: int = 3):
     setup, participants = data.setup, data.participants
     qids = list(setup.catalogue.question_ids)
     levels = {q: 30 + (i * 7) % 50 for i, q in enumerate(qids)}
-    words = " ".join(simulate.IMPROVEMENTS).split()
+    words = " ".join(simulate.IMPROVEMENTS["da"]).split()
     results, responses = [], {}
     for i, p in enumerate(participants):
         answers = {}
         for q in qids:
             pts = None if rng.random() < 0.08 else int(min(100, max(0, rng.gauss(levels[q], 12))))
-            answers[q] = Answer(q, pts, rng.choice(simulate.STRENGTHS), rng.choice(simulate.IMPROVEMENTS),
-                                rng.choice(simulate.IDEAS))
+            answers[q] = Answer(q, pts, rng.choice(simulate.STRENGTHS["da"]), rng.choice(simulate.IMPROVEMENTS["da"]),
+                                rng.choice(simulate.IDEAS["da"]))
         if i % LONG_EVERY == 0:  # a long improvement area (up to 20,000 characters)
             q = qids[i % len(qids)]
             size = rng.choice((2000, 8000, 20000))

@@ -210,6 +210,15 @@ def test_demo_in_english_names_the_early_version_in_english(tmp_path, capsys):
     assert any(n.endswith(" (first version).xlsx") for n in names), names
     assert "første" not in out and not any("første" in n for n in names)
     assert "(first version).xlsx (used instead: " in out
+    # the simulated people and what they typed are English too
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(root / "kik_master.xlsm"))
+    cells = {str(c) for name in ("Participants", "Answers") for r in wb.get_sheet_by_name(name).to_python() for c in r}
+    assert {"leader", "staff", "Management"} <= cells, sorted(cells)[:40]
+    assert not {"leder", "medarbejder", "Ledelse"} & cells
+    assert any("We follow up on our goals every quarter." in c for c in cells)
+    assert not any("Vi følger op på vores mål" in c for c in cells)
 
 
 def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_path, monkeypatch, capsys):

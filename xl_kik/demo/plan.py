@@ -44,7 +44,8 @@ def demo_fill_plan(root: str | Path, today: dt.date | None = None, seed: int = 7
     paths = round_paths(root)
     setup, participants = load_setup(paths)
     lang = getattr(setup, "lang", "da") or "da"
-    owners = [p.name for p in participants if getattr(p, "role", "") == "leder"] or [p.name for p in participants]
+    owners = [p.name for p in participants if getattr(p, "role", "") in ("leder", "leader")] \
+        or [p.name for p in participants]
     owners = owners[:4] or ["Leder"]
     rnd = random.Random(seed)
     statuses = STATUS_VALUES["en" if lang == "en" else "da"]

@@ -62,16 +62,26 @@ NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe t
                 "The folder {dir} already contains a round; choose an empty folder for the demo.")
 
 
-def _participants_file(root: Path, count: int) -> Path:
-    path = root / "deltagere.xlsx"
+#: the participants list of the demo in the round's language: its headers, the two roles and the groups
+_LIST = {
+    "da": {"file": "deltagere.xlsx", "sheet": "Deltagere", "headers": ["Navn", "E-mail", "Rolle", "Gruppe", "Temaer"],
+           "leder": "leder", "medarbejder": "medarbejder", "management": "Ledelse", "group": "Stue {n}"},
+    "en": {"file": "participants.xlsx", "sheet": "Participants", "headers": ["Name", "E-mail", "Role", "Group", "Themes"],
+           "leder": "leader", "medarbejder": "staff", "management": "Management", "group": "Room {n}"},
+}
+
+
+def _participants_file(root: Path, count: int, lang: str = "da") -> Path:
+    words = _LIST["en" if lang == "en" else "da"]
+    path = root / words["file"]
     wb = cells.xlsx_workbook(path)
-    ws = wb.add_worksheet("Deltagere")
-    ws.write_row(0, 0, ["Navn", "E-mail", "Rolle", "Gruppe", "Temaer"])
+    ws = wb.add_worksheet(words["sheet"])
+    ws.write_row(0, 0, words["headers"])
     people = (DEMO_PEOPLE * (count // len(DEMO_PEOPLE) + 1))[:count]
     for i, (name, role) in enumerate(people, start=1):
         login = name.split()[0].lower().replace("ø", "oe").replace("æ", "ae").replace("å", "aa")
         ws.write_row(i, 0, [name if i <= len(DEMO_PEOPLE) else f"{name} {i}", f"{login}{i}@solsikken.example.dk",
-                            role, "Ledelse" if role == "leder" else f"Stue {1 + i % 3}",
+                            words[role], words["management"] if role == "leder" else words["group"].format(n=1 + i % 3),
                             # documentation responsibility: two themes each; theme 8 is left to nobody
                             f"{1 + (i - 1) % 7}, {1 + i % 7}"])
     ws.set_column(0, 1, 30)
@@ -94,7 +104,7 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int, lang
             first = next(iter(layout.rows))
             # A question the group disagrees on, so the consensus seminar has work to do.
             levels[first] = (layout.scale_min + layout.scale_max) // 2
-        answers = simulate.random_answers(layout, rng, levels)
+        answers = simulate.random_answers(layout, rng, levels, lang=lang)
         # The group is split in two camps on the first question (real disagreement: the middle
         # half of the answers spans most of the scale), so the seminar has work to do.
         span = layout.scale_max - layout.scale_min
@@ -134,7 +144,7 @@ def run_demo(root: Path, lang: str | None = None, participants: int = 8, seed: i
     if RoundPaths(root).master.exists():
         raise SetupError(NOT_EMPTY(lang, dir=root))
     root.mkdir(parents=True, exist_ok=True)
-    people = read_participants(_participants_file(root, max(3, participants)))
+    people = read_participants(_participants_file(root, max(3, participants), lang))
 
     say(STEP(lang, n=1, text=Msg("Opretter runden og masterfilen", "Creating the round and the master file")(lang)))
     paths = init_round(root, unit=DEMO_UNIT, participants=people, catalogue=catalogue.builtin("kik"),

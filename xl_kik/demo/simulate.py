@@ -17,33 +17,56 @@ from xl_kik.excel import cells
 
 cells.openpyxl_reads_and_writes_xstrings()  # simulated answers are saved as Excel would
 
-STRENGTHS = [
-    "Vi har en fælles retning, som alle kender og kan forklare.",
-    "Teamet er gode til at dele viden på personalemøderne.",
-    "Borgerne oplever, at vi svarer hurtigt og venligt.",
-    "Vi følger op på vores mål hvert kvartal.",
-    "Nye kolleger får en god og planlagt introduktion.",
-    "Vi bruger data fra brugerundersøgelsen aktivt.",
-    "Samarbejdet med forældrebestyrelsen fungerer godt.",
-    "Arbejdsgangene er beskrevet og lette at finde.",
-]
-IMPROVEMENTS = [
-    "Mål og resultater bliver ikke fulgt systematisk op.",
-    "Vi mangler en fast ramme for kompetenceudvikling.",
-    "Sygefraværet er steget, og vi ved ikke hvorfor.",
-    "Dokumentationen er forskellig fra team til team.",
-    "Vi lærer for lidt af andre enheder.",
-    "Brugernes ønsker når ikke altid frem til ledelsen.",
-    "Vi evaluerer sjældent vores nye tiltag.",
-    "Budgetopfølgningen er ukendt for de fleste medarbejdere.",
-]
-IDEAS = [
-    "Fast punkt på personalemødet hver måned.",
-    "Lav en enkel tavle med mål og status.",
-    "Besøg en anden enhed og lær af deres arbejde.",
-    "Indfør korte evalueringer efter hvert projekt.",
-    "",
-]
+#: what the simulated participants type, in the round's language (the lists of both languages
+#: are as long, so a seed draws the same answers in either)
+STRENGTHS = {
+    "da": ["Vi har en fælles retning, som alle kender og kan forklare.",
+           "Teamet er gode til at dele viden på personalemøderne.",
+           "Borgerne oplever, at vi svarer hurtigt og venligt.",
+           "Vi følger op på vores mål hvert kvartal.",
+           "Nye kolleger får en god og planlagt introduktion.",
+           "Vi bruger data fra brugerundersøgelsen aktivt.",
+           "Samarbejdet med forældrebestyrelsen fungerer godt.",
+           "Arbejdsgangene er beskrevet og lette at finde."],
+    "en": ["We share a direction that everyone knows and can explain.",
+           "The team is good at sharing knowledge at staff meetings.",
+           "Citizens find that we answer quickly and kindly.",
+           "We follow up on our goals every quarter.",
+           "New colleagues get a good, planned introduction.",
+           "We make active use of the user survey's data.",
+           "The cooperation with the parents' board works well.",
+           "Our workflows are written down and easy to find."],
+}
+IMPROVEMENTS = {
+    "da": ["Mål og resultater bliver ikke fulgt systematisk op.",
+           "Vi mangler en fast ramme for kompetenceudvikling.",
+           "Sygefraværet er steget, og vi ved ikke hvorfor.",
+           "Dokumentationen er forskellig fra team til team.",
+           "Vi lærer for lidt af andre enheder.",
+           "Brugernes ønsker når ikke altid frem til ledelsen.",
+           "Vi evaluerer sjældent vores nye tiltag.",
+           "Budgetopfølgningen er ukendt for de fleste medarbejdere."],
+    "en": ["Goals and results are not followed up systematically.",
+           "We lack a fixed frame for competence development.",
+           "Sickness absence has risen, and we do not know why.",
+           "The documentation differs from team to team.",
+           "We learn too little from other units.",
+           "Users' wishes do not always reach the management.",
+           "We seldom evaluate our new initiatives.",
+           "Most staff do not know how the budget is followed up."],
+}
+IDEAS = {
+    "da": ["Fast punkt på personalemødet hver måned.",
+           "Lav en enkel tavle med mål og status.",
+           "Besøg en anden enhed og lær af deres arbejde.",
+           "Indfør korte evalueringer efter hvert projekt.",
+           ""],
+    "en": ["A standing item at the staff meeting every month.",
+           "Make a simple board with goals and status.",
+           "Visit another unit and learn from their work.",
+           "Introduce short evaluations after each project.",
+           ""],
+}
 
 
 @dataclass(frozen=True)
@@ -76,8 +99,9 @@ def read_layout(wb: Any) -> Layout:
 
 
 def random_answers(layout: Layout, rng: random.Random, levels: Mapping[str, int] | None = None,
-                   blank_share: float = 0.08, spread: int = 12) -> dict[str, dict[str, Any]]:
-    """Plausible answers: points near a per-question level, some blanks, Danish texts."""
+                   blank_share: float = 0.08, spread: int = 12, lang: str = "da") -> dict[str, dict[str, Any]]:
+    """Plausible answers: points near a per-question level, some blanks, texts in ``lang``."""
+    lang = "en" if lang == "en" else "da"
     span = layout.scale_max - layout.scale_min
     out: dict[str, dict[str, Any]] = {}
     for qid in layout.rows:
@@ -89,9 +113,9 @@ def random_answers(layout: Layout, rng: random.Random, levels: Mapping[str, int]
             points = int(round(min(layout.scale_max, max(layout.scale_min, level + noise))))
         out[qid] = {
             "points": points,
-            "strengths": rng.choice(STRENGTHS),
-            "improvements": rng.choice(IMPROVEMENTS),
-            "ideas": rng.choice(IDEAS),
+            "strengths": rng.choice(STRENGTHS[lang]),
+            "improvements": rng.choice(IMPROVEMENTS[lang]),
+            "ideas": rng.choice(IDEAS[lang]),
         }
     return out
 
