@@ -72,4 +72,4 @@ def test_the_answers_report_names_the_measure(tmp_path):
     wb = openpyxl.load_workbook(path)
     texts = [c.value for ws in wb.worksheets for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
     assert "Spredning (kvartilafstand)" in texts
-    assert any(t.startswith("Besvaret 7 af 7") and "spredning (kvartilafstand) 15" in t for t in texts)
+    assert any(t.startswith("Point fra 7 af 7") and "spredning (kvartilafstand) 15" in t for t in texts)

@@ -115,6 +115,9 @@ def test_the_report_tells_ved_ikke_from_a_question_left_blank(tmp_path):
     assert sorted(map(str, points_under("1.2"))) == sorted(["ved ikke", "61", "62", "63"])
     assert sorted(map(str, points_under("1.3"))) == sorted(["ikke besvaret", "61", "62", "63"])
     assert sorted(map(str, points_under("1.1"))) == sorted(["50", "61", "62", "63"])
+    # the count beside the statistics is of answers with points: a "ved ikke" is answered, not scored
+    lines = [str(r[0]) for r in rows if str(r[0] or "").startswith("Point fra ")]
+    assert lines[0].startswith("Point fra 4 af 4 ·") and lines[1].startswith("Point fra 3 af 4 ·"), lines[:3]
 
     answered = {"1.2": simulate_answer(dont_know=True), "1.3": simulate_answer()}
     assert [*svarrapport._points([("Deltager 1", answered)], "1.2", "ved ikke", "ikke besvaret")] == \

@@ -213,7 +213,7 @@ KONSENSUS_THEME_PREVIOUS_COL, KONSENSUS_THEME_CHANGE_COL = 11, 12
 #: Column labels (the header row), one place for both languages.
 KONSENSUS_HEADERS: dict[str, Msg] = {
     "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
-    "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret (n af N)", "Answered (n of N)"),
+    "question": Msg("Spørgsmål", "Question"), "n": Msg("Med point (n af N)", "With points (n of N)"),
     "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
     "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
     "distribution": Msg("Fordeling (point: antal)", "Distribution (points: count)"),
@@ -230,7 +230,7 @@ KONSENSUS_HEADERS: dict[str, Msg] = {
 #: Short labels of the same columns (reports, overviews): the concept without the sheet's typing hints.
 KONSENSUS_LABELS: dict[str, Msg] = {
     "qid": Msg("Id", "Id"), "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"),
-    "question": Msg("Spørgsmål", "Question"), "n": Msg("Besvaret", "Answered"),
+    "question": Msg("Spørgsmål", "Question"), "n": Msg("Med point", "With points"),
     "suggested": Msg("Forslag (median)", "Suggested (median)"), "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"),
     "spread": Msg("Spredning", "Spread"), "flag": Msg("Uenighed", "Disagreement"),
     "distribution": Msg("Fordeling", "Distribution"), "previous": Msg("Forrige runde", "Previous round"),

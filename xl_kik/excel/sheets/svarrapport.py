@@ -58,7 +58,7 @@ T = {
     "participant": Msg("Deltager {n}", "Participant {n}"),
     "texts_of": Msg("{label} – tekst", "{label} – text"),
     "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"), "question": Msg("Spørgsmål", "Question"),
-    "n": Msg("Besvaret (af {N})", "Answered (of {N})"), "mean": Msg("Gns.", "Mean"), "median": Msg("Median", "Median"),
+    "n": Msg("Med point (af {N})", "With points (of {N})"), "mean": Msg("Gns.", "Mean"), "median": Msg("Median", "Median"),
     "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"), "std": Msg("Std.afv.", "Std. dev."),
     "share": Msg("Spredning (% af skala)", "Spread (% of scale)"),
     "flag": Msg("Uenighed (≥ {pct} %)", "Disagreement (≥ {pct} %)"),
@@ -66,9 +66,9 @@ T = {
     "strengths": Msg("Styrker", "Strengths"), "improvements": Msg("Forbedringsområder", "Improvement areas"),
     "ideas": Msg("Idéer", "Ideas"), "points": Msg("Point", "Points"),
     "no_returns": Msg("Ingen besvarelser endnu.", "No answers yet."),
-    "stats_line": Msg("Besvaret {n} af {N} · gns. {mean} · median {median} · min {min} · maks {max} · "
+    "stats_line": Msg("Point fra {n} af {N} · gns. {mean} · median {median} · min {min} · maks {max} · "
                       "{spread_label} {spread}{flag}",
-                      "Answered {n} of {N} · mean {mean} · median {median} · min {min} · max {max} · "
+                      "Points from {n} of {N} · mean {mean} · median {median} · min {min} · max {max} · "
                       "{spread_label} {spread}{flag}"),
     "flag_text": Msg(" · UENIGHED", " · DISAGREEMENT"),
     "overview": Msg("Oversigt", "Overview"), "answers_sheet": Msg("Svar", "Answers"),
