@@ -440,3 +440,13 @@ def test_kilde_holds_exactly_the_documented_values():
     assert values <= documented, values - documented
     assert {"aktiv", "kilde fjernet", "manuel"} <= values
     assert ap.SOURCE_CARRIED("da") in documented
+
+
+def test_the_deadline_column_is_frist_and_older_plans_still_read():
+    """The Danish header is the vocabulary's 'Frist' (docs/ordliste.md); a plan made before,
+    headed 'Deadline', and the English one are read as the same column."""
+    from xl_kik.core.contract import PLAN_COLUMN_BY_KEY
+
+    assert PLAN_COLUMN_BY_KEY["deadline"].header("da") == "Frist"
+    assert PLAN_COLUMN_BY_KEY["deadline"].header("en") == "Deadline"
+    assert {ap.column_key(h) for h in ("Frist", "frist", "Deadline", "DEADLINE", "Due date")} == {"deadline"}

@@ -160,7 +160,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
     r0, r1 = row_of(ws, ids[0]), row_of(ws, ids[1])
     ws.cell(r0, col_of(ws, 1, "Handling")).value = "Temadag i personalegruppen"
     ws.cell(r0, col_of(ws, 1, "Ansvarlig")).value = "Ida Holm"
-    ws.cell(r0, col_of(ws, 1, "Deadline")).value = dt.datetime(2026, 2, 1)
+    ws.cell(r0, col_of(ws, 1, "Frist")).value = dt.datetime(2026, 2, 1)
     ws.cell(r0, col_of(ws, 1, "Status")).value = "i gang"
     ws.cell(r1, col_of(ws, 1, "Kommentar")).value = "=HYPERLINK(\"x\")"
     ws.cell(r1, col_of(ws, 1, "Kommentar")).data_type = "s"  # typed as text
@@ -202,7 +202,7 @@ def test_rebuild_keeps_everything_typed_through_files(round_):
     assert c.data_type == "s" and c.quotePrefix
     assert ws.tables["Handleplan"].ref == "A1:Q6"
     assert ws.cell(row_of(ws, ids[0]), 17).number_format == '#,##0 "kr."' 
-    assert ws.cell(row_of(ws, ids[0]), col_of(ws, 1, "Deadline")).number_format == "dd-mm-yyyy"
+    assert ws.cell(row_of(ws, ids[0]), col_of(ws, 1, "Frist")).number_format == "dd-mm-yyyy"
     # follow-up: overdue action of Ida
     items = plan_step.follow_up(round_.root, owner="ida", today=TODAY)
     assert [i.id for i in items] == [ids[0]] and items[0].overdue
@@ -366,7 +366,7 @@ def test_previous_scores_from_master_without_carry_over(round_):
 
 
 # ---------------------------------------------------------------- property through real files
-HEADERS_EDITABLE = ["Handling", "Mål/indikator", "Ansvarlig", "Start", "Deadline", "Ressourcer", "Prioritet",
+HEADERS_EDITABLE = ["Handling", "Mål/indikator", "Ansvarlig", "Start", "Frist", "Ressourcer", "Prioritet",
                     "Status", "Seneste opfølgning", "Kommentar", "Forbedringsområde", "Kilde"]
 CELL_VALUES = st.one_of(
     st.sampled_from(["i gang", "afsluttet", "Ida Holm", "=1+2", "+45 1234", "- punkt", "æøå\nlinje 2"]),

@@ -308,14 +308,14 @@ def test_handleplan_typed_in_libreoffice_survives_rebuild(libreoffice, seminar, 
     entries = [
         (at("Handling", first), "Ny tjekliste til vagtskifte"),
         (at("Ansvarlig", first), "Ida Holm"),
-        (at("Deadline", first), "15-01-2027"),   # the cell's own dd-mm-yyyy format
+        (at("Frist", first), "15-01-2027"),   # the cell's own dd-mm-yyyy format
         (at("Status", first), "færdig"),          # not in the list
         (at("Status", first), "i gang"),          # English AutoCorrect: "I gang"
         (at("Handling", second), "Månedligt økonomimøde"),
         (at("Ansvarlig", second), "Bo Bøg"),
-        (at("Deadline", second), "2027-03-01"),   # ISO
-        (at("Deadline", third), "i morgen"),      # no date
-        (at("Deadline", third), "15/01/2027"),    # no date in the en-US locale
+        (at("Frist", second), "2027-03-01"),   # ISO
+        (at("Frist", third), "i morgen"),      # no date
+        (at("Frist", third), "15/01/2027"),    # no date in the en-US locale
         (at("Status", third), "sat i bero"),
     ]
     with libreoffice.open(path) as doc:
@@ -342,17 +342,17 @@ def test_handleplan_typed_in_libreoffice_survives_rebuild(libreoffice, seminar, 
         got = {r["Id"]: r for r in rows}
         one, two, three = (got[r["Id"]] for r in plan[:3])
         assert one["Handling"] == "Ny tjekliste til vagtskifte" and one["Ansvarlig"] == "Ida Holm"
-        assert one["Deadline"] in (dt.date(2027, 1, 15), dt.datetime(2027, 1, 15))
+        assert one["Frist"] in (dt.date(2027, 1, 15), dt.datetime(2027, 1, 15))
         assert status_key(one["Status"]) == "in_progress", one["Status"]
         assert two["Handling"] == "Månedligt økonomimøde" and two["Ansvarlig"] == "Bo Bøg"
-        assert two["Deadline"] in (dt.date(2027, 3, 1), dt.datetime(2027, 3, 1))
+        assert two["Frist"] in (dt.date(2027, 3, 1), dt.datetime(2027, 3, 1))
         assert status_key(two["Status"]) == "not_started"
-        assert three["Deadline"] in ("", None)
+        assert three["Frist"] in ("", None)
         assert status_key(three["Status"]) == "on_hold"
         assert [r["Forbedringsområde"] for r in rows] == [a for _q, a in PLANNED]
     # the deadline is a real date cell with a date format (openpyxl)
     ws = openpyxl.load_workbook(path, keep_vba=True)[HANDLEPLAN]
-    cell = ws[at("Deadline", first)]
+    cell = ws[at("Frist", first)]
     assert isinstance(cell.value, dt.datetime) and cell.value.date() == dt.date(2027, 1, 15)
     assert cell.is_date
     # LibreOffice's second save of its own re-exported VBA project turns xlwings' Dictionary

@@ -286,7 +286,7 @@ PLAN_COLUMNS: tuple[Column, ...] = (
     Column("goal", "Mål/indikator", "Goal/indicator", PERSON, 28, aliases=("mål", "indikator", "mål og indikator")),
     Column("owner", "Ansvarlig", "Owner", PERSON, 18, aliases=("ansvarlige", "responsible")),
     Column("start", "Start", "Start", PERSON, 12, True, aliases=("startdato", "start date")),
-    Column("deadline", "Deadline", "Deadline", PERSON, 12, True, aliases=("frist", "slutdato", "due date")),
+    Column("deadline", "Frist", "Deadline", PERSON, 12, True, aliases=("slutdato", "due date", "sidste frist")),
     Column("resources", "Ressourcer", "Resources", PERSON, 18, aliases=("ressourcer (timer, kr.)",)),
     Column("priority", "Prioritet", "Priority", PERSON, 13),
     Column("quick_win", "Hurtig gevinst", "Quick win", SYSTEM, 10, aliases=("quick win",)),
