@@ -155,6 +155,13 @@ def test_only_the_vocabulary_words():
     assert not bad, "\n".join(bad)
 
 
+def test_english_texts_say_answer_report():
+    """One English name for the svarrapport: the vocabulary's ("answer report"), not "answers report"."""
+    assert vocabulary.TERMS["answer_report"].en == "answer report"
+    bad = [f"{w}: {m.en!r}" for w, m in TEXTS if re.search(r"answers\s+report", m.en, re.IGNORECASE)]
+    assert not bad, "\n".join(bad)
+
+
 def test_english_texts_say_master_file():
     """The English word is the vocabulary's ("the master file", ``TERMS['master']``), not "master workbook"."""
     assert vocabulary.TERMS["master"].en == "the master file"

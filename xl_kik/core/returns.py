@@ -257,8 +257,8 @@ R_TEXT_TOO_LONG = define(
      "{limit}, spørgeskemaet giver plads til. Hele teksten er læst: arket Svarrapport i masterfilen viser "
      "begyndelsen, og svarrapporten (xl-kik report) har hele teksten.",
      "In the file {file}, sheet {sheet}, cell {cell} (question {qid}) the text is {length} characters, more "
-     "than the {limit} the questionnaire allows. The whole text was read: the master's Svarrapport shows "
-     "its beginning, and the answers report (xl-kik report) has the whole text."))
+     "than the {limit} the questionnaire allows. The whole text was read: the master's Answers sheet shows "
+     "its beginning, and the answer report (xl-kik report) has the whole text."))
 R_FORMULA_TEXT = define(
     "R031", INFO, ("Tekst der ligner en formel", "Text that looks like a formula"),
     ("I filen {file}, ark {sheet}, celle {cell} (spørgsmål {qid}) begynder teksten med {start!r}, som "

@@ -95,7 +95,7 @@ SETUP_LABELS: dict[str, Msg] = {
     "created": Msg("Oprettet", "Created"),
     "threshold": Msg("Grænse for uenighed", "Disagreement threshold"),
     "disagreement_rule": Msg("Regel for uenighed", "Disagreement rule"),
-    "anonymise": Msg("Anonym svarrapport", "Anonymous answers report"),
+    "anonymise": Msg("Anonym svarrapport", "Anonymous answer report"),
     "min_group": Msg("Mindste gruppe for fordeling", "Smallest group for a distribution"),
     "seminar_hours": Msg("Konsensusseminarets længde (timer)", "Length of the consensus seminar (hours)"),
     "previous_round": Msg("Forrige runde", "Previous round"),
@@ -126,10 +126,10 @@ SETUP_HELP: dict[str, Msg] = {
                              "300 participants). 'highest minus lowest': the classic rule; with many participants "
                              "almost everything is flagged."),
     "anonymise": Msg("Ja: svarrapporten viser 'Deltager 1, 2, ...' i stedet for navne.",
-                     "Yes: the answers report shows 'Participant 1, 2, ...' instead of names."),
+                     "Yes: the answer report shows 'Participant 1, 2, ...' instead of names."),
     "min_group": Msg("Med anonym svarrapport: et spørgsmål med færre svar end dette tal viser ikke de enkeltes "
                      "point, laveste, højeste og spredning (ellers kan man se, hvem der svarede hvad). Standard 3.",
-                     "With an anonymous answers report: a question with fewer answers than this does not show the "
+                     "With an anonymous answer report: a question with fewer answers than this does not show the "
                      "individual points, lowest, highest and spread (else one could tell who answered what). "
                      "Default 3."),
     "seminar_hours": Msg("Bruges af arket Dagsorden til minutter pr. spørgsmål. Standard 7,4 (en arbejdsdag).",
@@ -193,7 +193,7 @@ PLACEHOLDERS: dict[str, Msg] = {
                   f"The status of the answers appears here. Click {button('KikMerge', 'en')} on the Start sheet "
                   "when the participants have returned their files."),
     "answers": Msg(f"Her kommer svarrapporten (alle besvarelser pr. spørgsmål). Klik {button('KikMerge', 'da')} på fanen Start.",
-                   f"The answers report (all answers per question) appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
+                   f"The answer report (all answers per question) appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
     "consensus": Msg(f"Her kommer konsensusarket til seminaret. Klik {button('KikMerge', 'da')} på fanen Start.",
                      f"The consensus sheet for the seminar appears here. Click {button('KikMerge', 'en')} on the Start sheet."),
     "agenda": Msg(f"Her kommer dagsordenen til konsensusseminaret. Klik {button('KikMerge', 'da')} på fanen Start.",

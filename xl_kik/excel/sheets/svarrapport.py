@@ -47,8 +47,8 @@ from xl_kik.core.stats import DEFAULT_RULE, RoundStats, disagreement_rule, sprea
 
 T = {
     "full_text": Msg("(hele teksten står i svarrapporten, som xl-kik report gemmer i mappen rapporter)",
-                     "(the full text is in the answers report that xl-kik report saves in the folder rapporter)"),
-    "title": Msg("Svarrapport – {unit}", "Answers report – {unit}"),
+                     "(the full text is in the answer report that xl-kik report saves in the folder rapporter)"),
+    "title": Msg("Svarrapport – {unit}", "Answer report – {unit}"),
     "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
                  "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke eller ikke besvaret. "
                  "Arket skrives af xl_kik ved hver fletning.",
