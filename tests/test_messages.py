@@ -155,6 +155,15 @@ def test_only_the_vocabulary_words():
     assert not bad, "\n".join(bad)
 
 
+def test_english_texts_name_the_english_sheets():
+    """An English round's sheets have English names (Answers, Consensus ...): English texts do
+    not name the Danish ones."""
+    danish = re.compile(r"\b(Svarrapport|Konsensus|Deltagere|Opsætning|Spørgsmål|Handleplan|Dagsorden|Opfølgning|"
+                        r"Vejledning|Evaluering|Prioritering|Forrige)\b")
+    bad = [f"{w}: {m.en!r}" for w, m in TEXTS if danish.search(m.en)]
+    assert not bad, "\n".join(bad)
+
+
 def test_english_texts_say_answer_report():
     """One English name for the svarrapport: the vocabulary's ("answer report"), not "answers report"."""
     assert vocabulary.TERMS["answer_report"].en == "answer report"

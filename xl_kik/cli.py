@@ -362,7 +362,7 @@ SUBCOMMANDS: tuple[tuple[str, Msg], ...] = (
     ("collect", _h("5. gem vedhæftede spørgeskemaer fra gemte e-mails i retur/",
                    "5. save questionnaires attached to saved e-mails into retur/")),
     ("merge", _h("6. flet besvarelserne: Status, Svarrapport og Konsensus",
-                 "6. merge the returns: Status, Svarrapport and Konsensus")),
+                 "6. merge the returns: Status, Answers and Consensus")),
     ("report", _h("7. svarrapport og konsensusrapport til uddeling", "7. reports to hand out")),
     ("plan", _h("8. byg handleplanen, eller vis opfølgningen", "8. build the action plan, or show the follow-up")),
     ("doctor", _h("tjek opsætningen (Python, xlwings, makroer, blokeret fil)",
