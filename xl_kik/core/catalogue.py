@@ -415,22 +415,38 @@ def scale(scale_id: str) -> Scale:
 # ---------------------------------------------------------------- tabular form (the .xlsx file: xl_kik.excel.catalogue_io)
 #: Columns of a catalogue spreadsheet (header row 1, one row per question). Danish
 #: headers; English aliases accepted. Optional columns may be left out.
-XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
+_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "nr", "nummer", "spørgsmål nr", "question id"),
     "theme": ("tema", "tema nr", "theme", "theme id"),
-    "theme_name": ("temanavn", "tema navn", "theme name", "temanavn (da)", "theme name (da)"),
+    "theme_name": ("temanavn", "tema navn", "theme name"),
     "side": ("side", "type", "del"),
-    "text": ("spørgsmål", "spørgsmålstekst", "question", "text", "spørgsmål (da)", "question (da)"),
-    "examples": ("eksempler", "examples", "eksempler (da)", "examples (da)"),
+    "text": ("spørgsmål", "spørgsmålstekst", "question", "text"),
+    "examples": ("eksempler", "examples"),
     "text_en": ("spørgsmål (en)", "question (en)", "text (en)", "text_en"),
     "examples_en": ("eksempler (en)", "examples (en)", "examples_en"),
     "theme_name_en": ("temanavn (en)", "theme name (en)", "theme_name_en"),
 }
+
+#: The columns of :func:`to_rows`, by their :data:`XLSX_COLUMNS` keys; the Danish texts are
+#: ``theme_name``, ``text`` and ``examples``, the English ones end in ``_en``.
+TABLE_KEYS = ("id", "theme", "theme_name", "side", "text", "examples", "theme_name_en", "text_en", "examples_en")
+#: Their headers in a Danish and in an English master (each read back: :data:`XLSX_COLUMNS`);
+#: the English master names both languages' text columns by their language, since a plain
+#: "Question" is read as the Danish text
+TABLE_HEADERS = {
+    "da": ("Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler", "Temanavn (en)", "Spørgsmål (en)",
+           "Eksempler (en)"),
+    "en": ("Id", "Theme", "Theme name (da)", "Side", "Question (da)", "Examples (da)", "Theme name (en)",
+           "Question (en)", "Examples (en)"),
+}
+#: the aliases and every header :func:`to_rows` writes, so a table made in either language is read
+XLSX_COLUMNS: dict[str, tuple[str, ...]] = {
+    key: tuple(dict.fromkeys((*aliases, *(headers[TABLE_KEYS.index(key)].lower()
+                                          for headers in TABLE_HEADERS.values()))))
+    for key, aliases in _COLUMN_ALIASES.items()}
 _REQUIRED = ("id", "theme", "side", "text")
 #: Row labels of the optional "Om"/"About" sheet of a catalogue workbook -> catalogue key.
 ABOUT_KEYS = {"katalog": "id", "catalogue": "id", "version": "version", "navn": "name", "name": "name"}
-
-
 
 
 def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta: dict[str, str] | None = None,
@@ -536,20 +552,6 @@ def from_rows(rows: Sequence[Sequence[Any]], source: str, sheet: str = "", meta:
 
 _WHERE_ROW = Msg("i række {row}", "in row {row}")
 _WHERE_BASE = Msg("i {base}", "in {base}")
-
-
-#: The columns of :func:`to_rows`, by their :data:`XLSX_COLUMNS` keys; the Danish texts are
-#: ``theme_name``, ``text`` and ``examples``, the English ones end in ``_en``.
-TABLE_KEYS = ("id", "theme", "theme_name", "side", "text", "examples", "theme_name_en", "text_en", "examples_en")
-#: Their headers in a Danish and in an English master (each an alias :func:`from_rows` reads):
-#: the English master names both languages' text columns by their language, since a plain
-#: "Question" is read as the Danish text
-TABLE_HEADERS = {
-    "da": ("Id", "Tema", "Temanavn", "Side", "Spørgsmål", "Eksempler", "Temanavn (en)", "Spørgsmål (en)",
-           "Eksempler (en)"),
-    "en": ("Id", "Theme", "Theme name (da)", "Side", "Question (da)", "Examples (da)", "Theme name (en)",
-           "Question (en)", "Examples (en)"),
-}
 
 
 def to_rows(cat: Catalogue, lang: str = "da") -> list[list[str]]:

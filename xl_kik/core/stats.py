@@ -406,8 +406,8 @@ def disagreement_rule(scale: Scale, threshold: float, lang: str = "da", rule: st
                "Disagreement is flagged when the middle half of the answers spans at least {pct} % of the "
                "scale ({pts} points on the {lo}-{hi} scale; the interquartile range). With fewer than {k} "
                "answers, the difference between the highest and lowest score is used. So disagreement "
-               "means the same for 5 and for 300 participants. Answers without points (do not know or not answered) are "
-               "ignored."
+               "means the same for 5 and for 300 participants. Answers without points (do not know or not "
+               "answered) are ignored."
                )(lang, pct=pct, pts=pts_text, lo=scale.min, hi=scale.max, k=IQR_MIN_ANSWERS)
 
 

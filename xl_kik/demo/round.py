@@ -64,9 +64,11 @@ NOT_EMPTY = Msg("Mappen {dir} indeholder allerede en runde; vælg en tom mappe t
 
 #: the participants list of the demo in the round's language: its headers, the two roles and the groups
 _LIST = {
-    "da": {"file": "deltagere.xlsx", "sheet": "Deltagere", "headers": ["Navn", "E-mail", "Rolle", "Gruppe", "Temaer"],
+    "da": {"file": "deltagere.xlsx", "sheet": "Deltagere",
+           "headers": ["Navn", "E-mail", "Rolle", "Gruppe", "Temaer"],
            "leder": "leder", "medarbejder": "medarbejder", "management": "Ledelse", "group": "Stue {n}"},
-    "en": {"file": "participants.xlsx", "sheet": "Participants", "headers": ["Name", "E-mail", "Role", "Group", "Themes"],
+    "en": {"file": "participants.xlsx", "sheet": "Participants",
+           "headers": ["Name", "E-mail", "Role", "Group", "Themes"],
            "leder": "leader", "medarbejder": "staff", "management": "Management", "group": "Room {n}"},
 }
 

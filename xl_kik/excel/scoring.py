@@ -411,10 +411,8 @@ class _Part:
     plan: list = None  # type: ignore[assignment]
     static_size: int = 0  # the static segments' bytes
     static_csize: int = 0  # their compressed bytes and the final block's
-    local_head: bytes = b""  # the local header before its CRC and sizes
-    local_tail: bytes = b""  # after them: the lengths and the name
-    central_head: bytes = b""  # the central directory entry before its CRC and sizes
-    central_tail: bytes = b""  # after them, up to the offset
+    local_tail: bytes = b""  # its local header after the CRC and sizes (:func:`_local_tail`)
+    central_tail: bytes = b""  # its central directory entry after them (:func:`_central_tail`)
     key: str = ""  # the name as ``fill``'s values are keyed
 
 
@@ -437,32 +435,35 @@ def _crc_shift(n: int) -> tuple[list[int], list[int], list[int], list[int]]:
     return tables[0], tables[1], tables[2], tables[3]
 
 
+# A local entry's header is _LOCAL_HEAD + CRC and sizes + _local_tail(name) (30 bytes and the
+# name), a central directory entry's _CENTRAL_HEAD + CRC and sizes + _central_tail(name) + its
+# local entry's offset + name: the same for every part but the CRC and the sizes, which
+# _ZipTemplate.fill packs once per part of each participant
+_LOCAL_HEAD = struct.pack("<IHHHHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE)
+_CENTRAL_HEAD = struct.pack("<IHHHHHH", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE)
+_SIZES = struct.Struct("<III")  # CRC-32, compressed size, uncompressed size
+_OFFSET = struct.Struct("<I")
+_STORED_LEN = struct.Struct("<HH")
+
+
+def _local_tail(name: bytes) -> bytes:
+    """A local header after its CRC and sizes: the name's length, no extra field, the name."""
+    return struct.pack("<HH", len(name), 0) + name
+
+
+def _central_tail(name: bytes) -> bytes:
+    """A central directory entry after its CRC and sizes, up to its offset: the name's length,
+    no extra field, comment, disk number or attributes."""
+    return struct.pack("<HHHHHI", len(name), 0, 0, 0, 0, 0)
+
+
 def _local_header(name: bytes, crc: int, csize: int, usize: int) -> bytes:
-    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, csize, usize,
-                       len(name), 0) + name
-
-
-def _central_header(name: bytes, crc: int, csize: int, usize: int, offset: int) -> bytes:
-    return _central_head(name, crc, csize, usize) + _OFFSET.pack(offset) + name
+    return _LOCAL_HEAD + _SIZES.pack(crc, csize, usize) + _local_tail(name)
 
 
 def _central_head(name: bytes, crc: int, csize: int, usize: int) -> bytes:
     """A central directory entry up to (without) its local header offset and name."""
-    return struct.pack("<IHHHHHHIIIHHHHHI", 0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE, crc, csize,
-                       usize, len(name), 0, 0, 0, 0, 0)
-
-
-_OFFSET = struct.Struct("<I")
-_STORED_LEN = struct.Struct("<HH")
-_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
-# a local entry's header is _LOCAL_HEAD + _SIZES + _NAME_LENGTHS (26 bytes) + name, a central
-# directory entry's _CENTRAL_HEAD + _SIZES + _CENTRAL_TAIL + offset + name: _ZipTemplate.fill
-# packs only the CRC and the sizes per participant
-_LOCAL_HEAD = struct.Struct("<IHHHHH")
-_SIZES = struct.Struct("<III")
-_NAME_LENGTHS = struct.Struct("<HH")
-_CENTRAL_HEAD = struct.Struct("<IHHHHHH")
-_CENTRAL_TAIL = struct.Struct("<HHHHHI")
+    return _CENTRAL_HEAD + _SIZES.pack(crc, csize, usize) + _central_tail(name)
 
 
 class _ZipTemplate:
@@ -504,10 +505,7 @@ class _ZipTemplate:
                                  for i, (s, c) in enumerate(zip(segments, part.compressed))]
                     part.static_size = sum(len(s) for s in segments if isinstance(s, bytes))
                     part.static_csize = sum(len(c) for c in part.compressed if c is not None) + len(_FINAL_BLOCK)
-                    part.local_head = _LOCAL_HEAD.pack(0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE)
-                    part.local_tail = _NAME_LENGTHS.pack(len(name), 0) + name
-                    part.central_head = _CENTRAL_HEAD.pack(0x02014B50, 20, 20, 0, 8, _DOS_TIME, _DOS_DATE)
-                    part.central_tail = _CENTRAL_TAIL.pack(len(name), 0, 0, 0, 0, 0)
+                    part.local_tail, part.central_tail = _local_tail(name), _central_tail(name)
                 self.parts.append(part)
         self._lay_out()
 
@@ -547,7 +545,8 @@ class _ZipTemplate:
                 if seg_crc is None:  # a placeholder: its value as a stored block
                     value = vals[seg]
                     n = len(value)
-                    block = b"\x00" + stored_len(n, n ^ 0xFFFF) + value if 0 < n <= 0xFFFF else _stored_blocks(value)
+                    block = (b"\x00" + stored_len(n, n ^ 0xFFFF) + value) if 0 < n <= 0xFFFF \
+                        else _stored_blocks(value)
                     body.append(block)
                     csize += len(block)
                     usize += n
@@ -560,10 +559,10 @@ class _ZipTemplate:
                     crc = seg_crc ^ t0[crc & 0xFF] ^ t1[(crc >> 8) & 0xFF] ^ t2[(crc >> 16) & 0xFF] ^ t3[crc >> 24]
             body.append(_FINAL_BLOCK)
             crc_sizes = sizes(crc, csize, usize)
-            out.append(part.local_head + crc_sizes + part.local_tail)
+            out.append(_LOCAL_HEAD + crc_sizes + part.local_tail)
             out += body
-            central.append(part.central_head + crc_sizes + part.central_tail + pack_offset(offset) + part.name)
-            offset += len(part.local_tail) + 26 + csize
+            central.append(_CENTRAL_HEAD + crc_sizes + part.central_tail + pack_offset(offset) + part.name)
+            offset += len(_LOCAL_HEAD) + len(crc_sizes) + len(part.local_tail) + csize
         cd = b"".join(central)
         eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.parts), len(self.parts), len(cd), offset, 0)
         return b"".join(out) + cd + eocd

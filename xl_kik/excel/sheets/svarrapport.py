@@ -50,15 +50,16 @@ T = {
                      "(the full text is in the answer report that xl-kik report saves in the folder rapporter)"),
     "title": Msg("Svarrapport – {unit}", "Answer report – {unit}"),
     "intro": Msg("Én række pr. spørgsmål med alle deltageres point og tekster. Sortér efter spredning med "
-                 "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke eller ikke besvaret. "
-                 "Arket skrives af xl_kik ved hver fletning.",
+                 "filterknappen i overskriften for at se uenighederne først. Tomme point = ved ikke eller ikke "
+                 "besvaret. Arket skrives af xl_kik ved hver fletning.",
                  "One row per question with every participant's points and texts. Sort by spread with the "
-                 "filter button in the header to see the disagreements first. Blank points = do not know or not answered. "
-                 "xl_kik writes this sheet at every merge."),
+                 "filter button in the header to see the disagreements first. Blank points = do not know or not "
+                 "answered. xl_kik writes this sheet at every merge."),
     "participant": Msg("Deltager {n}", "Participant {n}"),
     "texts_of": Msg("{label} – tekst", "{label} – text"),
     "nr": Msg("Nr", "No"), "theme": Msg("Tema", "Theme"), "question": Msg("Spørgsmål", "Question"),
-    "n": Msg("Med point (af {N})", "With points (of {N})"), "mean": Msg("Gns.", "Mean"), "median": Msg("Median", "Median"),
+    "n": Msg("Med point (af {N})", "With points (of {N})"), "mean": Msg("Gns.", "Mean"),
+    "median": Msg("Median", "Median"),
     "min": Msg("Min", "Min"), "max": Msg("Maks", "Max"), "std": Msg("Std.afv.", "Std. dev."),
     "share": Msg("Spredning (% af skala)", "Spread (% of scale)"),
     "flag": Msg("Uenighed (≥ {pct} %)", "Disagreement (≥ {pct} %)"),
@@ -237,7 +238,8 @@ def answer_rows(setup: Any, participants: Sequence[Any], responses: Mapping[str,
         # lazily: grid_text reads only the statements that fit in the grid's cell
         cell_texts = {k: grid_text(_statements(answered, qid, k), note=full) for k in TEXT_KEYS}
         if not side_by_side:
-            points = [WITHHELD(lang, k=min_group(setup))] if qid in hidden else _points(answered, qid, dont_know, not_answered)
+            points = ([WITHHELD(lang, k=min_group(setup))] if qid in hidden
+                      else _points(answered, qid, dont_know, not_answered))
             cell_texts["points"] = grid_text(points, sep="; ", note=full)
         texts.append(cell_texts)
     for k in kinds:
@@ -367,6 +369,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
     """Sheet 1: per theme and question, the statistics and every participant's answer (``hidden``:
     questions whose individual points are withheld, :mod:`xl_kik.core.anonymity`)."""
     ws = wb.add_worksheet(cells.sheet_name(T["answers_sheet"](lang)))
+    dont_know, not_answered = T["dont_know"](lang), T["not_answered"](lang)
     ws.set_footer("&L&A&R&P / &N")
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 8)
@@ -413,7 +416,7 @@ def _write_answers_sheet(wb: Any, setup: Any, responses: Mapping[str, Any], stat
                 if secret:
                     _text_cell(ws, r, 1, withheld, f["int"])
                 elif pts is None:
-                    _text_cell(ws, r, 1, _points_text(a, T["dont_know"](lang), T["not_answered"](lang)), f["int"])
+                    _text_cell(ws, r, 1, _points_text(a, dont_know, not_answered), f["int"])
                 else:
                     ws.write_number(r, 1, pts, f["int"])
                 for c, key in enumerate(TEXT_KEYS, start=2):
