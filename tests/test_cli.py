@@ -219,6 +219,18 @@ def test_demo_in_english_names_the_early_version_in_english(tmp_path, capsys):
     assert not {"leder", "medarbejder", "Ledelse"} & cells
     assert any("We follow up on our goals every quarter." in c for c in cells)
     assert not any("Vi følger op på vores mål" in c for c in cells)
+    # the last question only two can judge: the others picked the list's "do not know" (not left it blank)
+    import openpyxl
+
+    from xl_kik.demo import simulate
+
+    picked = 0
+    for path in (root / "retur").glob("*.xlsx"):
+        wb = openpyxl.load_workbook(path)
+        layout = simulate.read_layout(wb)
+        last = list(layout.rows)[-1]
+        picked += wb[layout.sheet][f"{layout.points_col}{layout.rows[last]}"].value == "do not know"
+    assert picked == 5, picked
 
 
 def test_a_command_runs_with_a_high_gc_threshold_and_restores_the_callers(tmp_path, monkeypatch, capsys):

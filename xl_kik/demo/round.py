@@ -29,7 +29,7 @@ from xl_kik.core.anonymity import guard, min_group, withheld_note
 from xl_kik.core.errors import SetupError
 from xl_kik.core.i18n import Msg
 from xl_kik.core.round import RoundPaths
-from xl_kik.core.vocabulary import QUESTIONS
+from xl_kik.core.vocabulary import QUESTIONS, TERMS
 from xl_kik.demo import simulate
 from xl_kik.demo.plan import demo_fill_plan
 from xl_kik.excel import master
@@ -112,8 +112,8 @@ def _simulate_returns(root: Path, files: list[tuple[Any, Path]], seed: int, lang
         span = layout.scale_max - layout.scale_min
         camp_high, camp_low = layout.scale_max - span // 6, layout.scale_min + span // 6
         answers[next(iter(layout.rows))]["points"] = camp_high if i % 2 == 0 else camp_low
-        if i >= 2:  # the last question only two people can judge: the others answer "ved ikke"
-            answers[list(layout.rows)[-1]]["points"] = None
+        if i >= 2:  # the last question only two people can judge: the others pick "ved ikke"
+            answers[list(layout.rows)[-1]]["points"] = TERMS["dont_know"](lang)
         dest = paths.returns / path.name
         if i == 2:
             # An early version sent in a hurry, then a corrected one later.
