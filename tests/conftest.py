@@ -46,3 +46,16 @@ def libreoffice():
         if leftovers:
             raise RuntimeError(f"LibreOffice processes left running: {leftovers}")
 # === END libreoffice harness block =======================================================
+
+# === BEGIN cache block (owner: tests/test_cache.py) ======================================
+# The suite's cache of built templates (xl_kik/excel/cache.py) is a new folder per session, set
+# in the environment so the CLI processes tests start use it too: never the user's own, never
+# one left by an earlier run. Tests about the cache set their own folder.
+import atexit as _cache_atexit
+import shutil as _cache_shutil
+import tempfile as _cache_tempfile
+
+_cache_dir = _cache_tempfile.mkdtemp(prefix="xl_kik-test-cache-")
+_lo_os.environ["XL_KIK_CACHE_DIR"] = _cache_dir
+_cache_atexit.register(_cache_shutil.rmtree, _cache_dir, True)
+# === END cache block =====================================================================

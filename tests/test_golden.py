@@ -35,7 +35,7 @@ import pytest
 
 from scoring_fixtures import fixed_setup
 from xl_kik.core import contract
-from xl_kik.excel import scoring
+from xl_kik.excel import cache, scoring
 from xl_kik._version import GENERATOR
 from xl_kik.core.round import Participant
 from xl_kik.excel.scoring import ScoringTemplate
@@ -153,6 +153,7 @@ def test_normalise_sorts_attributes_and_drops_dates():
 # The golden comparison must notice the things that protect a participant's answers.
 def _mutated(monkeypatch, attr, value) -> str:
     monkeypatch.setattr(scoring, attr, value)
+    monkeypatch.setenv(cache.ENV, "off")  # built by the changed code: the stamp sees files, not patches
     return compare(normalise(build("scoring_da")), read_golden("scoring_da"))
 
 
@@ -184,5 +185,6 @@ def test_golden_catches_an_unlocked_cell(monkeypatch):
 def test_golden_catches_a_layout_change(monkeypatch):
     # the layout is data in the contract; the writer follows it
     monkeypatch.setattr(contract, "SCORING_HEADER_ROW", 7)
+    monkeypatch.setenv(cache.ENV, "off")  # as in _mutated
     problem = compare(normalise(build("scoring_da")), read_golden("scoring_da"))
     assert problem

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Sequence
 
 from xl_kik.core.i18n import Msg, check_lang, format_date, pick
-from xl_kik.excel import atomic, cells
+from xl_kik.excel import atomic, cache, cells
 from xl_kik.excel.layout import (cell_height as _cell_height, chars_per_line as _chars_per_line,
                                  line_count as _line_count, pieces_on_one_line as _pieces_on_one_line,
                                  row_height as _row_height)
@@ -579,7 +579,9 @@ class ScoringTemplate:
         if not self.layout.rows:
             raise ValueError("the round's catalogue has no questions")
         self.placeholders = _placeholders(setup)
-        self.template_bytes = _build_workbook(setup, self.layout, self.placeholders)
+        # the same round's template is built once per version of the code (excel/cache.py)
+        self.template_bytes = cache.built("scoring", repr(setup),
+                                          lambda: _build_workbook(setup, self.layout, self.placeholders))
         self._zip = _ZipTemplate(self.template_bytes, self.placeholders)
         self._check_placeholders()
         # per subtitle row: its text's length without the name, the characters of one line and the
