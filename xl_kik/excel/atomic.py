@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import stat
 import sys
 import tempfile
@@ -327,6 +326,14 @@ def _holder_params(holder: dict, folder: Path) -> dict:
             "host": str(holder.get("host") or "?")[:80], "pid": holder.get("pid", "?"), "dir": folder}
 
 
+def _host() -> str:
+    """This computer's name, for the lock's holder: what ``socket.gethostname`` gives, without
+    loading the socket module into every command (``uname`` on POSIX, ``COMPUTERNAME`` on Windows)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    return os.environ.get("COMPUTERNAME", "")
+
+
 def _command() -> str:
     args = [Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"] + sys.argv[1:2]
     return " ".join(a for a in args if a)[:80]
@@ -372,7 +379,7 @@ def _acquire(folder: Path, lang: str, wait: float) -> int:
             try:
                 os.ftruncate(fd, 0)
                 os.lseek(fd, 0, os.SEEK_SET)
-                me = {"pid": os.getpid(), "host": socket.gethostname(), "command": _command(),
+                me = {"pid": os.getpid(), "host": _host(), "command": _command(),
                       "since": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
                 os.write(fd, json.dumps(me).encode("utf-8"))
             except OSError as exc:
