@@ -65,6 +65,19 @@ def test_generate_gives_the_same_bytes_built_and_from_the_cache(tmp_path):
     assert not loaded_warm  # the cache was used: XlsxWriter never loaded
 
 
+def test_a_kept_template_holds_no_participant_and_no_secret(tmp_path):
+    # the cache folder is the user's own, but a laptop's disk outlives a round: only placeholders
+    paths = make_round(tmp_path / "runde")
+    generate(paths.root, tmp_path / "cache")
+    [path] = kept(tmp_path / "cache")
+    setup = master.read_master(paths.root).setup
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes()[:-32])) as zf:
+        text = b"".join(zf.read(n) for n in zf.namelist())
+    assert "Solsikken".encode() in text  # the unit is in it: the parts were read
+    for secret in [*PEOPLE, setup.secret, *(setup.token(p.pid) for p in master.read_master(paths.root).participants)]:
+        assert secret.encode() not in text, secret
+
+
 def test_a_changed_setup_never_meets_the_bytes_of_the_one_before(tmp_path):
     paths = make_round(tmp_path / "runde", unit="Solsikken")
     first, _ = generate(paths.root, tmp_path / "cache")

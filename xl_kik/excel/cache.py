@@ -10,6 +10,8 @@ them in a file named by a digest of
   ``xl_kik`` package and of XlsxWriter (:func:`code_stamp`), so an upgrade, a patch or an edit
   in a working copy never meets bytes made by the code before.
 
+A kept template holds placeholders where a participant's name, id and token go: no one's
+answers or name, and not the round's secret (``tests/test_cache.py``).
 A kept file ends with the SHA-256 of its bytes; a file that does not match (cut short, damaged)
 is not used, and the bytes are built again and kept anew. The cache is an optimisation only:
 a folder that cannot be made or written (no permission, full disk, read-only profile) means
@@ -27,6 +29,7 @@ import functools
 import hashlib
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -120,7 +123,7 @@ def load(folder: Path, key: str) -> bytes | None:
 
 def store(folder: Path, key: str, data: bytes) -> bool:
     """Keep ``data`` under ``key`` (a temporary name, then a rename); False if it could not be."""
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    tmp = folder / f".{key}.{os.getpid()}-{threading.get_ident()}.tmp"  # one writer per name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
