@@ -2,7 +2,7 @@
 
 Building a round's scoring template with XlsxWriter costs more than writing a thousand
 questionnaires from it (importing XlsxWriter alone ~30 ms, issue 14), and every generate, resend
-and *Lav deltagerfiler* click of the same round builds the same bytes again. :func:`built` keeps
+and *1. Lav spørgeskemaer* click of the same round builds the same bytes again. :func:`built` keeps
 them in a file named by a digest of
 
 * what the caller says the bytes are made of (the round's setup, as its ``repr``), and
