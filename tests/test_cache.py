@@ -188,3 +188,44 @@ def test_where_the_cache_lives(monkeypatch, tmp_path):
         assert cache.cache_dir() == tmp_path / "xdg" / "xl_kik"
         monkeypatch.setenv("XDG_CACHE_HOME", "relative/not/used")
         assert cache.cache_dir() == Path(os.path.expanduser("~")) / ".cache" / "xl_kik"
+
+
+def test_two_runs_at_once_build_the_same_template_into_one_cache(tmp_path):
+    # two coordinators' rounds made from one master (the same setup) generated at the same moment
+    first = make_round(tmp_path / "a")
+    second = tmp_path / "b"
+    second.mkdir()
+    (second / first.master.name).write_bytes(first.master.read_bytes())
+    built, _ = generate(first.root, "off")
+    env = dict(os.environ, XL_KIK_CACHE_DIR=str(tmp_path / "cache"))
+    procs = [subprocess.Popen([sys.executable, "-c", GENERATE, "generate", str(root), "-q"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for root in (first.root, second)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    for root in (first.root, second):
+        files = {p.name: p.read_bytes() for p in sorted(RoundPaths(root).outgoing.iterdir())}
+        assert files == built
+    [path] = kept(tmp_path / "cache")
+    assert cache.load(path.parent, path.stem) is not None  # whole, its digest matches
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_a_store_that_fails_leaves_nothing_behind(tmp_path):
+    folder = tmp_path / "kind"
+    (folder / ("a" * 40 + ".bin")).mkdir(parents=True)  # the name is taken by a folder: the rename fails
+    assert cache.store(folder, "a" * 40, b"data") is False
+    assert cache.load(folder, "a" * 40) is None
+    assert sorted(p.name for p in folder.iterdir()) == ["a" * 40 + ".bin"]
+
+
+def test_temporary_files_of_a_killed_run_go_after_an_hour(tmp_path):
+    folder = tmp_path / "kind"
+    folder.mkdir()
+    old, fresh = folder / ".x.1-2.tmp", folder / ".y.3-4.tmp"  # as store names them
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(old, (1_000_000, 1_000_000))
+    assert cache.store(folder, "b" * 40, b"data")
+    assert not old.exists() and fresh.exists()  # a run writing right now keeps its file
