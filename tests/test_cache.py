@@ -70,11 +70,12 @@ def test_a_kept_template_holds_no_participant_and_no_secret(tmp_path):
     paths = make_round(tmp_path / "runde")
     generate(paths.root, tmp_path / "cache")
     [path] = kept(tmp_path / "cache")
-    setup = master.read_master(paths.root).setup
+    data = master.read_master(paths.root)
+    setup = data.setup
     with zipfile.ZipFile(io.BytesIO(path.read_bytes()[:-32])) as zf:
         text = b"".join(zf.read(n) for n in zf.namelist())
     assert "Solsikken".encode() in text  # the unit is in it: the parts were read
-    for secret in [*PEOPLE, setup.secret, *(setup.token(p.pid) for p in master.read_master(paths.root).participants)]:
+    for secret in [*PEOPLE, setup.secret, *(setup.token(p.pid) for p in data.participants)]:
         assert secret.encode() not in text, secret
 
 
@@ -209,7 +210,7 @@ def test_two_runs_at_once_build_the_same_template_into_one_cache(tmp_path):
         assert files == built
     [path] = kept(tmp_path / "cache")
     assert cache.load(path.parent, path.stem) is not None  # whole, its digest matches
-    assert not list(path.parent.glob("*.tmp"))
+    assert not list(path.parent.glob(".~*"))
 
 
 def test_a_store_that_fails_leaves_nothing_behind(tmp_path):
@@ -223,7 +224,7 @@ def test_a_store_that_fails_leaves_nothing_behind(tmp_path):
 def test_temporary_files_of_a_killed_run_go_after_an_hour(tmp_path):
     folder = tmp_path / "kind"
     folder.mkdir()
-    old, fresh = folder / ".x.1-2.tmp", folder / ".y.3-4.tmp"  # as store names them
+    old, fresh = folder / ".~x.k2j4m9.bin", folder / ".~y.q8w1z3.bin"  # as atomic.write_bytes names them
     old.write_bytes(b"half")
     fresh.write_bytes(b"half")
     os.utime(old, (1_000_000, 1_000_000))

@@ -29,10 +29,12 @@ import functools
 import hashlib
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Callable
+
+from xl_kik.core.errors import KikFileError
+from xl_kik.excel import atomic
 
 ENV = "XL_KIK_CACHE_DIR"
 OFF = {"", "0", "off", "false", "no"}
@@ -122,18 +124,11 @@ def load(folder: Path, key: str) -> bytes | None:
 
 
 def store(folder: Path, key: str, data: bytes) -> bool:
-    """Keep ``data`` under ``key`` (a temporary name, then a rename); False if it could not be."""
-    tmp = folder / f".{key}.{os.getpid()}-{threading.get_ident()}.tmp"  # one writer per name
+    """Keep ``data`` under ``key`` (:func:`xl_kik.excel.atomic.write_bytes`: a temporary name of
+    its own, then a rename); False if it could not be."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data + hashlib.sha256(data).digest())
-        os.replace(tmp, folder / f"{key}{_SUFFIX}")
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        atomic.write_bytes(folder / f"{key}{_SUFFIX}", data + hashlib.sha256(data).digest())
+    except KikFileError:
         return False
     _prune(folder)
     return True
@@ -145,9 +140,10 @@ def _prune(folder: Path, keep: int = KEEP) -> None:
         entries = [(e.stat().st_mtime, e.path, e.name) for e in os.scandir(folder) if e.is_file()]
     except OSError:
         return
-    kept = sorted((e for e in entries if e[2].endswith(_SUFFIX)), reverse=True)
+    temporary = [e for e in entries if e[2].startswith(atomic.TMP_PREFIX)]  # atomic.write_bytes's
+    kept = sorted((e for e in entries if e[2].endswith(_SUFFIX) and e not in temporary), reverse=True)
     now = time.time()
-    old = kept[keep:] + [e for e in entries if e[2].endswith(".tmp") and now - e[0] > _STALE_TMP]
+    old = kept[keep:] + [e for e in temporary if now - e[0] > _STALE_TMP]
     for _, path, _ in old:
         try:
             os.unlink(path)
